@@ -1,0 +1,209 @@
+"""The static scan of one APK: read → index → detect → judge, filling a `Report` in place.
+
+Each stage records what went wrong in `report.errors` and the scan goes on with what it has, so a partly
+unreadable APK still yields a report. The time and memory budget is checked between stages and during the
+DEX sweep; when it runs out, the report keeps everything computed so far plus a "budget" error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+from hegui import knowledge
+from hegui.apk import Apk, open_apk
+from hegui.apk.archive import ArchiveLimits
+from hegui.detect.behaviours import DETECTORS, wanted_call_keys
+from hegui.detect.context import StaticContext
+from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
+from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_observations
+from hegui.detect.startup import startup_reachability
+from hegui.dex import DexIndex, descriptor_to_java
+from hegui.errors import BudgetExceeded, InputError
+from hegui.model import Observation
+from hegui.report.model import AppInfo, ErrorItem, Permission, Policy, Report, Sdk, SensitiveCall, Signer
+from hegui.rules import evaluate
+
+MAX_DEX_BYTES = 512 * 2**20  # all classes*.dex of one APK together
+
+
+class Budget:
+    def __init__(self, seconds: float, memory_mb: int) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.memory_bytes = memory_mb * 2**20
+        self._proc = psutil.Process()
+        self._base_rss = self._proc.memory_info().rss
+
+    def check(self, stage: str) -> None:
+        if time.monotonic() > self.deadline:
+            raise BudgetExceeded(f"time budget of {self.seconds:g} s ran out during {stage}")
+        used = self._proc.memory_info().rss - self._base_rss
+        if used > self.memory_bytes:
+            raise BudgetExceeded(
+                f"memory budget of {self.memory_bytes // 2**20} MB ran out during {stage} ({used // 2**20} MB used)")
+
+
+def analyse_apk(path: Path, report: Report, options) -> None:  # options: hegui.pipeline.ScanOptions
+    budget = Budget(options.time_budget_s, options.memory_budget_mb)
+    apk = open_apk(path, ArchiveLimits())  # InputError: nothing readable at all
+    _errors(report, apk.problems, "apk")
+    report.app = _app_info(apk)
+    report.permissions = _permissions(apk)
+    observations: list[Observation] = []
+    try:
+        budget.check("reading the APK")
+        index = DexIndex.build(_dex_blobs(apk, report, budget))
+        _errors(report, index.problems, "dex")
+        if not index.classes and apk.dex_names:
+            report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
+        budget.check("DEX indexing")
+        attributor, namespaces = _attributor(apk, index)
+        ctx = _context(apk, index, report, attributor, namespaces)
+        budget.check("call graph")
+        hits = find_sensitive_calls(ctx)
+        report.sensitive_calls = [
+            SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
+                          sdk=None if h.subject == "app" else h.subject, at_startup=h.at_startup,
+                          via_reflection=h.via_reflection)
+            for h in hits
+        ]
+        observations.extend(sensitive_observations(ctx, hits))
+        for detect in DETECTORS:
+            budget.check(detect.__name__)
+            observations.extend(detect(ctx, hits))
+        if options.trace is not None:
+            observations.extend(_trace_stage(options.trace, apk, report, attributor))
+        budget.check("policy analysis")
+        observations.extend(_policy_stage(apk, index, report, options, observations))
+    except BudgetExceeded as exc:
+        report.errors.append(ErrorItem(stage="budget", message=str(exc)))
+    report.findings = evaluate(observations)
+
+
+def _trace_stage(trace_path: Path, apk: Apk, report: Report, attributor: SdkAttributor) -> list[Observation]:
+    from hegui.trace import read_trace, trace_observations
+
+    try:
+        result = read_trace(trace_path)
+    except InputError as exc:
+        report.errors.append(ErrorItem(stage="trace", message=f"{trace_path}: {exc}"))
+        return []
+    _errors(report, result.errors, "trace")
+    return trace_observations(result.events, sdk_of=attributor.sdk_of, app_package=apk.manifest.package,
+                              dangerous_permissions=_dangerous(apk))
+
+
+def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observations: list[Observation]) -> list[Observation]:
+    from hegui import policy
+    from hegui.policy.consistency import BehaviourFacts, consistency_observations
+
+    document = None
+    source: str | None = None
+    try:
+        if options.policy:
+            data, source = policy.load_policy_source(options.policy)
+            document = policy.extract_policy(data, source)
+        else:
+            candidate = policy.find_policy_in_apk(
+                apk.archive.names, lambda name: apk.archive.read(name, max_size=policy.source.MAX_ENTRY_BYTES),
+                apk.resources.string_values() if apk.resources else (), index.all_strings())
+            if candidate is not None:
+                source = candidate.source
+                if candidate.data is not None:
+                    document = policy.extract_policy(candidate.data, candidate.source)
+    except InputError as exc:
+        report.errors.append(ErrorItem(stage="policy", message=f"{source or options.policy}: {exc}"))
+    analysis = policy.analyse_policy(document) if document is not None else None
+    report.policy = Policy(found=source is not None, source=source)
+    if analysis is not None:
+        report.policy.elements = {k: hit.present for k, hit in analysis.elements.items()}
+        report.policy.excerpts = {k: hit.excerpt for k, hit in analysis.elements.items() if hit.excerpt}
+        report.policy.declared_pi_types = sorted(analysis.declared_pi_types)
+        report.policy.declared_sdks = sorted(analysis.declared_sdks)
+        report.policy.declared_permissions = sorted(analysis.declared_permissions)
+    pi_by_subject: dict[str, set[str]] = {}
+    for obs in observations:
+        pi_type = obs.attrs.get("pi_type")
+        if isinstance(pi_type, str) and obs.kind in ("sensitive_call", "trace_pi_collection"):
+            pi_by_subject.setdefault(obs.subject, set()).add(pi_type)
+    from hegui.policy.category import infer_app_category
+
+    category = options.category or infer_app_category(document, apk.label, apk.manifest.package)
+    facts = BehaviourFacts(
+        pi_types_by_subject=pi_by_subject, sdk_ids={s.id for s in report.sdks},
+        sdk_categories={s.id: s.category or "" for s in report.sdks}, dangerous_permissions=_dangerous(apk),
+        app_category=category,
+    )
+    return consistency_observations(analysis, facts, source)
+
+
+def _dangerous(apk: Apk) -> set[str]:
+    known = knowledge.permissions()
+    return {p for p in apk.manifest.uses_permissions if p in known and known[p].dangerous}
+
+
+def _errors(report: Report, problems: list[str], stage: str) -> None:
+    report.errors.extend(ErrorItem(stage=stage, message=p) for p in problems)
+
+
+def _app_info(apk: Apk) -> AppInfo:
+    m = apk.manifest
+    return AppInfo(
+        package=m.package, version_name=m.version_name, version_code=m.version_code, label=apk.label,
+        min_sdk=m.min_sdk, target_sdk=m.target_sdk,
+        signers=[Signer(sha256=s.sha256, subject=s.subject, scheme=s.scheme) for s in apk.signers],
+    )
+
+
+def _permissions(apk: Apk) -> list[Permission]:
+    known = knowledge.permissions()
+    return [
+        Permission(name=p, dangerous=bool(known.get(p) and known[p].dangerous))
+        for p in apk.manifest.uses_permissions
+    ]
+
+
+def _dex_blobs(apk: Apk, report: Report, budget: Budget) -> Iterator[tuple[str, bytes]]:
+    total = 0
+    for name in apk.dex_names:
+        try:
+            data = apk.archive.read(name, max_size=MAX_DEX_BYTES - total)
+        except InputError as exc:
+            report.errors.append(ErrorItem(stage="dex", message=f"{name}: {exc}"))
+            continue
+        total += len(data)
+        budget.check(f"reading {name}")
+        yield name, data
+
+
+def _attributor(apk: Apk, index: DexIndex) -> tuple[SdkAttributor, tuple[str, ...]]:
+    """SDK attribution that knows where the app's own code lives (its namespace can differ from the
+    manifest package: `com.jiguang.jmlinkdemo` ships its code in `cn.jiguang.jmlinkdemo`)."""
+    manifest = apk.manifest
+    entries = [manifest.application_class, *manifest.launcher_activities()]
+    namespaces = app_code_namespaces(manifest.package, entries, (descriptor_to_java(d) for d in index.classes))
+    return SdkAttributor(app_package=manifest.package, app_namespaces=namespaces), namespaces
+
+
+def _context(apk: Apk, index: DexIndex, report: Report, attributor: SdkAttributor,
+             namespaces: tuple[str, ...]) -> StaticContext:
+    manifest = apk.manifest
+    class_names = [descriptor_to_java(d) for d in index.classes]
+    component_names = [c.name for c in manifest.components]
+    meta_keys = list(manifest.app_meta_data) + [k for c in manifest.components for k in c.meta_data]
+    matches = identify_sdks(class_names, app_package=manifest.package, app_namespaces=namespaces,
+                            component_names=component_names,
+                            meta_data_keys=meta_keys, native_libs=apk.native_libs)
+    catalog = sdk_catalog()
+    report.sdks = [
+        Sdk(id=m.id, name=catalog[m.id].name, company=catalog[m.id].company, category=catalog[m.id].category,
+            packages=m.packages, evidence=m.evidence)
+        for m in matches
+    ]
+    return StaticContext(apk=apk, index=index, sdk_of=attributor.sdk_of,
+                         startup=startup_reachability(manifest, index),
+                         sdk_info={m.id: catalog[m.id] for m in matches}, wanted_calls=wanted_call_keys())

@@ -1,0 +1,94 @@
+"""The ResStringPool chunk shared by binary XML and resources.arsc (bounds-checked, decoded lazily)."""
+
+from __future__ import annotations
+
+import struct
+
+CHUNK_STRING_POOL = 0x0001
+_UTF8_FLAG = 1 << 8
+_HEADER = struct.Struct("<HHIIIIII")  # type, header size, size, strings, styles, flags, strings start, styles start
+MAX_STRING_CHARS = 1 << 20  # one string longer than this is garbage, not text
+
+
+class StringPool:
+    """Strings of one pool chunk starting at `offset` in `data`. Unreadable strings come back as None."""
+
+    def __init__(self, data: bytes | memoryview, offset: int, problems: list[str], where: str) -> None:
+        self._data = data
+        self._cache: dict[int, str | None] = {}
+        self.count = 0
+        self.utf8 = False
+        self._offsets_at = 0
+        self._strings_at = 0
+        self._end = 0
+        if offset + _HEADER.size > len(data):
+            problems.append(f"{where}: string pool header truncated")
+            return
+        _, header_size, size, count, _styles, flags, strings_start, _styles_start = _HEADER.unpack_from(data, offset)
+        end = offset + size
+        if end > len(data) or size < _HEADER.size:
+            problems.append(f"{where}: string pool size {size} does not fit the data; clipped")
+            end = len(data)
+        header_size = header_size if _HEADER.size <= header_size <= end - offset else _HEADER.size
+        offsets_at = offset + header_size
+        strings_at = offset + strings_start if 0 < strings_start <= end - offset else offsets_at + 4 * count
+        # A tampered count larger than the offset table that fits is clipped to what the chunk can hold
+        # (Android refuses such pools; a manifest that installs never has one, a hostile one must not crash us).
+        room = max(0, (min(strings_at, end) - offsets_at) // 4)
+        if count > room:
+            problems.append(f"{where}: string pool declares {count} strings, room for {room}; clipped")
+            count = room
+        self.count = count
+        self.utf8 = bool(flags & _UTF8_FLAG)
+        self._offsets_at = offsets_at
+        self._strings_at = strings_at
+        self._end = end
+
+    def __len__(self) -> int:
+        return self.count
+
+    def get(self, index: int) -> str | None:
+        if index < 0 or index >= self.count:
+            return None
+        if index not in self._cache:
+            self._cache[index] = self._decode(index)
+        return self._cache[index]
+
+    def _decode(self, index: int) -> str | None:
+        data = self._data
+        (rel,) = struct.unpack_from("<I", data, self._offsets_at + 4 * index)
+        pos = self._strings_at + rel
+        end = self._end
+        try:
+            if self.utf8:
+                _, pos = _utf8_length(data, pos, end)  # UTF-16 length, unused
+                length, pos = _utf8_length(data, pos, end)
+                if length > MAX_STRING_CHARS or pos + length > end:
+                    return None
+                return bytes(data[pos:pos + length]).decode("utf-8", errors="replace")
+            if pos + 2 > end:
+                return None
+            (length,) = struct.unpack_from("<H", data, pos)
+            pos += 2
+            if length & 0x8000:
+                if pos + 2 > end:
+                    return None
+                (low,) = struct.unpack_from("<H", data, pos)
+                length = ((length & 0x7FFF) << 16) | low
+                pos += 2
+            if length > MAX_STRING_CHARS or pos + 2 * length > end:
+                return None
+            return bytes(data[pos:pos + 2 * length]).decode("utf-16-le", errors="replace")
+        except (struct.error, IndexError):
+            return None
+
+
+def _utf8_length(data: bytes | memoryview, pos: int, end: int) -> tuple[int, int]:
+    if pos + 1 > end:
+        raise IndexError("string length outside pool")
+    first = data[pos]
+    if first & 0x80:
+        if pos + 2 > end:
+            raise IndexError("string length outside pool")
+        return ((first & 0x7F) << 8) | data[pos + 1], pos + 2
+    return first, pos + 1

@@ -1,0 +1,1 @@
+"""Detectors: turn what the readers found in an APK into observations, using hegui's knowledge files."""

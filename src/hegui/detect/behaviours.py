@@ -1,0 +1,318 @@
+"""Static detectors beyond PI API calls: self-start, associated start, installs, hot update, uninstall
+obstruction, unused dangerous permissions, plain-text transport.
+
+Each detector takes the `StaticContext` and returns observations; the signals come from
+`knowledge/static_signals.yaml` and the judging from `knowledge/rules/static.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from hegui import knowledge
+from hegui.apk.images import icon_is_blank
+from hegui.detect.context import StaticContext
+from hegui.detect.sensitive import SensitiveHit, java_member
+from hegui.dex import descriptor_to_java
+from hegui.model import Evidence, Observation
+
+_PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){1,}$")
+_FRAMEWORK_PACKAGES = ("android.", "java.", "javax.", "androidx.", "com.android.", "kotlin.", "dalvik.", "org.json",
+                       "org.xml", "org.w3c", "com.google.android.gms.", "com.google.android.material.")
+MAX_EVIDENCE_PER_OBSERVATION = 5
+
+
+@cache
+def signals() -> dict[str, Any]:
+    return knowledge.load_yaml("static_signals.yaml")
+
+
+@cache
+def wanted_call_keys() -> frozenset[tuple[str, str]]:
+    """Every (class descriptor, method) a static detector looks up in `StaticContext.call_sites`."""
+    from hegui.detect.apis import api_matcher, class_descriptor
+
+    cfg = signals()
+    apis = [*cfg["wakeup_apis"], *cfg["associated_start"]["start_apis"], *cfg["associated_start"]["target_apis"],
+            *cfg["install"]["apis"], *cfg["install"]["download_apis"], *cfg["dynamic_code"]["apis"],
+            *cfg["uninstall"]["hide_apis"], *cfg["sdk_consent_apis"], *cfg["permission_request_apis"]]
+    keys = {(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in apis}
+    matcher = api_matcher()
+    return frozenset(keys | set(matcher.methods) | set(matcher.reflection_calls))
+
+
+def _short(values: Iterable[str], limit: int = 6) -> str:
+    vals = list(values)
+    more = f", … (+{len(vals) - limit})" if len(vals) > limit else ""
+    return ", ".join(vals[:limit]) + more
+
+
+def self_start_receivers(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    actions: dict[str, str] = signals()["self_start_actions"]
+    out: list[Observation] = []
+    for comp in ctx.manifest.components:
+        if comp.kind != "receiver" or not comp.enabled:
+            continue
+        found = sorted({a for f in comp.intent_filters for a in f.actions if a in actions})
+        if not found:
+            continue
+        strength = "high" if any(actions[a] == "high" for a in found) else "medium"
+        out.append(Observation(
+            kind="self_start_receiver", subject=ctx.subject_of_class(comp.name),
+            evidence=[Evidence("manifest", f"receiver {comp.name} listens for {_short(found)}")],
+            attrs={"strength": strength, "actions": found, "component": comp.name},
+        ))
+    return out
+
+
+def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """Push SDKs known for keep-alive (knowledge `keep_alive: true`) with services or receivers declared."""
+    out: list[Observation] = []
+    for sdk_id, info in ctx.sdk_info.items():
+        if not getattr(info, "keep_alive", False):
+            continue
+        comps = [c for c in ctx.manifest.components
+                 if c.kind in ("service", "receiver") and c.enabled and ctx.subject_of_class(c.name) == sdk_id]
+        if comps:
+            out.append(Observation(kind="keep_alive_sdk", subject=sdk_id, evidence=[
+                Evidence("manifest", f"{c.kind} {c.name} of keep-alive push SDK {getattr(info, 'name', sdk_id)}")
+                for c in comps[:MAX_EVIDENCE_PER_OBSERVATION]]))
+    return out
+
+
+def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    out: list[Observation] = []
+    for api in signals()["wakeup_apis"]:
+        by_subject: dict[str, list[str]] = {}
+        for site in ctx.calls_to(api):
+            by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
+        for subject, callers in by_subject.items():
+            out.append(Observation(
+                kind="wakeup_schedule", subject=subject,
+                evidence=[Evidence("call", f"{api} called from {c}") for c in sorted(set(callers))[:MAX_EVIDENCE_PER_OBSERVATION]],
+                attrs={"api": api},
+            ))
+    return out
+
+
+def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
+    found = set()
+    for s in strings:
+        if len(s) > 100 or not _PACKAGE_NAME.match(s) or s.startswith(_FRAMEWORK_PACKAGES):
+            continue
+        if own and (s == own or s.startswith(own + ".")):
+            continue
+        if s.count(".") < 2 and not s.startswith(("com.", "cn.", "net.", "org.")):
+            continue
+        found.add(s)
+    return sorted(found)
+
+
+def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    cfg = signals()["associated_start"]
+    index = ctx.index
+    starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
+    targeters = {m.caller.id for api in cfg["target_apis"] for m in ctx.calls_to(api)}
+    own = ctx.manifest.package
+    out: list[Observation] = []
+    for mid in sorted(starters & targeters):
+        m = index.methods[mid]
+        foreign = _foreign_packages(index.strings(m), own)
+        if not foreign:
+            continue
+        out.append(Observation(
+            kind="associated_start_code", subject=ctx.subject_of(m),
+            evidence=[Evidence("call", f"{java_member(m.cls, m.name)} starts components of other apps: {_short(foreign)}")],
+            attrs={"targets": foreign, "at_startup": ctx.at_startup(m)},
+        ))
+    prefixes = tuple(cfg["wake_actions_prefixes"])
+    for comp in ctx.manifest.components:
+        if comp.kind not in ("service", "receiver") or not comp.effectively_exported or comp.permission:
+            continue
+        actions = sorted({a for f in comp.intent_filters for a in f.actions if a.startswith(prefixes)})
+        if actions:
+            out.append(Observation(
+                kind="wakeable_component", subject=ctx.subject_of_class(comp.name),
+                evidence=[Evidence("manifest", f"exported {comp.kind} {comp.name} can be started by other apps "
+                                               f"with {_short(actions)}")],
+                attrs={"component": comp.name, "actions": actions},
+            ))
+    return out
+
+
+def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    cfg = signals()["install"]
+    out: list[Observation] = []
+    declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
+    if declared:
+        out.append(Observation(kind="install_permission", evidence=[
+            Evidence("manifest", f"uses-permission {p}") for p in declared], attrs={"permissions": declared}))
+    index = ctx.index
+    wanted = set(cfg["strings"])
+    by_subject: dict[str, list[Evidence]] = {}
+    for api in cfg["apis"]:
+        for site in ctx.calls_to(api):
+            by_subject.setdefault(ctx.subject_of(site.caller), []).append(
+                Evidence("call", f"{api} called from {java_member(site.caller.cls, site.caller.name)}"))
+    for m in index.methods:
+        if m.code.strings and wanted.intersection(index.strings(m)):
+            hit = sorted(wanted.intersection(index.strings(m)))
+            by_subject.setdefault(ctx.subject_of(m), []).append(
+                Evidence("string", f"{java_member(m.cls, m.name)} builds an install intent ({', '.join(hit)})"))
+    for subject, evidence in by_subject.items():
+        out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
+    return out
+
+
+def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    out: list[Observation] = []
+    for sdk_id, info in ctx.sdk_info.items():
+        if getattr(info, "hot_update", False):
+            out.append(Observation(kind="hot_update_sdk", subject=sdk_id, evidence=[
+                Evidence("sdk", f"hot-update engine {getattr(info, 'name', sdk_id)} embedded "
+                                f"({', '.join(getattr(info, 'packages', ())[:3])})")]))
+    by_subject: dict[str, list[Evidence]] = {}
+    for api in signals()["dynamic_code"]["apis"]:
+        for site in ctx.calls_to(api):
+            by_subject.setdefault(ctx.subject_of(site.caller), []).append(
+                Evidence("call", f"{api} called from {java_member(site.caller.cls, site.caller.name)}"))
+    for subject, evidence in by_subject.items():
+        out.append(Observation(kind="dynamic_code_loading", subject=subject,
+                               evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
+    return out
+
+
+def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    cfg = signals()["uninstall"]
+    apk, manifest = ctx.apk, ctx.manifest
+    out: list[Observation] = []
+    if manifest.package is not None:
+        label = apk.label
+        invisible = "".join(cfg["invisible_label_chars"])
+        if label is not None and not label.strip(" \t\r\n" + invisible):
+            out.append(Observation(kind="blank_label", evidence=[
+                Evidence("resource", f"application label is blank ({label!r})")]))
+        if not manifest.launcher_activities():
+            out.append(Observation(kind="no_launcher_entry", evidence=[
+                Evidence("manifest", "no enabled MAIN/LAUNCHER activity: the app has no icon in the launcher")]))
+    blank_icons = []
+    for name in apk.icon_files:
+        try:
+            data = apk.archive.read(name, max_size=4 * 2**20)
+        except Exception:  # noqa: BLE001 - an unreadable icon is not evidence of a blank one
+            continue
+        if icon_is_blank(data, name):
+            blank_icons.append(name)
+    if blank_icons and len(blank_icons) == len([n for n in apk.icon_files if n.endswith(".png")]):
+        out.append(Observation(kind="blank_icon", evidence=[
+            Evidence("resource", f"launcher icon {n} is fully transparent") for n in blank_icons[:3]]))
+    for comp in manifest.components:
+        if comp.kind == "receiver" and comp.permission == cfg["device_admin_permission"]:
+            out.append(Observation(kind="device_admin", subject=ctx.subject_of_class(comp.name), evidence=[
+                Evidence("manifest", f"device-admin receiver {comp.name} (an active admin cannot be uninstalled)")]))
+    launchers = set(manifest.launcher_activities())
+    for api in cfg["hide_apis"]:
+        for site in ctx.calls_to(api):
+            strings = ctx.index.strings(site.caller)
+            types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
+            hidden = sorted(launchers.intersection(strings) | launchers.intersection(types))
+            if hidden:
+                out.append(Observation(kind="hides_launcher_icon", subject=ctx.subject_of(site.caller), evidence=[
+                    Evidence("call", f"{java_member(site.caller.cls, site.caller.name)} calls {api} on the launcher "
+                                     f"component {', '.join(hidden)}")]))
+    return out
+
+
+def sdk_consent_switches(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """SDKs in the APK that offer a privacy-consent switch the app's own code never calls."""
+    offered: dict[str, list[str]] = {}
+    for api in signals()["sdk_consent_apis"]:
+        cls, _, name = api.partition("#")
+        info = ctx.index.classes.get("L" + cls.replace(".", "/") + ";")
+        sdk = ctx.sdk_of(cls)
+        if info is None or sdk is None or not any(n == name for n, _p in info.methods):
+            continue
+        offered.setdefault(sdk, []).append(api)
+    out: list[Observation] = []
+    for sdk, apis in sorted(offered.items()):
+        if any(ctx.subject_of(site.caller) == "app" for api in apis for site in ctx.calls_to(api)):
+            continue
+        out.append(Observation(kind="sdk_consent_switch_unused", subject=sdk, evidence=[
+            Evidence("sdk", f"the SDK offers {', '.join(apis)} to wait for the user's consent; "
+                            "the app's code never calls it")]))
+    return out
+
+
+def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """Permission prompts reachable from startup code; several dangerous ones in one prompt are bundled."""
+    perms = knowledge.permissions()
+    by_subject: dict[str, list[Evidence]] = {}
+    out: list[Observation] = []
+    for api in signals()["permission_request_apis"]:
+        for site in ctx.calls_to(api):
+            if not ctx.at_startup(site.caller):
+                continue
+            subject = ctx.subject_of(site.caller)
+            path = " → ".join(java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id))
+            by_subject.setdefault(subject, []).append(Evidence("call", f"{api} called at startup: {path}"))
+            asked = sorted({s for s in ctx.index.strings(site.caller) if s in perms and perms[s].dangerous})
+            if len({perms[p].pi_types for p in asked}) >= 2:
+                out.append(Observation(kind="bundled_permission_request", subject=subject, evidence=[Evidence(
+                    "call", f"{java_member(site.caller.cls, site.caller.name)} asks for {', '.join(asked)} "
+                            "in one prompt at startup")]))
+    out.extend(Observation(kind="permission_request_at_startup", subject=subject, evidence=ev[:MAX_EVIDENCE_PER_OBSERVATION])
+               for subject, ev in by_subject.items())
+    return out
+
+
+def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -> list[Observation]:
+    perms = knowledge.permissions()
+    used_types = {h.pi_type for h in hits}
+    out: list[Observation] = []
+    for name in ctx.manifest.uses_permissions:
+        info = perms.get(name)
+        if info is None or not info.dangerous or not info.pi_types:
+            continue
+        if used_types.intersection(info.pi_types):
+            continue
+        out.append(Observation(kind="unused_dangerous_permission", evidence=[
+            Evidence("manifest", f"uses-permission {name}, but no code reads "
+                                 f"{', '.join(info.pi_types)} through the APIs it guards")],
+            attrs={"permission": name}))
+    return out
+
+
+def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    cfg = signals()["cleartext"]
+    manifest = ctx.manifest
+    out: list[Observation] = []
+    allowed = manifest.uses_cleartext_traffic
+    if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < 28:
+        reason = f"targetSdkVersion {manifest.target_sdk} < 28 and no network security config: cleartext allowed"
+    elif allowed:
+        reason = 'android:usesCleartextTraffic="true"'
+    else:
+        return out
+    ignore = tuple(cfg["ignore_url_prefixes"])
+    urls_by_subject: dict[str, set[str]] = {}
+    for m in ctx.index.methods:
+        if not m.code.strings:
+            continue
+        for s in ctx.index.strings(m):
+            if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore):
+                urls_by_subject.setdefault(ctx.subject_of(m), set()).add(s[:120])
+    for subject, urls in urls_by_subject.items():
+        out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
+            Evidence("manifest", reason), *(Evidence("string", f"plain-HTTP URL {u}") for u in sorted(urls)[:5])]))
+    return out
+
+
+Detector = Callable[[StaticContext, list[SensitiveHit]], list[Observation]]
+
+DETECTORS: tuple[Detector, ...] = (
+    self_start_receivers, keep_alive_sdks, wakeup_calls, associated_start, installs_packages, hot_update, uninstall_obstruction,
+    unused_dangerous_permissions, cleartext_transport, sdk_consent_switches, permission_requests_at_startup,
+)

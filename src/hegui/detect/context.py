@@ -1,0 +1,102 @@
+"""What the static detectors share: the read APK, the DEX index, SDK attribution and reachability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from hegui.apk import Apk, Manifest
+from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
+from hegui.dex.callgraph import Reachability
+
+SdkOf = Callable[[str], "str | None"]
+
+
+@dataclass(slots=True)
+class CallSite:
+    """A call from a defined method to an API (framework or SDK), hierarchy-resolved to its declaring type."""
+
+    caller: MethodInfo
+    api_cls: str  # descriptor of the class the API is declared on (after walking up defined superclasses)
+    name: str
+    proto: str
+
+
+@dataclass
+class StaticContext:
+    apk: Apk
+    index: DexIndex
+    sdk_of: SdkOf
+    startup: Reachability
+    sdk_info: dict[str, object] = field(default_factory=dict)  # sdk id -> SdkInfo of identified SDKs
+    wanted_calls: frozenset[tuple[str, str]] = frozenset()  # (class descriptor, method) the detectors ask about
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.apk.manifest
+
+    def subject_of(self, method: MethodInfo) -> str:
+        return self.sdk_of(descriptor_to_java(method.cls)) or "app"
+
+    def subject_of_class(self, java_name: str) -> str:
+        return self.sdk_of(java_name) or "app"
+
+    def at_startup(self, method: MethodInfo) -> bool:
+        return method.id in self.startup.parent
+
+    @cached_property
+    def call_sites(self) -> dict[tuple[str, str], list[CallSite]]:
+        """Call instructions to the APIs in `wanted_calls`, keyed by (declaring class descriptor, name).
+
+        A call on an app subclass (``MainActivity->requestPermissions``) is keyed by the first class up the
+        chain that the APK does not define, which is where framework APIs are declared. Each DEX's method
+        reference table is resolved once; only methods that reference a wanted API are looked at further.
+        """
+        index = self.index
+        wanted = self.wanted_calls
+        names = {name for _cls, name in wanted}
+        hits_by_dex: dict[int, dict[int, tuple[str, ...]]] = {}
+        for dex in index.dex_files:
+            hits: dict[int, tuple[str, ...]] = {}
+            for idx, (cls, name, proto) in enumerate(index.method_refs(dex)):
+                if name not in names:
+                    continue
+                owners = [cls] if (cls, name) in wanted else []
+                if cls in index.classes:
+                    owner = _declaring(index, cls, name, proto)
+                    if owner != cls and (owner, name) in wanted:
+                        owners.append(owner)
+                if owners:
+                    hits[idx] = tuple(owners)
+            hits_by_dex[id(dex)] = hits
+        out: dict[tuple[str, str], list[CallSite]] = {}
+        for m in index.methods:
+            hits = hits_by_dex.get(id(m.dex))
+            invokes = m.code.invokes
+            if not hits or not invokes or hits.keys().isdisjoint(invokes):
+                continue
+            refs = index.method_refs(m.dex)
+            for idx in invokes:
+                owners = hits.get(idx)
+                if owners:
+                    _cls, name, proto = refs[idx]
+                    for owner in owners:
+                        out.setdefault((owner, name), []).append(CallSite(m, owner, name, proto))
+        return out
+
+    def calls_to(self, java_api: str) -> list[CallSite]:
+        cls, _, name = java_api.partition("#")
+        return self.call_sites.get(("L" + cls.replace(".", "/") + ";", name), [])
+
+
+def _declaring(index: DexIndex, cls: str, name: str, proto: str) -> str:
+    """For a call on a defined class: that class if it (or a defined ancestor) defines the method, else the
+    first undefined (framework) superclass."""
+    for c in (cls, *index.superclasses(cls)):
+        info = index.classes.get(c)
+        if info is None:
+            return c
+        if (name, proto) in info.methods:
+            return c
+    return cls

@@ -1,0 +1,111 @@
+"""Call sites of the catalog's personal-information APIs, attributed to the app or an SDK."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hegui import knowledge
+from hegui.detect.apis import ApiSpec, api_matcher
+from hegui.detect.context import StaticContext
+from hegui.dex import MethodInfo, descriptor_to_java
+from hegui.model import Evidence, Observation
+
+_NOT_JAVA_NAME = re.compile(r"[^\w.$<>]")
+
+
+def java_member(cls_desc: str, name: str) -> str:
+    """`a.b.C#m`, with characters the report schema does not allow (obfuscators use them) replaced."""
+    return _NOT_JAVA_NAME.sub("_", descriptor_to_java(cls_desc)) + "#" + _NOT_JAVA_NAME.sub("_", name)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveHit:
+    pi_type: str
+    api: str
+    caller: MethodInfo
+    subject: str
+    at_startup: bool
+    via_reflection: bool
+
+
+def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
+    matcher = api_matcher()
+    index = ctx.index
+    hits: dict[tuple[str, str, int], SensitiveHit] = {}
+
+    def record(spec: ApiSpec, m: MethodInfo, reflective: bool) -> None:
+        key = (spec.pi_type, spec.api, m.id)
+        if key not in hits:
+            hits[key] = SensitiveHit(spec.pi_type, spec.api, m, ctx.subject_of(m), ctx.at_startup(m), reflective)
+
+    for (cls, name), sites in ctx.call_sites.items():
+        if (cls, name) not in matcher.methods:
+            continue
+        for site in sites:
+            specs = matcher.method_specs(cls, name, site.proto)
+            if not specs:
+                continue
+            m = site.caller
+            strings = fields = None
+            for spec in specs:
+                if spec.needs_context:
+                    if strings is None:
+                        strings, fields = set(index.strings(m)), set(index.field_reads(m))
+                    if not matcher.context_ok(spec, strings, fields):
+                        continue
+                record(spec, m, False)
+
+    field_hits = {id(dex): {i: spec for i, key in enumerate(index.field_refs(dex))
+                            if (spec := matcher.fields.get(key)) is not None} for dex in index.dex_files}
+    for m in index.methods:
+        wanted_fields = field_hits.get(id(m.dex))
+        if wanted_fields and m.code.fields and not wanted_fields.keys().isdisjoint(m.code.fields):
+            for fidx in m.code.fields:
+                spec = wanted_fields.get(fidx)
+                if spec is not None:
+                    record(spec, m, False)
+
+    reflective_callers = {site.caller.id: site.caller for key in matcher.reflection_calls
+                          for site in ctx.call_sites.get(key, ())}
+    for m in reflective_callers.values():
+        strings = index.strings(m)
+        names = set(strings)
+        for s in strings:
+            if "." not in s:
+                continue
+            for api_name, specs in matcher.reflection.get(s.replace("/", "."), {}).items():
+                if api_name in names:
+                    for spec in specs:
+                        record(spec, m, True)
+    return sorted(hits.values(), key=lambda h: (h.pi_type, h.api, h.caller.cls, h.caller.name))
+
+
+def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list[Observation]:
+    pi_types = knowledge.pi_types()
+    out: list[Observation] = []
+    for h in hits:
+        pi = pi_types.get(h.pi_type)
+        caller = java_member(h.caller.cls, h.caller.name)
+        detail = f"{h.api} called from {caller}"
+        if h.via_reflection:
+            detail += " (via reflection)"
+        evidence = [Evidence("call", detail)]
+        if h.at_startup:
+            path = ctx.startup.path_to(h.caller.id)
+            if len(path) > 1:
+                chain = " → ".join(java_member(p.cls, p.name) for p in path)
+                evidence.append(Evidence("call", f"runs at startup: {chain}"))
+            else:
+                evidence.append(Evidence("call", f"runs at startup: {caller} is a startup entry point"))
+        sdk = ctx.sdk_info.get(h.subject)
+        out.append(Observation(
+            kind="sensitive_call", subject=h.subject, evidence=evidence,
+            attrs={
+                "pi_type": h.pi_type, "api": h.api, "at_startup": h.at_startup, "via_reflection": h.via_reflection,
+                "sensitivity": pi.sensitivity if pi else None, "resettable": pi.resettable if pi else None,
+                "category": pi.category if pi else None,
+                "sdk_category": getattr(sdk, "category", None),
+            },
+        ))
+    return out

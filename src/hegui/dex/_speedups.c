@@ -1,0 +1,559 @@
+/*
+ * hegui.dex._speedups: the per-class hot path of hegui.dex.parser in C.
+ *
+ * read_class_data() does what DexFile._read_class_data + _scan_code + _sweep do in Python for one
+ * class_data_item: decode its uleb128 header and method list, and sweep each method's bytecode for the
+ * method/string/type/field references hegui indexes. The result must be identical to the Python path,
+ * including on malformed input, so the control flow below mirrors parser.py step by step:
+ *
+ *   - uleb128: at most 6 bytes are read (the Python loop only gives up once `shift > 35`), so values are
+ *     up to 42 bits and are kept in uint64_t; reading past the buffer is the Python IndexError.
+ *   - per-method problems ("code outside the file", "code runs past the file end", "ends inside an
+ *     instruction") are returned as events, in order; the Python side formats them with method names.
+ *   - a class-level failure (uleb past the end, uleb too long, method index out of range) is returned
+ *     as the message str() of the Python exception would give; the class then has no methods, but the
+ *     events of the methods swept before the failure stay, as they do in Python.
+ *   - a code unit past the buffer while decoding an instruction is the Python IndexError of the sweep:
+ *     the references collected so far are kept and the "ends inside an instruction" event is recorded.
+ *   - the per-file budget of code units to sweep (against methods sharing one big code item) is passed
+ *     in and handed back, so it spans classes exactly as DexFile._sweep_budget does.
+ *
+ * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser._mutf8
+ * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs).
+ *
+ * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
+ * The instruction length and operand-kind tables are passed in from hegui.dex.opcodes so that there
+ * is one source of truth for the Dalvik format.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+/* Operand kinds: must match hegui.dex.opcodes (NONE, STRING, STRING_JUMBO, TYPE, FIELD, METHOD). */
+enum { K_NONE = 0, K_STRING = 1, K_STRING_JUMBO = 2, K_TYPE = 3, K_FIELD = 4, K_METHOD = 5 };
+
+/* Per-method problem events, in the order parser.py appends them. */
+enum { EV_CODE_OUTSIDE = 0, EV_CODE_PAST_END = 1, EV_ENDS_INSIDE = 2, EV_BUDGET_SPENT = 3 };
+
+/* Outcome of a step; the error values name the Python exception the pure-Python path raises. */
+enum { OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_MEMORY = 4 };
+
+static const char *const class_error_text[] = {
+    NULL,
+    "index out of range",        /* IndexError from bytes indexing past the end */
+    "uleb128 value too long",    /* DexFormatError in parser._uleb */
+    "method index out of range", /* DexFormatError in DexFile._read_class_data */
+};
+
+/* Growable arrays: references (uint32_t) and invoke opcodes (bytes). */
+typedef struct {
+    uint32_t *items;
+    size_t len, cap;
+} U32Vec;
+
+typedef struct {
+    uint8_t *items;
+    size_t len, cap;
+} ByteVec;
+
+static int u32_push(U32Vec *v, uint32_t x) {
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        if (cap > PY_SSIZE_T_MAX / sizeof(uint32_t)) return ERR_MEMORY;
+        uint32_t *p = PyMem_Realloc(v->items, cap * sizeof(uint32_t));
+        if (!p) return ERR_MEMORY;
+        v->items = p;
+        v->cap = cap;
+    }
+    v->items[v->len++] = x;
+    return OK;
+}
+
+static int byte_push(ByteVec *v, uint8_t x) {
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        if (cap > PY_SSIZE_T_MAX) return ERR_MEMORY;
+        uint8_t *p = PyMem_Realloc(v->items, cap);
+        if (!p) return ERR_MEMORY;
+        v->items = p;
+        v->cap = cap;
+    }
+    v->items[v->len++] = x;
+    return OK;
+}
+
+/* What one method contributed: its ids and where its references start in the shared vectors. */
+typedef struct {
+    uint64_t method_idx, access;
+    size_t invokes_at, strings_at, types_at, fields_at;
+} MethodSpan;
+
+typedef struct {
+    MethodSpan *items;
+    size_t len, cap;
+} SpanVec;
+
+typedef struct {
+    uint32_t kind; /* EV_* */
+    uint64_t method_idx;
+} MethodEvent;
+
+static MethodSpan *span_push(SpanVec *v) {
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        if (cap > PY_SSIZE_T_MAX / sizeof(MethodSpan)) return NULL;
+        MethodSpan *p = PyMem_Realloc(v->items, cap * sizeof(MethodSpan));
+        if (!p) return NULL;
+        v->items = p;
+        v->cap = cap;
+    }
+    return &v->items[v->len++];
+}
+
+/* Everything collected for one class before Python objects are made. */
+typedef struct {
+    U32Vec invokes, strings, types, fields;
+    ByteVec invoke_ops;
+    uint64_t sweep_budget; /* code units that may still be swept (DexFile._sweep_budget) */
+    SpanVec methods;
+    struct {
+        MethodEvent *items;
+        size_t len, cap;
+    } events;
+} ClassScan;
+
+static void scan_free(ClassScan *s) {
+    PyMem_Free(s->invokes.items);
+    PyMem_Free(s->strings.items);
+    PyMem_Free(s->types.items);
+    PyMem_Free(s->fields.items);
+    PyMem_Free(s->invoke_ops.items);
+    PyMem_Free(s->methods.items);
+    PyMem_Free(s->events.items);
+}
+
+static int push_event(ClassScan *s, uint32_t kind, uint64_t method_idx) {
+    if (s->events.len == s->events.cap) {
+        size_t cap = s->events.cap ? s->events.cap * 2 : 8;
+        if (cap > PY_SSIZE_T_MAX / sizeof(MethodEvent)) return ERR_MEMORY;
+        MethodEvent *p = PyMem_Realloc(s->events.items, cap * sizeof(MethodEvent));
+        if (!p) return ERR_MEMORY;
+        s->events.items = p;
+        s->events.cap = cap;
+    }
+    s->events.items[s->events.len].kind = kind;
+    s->events.items[s->events.len].method_idx = method_idx;
+    s->events.len++;
+    return OK;
+}
+
+static int read_uleb(const uint8_t *data, size_t size, size_t *pos, uint64_t *out) {
+    uint64_t result = 0;
+    unsigned shift = 0;
+    size_t p = *pos;
+    for (;;) {
+        if (p >= size) return ERR_INDEX;
+        uint8_t b = data[p++];
+        result |= (uint64_t)(b & 0x7F) << shift;
+        if (b < 0x80) {
+            *out = result;
+            *pos = p;
+            return OK;
+        }
+        shift += 7;
+        if (shift > 35) return ERR_ULEB_LONG;
+    }
+}
+
+/* Code unit `i` (little-endian); callers check i < n_units first. */
+static inline uint32_t unit_at(const uint8_t *data, uint64_t i) {
+    return (uint32_t)data[2 * i] | ((uint32_t)data[2 * i + 1] << 8);
+}
+
+/*
+ * parser._sweep: walk units [i, end) recording references. Operands may lie past `end` but not past the
+ * buffer's last whole code unit (`n_units`), exactly like indexing the Python `units` array.
+ */
+static int sweep(const uint8_t *data, uint64_t n_units, uint64_t i, uint64_t end, const uint8_t *lengths,
+                 const uint8_t *kinds, ClassScan *s) {
+    while (i < end) {
+        uint32_t u = unit_at(data, i);
+        uint32_t op = u & 0xFF;
+        uint8_t kind = kinds[op];
+        if (kind) {
+            if (i + 1 >= n_units) return ERR_INDEX;
+            uint32_t operand = unit_at(data, i + 1);
+            int rc;
+            switch (kind) {
+            case K_METHOD:
+                rc = u32_push(&s->invokes, operand);
+                if (rc == OK) rc = byte_push(&s->invoke_ops, (uint8_t)op);
+                break;
+            case K_STRING:
+                rc = u32_push(&s->strings, operand);
+                break;
+            case K_FIELD:
+                rc = u32_push(&s->fields, operand);
+                break;
+            case K_TYPE:
+                rc = u32_push(&s->types, operand);
+                break;
+            default: /* const-string/jumbo */
+                if (i + 2 >= n_units) return ERR_INDEX;
+                rc = u32_push(&s->strings, operand | (unit_at(data, i + 2) << 16));
+                break;
+            }
+            if (rc != OK) return rc;
+            i += lengths[op];
+        } else if (op == 0 && u) {
+            if (u == 0x0100) { /* packed-switch-payload */
+                if (i + 1 >= n_units) return ERR_INDEX;
+                i += 4 + (uint64_t)unit_at(data, i + 1) * 2;
+            } else if (u == 0x0200) { /* sparse-switch-payload */
+                if (i + 1 >= n_units) return ERR_INDEX;
+                i += 2 + (uint64_t)unit_at(data, i + 1) * 4;
+            } else if (u == 0x0300) { /* fill-array-data-payload */
+                if (i + 3 >= n_units) return ERR_INDEX;
+                uint64_t width = unit_at(data, i + 1);
+                uint64_t size = unit_at(data, i + 2) | ((uint64_t)unit_at(data, i + 3) << 16);
+                i += 4 + (size * width + 1) / 2;
+            } else {
+                i += 1;
+            }
+        } else {
+            i += lengths[op];
+        }
+    }
+    return OK;
+}
+
+/* parser.DexFile._scan_code for one method. */
+static int scan_code(const uint8_t *data, size_t size, uint64_t method_idx, uint64_t access, uint64_t code_off,
+                     const uint8_t *lengths, const uint8_t *kinds, ClassScan *s) {
+    MethodSpan *span = span_push(&s->methods);
+    if (!span) return ERR_MEMORY;
+    span->method_idx = method_idx;
+    span->access = access;
+    span->invokes_at = s->invokes.len;
+    span->strings_at = s->strings.len;
+    span->types_at = s->types.len;
+    span->fields_at = s->fields.len;
+    if (!code_off) return OK;
+    if (code_off + 16 > size || (code_off & 1)) return push_event(s, EV_CODE_OUTSIDE, method_idx);
+    const uint8_t *p = data + code_off + 12;
+    uint64_t insns_size = (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) | ((uint64_t)p[3] << 24);
+    uint64_t n_units = size >> 1;
+    uint64_t start = (code_off + 16) >> 1;
+    uint64_t end = start + insns_size;
+    if (end > n_units) {
+        if (push_event(s, EV_CODE_PAST_END, method_idx) != OK) return ERR_MEMORY;
+        end = n_units;
+    }
+    /* Many methods pointing at one big code item must not multiply the work: parser.py's budget. */
+    if (end - start > s->sweep_budget) {
+        s->sweep_budget = 0;
+        return push_event(s, EV_BUDGET_SPENT, method_idx);
+    }
+    s->sweep_budget -= end - start;
+    int rc = sweep(data, n_units, start, end, lengths, kinds, s);
+    if (rc == ERR_INDEX) return push_event(s, EV_ENDS_INSIDE, method_idx);
+    return rc;
+}
+
+/* parser.DexFile._read_class_data: the header counts, skipped fields, then direct and virtual methods. */
+static int read_class(const uint8_t *data, size_t size, size_t pos, uint64_t n_method_ids, const uint8_t *lengths,
+                      const uint8_t *kinds, ClassScan *s) {
+    uint64_t static_fields, instance_fields, direct, virtual_, skip;
+    int rc;
+    if ((rc = read_uleb(data, size, &pos, &static_fields)) != OK) return rc;
+    if ((rc = read_uleb(data, size, &pos, &instance_fields)) != OK) return rc;
+    if ((rc = read_uleb(data, size, &pos, &direct)) != OK) return rc;
+    if ((rc = read_uleb(data, size, &pos, &virtual_)) != OK) return rc;
+    /* Each field costs at least two bytes, so this loop ends at the buffer's end at the latest. */
+    for (uint64_t f = 0; f < static_fields + instance_fields; f++) {
+        if ((rc = read_uleb(data, size, &pos, &skip)) != OK) return rc;
+        if ((rc = read_uleb(data, size, &pos, &skip)) != OK) return rc;
+    }
+    const uint64_t counts[2] = {direct, virtual_};
+    for (int list = 0; list < 2; list++) {
+        uint64_t method_idx = 0;
+        for (uint64_t m = 0; m < counts[list]; m++) {
+            uint64_t diff, access, code_off;
+            if ((rc = read_uleb(data, size, &pos, &diff)) != OK) return rc;
+            if ((rc = read_uleb(data, size, &pos, &access)) != OK) return rc;
+            if ((rc = read_uleb(data, size, &pos, &code_off)) != OK) return rc;
+            /* method_idx < n_method_ids <= 2**32 and diff < 2**42: no overflow. */
+            method_idx += diff;
+            if (method_idx >= n_method_ids) return ERR_METHOD_RANGE;
+            if ((rc = scan_code(data, size, method_idx, access, code_off, lengths, kinds, s)) != OK) return rc;
+        }
+    }
+    return OK;
+}
+
+/* One array('I') holding every reference of the class; each method's arrays are slices of it. */
+static PyObject *make_all_refs(PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+    size_t total = s->invokes.len + s->strings.len + s->types.len + s->fields.len;
+    PyObject *raw = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
+    if (!raw) return NULL;
+    char *out = PyBytes_AS_STRING(raw);
+    const U32Vec *parts[4] = {&s->invokes, &s->strings, &s->types, &s->fields};
+    for (int k = 0; k < 4; k++) {
+        if (parts[k]->len) memcpy(out, parts[k]->items, parts[k]->len * sizeof(uint32_t));
+        out += parts[k]->len * sizeof(uint32_t);
+    }
+    PyObject *refs = PyObject_CallFunctionObjArgs(array_type, typecode, raw, NULL);
+    Py_DECREF(raw);
+    return refs;
+}
+
+static void untrack(PyObject *obj) {
+    if (PyObject_IS_GC(obj) && PyObject_GC_IsTracked(obj)) PyObject_GC_UnTrack(obj);
+}
+
+static PyObject *build_methods(PyObject *method_code, PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+    PyObject *methods = PyList_New((Py_ssize_t)s->methods.len);
+    if (!methods || s->methods.len == 0) return methods;
+    PyObject *refs = make_all_refs(array_type, typecode, s);
+    if (!refs) {
+        Py_DECREF(methods);
+        return NULL;
+    }
+    /* Where each kind starts inside `refs`. */
+    const size_t base_strings = s->invokes.len;
+    const size_t base_types = base_strings + s->strings.len;
+    const size_t base_fields = base_types + s->types.len;
+    for (size_t m = 0; m < s->methods.len; m++) {
+        const MethodSpan *span = &s->methods.items[m];
+        const int last = m + 1 == s->methods.len;
+        const MethodSpan *next = last ? NULL : &s->methods.items[m + 1];
+        size_t inv_end = last ? s->invokes.len : next->invokes_at;
+        size_t str_end = last ? s->strings.len : next->strings_at;
+        size_t typ_end = last ? s->types.len : next->types_at;
+        size_t fld_end = last ? s->fields.len : next->fields_at;
+        PyObject *args[7] = {
+            PyLong_FromUnsignedLongLong(span->method_idx),
+            PyLong_FromUnsignedLongLong(span->access),
+            PySequence_GetSlice(refs, (Py_ssize_t)span->invokes_at, (Py_ssize_t)inv_end),
+            PyBytes_FromStringAndSize((const char *)s->invoke_ops.items + span->invokes_at,
+                                      (Py_ssize_t)(inv_end - span->invokes_at)),
+            PySequence_GetSlice(refs, (Py_ssize_t)(base_strings + span->strings_at), (Py_ssize_t)(base_strings + str_end)),
+            PySequence_GetSlice(refs, (Py_ssize_t)(base_types + span->types_at), (Py_ssize_t)(base_types + typ_end)),
+            PySequence_GetSlice(refs, (Py_ssize_t)(base_fields + span->fields_at), (Py_ssize_t)(base_fields + fld_end)),
+        };
+        PyObject *code = NULL;
+        int complete = 1;
+        for (int a = 0; a < 7; a++) complete &= args[a] != NULL;
+        if (complete) code = PyObject_Vectorcall(method_code, args, 7, NULL);
+        /* A MethodCode holds only ints, bytes and arrays, and an array holds only numbers (and its type):
+         * none of them can be part of a reference cycle, so the cycle collector need not traverse the
+         * ~2.5 million of them a large APK has (CPython does the same for tuples of atomic values).
+         * Traversing them was a third of a large scan's time. */
+        if (code) {
+            untrack(code);
+            untrack(args[2]);
+            untrack(args[4]);
+            untrack(args[5]);
+            untrack(args[6]);
+        }
+        for (int a = 0; a < 7; a++) Py_XDECREF(args[a]);
+        if (!code) {
+            Py_DECREF(refs);
+            Py_DECREF(methods);
+            return NULL;
+        }
+        PyList_SET_ITEM(methods, (Py_ssize_t)m, code);
+    }
+    Py_DECREF(refs);
+    return methods;
+}
+
+static PyObject *build_events(const ClassScan *s) {
+    PyObject *events = PyList_New((Py_ssize_t)s->events.len);
+    if (!events) return NULL;
+    for (size_t e = 0; e < s->events.len; e++) {
+        PyObject *event = Py_BuildValue("(IK)", (unsigned int)s->events.items[e].kind,
+                                        (unsigned long long)s->events.items[e].method_idx);
+        if (!event) {
+            Py_DECREF(events);
+            return NULL;
+        }
+        PyList_SET_ITEM(events, (Py_ssize_t)e, event);
+    }
+    return events;
+}
+
+/* parser.DexFile._read_strings scans at most this far for a string's NUL terminator. */
+#define STRING_SCAN_LIMIT (4 * 65536 * 3)
+
+PyDoc_STRVAR(read_strings_doc,
+             "read_strings(data, offset, count, mutf8) -> (strings, unreadable)\n"
+             "\n"
+             "The `count` strings of the string_ids table at `offset` (which the caller has bounds-checked).\n"
+             "Each is decoded as UTF-8; bytes that are not valid UTF-8 are passed to `mutf8` (parser._mutf8).\n"
+             "An unreadable string (offset or length prefix past the end, no NUL in reach) is '' and counted.");
+
+static PyObject *read_strings(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    unsigned long long offset, count;
+    PyObject *mutf8;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*KKO:read_strings", &data, &offset, &count, &mutf8)) return NULL;
+    PyObject *strings = NULL, *result = NULL, *empty = NULL;
+    const uint8_t *bytes = (const uint8_t *)data.buf;
+    const size_t size = (size_t)data.len;
+    if (count && (count > (unsigned long long)data.len / 4 || offset > (unsigned long long)data.len - count * 4)) {
+        PyErr_SetString(PyExc_ValueError, "string_ids table lies outside the data");
+        goto done;
+    }
+    empty = PyUnicode_New(0, 0);
+    strings = empty ? PyList_New((Py_ssize_t)count) : NULL;
+    if (!strings) goto done;
+    unsigned long long unreadable = 0;
+    for (unsigned long long i = 0; i < count; i++) {
+        const uint8_t *id = bytes + offset + 4 * i;
+        size_t pos = (size_t)id[0] | ((size_t)id[1] << 8) | ((size_t)id[2] << 16) | ((size_t)id[3] << 24);
+        uint64_t utf16_size;
+        const uint8_t *nul = NULL;
+        /* As in Python: the uleb128 must be readable, and the NUL found in [pos, min(size, pos + limit)). */
+        if (read_uleb(bytes, size, &pos, &utf16_size) == OK && pos < size) {
+            size_t reach = size - pos < STRING_SCAN_LIMIT ? size - pos : STRING_SCAN_LIMIT;
+            nul = memchr(bytes + pos, 0, reach);
+        }
+        PyObject *text;
+        if (!nul) {
+            unreadable++;
+            Py_INCREF(empty);
+            text = empty;
+        } else {
+            Py_ssize_t length = (Py_ssize_t)(nul - (bytes + pos));
+            text = PyUnicode_DecodeUTF8((const char *)bytes + pos, length, NULL);
+            if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                PyErr_Clear();
+                PyObject *raw = PyBytes_FromStringAndSize((const char *)bytes + pos, length);
+                text = raw ? PyObject_CallOneArg(mutf8, raw) : NULL;
+                Py_XDECREF(raw);
+                /* _read_strings counts a string _mutf8 cannot decode either (ValueError) as unreadable. */
+                if (!text && (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError))) {
+                    PyErr_Clear();
+                    unreadable++;
+                    Py_INCREF(empty);
+                    text = empty;
+                }
+            }
+            if (!text) goto done;
+        }
+        PyList_SET_ITEM(strings, (Py_ssize_t)i, text);
+    }
+    result = Py_BuildValue("(OK)", strings, unreadable);
+done:
+    Py_XDECREF(strings);
+    Py_XDECREF(empty);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static PyObject *array_type; /* array.array, looked up once at import */
+static PyObject *typecode_u32;
+
+PyDoc_STRVAR(read_class_data_doc,
+             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget)\n"
+             "    -> (methods, events, error, budget)\n"
+             "\n"
+             "Read the class_data_item at `offset` of DEX bytes `data` and sweep the code of its methods.\n"
+             "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes; `method_code` is called as\n"
+             "method_code(method_idx, access, invokes, invoke_ops, strings, types, fields) for each method.\n"
+             "methods: those objects, direct then virtual (empty when `error` is set);\n"
+             "events: (kind, method_idx) per-method problems in order: 0 code outside the file, 1 code runs past\n"
+             "the file end, 2 ends inside an instruction, 3 not swept as the budget of code units is spent;\n"
+             "error: None, or why the class data is unreadable (the text parser.py's exception would carry);\n"
+             "budget: how many code units may still be swept, after this class (passed back in for the next).");
+
+static PyObject *read_class_data(PyObject *module, PyObject *args) {
+    Py_buffer data, lengths, kinds;
+    unsigned long long offset, n_method_ids, budget;
+    PyObject *method_code;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*KKy*y*OK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
+                          &method_code, &budget))
+        return NULL;
+    PyObject *result = NULL;
+    if (lengths.len != 256 || kinds.len != 256) {
+        PyErr_SetString(PyExc_ValueError, "lengths and kinds must be 256-byte opcode tables");
+        goto done;
+    }
+    for (int op = 0; op < 256; op++) {
+        /* A zero length would never advance; a kind beyond METHOD would be treated as jumbo. */
+        if (((const uint8_t *)lengths.buf)[op] == 0 || ((const uint8_t *)kinds.buf)[op] > K_METHOD) {
+            PyErr_SetString(PyExc_ValueError, "opcode tables hold an invalid length or kind");
+            goto done;
+        }
+    }
+    ClassScan scan;
+    memset(&scan, 0, sizeof scan);
+    scan.sweep_budget = budget;
+    int rc = offset >= (unsigned long long)data.len
+                 ? ERR_INDEX
+                 : read_class((const uint8_t *)data.buf, (size_t)data.len, (size_t)offset, n_method_ids,
+                              (const uint8_t *)lengths.buf, (const uint8_t *)kinds.buf, &scan);
+    if (rc == ERR_MEMORY) {
+        PyErr_NoMemory();
+    } else {
+        PyObject *methods = rc == OK ? build_methods(method_code, array_type, typecode_u32, &scan) : PyList_New(0);
+        PyObject *events = methods ? build_events(&scan) : NULL;
+        if (methods && events) {
+            if (rc == OK)
+                result = Py_BuildValue("(OOOK)", methods, events, Py_None, (unsigned long long)scan.sweep_budget);
+            else
+                result = Py_BuildValue("(OOsK)", methods, events, class_error_text[rc],
+                                       (unsigned long long)scan.sweep_budget);
+        }
+        Py_XDECREF(methods);
+        Py_XDECREF(events);
+    }
+    scan_free(&scan);
+done:
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&kinds);
+    return result;
+}
+
+static PyMethodDef speedups_methods[] = {
+    {"read_class_data", read_class_data, METH_VARARGS, read_class_data_doc},
+    {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hegui.dex._speedups",
+    .m_doc = "C implementation of hegui.dex.parser's class-data reading and bytecode sweep.",
+    .m_size = -1,
+    .m_methods = speedups_methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    PyObject *array_module = PyImport_ImportModule("array");
+    if (!array_module) return NULL;
+    array_type = PyObject_GetAttrString(array_module, "array");
+    Py_DECREF(array_module);
+    if (!array_type) return NULL;
+    typecode_u32 = PyUnicode_InternFromString("I");
+    if (!typecode_u32) return NULL;
+    /* The sweep stores uint32_t; array('I') must hold exactly that, or the pure-Python path is used. */
+    PyObject *probe = PyObject_CallOneArg(array_type, typecode_u32);
+    if (!probe) return NULL;
+    PyObject *itemsize = PyObject_GetAttrString(probe, "itemsize");
+    Py_DECREF(probe);
+    if (!itemsize) return NULL;
+    long width = PyLong_AsLong(itemsize);
+    Py_DECREF(itemsize);
+    if (width != (long)sizeof(uint32_t)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ImportError, "array('I') is not 32 bits wide here");
+        return NULL;
+    }
+    return PyModule_Create(&speedups_module);
+}

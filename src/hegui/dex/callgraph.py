@@ -1,0 +1,202 @@
+"""Which methods can run from a set of entry points: rapid type analysis over the DEX index.
+
+Virtual and interface calls are resolved by class hierarchy, restricted to classes that reachable code
+instantiates (RTA), which keeps "reachable at startup" close to what really runs. Static initialisers
+run when reachable code first touches their class. The framework calls back into app objects (Thread.run,
+Handler callbacks, AsyncTask, listeners): when reachable code instantiates a class, its overrides of
+framework methods are treated as reachable, except callbacks that need a user's touch (`USER_CALLBACKS`).
+Classes named in string constants of reachable code count as instantiated once reachable code loads classes
+by name (SDK hot-fix loaders and plugin frameworks start that way).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from hegui.dex.index import DexIndex, MethodInfo, java_to_descriptor
+from hegui.dex.parser import ACC_STATIC
+
+# Framework callbacks that fire only on user interaction: not "before the user could consent".
+USER_CALLBACKS = frozenset({
+    "onClick", "onLongClick", "onTouch", "onTouchEvent", "onItemClick", "onItemLongClick", "onItemSelected",
+    "onCheckedChanged", "onMenuItemClick", "onOptionsItemSelected", "onContextItemSelected", "onKey", "onKeyDown",
+    "onKeyUp", "onEditorAction", "onNavigationItemSelected", "onTabSelected", "onPageSelected", "onRefresh",
+    "onScroll", "onScrollStateChanged", "onProgressChanged", "onStartTrackingTouch", "onStopTrackingTouch",
+    "onDateSet", "onTimeSet", "onDismiss", "onCancel", "onBackPressed", "onActivityResult",
+    "onRequestPermissionsResult", "onGroupClick", "onChildClick", "onQueryTextSubmit", "onQueryTextChange",
+    "shouldOverrideUrlLoading",
+})
+# Calls that do not reach app code on their own even if they resolve there (all of java.lang.Object's).
+_INVOKE_VIRTUAL_OPS = frozenset((0x6E, 0x72, 0x74, 0x78))  # invoke-virtual/interface (+/range)
+_INVOKE_SUPER_OPS = frozenset((0x6F, 0x75))
+# Reflective class loading: once startup code can load classes by name, the classes it names in string
+# constants (possibly in another method: Tinker's application passes its delegate's name to a super
+# constructor that loads it) count as instantiated.
+_REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/ClassLoader;", "loadClass")})
+
+
+class Reachability:
+    """Reachable methods from `entries`, with one predecessor per method for explaining the path."""
+
+    def __init__(self, index: DexIndex, entries: Iterable[MethodInfo], entry_classes: Iterable[str] = ()) -> None:
+        self.index = index
+        self.parent: dict[int, int | None] = {}
+        self._queue: deque[int] = deque()
+        self._instantiated: set[str] = set()
+        self._inst_by_ancestor: dict[str, list[str]] = {}
+        self._virtual_sites: dict[tuple[str, str], set[str]] = {}  # (name, proto) -> receiver types
+        self._clinit_done: set[str] = set()
+        self._ancestor_cache: dict[str, set[str]] = {}
+        self._reflection_seen = False
+        self._named_classes: list[tuple[str, int]] = []
+        for cls in entry_classes:
+            self._instantiate(cls, None, callbacks=False)
+        for m in entries:
+            self._reach(m.id, None)
+        self._run()
+
+    @property
+    def reachable(self) -> set[int]:
+        return set(self.parent)
+
+    def path_to(self, method_id: int, limit: int = 12) -> list[MethodInfo]:
+        """Entry → … → method, for evidence."""
+        chain: list[MethodInfo] = []
+        cur: int | None = method_id
+        while cur is not None and len(chain) < limit:
+            chain.append(self.index.methods[cur])
+            cur = self.parent.get(cur)
+        return list(reversed(chain))
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _ancestors(self, cls: str) -> set[str]:
+        got = self._ancestor_cache.get(cls)
+        if got is None:
+            got = self._ancestor_cache[cls] = self.index.ancestors(cls) | {cls}
+        return got
+
+    def _reach(self, mid: int, via: int | None) -> None:
+        if mid not in self.parent:
+            self.parent[mid] = via
+            self._queue.append(mid)
+
+    def _init_class(self, cls: str, via: int | None) -> None:
+        for c in (cls, *self.index.superclasses(cls)):
+            if c in self._clinit_done or c not in self.index.classes:
+                return
+            self._clinit_done.add(c)
+            mid = self.index.classes[c].methods.get(("<clinit>", "()V"))
+            if mid is not None:
+                self._reach(mid, via)
+
+    def _instantiate(self, cls: str, via: int | None, *, callbacks: bool = True) -> None:
+        if cls in self._instantiated or cls not in self.index.classes:
+            return
+        self._instantiated.add(cls)
+        self._init_class(cls, via)
+        ancestors = self._ancestors(cls)
+        for anc in ancestors:
+            self._inst_by_ancestor.setdefault(anc, []).append(cls)
+        # pending virtual call sites whose receiver type this class satisfies; only methods the class
+        # chain defines can be targets, so look those up rather than scanning every call site
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None:
+                break
+            for key in info.methods:
+                receivers = self._virtual_sites.get(key)
+                if receivers and receivers & ancestors:
+                    target = self.index.resolve(cls, *key)
+                    if target is not None:
+                        self._reach(target.id, via)
+        if callbacks:
+            self._framework_callbacks(cls, via)
+
+    def _framework_callbacks(self, cls: str, via: int | None) -> None:
+        index = self.index
+        chain = [cls, *index.superclasses(cls)]
+        for c in chain:
+            info = index.classes.get(c)
+            if info is None:
+                break
+            for (name, proto), mid in info.methods.items():
+                m = index.methods[mid]
+                if name.startswith("<") or m.access & ACC_STATIC or name in USER_CALLBACKS:
+                    continue
+                if self._overrides_framework(c, name, proto):
+                    self._reach(mid, via)
+
+    def _overrides_framework(self, cls: str, name: str, proto: str) -> bool:
+        """True if `name(proto)` is declared by a supertype the APK does not define (framework/library)."""
+        for anc in self._ancestors(cls):
+            if anc == cls:
+                continue
+            info = self.index.classes.get(anc)
+            if info is None:
+                # An undefined supertype: we cannot see its methods; assume it declares the override only
+                # if it is a framework type (not java.lang.Object, whose methods are not callbacks).
+                if anc != "Ljava/lang/Object;":
+                    return True
+            elif (name, proto) in info.methods and info.is_interface:
+                return True
+        return False
+
+    def _run(self) -> None:
+        index = self.index
+        while self._queue:
+            mid = self._queue.popleft()
+            m = index.methods[mid]
+            for (cls, name, proto), op in index.invokes(m):
+                if op in _INVOKE_VIRTUAL_OPS:
+                    self._virtual_call(cls, name, proto, mid)
+                else:
+                    if op not in _INVOKE_SUPER_OPS and name != "<init>":
+                        self._init_class(cls, mid)
+                    target = index.resolve(cls, name, proto)
+                    if target is not None:
+                        self._reach(target.id, mid)
+            for t in index.types(m):
+                self._instantiate(t, mid)  # new-instance and const-class (reflective instantiation follows)
+            for cls, _field in index.field_reads(m):
+                self._init_class(cls, mid)
+            if not self._reflection_seen and any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in index.invokes(m)):
+                self._reflection_seen = True
+                for desc, via_mid in self._named_classes:
+                    self._instantiate(desc, via_mid)
+            for s in index.strings(m):
+                if "." in s and " " not in s and len(s) < 200:
+                    desc = java_to_descriptor(s)
+                    if desc in index.classes:
+                        if self._reflection_seen:
+                            self._instantiate(desc, mid)
+                        else:
+                            self._named_classes.append((desc, mid))
+
+    def _virtual_call(self, cls: str, name: str, proto: str, via: int) -> None:
+        key = (name, proto)
+        receivers = self._virtual_sites.setdefault(key, set())
+        if cls in receivers:
+            return
+        receivers.add(cls)
+        # `_inst_by_ancestor[cls]` includes `cls` itself when it is instantiated (entry classes too)
+        for sub in self._inst_by_ancestor.get(cls, ()):
+            target = self.index.resolve(sub, name, proto)
+            if target is not None:
+                self._reach(target.id, via)
+
+
+def methods_named(index: DexIndex, cls: str, names: Iterable[str]) -> list[MethodInfo]:
+    """Methods of `cls` or its defined superclasses with one of `names` (any proto), most derived first."""
+    wanted = set(names)
+    out: list[MethodInfo] = []
+    seen: set[tuple[str, str]] = set()
+    for c in (cls, *index.superclasses(cls)):
+        info = index.classes.get(c)
+        if info is None:
+            break
+        for (name, proto), mid in info.methods.items():
+            if name in wanted and (name, proto) not in seen:
+                seen.add((name, proto))
+                out.append(index.methods[mid])
+    return out

@@ -1,0 +1,357 @@
+"""A small, fast DEX reader: the tables hegui needs and a linear sweep over every method's bytecode.
+
+It reads hostile bytes: every offset and count is bounds-checked, and a malformed part of a file is
+recorded in `problems` while the rest is still read. It does not disassemble: for each method with code
+it records the method, string, type and field-read references of its instructions, which is what call
+graphs, API matching and string evidence need.
+
+The per-class work (class_data_item decoding and the bytecode sweep, most of a scan's time) runs in the
+optional C extension `hegui.dex._speedups` when it was compiled at install time; it gives results
+identical to the Python code below, which is used when the extension is missing or `HEGUI_PURE_PYTHON=1`.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from array import array
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from hegui.dex import opcodes
+
+_HEADER = struct.Struct("<8s I 20s 20I")
+_ID_ITEM = struct.Struct("<HHI")  # field_id_item and method_id_item
+_NO_INDEX = 0xFFFFFFFF
+ACC_STATIC = 0x8
+ACC_ABSTRACT = 0x400
+ACC_INTERFACE = 0x200
+ACC_NATIVE = 0x100
+
+
+def _load_speedups() -> ModuleType | None:
+    """The C accelerator, unless it was not built or HEGUI_PURE_PYTHON=1 asks for the Python path."""
+    if os.environ.get("HEGUI_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from hegui.dex import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+# Module attribute rather than a constant so that tests can compare both paths in one process.
+speedups: ModuleType | None = _load_speedups()
+
+# What the C extension's per-method events mean, in parser.py's own wording.
+_EVENT_TEXT = ("has code outside the file", "code runs past the file end", "ends inside an instruction")
+_EVENT_BUDGET = 3  # the sweep budget ran out at this method
+
+
+class DexFormatError(ValueError):
+    """The file is not a DEX we can read at all (bad magic, header beyond the data)."""
+
+
+@dataclass(slots=True)
+class MethodCode:
+    """References made by one method's instructions, as indices into its DexFile's tables.
+
+    Treat as read-only: the C extension leaves these (and their arrays) out of cycle collection, which is
+    only sound while they hold nothing but ints, bytes and arrays.
+    """
+
+    method_idx: int
+    access: int
+    invokes: array  # method_ids indices, in instruction order
+    invoke_ops: bytes  # the opcode of each entry of `invokes`
+    strings: array  # string_ids indices (const-string)
+    types: array  # type_ids indices (new-instance / const-class)
+    fields: array  # field_ids indices (iget*/sget*)
+
+
+@dataclass(slots=True)
+class ClassDef:
+    type_idx: int
+    access: int
+    superclass_idx: int  # _NO_INDEX for java.lang.Object
+    interface_idxs: tuple[int, ...]
+    methods: list[MethodCode] = field(default_factory=list)  # direct then virtual; abstract/native included
+
+
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 35:
+            raise DexFormatError("uleb128 value too long")
+
+
+def _mutf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Modified UTF-8: NUL as C0 80 and supplementary characters as surrogate pairs (CESU-8).
+        text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
+        try:
+            return text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            return text.encode("utf-8", "replace").decode("utf-8", "replace")
+
+
+class DexFile:
+    """One parsed classes*.dex."""
+
+    def __init__(self, data: bytes, name: str = "classes.dex") -> None:
+        self.name = name
+        self.problems: list[str] = []
+        if len(data) < _HEADER.size or not data.startswith(b"dex\n"):
+            raise DexFormatError("not a DEX file (bad magic)")
+        h = _HEADER.unpack_from(data, 0)
+        (
+            _file_size, _header_size, endian, _link_size, _link_off, _map_off,
+            string_ids_size, string_ids_off, type_ids_size, type_ids_off, proto_ids_size, proto_ids_off,
+            field_ids_size, field_ids_off, method_ids_size, method_ids_off, class_defs_size, class_defs_off,
+            _data_size, _data_off,
+        ) = h[3:]
+        if endian != 0x12345678:
+            raise DexFormatError("unsupported endianness tag")
+        n = len(data)
+        if n < _file_size:
+            self.problems.append(f"{name}: truncated ({n} of {_file_size} bytes)")
+        elif zlib.adler32(data[12:_file_size]) != h[1]:
+            self.problems.append(f"{name}: checksum mismatch (modified after build)")
+        for what, off, count, width in (
+            ("string_ids", string_ids_off, string_ids_size, 4), ("type_ids", type_ids_off, type_ids_size, 4),
+            ("proto_ids", proto_ids_off, proto_ids_size, 12), ("field_ids", field_ids_off, field_ids_size, 8),
+            ("method_ids", method_ids_off, method_ids_size, 8), ("class_defs", class_defs_off, class_defs_size, 32),
+        ):
+            if count and (off + count * width > n or off < 0x70):
+                raise DexFormatError(f"{what} table lies outside the file")
+        self.data = data
+        # Code units the sweep may still read. Well-formed files hold at most len(data) // 2 in all, each
+        # swept once; a hostile file can point many methods at one large code item instead, which would
+        # multiply the work (and the references kept) without bound.
+        self._sweep_budget = len(data)
+        self._sweep_stopped = False
+        self.strings = self._read_strings(string_ids_off, string_ids_size)
+        self.types = [self._string(i) for i in array_from(data, type_ids_off, type_ids_size)]
+        self.protos = self._read_protos(proto_ids_off, proto_ids_size)
+        self.fields = list(_ID_ITEM.iter_unpack(data[field_ids_off : field_ids_off + 8 * field_ids_size]))
+        # (class_idx, type_idx, name_idx)
+        self.methods = list(_ID_ITEM.iter_unpack(data[method_ids_off : method_ids_off + 8 * method_ids_size]))
+        # (class_idx, proto_idx, name_idx)
+        self.classes = self._read_classes(class_defs_off, class_defs_size)
+
+    # --- tables -------------------------------------------------------------------------------------
+    def _read_strings(self, off: int, count: int) -> list[str]:
+        data = self.data
+        if speedups is not None:
+            out, bad = speedups.read_strings(data, off, count, _mutf8)
+            if bad:
+                self.problems.append(f"{self.name}: {bad} unreadable string(s)")
+            return out
+        n = len(data)
+        out: list[str] = []
+        bad = 0
+        for str_off in array_from(data, off, count):
+            try:
+                _, pos = _uleb(data, str_off)
+                end = data.index(b"\x00", pos, min(n, pos + 4 * 65536 * 3))
+                out.append(_mutf8(data[pos:end]))
+            except (IndexError, ValueError):
+                out.append("")
+                bad += 1
+        if bad:
+            self.problems.append(f"{self.name}: {bad} unreadable string(s)")
+        return out
+
+    def _string(self, idx: int) -> str:
+        return self.strings[idx] if idx < len(self.strings) else ""
+
+    def _read_protos(self, off: int, count: int) -> list[str]:
+        data = self.data
+        out: list[str] = []
+        for i in range(count):
+            _shorty, ret_idx, params_off = struct.unpack_from("<III", data, off + 12 * i)
+            params = ""
+            if params_off:
+                try:
+                    (size,) = struct.unpack_from("<I", data, params_off)
+                    idxs = struct.unpack_from(f"<{size}H", data, params_off + 4)
+                    params = "".join(self.type_name(t) for t in idxs)
+                except struct.error:
+                    self.problems.append(f"{self.name}: proto {i} has a bad parameter list")
+            out.append(f"({params}){self.type_name(ret_idx)}")
+        return out
+
+    def type_name(self, idx: int) -> str:
+        return self.types[idx] if idx < len(self.types) else "L?;"
+
+    def _read_classes(self, off: int, count: int) -> list[ClassDef]:
+        data = self.data
+        out: list[ClassDef] = []
+        accelerated = speedups
+        units = array("H")
+        if accelerated is None:
+            units.frombytes(data[: len(data) & ~1])
+        for i in range(count):
+            cls_idx, access, super_idx, ifaces_off, _src, _ann, class_data_off, _static = struct.unpack_from(
+                "<8I", data, off + 32 * i
+            )
+            ifaces: tuple[int, ...] = ()
+            try:
+                if ifaces_off:
+                    (size,) = struct.unpack_from("<I", data, ifaces_off)
+                    ifaces = struct.unpack_from(f"<{size}H", data, ifaces_off + 4)
+                cdef = ClassDef(cls_idx, access, super_idx, ifaces)
+                if class_data_off:
+                    if accelerated is None:
+                        self._read_class_data(cdef, class_data_off, units)
+                    else:
+                        self._read_class_data_c(accelerated, cdef, class_data_off)
+            except (struct.error, IndexError, DexFormatError) as exc:
+                self.problems.append(f"{self.name}: class {self.type_name(cls_idx)} unreadable ({exc})")
+                cdef = ClassDef(cls_idx, access, super_idx, ifaces)
+            out.append(cdef)
+        return out
+
+    def _read_class_data(self, cdef: ClassDef, pos: int, units: array) -> None:
+        data = self.data
+        sfields, pos = _uleb(data, pos)
+        ifields, pos = _uleb(data, pos)
+        direct, pos = _uleb(data, pos)
+        virtual, pos = _uleb(data, pos)
+        for _ in range(sfields + ifields):
+            _, pos = _uleb(data, pos)
+            _, pos = _uleb(data, pos)
+        n_methods = len(self.methods)
+        for count in (direct, virtual):
+            midx = 0
+            for _ in range(count):
+                diff, pos = _uleb(data, pos)
+                access, pos = _uleb(data, pos)
+                code_off, pos = _uleb(data, pos)
+                midx += diff
+                if midx >= n_methods:
+                    raise DexFormatError("method index out of range")
+                cdef.methods.append(self._scan_code(midx, access, code_off, units))
+
+    def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
+        """`_read_class_data` in C: same methods, same problem lines, same failure text."""
+        methods, events, error, self._sweep_budget = accelerated.read_class_data(
+            self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget
+        )
+        for event, midx in events:
+            if event == _EVENT_BUDGET:
+                self._stop_sweeping(midx)
+            else:
+                self.problems.append(f"{self.name}: {self.method_name(midx)} {_EVENT_TEXT[event]}")
+        if error is not None:
+            raise DexFormatError(error)
+        cdef.methods = methods
+
+    # --- bytecode sweep -----------------------------------------------------------------------------
+    def _scan_code(self, midx: int, access: int, code_off: int, units: array) -> MethodCode:
+        invokes = array("I")
+        ops = bytearray()
+        strings = array("I")
+        types = array("I")
+        fields = array("I")
+        if code_off:
+            if code_off + 16 > len(self.data) or code_off & 1:
+                self.problems.append(f"{self.name}: {self.method_name(midx)} has code outside the file")
+            else:
+                (insns_size,) = struct.unpack_from("<I", self.data, code_off + 12)
+                start = (code_off + 16) >> 1
+                end = start + insns_size
+                if end > len(units):
+                    self.problems.append(f"{self.name}: {self.method_name(midx)} code runs past the file end")
+                    end = len(units)
+                if end - start > self._sweep_budget:
+                    self._stop_sweeping(midx)
+                else:
+                    self._sweep_budget -= end - start
+                    try:
+                        _sweep(units, start, end, invokes, ops, strings, types, fields)
+                    except IndexError:
+                        self.problems.append(f"{self.name}: {self.method_name(midx)} ends inside an instruction")
+        return MethodCode(midx, access, invokes, bytes(ops), strings, types, fields)
+
+    def _stop_sweeping(self, midx: int) -> None:
+        """From method `midx` on, methods keep no references: their code was already read many times over."""
+        self._sweep_budget = 0
+        if not self._sweep_stopped:
+            self._sweep_stopped = True
+            self.problems.append(
+                f"{self.name}: {self.method_name(midx)} and later methods not swept "
+                f"(methods share code: {len(self.data)} code units read already)"
+            )
+
+    # --- names --------------------------------------------------------------------------------------
+    def method_name(self, midx: int) -> str:
+        cls, proto, name = self.methods[midx]
+        return f"{self.type_name(cls)}->{self._string(name)}{self.protos[proto] if proto < len(self.protos) else '()V'}"
+
+    def method_ref(self, midx: int) -> tuple[str, str, str]:
+        """(class descriptor, method name, proto descriptor) of a method_ids entry."""
+        cls, proto, name = self.methods[midx]
+        return self.type_name(cls), self._string(name), self.protos[proto] if proto < len(self.protos) else "()V"
+
+    def field_ref(self, fidx: int) -> tuple[str, str]:
+        cls, _type, name = self.fields[fidx]
+        return self.type_name(cls), self._string(name)
+
+
+def array_from(data: bytes, off: int, count: int) -> array:
+    a = array("I")
+    a.frombytes(data[off : off + 4 * count])
+    return a
+
+
+def _sweep(units: array, i: int, end: int, invokes: array, ops: bytearray, strings: array,
+           types: array, fields: array) -> None:
+    """Walk instructions from unit `i` to `end`, collecting the references of interest.
+
+    Kept as one flat loop with local names: it runs once per instruction of the whole APK.
+    """
+    length, kind = opcodes.LENGTH, opcodes.KIND
+    method_k, string_k, field_k, type_k = opcodes.METHOD, opcodes.STRING, opcodes.FIELD, opcodes.TYPE
+    add_invoke, add_op, add_string, add_type, add_field = (
+        invokes.append, ops.append, strings.append, types.append, fields.append,
+    )
+    while i < end:
+        u = units[i]
+        op = u & 0xFF
+        k = kind[op]
+        if k:
+            if k == method_k:
+                add_invoke(units[i + 1])
+                add_op(op)
+            elif k == string_k:
+                add_string(units[i + 1])
+            elif k == field_k:
+                add_field(units[i + 1])
+            elif k == type_k:
+                add_type(units[i + 1])
+            else:  # const-string/jumbo
+                add_string(units[i + 1] | (units[i + 2] << 16))
+            i += length[op]
+        elif op == 0 and u:
+            if u == 0x0100:  # packed-switch-payload
+                i += 4 + units[i + 1] * 2
+            elif u == 0x0200:  # sparse-switch-payload
+                i += 2 + units[i + 1] * 4
+            elif u == 0x0300:  # fill-array-data-payload
+                width = units[i + 1]
+                size = units[i + 2] | (units[i + 3] << 16)
+                i += 4 + (size * width + 1) // 2
+            else:
+                i += 1
+        else:
+            i += length[op]

@@ -1,0 +1,154 @@
+"""hegui's own knowledge files, as typed read-only views.
+
+Data lives beside this module as YAML: adding a rule trigger, an SDK signature or an API is a data edit.
+Readers (`hegui.apk`, `hegui.dex`) never import this package; detectors and the rule engine do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+# libyaml's parser when PyYAML was built with it: the knowledge files are ~1 MB and load on every scan.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _load(name: str) -> Any:
+    """Parsed knowledge file, parsed once per process. Callers treat the result as read-only."""
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader/SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class PiType:
+    id: str
+    name_zh: str
+    name_en: str
+    category: str
+    sensitivity: str
+    resettable: bool | None
+    permissions: tuple[str, ...]
+    apis: tuple[str, ...]
+    strings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceClause:
+    doc: str
+    clause: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    title_zh: str
+    title_en: str
+    severity: str
+    sources: tuple[SourceClause, ...]
+    description: str
+    remediation_en: str
+    remediation_zh: str
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionInfo:
+    name: str
+    protection: str
+    pi_types: tuple[str, ...]
+
+    @property
+    def dangerous(self) -> bool:
+        return self.protection.startswith("dangerous")
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """When a rule fires: a match on observations (see `hegui.rules.engine`)."""
+
+    rule: str
+    observation: str
+    where: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+    origin: str = ""
+
+
+@cache
+def pi_types() -> dict[str, PiType]:
+    out: dict[str, PiType] = {}
+    for e in _load("pi_types.yaml")["personal_info_types"]:
+        out[e["id"]] = PiType(
+            id=e["id"], name_zh=e["name_zh"], name_en=e["name_en"], category=e["category"],
+            sensitivity=e["sensitivity"], resettable=e.get("resettable"),
+            permissions=tuple(e.get("permissions") or ()), apis=tuple(e.get("apis") or ()),
+            strings=tuple(e.get("strings") or ()),
+        )
+    return out
+
+
+@cache
+def rulebook() -> dict[str, RuleInfo]:
+    out: dict[str, RuleInfo] = {}
+    for e in _load("rulebook.yaml")["rules"]:
+        out[e["id"]] = RuleInfo(
+            id=e["id"], title_zh=e["title_zh"], title_en=e["title_en"], severity=e["severity"],
+            sources=tuple(SourceClause(s["doc"], str(s["clause"])) for s in e["sources"]),
+            description=e.get("description", ""), remediation_en=e["remediation_en"],
+            remediation_zh=e.get("remediation_zh", ""), status=e.get("status"),
+        )
+    return out
+
+
+TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml")
+
+
+@cache
+def triggers() -> tuple[Trigger, ...]:
+    out: list[Trigger] = []
+    base = resources.files(__package__).joinpath("rules")
+    for name in TRIGGER_FILES:
+        path = base.joinpath(name)
+        if not path.is_file():
+            continue
+        for e in yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader).get("triggers") or []:
+            out.append(Trigger(rule=e["rule"], observation=e["observation"], where=dict(e.get("where") or {}),
+                               severity=e.get("severity"), origin=name))
+    return tuple(out)
+
+
+@cache
+def permissions() -> dict[str, PermissionInfo]:
+    return {
+        e["name"]: PermissionInfo(e["name"], e["protection"], tuple(e.get("pi_types") or ()))
+        for e in _load("permissions.yaml")["permissions"]
+    }
+
+
+@cache
+def documents() -> dict[str, dict[str, Any]]:
+    return {d["id"]: d for d in _load("documents.yaml")["documents"]}
+
+
+@cache
+def policy_clauses() -> dict[str, dict[str, Any]]:
+    return {d["id"]: d for d in _load("policy_clauses.yaml")["policy_clauses"]}
+
+
+@cache
+def thresholds() -> dict[str, dict[str, Any]]:
+    return {d["id"]: d for d in _load("thresholds.yaml")["thresholds"]}
+
+
+@cache
+def app_types() -> dict[int, dict[str, Any]]:
+    return {d["id"]: d for d in _load("app_types.yaml")["app_types"]}
+
+
+def load_yaml(name: str) -> Any:
+    """Raw access for knowledge files owned by one detector (e.g. ``sdks.yaml``)."""
+    return _load(name)

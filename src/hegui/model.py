@@ -1,0 +1,39 @@
+"""Facts that cross package boundaries: what a detector saw, before any rule judges it.
+
+Detectors (static, policy, trace) emit `Observation`s; the rule engine (`hegui.rules`) turns them into
+findings using the rule files in `hegui/knowledge/rules/`. Nothing here knows about rules or reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+EvidenceKind = Literal["call", "manifest", "policy", "trace", "listing", "resource", "string", "sdk"]
+
+APP_SUBJECT = "app"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    kind: EvidenceKind
+    detail: str
+
+
+@dataclass(slots=True)
+class Observation:
+    """One thing a detector saw.
+
+    `kind` is a detector vocabulary word (e.g. ``sensitive_call``, ``boot_receiver``); the rule files match
+    on it. `subject` is ``"app"`` or the id of the SDK the behaviour belongs to. `attrs` holds the
+    values rules filter on (``pi_type``, ``at_startup`` …); keep them flat and JSON-serialisable.
+    """
+
+    kind: str
+    subject: str = APP_SUBJECT
+    evidence: list[Evidence] = field(default_factory=list)
+    attrs: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_sdk(self) -> bool:
+        return self.subject != APP_SUBJECT

@@ -1,0 +1,43 @@
+"""Who may see which object. Regulators and reviewers see everything; developers and SDK vendors see the
+apps they own and the scans they uploaded (and the cases about their apps)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from hegui.platform.db import App, Case, Scan, User
+
+STAFF = frozenset({"regulator", "reviewer"})
+ALL_ROLES = frozenset({"regulator", "reviewer", "developer", "sdk_vendor"})
+
+
+def sees_all(user: User) -> bool:
+    return user.role in STAFF
+
+
+def app_visible(user: User, app: App) -> bool:
+    return sees_all(user) or app.owner_id == user.id
+
+
+def scan_visible(user: User, scan: Scan) -> bool:
+    return sees_all(user) or scan.uploader_id == user.id
+
+
+def case_visible(user: User, case: Case) -> bool:
+    return sees_all(user) or case.app.owner_id == user.id
+
+
+def visible_apps(user: User) -> Select:
+    query = select(App).options(selectinload(App.owner)).order_by(App.package)
+    return query if sees_all(user) else query.where(App.owner_id == user.id)
+
+
+def visible_scans(user: User) -> Select:
+    query = select(Scan).order_by(Scan.id.desc())
+    return query if sees_all(user) else query.where(Scan.uploader_id == user.id)
+
+
+def visible_cases(user: User) -> Select:
+    query = select(Case).options(selectinload(Case.app)).order_by(Case.id.desc())
+    return query if sees_all(user) else query.join(App, Case.app_id == App.id).where(App.owner_id == user.id)

@@ -1,0 +1,479 @@
+"""REST API under /api/v1 (CONTRACT.md "Platform"): JSON, ``Authorization: Bearer TOKEN``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hegui.platform import access, export, workflow
+from hegui.platform.accounts import audit
+from hegui.platform.db import (
+    App,
+    AppVersion,
+    AuditEvent,
+    Case,
+    Clue,
+    Complaint,
+    FindingRow,
+    Scan,
+    StoreListing,
+    User,
+)
+from hegui.platform.deps import api_role, api_user, get_db
+from hegui.platform.listing import ListingInput, check_listing
+from hegui.platform.scans import submit_scan, version_report
+from hegui.platform.storage import UploadRejected
+
+STAFF = ("regulator", "reviewer")
+router = APIRouter(prefix="/api/v1", tags=["api"])
+DB = Annotated[Session, Depends(get_db)]
+ApiUser = Annotated[User, Depends(api_user)]
+StaffUser = Annotated[User, Depends(api_role(*STAFF))]
+RegulatorUser = Annotated[User, Depends(api_role("regulator"))]
+
+
+# --- response / request models -----------------------------------------------------------------------------
+
+class ScanOut(BaseModel):
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    sha256: str
+    filename: str
+    app_id: int | None = None
+    version_id: int | None = None
+    note: str | None = None
+    error: str | None = None
+    report: dict[str, Any] | None = None
+
+
+class VersionOut(BaseModel):
+    id: int
+    version_name: str | None
+    version_code: int | None
+    sha256: str
+    scan_id: int
+    findings: int
+
+
+class AppOut(BaseModel):
+    id: int
+    package: str
+    label: str | None
+    owner: str | None
+    repeat_offender: bool
+    versions: list[VersionOut] = Field(default_factory=list)
+
+
+class FindingOut(BaseModel):
+    id: int
+    app_id: int
+    version_id: int
+    rule_id: str
+    severity: str
+    subject: str
+    title_zh: str
+    title_en: str
+
+
+class ClueIn(BaseModel):
+    app_id: int
+    rule_id: str
+    note: str = ""
+
+
+class ClueOut(BaseModel):
+    id: int
+    app_id: int
+    rule_id: str
+    version_id: int | None
+    note: str
+    status: str
+
+
+class CaseIn(BaseModel):
+    app_id: int
+    rule_ids: list[str]
+    note: str = ""
+
+
+class CaseOut(BaseModel):
+    id: int
+    app_id: int
+    package: str
+    status: str
+    rule_ids: list[str]
+    notice_date: dt.date
+    deadline: dt.date
+    deadline_exact: bool
+    overdue: bool
+    recheck_version_id: int | None
+    remaining_rule_ids: list[str] | None
+    escalation: str | None
+
+
+class EscalateIn(BaseModel):
+    escalation: Literal["public_notice", "removal", "penalty", "bad_list"]
+    note: str = ""
+
+
+class ComplaintIn(BaseModel):
+    app_name: str
+    complainant: str = ""
+    content: str
+    app_id: int | None = None
+
+
+class AssignIn(BaseModel):
+    assignee: str
+
+
+class ResolveIn(BaseModel):
+    resolution: str
+
+
+class ComplaintOut(BaseModel):
+    id: int
+    app_id: int | None
+    app_name: str
+    status: str
+    received_on: dt.date
+    due_on: dt.date
+    overdue: bool
+    assignee: str | None
+    resolution: str | None
+
+
+class ListingPermission(BaseModel):
+    name: str = Field(max_length=255)
+    purpose: str = Field(default="", max_length=2000)
+
+
+class ListingIn(BaseModel):
+    store: str = Field(max_length=120)
+    version_name: str | None = Field(default=None, max_length=100)
+    permissions: list[ListingPermission] = Field(default_factory=list, max_length=500)
+    policy_url: str | None = Field(default=None, max_length=2048)
+    developer_name: str | None = Field(default=None, max_length=255)
+    developer_contact: str | None = Field(default=None, max_length=255)
+
+
+class ListingOut(BaseModel):
+    id: int
+    app_id: int
+    store: str
+    findings: list[dict[str, Any]]
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+class AuditOut(BaseModel):
+    at: dt.datetime
+    user: str | None
+    action: str
+    target: str
+    detail: str
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+def today(request: Request) -> dt.date:
+    return request.app.state.settings.today()
+
+
+def _not_found(what: str) -> HTTPException:
+    return HTTPException(404, f"{what} not found")
+
+
+def visible_app(db: Session, user: User, app_id: int) -> App:
+    app = db.get(App, app_id)
+    if app is None or not access.app_visible(user, app):
+        raise _not_found("app")  # 404, not 403: do not confirm that someone else's app exists
+    return app
+
+
+def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
+    version = db.get(AppVersion, scan.version_id) if scan.version_id else None
+    return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename,
+                   app_id=version.app_id if version else None, version_id=scan.version_id, note=scan.note,
+                   error=scan.error, report=scan.report_json if with_report else None)
+
+
+def app_out(db: Session, app: App, with_versions: bool) -> AppOut:
+    out = AppOut(id=app.id, package=app.package, label=app.label, owner=app.owner.name if app.owner else None,
+                 repeat_offender=app.repeat_offender)
+    if with_versions:
+        counts = dict(db.execute(select(FindingRow.version_id, func.count()).where(FindingRow.app_id == app.id)
+                                 .group_by(FindingRow.version_id)).all())
+        out.versions = [VersionOut(id=v.id, version_name=v.version_name, version_code=v.version_code,
+                                   sha256=v.sha256, scan_id=v.scan_id, findings=counts.get(v.id, 0))
+                        for v in app.versions]
+    return out
+
+
+def case_out(case: Case, on: dt.date) -> CaseOut:
+    return CaseOut(id=case.id, app_id=case.app_id, package=case.app.package, status=case.status,
+                   rule_ids=list(case.rule_ids), notice_date=case.notice_date, deadline=case.deadline,
+                   deadline_exact=not case.deadline_approximate, overdue=workflow.case_overdue(case, on),
+                   recheck_version_id=case.recheck_version_id,
+                   remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None else None,
+                   escalation=case.escalation)
+
+
+def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
+    return ComplaintOut(id=c.id, app_id=c.app_id, app_name=c.app_name, status=c.status, received_on=c.received_on,
+                        due_on=c.due_on, overdue=workflow.complaint_overdue(c, on),
+                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
+
+
+def workflow_call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+
+
+# --- scans and apps ----------------------------------------------------------------------------------------
+
+@router.get("/me", response_model=MeOut)
+def me(user: ApiUser) -> MeOut:
+    return MeOut(id=user.id, name=user.name, role=user.role)
+
+
+@router.post("/scans", status_code=202, response_model=ScanOut,
+             responses={413: {"description": "file too large"}, 415: {"description": "not an APK"}})
+def create_scan(request: Request, file: Annotated[UploadFile, File()], user: ApiUser,
+                db: DB) -> ScanOut:
+    """Upload an APK (multipart field ``file``); its scan is queued for the background worker."""
+    try:
+        scan = submit_scan(db, request.app.state.settings, user, file.file, file.filename)
+    except UploadRejected as err:
+        raise HTTPException(err.status, str(err)) from None
+    db.commit()
+    request.app.state.worker_notify()
+    return ScanOut(id=scan.id, status="queued", sha256=scan.sha256, filename=scan.filename)
+
+
+@router.get("/scans", response_model=list[ScanOut])
+def list_scans(user: ApiUser, db: DB,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> list[ScanOut]:
+    scans = db.scalars(access.visible_scans(user).limit(limit).offset(offset))
+    return [scan_out(db, s, with_report=False) for s in scans]
+
+
+@router.get("/scans/{scan_id}", response_model=ScanOut)
+def get_scan(scan_id: int, user: ApiUser, db: DB) -> ScanOut:
+    scan = db.get(Scan, scan_id)
+    if scan is None or not access.scan_visible(user, scan):
+        raise _not_found("scan")
+    return scan_out(db, scan, with_report=True)
+
+
+@router.get("/apps", response_model=list[AppOut])
+def list_apps(user: ApiUser, db: DB,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> list[AppOut]:
+    return [app_out(db, a, with_versions=False) for a in db.scalars(access.visible_apps(user).limit(limit).offset(offset))]
+
+
+@router.get("/apps/{app_id}", response_model=AppOut)
+def get_app(app_id: int, user: ApiUser, db: DB) -> AppOut:
+    return app_out(db, visible_app(db, user, app_id), with_versions=True)
+
+
+@router.get("/apps/{app_id}/diff")
+def diff_versions(app_id: int, from_version: int, to_version: int, user: ApiUser,
+                  db: DB) -> dict[str, Any]:
+    """What changed between two versions of the app (permissions, SDKs, sensitive APIs, findings)."""
+    app = visible_app(db, user, app_id)
+    old, new = db.get(AppVersion, from_version), db.get(AppVersion, to_version)
+    if old is None or new is None or old.app_id != app.id or new.app_id != app.id:
+        raise _not_found("version")
+    return {"from_version": old.id, "to_version": new.id,
+            **workflow.diff_reports(version_report(db, old), version_report(db, new))}
+
+
+@router.get("/findings", response_model=list[FindingOut])
+def list_findings(user: ApiUser, db: DB, rule_id: str | None = None,
+                  severity: str | None = None, app_id: int | None = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100, after_id: Annotated[int, Query(ge=0)] = 0) -> list[FindingOut]:
+    """Findings of the visible apps, newest version first within an app; keyset pagination by ``after_id``."""
+    query = select(FindingRow).where(FindingRow.id > after_id).order_by(FindingRow.id).limit(limit)
+    if not access.sees_all(user):
+        query = query.join(App, FindingRow.app_id == App.id).where(App.owner_id == user.id)
+    if rule_id:
+        query = query.where(FindingRow.rule_id == rule_id)
+    if severity:
+        query = query.where(FindingRow.severity == severity)
+    if app_id is not None:
+        query = query.where(FindingRow.app_id == app_id)
+    return [FindingOut.model_validate(f, from_attributes=True) for f in db.scalars(query)]
+
+
+# --- clues and cases ---------------------------------------------------------------------------------------
+
+@router.get("/clues", response_model=list[ClueOut])
+def list_clues(user: StaffUser, db: DB) -> list[ClueOut]:
+    return [ClueOut.model_validate(c, from_attributes=True)
+            for c in db.scalars(select(Clue).order_by(Clue.id.desc()).limit(1000))]
+
+
+@router.post("/clues", status_code=201, response_model=ClueOut)
+def create_clue(body: ClueIn, user: StaffUser, db: DB) -> ClueOut:
+    app = visible_app(db, user, body.app_id)
+    clue = workflow_call(workflow.create_clue, db, user, app, body.rule_id, body.note)
+    db.commit()
+    return ClueOut.model_validate(clue, from_attributes=True)
+
+
+@router.get("/cases", response_model=list[CaseOut])
+def list_cases(request: Request, user: ApiUser, db: DB) -> list[CaseOut]:
+    on = today(request)
+    return [case_out(c, on) for c in db.scalars(access.visible_cases(user).limit(1000))]
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut)
+def create_case(body: CaseIn, request: Request, user: StaffUser,
+                db: DB) -> CaseOut:
+    app = visible_app(db, user, body.app_id)
+    case = workflow_call(workflow.open_case, db, user, app, body.rule_ids, today(request), body.note)
+    db.commit()
+    return case_out(case, today(request))
+
+
+def visible_case(db: Session, user: User, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    if case is None or not access.case_visible(user, case):
+        raise _not_found("case")
+    return case
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+def get_case(case_id: int, request: Request, user: ApiUser, db: DB) -> CaseOut:
+    return case_out(visible_case(db, user, case_id), today(request))
+
+
+@router.post("/cases/{case_id}/escalate", response_model=CaseOut)
+def escalate(case_id: int, body: EscalateIn, request: Request, user: RegulatorUser,
+             db: DB) -> CaseOut:
+    case = visible_case(db, user, case_id)
+    workflow_call(workflow.escalate_case, db, user, case, body.escalation, body.note)
+    db.commit()
+    return case_out(case, today(request))
+
+
+# --- complaints --------------------------------------------------------------------------------------------
+
+@router.get("/complaints", response_model=list[ComplaintOut])
+def list_complaints(request: Request, user: StaffUser,
+                    db: DB) -> list[ComplaintOut]:
+    on = today(request)
+    return [complaint_out(c, on) for c in db.scalars(select(Complaint).order_by(Complaint.due_on).limit(1000))]
+
+
+@router.post("/complaints", status_code=201, response_model=ComplaintOut)
+def create_complaint(body: ComplaintIn, request: Request, user: StaffUser,
+                     db: DB) -> ComplaintOut:
+    app = visible_app(db, user, body.app_id) if body.app_id is not None else None
+    c = workflow_call(workflow.receive_complaint, db, user, body.app_name, body.complainant, body.content,
+                      today(request), app)
+    db.commit()
+    return complaint_out(c, today(request))
+
+
+def _complaint(db: Session, complaint_id: int) -> Complaint:
+    c = db.get(Complaint, complaint_id)
+    if c is None:
+        raise _not_found("complaint")
+    return c
+
+
+@router.post("/complaints/{complaint_id}/assign", response_model=ComplaintOut)
+def assign_complaint(complaint_id: int, body: AssignIn, request: Request, user: StaffUser,
+                     db: DB) -> ComplaintOut:
+    c = _complaint(db, complaint_id)
+    assignee = db.scalar(select(User).where(User.name == body.assignee))
+    if assignee is None:
+        raise _not_found("user")
+    workflow_call(workflow.assign_complaint, db, user, c, assignee)
+    db.commit()
+    return complaint_out(c, today(request))
+
+
+@router.post("/complaints/{complaint_id}/resolve", response_model=ComplaintOut)
+def resolve_complaint(complaint_id: int, body: ResolveIn, request: Request, user: StaffUser,
+                      db: DB) -> ComplaintOut:
+    c = _complaint(db, complaint_id)
+    workflow_call(workflow.resolve_complaint, db, user, c, body.resolution, today(request))
+    db.commit()
+    return complaint_out(c, today(request))
+
+
+# --- store listings, announcements, audit ------------------------------------------------------------------
+
+def record_listing(db: Session, user: User, app: App, data: ListingInput) -> StoreListing:
+    latest = workflow.latest_version(db, app)
+    findings = check_listing(data, version_report(db, latest) if latest else None)
+    row = StoreListing(app_id=app.id, store=data.store, version_name=data.version_name,
+                       permissions=data.permissions, policy_url=data.policy_url, developer_name=data.developer_name,
+                       developer_contact=data.developer_contact, findings=findings, created_by=user.id)
+    db.add(row)
+    db.flush()
+    audit(db, user, "listing.record", f"listing:{row.id}", f"{app.package} {data.store}: {len(findings)} findings")
+    return row
+
+
+@router.post("/apps/{app_id}/listings", status_code=201, response_model=ListingOut)
+def create_listing(app_id: int, body: ListingIn, user: StaffUser,
+                   db: DB) -> ListingOut:
+    """Record what a store page shows; answers PI-STORE-LISTING-INCOMPLETE / listing-vs-APK findings."""
+    app = visible_app(db, user, app_id)
+    data = ListingInput(store=body.store, version_name=body.version_name,
+                        permissions=[p.model_dump() for p in body.permissions], policy_url=body.policy_url,
+                        developer_name=body.developer_name, developer_contact=body.developer_contact)
+    row = record_listing(db, user, app, data)
+    db.commit()
+    return ListingOut(id=row.id, app_id=app.id, store=row.store, findings=row.findings)
+
+
+@router.get("/apps/{app_id}/listings", response_model=list[ListingOut])
+def list_listings(app_id: int, user: StaffUser, db: DB) -> list[ListingOut]:
+    app = visible_app(db, user, app_id)
+    rows = db.scalars(select(StoreListing).where(StoreListing.app_id == app.id).order_by(StoreListing.id))
+    return [ListingOut(id=r.id, app_id=app.id, store=r.store, findings=r.findings) for r in rows]
+
+
+def announcement_response(db: Session, user: User, fmt: str, escalation: str | None) -> Response:
+    rows = export.announcement_rows(db, escalation)
+    audit(db, user, "announcement.export", fmt, f"{len(rows)} rows")
+    db.commit()
+    stamp = dt.date.today().isoformat()
+    if fmt == "csv":
+        return Response(export.rows_to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="announcement-{stamp}.csv"'})
+    return Response(export.rows_to_xlsx(rows),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="announcement-{stamp}.xlsx"'})
+
+
+@router.get("/announcements", response_class=Response)
+def announcements(user: RegulatorUser, db: DB,
+                  fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
+                  escalation: Literal["public_notice", "removal", "penalty", "bad_list"] | None = None) -> Response:
+    """An announcement batch of escalated / failed-recheck cases, laid out like MIIT notices."""
+    return announcement_response(db, user, fmt, escalation)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(user: RegulatorUser, db: DB,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
+    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
+    return [AuditOut(at=e.at, user=e.user.name if e.user else None, action=e.action, target=e.target,
+                     detail=e.detail) for e in events]

@@ -1,0 +1,196 @@
+"""The FastAPI application: REST API, web pages, background scan worker, request limits and headers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hegui import __version__
+from hegui.platform import api, web
+from hegui.platform.config import Settings
+from hegui.platform.db import make_engine, session_factory
+from hegui.platform.deps import SESSION_COOKIE, LoginRequired
+from hegui.platform.migrate import upgrade_head
+from hegui.platform.worker import ScanWorker
+
+log = logging.getLogger("hegui.platform")
+NON_UPLOAD_BODY_LIMIT = 1024 * 1024  # forms and JSON bodies
+UPLOAD_PATHS = ("/api/v1/scans", "/upload")
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses request bodies over the limit while they stream in (not after spooling them to disk)."""
+
+    def __init__(self, app: ASGIApp, upload_limit: int) -> None:
+        self.app, self.upload_limit = app, upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = (self.upload_limit + MULTIPART_OVERHEAD if scope["path"] in UPLOAD_PATHS
+                 else NON_UPLOAD_BODY_LIMIT)
+        headers = dict(scope.get("headers") or [])
+        if scope["method"] == "POST" and scope["path"] in UPLOAD_PATHS and not _has_credentials(scope["path"], headers):
+            # Refuse before the body is read: anonymous callers must not make the server spool 300 MB.
+            response = (JSONResponse({"detail": "missing or invalid bearer token"}, status_code=401,
+                                     headers={"WWW-Authenticate": "Bearer"}) if scope["path"].startswith("/api/")
+                        else RedirectResponse("/login", status_code=303))
+            await response(scope, _no_receive, send)
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send, limit)
+
+    async def _refuse(self, send: Send, limit: int) -> None:
+        response = JSONResponse({"detail": f"request body larger than {limit // (1024 * 1024)} MB"}, status_code=413)
+        await response({"type": "http"}, _no_receive, send)
+
+
+def _has_credentials(path: str, headers: dict[bytes, bytes]) -> bool:
+    if path.startswith("/api/"):
+        return headers.get(b"authorization", b"").lower().startswith(b"bearer ")
+    return SESSION_COOKIE.encode() + b"=" in headers.get(b"cookie", b"")
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # Pages use no inline script; the API docs page (/docs) is not served.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+class Admission:
+    """At most `limit` requests in flight; the rest wait here, holding nothing.
+
+    Every in-flight request may hold a database connection between its dependency and endpoint steps while
+    it waits for a worker thread; without this bound, more requests than pooled connections deadlock (threads
+    waiting for connections held by requests waiting for threads)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS (unless the route set its own) and ``Cache-Control: no-store`` to every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.lower().encode() not in present]
+                if b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
+    """Build the platform for `settings`; `migrate` runs Alembic "upgrade head" first."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url, pool_size=settings.pool_size)
+    if migrate:
+        upgrade_head(engine)
+    sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on this many threads; the connection pool is sized to match (see make_engine).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        worker = ScanWorker(settings, sessions)
+        if settings.start_worker:
+            worker.start()
+            app.state.worker_notify = worker.notify
+        yield
+        worker.stop()
+        engine.dispose()
+
+    app = FastAPI(title="hegui platform", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="合规 hegui supervision platform: scans, apps, rectification cases (CONTRACT.md).")
+    app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
+    app.state.worker_notify = lambda: None
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
+              name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(("/api/", "/openapi.json", "/static/")):
+            return await http_exception_handler(request, exc)
+        return web.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Admission, limit=settings.request_threads)
+    app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
+    return app

@@ -1,0 +1,109 @@
+"""`hegui serve` and `hegui user add` (CONTRACT.md "Platform"). FastAPI and friends are imported inside the
+commands, so `hegui scan` starts fast and works without the `platform` extra."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ROLE_HELP = "regulator | reviewer | developer | sdk_vendor"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"hegui: {message}", err=True)
+    raise typer.Exit(2)
+
+
+# What the `platform` extra installs; checked before any command so a missing one is one line, not a traceback.
+_PLATFORM_MODULES = ("fastapi", "sqlalchemy", "alembic", "uvicorn", "argon2", "chinese_calendar", "multipart")
+
+
+def _settings(db: str | None, data_dir: Path | None):
+    try:
+        for module in _PLATFORM_MODULES:
+            importlib.import_module(module)
+        from hegui.platform.config import Settings
+    except ImportError as err:  # the platform extra is missing
+        _fail(f"the platform needs extra packages: pip install 'hegui[platform]' ({err.name} missing)")
+    return Settings.from_env(db_url=db, data_dir=data_dir)
+
+
+def serve(
+    db: Annotated[str | None, typer.Option(help="database URL (default: HEGUI_DB, else a SQLite file)")] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data_dir: Annotated[Path | None, typer.Option(help="uploads and default database (HEGUI_DATA_DIR)")] = None,
+    workers: Annotated[int, typer.Option(help="scans running at once")] = 2,
+    max_upload_mb: Annotated[int | None, typer.Option(help="upload size limit (HEGUI_MAX_UPLOAD_MB)")] = None,
+) -> None:
+    """Start the supervision platform (web UI + REST API); runs database migrations first."""
+    settings = _settings(db, data_dir)
+    settings.scan_workers = max(1, workers)
+    if max_upload_mb is not None:
+        settings.max_upload_bytes = max_upload_mb * 1024 * 1024
+    import logging
+
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from hegui.platform.app import create_app
+
+    try:
+        app = create_app(settings)
+    except (SQLAlchemyError, OSError) as err:
+        _fail(f"cannot open the database: {str(err).splitlines()[0][:200]}")
+    typer.echo(f"hegui platform on http://{host}:{port} (data: {settings.data_dir})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # access logs would show tokens in URLs
+
+
+user_app = typer.Typer(help="Manage platform users.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    db: Annotated[str | None, typer.Option(help="database URL (default: HEGUI_DB, else a SQLite file)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="platform data folder (HEGUI_DATA_DIR)")] = None,
+    password: Annotated[bool, typer.Option("--password/--no-password",
+                                           help="ask for a web password (or read HEGUI_PASSWORD)")] = False,
+) -> None:
+    """Create a user; prints the user's API token last (shown once, stored only hashed)."""
+    settings = _settings(db, data_dir)
+    from hegui.platform.accounts import AccountError, create_user, set_password
+    from hegui.platform.db import make_engine, session_factory
+    from hegui.platform.migrate import upgrade_head
+
+    secret = os.environ.get("HEGUI_PASSWORD")
+    if password and not secret:
+        secret = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade_head(engine)
+        with session_factory(engine)() as session:
+            user, token = create_user(session, name, role)
+            if secret:
+                set_password(session, user, secret)
+            session.commit()
+    except AccountError as err:
+        _fail(str(err))
+    finally:
+        engine.dispose()
+    typer.echo(f"created {role} {name}" + (" (web password set)" if secret else ""), err=True)
+    typer.echo(token)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and the `user` sub-app to hegui's command line."""
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

@@ -1,0 +1,57 @@
+"""Platform settings: where the database and uploaded files live, and the limits that protect the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_MB = 300
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("HEGUI_DATA_DIR") or Path.home() / ".local" / "share" / "hegui")
+
+
+def default_db_url(data_dir: Path) -> str:
+    return os.environ.get("HEGUI_DB") or f"sqlite:///{data_dir / 'hegui.sqlite3'}"
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+@dataclass(slots=True)
+class Settings:
+    db_url: str
+    data_dir: Path
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
+    scan_workers: int = 2               # child processes scanning at once
+    request_threads: int = 40           # threads serving requests (each holds at most one DB connection)
+    scan_timeout_s: float = 600.0       # wall-clock limit of one scan child
+    scan_memory_mb: int = 3072          # address-space limit of one scan child
+    max_scan_attempts: int = 3          # a scan that keeps dying is failed after this many starts
+    session_hours: int = 12
+    secure_cookies: bool = False        # set when served behind HTTPS
+    start_worker: bool = True
+    today: Callable[[], dt.date] = field(default=_today)  # injectable clock for deadlines
+
+    @classmethod
+    def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
+        data = data_dir or default_data_dir()
+        max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+        return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024)
+
+    @property
+    def pool_size(self) -> int:
+        return self.request_threads + self.scan_workers + 2
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def result_dir(self) -> Path:
+        return self.data_dir / "results"

@@ -1,0 +1,64 @@
+"""Request plumbing shared by the REST API and the web pages: database sessions and authentication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from hegui.platform.accounts import session_for, user_for_token
+from hegui.platform.db import User, WebSession
+
+SESSION_COOKIE = "hegui_session"
+LOGIN_CSRF_COOKIE = "hegui_login_csrf"
+LANG_COOKIE = "hegui_lang"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as db:
+        yield db
+
+
+def api_user(request: Request, db: Annotated[Session, Depends(get_db)]) -> User:
+    """The caller of a REST request, from ``Authorization: Bearer TOKEN``; 401 otherwise."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        raise HTTPException(401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def api_role(*roles: str) -> Callable[..., User]:
+    def check(user: Annotated[User, Depends(api_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(403, f"role {user.role} may not do this")
+        return user
+    return check
+
+
+class LoginRequired(Exception):
+    """Raised by web dependencies; answered with a redirect to the login page."""
+
+
+def web_session(request: Request, db: Annotated[Session, Depends(get_db)]) -> WebSession:
+    token = request.cookies.get(SESSION_COOKIE)
+    session = session_for(db, token) if token else None
+    if session is None:
+        raise LoginRequired()
+    request.state.user = session.user
+    request.state.csrf = session.csrf_token
+    return session
+
+
+def web_user(session: Annotated[WebSession, Depends(web_session)]) -> User:
+    return session.user
+
+
+def web_role(*roles: str) -> Callable[..., User]:
+    def check(user: Annotated[User, Depends(web_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(403, "forbidden")
+        return user
+    return check

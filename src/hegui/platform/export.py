@@ -1,0 +1,107 @@
+"""Announcement batches (xlsx and csv, laid out like MIIT / provincial 通报 tables) and the printable
+rectification notice's data."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+from dataclasses import dataclass
+from functools import cache
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hegui import knowledge
+from hegui.platform.db import App, AppVersion, Case, StoreListing
+from hegui.report.cells import neutralise_formula
+
+HEADERS_ZH = ("序号", "应用名称", "应用开发者", "应用版本", "应用来源", "所涉问题")
+HEADERS_EN = ("No.", "App", "Developer", "Version", "Store", "Problems")
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementRow:
+    app: str
+    developer: str
+    version: str
+    store: str
+    problems: str
+
+
+@cache
+def _categories() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = knowledge.load_yaml("notice_categories.yaml")["notice_categories"]
+    return tuple((c["category_zh"], tuple(c["rules"])) for c in data)
+
+
+def notice_category(rule_id: str) -> str:
+    """The 通报 problem category of a rule; the rule's own Chinese title when no category covers it."""
+    for category, patterns in _categories():
+        if any(fnmatch.fnmatchcase(rule_id, p) for p in patterns):
+            return category
+    rule = knowledge.rulebook().get(rule_id)
+    return rule.title_zh if rule else rule_id
+
+
+def problems_text(rule_ids: list[str]) -> str:
+    seen: list[str] = []
+    for rule_id in rule_ids:
+        category = notice_category(rule_id)
+        if category not in seen:
+            seen.append(category)
+    return "；".join(seen)
+
+
+def _signer_subject(report: dict) -> str:
+    signers = (report.get("app") or {}).get("signers") or []
+    return signers[0].get("subject", "") if signers else ""
+
+
+def announcement_rows(db: Session, escalation: str | None = None) -> list[AnnouncementRow]:
+    """One row per escalated or failed-recheck case (optionally only one kind of escalation)."""
+    from hegui.platform.scans import version_report
+
+    query = select(Case).where(Case.status.in_(("escalated", "recheck_failed"))).order_by(Case.id)
+    if escalation:
+        query = query.where(Case.escalation == escalation)
+    rows: list[AnnouncementRow] = []
+    for case in db.scalars(query):
+        app: App = case.app
+        version = db.get(AppVersion, case.recheck_version_id or case.version_id)
+        listing = db.scalar(select(StoreListing).where(StoreListing.app_id == app.id)
+                            .order_by(StoreListing.id.desc()).limit(1))
+        report = version_report(db, version)
+        developer = (listing.developer_name if listing and listing.developer_name else _signer_subject(report))
+        rules = case.remaining_rule_ids or case.rule_ids
+        rows.append(AnnouncementRow(app=app.label or app.package, developer=developer or "",
+                                    version=version.version_name or "", store=listing.store if listing else "",
+                                    problems=problems_text(list(rules))))
+    return rows
+
+
+def rows_to_csv(rows: list[AnnouncementRow]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(HEADERS_ZH)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([n, *(neutralise_formula(v) for v in (row.app, row.developer, row.version, row.store, row.problems))])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def rows_to_xlsx(rows: list[AnnouncementRow], title: str = "通报") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(list(HEADERS_ZH))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for n, row in enumerate(rows, 1):
+        ws.append([n, *(neutralise_formula(v) for v in (row.app, row.developer, row.version, row.store, row.problems))])
+    for column, width in zip("ABCDEF", (6, 28, 32, 14, 16, 48), strict=True):
+        ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,72 @@
+"""User-facing strings of the web pages in Chinese and English (Chinese first)."""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
+    "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
+    "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
+    "apps": ("应用", "Apps"), "upload": ("上传 APK", "Upload APK"), "scans": ("检测任务", "Scans"),
+    "cases": ("整改案件", "Rectification cases"), "clues": ("违规线索", "Violation clues"),
+    "complaints": ("投诉举报", "Complaints"), "announcements": ("通报导出", "Announcements"),
+    "audit": ("操作日志", "Audit log"), "package": ("包名", "Package"), "label": ("名称", "Name"),
+    "owner": ("开发者账号", "Developer account"), "versions": ("版本", "Versions"), "version": ("版本", "Version"),
+    "findings": ("问题", "Findings"), "severity": ("风险等级", "Severity"), "rule": ("规则", "Rule"),
+    "subject": ("主体", "Subject"), "status": ("状态", "Status"), "file": ("文件", "File"),
+    "submit": ("提交", "Submit"), "report": ("检测报告", "Report"), "diff": ("版本对比", "Version diff"),
+    "repeat_offender": ("屡犯", "Repeat offender"), "open_case": ("下发整改通知", "Send rectification notice"),
+    "deadline": ("整改期限", "Deadline"), "notice_date": ("通知日期", "Notice date"),
+    "working_days": ("个工作日", "working days"), "escalate": ("升级处置", "Escalate"),
+    "overdue": ("已逾期", "Overdue"), "notice": ("整改通知书", "Rectification notice"),
+    "print": ("打印", "Print"), "add_clue": ("记为线索", "Record as clue"), "note": ("备注", "Note"),
+    "store_listing": ("应用商店页面", "Store listing"), "store": ("应用商店", "Store"),
+    "policy_url": ("隐私政策链接", "Privacy policy URL"), "developer_name": ("开发者名称", "Developer"),
+    "developer_contact": ("开发者联系方式", "Developer contact"),
+    "declared_permissions": ("声明的权限（每行：权限 用途）", "Declared permissions (one per line: permission purpose)"),
+    "check_listing": ("核验商店页面", "Check listing"), "new_permissions": ("新增权限", "New permissions"),
+    "removed_permissions": ("移除权限", "Removed permissions"), "new_sdks": ("新增 SDK", "New SDKs"),
+    "removed_sdks": ("移除 SDK", "Removed SDKs"), "new_sensitive_apis": ("新增敏感 API", "New sensitive APIs"),
+    "new_findings": ("新增问题", "New findings"), "resolved_findings": ("已解决问题", "Resolved findings"),
+    "app_name": ("应用名称", "App name"), "complainant": ("投诉人", "Complainant"), "content": ("内容", "Content"),
+    "received_on": ("受理日期", "Received"), "due_on": ("办结期限", "Due"), "assign": ("分派", "Assign"),
+    "resolve": ("办结", "Resolve"), "resolution": ("处理结果", "Resolution"), "new_complaint": ("登记投诉", "New complaint"),
+    "export_csv": ("导出 CSV", "Export CSV"), "export_xlsx": ("导出 Excel", "Export Excel"),
+    "when": ("时间", "When"), "who": ("操作人", "Who"), "action": ("操作", "Action"), "target": ("对象", "Target"),
+    "detail": ("详情", "Detail"), "no_items": ("暂无", "None yet"), "error": ("错误", "Error"),
+    "not_found": ("未找到", "Not found"), "forbidden": ("无权访问", "Forbidden"),
+    "approximate_deadline": ("该年度节假日数据缺失，期限仅扣除周末", "No holiday data for that year: only weekends were skipped"),
+    "escalation": ("处置方式", "Escalation"), "uploaded_by": ("上传者", "Uploaded by"),
+    "sdks": ("SDK", "SDKs"), "permissions": ("权限", "Permissions"), "from": ("旧版本", "From"),
+    "to": ("新版本", "To"), "compare": ("对比", "Compare"), "full_report": ("完整报告", "Full report"),
+    "queued": ("排队中", "Queued"), "running": ("检测中", "Running"), "done": ("已完成", "Done"),
+    "failed": ("失败", "Failed"), "notice_sent": ("已下发通知", "Notice sent"),
+    "recheck_failed": ("复检未通过", "Re-check failed"), "closed": ("已整改关闭", "Closed (rectified)"),
+    "escalated": ("已升级处置", "Escalated"), "public_notice": ("公开通报", "Public notice"),
+    "removal": ("下架", "Removal"), "penalty": ("行政处罚", "Penalty"), "bad_list": ("纳入不良名单", "Bad list"),
+    "received": ("已受理", "Received"), "assigned": ("已分派", "Assigned"), "resolved": ("已办结", "Resolved"),
+    "remaining": ("仍存在的问题", "Problems remaining"), "recheck_version": ("复检版本", "Re-check version"),
+    "notice_body": ("经检测，你单位的应用存在以下侵害用户个人信息权益的问题，请于整改期限前完成整改并提交新版本复检。",
+                    "Testing found the following problems infringing users' personal-information rights in your app. "
+                    "Rectify them and submit a new version for re-check before the deadline."),
+    "problems": ("所涉问题", "Problems"), "legal_basis": ("依据", "Basis"), "remediation": ("整改建议", "Remediation"),
+    "language": ("English", "中文"), "role": ("角色", "Role"), "upload_hint": ("APK 文件，最大", "APK file, at most"),
+    "scan_note": ("说明", "Note"), "listing_findings": ("商店页面问题", "Listing findings"),
+    "dashboard": ("总览", "Overview"),
+}
+
+
+def translate(key: str, lang: str) -> str:
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def pick_lang(cookie: str | None, accept_language: str | None) -> str:
+    if cookie in LANGS:
+        return cookie
+    if accept_language and accept_language.lower().startswith("en"):
+        return "en"
+    return "zh"

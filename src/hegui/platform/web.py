@@ -1,0 +1,473 @@
+"""Server-rendered pages (Jinja2, zh/en). Session cookie (HttpOnly, SameSite=Lax) + a CSRF token on every
+form; no inline JavaScript (the CSP forbids it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hegui import knowledge
+from hegui.platform import access, export, workflow
+from hegui.platform.accounts import login, logout
+from hegui.platform.api import announcement_response, record_listing
+from hegui.platform.db import (
+    ESCALATIONS,
+    App,
+    AppVersion,
+    AuditEvent,
+    Case,
+    Clue,
+    Complaint,
+    FindingRow,
+    RepeatOffence,
+    Scan,
+    StoreListing,
+    User,
+    WebSession,
+)
+from hegui.platform.deps import (
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    get_db,
+    web_role,
+    web_session,
+    web_user,
+)
+from hegui.platform.i18n import LANGS, pick_lang, translate
+from hegui.platform.listing import ListingInput
+from hegui.platform.scans import submit_scan, version_report
+from hegui.platform.security import new_csrf_token, same_secret
+from hegui.platform.storage import UploadRejected
+
+router = APIRouter(include_in_schema=False)
+STAFF = ("regulator", "reviewer")
+DB = Annotated[Session, Depends(get_db)]
+AnyUser = Annotated[User, Depends(web_user)]
+StaffUser = Annotated[User, Depends(web_role(*STAFF))]
+RegulatorUser = Annotated[User, Depends(web_role("regulator"))]
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(resources.files("hegui.platform").joinpath("templates"))),
+    autoescape=True,  # everything shown may come from an APK, a listing or a complaint
+    undefined=jinja2.StrictUndefined,
+)
+
+
+async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
+    """For every state-changing form: the session's user, once the form's CSRF token matched."""
+    form = await request.form()
+    if not same_secret(str(form.get("csrf_token") or ""), session.csrf_token):
+        raise HTTPException(403, "CSRF token missing or wrong")
+    return session.user
+
+
+FormUser = Annotated[User, Depends(csrf_checked)]
+
+
+def _role_guard(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise HTTPException(403, "forbidden")
+
+
+def lang_of(request: Request) -> str:
+    return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    settings = request.app.state.settings
+    html = _env.get_template(template).render(
+        lang=lang, t=lambda key: translate(key, lang), user=getattr(request.state, "user", None),
+        csrf=getattr(request.state, "csrf", ""), today=settings.today(), request_path=request.url.path,
+        rulebook=knowledge.rulebook(), **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return page(request, "error.html", status=status, status_code=status, message=message)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: ``/x`` but not ``//evil`` or ``/\\evil`` (open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _today(request: Request) -> dt.date:
+    return request.app.state.settings.today()
+
+
+def _app(db: Session, user: User, app_id: int) -> App:
+    app = db.get(App, app_id)
+    if app is None or not access.app_visible(user, app):
+        raise HTTPException(404, "not found")
+    return app
+
+
+# --- login, language ---------------------------------------------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    token = new_csrf_token()
+    response = page(request, "login.html", login_csrf=token, failed=False)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(request: Request, db: DB, name: Annotated[str, Form(max_length=80)],
+                 password: Annotated[str, Form(max_length=1024)],
+                 csrf_token: Annotated[str, Form(max_length=100)]) -> Response:
+    if not same_secret(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        return error_page(request, 403, "CSRF token missing or wrong")
+    settings = request.app.state.settings
+    result = login(db, name, password, settings.session_hours)
+    db.commit()
+    if result is None:
+        token = new_csrf_token()
+        response = page(request, "login.html", status=401, login_csrf=token, failed=True)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies)
+        return response
+    _user, session_token, _csrf = result
+    response = see_other("/")
+    response.set_cookie(SESSION_COOKIE, session_token, httponly=True, samesite="lax", secure=settings.secure_cookies,
+                        max_age=settings.session_hours * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout_submit(request: Request, db: DB, user: FormUser) -> Response:
+    session = db.scalar(select(WebSession).where(WebSession.csrf_token == request.state.csrf))
+    if session is not None:
+        logout(db, session)
+        db.commit()
+    response = see_other("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, next: str = "/") -> Response:
+    response = see_other(safe_next(next))
+    if code in LANGS:
+        response.set_cookie(LANG_COOKIE, code, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+# --- apps --------------------------------------------------------------------------------------------------
+
+def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
+    """An SDK vendor's view: each SDK found in the scans they uploaded, with the findings it is the subject of."""
+    summary: dict[str, dict[str, Any]] = {}
+    for scan in db.scalars(access.visible_scans(user).where(Scan.status == "done").limit(500)):
+        report = scan.report_json or {}
+        for sdk in report.get("sdks", []):
+            entry = summary.setdefault(sdk["id"], {"id": sdk["id"], "name": sdk["name"], "scans": 0, "rules": set()})
+            entry["scans"] += 1
+            entry["rules"] |= {f["rule_id"] for f in report.get("findings", []) if f["subject"] == sdk["id"]}
+    return [{**e, "rules": sorted(e["rules"])} for e in sorted(summary.values(), key=lambda e: e["id"])]
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
+    apps = list(db.scalars(access.visible_apps(user).limit(500)))
+    cases = list(db.scalars(access.visible_cases(user).where(Case.status.in_(workflow.OPEN_CASE_STATUSES))
+                            .limit(200)))
+    complaints = (list(db.scalars(select(Complaint).where(Complaint.status != "resolved").order_by(Complaint.due_on)
+                                  .limit(200))) if access.sees_all(user) else [])
+    today = _today(request)
+    sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
+    return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks,
+                case_overdue=lambda c: workflow.case_overdue(c, today),
+                complaint_overdue=lambda c: workflow.complaint_overdue(c, today))
+
+
+@router.get("/apps/{app_id}", response_class=HTMLResponse)
+def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLResponse:
+    app = _app(db, user, app_id)
+    latest = workflow.latest_version(db, app)
+    findings = (list(db.scalars(select(FindingRow).where(FindingRow.version_id == latest.id)
+                                .order_by(FindingRow.id))) if latest else [])
+    cases = list(db.scalars(select(Case).where(Case.app_id == app.id).order_by(Case.id.desc())))
+    listings = (list(db.scalars(select(StoreListing).where(StoreListing.app_id == app.id)
+                                .order_by(StoreListing.id.desc()))) if access.sees_all(user) else [])
+    repeats = list(db.scalars(select(RepeatOffence).where(RepeatOffence.app_id == app.id)))
+    report = version_report(db, latest) if latest else {}
+    today = _today(request)
+    return page(request, "app.html", app=app, latest=latest, findings=findings, cases=cases, listings=listings,
+                repeats=repeats, report=report, staff=access.sees_all(user),
+                case_overdue=lambda c: workflow.case_overdue(c, today))
+
+
+@router.get("/apps/{app_id}/diff", response_class=HTMLResponse)
+def diff_page(request: Request, app_id: int, from_version: int, to_version: int, db: DB,
+              user: AnyUser) -> HTMLResponse:
+    app = _app(db, user, app_id)
+    old, new = db.get(AppVersion, from_version), db.get(AppVersion, to_version)
+    if old is None or new is None or old.app_id != app.id or new.app_id != app.id:
+        raise HTTPException(404, "not found")
+    diff = workflow.diff_reports(version_report(db, old), version_report(db, new))
+    return page(request, "diff.html", app=app, old=old, new=new, diff=diff)
+
+
+@router.post("/apps/{app_id}/clues")
+def add_clue(app_id: int, db: DB, user: FormUser, rule_id: Annotated[str, Form(max_length=80)],
+             note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    _role_guard(user, *STAFF)
+    app = _app(db, user, app_id)
+    try:
+        workflow.create_clue(db, user, app, rule_id, note)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other(f"/apps/{app.id}")
+
+
+@router.post("/apps/{app_id}/cases")
+def add_case(request: Request, app_id: int, db: DB, user: FormUser,
+             rule_ids: Annotated[list[str], Form()], note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    _role_guard(user, *STAFF)
+    app = _app(db, user, app_id)
+    try:
+        case = workflow.open_case(db, user, app, rule_ids, _today(request), note)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other(f"/cases/{case.id}")
+
+
+def parse_permission_lines(text: str) -> list[dict[str, str]]:
+    """``android.permission.CAMERA 拍摄头像`` per line → [{"name", "purpose"}]."""
+    out = []
+    for line in text.splitlines()[:500]:
+        name, _, purpose = line.strip().partition(" ")
+        if name:
+            out.append({"name": name[:255], "purpose": purpose.strip()[:2000]})
+    return out
+
+
+@router.post("/apps/{app_id}/listings")
+def add_listing(app_id: int, db: DB, user: FormUser, store: Annotated[str, Form(max_length=120)],
+                version_name: Annotated[str, Form(max_length=100)] = "",
+                permissions: Annotated[str, Form(max_length=100_000)] = "",
+                policy_url: Annotated[str, Form(max_length=2048)] = "",
+                developer_name: Annotated[str, Form(max_length=255)] = "",
+                developer_contact: Annotated[str, Form(max_length=255)] = "") -> Response:
+    _role_guard(user, *STAFF)
+    app = _app(db, user, app_id)
+    data = ListingInput(store=store, version_name=version_name or None, permissions=parse_permission_lines(permissions),
+                        policy_url=policy_url or None, developer_name=developer_name or None,
+                        developer_contact=developer_contact or None)
+    record_listing(db, user, app, data)
+    db.commit()
+    return see_other(f"/apps/{app.id}#listings")
+
+
+# --- uploads and scans -------------------------------------------------------------------------------------
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, user: AnyUser) -> HTMLResponse:
+    return page(request, "upload.html", max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024),
+                message=None)
+
+
+@router.post("/upload")
+def upload_submit(request: Request, db: DB, user: FormUser, file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        scan = submit_scan(db, request.app.state.settings, user, file.file, file.filename)
+    except UploadRejected as err:
+        return page(request, "upload.html", status=err.status, message=str(err),
+                    max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
+    db.commit()
+    request.app.state.worker_notify()
+    return see_other(f"/scans/{scan.id}")
+
+
+@router.get("/scans", response_class=HTMLResponse)
+def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
+    return page(request, "scans.html", scans=list(db.scalars(access.visible_scans(user).limit(500))))
+
+
+def _scan(db: Session, user: User, scan_id: int) -> Scan:
+    scan = db.get(Scan, scan_id)
+    if scan is None or not access.scan_visible(user, scan):
+        raise HTTPException(404, "not found")
+    return scan
+
+
+@router.get("/scans/{scan_id}", response_class=HTMLResponse)
+def scan_page(request: Request, scan_id: int, db: DB, user: AnyUser) -> HTMLResponse:
+    scan = _scan(db, user, scan_id)
+    version = db.get(AppVersion, scan.version_id) if scan.version_id else None
+    return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {})
+
+
+@router.get("/scans/{scan_id}/report", response_class=HTMLResponse)
+def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Response:
+    """The full report, rendered by hegui's own HTML report renderer (the same as ``hegui scan --format html``)."""
+    scan = _scan(db, user, scan_id)
+    if scan.report_json is None:
+        raise HTTPException(404, "not found")
+    from hegui.report.model import Report
+    from hegui.report.render import render
+
+    html = render(Report.model_validate(scan.report_json), "html")
+    body = html if isinstance(html, str) else html.decode("utf-8")
+    # The renderer's page may carry its own inline styles; it is shown in a sandbox without scripts.
+    return HTMLResponse(body, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                                  "img-src data:; sandbox"})
+
+
+# --- cases and clues ---------------------------------------------------------------------------------------
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
+    today = _today(request)
+    return page(request, "cases.html", cases=list(db.scalars(access.visible_cases(user).limit(1000))),
+                case_overdue=lambda c: workflow.case_overdue(c, today))
+
+
+def _case(db: Session, user: User, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    if case is None or not access.case_visible(user, case):
+        raise HTTPException(404, "not found")
+    return case
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResponse:
+    case = _case(db, user, case_id)
+    return page(request, "case.html", case=case, overdue=workflow.case_overdue(case, _today(request)),
+                escalations=ESCALATIONS, days=workflow.rectification_days(),
+                recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
+                version=db.get(AppVersion, case.version_id))
+
+
+@router.post("/cases/{case_id}/escalate")
+def escalate_submit(case_id: int, db: DB, user: FormUser, escalation: Annotated[str, Form(max_length=20)],
+                    note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    _role_guard(user, "regulator")
+    case = _case(db, user, case_id)
+    try:
+        workflow.escalate_case(db, user, case, escalation, note)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other(f"/cases/{case.id}")
+
+
+@router.get("/cases/{case_id}/notice", response_class=HTMLResponse)
+def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResponse:
+    """The printable rectification notice (整改通知书) for one app."""
+    case = _case(db, user, case_id)
+    version = db.get(AppVersion, case.version_id)
+    report = version_report(db, version)
+    findings = [f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids]
+    listing = db.scalar(select(StoreListing).where(StoreListing.app_id == case.app_id)
+                        .order_by(StoreListing.id.desc()).limit(1))
+    return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
+                days=workflow.rectification_days(), category=export.notice_category)
+
+
+@router.get("/clues", response_class=HTMLResponse)
+def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
+    clues = list(db.scalars(select(Clue).order_by(Clue.id.desc()).limit(1000)))
+    apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in clues})))}
+    return page(request, "clues.html", clues=clues, apps=apps)
+
+
+# --- complaints --------------------------------------------------------------------------------------------
+
+@router.get("/complaints", response_class=HTMLResponse)
+def complaints_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
+    today = _today(request)
+    complaints = list(db.scalars(select(Complaint).order_by(Complaint.status == "resolved", Complaint.due_on)
+                                 .limit(1000)))
+    staff = list(db.scalars(select(User).where(User.role.in_(STAFF)).order_by(User.name)))
+    return page(request, "complaints.html", complaints=complaints, staff=staff,
+                complaint_overdue=lambda c: workflow.complaint_overdue(c, today))
+
+
+@router.post("/complaints")
+def complaint_submit(request: Request, db: DB, user: FormUser, app_name: Annotated[str, Form(max_length=255)],
+                     content: Annotated[str, Form(max_length=10000)],
+                     complainant: Annotated[str, Form(max_length=255)] = "") -> Response:
+    _role_guard(user, *STAFF)
+    app = db.scalar(select(App).where((App.label == app_name) | (App.package == app_name)).limit(1))
+    try:
+        workflow.receive_complaint(db, user, app_name, complainant, content, _today(request), app)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other("/complaints")
+
+
+def _complaint(db: Session, complaint_id: int) -> Complaint:
+    c = db.get(Complaint, complaint_id)
+    if c is None:
+        raise HTTPException(404, "not found")
+    return c
+
+
+@router.post("/complaints/{complaint_id}/assign")
+def complaint_assign(complaint_id: int, db: DB, user: FormUser,
+                     assignee: Annotated[str, Form(max_length=80)]) -> Response:
+    _role_guard(user, *STAFF)
+    c = _complaint(db, complaint_id)
+    target = db.scalar(select(User).where(User.name == assignee))
+    if target is None:
+        raise HTTPException(404, "not found")
+    try:
+        workflow.assign_complaint(db, user, c, target)
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other("/complaints")
+
+
+@router.post("/complaints/{complaint_id}/resolve")
+def complaint_resolve(request: Request, complaint_id: int, db: DB, user: FormUser,
+                      resolution: Annotated[str, Form(max_length=10000)]) -> Response:
+    _role_guard(user, *STAFF)
+    c = _complaint(db, complaint_id)
+    try:
+        workflow.resolve_complaint(db, user, c, resolution, _today(request))
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other("/complaints")
+
+
+# --- announcements, audit ----------------------------------------------------------------------------------
+
+@router.get("/announcements", response_class=HTMLResponse)
+def announcements_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
+    return page(request, "announcements.html", rows=export.announcement_rows(db), escalations=ESCALATIONS)
+
+
+@router.get("/announcements/export")
+def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "") -> Response:
+    if format not in ("csv", "xlsx") or (escalation and escalation not in ESCALATIONS):
+        raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(ESCALATIONS))
+    return announcement_response(db, user, format, escalation or None)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
+    events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
+    return page(request, "audit.html", events=events)

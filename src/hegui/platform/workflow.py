@@ -1,0 +1,201 @@
+"""The supervision workflow: violation clues → rectification cases (notice, 5-working-day deadline,
+automatic re-check of the next version, closing or escalation), repeat offenders, complaints, version diffs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hegui import knowledge
+from hegui.platform.accounts import audit
+from hegui.platform.db import (
+    ESCALATIONS,
+    App,
+    AppVersion,
+    Case,
+    Clue,
+    Complaint,
+    FindingRow,
+    RepeatOffence,
+    User,
+    utcnow,
+)
+from hegui.platform.workdays import add_working_days
+
+OPEN_CASE_STATUSES = ("notice_sent", "recheck_failed", "escalated")
+
+
+class WorkflowError(ValueError):
+    """A request the workflow refuses; `str(err)` is a one-line reason."""
+
+
+def rectification_days() -> int:
+    return int(knowledge.thresholds()["rectification_working_days"]["value"])
+
+
+def complaint_days() -> int:
+    return int(knowledge.thresholds()["complaint_platform_resolution_days"]["value"])
+
+
+def latest_version(db: Session, app: App) -> AppVersion | None:
+    return db.scalar(select(AppVersion).where(AppVersion.app_id == app.id).order_by(AppVersion.id.desc()).limit(1))
+
+
+def version_rule_ids(db: Session, version: AppVersion) -> set[str]:
+    return set(db.scalars(select(FindingRow.rule_id).where(FindingRow.version_id == version.id)))
+
+
+# --- clues -------------------------------------------------------------------------------------------------
+
+def create_clue(db: Session, user: User, app: App, rule_id: str, note: str = "") -> Clue:
+    version = latest_version(db, app)
+    if rule_id not in knowledge.rulebook():
+        raise WorkflowError(f"unknown rule {rule_id!r}")
+    clue = Clue(app_id=app.id, rule_id=rule_id, version_id=version.id if version else None, note=note[:4000],
+                created_by=user.id)
+    db.add(clue)
+    db.flush()
+    audit(db, user, "clue.create", f"clue:{clue.id}", f"{app.package} {rule_id}")
+    return clue
+
+
+# --- cases -------------------------------------------------------------------------------------------------
+
+def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today: dt.date, note: str = "") -> Case:
+    """Send a rectification notice for findings of the app's latest version; the deadline counts 5 working
+    days on the Chinese calendar from the notice date."""
+    version = latest_version(db, app)
+    if version is None:
+        raise WorkflowError("the app has no scanned version yet")
+    wanted = sorted(set(rule_ids))
+    if not wanted:
+        raise WorkflowError("choose at least one finding")
+    present = version_rule_ids(db, version)
+    missing = [r for r in wanted if r not in present]
+    if missing:
+        raise WorkflowError(f"not a finding of the latest version: {', '.join(missing)}")
+    if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status.in_(("notice_sent",)))) is not None:
+        raise WorkflowError("the app already has a case waiting for rectification")
+    deadline, exact = add_working_days(today, rectification_days())
+    case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status="notice_sent", notice_date=today,
+                deadline=deadline, deadline_approximate=not exact, note=note[:4000], created_by=user.id)
+    db.add(case)
+    db.flush()
+    for clue in db.scalars(select(Clue).where(Clue.app_id == app.id, Clue.rule_id.in_(wanted), Clue.status == "open")):
+        clue.status = "in_case"
+    audit(db, user, "case.open", f"case:{case.id}", f"{app.package} deadline={deadline} rules={','.join(wanted)}")
+    return case
+
+
+def case_overdue(case: Case, today: dt.date) -> bool:
+    return case.status == "notice_sent" and today > case.deadline
+
+
+def escalate_case(db: Session, user: User, case: Case, escalation: str, note: str = "") -> None:
+    if escalation not in ESCALATIONS:
+        raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(ESCALATIONS)})")
+    if case.status not in OPEN_CASE_STATUSES:
+        raise WorkflowError("only an open case can be escalated")
+    case.status, case.escalation = "escalated", escalation
+    if note:
+        case.note = (case.note + "\n" + note[:4000]).strip()
+    audit(db, user, "case.escalate", f"case:{case.id}", escalation)
+
+
+def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> None:
+    """A new version was scanned: re-check the app's waiting cases and look for returning problems."""
+    for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == "notice_sent",
+                                              Case.version_id != version.id)):
+        remaining = sorted(set(case.rule_ids) & rule_ids)
+        case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
+        if remaining:
+            case.status = "recheck_failed"
+            audit(db, None, "case.recheck_failed", f"case:{case.id}", ",".join(remaining))
+        else:
+            case.status, case.closed_at = "closed", utcnow()
+            audit(db, None, "case.closed", f"case:{case.id}", f"rectified in version {version.version_name}")
+    closed = db.scalars(select(Case).where(Case.app_id == app.id, Case.status == "closed",
+                                           Case.recheck_version_id.is_not(None),
+                                           Case.recheck_version_id < version.id))
+    for case in closed:
+        for rule_id in sorted(set(case.rule_ids) & rule_ids):
+            known = db.scalar(select(RepeatOffence.id).where(RepeatOffence.case_id == case.id,
+                                                             RepeatOffence.rule_id == rule_id))
+            if known is None:
+                db.add(RepeatOffence(app_id=app.id, rule_id=rule_id, case_id=case.id, version_id=version.id))
+                app.repeat_offender = True
+                audit(db, None, "app.repeat_offender", f"app:{app.id}", f"{rule_id} returned after case {case.id}")
+
+
+# --- complaints --------------------------------------------------------------------------------------------
+
+def receive_complaint(db: Session, user: User, app_name: str, complainant: str, content: str, today: dt.date,
+                      app: App | None = None) -> Complaint:
+    if not app_name.strip() or not content.strip():
+        raise WorkflowError("a complaint needs the app name and its content")
+    complaint = Complaint(app_id=app.id if app else None, app_name=app_name.strip()[:255],
+                          complainant=complainant.strip()[:255], content=content.strip()[:10000],
+                          received_on=today, due_on=today + dt.timedelta(days=complaint_days()),
+                          status="received", created_by=user.id)
+    db.add(complaint)
+    db.flush()
+    audit(db, user, "complaint.receive", f"complaint:{complaint.id}", complaint.app_name)
+    return complaint
+
+
+def assign_complaint(db: Session, user: User, complaint: Complaint, assignee: User) -> None:
+    if assignee.role not in ("regulator", "reviewer"):
+        raise WorkflowError("complaints are assigned to reviewers or regulators")
+    if complaint.status == "resolved":
+        raise WorkflowError("the complaint is already resolved")
+    complaint.assignee_id, complaint.status = assignee.id, "assigned"
+    audit(db, user, "complaint.assign", f"complaint:{complaint.id}", assignee.name)
+
+
+def resolve_complaint(db: Session, user: User, complaint: Complaint, resolution: str, today: dt.date) -> None:
+    if complaint.status == "resolved":
+        raise WorkflowError("the complaint is already resolved")
+    if not resolution.strip():
+        raise WorkflowError("say how the complaint was handled")
+    complaint.status, complaint.resolution, complaint.resolved_on = "resolved", resolution.strip()[:10000], today
+    audit(db, user, "complaint.resolve", f"complaint:{complaint.id}")
+
+
+def complaint_overdue(complaint: Complaint, today: dt.date) -> bool:
+    if complaint.status == "resolved":
+        return complaint.resolved_on is not None and complaint.resolved_on > complaint.due_on
+    return today > complaint.due_on
+
+
+# --- version diff ------------------------------------------------------------------------------------------
+
+def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """What changed between two reports of one app: permissions, SDKs, sensitive APIs and findings.
+
+    Capabilities that appear in a later version without a matching disclosure are how hot switches show
+    up between store reviews."""
+    def perms(r: dict[str, Any]) -> set[str]:
+        return {p["name"] for p in r.get("permissions", [])}
+
+    def sdks(r: dict[str, Any]) -> set[str]:
+        return {s["id"] for s in r.get("sdks", [])}
+
+    def apis(r: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(c["pi_type"], c["api"]) for c in r.get("sensitive_calls", [])}
+
+    def findings(r: dict[str, Any]) -> set[tuple[str, str]]:
+        return {(f["rule_id"], f["subject"]) for f in r.get("findings", [])}
+
+    return {
+        "new_permissions": sorted(perms(new) - perms(old)),
+        "removed_permissions": sorted(perms(old) - perms(new)),
+        "new_sdks": sorted(sdks(new) - sdks(old)),
+        "removed_sdks": sorted(sdks(old) - sdks(new)),
+        "new_sensitive_apis": [{"pi_type": p, "api": a} for p, a in sorted(apis(new) - apis(old))],
+        "new_findings": [{"rule_id": r, "subject": s} for r, s in sorted(findings(new) - findings(old))],
+        "resolved_findings": [{"rule_id": r, "subject": s} for r, s in sorted(findings(old) - findings(new))],
+    }

@@ -1,0 +1,287 @@
+"""What a policy says: mandatory elements, declared PI types, permissions and SDKs, "no sharing" claims."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from hegui import knowledge
+from hegui.policy.document import PolicyDocument
+from hegui.policy.lexicon import (
+    Lexicon,
+    SdkMatcher,
+    SdkRef,
+    bounded,
+    build_sdk_matcher,
+    default_sdk_matcher,
+    lexicon,
+)
+
+MAX_EXCERPT_CHARS = 300
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
+
+
+@dataclass(frozen=True, slots=True)
+class ElementHit:
+    present: bool
+    excerpt: str | None = None
+
+
+@dataclass(slots=True)
+class PolicyAnalysis:
+    elements: dict[str, ElementHit]
+    declared_pi_types: list[str]
+    declared_permissions: list[str]
+    declared_sdks: list[str]
+    unmatched_sdk_names: list[str]
+    says_no_sharing: bool
+    no_sharing_excerpt: str | None = None
+    pi_excerpts: dict[str, str] = field(default_factory=dict)          # PI type -> sentence declaring it
+    denied_pi_types: dict[str, str] = field(default_factory=dict)      # PI type -> sentence denying collection
+    permission_purposes: dict[str, str] = field(default_factory=dict)  # permission -> sentence with a purpose
+    sdk_excerpts: dict[str, str] = field(default_factory=dict)         # SDK id -> sentence or row naming it
+    complaint_days: tuple[int, str] | None = None                      # (days, unit) the policy commits to
+
+
+def excerpt(sentence: str) -> str:
+    sentence = " ".join(sentence.split())
+    return sentence if len(sentence) <= MAX_EXCERPT_CHARS else sentence[: MAX_EXCERPT_CHARS - 1] + "…"
+
+
+def chinese_number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    if token == "十":
+        return 10
+    if "十" in token:
+        tens, _, units = token.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+    return _CN_DIGITS.get(token)
+
+
+def _response_days(sentence: str) -> tuple[int, str] | None:
+    m = _DAYS.search(sentence)
+    if not m:
+        return None
+    n = chinese_number(m.group(1))
+    return (n, m.group(2)) if n is not None else None
+
+
+def _within_limit(days: tuple[int, str], lex: Lexicon) -> bool:
+    n, unit = days
+    return n <= (lex.max_working_days if unit == "工作日" else lex.max_calendar_days)
+
+
+def _pi_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, str]]:
+    """(offset, term) of PI-type terms in one sentence; ambiguous terms need a data/collection context word."""
+    out: list[tuple[int, str]] = []
+    context: bool | None = None
+    for m in lex.pi_term_regex.finditer(sentence):
+        if not bounded(sentence, m.start(), m.end()):
+            continue
+        term = m.group(0).lower()
+        if term in lex.needs_context:
+            if context is None:
+                context = bool(lex.pi_context.search(sentence))
+            if not context:
+                continue
+        out.append((m.start(), term))
+    return out
+
+
+def sentence_pi_types(sentence: str, lex: Lexicon | None = None) -> set[str]:
+    """PI types a single sentence names (used by the benchmark and by the analysis below)."""
+    lex = lex or lexicon()
+    found: set[str] = set()
+    for _pos, term in _pi_mentions(sentence, lex):
+        found |= lex.pi_types_by_term.get(term, frozenset())
+    return found
+
+
+def sentence_permissions(sentence: str, lex: Lexicon | None = None) -> set[str]:
+    """Android permissions a single sentence names as permissions (a term plus a permission word)."""
+    lex = lex or lexicon()
+    if not lex.permission_mention.search(sentence):
+        return set()
+    found: set[str] = set()
+    for m in lex.permission_term_regex.finditer(sentence):
+        if bounded(sentence, m.start(), m.end()):
+            found |= lex.permissions_by_term.get(m.group(0).lower(), frozenset())
+    return found
+
+
+def sentence_elements(sentence: str, lex: Lexicon | None = None) -> set[str]:
+    """Element ids one sentence proves on its own (ignoring document-level requirements)."""
+    lex = lex or lexicon()
+    return {eid for eid, m in lex.elements.items() if m.matches(sentence)}
+
+
+def _denial_start(sentence: str, lex: Lexicon) -> int | None:
+    m = lex.negation.search(sentence)
+    if m is None or lex.negation_conditional.search(sentence):
+        return None
+    return m.end()
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _sdk_mention_counts(text: str, start: int, end: int, term: str, lex: Lexicon, in_sdk_list: bool) -> bool:
+    if not bounded(text, start, end):
+        return False
+    if in_sdk_list or "." in term or "sdk" in term.lower():
+        return True
+    if len(term) <= 2 and _is_cjk(term[0]) and start > 0 and _is_cjk(text[start - 1]) \
+            and not lex.sdk_continuation.match(text, end):
+        return False
+    window = text[max(0, start - lex.sdk_window): end + lex.sdk_window]
+    return bool(lex.sdk_context.search(window))
+
+
+def _match_sdks(text: str, matcher: SdkMatcher, lex: Lexicon, *, in_sdk_list: bool = False) -> dict[str, str]:
+    """SDK ids named in `text` (by name, alias, package prefix, or a single-SDK company) -> the matched words.
+
+    `in_sdk_list`: the text is a row of an SDK table or a "SDK名称：…" value, so no context word is needed."""
+    found: dict[str, str] = {}
+    if matcher.regex is None:
+        return found
+    for m in matcher.regex.finditer(text):
+        term = m.group(0)
+        if not _sdk_mention_counts(text, m.start(), m.end(), term, lex, in_sdk_list):
+            continue
+        for sdk_id in matcher.ids_by_term.get(term.lower(), frozenset()):
+            found.setdefault(sdk_id, term)
+    return found
+
+
+def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, str]]:
+    """(SDK name, the whole row) from SDK tables and "SDK名称：…" labels; the row lets a package or company
+    cell identify an SDK whose name cell is generic ("推送服务")."""
+    found: list[tuple[str, str]] = []
+    for table in doc.tables:
+        if not table:
+            continue
+        header = table[0]
+        column = next((i for i, cell in enumerate(header) if lex.sdk_name_header.search(cell or "")), None)
+        if column is None:
+            # SDK lists laid out as key/value rows: "SDK名称 | 友盟统计"
+            found.extend((row[1], row[1]) for row in table
+                         if len(row) >= 2 and lex.sdk_name_header.search(row[0] or "") and "SDK" in row[0].upper())
+            continue
+        header_text = " ".join(header)
+        if "SDK" not in header_text.upper() and not any(lex.sdk_name_like.search(r[column] or "") for r in table[1:]
+                                                         if len(r) > column):
+            continue
+        found.extend((row[column], " ".join(row)) for row in table[1:] if len(row) > column and row[column])
+    for m in lex.sdk_name_in_text.finditer(doc.text):
+        found.append((m.group(2), m.group(2)))
+    seen: dict[str, str] = {}
+    for name, row in found:
+        name = name.strip()
+        if name and len(name) <= 60 and name not in seen:
+            seen[name] = row
+    return list(seen.items())
+
+
+def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
+    lex = lexicon()
+    sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
+    sentences = [s for _heading, s in doc.sentences()]
+
+    hits: dict[str, ElementHit] = {}
+    requirement_hits: dict[str, str] = {}
+    complaint_days: tuple[int, str] | None = None
+    # Each sentence's elements, computed once. An overview sentence ("本政策将帮助您了解：收集、共享、存储、
+    # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
+    per_sentence = [(s, {eid for eid, m in lex.elements.items() if m.matches(s)}) for s in sentences]
+    for eid, matcher in lex.elements.items():
+        matching = [(len(found), i, s) for i, (s, found) in enumerate(per_sentence) if eid in found]
+        first = min(matching)[2] if matching else None
+        if first is None:
+            hits[eid] = ElementHit(False)
+            continue
+        if matcher.requires is not None:
+            proof = None
+            for s in sentences:
+                if matcher.requires.search(s):
+                    days = _response_days(s)
+                    if days is None or _within_limit(days, lex):
+                        proof = s
+                        complaint_days = days
+                        break
+                    complaint_days = complaint_days or days
+            if proof is None:
+                hits[eid] = ElementHit(False, excerpt(first))
+                continue
+            requirement_hits[eid] = proof
+            joined = excerpt(first) if proof == first else f"{excerpt(first)} … {excerpt(proof)}"
+            hits[eid] = ElementHit(True, joined)
+            continue
+        hits[eid] = ElementHit(True, excerpt(first))
+    for eid in knowledge.policy_clauses():
+        hits.setdefault(eid, ElementHit(False))
+    cjk = len(_CJK.findall(doc.text))
+    visible = sum(1 for ch in doc.text if not ch.isspace())
+    if visible and cjk / visible >= 0.3:
+        first_cn = next((s for s in sentences if _CJK.search(s)), None)
+        hits["language_simplified_chinese"] = ElementHit(True, excerpt(first_cn) if first_cn else None)
+
+    pi_excerpts: dict[str, str] = {}
+    denied: dict[str, str] = {}
+    permission_purposes: dict[str, str] = {}
+    mentioned_permissions: set[str] = set()
+    says_no_sharing = False
+    no_sharing_excerpt: str | None = None
+    for s in sentences:
+        mentions = _pi_mentions(s, lex)
+        if mentions:
+            denial_at = _denial_start(s, lex)
+            for pos, term in mentions:
+                for pi in lex.pi_types_by_term.get(term, frozenset()):
+                    if denial_at is not None and pos >= denial_at:
+                        denied.setdefault(pi, excerpt(s))
+                    else:
+                        pi_excerpts.setdefault(pi, excerpt(s))
+        permissions_here = sentence_permissions(s, lex)
+        if permissions_here:
+            has_purpose = bool(lex.purpose_words.search(s))
+            for perm in permissions_here:
+                mentioned_permissions.add(perm)
+                if has_purpose:
+                    permission_purposes.setdefault(perm, excerpt(s))
+        if not says_no_sharing and lex.no_sharing.search(s) and not lex.no_sharing_conditional.search(s):
+            says_no_sharing = True
+            no_sharing_excerpt = excerpt(s)
+
+    # One pass over the whole text (the catalog has ~1,000 SDKs); the proving sentence is looked up afterwards.
+    sdk_excerpts: dict[str, str] = {}
+    for sdk_id, term in _match_sdks(doc.text, sdk_matcher, lex).items():
+        lowered = term.lower()
+        sentence = next((s for s in sentences if lowered in s.lower()), term)
+        sdk_excerpts[sdk_id] = excerpt(sentence)
+    unmatched: list[str] = []
+    for name, row in _sdk_names_in_tables(doc, lex):
+        listed = _match_sdks(row, sdk_matcher, lex, in_sdk_list=True)
+        if not listed:
+            unmatched.append(name)
+        for sdk_id in listed:
+            sdk_excerpts.setdefault(sdk_id, excerpt(row))
+
+    return PolicyAnalysis(
+        elements=hits,
+        declared_pi_types=sorted(pi_excerpts),
+        declared_permissions=sorted(mentioned_permissions),
+        declared_sdks=sorted(sdk_excerpts),
+        unmatched_sdk_names=unmatched,
+        says_no_sharing=says_no_sharing,
+        no_sharing_excerpt=no_sharing_excerpt,
+        pi_excerpts=pi_excerpts,
+        denied_pi_types={k: v for k, v in denied.items() if k not in pi_excerpts},
+        permission_purposes=permission_purposes,
+        sdk_excerpts=sdk_excerpts,
+        complaint_days=complaint_days,
+    )

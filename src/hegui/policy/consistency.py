@@ -1,0 +1,154 @@
+"""Policy versus behaviour: observations for what the app does but its policy does not tell the user.
+
+Observation kinds emitted here (the rule file `knowledge/rules/policy.yaml` maps them to rules):
+- ``policy_absent``                       no policy found and none given
+- ``policy_element_missing``              attrs ``element`` (policy_clauses id), ``push_or_ads_sdk``, ``has_sdks``,
+                                          ``has_dangerous_permissions`` (bools)
+- ``pi_undeclared``                       subject app/SDK, attrs ``pi_type``, ``sensitivity``
+- ``pi_contradicts_policy``               subject app/SDK, attr ``pi_type``: the policy says it does not collect it
+- ``sdk_undeclared``                      subject SDK id, attr ``category``
+- ``permission_no_purpose``               attr ``permission``
+- ``policy_denies_sharing_but_sdk_collects``  subject SDK id, attr ``pi_types``
+- ``pi_beyond_necessary_scope``           attrs ``pi_type``, ``app_type`` (id), ``app_type_name``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from hegui import knowledge
+from hegui.model import APP_SUBJECT, Evidence, Observation
+from hegui.policy.analyse import PolicyAnalysis
+from hegui.policy.lexicon import SdkRef, lexicon, sdk_catalog
+
+
+@dataclass(slots=True)
+class BehaviourFacts:
+    """What the static scan (and later the runtime trace) saw."""
+
+    pi_types_by_subject: dict[str, set[str]] = field(default_factory=dict)  # "app" or SDK id -> PI types
+    sdk_ids: set[str] = field(default_factory=set)
+    sdk_categories: dict[str, str] = field(default_factory=dict)
+    dangerous_permissions: set[str] = field(default_factory=set)
+    app_category: int | None = None                                        # 1..39 app type id
+
+
+def _pi_name(pi_type: str) -> str:
+    info = knowledge.pi_types().get(pi_type)
+    return f"{info.name_zh} / {info.name_en}" if info else pi_type
+
+
+def _sdk_label(sdk_id: str, refs: dict[str, SdkRef]) -> str:
+    ref = refs.get(sdk_id)
+    if ref is None:
+        return sdk_id
+    packages = ", ".join(ref.packages[:3])
+    company = f", {ref.company}" if ref.company else ""
+    return f"{ref.name} ({sdk_id}{company}; packages {packages})" if packages else f"{ref.name} ({sdk_id}{company})"
+
+
+def _behaviour_evidence(subject: str, pi_type: str, refs: dict[str, SdkRef]) -> Evidence:
+    if subject == APP_SUBJECT:
+        return Evidence("call", f"the app's own code collects {_pi_name(pi_type)} [{pi_type}]")
+    return Evidence("sdk", f"SDK {_sdk_label(subject, refs)} collects {_pi_name(pi_type)} [{pi_type}]")
+
+
+def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFacts, policy_source: str | None,
+                             *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> list[Observation]:
+    """Observations comparing the policy with behaviour.
+
+    With no analysis: ``policy_absent`` when no policy source exists at all; when a source exists but could not
+    be analysed (a URL not fetched during the scan, an unreadable file) nothing is claimed about its content.
+    """
+    catalog = sdk_catalog() if sdk_catalog_override is None else tuple(sdk_catalog_override)
+    refs = {r.id: r for r in catalog}
+    lex = lexicon()
+    if analysis is None:
+        if policy_source is not None:
+            return []
+        return [Observation("policy_absent", APP_SUBJECT, [Evidence(
+            "policy", "no privacy policy in the APK (assets, raw resources, string resources, policy URL) "
+                      "and none given with --policy / APK 内未找到隐私政策")])]
+    source = policy_source or "policy"
+    out: list[Observation] = []
+    push_or_ads = any((facts.sdk_categories.get(s) or (refs[s].category if s in refs else "")) in
+                      lex.push_or_ads_categories for s in facts.sdk_ids)
+    clauses = knowledge.policy_clauses()
+    for element, hit in analysis.elements.items():
+        if hit.present:
+            continue
+        name_zh = clauses.get(element, {}).get("name_zh", element)
+        detail = f"{source}: no {element} ({name_zh}) found in the policy"
+        if hit.excerpt:  # e.g. a complaint channel without a committed response time
+            detail += f"; closest sentence: {hit.excerpt}"
+        out.append(Observation("policy_element_missing", APP_SUBJECT, [Evidence("policy", detail)],
+                               {"element": element, "push_or_ads_sdk": push_or_ads, "has_sdks": bool(facts.sdk_ids),
+                                "has_dangerous_permissions": bool(facts.dangerous_permissions)}))
+
+    declared = set(analysis.declared_pi_types)
+    pi_info = knowledge.pi_types()
+    for subject in sorted(facts.pi_types_by_subject):
+        for pi_type in sorted(facts.pi_types_by_subject[subject]):
+            behaviour = _behaviour_evidence(subject, pi_type, refs)
+            if pi_type in analysis.denied_pi_types:
+                out.append(Observation("pi_contradicts_policy", subject, [
+                    Evidence("policy", f"{source} says: {analysis.denied_pi_types[pi_type]}"), behaviour],
+                    {"pi_type": pi_type}))
+            elif pi_type not in declared:
+                out.append(Observation("pi_undeclared", subject, [
+                    Evidence("policy", f"{source} never names {_pi_name(pi_type)} [{pi_type}]"), behaviour],
+                    {"pi_type": pi_type, "sensitivity": pi_info[pi_type].sensitivity if pi_type in pi_info else None}))
+
+    declared_sdks = set(analysis.declared_sdks)
+    for sdk_id in sorted(facts.sdk_ids - declared_sdks):
+        out.append(Observation("sdk_undeclared", sdk_id, [
+            Evidence("sdk", f"embedded SDK {_sdk_label(sdk_id, refs)} is not listed in the policy's SDK list"),
+            Evidence("policy", f"{source}: no mention of {refs[sdk_id].name if sdk_id in refs else sdk_id}")],
+            {"category": facts.sdk_categories.get(sdk_id) or (refs[sdk_id].category if sdk_id in refs else None)}))
+
+    for permission in sorted(facts.dangerous_permissions - set(analysis.permission_purposes)):
+        out.append(Observation("permission_no_purpose", APP_SUBJECT, [
+            Evidence("manifest", f"requests {permission}"),
+            Evidence("policy", f"{source} states no purpose for {permission}")], {"permission": permission}))
+
+    if analysis.says_no_sharing:
+        for subject in sorted(facts.pi_types_by_subject):
+            collected = sorted(facts.pi_types_by_subject[subject])
+            if subject == APP_SUBJECT or not collected:
+                continue
+            out.append(Observation("policy_denies_sharing_but_sdk_collects", subject, [
+                Evidence("policy", f"{source} says: {analysis.no_sharing_excerpt}"),
+                Evidence("sdk", f"third-party SDK {_sdk_label(subject, refs)} collects {', '.join(collected)}")],
+                {"pi_types": collected}))
+
+    out.extend(necessity_observations(facts, lex.necessity_sensitivities))
+    return out
+
+
+def necessity_observations(facts: BehaviourFacts, sensitivities: frozenset[str]) -> list[Observation]:
+    """Sensitive PI outside the necessary scope of the app's type (2021 necessary-information rule)."""
+    if facts.app_category is None:
+        return []
+    app_type = knowledge.app_types().get(facts.app_category)
+    if app_type is None:
+        return []
+    necessary = set(app_type.get("pi_type_refs") or ())
+    pi_info = knowledge.pi_types()
+    type_name = f"{app_type['id']} {app_type['name_zh']} ({app_type['name_en']})"
+    necessary_zh = "、".join(app_type.get("necessary_pi_zh") or ()) or "无"
+    out: list[Observation] = []
+    collectors: dict[str, list[str]] = {}
+    for subject, types in facts.pi_types_by_subject.items():
+        for pi_type in types:
+            collectors.setdefault(pi_type, []).append(subject)
+    for pi_type in sorted(collectors):
+        info = pi_info.get(pi_type)
+        if info is None or info.sensitivity not in sensitivities or pi_type in necessary:
+            continue
+        who = ", ".join(sorted(collectors[pi_type]))
+        out.append(Observation("pi_beyond_necessary_scope", APP_SUBJECT, [
+            Evidence("call", f"{who} collects {_pi_name(pi_type)} [{pi_type}]"),
+            Evidence("listing", f"app type {type_name}: necessary PI is {necessary_zh}")],
+            {"pi_type": pi_type, "app_type": app_type["id"], "app_type_name": app_type["name_zh"]}))
+    return out

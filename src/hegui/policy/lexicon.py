@@ -1,0 +1,250 @@
+"""The policy lexicon (`knowledge/policy_lexicon.yaml`) and the SDK catalog, compiled once for matching."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from hegui import knowledge
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _trie_pattern(terms: list[str]) -> str:
+    """A regex equivalent to the alternation of `terms` (lowercase), shaped as a prefix trie.
+
+    Python's `re` tries alternatives one by one at every position; with ~3,000 SDK names and ~400 PI terms a flat
+    alternation costs about a second on a 300 KB policy, the trie a few milliseconds. Longer terms win because
+    the end-of-term option is tried last.
+    """
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+def _literal_alternation(terms: list[str]) -> re.Pattern[str]:
+    """Terms as literals, case-insensitive, longest first (callers check Latin word boundaries: `bounded`)."""
+    lowered = sorted({t.lower() for t in terms if t})
+    return re.compile(_trie_pattern(lowered), re.IGNORECASE)
+
+
+def bounded(text: str, start: int, end: int) -> bool:
+    """A Latin term may not touch other Latin letters (IP is not in VIP or zip)."""
+    if start > 0 and text[start].isascii() and text[start].isalnum() and text[start - 1].isascii() \
+            and text[start - 1].isalpha():
+        return False
+    return not (end < len(text) and text[end - 1].isascii() and text[end - 1].isalnum()
+                and text[end].isascii() and text[end].isalpha())
+
+
+@dataclass(frozen=True, slots=True)
+class ElementMatcher:
+    id: str
+    include: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+    requires_name: str | None = None
+    requires: re.Pattern[str] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        if self.include is None or not self.include.search(sentence):
+            return False
+        return not (self.exclude is not None and self.exclude.search(sentence))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    elements: dict[str, ElementMatcher]
+    pi_term_regex: re.Pattern[str]
+    pi_types_by_term: dict[str, frozenset[str]]
+    needs_context: frozenset[str]
+    pi_context: re.Pattern[str]
+    negation: re.Pattern[str]
+    negation_conditional: re.Pattern[str]
+    no_sharing: re.Pattern[str]
+    no_sharing_conditional: re.Pattern[str]
+    permission_term_regex: re.Pattern[str]
+    permissions_by_term: dict[str, frozenset[str]]
+    permission_mention: re.Pattern[str]
+    purpose_words: re.Pattern[str]
+    push_or_ads_categories: frozenset[str]
+    sdk_name_header: re.Pattern[str]
+    sdk_name_in_text: re.Pattern[str]
+    sdk_name_like: re.Pattern[str]
+    sdk_context: re.Pattern[str]
+    sdk_continuation: re.Pattern[str]
+    sdk_window: int
+    max_working_days: int
+    max_calendar_days: int
+    necessity_sensitivities: frozenset[str]
+    app_type_hints: dict[int, dict[str, tuple[str, ...]]]
+    app_type_min_score: int
+
+
+def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for target, terms in mapping.items():
+        for term in terms:
+            out.setdefault(term.lower(), set()).add(target)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@cache
+def lexicon() -> Lexicon:
+    raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")
+    clause_ids = set(knowledge.policy_clauses())
+    elements: dict[str, ElementMatcher] = {}
+    for element_id, spec in raw["elements"].items():
+        if element_id not in clause_ids:
+            raise ValueError(f"policy_lexicon.yaml names unknown policy clause {element_id!r}")
+        req = spec.get("also_requires") or {}
+        elements[element_id] = ElementMatcher(
+            id=element_id, include=_alternation(spec.get("patterns") or []),
+            exclude=_alternation(spec.get("exclude") or []),
+            requires_name=req.get("name"), requires=_alternation(req.get("patterns") or []),
+        )
+    pi_ids = set(knowledge.pi_types())
+    unknown = set(raw["pi_terms"]) - pi_ids
+    if unknown:
+        raise ValueError(f"policy_lexicon.yaml names unknown PI types {sorted(unknown)}")
+    pi_by_term = _by_term(raw["pi_terms"])
+    perm_by_term = _by_term(raw["permission_terms"])
+    hints = {int(k): {"zh": tuple(str(w) for w in v.get("zh") or ()), "pkg": tuple(str(w) for w in v.get("pkg") or ())}
+             for k, v in raw["app_type_hints"].items()}
+    return Lexicon(
+        elements=elements,
+        pi_term_regex=_literal_alternation([t for ts in raw["pi_terms"].values() for t in ts]),
+        pi_types_by_term=pi_by_term,
+        needs_context=frozenset(t.lower() for t in raw["pi_term_context"]["needs_context"]),
+        pi_context=re.compile(raw["pi_term_context"]["context"], re.I),
+        negation=re.compile(raw["negation"]["pattern"]),
+        negation_conditional=re.compile(raw["negation"]["conditional"]),
+        no_sharing=re.compile(raw["no_sharing"]["pattern"]),
+        no_sharing_conditional=re.compile(raw["no_sharing"]["conditional"]),
+        permission_term_regex=_literal_alternation([t for ts in raw["permission_terms"].values() for t in ts]),
+        permissions_by_term=perm_by_term,
+        permission_mention=re.compile(raw["permission_mention"], re.I),
+        purpose_words=re.compile(raw["purpose_words"], re.I),
+        push_or_ads_categories=frozenset(raw["push_or_ads_sdk_categories"]),
+        sdk_name_header=re.compile(raw["sdk_table"]["name_header"], re.I),
+        sdk_name_in_text=re.compile(raw["sdk_table"]["name_in_text"]),
+        sdk_name_like=re.compile(raw["sdk_table"]["name_like_sdk"]),
+        sdk_context=re.compile(raw["sdk_mention"]["context"], re.I),
+        sdk_continuation=re.compile(raw["sdk_mention"]["continuation"]),
+        sdk_window=int(raw["sdk_mention"]["window"]),
+        max_working_days=int(raw["complaint_response"]["max_working_days"]),
+        max_calendar_days=int(raw["complaint_response"]["max_calendar_days"]),
+        necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
+        app_type_hints=hints,
+        app_type_min_score=int(raw["app_type_min_score"]),
+    )
+
+
+# --- SDK catalog (knowledge/sdks.yaml, owned by the SDK detector) -------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SdkRef:
+    id: str
+    name: str
+    names: tuple[str, ...]          # every way a policy may name it: aliases, name_zh, name_en
+    company: str
+    packages: tuple[str, ...]
+    category: str
+
+
+MIN_LATIN_NAME = 3
+MIN_CJK_NAME = 2
+
+
+def _usable_name(name: str) -> bool:
+    name = name.strip()
+    if not name:
+        return False
+    if name.isascii():
+        return len(name) >= MIN_LATIN_NAME
+    return len(name) >= MIN_CJK_NAME
+
+
+def sdk_refs_from_entries(entries: list[dict[str, Any]]) -> tuple[SdkRef, ...]:
+    out: list[SdkRef] = []
+    for e in entries:
+        # development libraries (Glide, OkHttp…) are never reported as third-party SDKs, so never matched either
+        if not isinstance(e, dict) or not e.get("id") or e.get("library"):
+            continue
+        names = [str(n) for n in (e.get("aliases") or [])]
+        names += [str(e[k]) for k in ("name_zh", "name_en", "name") if e.get(k)]
+        packages = tuple(str(p) for p in (e.get("packages") or []) if p)
+        display = str(e.get("name_zh") or e.get("name") or e.get("name_en") or e["id"])
+        out.append(SdkRef(id=str(e["id"]), name=display,
+                          names=tuple(dict.fromkeys(n.strip() for n in names if _usable_name(n))),
+                          company=str(e.get("company") or ""), packages=packages,
+                          category=str(e.get("category") or "")))
+    return tuple(out)
+
+
+@cache
+def sdk_catalog() -> tuple[SdkRef, ...]:
+    """The SDK knowledge file, or nothing while it does not exist yet (declared SDKs then stay empty)."""
+    try:
+        raw = knowledge.load_yaml("sdks.yaml")
+    except FileNotFoundError:
+        return ()
+    entries = raw.get("sdks") if isinstance(raw, dict) else raw
+    return sdk_refs_from_entries(list(entries or []))
+
+
+@dataclass(frozen=True, slots=True)
+class SdkMatcher:
+    """One regex over every SDK name, alias and package of a catalog; Latin names must stand as whole words."""
+
+    regex: re.Pattern[str] | None
+    ids_by_term: dict[str, frozenset[str]]
+
+
+MIN_PACKAGE_CHARS = 5
+
+
+def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
+    mapping: dict[str, list[str]] = {}
+    company_count: dict[str, int] = {}
+    for ref in catalog:
+        if ref.company:
+            company_count[ref.company] = company_count.get(ref.company, 0) + 1
+    for ref in catalog:
+        terms = list(ref.names) + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
+        # a company names its SDK only when it runs a single one (Tencent runs dozens)
+        if ref.company and company_count[ref.company] == 1 and len(ref.company) >= 4:
+            terms.append(ref.company)
+        for term in terms:
+            mapping.setdefault(term, []).append(ref.id)
+    if not mapping:
+        return SdkMatcher(None, {})
+    by_term: dict[str, set[str]] = {}
+    for term, ids in mapping.items():
+        by_term.setdefault(term.lower(), set()).update(ids)
+    return SdkMatcher(_literal_alternation(list(mapping)), {k: frozenset(v) for k, v in by_term.items()})
+
+
+@cache
+def default_sdk_matcher() -> SdkMatcher:
+    return build_sdk_matcher(sdk_catalog())

@@ -1,0 +1,152 @@
+"""Where a policy comes from: `--policy FILE_OR_URL`, or inside the APK (assets, raw resources, strings, a URL).
+
+Nothing here fetches during a scan by itself: a policy URL found in the APK is returned as a URL; only an
+explicit `--policy https://…` is downloaded (size- and redirect-capped).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hegui.errors import InputError
+
+MAX_REDIRECTS = 3
+
+
+class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise InputError(f"policy URL redirects to a non-HTTP address ({scheme or 'no scheme'})")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def load_policy_source(spec: str, *, timeout_s: float = 10.0, max_bytes: int = 5_000_000) -> tuple[bytes, str]:
+    """Read `--policy`: a local file or an http(s) URL. Returns (bytes, source name)."""
+    scheme = urllib.parse.urlsplit(spec).scheme.lower()
+    if scheme in ("http", "https"):
+        return _fetch(spec, timeout_s=timeout_s, max_bytes=max_bytes), spec
+    if scheme and len(scheme) > 1:  # "c:" on Windows is a drive, not a scheme
+        raise InputError(f"policy source must be a file or an http(s) URL, not {scheme}:")
+    path = Path(spec)
+    if not path.is_file():
+        raise InputError("policy file not found")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"policy file is larger than {max_bytes} bytes")
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as exc:
+        raise InputError(f"policy file cannot be read: {exc.strerror or type(exc).__name__}") from exc
+
+
+def _fetch(url: str, *, timeout_s: float, max_bytes: int) -> bytes:
+    opener = urllib.request.build_opener(_LimitedRedirects())
+    request = urllib.request.Request(url, headers={"User-Agent": "hegui-policy-fetch/1", "Accept": "*/*"})
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise InputError(f"policy URL serves more than {max_bytes} bytes")
+            data = response.read(max_bytes + 1)
+    except InputError:
+        raise
+    except urllib.error.HTTPError as exc:
+        if exc.code in (301, 302, 303, 307, 308) and "not allowed" in str(exc.msg):
+            raise InputError("policy URL redirects to a non-HTTP address") from exc
+        if exc.code in (301, 302, 303, 307, 308):
+            raise InputError(f"policy URL redirects more than {MAX_REDIRECTS} times") from exc
+        raise InputError(f"policy URL answered HTTP {exc.code}") from exc
+    except urllib.error.URLError as exc:
+        raise InputError(f"policy URL cannot be fetched: {str(exc.reason)[:120]}") from exc
+    except (TimeoutError, OSError, ValueError) as exc:
+        raise InputError(f"policy URL cannot be fetched: {type(exc).__name__}") from exc
+    if len(data) > max_bytes:
+        raise InputError(f"policy URL serves more than {max_bytes} bytes")
+    return data
+
+
+# --- inside the APK ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PolicyCandidate:
+    source: str                # APK entry name, "string:<resource name>" or "url:<address>"
+    data: bytes | None
+    url: str | None
+
+
+_POLICY_NAME = re.compile(r"privacy|policy|yinsi|隐私|个人信息|protocol|agreement|xieyi|协议", re.I)
+_POLICY_TEXT_MARKERS = ("隐私政策", "隐私协议", "隐私权政策", "个人信息保护", "隐私保护指引", "privacy policy")
+_POLICY_BODY_MARKERS = ("收集", "个人信息", "collect")
+_CANDIDATE_EXT = (".html", ".htm", ".txt", ".xhtml")
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{4,300}")
+_URL_POLICY_HINT = re.compile(r"privacy|policy|yinsi|protocol|agreement|xieyi|隐私|terms", re.I)
+MIN_STRING_POLICY_CHARS = 800
+MAX_ENTRY_BYTES = 5_000_000
+
+
+def _text_score(data: bytes) -> int:
+    head = data[:200_000]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("gb18030", "replace")
+    lowered = text.lower()
+    title = sum(3 for m in _POLICY_TEXT_MARKERS if m in lowered)
+    body = sum(1 for m in _POLICY_BODY_MARKERS if m in lowered)
+    return title + body if title else 0
+
+
+def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes],
+                       string_resources: Iterable[tuple[str, str]], dex_strings: Iterable[str]) -> PolicyCandidate | None:
+    """The most likely privacy policy in an APK, or None.
+
+    Order: a policy file in assets/ or res/raw/ (name or content says so), then a long string resource that reads
+    like a policy, then a policy URL in string resources or DEX strings (returned, not fetched).
+    """
+    best: tuple[int, str, bytes] | None = None
+    for name in entry_names:
+        lowered = name.lower()
+        in_place = lowered.startswith("assets/") or lowered.startswith("res/raw/") or lowered.startswith("res/raw-")
+        if not in_place or not lowered.endswith(_CANDIDATE_EXT + ((".xml",) if "raw" in lowered else ())):
+            continue
+        try:
+            data = read_entry(name)
+        except Exception:  # noqa: BLE001 - a damaged entry is skipped; the APK reader reports it elsewhere
+            continue
+        if not data or len(data) > MAX_ENTRY_BYTES:
+            continue
+        score = _text_score(data) + (4 if _POLICY_NAME.search(name.rsplit("/", 1)[-1]) else 0)
+        if score >= 4 and (best is None or score > best[0]):
+            best = (score, name, data)
+    if best is not None:
+        return PolicyCandidate(source=best[1], data=best[2], url=None)
+
+    strings = list(string_resources)
+    long_best: tuple[int, str, str] | None = None
+    for res_name, value in strings:
+        if len(value) < MIN_STRING_POLICY_CHARS:
+            continue
+        score = _text_score(value.encode("utf-8")) + (4 if _POLICY_NAME.search(res_name) else 0)
+        if score >= 4 and (long_best is None or score > long_best[0]):
+            long_best = (score, res_name, value)
+    if long_best is not None:
+        return PolicyCandidate(source=f"string:{long_best[1]}", data=long_best[2].encode("utf-8"), url=None)
+
+    for origin in ((v for _n, v in strings), dex_strings):
+        for value in origin:
+            if "http" not in value:
+                continue
+            for match in _URL.finditer(value):
+                url = match.group(0).rstrip("'\",;)")
+                if _URL_POLICY_HINT.search(url):
+                    return PolicyCandidate(source=f"url:{url}", data=None, url=url)
+    return None

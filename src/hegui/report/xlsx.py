@@ -1,0 +1,113 @@
+"""Excel workbook of a report: one sheet per table, for reviewers who sort and filter.
+
+Cell text comes from the APK, so two things are guarded: formula injection (text that a spreadsheet
+would evaluate, e.g. ``=HYPERLINK(...)``, is stored with a leading apostrophe, as OWASP advises) and
+characters XML 1.0 cannot hold (dropped, or openpyxl refuses the whole workbook).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hegui.report.cells import neutralise_formula
+from hegui.report.model import Report
+from hegui.report.render import (
+    SEVERITY_ZH,
+    clause_text,
+    pi_type_names,
+    remediation_pair,
+    subject_names,
+)
+
+SHEET_FINDINGS = "检测结论 Findings"
+SHEET_SDKS = "SDK"
+SHEET_CALLS = "敏感行为 Sensitive calls"
+SHEET_PERMISSIONS = "权限 Permissions"
+
+MAX_CELL_TEXT = 32_000  # Excel's hard limit is 32,767 characters per cell
+MAX_COLUMN_WIDTH = 60
+
+
+def safe_cell(value: object) -> object:
+    """A value as it may be written to a cell: text neutralised, other types unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(text) > MAX_CELL_TEXT:
+        text = text[:MAX_CELL_TEXT] + "…"
+    return neutralise_formula(text)
+
+
+def _yes_no(flag: bool) -> str:
+    return "是 Yes" if flag else "否 No"
+
+
+def _write_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    ws.append(list(header))
+    widths = [len(h) + 2 for h in header]
+    for row in rows:
+        cells = [safe_cell(v) for v in row]
+        ws.append(cells)
+        for i, v in enumerate(cells):
+            longest_line = max((len(line) for line in str(v).split("\n")), default=0) if v is not None else 0
+            widths[i] = max(widths[i], min(MAX_COLUMN_WIDTH, longest_line + 2))
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+        cell.alignment = Alignment(vertical="center")
+    ws.freeze_panes = "A2"
+    last = get_column_letter(len(header))
+    ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 1)}"
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def render_xlsx(report: Report) -> bytes:
+    wb = Workbook()
+    findings_ws = wb.active
+    findings_ws.title = SHEET_FINDINGS
+    sdk_names = {s.id: s.name for s in report.sdks}
+
+    def finding_rows():
+        for f in report.findings:
+            subject_zh, _ = subject_names(report, f.subject)
+            rem_zh, rem_en = remediation_pair(f)
+            yield [
+                f"{SEVERITY_ZH[f.severity]} {f.severity}", f.rule_id, f.title_zh, f.title_en,
+                f.subject, subject_zh, "\n".join(clause_text(s) for s in f.sources),
+                "\n".join(f"[{e.kind}] {e.detail}" for e in f.evidence), rem_zh, rem_en,
+            ]
+
+    _write_sheet(findings_ws, [
+        "严重程度 Severity", "规则 Rule", "问题 Title (zh)", "Title (en)", "对象 Subject", "对象名称 Subject name",
+        "法规依据 Clauses", "证据 Evidence", "整改建议 Remediation (zh)", "Remediation (en)",
+    ], finding_rows())
+
+    _write_sheet(wb.create_sheet(SHEET_SDKS), [
+        "ID", "名称 Name", "运营方 Company", "类别 Category", "包名 Packages", "识别依据 Evidence",
+    ], ([s.id, s.name, s.company, s.category, "\n".join(s.packages), "\n".join(s.evidence)] for s in report.sdks))
+
+    def call_rows():
+        for c in report.sensitive_calls:
+            name_zh, name_en = pi_type_names(c.pi_type)
+            yield [c.pi_type, name_zh, name_en, c.api, c.caller, c.sdk or "app",
+                   sdk_names.get(c.sdk, c.sdk) if c.sdk else "应用自身", _yes_no(c.at_startup), _yes_no(c.via_reflection)]
+
+    _write_sheet(wb.create_sheet(SHEET_CALLS), [
+        "个人信息类型 PI type", "名称 Name (zh)", "Name (en)", "接口 API", "调用位置 Caller", "SDK ID",
+        "所属 Belongs to", "启动时 At startup", "反射 Via reflection",
+    ], call_rows())
+
+    _write_sheet(wb.create_sheet(SHEET_PERMISSIONS), ["权限 Permission", "危险权限 Dangerous"],
+                 ([p.name, _yes_no(p.dangerous)] for p in report.permissions))
+
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

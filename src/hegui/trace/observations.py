@@ -1,0 +1,426 @@
+"""Turning a runtime trace into observations the rule engine judges (`knowledge/rules/trace.yaml`).
+
+Time is judged against the consent timeline: before the first consent event (or with none at all) an event
+is ``before_consent``; after a refusal and until an agreement it is ``after_refusal``. Numbers (re-request
+cooldown, exit window, collection rate, start-up window) come from `knowledge/thresholds.yaml`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hegui import knowledge
+from hegui.model import APP_SUBJECT, Evidence, Observation
+from hegui.trace.apis import api_index, base_api, trace_knowledge
+from hegui.trace.attribution import Frame, caller_frames, describe_frames, subject_of
+from hegui.trace.reader import TraceEvent
+
+MAX_HOST_CHARS = 253
+
+
+@dataclass(frozen=True, slots=True)
+class TraceLimits:
+    """The thresholds the trace rules use; `from_catalog()` reads them, tests and callers may override."""
+
+    rerequest_cooldown_ms: int
+    rerequest_max_prompts: int
+    exit_window_ms: int
+    startup_window_ms: int
+    reads_per_minute: float
+    rate_window_minutes: float
+
+    @classmethod
+    def from_catalog(cls) -> TraceLimits:
+        th = knowledge.thresholds()
+        cooldown = th["permission_rerequest_cooldown"]
+        rate = th["silent_collection_rate"]["value"]
+        return cls(
+            rerequest_cooldown_ms=int(_to_ms(cooldown["value"], cooldown["unit"])),
+            rerequest_max_prompts=int(cooldown["max_prompts"]),
+            exit_window_ms=int(_to_ms(th["exit_after_refusal_window"]["value"], th["exit_after_refusal_window"]["unit"])),
+            startup_window_ms=int(_to_ms(th["permission_startup_window"]["value"], th["permission_startup_window"]["unit"])),
+            reads_per_minute=float(rate["same_pi_reads_per_minute"]),
+            rate_window_minutes=float(rate["window_minutes"]),
+        )
+
+
+def _to_ms(value: float, unit: str) -> float:
+    factor = {"seconds": 1000, "minutes": 60_000, "hours": 3_600_000, "days": 86_400_000}.get(unit)
+    if factor is None:
+        raise ValueError(f"threshold unit {unit!r} is not a duration")
+    return float(value) * factor
+
+
+def short_api(api: str) -> str:
+    """``android.telephony.TelephonyManager#getDeviceId`` → ``TelephonyManager#getDeviceId``."""
+    cls, _, method = base_api(api).partition("#")
+    return f"{cls.rsplit('.', 1)[-1]}#{method}" if method else cls
+
+
+# ---- the consent timeline ------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class ConsentTimeline:
+    times: list[int] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, events: Iterable[TraceEvent]) -> ConsentTimeline:
+        tl = cls()
+        for ev in events:
+            if ev.kind == "consent":
+                tl.times.append(ev.t)
+                tl.states.append(ev.data["state"])
+        return tl
+
+    def phase(self, t: int) -> str:
+        i = bisect.bisect_right(self.times, t) - 1
+        if i < 0:
+            return "before_consent"
+        return "after_consent" if self.states[i] == "agreed" else "after_refusal"
+
+    def next_agreement(self, t: int) -> int | None:
+        for ct, state in zip(self.times, self.states, strict=True):
+            if ct > t and state == "agreed":
+                return ct
+        return None
+
+    def last_refusal(self, t: int) -> int | None:
+        i = bisect.bisect_right(self.times, t) - 1
+        return self.times[i] if i >= 0 and self.states[i] == "refused" else None
+
+    def describe(self, t: int) -> str:
+        phase = self.phase(t)
+        if phase == "before_consent":
+            nxt = self.next_agreement(t)
+            return f"before consent (t={nxt}ms)" if nxt is not None else "before consent (none recorded)"
+        if phase == "after_refusal":
+            return f"after privacy refusal (t={self.last_refusal(t)}ms)"
+        return ""
+
+
+# ---- helpers ---------------------------------------------------------------------------------------------
+
+def _strs(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _opt_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _registrable(labels: Sequence[str]) -> str:
+    """Last two labels, or three under a second-level public suffix (``com.cn``, ``co.uk``)."""
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "gov", "edu", "ac", "co"}:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def app_domain(app_package: str | None) -> str | None:
+    """``com.demo.shop`` → ``demo.com``: the domain an app's own servers are most likely under."""
+    if not app_package or "." not in app_package:
+        return None
+    return _registrable(list(reversed(app_package.lower().split("."))))
+
+
+def host_owner(host: str, app_package: str | None, sdk_hosts: dict[str, str]) -> str:
+    host = host.lower().rstrip(".")
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        owner = sdk_hosts.get(".".join(labels[i:]))
+        if owner:
+            return owner
+    own = app_domain(app_package)
+    if own and len(labels) >= 2 and _registrable(labels) == own:
+        return APP_SUBJECT
+    return "unknown"
+
+
+def _evidence(detail: str) -> list[Evidence]:
+    return [Evidence(kind="trace", detail=detail)]
+
+
+# ---- sensitive calls -------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _CallGroup:
+    subject: str
+    api: str
+    frames: list[Frame]
+    phase: str
+    foreground: bool | None
+    foreground_service: bool | None
+    denied: tuple[str, int] | None
+    pi_types: list[str]
+    first_t: int
+    last_t: int = 0
+    count: int = 0
+    threw: int = 0
+
+
+class _Denials:
+    """Runtime permissions currently refused, and which PI types each one covers."""
+
+    def __init__(self) -> None:
+        self.refused: dict[str, int] = {}
+        self.perm_pi = {name: set(info.pi_types) for name, info in knowledge.permissions().items()}
+
+    def update(self, ev: TraceEvent) -> None:
+        perm = ev.data["permission"]
+        if ev.data["granted"]:
+            self.refused.pop(perm, None)
+        else:
+            self.refused.setdefault(perm, ev.t)
+
+    def covering(self, pi_types: Sequence[str]) -> tuple[str, int] | None:
+        for perm, t in self.refused.items():
+            if self.perm_pi.get(perm, set()) & set(pi_types):
+                return perm, t
+        return None
+
+
+def _collection_observations(groups: Iterable[_CallGroup], consent: ConsentTimeline) -> list[Observation]:
+    out: list[Observation] = []
+    for g in groups:
+        parts = [f"t={g.first_t}ms {short_api(g.api)} ({', '.join(g.pi_types)})"]
+        when = consent.describe(g.first_t)
+        if when:
+            parts.append(when)
+        if g.foreground is False and not g.foreground_service:
+            parts.append("in background")
+        if g.denied:
+            parts.append(f"after {g.denied[0].rsplit('.', 1)[-1]} denied (t={g.denied[1]}ms)")
+        if g.frames:
+            parts.append(f"at {describe_frames(g.frames)}")
+        if g.count > 1:
+            parts.append(f"×{g.count} until t={g.last_t}ms")
+        if g.threw == g.count:
+            parts.append("(every call raised an exception)")
+        out.append(Observation(
+            kind="trace_pi_collection", subject=g.subject, evidence=_evidence(" ".join(parts)),
+            attrs={"api": base_api(g.api), "pi_type": list(g.pi_types), "phase": g.phase,
+                   "foreground": g.foreground, "foreground_service": bool(g.foreground_service),
+                   "after_permission_denial": g.denied is not None,
+                   "denied_permission": g.denied[0] if g.denied else None,
+                   "count": g.count, "first_t": g.first_t, "threw": g.threw == g.count},
+        ))
+    return out
+
+
+def _rate_observations(reads: dict[tuple[str, str, bool], list[int]], limits: TraceLimits) -> list[Observation]:
+    out: list[Observation] = []
+    window_ms = int(limits.rate_window_minutes * 60_000)
+    allowed = limits.reads_per_minute * limits.rate_window_minutes
+    for (subject, pi_type, foreground), times in reads.items():
+        times.sort()
+        best, best_start, lo = 0, 0, 0
+        for hi, t in enumerate(times):
+            while t - times[lo] >= window_ms:
+                lo += 1
+            if hi - lo + 1 > best:
+                best, best_start = hi - lo + 1, times[lo]
+        if best <= allowed:
+            continue
+        where = "in foreground" if foreground else "in background"
+        detail = (f"t={best_start}ms {best} reads of {pi_type} {where} within {limits.rate_window_minutes:g} min "
+                  f"(limit {limits.reads_per_minute:g}/min)")
+        out.append(Observation(
+            kind="trace_collect_rate", subject=subject, evidence=_evidence(detail),
+            attrs={"pi_type": pi_type, "foreground": foreground, "reads": best,
+                   "window_minutes": limits.rate_window_minutes, "exceeds_limit": True},
+        ))
+    return out
+
+
+# ---- the entry point -------------------------------------------------------------------------------------
+
+def trace_observations(
+    events: list[TraceEvent], *, sdk_of: Callable[[str], str | None], app_package: str | None,
+    dangerous_permissions: set[str], declared_sdk_hosts: dict[str, str] | None = None,
+    limits: TraceLimits | None = None,
+) -> list[Observation]:
+    """Observations of one recorded trace (see the kinds documented in `knowledge/rules/trace.yaml`)."""
+    limits = limits or TraceLimits.from_catalog()
+    tk = trace_knowledge()
+    index = api_index()
+    pi_info = knowledge.pi_types()
+    sdk_hosts = {k.lower().rstrip("."): v for k, v in (declared_sdk_hosts or {}).items()}
+    ordered = sorted(events, key=lambda e: (e.t, e.line))
+    consent = ConsentTimeline.of(ordered)
+    denials = _Denials()
+    out: list[Observation] = []
+    groups: dict[tuple[Any, ...], _CallGroup] = {}
+    reads: dict[tuple[str, str, bool], list[int]] = {}
+    refusals: dict[str, int] = {}           # permission -> time of the refusal now in force
+    reprompts: dict[str, list[int]] = {}    # permission -> times of automatic prompts since that refusal
+    last_launch_t = 0
+    startup_groups: set[str] = set()
+
+    def frames_of(ev: TraceEvent, api: str | None = None) -> list[Frame]:
+        return caller_frames(_strs(ev.data.get("stack")), tk.framework_prefixes, api)
+
+    for ev in ordered:
+        data = ev.data
+        if ev.kind == "api":
+            api = data["api"]
+            name = base_api(api)
+            frames = frames_of(ev, api)
+            subject = subject_of(frames, sdk_of)
+            target = data.get("target_package")
+            if name in tk.associated_start_apis and isinstance(target, str) and target != app_package:
+                detail = f"t={ev.t}ms {short_api(name)} → {target}"
+                if frames:
+                    detail += f" at {describe_frames(frames)}"
+                out.append(Observation(
+                    kind="trace_associated_start", subject=subject, evidence=_evidence(detail),
+                    attrs={"api": name, "target_package": target, "phase": consent.phase(ev.t),
+                           "user_action": _opt_bool(data.get("user_action"))},
+                ))
+                continue
+            pis = index.resolve(api, _strs(data.get("args")), app_package)
+            if not pis:
+                continue
+            fg, fgs = _opt_bool(data.get("foreground")), _opt_bool(data.get("foreground_service"))
+            phase = consent.phase(ev.t)
+            denied = denials.covering(pis)
+            key = (subject, name, frames[0] if frames else None, phase, fg, fgs, denied)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _CallGroup(subject, name, frames, phase, fg, fgs, denied, list(pis), ev.t)
+            group.count += 1
+            group.last_t = ev.t
+            group.threw += 1 if isinstance(data.get("error"), str) else 0
+            background = fg is False and not fgs
+            for pi in pis:
+                category = pi_info[pi].category if pi in pi_info else ""
+                if background or (fg is not False and category in tk.frequency_foreground_categories):
+                    reads.setdefault((subject, pi, not background), []).append(ev.t)
+        elif ev.kind == "permission_result":
+            denials.update(ev)
+            perm = data["permission"]
+            if data["granted"]:
+                refusals.pop(perm, None)
+            else:
+                refusals[perm] = ev.t
+                reprompts[perm] = []
+        elif ev.kind == "permission_request":
+            out.extend(_permission_request(ev, frames_of(ev), sdk_of, dangerous_permissions, consent, limits,
+                                           last_launch_t, startup_groups))
+            out.extend(_rerequests(ev, refusals, reprompts, limits))
+        elif ev.kind == "app_exit":
+            recent = [(t, p) for p, t in refusals.items() if 0 <= ev.t - t <= limits.exit_window_ms]
+            if recent:
+                t_ref, perm = max(recent)
+                secs = (ev.t - t_ref) / 1000
+                detail = f"t={ev.t}ms app exited {secs:g}s after {perm.rsplit('.', 1)[-1]} was refused (t={t_ref}ms)"
+                out.append(Observation(kind="trace_exit_after_refusal", evidence=_evidence(detail),
+                                       attrs={"permission": perm, "seconds_after_refusal": secs}))
+        elif ev.kind == "launch":
+            last_launch_t = ev.t
+            startup_groups = set()
+            out.append(_launch(ev))
+        elif ev.kind == "network":
+            obs = _transmission(ev, frames_of(ev), sdk_of, app_package, sdk_hosts, consent)
+            if obs:
+                out.append(obs)
+    out[:0] = _collection_observations(groups.values(), consent)
+    out.extend(_rate_observations(reads, limits))
+    return out
+
+
+def _permission_request(
+    ev: TraceEvent, frames: list[Frame], sdk_of: Callable[[str], str | None], dangerous: set[str],
+    consent: ConsentTimeline, limits: TraceLimits, last_launch_t: int, startup_groups: set[str],
+) -> list[Observation]:
+    tk = trace_knowledge()
+    perms = _strs(ev.data["permissions"])
+    risky = [p for p in perms if p in dangerous]
+    groups = {tk.permission_group.get(p, p) for p in risky}
+    user_action = _opt_bool(ev.data.get("user_action")) is True
+    at_startup = not user_action and ev.t - last_launch_t <= limits.startup_window_ms
+    if at_startup:
+        startup_groups |= groups  # shared with the caller: accumulates until the next launch
+    phase = consent.phase(ev.t)
+    names = ", ".join(p.rsplit(".", 1)[-1] for p in perms[:12])
+    parts = [f"t={ev.t}ms permission prompt [{names}]"]
+    when = consent.describe(ev.t)
+    if when:
+        parts.append(when)
+    if at_startup:
+        parts.append(f"{(ev.t - last_launch_t) / 1000:g}s after start, no tap before it")
+    if frames:
+        parts.append(f"at {describe_frames(frames)}")
+    return [Observation(
+        kind="trace_permission_request", subject=subject_of(frames, sdk_of), evidence=_evidence(" ".join(parts)),
+        attrs={"permissions": perms, "dangerous_count": len(risky), "dangerous_groups": len(groups),
+               "startup_groups": len(startup_groups) if at_startup else 0, "at_startup": at_startup,
+               "before_consent": phase == "before_consent", "user_action": user_action},
+    )]
+
+
+def _rerequests(ev: TraceEvent, refusals: dict[str, int], reprompts: dict[str, list[int]],
+                limits: TraceLimits) -> list[Observation]:
+    out: list[Observation] = []
+    user_action = _opt_bool(ev.data.get("user_action")) is True
+    for perm in _strs(ev.data["permissions"]):
+        t_ref = refusals.get(perm)
+        if t_ref is None or ev.t < t_ref or ev.t - t_ref > limits.rerequest_cooldown_ms:
+            continue
+        if not user_action:  # a prompt the user started by tapping a feature is exempt (GB/T 42574 9.5 c) 注2)
+            reprompts[perm].append(ev.t)
+        prompts = 1 + len(reprompts[perm])
+        secs = (ev.t - t_ref) / 1000
+        within_exit = not user_action and ev.t - t_ref <= limits.exit_window_ms
+        exceeds = not user_action and prompts > limits.rerequest_max_prompts
+        detail = (f"t={ev.t}ms {perm.rsplit('.', 1)[-1]} prompted again {secs:g}s after it was refused "
+                  f"(t={t_ref}ms); {prompts} prompts within {limits.rerequest_cooldown_ms // 3_600_000}h")
+        if user_action:
+            detail += "; the user tapped a feature first"
+        out.append(Observation(
+            kind="trace_permission_rerequest", evidence=_evidence(detail),
+            attrs={"permission": perm, "seconds_after_refusal": secs, "prompts_in_window": prompts,
+                   "exceeds_limit": exceeds, "within_exit_window": within_exit, "user_action": user_action},
+        ))
+    return out
+
+
+def _launch(ev: TraceEvent) -> Observation:
+    by = ev.data["by"]
+    user = _opt_bool(ev.data.get("user_initiated"))
+    if user is None:
+        user = by == "self"  # the contract's "self" is the ordinary start; boot and other apps are not the user
+    component = ev.data.get("component") or "?"
+    cause = {"boot": "by the boot broadcast", "other_app": "by another app", "self": "by itself"}[by]
+    detail = f"t={ev.t}ms process started {cause} ({component})"
+    if not user and by == "self":
+        detail += " without a user action"
+    return Observation(kind="trace_launch", evidence=_evidence(detail),
+                       attrs={"by": by, "component": ev.data.get("component"), "user_initiated": user})
+
+
+def _transmission(ev: TraceEvent, frames: list[Frame], sdk_of: Callable[[str], str | None],
+                  app_package: str | None, sdk_hosts: dict[str, str], consent: ConsentTimeline) -> Observation | None:
+    pis = sorted(set(_strs(ev.data.get("payload_pi_types"))))
+    if not pis:
+        return None
+    host = ev.data["host"][:MAX_HOST_CHARS]
+    owner = host_owner(host, app_package, sdk_hosts)
+    subject = subject_of(frames, sdk_of)
+    if subject == APP_SUBJECT and owner not in (APP_SUBJECT, "unknown"):
+        subject = owner  # SDK network threads often carry no SDK frame; the SDK's own host does
+    phase = consent.phase(ev.t)
+    whose = {"app": "the app's own host", "unknown": "a third-party host"}.get(owner, f"a host of SDK {owner}")
+    parts = [f"t={ev.t}ms {', '.join(pis)} sent to {host} ({whose})"]
+    when = consent.describe(ev.t)
+    if when:
+        parts.append(when)
+    if frames:
+        parts.append(f"at {describe_frames(frames)}")
+    return Observation(
+        kind="trace_pi_transmission", subject=subject, evidence=_evidence(" ".join(parts)),
+        attrs={"host": host, "payload_pi_types": pis, "host_owner": owner, "first_party": owner == APP_SUBJECT,
+               "phase": phase},
+    )

@@ -1,0 +1,113 @@
+"""sdks.yaml is well-formed: the rules every SDK entry must follow (see the header of the file)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+
+from hegui.detect.sdks import CATEGORIES, ID_PATTERN, KNOWN_KEYS, ancestors, sdk_catalog
+from hegui.knowledge import load_yaml, pi_types
+
+RAW = load_yaml("sdks.yaml")["sdks"]
+CATALOG = sdk_catalog()
+DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$-]*)*")
+# Namespaces that hold many unrelated products: never one SDK.
+NOT_AN_SDK = {"com", "cn", "org", "io", "android", "androidx", "java", "javax", "kotlin", "com.google", "com.google.android",
+              "com.tencent", "com.baidu", "com.alibaba", "com.taobao", "com.facebook", "com.bytedance", "com.huawei",
+              "com.xiaomi", "com.android", "com.ss.android", "com.qq", "com.sina", "com.netease", "com.microsoft",
+              "com.amazon", "com.samsung", "cn.com"}
+# εxodus files Tencent's location SDK (com.tencent.map.geolocation) and WeChat's location plugin under one name.
+SHARED_ALIASES = {"wechat location"}
+
+
+def test_entries_have_known_keys_and_required_fields() -> None:
+    for entry in RAW:
+        assert set(entry) <= KNOWN_KEYS, entry["id"]
+        assert entry["name_zh"] and entry["name_en"], entry["id"]
+
+
+def test_ids_are_unique_and_lowercase() -> None:
+    ids = [e["id"] for e in RAW]
+    assert len(ids) == len(set(ids)) == len(CATALOG)
+    assert [i for i in ids if not ID_PATTERN.fullmatch(i)] == []
+
+
+def test_categories_come_from_the_fixed_list() -> None:
+    assert {i: s.category for i, s in CATALOG.items() if s.category not in CATEGORIES} == {}
+
+
+def test_collects_are_catalog_pi_types() -> None:
+    known = set(pi_types())
+    assert {i: s.collects for i, s in CATALOG.items() if not set(s.collects) <= known} == {}
+
+
+def test_every_sdk_has_a_signature() -> None:
+    assert [i for i, s in CATALOG.items() if not (s.packages or s.components or s.meta_data or s.native_libs)] == []
+
+
+def test_package_prefixes_are_dotted_names_and_never_a_whole_vendor_namespace() -> None:
+    bad = {i: p for i, s in CATALOG.items() for p in s.packages if not DOTTED.fullmatch(p) or p in NOT_AN_SDK}
+    assert bad == {}
+    # a one-segment prefix is only acceptable for a development library (okhttp3, dagger…) or a vendor whose
+    # code really lives in a one-word root package (时光相册's "everphoto")
+    one_word = {i: p for i, s in CATALOG.items() for p in s.packages if "." not in p and not s.library}
+    assert one_word == {"everphoto": "everphoto"}
+
+
+def test_native_libs_are_so_file_names() -> None:
+    assert {i: n for i, s in CATALOG.items() for n in s.native_libs
+            if "/" in n or not n.startswith("lib") or not n.endswith(".so")} == {}
+
+
+@pytest.mark.parametrize("field", ["packages", "components", "meta_data", "native_libs"])
+def test_a_signature_belongs_to_one_sdk_only(field: str) -> None:
+    owners: dict[str, list[str]] = defaultdict(list)
+    for sdk_id, info in CATALOG.items():
+        for value in getattr(info, field):
+            owners[value].append(sdk_id)
+    assert {v: ids for v, ids in owners.items() if len(ids) > 1} == {}
+
+
+def test_parents_exist_and_form_no_cycle() -> None:
+    for sdk_id, info in CATALOG.items():
+        assert set(info.parents) <= set(CATALOG), sdk_id
+        assert sdk_id not in ancestors(sdk_id), sdk_id
+
+
+def test_a_prefix_inside_another_sdks_prefix_names_that_sdk_as_parent_or_ancestor() -> None:
+    """RULE: when SDK B's prefix lies inside SDK A's prefix, A is B's parent (or an ancestor through parents)."""
+    owner = {p: i for i, s in CATALOG.items() for p in s.packages}
+    violations = []
+    for sdk_id, info in CATALOG.items():
+        for prefix in info.packages:
+            parts = prefix.split(".")
+            for n in range(len(parts) - 1, 0, -1):
+                outer = owner.get(".".join(parts[:n]))
+                if outer is not None:
+                    if outer != sdk_id and outer not in ancestors(sdk_id):
+                        violations.append((sdk_id, prefix, outer))
+                    break
+    assert violations == []
+
+
+def test_an_alias_names_one_sdk() -> None:
+    names: dict[str, set[str]] = defaultdict(set)
+    for sdk_id, info in CATALOG.items():
+        for name in {info.name_zh, info.name_en, *info.aliases}:
+            names[re.sub(r"\s+", " ", name).strip().lower()].add(sdk_id)
+    assert {n: ids for n, ids in names.items() if len(ids) > 1 and n not in SHARED_ALIASES} == {}
+
+
+def test_display_name_shows_both_languages() -> None:
+    assert CATALOG["umeng_analytics"].name == "友盟+ 统计 (Umeng Analytics)"
+    assert CATALOG["growingio"].name == "GrowingIO"
+
+
+def test_flags_of_known_keep_alive_and_hot_update_sdks() -> None:
+    keep_alive = {i for i, s in CATALOG.items() if s.keep_alive}
+    hot_update = {i for i, s in CATALOG.items() if s.hot_update}
+    assert {"getui", "jpush", "jiguang", "tencent_tpns", "aliyun_push", "baidu_push", "umeng_push"} <= keep_alive
+    assert {"tinker", "bugly_beta", "sophix", "robust", "andfix", "nuwa", "amigo", "replugin", "qigsaw"} <= hot_update
+    assert all(CATALOG[i].category == "push" for i in keep_alive)

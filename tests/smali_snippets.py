@@ -1,0 +1,146 @@
+"""Smali building blocks for the scan fixtures: small, real bytecode with a known meaning."""
+
+from __future__ import annotations
+
+
+def method(name: str, body: str, *, params: str = "", ret: str = "V", static: bool = False, registers: int = 6) -> str:
+    mods = "public static" if static else "public"
+    tail = "    return-void\n" if ret == "V" else ""
+    return f".method {mods} {name}({params}){ret}\n    .registers {registers}\n{body}{tail}.end method\n"
+
+
+# p-register holding a Context: p0 for instance methods of Context subclasses, p0 for static (Context) methods.
+def read_imei(ctx: str = "p0") -> str:
+    return (
+        '    const-string v0, "phone"\n'
+        f"    invoke-virtual {{{ctx}, v0}}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+        "    move-result-object v0\n"
+        "    check-cast v0, Landroid/telephony/TelephonyManager;\n"
+        "    invoke-virtual {v0}, Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;\n"
+    )
+
+
+def read_android_id(ctx: str = "p0") -> str:
+    return (
+        f"    invoke-virtual {{{ctx}}}, Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;\n"
+        "    move-result-object v0\n"
+        '    const-string v1, "android_id"\n'
+        "    invoke-static {v0, v1}, Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;\n"
+    )
+
+
+def read_settings_other_key(ctx: str = "p0") -> str:
+    return (
+        f"    invoke-virtual {{{ctx}}}, Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;\n"
+        "    move-result-object v0\n"
+        '    const-string v1, "screen_brightness"\n'
+        "    invoke-static {v0, v1}, Landroid/provider/Settings$System;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;\n"
+    )
+
+
+def query_contacts(ctx: str = "p0") -> str:
+    return (
+        f"    invoke-virtual {{{ctx}}}, Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;\n"
+        "    move-result-object v0\n"
+        "    sget-object v1, Landroid/provider/ContactsContract$Contacts;->CONTENT_URI:Landroid/net/Uri;\n"
+        "    const/4 v2, 0x0\n"
+        "    invoke-virtual/range {v0 .. v5}, Landroid/content/ContentResolver;->query(Landroid/net/Uri;[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;)Landroid/database/Cursor;\n"
+    )
+
+
+def query_own_provider(ctx: str = "p0") -> str:
+    return (
+        f"    invoke-virtual {{{ctx}}}, Landroid/content/Context;->getContentResolver()Landroid/content/ContentResolver;\n"
+        "    move-result-object v0\n"
+        '    const-string v1, "content://com.demo.own/items"\n'
+        "    invoke-static {v1}, Landroid/net/Uri;->parse(Ljava/lang/String;)Landroid/net/Uri;\n"
+        "    move-result-object v1\n"
+        "    const/4 v2, 0x0\n"
+        "    invoke-virtual/range {v0 .. v5}, Landroid/content/ContentResolver;->query(Landroid/net/Uri;[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;)Landroid/database/Cursor;\n"
+    )
+
+
+def reflect_imei() -> str:
+    return (
+        '    const-string v0, "android.telephony.TelephonyManager"\n'
+        "    invoke-static {v0}, Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;\n"
+        "    move-result-object v0\n"
+        '    const-string v1, "getDeviceId"\n'
+        "    const/4 v2, 0x0\n"
+        "    invoke-virtual {v0, v1, v2}, Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)Ljava/lang/reflect/Method;\n"
+    )
+
+
+def installed_packages(ctx: str = "p0") -> str:
+    return (
+        f"    invoke-virtual {{{ctx}}}, Landroid/content/Context;->getPackageManager()Landroid/content/pm/PackageManager;\n"
+        "    move-result-object v0\n"
+        "    const/4 v1, 0x0\n"
+        "    invoke-virtual {v0, v1}, Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;\n"
+    )
+
+
+def read_clipboard(ctx: str = "p0") -> str:
+    return (
+        '    const-string v0, "clipboard"\n'
+        f"    invoke-virtual {{{ctx}, v0}}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+        "    move-result-object v0\n"
+        "    check-cast v0, Landroid/content/ClipboardManager;\n"
+        "    invoke-virtual {v0}, Landroid/content/ClipboardManager;->getPrimaryClip()Landroid/content/ClipData;\n"
+    )
+
+
+def register_accelerometer(ctx: str = "p0") -> str:
+    return (
+        '    const-string v0, "sensor"\n'
+        f"    invoke-virtual {{{ctx}, v0}}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+        "    move-result-object v0\n"
+        "    check-cast v0, Landroid/hardware/SensorManager;\n"
+        "    const/4 v1, 0x1\n"
+        "    invoke-virtual {v0, v1}, Landroid/hardware/SensorManager;->getDefaultSensor(I)Landroid/hardware/Sensor;\n"
+        "    move-result-object v1\n"
+        "    const/4 v2, 0x0\n"
+        "    const/4 v3, 0x2\n"
+        "    invoke-virtual {v0, v2, v1, v3}, Landroid/hardware/SensorManager;->registerListener(Landroid/hardware/SensorEventListener;Landroid/hardware/Sensor;I)Z\n"
+    )
+
+
+def open_other_app(ctx: str = "p0", package: str = "com.tencent.mm") -> str:
+    return (
+        "    new-instance v0, Landroid/content/Intent;\n"
+        "    invoke-direct {v0}, Landroid/content/Intent;-><init>()V\n"
+        f'    const-string v1, "{package}"\n'
+        "    invoke-virtual {v0, v1}, Landroid/content/Intent;->setPackage(Ljava/lang/String;)Landroid/content/Intent;\n"
+        f"    invoke-virtual {{{ctx}, v0}}, Landroid/content/Context;->startActivity(Landroid/content/Intent;)V\n"
+    )
+
+
+def install_apk_intent(ctx: str = "p0") -> str:
+    return (
+        "    new-instance v0, Landroid/content/Intent;\n"
+        '    const-string v1, "android.intent.action.VIEW"\n'
+        "    invoke-direct {v0, v1}, Landroid/content/Intent;-><init>(Ljava/lang/String;)V\n"
+        '    const-string v1, "file:///sdcard/Download/game.apk"\n'
+        "    invoke-static {v1}, Landroid/net/Uri;->parse(Ljava/lang/String;)Landroid/net/Uri;\n"
+        "    move-result-object v1\n"
+        '    const-string v2, "application/vnd.android.package-archive"\n'
+        "    invoke-virtual {v0, v1, v2}, Landroid/content/Intent;->setDataAndType(Landroid/net/Uri;Ljava/lang/String;)Landroid/content/Intent;\n"
+        f"    invoke-virtual {{{ctx}, v0}}, Landroid/content/Context;->startActivity(Landroid/content/Intent;)V\n"
+    )
+
+
+def dex_class_loader() -> str:
+    return (
+        "    new-instance v0, Ldalvik/system/DexClassLoader;\n"
+        '    const-string v1, "/data/data/com.demo/files/patch.dex"\n'
+        "    const/4 v2, 0x0\n"
+        "    invoke-direct {v0, v1, v2, v2, v2}, Ldalvik/system/DexClassLoader;-><init>(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/ClassLoader;)V\n"
+    )
+
+
+def call_static(cls: str, name: str, params: str = "Landroid/content/Context;", args: str = "{p0}") -> str:
+    return f"    invoke-static {args}, L{cls.replace('.', '/')};->{name}({params})V\n"
+
+
+def http_url(url: str) -> str:
+    return f'    const-string v0, "{url}"\n'
