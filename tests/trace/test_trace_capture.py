@@ -132,15 +132,22 @@ def test_events_stream_to_the_file_and_a_killed_app_ends_with_app_exit(frida, st
         return pids[-1]
 
     device.spawn = spawn
-    seen_on_disk: list[int] = []
+    seen_on_disk: list[list[str]] = []
+
+    def kinds_on_disk() -> list[str]:
+        if not out.exists():
+            return []
+        # The last line may be half-written while the app runs: count only whole lines.
+        whole = out.read_text(encoding="utf-8").rpartition("\n")[0]
+        return [json.loads(line)["kind"] for line in whole.splitlines() if line]
 
     def kill_later() -> None:
-        # Kill the app once events are on disk (while it still runs): they must stay there.
+        # Kill the app once the consent and five API events are on disk (while it still runs): they must stay there.
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            lines = len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
-            if pids and lines >= 6:
-                seen_on_disk.append(lines)
+            kinds = kinds_on_disk()
+            if pids and "consent" in kinds and kinds.count("api") >= 5:
+                seen_on_disk.append(kinds)
                 break
             time.sleep(0.05)
         os.kill(pids[0], signal.SIGKILL)
@@ -152,8 +159,8 @@ def test_events_stream_to_the_file_and_a_killed_app_ends_with_app_exit(frida, st
     assert trace.errors == []
     kinds = [e.kind for e in trace.events]
     assert kinds[0] == "launch" and kinds[-1] == "app_exit"
-    assert "consent" in kinds and kinds.count("api") >= 5
-    assert seen_on_disk[0] >= 6
+    assert seen_on_disk, "the consent and five API events never reached the file within 15 s"
+    assert kinds[:len(seen_on_disk[0])] == seen_on_disk[0]  # what was on disk before the kill is still there
     assert trace.events[-1].data["reason"] == "detached: process-terminated"
     assert result.stopped_by == "detached (process-terminated)"
     assert result.events == len(trace.events) - 1  # all but the host-written app_exit came from the agent
