@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -43,10 +42,9 @@ class TestBuiltTable:
     def test_string_defined_as_a_reference_is_followed(self, demo):
         assert demo.resources.resolve_strings_all(_id(demo, "string/store_name")) == {"": "演示商店"}
 
+    @pytest.mark.timeout(30)  # a loop that is not cut hangs: the timeout turns that into a failure
     def test_reference_loop_ends_without_a_value(self, demo):
-        start = time.monotonic()
         assert demo.resources.resolve_string(_id(demo, "string/loop_a")) is None
-        assert time.monotonic() - start < 0.5
 
     def test_non_string_values_are_rendered(self, demo):
         assert demo.resources.resolve_string(_id(demo, "integer/retries")) == "3"

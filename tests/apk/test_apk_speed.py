@@ -1,21 +1,27 @@
-"""Opening a 20 MB APK (manifest, resources, signers; no DEX) takes well under a second."""
+"""Opening an APK reads what describes it (manifest, resources, signers), never its bulk: a 20 MB APK of
+assets costs no more than a small one. (Time is measured in benchmarks/, not here.)"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from hegui.apk import open_apk
+from hegui.apk import ApkArchive, open_apk
 
 pytestmark = pytest.mark.apktool
 
 
-def test_twenty_megabyte_apk_opens_well_under_a_second(big_apk):
+def test_opening_a_twenty_megabyte_apk_reads_neither_its_assets_nor_its_dex(big_apk, monkeypatch):
     assert big_apk.stat().st_size > 20 * 10**6
-    open_apk(big_apk).close()  # warm the page cache: the budget is for parsing, not the disk
-    start = time.monotonic()
+    entries_read: list[str] = []
+    real_read = ApkArchive.read
+
+    def recording_read(self: ApkArchive, name: str, max_size: int | None = None) -> bytes:
+        entries_read.append(name)
+        return real_read(self, name, max_size)
+
+    monkeypatch.setattr(ApkArchive, "read", recording_read)
     with open_apk(big_apk) as apk:
-        elapsed = time.monotonic() - start
         assert apk.label == "演示商店" and [s.scheme for s in apk.signers] == ["v1", "v2", "v3"]
-    assert elapsed < 0.5, elapsed
+    assert "assets/blob.bin" not in entries_read
+    assert not [name for name in entries_read if name.endswith(".dex")]
+    assert "AndroidManifest.xml" in entries_read and "resources.arsc" in entries_read
