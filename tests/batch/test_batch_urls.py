@@ -7,7 +7,6 @@ import hashlib
 import json
 import tempfile
 import threading
-import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,10 +164,8 @@ def test_url_batch_records_each_outcome_and_never_the_signature(store: _Server, 
 def test_slow_server_fails_on_the_socket_timeout(store: _Server, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(download, "SOCKET_TIMEOUT_S", 0.5)
     output = tmp_path / "out"
-    started = time.monotonic()
     result = run_batch([UrlInput(f"{store.base}/slow.apk{SIGNED}")], output, options=OPTIONS,
                        formats=["json"], quiet=True)
-    assert time.monotonic() - started < 8
     assert result.failed == 1
     assert _lines(output)[f"{store.base}/slow.apk"]["error"] == "download failed: no data for 0.5 s"
 
