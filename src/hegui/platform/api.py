@@ -24,16 +24,16 @@ from hegui.platform.db import (
     StoreListing,
     User,
 )
-from hegui.platform.deps import api_role, api_user, get_db
+from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today
 from hegui.platform.listing import ListingInput, check_listing
+from hegui.platform.lookup import Lookup
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.storage import UploadRejected
 
-STAFF = ("regulator", "reviewer")
 router = APIRouter(prefix="/api/v1", tags=["api"])
 DB = Annotated[Session, Depends(get_db)]
 ApiUser = Annotated[User, Depends(api_user)]
-StaffUser = Annotated[User, Depends(api_role(*STAFF))]
+StaffUser = Annotated[User, Depends(api_role(*access.STAFF))]
 RegulatorUser = Annotated[User, Depends(api_role("regulator"))]
 
 
@@ -185,19 +185,7 @@ class AuditOut(BaseModel):
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
-def today(request: Request) -> dt.date:
-    return request.app.state.settings.today()
-
-
-def _not_found(what: str) -> HTTPException:
-    return HTTPException(404, f"{what} not found")
-
-
-def visible_app(db: Session, user: User, app_id: int) -> App:
-    app = db.get(App, app_id)
-    if app is None or not access.app_visible(user, app):
-        raise _not_found("app")  # 404, not 403: do not confirm that someone else's app exists
-    return app
+find = Lookup(lambda what: f"{what} not found")
 
 
 def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
@@ -234,13 +222,6 @@ def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
                         assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
 
 
-def workflow_call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
-
-
 # --- scans and apps ----------------------------------------------------------------------------------------
 
 @router.get("/me", response_model=MeOut)
@@ -271,10 +252,7 @@ def list_scans(user: ApiUser, db: DB,
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)
 def get_scan(scan_id: int, user: ApiUser, db: DB) -> ScanOut:
-    scan = db.get(Scan, scan_id)
-    if scan is None or not access.scan_visible(user, scan):
-        raise _not_found("scan")
-    return scan_out(db, scan, with_report=True)
+    return scan_out(db, find.scan(db, user, scan_id), with_report=True)
 
 
 @router.get("/apps", response_model=list[AppOut])
@@ -285,17 +263,15 @@ def list_apps(user: ApiUser, db: DB,
 
 @router.get("/apps/{app_id}", response_model=AppOut)
 def get_app(app_id: int, user: ApiUser, db: DB) -> AppOut:
-    return app_out(db, visible_app(db, user, app_id), with_versions=True)
+    return app_out(db, find.app(db, user, app_id), with_versions=True)
 
 
 @router.get("/apps/{app_id}/diff")
 def diff_versions(app_id: int, from_version: int, to_version: int, user: ApiUser,
                   db: DB) -> dict[str, Any]:
     """What changed between two versions of the app (permissions, SDKs, sensitive APIs, findings)."""
-    app = visible_app(db, user, app_id)
-    old, new = db.get(AppVersion, from_version), db.get(AppVersion, to_version)
-    if old is None or new is None or old.app_id != app.id or new.app_id != app.id:
-        raise _not_found("version")
+    app = find.app(db, user, app_id)
+    old, new = find.version_pair(db, app, from_version, to_version)
     return {"from_version": old.id, "to_version": new.id,
             **workflow.diff_reports(version_report(db, old), version_report(db, new))}
 
@@ -327,8 +303,9 @@ def list_clues(user: StaffUser, db: DB) -> list[ClueOut]:
 
 @router.post("/clues", status_code=201, response_model=ClueOut)
 def create_clue(body: ClueIn, user: StaffUser, db: DB) -> ClueOut:
-    app = visible_app(db, user, body.app_id)
-    clue = workflow_call(workflow.create_clue, db, user, app, body.rule_id, body.note)
+    app = find.app(db, user, body.app_id)
+    with refusal_is_conflict():
+        clue = workflow.create_clue(db, user, app, body.rule_id, body.note)
     db.commit()
     return ClueOut.model_validate(clue, from_attributes=True)
 
@@ -342,29 +319,24 @@ def list_cases(request: Request, user: ApiUser, db: DB) -> list[CaseOut]:
 @router.post("/cases", status_code=201, response_model=CaseOut)
 def create_case(body: CaseIn, request: Request, user: StaffUser,
                 db: DB) -> CaseOut:
-    app = visible_app(db, user, body.app_id)
-    case = workflow_call(workflow.open_case, db, user, app, body.rule_ids, today(request), body.note)
+    app = find.app(db, user, body.app_id)
+    with refusal_is_conflict():
+        case = workflow.open_case(db, user, app, body.rule_ids, today(request), body.note)
     db.commit()
     return case_out(case, today(request))
 
 
-def visible_case(db: Session, user: User, case_id: int) -> Case:
-    case = db.get(Case, case_id)
-    if case is None or not access.case_visible(user, case):
-        raise _not_found("case")
-    return case
-
-
 @router.get("/cases/{case_id}", response_model=CaseOut)
 def get_case(case_id: int, request: Request, user: ApiUser, db: DB) -> CaseOut:
-    return case_out(visible_case(db, user, case_id), today(request))
+    return case_out(find.case(db, user, case_id), today(request))
 
 
 @router.post("/cases/{case_id}/escalate", response_model=CaseOut)
 def escalate(case_id: int, body: EscalateIn, request: Request, user: RegulatorUser,
              db: DB) -> CaseOut:
-    case = visible_case(db, user, case_id)
-    workflow_call(workflow.escalate_case, db, user, case, body.escalation, body.note)
+    case = find.case(db, user, case_id)
+    with refusal_is_conflict():
+        workflow.escalate_case(db, user, case, body.escalation, body.note)
     db.commit()
     return case_out(case, today(request))
 
@@ -381,28 +353,20 @@ def list_complaints(request: Request, user: StaffUser,
 @router.post("/complaints", status_code=201, response_model=ComplaintOut)
 def create_complaint(body: ComplaintIn, request: Request, user: StaffUser,
                      db: DB) -> ComplaintOut:
-    app = visible_app(db, user, body.app_id) if body.app_id is not None else None
-    c = workflow_call(workflow.receive_complaint, db, user, body.app_name, body.complainant, body.content,
-                      today(request), app)
+    app = find.app(db, user, body.app_id) if body.app_id is not None else None
+    with refusal_is_conflict():
+        c = workflow.receive_complaint(db, user, body.app_name, body.complainant, body.content, today(request), app)
     db.commit()
     return complaint_out(c, today(request))
-
-
-def _complaint(db: Session, complaint_id: int) -> Complaint:
-    c = db.get(Complaint, complaint_id)
-    if c is None:
-        raise _not_found("complaint")
-    return c
 
 
 @router.post("/complaints/{complaint_id}/assign", response_model=ComplaintOut)
 def assign_complaint(complaint_id: int, body: AssignIn, request: Request, user: StaffUser,
                      db: DB) -> ComplaintOut:
-    c = _complaint(db, complaint_id)
-    assignee = db.scalar(select(User).where(User.name == body.assignee))
-    if assignee is None:
-        raise _not_found("user")
-    workflow_call(workflow.assign_complaint, db, user, c, assignee)
+    c = find.complaint(db, complaint_id)
+    assignee = find.user_named(db, body.assignee)
+    with refusal_is_conflict():
+        workflow.assign_complaint(db, user, c, assignee)
     db.commit()
     return complaint_out(c, today(request))
 
@@ -410,8 +374,9 @@ def assign_complaint(complaint_id: int, body: AssignIn, request: Request, user: 
 @router.post("/complaints/{complaint_id}/resolve", response_model=ComplaintOut)
 def resolve_complaint(complaint_id: int, body: ResolveIn, request: Request, user: StaffUser,
                       db: DB) -> ComplaintOut:
-    c = _complaint(db, complaint_id)
-    workflow_call(workflow.resolve_complaint, db, user, c, body.resolution, today(request))
+    c = find.complaint(db, complaint_id)
+    with refusal_is_conflict():
+        workflow.resolve_complaint(db, user, c, body.resolution, today(request))
     db.commit()
     return complaint_out(c, today(request))
 
@@ -434,7 +399,7 @@ def record_listing(db: Session, user: User, app: App, data: ListingInput) -> Sto
 def create_listing(app_id: int, body: ListingIn, user: StaffUser,
                    db: DB) -> ListingOut:
     """Record what a store page shows; answers PI-STORE-LISTING-INCOMPLETE / listing-vs-APK findings."""
-    app = visible_app(db, user, app_id)
+    app = find.app(db, user, app_id)
     data = ListingInput(store=body.store, version_name=body.version_name,
                         permissions=[p.model_dump() for p in body.permissions], policy_url=body.policy_url,
                         developer_name=body.developer_name, developer_contact=body.developer_contact)
@@ -445,7 +410,7 @@ def create_listing(app_id: int, body: ListingIn, user: StaffUser,
 
 @router.get("/apps/{app_id}/listings", response_model=list[ListingOut])
 def list_listings(app_id: int, user: StaffUser, db: DB) -> list[ListingOut]:
-    app = visible_app(db, user, app_id)
+    app = find.app(db, user, app_id)
     rows = db.scalars(select(StoreListing).where(StoreListing.app_id == app.id).order_by(StoreListing.id))
     return [ListingOut(id=r.id, app_id=app.id, store=r.store, findings=r.findings) for r in rows]
 

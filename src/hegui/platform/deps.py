@@ -1,13 +1,17 @@
-"""Request plumbing shared by the REST API and the web pages: database sessions and authentication."""
+"""Request plumbing shared by the REST API and the web pages: database sessions, authentication, the clock
+and how a refused workflow step is answered."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from hegui.platform import workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import User, WebSession
 
@@ -56,9 +60,28 @@ def web_user(session: Annotated[WebSession, Depends(web_session)]) -> User:
     return session.user
 
 
+def require_web_role(user: User, *roles: str) -> None:
+    """For pages, and for forms once their CSRF token is checked (so a forged form is refused first)."""
+    if user.role not in roles:
+        raise HTTPException(403, "forbidden")
+
+
 def web_role(*roles: str) -> Callable[..., User]:
     def check(user: Annotated[User, Depends(web_user)]) -> User:
-        if user.role not in roles:
-            raise HTTPException(403, "forbidden")
+        require_web_role(user, *roles)
         return user
     return check
+
+
+def today(request: Request) -> dt.date:
+    """The platform's date (Settings.today, injectable so tests can move the clock for deadlines)."""
+    return request.app.state.settings.today()
+
+
+@contextmanager
+def refusal_is_conflict() -> Iterator[None]:
+    """A step the workflow refuses (wrong state, unknown rule, …) answers 409 with the one-line reason."""
+    try:
+        yield
+    except workflow.WorkflowError as err:
+        raise HTTPException(409, str(err)) from None

@@ -3,7 +3,6 @@ form; no inline JavaScript (the CSP forbids it)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 from typing import Annotated, Any
 
@@ -37,18 +36,23 @@ from hegui.platform.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     get_db,
+    refusal_is_conflict,
+    require_web_role,
+    today,
     web_role,
     web_session,
     web_user,
 )
 from hegui.platform.i18n import LANGS, pick_lang, translate
 from hegui.platform.listing import ListingInput
+from hegui.platform.lookup import Lookup
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
 from hegui.platform.storage import UploadRejected
 
 router = APIRouter(include_in_schema=False)
-STAFF = ("regulator", "reviewer")
+STAFF = access.STAFF
+find = Lookup(lambda _what: "not found")  # the error page already says what is missing: the path
 DB = Annotated[Session, Depends(get_db)]
 AnyUser = Annotated[User, Depends(web_user)]
 StaffUser = Annotated[User, Depends(web_role(*STAFF))]
@@ -72,21 +76,15 @@ async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(
 FormUser = Annotated[User, Depends(csrf_checked)]
 
 
-def _role_guard(user: User, *roles: str) -> None:
-    if user.role not in roles:
-        raise HTTPException(403, "forbidden")
-
-
 def lang_of(request: Request) -> str:
     return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
 def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
-    settings = request.app.state.settings
     html = _env.get_template(template).render(
         lang=lang, t=lambda key: translate(key, lang), user=getattr(request.state, "user", None),
-        csrf=getattr(request.state, "csrf", ""), today=settings.today(), request_path=request.url.path,
+        csrf=getattr(request.state, "csrf", ""), today=today(request), request_path=request.url.path,
         rulebook=knowledge.rulebook(), **ctx)
     return HTMLResponse(html, status_code=status)
 
@@ -104,17 +102,6 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
     return target
-
-
-def _today(request: Request) -> dt.date:
-    return request.app.state.settings.today()
-
-
-def _app(db: Session, user: User, app_id: int) -> App:
-    app = db.get(App, app_id)
-    if app is None or not access.app_visible(user, app):
-        raise HTTPException(404, "not found")
-    return app
 
 
 # --- login, language ---------------------------------------------------------------------------------------
@@ -190,16 +177,16 @@ def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
                             .limit(200)))
     complaints = (list(db.scalars(select(Complaint).where(Complaint.status != "resolved").order_by(Complaint.due_on)
                                   .limit(200))) if access.sees_all(user) else [])
-    today = _today(request)
+    on = today(request)
     sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
     return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks,
-                case_overdue=lambda c: workflow.case_overdue(c, today),
-                complaint_overdue=lambda c: workflow.complaint_overdue(c, today))
+                case_overdue=lambda c: workflow.case_overdue(c, on),
+                complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 
 
 @router.get("/apps/{app_id}", response_class=HTMLResponse)
 def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLResponse:
-    app = _app(db, user, app_id)
+    app = find.app(db, user, app_id)
     latest = workflow.latest_version(db, app)
     findings = (list(db.scalars(select(FindingRow).where(FindingRow.version_id == latest.id)
                                 .order_by(FindingRow.id))) if latest else [])
@@ -208,19 +195,17 @@ def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLRespon
                                 .order_by(StoreListing.id.desc()))) if access.sees_all(user) else [])
     repeats = list(db.scalars(select(RepeatOffence).where(RepeatOffence.app_id == app.id)))
     report = version_report(db, latest) if latest else {}
-    today = _today(request)
+    on = today(request)
     return page(request, "app.html", app=app, latest=latest, findings=findings, cases=cases, listings=listings,
                 repeats=repeats, report=report, staff=access.sees_all(user),
-                case_overdue=lambda c: workflow.case_overdue(c, today))
+                case_overdue=lambda c: workflow.case_overdue(c, on))
 
 
 @router.get("/apps/{app_id}/diff", response_class=HTMLResponse)
 def diff_page(request: Request, app_id: int, from_version: int, to_version: int, db: DB,
               user: AnyUser) -> HTMLResponse:
-    app = _app(db, user, app_id)
-    old, new = db.get(AppVersion, from_version), db.get(AppVersion, to_version)
-    if old is None or new is None or old.app_id != app.id or new.app_id != app.id:
-        raise HTTPException(404, "not found")
+    app = find.app(db, user, app_id)
+    old, new = find.version_pair(db, app, from_version, to_version)
     diff = workflow.diff_reports(version_report(db, old), version_report(db, new))
     return page(request, "diff.html", app=app, old=old, new=new, diff=diff)
 
@@ -228,12 +213,10 @@ def diff_page(request: Request, app_id: int, from_version: int, to_version: int,
 @router.post("/apps/{app_id}/clues")
 def add_clue(app_id: int, db: DB, user: FormUser, rule_id: Annotated[str, Form(max_length=80)],
              note: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    _role_guard(user, *STAFF)
-    app = _app(db, user, app_id)
-    try:
+    require_web_role(user, *STAFF)
+    app = find.app(db, user, app_id)
+    with refusal_is_conflict():
         workflow.create_clue(db, user, app, rule_id, note)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
     db.commit()
     return see_other(f"/apps/{app.id}")
 
@@ -241,12 +224,10 @@ def add_clue(app_id: int, db: DB, user: FormUser, rule_id: Annotated[str, Form(m
 @router.post("/apps/{app_id}/cases")
 def add_case(request: Request, app_id: int, db: DB, user: FormUser,
              rule_ids: Annotated[list[str], Form()], note: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    _role_guard(user, *STAFF)
-    app = _app(db, user, app_id)
-    try:
-        case = workflow.open_case(db, user, app, rule_ids, _today(request), note)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
+    require_web_role(user, *STAFF)
+    app = find.app(db, user, app_id)
+    with refusal_is_conflict():
+        case = workflow.open_case(db, user, app, rule_ids, today(request), note)
     db.commit()
     return see_other(f"/cases/{case.id}")
 
@@ -268,8 +249,8 @@ def add_listing(app_id: int, db: DB, user: FormUser, store: Annotated[str, Form(
                 policy_url: Annotated[str, Form(max_length=2048)] = "",
                 developer_name: Annotated[str, Form(max_length=255)] = "",
                 developer_contact: Annotated[str, Form(max_length=255)] = "") -> Response:
-    _role_guard(user, *STAFF)
-    app = _app(db, user, app_id)
+    require_web_role(user, *STAFF)
+    app = find.app(db, user, app_id)
     data = ListingInput(store=store, version_name=version_name or None, permissions=parse_permission_lines(permissions),
                         policy_url=policy_url or None, developer_name=developer_name or None,
                         developer_contact=developer_contact or None)
@@ -303,16 +284,9 @@ def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     return page(request, "scans.html", scans=list(db.scalars(access.visible_scans(user).limit(500))))
 
 
-def _scan(db: Session, user: User, scan_id: int) -> Scan:
-    scan = db.get(Scan, scan_id)
-    if scan is None or not access.scan_visible(user, scan):
-        raise HTTPException(404, "not found")
-    return scan
-
-
 @router.get("/scans/{scan_id}", response_class=HTMLResponse)
 def scan_page(request: Request, scan_id: int, db: DB, user: AnyUser) -> HTMLResponse:
-    scan = _scan(db, user, scan_id)
+    scan = find.scan(db, user, scan_id)
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
     return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {})
 
@@ -320,7 +294,7 @@ def scan_page(request: Request, scan_id: int, db: DB, user: AnyUser) -> HTMLResp
 @router.get("/scans/{scan_id}/report", response_class=HTMLResponse)
 def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Response:
     """The full report, rendered by hegui's own HTML report renderer (the same as ``hegui scan --format html``)."""
-    scan = _scan(db, user, scan_id)
+    scan = find.scan(db, user, scan_id)
     if scan.report_json is None:
         raise HTTPException(404, "not found")
     from hegui.report.model import Report
@@ -337,22 +311,15 @@ def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Respon
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    today = _today(request)
+    on = today(request)
     return page(request, "cases.html", cases=list(db.scalars(access.visible_cases(user).limit(1000))),
-                case_overdue=lambda c: workflow.case_overdue(c, today))
-
-
-def _case(db: Session, user: User, case_id: int) -> Case:
-    case = db.get(Case, case_id)
-    if case is None or not access.case_visible(user, case):
-        raise HTTPException(404, "not found")
-    return case
+                case_overdue=lambda c: workflow.case_overdue(c, on))
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResponse:
-    case = _case(db, user, case_id)
-    return page(request, "case.html", case=case, overdue=workflow.case_overdue(case, _today(request)),
+    case = find.case(db, user, case_id)
+    return page(request, "case.html", case=case, overdue=workflow.case_overdue(case, today(request)),
                 escalations=ESCALATIONS, days=workflow.rectification_days(),
                 recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
                 version=db.get(AppVersion, case.version_id))
@@ -361,12 +328,10 @@ def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResp
 @router.post("/cases/{case_id}/escalate")
 def escalate_submit(case_id: int, db: DB, user: FormUser, escalation: Annotated[str, Form(max_length=20)],
                     note: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    _role_guard(user, "regulator")
-    case = _case(db, user, case_id)
-    try:
+    require_web_role(user, "regulator")
+    case = find.case(db, user, case_id)
+    with refusal_is_conflict():
         workflow.escalate_case(db, user, case, escalation, note)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
     db.commit()
     return see_other(f"/cases/{case.id}")
 
@@ -374,7 +339,7 @@ def escalate_submit(case_id: int, db: DB, user: FormUser, escalation: Annotated[
 @router.get("/cases/{case_id}/notice", response_class=HTMLResponse)
 def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResponse:
     """The printable rectification notice (整改通知书) for one app."""
-    case = _case(db, user, case_id)
+    case = find.case(db, user, case_id)
     version = db.get(AppVersion, case.version_id)
     report = version_report(db, version)
     findings = [f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids]
@@ -395,47 +360,34 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
 
 @router.get("/complaints", response_class=HTMLResponse)
 def complaints_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
-    today = _today(request)
+    on = today(request)
     complaints = list(db.scalars(select(Complaint).order_by(Complaint.status == "resolved", Complaint.due_on)
                                  .limit(1000)))
     staff = list(db.scalars(select(User).where(User.role.in_(STAFF)).order_by(User.name)))
     return page(request, "complaints.html", complaints=complaints, staff=staff,
-                complaint_overdue=lambda c: workflow.complaint_overdue(c, today))
+                complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 
 
 @router.post("/complaints")
 def complaint_submit(request: Request, db: DB, user: FormUser, app_name: Annotated[str, Form(max_length=255)],
                      content: Annotated[str, Form(max_length=10000)],
                      complainant: Annotated[str, Form(max_length=255)] = "") -> Response:
-    _role_guard(user, *STAFF)
+    require_web_role(user, *STAFF)
     app = db.scalar(select(App).where((App.label == app_name) | (App.package == app_name)).limit(1))
-    try:
-        workflow.receive_complaint(db, user, app_name, complainant, content, _today(request), app)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
+    with refusal_is_conflict():
+        workflow.receive_complaint(db, user, app_name, complainant, content, today(request), app)
     db.commit()
     return see_other("/complaints")
-
-
-def _complaint(db: Session, complaint_id: int) -> Complaint:
-    c = db.get(Complaint, complaint_id)
-    if c is None:
-        raise HTTPException(404, "not found")
-    return c
 
 
 @router.post("/complaints/{complaint_id}/assign")
 def complaint_assign(complaint_id: int, db: DB, user: FormUser,
                      assignee: Annotated[str, Form(max_length=80)]) -> Response:
-    _role_guard(user, *STAFF)
-    c = _complaint(db, complaint_id)
-    target = db.scalar(select(User).where(User.name == assignee))
-    if target is None:
-        raise HTTPException(404, "not found")
-    try:
+    require_web_role(user, *STAFF)
+    c = find.complaint(db, complaint_id)
+    target = find.user_named(db, assignee)
+    with refusal_is_conflict():
         workflow.assign_complaint(db, user, c, target)
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
     db.commit()
     return see_other("/complaints")
 
@@ -443,12 +395,10 @@ def complaint_assign(complaint_id: int, db: DB, user: FormUser,
 @router.post("/complaints/{complaint_id}/resolve")
 def complaint_resolve(request: Request, complaint_id: int, db: DB, user: FormUser,
                       resolution: Annotated[str, Form(max_length=10000)]) -> Response:
-    _role_guard(user, *STAFF)
-    c = _complaint(db, complaint_id)
-    try:
-        workflow.resolve_complaint(db, user, c, resolution, _today(request))
-    except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
+    require_web_role(user, *STAFF)
+    c = find.complaint(db, complaint_id)
+    with refusal_is_conflict():
+        workflow.resolve_complaint(db, user, c, resolution, today(request))
     db.commit()
     return see_other("/complaints")
 
