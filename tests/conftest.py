@@ -27,6 +27,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
+    if not CORPUS.is_dir():  # a test that uses the corpus without the marker still skips, never errors
+        pytest.skip(f"corpus not found at {CORPUS}")
     return CORPUS
 
 
