@@ -81,7 +81,22 @@ def analyse_apk(path: Path, report: Report, options) -> None:  # options: hegui.
         observations.extend(_policy_stage(apk, index, report, options, observations))
     except BudgetExceeded as exc:
         report.errors.append(ErrorItem(stage="budget", message=str(exc)))
+    if options.listing is not None:  # needs only the manifest: judged even when the budget ran out
+        observations.extend(_listing_stage(options.listing, report))
     report.findings = evaluate(observations)
+
+
+def _listing_stage(listing_path: Path, report: Report) -> list[Observation]:
+    from hegui.listing import ScannedFacts, listing_observations, read_listing
+
+    try:
+        listing = read_listing(listing_path)
+    except InputError as exc:
+        report.errors.append(ErrorItem(stage="listing", message=f"{listing_path}: {exc}"))
+        return []
+    scanned = ScannedFacts(permissions=tuple((p.name, p.dangerous) for p in report.permissions),
+                           version_name=report.app.version_name if report.app else None)
+    return listing_observations(listing, scanned)
 
 
 def _trace_stage(trace_path: Path, apk: Apk, report: Report, attributor: SdkAttributor) -> list[Observation]:

@@ -64,6 +64,8 @@ def scan(
     trace: Annotated[Path | None, typer.Option(help="Runtime trace (JSON Lines, see CONTRACT.md).")] = None,
     category: Annotated[int | None, typer.Option(min=1, max=39,
                                                  help="App type id (1–39) of the 2021 necessary-PI rule.")] = None,
+    listing: Annotated[Path | None, typer.Option(help="Store listing (JSON or YAML: store, version_name, "
+                                                      "permissions with purposes, policy_url, developer).")] = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 if a finding is this severe.")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Parallel scans for several inputs.")] = 1,
     engine: Annotated[str, typer.Option(help="Batch engine: local or ray.")] = "local",
@@ -77,7 +79,7 @@ def scan(
     from hegui.pipeline import ScanOptions
     from hegui.report.model import SEVERITY_ORDER
 
-    options = ScanOptions(policy=policy, trace=trace, category=category, time_budget_s=timeout,
+    options = ScanOptions(policy=policy, trace=trace, category=category, listing=listing, time_budget_s=timeout,
                           memory_budget_mb=memory)
     threshold = SEVERITY_ORDER[fail_on.value] if fail_on else None
     from hegui.batch import BatchError, collect_inputs, expand_arguments, is_url, run_batch

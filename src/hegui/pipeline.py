@@ -19,6 +19,7 @@ class ScanOptions:
     policy: str | None = None          # --policy FILE_OR_URL
     trace: Path | None = None          # --trace FILE (JSON Lines, CONTRACT.md)
     category: int | None = None        # --category APP_TYPE_ID (1..39)
+    listing: Path | None = None        # --listing FILE (store page: JSON or YAML, hegui.listing.reader)
     time_budget_s: float = 60.0
     memory_budget_mb: int = 1024
 

@@ -104,7 +104,7 @@ def rulebook() -> dict[str, RuleInfo]:
     return out
 
 
-TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml")
+TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml", "listing.yaml")
 
 
 @cache
