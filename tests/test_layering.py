@@ -1,0 +1,87 @@
+"""The architecture as the imports show it: readers know nothing of rules, rules nothing of the web.
+
+Each part of `hegui` may import only the parts listed here (read from every `import` statement, including
+those inside functions). A new edge is an architectural decision: add it here deliberately, with the layer
+that justifies it, or move the code.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "hegui"
+
+FOUNDATION = {"errors", "model", "__version__"}  # shared by every layer: one-line errors, observations, version
+ALLOWED: dict[str, set[str]] = {
+    # reading an APK
+    "apk": {"errors"},
+    "dex": {"errors"},
+    # data
+    "knowledge": set(),
+    # detecting: readers + knowledge → observations
+    "detect": {"apk", "dex", "knowledge"},
+    "policy": {"knowledge"},
+    "trace": {"knowledge"},
+    "listing": set(),
+    # judging and reporting
+    "rules": {"knowledge", "report"},
+    "report": {"knowledge"},
+    # one scan, many scans, the platform, the command line
+    "analysis": {"apk", "dex", "knowledge", "detect", "policy", "trace", "listing", "rules", "report"},
+    "pipeline": {"analysis", "report"},
+    # batch/warm.py preloads the scanner's packages by name before forking workers
+    "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},
+    "platform": {"pipeline", "report", "knowledge", "rules", "listing"},
+    "cli": {"pipeline", "report", "batch", "trace", "platform"},
+}
+
+
+PARTS = {p.name.removesuffix(".py") for p in SRC.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+PARTS |= FOUNDATION
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "hegui"
+
+
+def _imports_by_part() -> dict[str, dict[str, str]]:
+    """part → {imported part: first file that imports it}"""
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC)
+        part = rel.parts[0].removesuffix(".py")
+        if part == "__init__":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.startswith("hegui"):
+                if node.module == "hegui":
+                    targets = [alias.name for alias in node.names]
+                else:
+                    targets = [_part(node.module)]
+            elif isinstance(node, ast.Import):
+                targets = [_part(a.name) for a in node.names if a.name.split(".")[0] == "hegui"]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("hegui."):
+                targets = [_part(node.value)]  # importlib.import_module("hegui.x") by name
+            for target in targets:
+                if target in PARTS and target != part:
+                    found.setdefault(part, {}).setdefault(target, str(rel))
+    return found
+
+
+IMPORTS = _imports_by_part()
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_each_part_imports_only_the_layers_below_it(part):
+    unexpected = {target: where for target, where in IMPORTS.get(part, {}).items()
+                  if target not in ALLOWED[part] | FOUNDATION}
+    assert unexpected == {}
+
+
+def test_every_part_of_the_package_has_a_place_in_the_table():
+    assert set(IMPORTS) - set(ALLOWED) == set()
