@@ -14,6 +14,7 @@ from hegui.policy.lexicon import (
     SdkRef,
     bounded,
     build_sdk_matcher,
+    classify_sentence,
     default_sdk_matcher,
     lexicon,
 )
@@ -115,8 +116,7 @@ def sentence_permissions(sentence: str, lex: Lexicon | None = None) -> set[str]:
 
 def sentence_elements(sentence: str, lex: Lexicon | None = None) -> set[str]:
     """Element ids one sentence proves on its own (ignoring document-level requirements)."""
-    lex = lex or lexicon()
-    return {eid for eid, m in lex.elements.items() if m.matches(sentence)}
+    return classify_sentence(sentence, lex or lexicon())
 
 
 def _denial_start(sentence: str, lex: Lexicon) -> int | None:
@@ -197,7 +197,7 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     complaint_days: tuple[int, str] | None = None
     # Each sentence's elements, computed once. An overview sentence ("本政策将帮助您了解：收集、共享、存储、
     # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
-    per_sentence = [(s, {eid for eid, m in lex.elements.items() if m.matches(s)}) for s in sentences]
+    per_sentence = [(s, classify_sentence(s, lex)) for s in sentences]
     for eid, matcher in lex.elements.items():
         matching = [(len(found), i, s) for i, (s, found) in enumerate(per_sentence) if eid in found]
         first = min(matching)[2] if matching else None

@@ -65,6 +65,7 @@ class ElementMatcher:
     exclude: re.Pattern[str] | None
     requires_name: str | None = None
     requires: re.Pattern[str] | None = None
+    yields_to: tuple[str, ...] = ()
 
     def matches(self, sentence: str) -> bool:
         if self.include is None or not self.include.search(sentence):
@@ -75,6 +76,7 @@ class ElementMatcher:
 @dataclass(frozen=True, slots=True)
 class Lexicon:
     elements: dict[str, ElementMatcher]
+    topics: dict[str, ElementMatcher]
     pi_term_regex: re.Pattern[str]
     pi_types_by_term: dict[str, frozenset[str]]
     needs_context: frozenset[str]
@@ -109,6 +111,37 @@ def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def _matcher(name: str, spec: dict[str, Any]) -> ElementMatcher:
+    req = spec.get("also_requires") or {}
+    return ElementMatcher(
+        id=name, include=_alternation(spec.get("patterns") or []), exclude=_alternation(spec.get("exclude") or []),
+        requires_name=req.get("name"), requires=_alternation(req.get("patterns") or []),
+        yields_to=tuple(spec.get("yields_to") or ()),
+    )
+
+
+def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
+    """Element ids one sentence proves: each element's own patterns, then precedence between subjects.
+
+    A sentence about one subject often borrows another's words (a retention sentence says 收集的信息, a
+    security sentence says 访问权限); an element that `yields_to` a topic or another element is dropped when
+    the sentence is about that one too. Topics are judged first, then elements against the elements that
+    survived their topics, so the outcome never depends on the order of the lexicon.
+    """
+    raw = {eid for eid, m in lex.elements.items() if m.matches(sentence)}
+    if not raw:
+        return raw
+    topic_hits: dict[str, bool] = {}
+
+    def topic(name: str) -> bool:
+        if name not in topic_hits:
+            topic_hits[name] = lex.topics[name].matches(sentence)
+        return topic_hits[name]
+
+    kept = {eid for eid in raw if not any(topic(t) for t in lex.elements[eid].yields_to if t in lex.topics)}
+    return {eid for eid in kept if not any(other in kept for other in lex.elements[eid].yields_to)}
+
+
 @cache
 def lexicon() -> Lexicon:
     raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")
@@ -117,12 +150,15 @@ def lexicon() -> Lexicon:
     for element_id, spec in raw["elements"].items():
         if element_id not in clause_ids:
             raise ValueError(f"policy_lexicon.yaml names unknown policy clause {element_id!r}")
-        req = spec.get("also_requires") or {}
-        elements[element_id] = ElementMatcher(
-            id=element_id, include=_alternation(spec.get("patterns") or []),
-            exclude=_alternation(spec.get("exclude") or []),
-            requires_name=req.get("name"), requires=_alternation(req.get("patterns") or []),
-        )
+        elements[element_id] = _matcher(element_id, spec)
+    topics = {tid: _matcher(tid, spec) for tid, spec in (raw.get("topics") or {}).items()}
+    clash = set(topics) & set(elements)
+    if clash:
+        raise ValueError(f"policy_lexicon.yaml topics reuse element ids {sorted(clash)}")
+    for m in (*elements.values(), *topics.values()):
+        unknown_names = set(m.yields_to) - set(elements) - set(topics)
+        if unknown_names:
+            raise ValueError(f"policy_lexicon.yaml: {m.id} yields to unknown {sorted(unknown_names)}")
     pi_ids = set(knowledge.pi_types())
     unknown = set(raw["pi_terms"]) - pi_ids
     if unknown:
@@ -133,6 +169,7 @@ def lexicon() -> Lexicon:
              for k, v in raw["app_type_hints"].items()}
     return Lexicon(
         elements=elements,
+        topics=topics,
         pi_term_regex=_literal_alternation([t for ts in raw["pi_terms"].values() for t in ts]),
         pi_types_by_term=pi_by_term,
         needs_context=frozenset(t.lower() for t in raw["pi_term_context"]["needs_context"]),
