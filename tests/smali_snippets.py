@@ -144,3 +144,48 @@ def call_static(cls: str, name: str, params: str = "Landroid/content/Context;", 
 
 def http_url(url: str) -> str:
     return f'    const-string v0, "{url}"\n'
+
+
+# --- stored consent flags (tests/scan/test_consent_guard.py, tests/dex/test_guards.py) ---------------------
+def stored_flag(key: str, ctx: str = "p0") -> str:
+    """`v0 = ctx.getSharedPreferences("app", 0).getBoolean(key, false)`."""
+    return (
+        '    const-string v0, "app"\n'
+        "    const/4 v1, 0x0\n"
+        f"    invoke-virtual {{{ctx}, v0, v1}}, Landroid/content/Context;->getSharedPreferences(Ljava/lang/String;I)Landroid/content/SharedPreferences;\n"
+        "    move-result-object v0\n"
+        f'    const-string v2, "{key}"\n'
+        "    invoke-interface {v0, v2, v1}, Landroid/content/SharedPreferences;->getBoolean(Ljava/lang/String;Z)Z\n"
+        "    move-result v0\n"
+    )
+
+
+def when_flag(key: str, body: str, ctx: str = "p0") -> str:
+    """`if (getBoolean(key, false)) { body }`."""
+    return stored_flag(key, ctx) + "    if-eqz v0, :flag_false\n" + body + "    :flag_false\n"
+
+
+def unless_flag(key: str, body: str, ctx: str = "p0") -> str:
+    """`if (!getBoolean(key, false)) { body }`: body runs while the flag is still false."""
+    return stored_flag(key, ctx) + "    if-nez v0, :flag_true\n" + body + "    :flag_true\n"
+
+
+def return_unless_flag(key: str, ctx: str = "p0") -> str:
+    """`if (!getBoolean(key, false)) return;` — what follows runs only once the flag is true."""
+    return stored_flag(key, ctx) + "    if-nez v0, :flag_true\n    return-void\n    :flag_true\n"
+
+
+def when_predicate(cls: str, name: str, body: str, ctx: str = "p0") -> str:
+    """`if (Cls.name(ctx)) { body }` for a static boolean method taking a Context."""
+    return (
+        f"    invoke-static {{{ctx}}}, L{cls.replace('.', '/')};->{name}(Landroid/content/Context;)Z\n"
+        "    move-result v0\n    if-eqz v0, :flag_false\n" + body + "    :flag_false\n"
+    )
+
+
+def flag_predicate(name: str, key: str) -> str:
+    """A static method `name(Context)Z` that returns `getBoolean(key, false)`."""
+    return (
+        f".method public static {name}(Landroid/content/Context;)Z\n    .registers 6\n    move-object v5, p0\n"
+        + stored_flag(key, "v5") + "    return v0\n.end method\n"
+    )

@@ -7,15 +7,24 @@ Handler callbacks, AsyncTask, listeners): when reachable code instantiates a cla
 framework methods are treated as reachable, except callbacks that need a user's touch (`USER_CALLBACKS`).
 Classes named in string constants of reachable code count as instantiated once reachable code loads classes
 by name (SDK hot-fix loaders and plugin frameworks start that way).
+
+With `guards` (hegui.dex.guards), what a method does only behind a check of a stored consent flag
+(`if (sp.getBoolean("privacy_agreed", false)) init();`) is not followed: on first launch that flag is false,
+so those calls run after the user agreed, not as the process starts. The same code stays reachable through
+any other, unguarded, path.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import TypeVar
 
+from hegui.dex.guards import ConsentGuards, GuardedSites
 from hegui.dex.index import DexIndex, MethodInfo, java_to_descriptor
 from hegui.dex.parser import ACC_STATIC
+
+T = TypeVar("T")
 
 # Framework callbacks that fire only on user interaction: not "before the user could consent".
 USER_CALLBACKS = frozenset({
@@ -39,9 +48,13 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 class Reachability:
     """Reachable methods from `entries`, with one predecessor per method for explaining the path."""
 
-    def __init__(self, index: DexIndex, entries: Iterable[MethodInfo], entry_classes: Iterable[str] = ()) -> None:
+    def __init__(self, index: DexIndex, entries: Iterable[MethodInfo], entry_classes: Iterable[str] = (),
+                 guards: ConsentGuards | None = None) -> None:
         self.index = index
+        self.guards = guards
         self.parent: dict[int, int | None] = {}
+        # reached methods with some code only behind a consent check: what of it was not followed
+        self.guarded: dict[int, GuardedSites] = {}
         self._queue: deque[int] = deque()
         self._instantiated: set[str] = set()
         self._inst_by_ancestor: dict[str, list[str]] = {}
@@ -147,7 +160,19 @@ class Reachability:
         while self._queue:
             mid = self._queue.popleft()
             m = index.methods[mid]
-            for (cls, name, proto), op in index.invokes(m):
+            sites = self.guards.sites(m) if self.guards is not None else None
+            if sites is not None:
+                self.guarded[mid] = sites
+                invokes = _unguarded(_positioned_invokes(index, m), sites.invokes)
+                types = _unguarded(index.types(m), sites.types)
+                fields = _unguarded(_positioned_field_reads(index, m), sites.fields)
+                strings = _unguarded(_positioned_strings(m), sites.strings)
+            else:
+                invokes = list(index.invokes(m))
+                types = index.types(m)
+                fields = index.field_reads(m)
+                strings = index.strings(m)
+            for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
                     self._virtual_call(cls, name, proto, mid)
                 else:
@@ -156,15 +181,15 @@ class Reachability:
                     target = index.resolve(cls, name, proto)
                     if target is not None:
                         self._reach(target.id, mid)
-            for t in index.types(m):
+            for t in types:
                 self._instantiate(t, mid)  # new-instance and const-class (reflective instantiation follows)
-            for cls, _field in index.field_reads(m):
+            for cls, _field in fields:
                 self._init_class(cls, mid)
-            if not self._reflection_seen and any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in index.invokes(m)):
+            if not self._reflection_seen and any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in invokes):
                 self._reflection_seen = True
                 for desc, via_mid in self._named_classes:
                     self._instantiate(desc, via_mid)
-            for s in index.strings(m):
+            for s in strings:
                 if "." in s and " " not in s and len(s) < 200:
                     desc = java_to_descriptor(s)
                     if desc in index.classes:
@@ -184,6 +209,28 @@ class Reachability:
             target = self.index.resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _unguarded(items: list[T | None], guarded: frozenset[int]) -> list[T]:
+    """The entries of a method's reference list whose position is not guarded (bad references dropped)."""
+    return [item for pos, item in enumerate(items) if pos not in guarded and item is not None]
+
+
+def _positioned_invokes(index: DexIndex, m: MethodInfo) -> list[tuple[tuple[str, str, str], int] | None]:
+    """`index.invokes(m)` with one entry per position of `m.code.invokes` (None for a bad reference)."""
+    refs = index.method_refs(m.dex)
+    n = len(refs)
+    return [(refs[idx], op) if idx < n else None for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True)]
+
+
+def _positioned_field_reads(index: DexIndex, m: MethodInfo) -> list[tuple[str, str] | None]:
+    refs = index.field_refs(m.dex)
+    return [refs[i] if i < len(refs) else None for i in m.code.fields]
+
+
+def _positioned_strings(m: MethodInfo) -> list[str | None]:
+    table = m.dex.strings
+    return [table[i] if i < len(table) else None for i in m.code.strings]
 
 
 def methods_named(index: DexIndex, cls: str, names: Iterable[str]) -> list[MethodInfo]:

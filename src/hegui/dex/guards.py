@@ -1,0 +1,698 @@
+"""Consent guards: the parts of a method that run only after a stored "the user agreed" flag read true.
+
+Apps that follow the 2021+ rules still start SDKs from `Application.onCreate`, but behind a check of the
+flag their consent dialog stores:
+
+    if (sp.getBoolean("privacy_agreed", false)) UMConfigure.init(…);     // guarded block
+    if (!PrivacyHelper.isAgreed(this)) return;  …init…                   // early return
+
+On the first launch that flag is false, so those calls do not run before consent. `ConsentGuards.sites`
+finds them, intra-procedurally, on the method's Dalvik bytecode:
+
+1. a forward data-flow pass over the control-flow graph (branches, switches, exception handlers) tracks,
+   per register, a string constant (a key), a "consent" boolean (the result of a consent check) or its
+   negation (`xor-int/lit8 v, v, 1`); a value survives a merge only if every incoming path agrees;
+2. an `if-eqz`/`if-nez` on a consent value has one "agreed" successor;
+3. an instruction is guarded when the method's entry reaches it, but no longer once every "agreed" edge is
+   removed: each path to it passes a check that consent was given.
+
+A consent check is a call returning boolean that is either a keyed getter (`getBoolean`, MMKV `decodeBool`,
+wrappers of the same name) with a consent-key string argument, a method whose name says "agreed"
+(`isPrivacyAgreed`), or a defined method whose every `return` returns such a check (one level of summary).
+The words are data (`ConsentLexicon`, from hegui's knowledge files); this module only knows bytecode.
+
+Anything unclear keeps the code unguarded: values reassigned on some path, comparisons other than with
+zero, flags stored in fields, odexed opcodes, malformed code, or a decoding that disagrees with the index.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hegui.dex import opcodes
+from hegui.dex.index import DexIndex, MethodInfo
+from hegui.dex.parser import DexFile
+
+_NORMALISE = re.compile(r"[^0-9a-z\u3400-\u9fff]")
+_MAX_KEY = 200  # longer strings are text, not preference keys
+_MAX_UNITS = 1 << 16  # methods larger than this are not analysed (kept unguarded)
+_MAX_VISITS = 64  # worklist visits per instruction before giving up
+
+CONSENT, NOT_CONSENT = 1, -1
+_RESULT = -1  # pseudo register: the value the last invoke left for move-result
+
+# Opcodes by what they do to registers.
+_RETURNS = frozenset((0x0E, 0x0F, 0x10, 0x11))
+_IF_Z = frozenset(range(0x38, 0x3E))
+_IF_2 = frozenset(range(0x32, 0x38))
+_GOTOS = {0x28, 0x29, 0x2A}
+_SWITCHES = {0x2B, 0x2C}
+_THROW = 0x27
+_UNUSED = frozenset((*range(0x3E, 0x44), 0x73, 0x79, 0x7A, *range(0xE3, 0xFA)))
+_INVOKES = frozenset((*range(0x6E, 0x73), *range(0x74, 0x79)))
+_INVOKE_RANGE = frozenset(range(0x74, 0x79))
+_INVOKE_STATIC = opcodes.INVOKE_STATIC
+_DEST_A4 = frozenset((0x01, 0x04, 0x07, 0x12, 0x20, 0x21, 0x23, *range(0x52, 0x59), *range(0x7B, 0x90),
+                      *range(0xB0, 0xD8)))
+_DEST_A8 = frozenset((0x02, 0x05, 0x08, *range(0x0A, 0x0E), *range(0x13, 0x1D), 0x22, *range(0x2D, 0x32),
+                      *range(0x44, 0x4B), *range(0x60, 0x67), *range(0x90, 0xB0), *range(0xD8, 0xE3), 0xFE, 0xFF))
+_DEST_A16 = frozenset((0x03, 0x06, 0x09))
+_WIDE_DEST = frozenset((0x04, 0x05, 0x06, 0x0B, *range(0x16, 0x1A), 0x45, 0x53, 0x61, 0x7D, 0x7E, 0x80, 0x81, 0x83,
+                        0x86, 0x88, 0x89, 0x8B, *range(0x9B, 0xA6), *range(0xAB, 0xB0), *range(0xBB, 0xC6),
+                        *range(0xCB, 0xD0)))
+_MOVES = frozenset((0x01, 0x02, 0x03, 0x07, 0x08, 0x09))
+_XOR_LIT8 = 0xDF
+_SGET_OBJECT = 0x62
+_STRING = "Ljava/lang/String;"
+
+
+def normalise(text: str) -> str:
+    """Lowercase letters, digits and CJK only: ``KEY_AGREE_PROTOCOL`` → ``keyagreeprotocol``."""
+    return _NORMALISE.sub("", text.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentLexicon:
+    """The words that make a key or a method name a consent flag (see knowledge/consent_guards.yaml)."""
+
+    getters: frozenset[str]
+    consent_words: tuple[str, ...]
+    topic_words: tuple[str, ...]
+    veto_words: tuple[str, ...]
+    predicate_prefixes: tuple[str, ...]
+    approval_words: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ConsentLexicon:
+        def words(key: str) -> tuple[str, ...]:
+            return tuple(normalise(str(w)) for w in data.get(key) or () if normalise(str(w)))
+
+        return cls(getters=frozenset(str(g) for g in data.get("getters") or ()),
+                   consent_words=words("consent_words"), topic_words=words("topic_words"),
+                   veto_words=words("veto_words"), predicate_prefixes=words("predicate_prefixes"),
+                   approval_words=words("approval_words"))
+
+    def _vetoed(self, text: str) -> bool:
+        return any(w in text for w in self.veto_words)
+
+    def is_consent_key(self, key: str) -> bool:
+        if len(key) > _MAX_KEY:
+            return False
+        text = normalise(key)
+        return (bool(text) and not self._vetoed(text)
+                and any(w in text for w in (*self.consent_words, *self.topic_words)))
+
+    def is_consent_predicate(self, name: str) -> bool:
+        text = normalise(name)
+        if not text.startswith(self.predicate_prefixes) or self._vetoed(text):
+            return False
+        if any(w in text for w in self.consent_words):
+            return True
+        for topic in self.topic_words:
+            at = text.find(topic)
+            if at >= 0 and any(a in text[at + len(topic):] for a in self.approval_words):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedSites:
+    """Positions, in `MethodCode`'s lists, of the references that run only once consent was given."""
+
+    invokes: frozenset[int]
+    types: frozenset[int]
+    fields: frozenset[int]
+    strings: frozenset[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.invokes or self.types or self.fields or self.strings)
+
+
+class _Unsupported(Exception):
+    """Code this analysis does not model: the method stays unguarded."""
+
+
+def param_types(proto: str) -> list[str]:
+    """``(ILjava/lang/String;[JZ)Z`` → ``['I', 'Ljava/lang/String;', '[J', 'Z']``."""
+    params = proto[1:proto.index(")")] if proto.startswith("(") and ")" in proto else ""
+    out: list[str] = []
+    i = 0
+    while i < len(params):
+        j = i
+        while j < len(params) and params[j] == "[":
+            j += 1
+        if j < len(params) and params[j] == "L":
+            end = params.find(";", j)
+            j = len(params) - 1 if end < 0 else end
+        out.append(params[i:j + 1])
+        i = j + 1
+    return out
+
+
+@dataclass(slots=True)
+class _Code:
+    """One method's instructions, decoded just enough for the control flow and the registers we track."""
+
+    units: array
+    start: int  # index of the first code unit in `units`
+    pcs: list[int]  # instruction offsets (code units from `start`)
+    at: dict[int, int]  # offset -> position in `pcs`
+    succ: list[list[int]]  # normal successors (positions)
+    exc: list[list[int]]  # exception-handler successors (positions)
+    invokes: list[tuple[int, int]]  # (position, method_ids index), instruction order
+    strings: list[tuple[int, int]]
+    types: list[tuple[int, int]]
+    fields: list[tuple[int, int]]
+
+
+class ConsentGuards:
+    """Per-method guard analysis over a `DexIndex`, with the per-DEX tables it needs built on first use."""
+
+    def __init__(self, index: DexIndex, lexicon: ConsentLexicon) -> None:
+        self.index = index
+        self.lexicon = lexicon
+        self._checks: dict[int, dict[int, str]] = {}  # id(dex) -> method_ids index -> "getter" | "predicate"
+        self._boolean_refs: dict[int, frozenset[int]] = {}  # id(dex) -> refs returning Z (candidate checks)
+        self._summaries: dict[tuple[int, int], int | None] = {}  # (id(dex), ref) -> CONSENT | NOT_CONSENT | None
+        self._class_data: dict[int, dict[str, int]] = {}  # id(dex) -> class descriptor -> class_data_off
+        self._code_offs: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        self._predicate_names: dict[str, bool] = {}
+
+    # --- public -------------------------------------------------------------------------------------
+    def sites(self, m: MethodInfo) -> GuardedSites | None:
+        """What of `m` runs only behind a consent check; None when nothing does (or it is unclear)."""
+        invokes = m.code.invokes
+        if not invokes:
+            return None
+        booleans = self._tables(m.dex)[1]
+        if booleans.isdisjoint(invokes) or not any(self._check_kind(m.dex, idx)
+                                                   for idx in booleans.intersection(invokes)):
+            return None
+        try:
+            code = self._decode(m)
+            guarded = self._guarded(m, code)
+        except _Unsupported:
+            return None
+        if not guarded:
+            return None
+        out = GuardedSites(
+            invokes=frozenset(i for i, (pos, _r) in enumerate(code.invokes) if pos in guarded),
+            types=frozenset(i for i, (pos, _r) in enumerate(code.types) if pos in guarded),
+            fields=frozenset(i for i, (pos, _r) in enumerate(code.fields) if pos in guarded),
+            strings=frozenset(i for i, (pos, _r) in enumerate(code.strings) if pos in guarded),
+        )
+        return out or None
+
+    # --- which calls may be consent checks ---------------------------------------------------------
+    def _tables(self, dex: DexFile) -> tuple[dict[int, str], frozenset[int]]:
+        checks = self._checks.get(id(dex))
+        if checks is None:
+            checks = {}
+            booleans: set[int] = set()
+            getters = self.lexicon.getters
+            for idx, (_cls, name, proto) in enumerate(self.index.method_refs(dex)):
+                if not proto.endswith(")Z"):
+                    continue
+                booleans.add(idx)
+                if name in getters and _STRING in proto:
+                    checks[idx] = "getter"
+                elif self._is_predicate(name):
+                    checks[idx] = "predicate"
+            self._checks[id(dex)] = checks
+            self._boolean_refs[id(dex)] = frozenset(booleans)
+        return checks, self._boolean_refs[id(dex)]
+
+    def _is_predicate(self, name: str) -> bool:
+        got = self._predicate_names.get(name)
+        if got is None:
+            got = self._predicate_names[name] = self.lexicon.is_consent_predicate(name)
+        return got
+
+    def _check_kind(self, dex: DexFile, ref: int) -> str | None:
+        checks, booleans = self._tables(dex)
+        kind = checks.get(ref)
+        if kind is not None:
+            return kind
+        if ref in booleans and self._summary(dex, ref) is not None:
+            return "summary"
+        return None
+
+    def _summary(self, dex: DexFile, ref: int) -> int | None:
+        """A defined boolean method whose every return returns the same consent check (one level deep)."""
+        key = (id(dex), ref)
+        if key in self._summaries:
+            return self._summaries[key]
+        self._summaries[key] = None  # also stops recursion through itself
+        cls, name, proto = self.index.method_refs(dex)[ref]
+        target = self.index.resolve(cls, name, proto) if cls in self.index.classes else None
+        result = None
+        if target is not None and target.code.invokes:
+            checks = self._tables(target.dex)[0]
+            if not checks.keys().isdisjoint(target.code.invokes):
+                try:
+                    code = self._decode(target)
+                    states = self._flow(target, code, summaries=False)
+                except _Unsupported:
+                    states = None
+                if states is not None:
+                    result = self._returned(code, states)
+        self._summaries[key] = result
+        return result
+
+    @staticmethod
+    def _returned(code: _Code, states: list[dict[int, Any] | None]) -> int | None:
+        seen: set[Any] = set()
+        for k, pc in enumerate(code.pcs):
+            u = code.units[code.start + pc]
+            if u & 0xFF == 0x0F and states[k] is not None:  # return vAA (int-sized: booleans)
+                seen.add(states[k].get(u >> 8))
+        if len(seen) == 1:
+            only = seen.pop()
+            if only in (CONSENT, NOT_CONSENT):
+                return only
+        return None
+
+    # --- decoding -----------------------------------------------------------------------------------
+    def _code_off(self, m: MethodInfo) -> int:
+        dex = m.dex
+        table = self._class_data.get(id(dex))
+        data = dex.data
+        if table is None:
+            table = {}
+            count, off = struct.unpack_from("<II", data, 0x60)
+            for i in range(count):
+                if off + 32 * (i + 1) > len(data):
+                    break
+                cls_idx, _a, _s, _i, _src, _ann, class_data_off, _sv = struct.unpack_from("<8I", data, off + 32 * i)
+                table.setdefault(dex.type_name(cls_idx), class_data_off)
+            self._class_data[id(dex)] = table
+        offs = self._code_offs.get((id(dex), m.cls))
+        if offs is None:
+            offs = self._code_offs[(id(dex), m.cls)] = _class_methods(data, table.get(m.cls, 0))
+        for midx, code_off in offs:
+            if midx == m.code.method_idx:
+                return code_off
+        raise _Unsupported
+
+    def _decode(self, m: MethodInfo) -> _Code:
+        data = m.dex.data
+        code_off = self._code_off(m)
+        if not code_off or code_off & 1 or code_off + 16 > len(data):
+            raise _Unsupported
+        tries_size, = struct.unpack_from("<H", data, code_off + 6)
+        insns_size, = struct.unpack_from("<I", data, code_off + 12)
+        if insns_size > _MAX_UNITS or code_off + 16 + 2 * insns_size > len(data):
+            raise _Unsupported
+        units = array("H")
+        units.frombytes(data[code_off + 16: code_off + 16 + 2 * insns_size])
+        code = _linear(units, 0, insns_size)
+        # the index's sweep and this decoding must see the same references, in the same order
+        if ([r for _p, r in code.invokes] != list(m.code.invokes) or [r for _p, r in code.strings] != list(m.code.strings)
+                or [r for _p, r in code.types] != list(m.code.types) or [r for _p, r in code.fields] != list(m.code.fields)):
+            raise _Unsupported
+        _branches(code)
+        if tries_size:
+            _handlers(code, data, code_off + 16 + 2 * insns_size + (2 if insns_size & 1 else 0), tries_size)
+        return code
+
+    # --- data flow ----------------------------------------------------------------------------------
+    def _flow(self, m: MethodInfo, code: _Code, *, summaries: bool) -> list[dict[int, Any] | None]:
+        """In-state (register -> tracked value) of each reachable instruction; None when unreachable."""
+        n = len(code.pcs)
+        states: list[dict[int, Any] | None] = [None] * n
+        if not n:
+            return states
+        dex = m.dex
+        refs = self.index.method_refs(dex)
+        invoke_at = dict(code.invokes)
+        states[0] = {}
+        work = [0]
+        budget = _MAX_VISITS * n
+        units, start = code.units, code.start
+        while work:
+            budget -= 1
+            if budget < 0:
+                raise _Unsupported
+            k = work.pop()
+            st = states[k]
+            assert st is not None
+            pc = start + code.pcs[k]
+            out = self._transfer(dex, refs, units, pc, st, invoke_at.get(k), summaries)
+            for s in code.succ[k]:
+                if _merge(states, s, out):
+                    work.append(s)
+            if code.exc[k]:
+                both = _join(st, out)
+                for s in code.exc[k]:
+                    if _merge(states, s, both):
+                        work.append(s)
+        return states
+
+    def _transfer(self, dex: DexFile, refs: list[tuple[str, str, str]], units: array, pc: int,
+                  st: dict[int, Any], ref: int | None, summaries: bool) -> dict[int, Any]:
+        u = units[pc]
+        op = u & 0xFF
+        out = dict(st)
+        out.pop(_RESULT, None)
+        if op in _INVOKES:
+            if ref is not None:
+                value = self._call_value(dex, refs, ref, op, u, units, pc, st, summaries)
+                if value is not None:
+                    out[_RESULT] = value
+            return out
+        if op == 0x0A:  # move-result
+            value = st.get(_RESULT)
+            if value is not None:
+                out[u >> 8] = value
+            else:
+                out.pop(u >> 8, None)
+            return out
+        if op == 0x1A:
+            _set(out, u >> 8, ("key", _string(dex, units[pc + 1])))
+            return out
+        if op == 0x1B:
+            _set(out, u >> 8, ("key", _string(dex, units[pc + 1] | (units[pc + 2] << 16))))
+            return out
+        if op == _SGET_OBJECT:
+            fidx = units[pc + 1]
+            value = None
+            if fidx < len(dex.fields):
+                _c, type_idx, name_idx = dex.fields[fidx]
+                if dex.type_name(type_idx) == _STRING:
+                    value = ("key", _string(dex, name_idx))
+            _set(out, u >> 8, value)
+            return out
+        if op in _MOVES:
+            if op == 0x01 or op == 0x07:
+                dst, src = (u >> 8) & 0xF, u >> 12
+            elif op == 0x02 or op == 0x08:
+                dst, src = u >> 8, units[pc + 1]
+            else:
+                dst, src = units[pc + 1], units[pc + 2]
+            _set(out, dst, st.get(src))
+            return out
+        if op == _XOR_LIT8:
+            dst, src, lit = u >> 8, units[pc + 1] & 0xFF, units[pc + 1] >> 8
+            value = st.get(src)
+            _set(out, dst, -value if lit == 1 and value in (CONSENT, NOT_CONSENT) else None)
+            return out
+        if op in _DEST_A4:
+            dst = (u >> 8) & 0xF
+        elif op in _DEST_A8:
+            dst = u >> 8
+        elif op in _DEST_A16:
+            dst = units[pc + 1]
+        else:
+            return out
+        out.pop(dst, None)
+        if op in _WIDE_DEST:
+            out.pop(dst + 1, None)
+        return out
+
+    def _call_value(self, dex: DexFile, refs: list[tuple[str, str, str]], ref: int, op: int, u: int,
+                    units: array, pc: int, st: dict[int, Any], summaries: bool) -> int | None:
+        kind = self._check_kind(dex, ref) if summaries else self._tables(dex)[0].get(ref)
+        if kind == "predicate":
+            return CONSENT
+        if kind == "summary":
+            return self._summaries.get((id(dex), ref))
+        if kind != "getter":
+            return None
+        _cls, _name, proto = refs[ref]
+        if op in _INVOKE_RANGE:
+            args = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
+        else:
+            w = units[pc + 2]
+            args = [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+        slot = 0 if op in _INVOKE_STATIC else 1
+        for ptype in param_types(proto):
+            if ptype == _STRING and slot < len(args):
+                value = st.get(args[slot])
+                if isinstance(value, tuple) and self.lexicon.is_consent_key(value[1]):
+                    return CONSENT
+            slot += 2 if ptype in ("J", "D") else 1
+        return None
+
+    def _guarded(self, m: MethodInfo, code: _Code) -> set[int]:
+        states = self._flow(m, code, summaries=True)
+        agreed: dict[int, int] = {}  # if-instruction position -> its "agreed" successor position
+        units, start = code.units, code.start
+        for k, pc in enumerate(code.pcs):
+            st = states[k]
+            u = units[start + pc]
+            op = u & 0xFF
+            if st is None or op not in (0x38, 0x39):
+                continue
+            value = st.get(u >> 8)
+            if value not in (CONSENT, NOT_CONSENT):
+                continue
+            fall, taken = code.succ[k]
+            if fall == taken:
+                continue  # both outcomes continue at the same place: nothing depends on the flag
+            # if-eqz jumps when the register is 0: when consent is false (or, negated, when it is true)
+            jumps_when_agreed = (op == 0x39) == (value == CONSENT)
+            agreed[k] = taken if jumps_when_agreed else fall
+        if not agreed:
+            return set()
+        full = _reach(code, {})
+        unguarded = _reach(code, agreed)
+        return full - unguarded
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+def _string(dex: DexFile, idx: int) -> str:
+    return dex.strings[idx] if idx < len(dex.strings) else ""
+
+
+def _set(state: dict[int, Any], reg: int, value: Any) -> None:
+    if value is None:
+        state.pop(reg, None)
+    else:
+        state[reg] = value
+
+
+def _join(a: dict[int, Any], b: dict[int, Any]) -> dict[int, Any]:
+    return {r: v for r, v in a.items() if b.get(r) == v}
+
+
+def _merge(states: list[dict[int, Any] | None], k: int, incoming: dict[int, Any]) -> bool:
+    old = states[k]
+    if old is None:
+        states[k] = dict(incoming)
+        return True
+    new = _join(old, incoming)
+    if len(new) != len(old):
+        states[k] = new
+        return True
+    return False
+
+
+def _reach(code: _Code, cut: Mapping[int, int]) -> set[int]:
+    """Positions reachable from the entry, not following the edge k -> cut[k]."""
+    seen = {0}
+    stack = [0]
+    while stack:
+        k = stack.pop()
+        skip = cut.get(k)
+        for s in code.succ[k]:
+            if s != skip and s not in seen:
+                seen.add(s)
+                stack.append(s)
+        for s in code.exc[k]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 35:
+            raise _Unsupported
+
+
+def _sleb(data: bytes, pos: int) -> tuple[int, int]:
+    value, end = _uleb(data, pos)
+    bits = 7 * (end - pos)
+    if value & (1 << (bits - 1)):
+        value -= 1 << bits
+    return value, end
+
+
+def _class_methods(data: bytes, pos: int) -> list[tuple[int, int]]:
+    """(method_idx, code_off) of a class_data_item's direct then virtual methods."""
+    if not pos:
+        return []
+    try:
+        sfields, pos = _uleb(data, pos)
+        ifields, pos = _uleb(data, pos)
+        direct, pos = _uleb(data, pos)
+        virtual, pos = _uleb(data, pos)
+        for _ in range(sfields + ifields):
+            _, pos = _uleb(data, pos)
+            _, pos = _uleb(data, pos)
+        out: list[tuple[int, int]] = []
+        for count in (direct, virtual):
+            midx = 0
+            for _ in range(count):
+                diff, pos = _uleb(data, pos)
+                _access, pos = _uleb(data, pos)
+                code_off, pos = _uleb(data, pos)
+                midx += diff
+                out.append((midx, code_off))
+        return out
+    except IndexError:
+        return []
+
+
+def _s16(v: int) -> int:
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def _s32(lo: int, hi: int) -> int:
+    v = lo | (hi << 16)
+    return v - (1 << 32) if v & 0x80000000 else v
+
+
+def _linear(units: array, start: int, end: int) -> _Code:
+    """Instruction boundaries and references, walking the code the way the index's sweep does."""
+    length, kind = opcodes.LENGTH, opcodes.KIND
+    pcs: list[int] = []
+    invokes: list[tuple[int, int]] = []
+    strings: list[tuple[int, int]] = []
+    types: list[tuple[int, int]] = []
+    fields: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        u = units[i]
+        op = u & 0xFF
+        if op == 0 and u in (0x0100, 0x0200, 0x0300):  # data payloads: not instructions
+            if u == 0x0100:
+                i += 4 + units[i + 1] * 2
+            elif u == 0x0200:
+                i += 2 + units[i + 1] * 4
+            else:
+                i += 4 + ((units[i + 2] | (units[i + 3] << 16)) * units[i + 1] + 1) // 2
+            continue
+        if op in _UNUSED:
+            raise _Unsupported
+        n = len(pcs)
+        k = kind[op]
+        if i + length[op] > end:
+            raise _Unsupported
+        if k == opcodes.METHOD:
+            invokes.append((n, units[i + 1]))
+        elif k == opcodes.STRING:
+            strings.append((n, units[i + 1]))
+        elif k == opcodes.STRING_JUMBO:
+            strings.append((n, units[i + 1] | (units[i + 2] << 16)))
+        elif k == opcodes.FIELD:
+            fields.append((n, units[i + 1]))
+        elif k == opcodes.TYPE:
+            types.append((n, units[i + 1]))
+        pcs.append(i - start)
+        i += length[op]
+    if i != end:
+        raise _Unsupported
+    return _Code(units, start, pcs, {pc: k for k, pc in enumerate(pcs)}, [], [[] for _ in pcs],
+                 invokes, strings, types, fields)
+
+
+def _branches(code: _Code) -> None:
+    """Normal successors of every instruction; the fall-through successor comes first."""
+    units, start, at = code.units, code.start, code.at
+    end = len(code.pcs)
+
+    def target(k: int, offset: int) -> int:
+        got = at.get(code.pcs[k] + offset)
+        if got is None:
+            raise _Unsupported
+        return got
+
+    for k, pc in enumerate(code.pcs):
+        i = start + pc
+        u = units[i]
+        op = u & 0xFF
+        fall = [k + 1] if k + 1 < end else []
+        if op in _RETURNS or op == _THROW:
+            code.succ.append([])
+        elif op == 0x28:
+            off = u >> 8
+            code.succ.append([target(k, off - 0x100 if off & 0x80 else off)])
+        elif op == 0x29:
+            code.succ.append([target(k, _s16(units[i + 1]))])
+        elif op == 0x2A:
+            code.succ.append([target(k, _s32(units[i + 1], units[i + 2]))])
+        elif op in _IF_Z or op in _IF_2:
+            if not fall:
+                raise _Unsupported
+            code.succ.append([fall[0], target(k, _s16(units[i + 1]))])
+        elif op in _SWITCHES:
+            code.succ.append(fall + [target(k, off) for off in _switch_offsets(units, i, start + len(units))])
+        else:
+            if not fall:
+                raise _Unsupported  # execution would run off the end
+            code.succ.append(fall)
+
+
+def _switch_offsets(units: array, i: int, limit: int) -> Iterable[int]:
+    p = i + _s32(units[i + 1], units[i + 2])
+    if p < 0 or p + 2 > limit:
+        raise _Unsupported
+    ident, size = units[p], units[p + 1]
+    if ident == 0x0100:
+        base = p + 4
+    elif ident == 0x0200:
+        base = p + 2 + 2 * size
+    else:
+        raise _Unsupported
+    if base + 2 * size > limit:
+        raise _Unsupported
+    return [_s32(units[base + 2 * j], units[base + 2 * j + 1]) for j in range(size)]
+
+
+def _handlers(code: _Code, data: bytes, tries_off: int, tries_size: int) -> None:
+    """Exception edges: every instruction inside a try range may go to each of its handlers."""
+    list_off = tries_off + 8 * tries_size
+    if list_off > len(data):
+        raise _Unsupported
+    at = code.at
+    try:
+        for t in range(tries_size):
+            start_addr, count, handler_off = struct.unpack_from("<IHH", data, tries_off + 8 * t)
+            pos = list_off + handler_off
+            size, pos = _sleb(data, pos)
+            addrs: list[int] = []
+            for _ in range(abs(size)):
+                _type, pos = _uleb(data, pos)
+                addr, pos = _uleb(data, pos)
+                addrs.append(addr)
+            if size <= 0:
+                addr, pos = _uleb(data, pos)
+                addrs.append(addr)
+            handlers = []
+            for addr in addrs:
+                h = at.get(addr)
+                if h is None:
+                    raise _Unsupported
+                handlers.append(h)
+            for k in range(bisect_left(code.pcs, start_addr), bisect_left(code.pcs, start_addr + count)):
+                exc = code.exc[k]
+                for h in handlers:
+                    if h not in exc:
+                        exc.append(h)
+    except (struct.error, IndexError) as exc:
+        raise _Unsupported from exc

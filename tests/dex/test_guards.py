@@ -1,0 +1,180 @@
+"""Consent guards on real bytecode: which calls of a method run only after a stored consent flag read true."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+import smali_snippets as s
+from apkbuild import build_apk, manifest, smali_class
+from hegui.detect.startup import consent_lexicon
+from hegui.dex import DexIndex
+from hegui.dex.guards import ConsentGuards, param_types
+
+CLS = "com.demo.g.Boot"
+DESC = "Lcom/demo/g/Boot;"
+INIT = "    invoke-static {p0}, Lcom/demo/g/Sdk;->init(Landroid/content/Context;)V\n"
+AFTER = "    invoke-static {p0}, Lcom/demo/g/Sdk;->log(Landroid/content/Context;)V\n"
+OTHER = "    invoke-static {p0}, Lcom/demo/g/Sdk;->other(Landroid/content/Context;)V\n"
+
+
+def static(name: str, body: str) -> str:
+    return s.method(name, body, params="Landroid/content/Context;", static=True, registers=7)
+
+
+METHODS = {
+    "guardedBlock": s.when_flag("privacy_agreed", INIT) + AFTER,
+    "earlyReturn": s.return_unless_flag("privacy_agreed") + INIT + AFTER,
+    "inverted": s.unless_flag("privacy_agreed", INIT) + AFTER,
+    "darkMode": s.when_flag("dark_mode", INIT),
+    "firstLaunch": s.when_flag("is_first_launch", INIT),
+    # boolean refused = !agreed; if (refused) return; init();
+    "negated": s.stored_flag("agree_protocol") + "    xor-int/lit8 v0, v0, 0x1\n"
+               "    if-eqz v0, :go\n    return-void\n    :go\n" + INIT,
+    # the flag register is overwritten on one path before the test: the test no longer means "agreed"
+    "reassigned": s.stored_flag("privacy_agreed") + "    if-nez p0, :keep\n    const/4 v0, 0x1\n    :keep\n"
+                  "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
+    # SpUtils.getBoolean(Keys.KEY_AGREE_PROTOCOL): a wrapper, and a key held in a static String field
+    "wrapperFieldKey": "    sget-object v1, Lcom/demo/g/Keys;->KEY_AGREE_PROTOCOL:Ljava/lang/String;\n"
+                       "    invoke-static {v1}, Lcom/demo/g/SpUtils;->getBoolean(Ljava/lang/String;)Z\n"
+                       "    move-result v1\n    if-eqz v1, :skip\n" + INIT + "    :skip\n",
+    "mmkv": "    invoke-static {}, Lcom/tencent/mmkv/MMKV;->defaultMMKV()Lcom/tencent/mmkv/MMKV;\n"
+            "    move-result-object v0\n    const-string v1, \"user_consent\"\n"
+            "    invoke-virtual {v0, v1}, Lcom/tencent/mmkv/MMKV;->decodeBool(Ljava/lang/String;)Z\n"
+            "    move-result v2\n    if-eqz v2, :skip\n" + INIT + "    :skip\n",
+    "namedPredicate": s.when_predicate("com.demo.g.PrivacyHelper", "isPrivacyAgreed", INIT),
+    "vetoedPredicate": s.when_predicate("com.demo.g.PrivacyHelper", "isPrivacyDialogShown", INIT),
+    "summaryPredicate": s.when_predicate("com.demo.g.Prefs", "check", INIT),
+    # if (Prefs.notYet(ctx)) return; init();  — notYet returns !getBoolean("privacy_agreed")
+    "negatedSummary": "    invoke-static {p0}, Lcom/demo/g/Prefs;->notYet(Landroid/content/Context;)Z\n"
+                      "    move-result v0\n    if-eqz v0, :go\n    return-void\n    :go\n" + INIT,
+    # try { if (agreed) init(); } catch (Exception e) { other(); }  — getBoolean itself may throw
+    "tryAround": "    :try_start\n" + s.when_flag("privacy_agreed", INIT) + "    :try_end\n"
+                 "    .catch Ljava/lang/Exception; {:try_start .. :try_end} :handler\n    return-void\n"
+                 "    :handler\n    move-exception v3\n" + OTHER,
+    # if (agreed) { try { init(); } catch (Exception e) { other(); } }
+    "tryInside": s.stored_flag("privacy_agreed") + "    if-eqz v0, :out\n    :try_start\n" + INIT + "    :try_end\n"
+                 "    .catch Ljava/lang/Exception; {:try_start .. :try_end} :handler\n    goto :out\n"
+                 "    :handler\n    move-exception v3\n" + OTHER + "    :out\n",
+    # if (agreed) { switch (n) { case 1: init(); break; case 2: other(); } }
+    "switchInside": s.stored_flag("privacy_agreed") + "    if-eqz v0, :out\n    const/4 v4, 0x1\n"
+                    "    packed-switch v4, :table\n    goto :out\n    :one\n" + INIT + "    goto :out\n    :two\n" + OTHER +
+                    "    :out\n" + AFTER + "    return-void\n    :table\n    .packed-switch 0x1\n        :one\n        :two\n"
+                    "    .end packed-switch\n",
+}
+HELPERS = {
+    "com.demo.g.Prefs": smali_class("com.demo.g.Prefs", s.flag_predicate("check", "privacy_agreed") + (
+        ".method public static notYet(Landroid/content/Context;)Z\n    .registers 6\n    move-object v5, p0\n"
+        + s.stored_flag("privacy_agreed", "v5") + "    xor-int/lit8 v0, v0, 0x1\n    return v0\n.end method\n")),
+}
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    """method name -> names of the calls it makes only behind a consent check (None: nothing guarded)."""
+    tmp = tmp_path_factory.mktemp("guards")
+    body = "".join(static(name, code) for name, code in METHODS.items())
+    smali = {CLS: smali_class(CLS, body), **HELPERS}
+    apk = build_apk(tmp, manifest("com.demo.g", ""), smali)
+    with zipfile.ZipFile(apk) as z:
+        index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
+    guards = ConsentGuards(index, consent_lexicon())
+    out: dict[str, list[str] | None] = {}
+    for name in METHODS:
+        m = index.methods[index.classes[DESC].methods[(name, "(Landroid/content/Context;)V")]]
+        sites = guards.sites(m)
+        calls = [callee for (_c, callee, _p), _op in index.invokes(m)]
+        out[name] = None if sites is None else [calls[i] for i in sorted(sites.invokes)]
+    return out
+
+
+@pytest.mark.apktool
+def test_a_block_under_if_agreed_is_guarded_and_the_code_after_it_is_not(guarded):
+    assert guarded["guardedBlock"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_everything_after_an_early_return_when_not_agreed_is_guarded(guarded):
+    assert guarded["earlyReturn"] == ["init", "log"]
+
+
+@pytest.mark.apktool
+def test_a_block_that_runs_while_the_flag_is_false_is_not_guarded(guarded):
+    assert guarded["inverted"] is None
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["darkMode", "firstLaunch"])
+def test_a_flag_with_an_unrelated_or_reversed_key_is_not_a_guard(guarded, method):
+    assert guarded[method] is None
+
+
+@pytest.mark.apktool
+def test_a_negated_flag_is_followed_through_xor(guarded):
+    assert guarded["negated"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_flag_register_overwritten_on_one_path_is_no_longer_a_guard(guarded):
+    assert guarded["reassigned"] is None
+
+
+@pytest.mark.apktool
+def test_a_wrapper_getter_with_a_key_from_a_static_field_is_a_guard(guarded):
+    assert guarded["wrapperFieldKey"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_mmkv_decode_bool_is_a_guard(guarded):
+    assert guarded["mmkv"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_method_named_for_consent_is_a_guard_and_one_named_for_a_dialog_is_not(guarded):
+    assert guarded["namedPredicate"] == ["init"]
+    assert guarded["vetoedPredicate"] is None
+
+
+@pytest.mark.apktool
+def test_a_helper_returning_the_flag_or_its_negation_is_summarised(guarded):
+    assert guarded["summaryPredicate"] == ["init"]
+    assert guarded["negatedSummary"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_handler_that_unguarded_code_can_reach_is_not_guarded(guarded):
+    assert guarded["tryAround"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_handler_only_guarded_code_can_reach_is_guarded(guarded):
+    assert guarded["tryInside"] == ["init", "other"]
+
+
+@pytest.mark.apktool
+def test_switch_cases_inside_a_guarded_block_are_guarded_and_the_join_after_it_is_not(guarded):
+    assert guarded["switchInside"] == ["init", "other"]
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("privacy_agreed", True), ("KEY_AGREE_PROTOCOL", True), ("user_consent", True), ("isPrivacy", True),
+    ("隐私协议同意", True), ("first_launch", False), ("dark_mode", False), ("is_first_privacy", False),
+    ("privacy_mode", False), ("show_privacy_dialog", False), ("privacy_disagree", False), ("privacy_refused", False),
+])
+def test_consent_keys(key, expected):
+    assert consent_lexicon().is_consent_key(key) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("isPrivacyAgreed", True), ("hasAgreed", True), ("isAgree", True), ("isPrivacyAccepted", True),
+    ("isUserConsented", True), ("checkPrivacyGranted", True), ("getBoolean", False), ("isAcceptingText", False),
+    ("isNeedShowPrivacy", False), ("isPrivacyPolicyShown", False), ("agree", False), ("isDisagree", False),
+])
+def test_consent_predicate_names(name, expected):
+    assert consent_lexicon().is_consent_predicate(name) is expected
+
+
+def test_parameter_types_split_wide_array_and_object_descriptors():
+    assert param_types("(ILjava/lang/String;[JZ[[Landroid/os/Bundle;D)Z") == [
+        "I", "Ljava/lang/String;", "[J", "Z", "[[Landroid/os/Bundle;", "D"]

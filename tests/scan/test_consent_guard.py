@@ -1,0 +1,79 @@
+"""SDKs started at launch behind a stored consent flag do not collect before consent; without one they do."""
+
+from __future__ import annotations
+
+import pytest
+
+import smali_snippets as s
+from apkbuild import smali_class
+from scanfixtures import APP, MAIN, UMENG, app_smali, scan_app
+from smali_snippets import method
+
+pytestmark = pytest.mark.apktool
+
+INIT = s.call_static(UMENG, "init")
+HELPER = f"{APP}.PrivacyHelper"
+
+
+def scan_with_umeng(tmp_path, on_create: str, *, main_on_create: str = "", extra: dict[str, str] | None = None):
+    smali = app_smali(on_create, main_on_create=main_on_create)
+    smali[UMENG] = smali_class(UMENG, method("init", s.read_android_id(), params="Landroid/content/Context;", static=True))
+    smali.update(extra or {})
+    scanned = scan_app(tmp_path, smali)
+    [call] = scanned.calls("android_id")
+    return scanned, call
+
+
+def test_init_inside_if_agreed_in_application_oncreate_is_not_before_consent(tmp_path, report_validator):
+    scanned, call = scan_with_umeng(tmp_path, s.when_flag("privacy_agreed", INIT))
+    report_validator(scanned.report.model_dump(mode="json"))
+    assert (call.caller, call.sdk, call.at_startup) == (f"{UMENG}#init", "umeng_analytics", False)
+    assert {"PI-SDK-COLLECT-BEFORE-CONSENT", "PI-COLLECT-BEFORE-CONSENT"}.isdisjoint(scanned.rules())
+
+
+def test_init_after_an_early_return_when_not_agreed_is_not_before_consent(tmp_path):
+    scanned, call = scan_with_umeng(tmp_path, s.return_unless_flag("privacy_agreed") + INIT)
+    assert call.at_startup is False
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+
+
+def test_unguarded_init_in_application_oncreate_is_before_consent(tmp_path, report_validator):
+    scanned, call = scan_with_umeng(tmp_path, INIT)
+    report_validator(scanned.report.model_dump(mode="json"))
+    assert call.at_startup is True
+    assert scanned.finding("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics").severity == "critical"
+
+
+@pytest.mark.parametrize("key", ["first_launch", "dark_mode"])
+def test_init_behind_a_flag_unrelated_to_consent_is_still_before_consent(tmp_path, key):
+    scanned, call = scan_with_umeng(tmp_path, s.when_flag(key, INIT))
+    assert call.at_startup is True
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")
+
+
+def test_init_that_runs_while_consent_is_not_given_is_still_before_consent(tmp_path):
+    scanned, call = scan_with_umeng(tmp_path, s.unless_flag("privacy_agreed", INIT))
+    assert call.at_startup is True
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")
+
+
+def test_init_behind_an_is_privacy_agreed_helper_is_not_before_consent(tmp_path):
+    helper = {HELPER: smali_class(HELPER, s.flag_predicate("isPrivacyAgreed", "privacy_agreed"))}
+    scanned, call = scan_with_umeng(tmp_path, s.when_predicate(HELPER, "isPrivacyAgreed", INIT), extra=helper)
+    assert call.at_startup is False
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+
+
+def test_init_behind_a_helper_whose_body_reads_the_flag_is_not_before_consent(tmp_path):
+    helper = {HELPER: smali_class(HELPER, s.flag_predicate("check", "agree_protocol"))}
+    scanned, call = scan_with_umeng(tmp_path, s.when_predicate(HELPER, "check", INIT), extra=helper)
+    assert call.at_startup is False
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+
+
+def test_a_guarded_init_that_the_launcher_activity_also_calls_unguarded_is_before_consent(tmp_path):
+    main_init = s.call_static(UMENG, "init")
+    scanned, call = scan_with_umeng(tmp_path, s.when_flag("privacy_agreed", INIT), main_on_create=main_init)
+    assert call.at_startup is True
+    finding = scanned.finding("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics")
+    assert f"runs at startup: {MAIN}#onCreate → {UMENG}#init" in {e.detail for e in finding.evidence}
