@@ -93,6 +93,10 @@ class DexIndex:
         except Exception as exc:  # a malformed table we did not foresee: keep the other DEX files
             self.problems.append(f"{name}: unreadable DEX ({type(exc).__name__}: {exc})")
             return
+        self.add_parsed(dex)
+
+    def add_parsed(self, dex: DexFile) -> None:
+        """Add an already parsed program: a DEX file, or JVM classes in DEX form (hegui.jvm)."""
         self.problems.extend(dex.problems)
         self.dex_files.append(dex)
         self._refs[id(dex)] = [dex.method_ref(i) for i in range(len(dex.methods))]
