@@ -10,6 +10,7 @@ import smali_snippets as s
 from apkbuild import build_apk, manifest, smali_class
 from hegui.detect.startup import consent_lexicon
 from hegui.dex import DexIndex
+from hegui.dex.callgraph import Reachability
 from hegui.dex.guards import ConsentGuards, param_types
 
 CLS = "com.demo.g.Boot"
@@ -161,6 +162,7 @@ def test_switch_cases_inside_a_guarded_block_are_guarded_and_the_join_after_it_i
     ("privacy_agreed", True), ("KEY_AGREE_PROTOCOL", True), ("user_consent", True), ("isPrivacy", True),
     ("隐私协议同意", True), ("first_launch", False), ("dark_mode", False), ("is_first_privacy", False),
     ("privacy_mode", False), ("show_privacy_dialog", False), ("privacy_disagree", False), ("privacy_refused", False),
+    ("accept", False),
 ])
 def test_consent_keys(key, expected):
     assert consent_lexicon().is_consent_key(key) is expected
@@ -168,7 +170,9 @@ def test_consent_keys(key, expected):
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("isPrivacyAgreed", True), ("hasAgreed", True), ("isAgree", True), ("isPrivacyAccepted", True),
-    ("isUserConsented", True), ("checkPrivacyGranted", True), ("getBoolean", False), ("isAcceptingText", False),
+    ("isUserConsented", True), ("checkPrivacyGranted", True), ("hasAcceptedPolicy", True), ("getBoolean", False),
+    ("isUserAgreementAgreed", True), ("isAcceptingText", False), ("isNestedScrollAccepted", False),
+    ("isBillingAgreement", False),
     ("isNeedShowPrivacy", False), ("isPrivacyPolicyShown", False), ("agree", False), ("isDisagree", False),
 ])
 def test_consent_predicate_names(name, expected):
@@ -178,3 +182,24 @@ def test_consent_predicate_names(name, expected):
 def test_parameter_types_split_wide_array_and_object_descriptors():
     assert param_types("(ILjava/lang/String;[JZ[[Landroid/os/Bundle;D)Z") == [
         "I", "Ljava/lang/String;", "[J", "Z", "[[Landroid/os/Bundle;", "D"]
+
+
+@pytest.mark.apktool
+def test_reachability_does_not_follow_guarded_calls_and_says_which_calls_of_a_method_run_at_startup(tmp_path):
+    body = static("onBoot", s.when_flag("privacy_agreed", INIT + "    sget-object v3, Landroid/os/Build;->SERIAL:Ljava/lang/String;\n")
+                  + AFTER)
+    sdk = s.method("init", "", params="Landroid/content/Context;", static=True) + s.method(
+        "log", "", params="Landroid/content/Context;", static=True)
+    smali = {CLS: smali_class(CLS, body), "com.demo.g.Sdk": smali_class("com.demo.g.Sdk", sdk)}
+    apk = build_apk(tmp_path, manifest("com.demo.g", ""), smali)
+    with zipfile.ZipFile(apk) as z:
+        index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
+    boot = index.methods[index.classes[DESC].methods[("onBoot", "(Landroid/content/Context;)V")]]
+    reach = Reachability(index, [boot], guards=ConsentGuards(index, consent_lexicon()))
+    assert sorted(index.methods[mid].java() for mid in reach.parent) == ["com.demo.g.Boot#onBoot", "com.demo.g.Sdk#log"]
+    assert reach.guarded.keys() == {boot.id}
+    ctx = "(Landroid/content/Context;)V"
+    assert (reach.call_at_startup(boot, "init", ctx), reach.call_at_startup(boot, "log", ctx)) == (False, True)
+    assert reach.call_at_startup(boot, "getBoolean", "(Ljava/lang/String;Z)Z") is True
+    assert reach.field_read_at_startup(boot, "Landroid/os/Build;", "SERIAL") is False
+    assert Reachability(index, [boot]).field_read_at_startup(boot, "Landroid/os/Build;", "SERIAL") is True

@@ -82,6 +82,32 @@ class Reachability:
             cur = self.parent.get(cur)
         return list(reversed(chain))
 
+    def call_at_startup(self, m: MethodInfo, name: str, proto: str) -> bool:
+        """Whether reached `m` makes a call to a `name(proto)` method outside any consent guard.
+
+        Reachability is per method; a sensitive API called by a startup method inside `if (agreed) {…}`
+        is not called before consent even though its caller runs at startup.
+        """
+        if m.id not in self.parent:
+            return False
+        sites = self.guarded.get(m.id)
+        if sites is None:
+            return True
+        refs = self.index.method_refs(m.dex)
+        return any(pos not in sites.invokes and idx < len(refs) and refs[idx][1] == name and refs[idx][2] == proto
+                   for pos, idx in enumerate(m.code.invokes))
+
+    def field_read_at_startup(self, m: MethodInfo, cls: str, name: str) -> bool:
+        """`call_at_startup` for a read of the static or instance field `cls.name` (`Build.SERIAL`)."""
+        if m.id not in self.parent:
+            return False
+        sites = self.guarded.get(m.id)
+        if sites is None:
+            return True
+        refs = self.index.field_refs(m.dex)
+        return any(pos not in sites.fields and idx < len(refs) and refs[idx] == (cls, name)
+                   for pos, idx in enumerate(m.code.fields))
+
     # --- internals -----------------------------------------------------------------------------------
     def _ancestors(self, cls: str) -> set[str]:
         got = self._ancestor_cache.get(cls)

@@ -112,13 +112,13 @@ class ConsentLexicon:
         text = normalise(name)
         if not text.startswith(self.predicate_prefixes) or self._vetoed(text):
             return False
-        if any(w in text for w in self.consent_words):
-            return True
+        # "agreement" is a topic, not consent: `isBillingAgreement` says nothing about the user agreeing
+        bare = text
         for topic in self.topic_words:
-            at = text.find(topic)
-            if at >= 0 and any(a in text[at + len(topic):] for a in self.approval_words):
-                return True
-        return False
+            bare = bare.replace(topic, "|")
+        if any(w in bare for w in self.consent_words):
+            return True
+        return bare != text and any(w in bare for w in self.approval_words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ class ConsentGuards:
         try:
             code = self._decode(m)
             guarded = self._guarded(m, code)
-        except _Unsupported:
+        except (_Unsupported, struct.error, IndexError, ValueError):  # hostile or unmodelled code: no guard
             return None
         if not guarded:
             return None
@@ -258,7 +258,7 @@ class ConsentGuards:
                 try:
                     code = self._decode(target)
                     states = self._flow(target, code, summaries=False)
-                except _Unsupported:
+                except (_Unsupported, struct.error, IndexError, ValueError):
                     states = None
                 if states is not None:
                     result = self._returned(code, states)
@@ -627,7 +627,7 @@ def _branches(code: _Code) -> None:
         u = units[i]
         op = u & 0xFF
         fall = [k + 1] if k + 1 < end else []
-        if op in _RETURNS or op == _THROW:
+        if op in _RETURNS or op == _THROW or (op == 0 and not fall):  # a last nop pads before payloads
             code.succ.append([])
         elif op == 0x28:
             off = u >> 8
