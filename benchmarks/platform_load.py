@@ -4,7 +4,13 @@
     python3 benchmarks/platform_load.py [--db URL] [--findings 100000] [--clients 100] [--requests 2000]
 
 Bounded: a fixed number of requests per endpoint, a per-request timeout and an overall deadline; the server
-listens on 127.0.0.1 only and runs in its own process (so the load generator does not share its GIL).
+listens on 127.0.0.1 only and runs in its own process (so the load generator does not share its GIL), with
+the options of `hegui serve` (app.server_options).
+
+Each client has its own keep-alive connection, as 100 separate users would. (One shared httpx pool is not that:
+httpcore hands every request queued in one pass to the same idle connection, so ~90 of 100 connections sat idle
+while requests retried on a few, latency included client-side queueing, and the idle ones were closed by the
+server mid-run.)
 Default database: a temporary SQLite file; pass ``--db postgresql://…`` for PostgreSQL (an empty database).
 """
 
@@ -92,13 +98,13 @@ def serve(db_url: str, data_dir: str, port: int) -> None:
 
     import uvicorn
 
-    from hegui.platform.app import create_app
+    from hegui.platform.app import create_app, server_options
     from hegui.platform.config import Settings
 
     logging.disable(logging.WARNING)
     settings = Settings(db_url=db_url, data_dir=Path(data_dir), start_worker=False)
     uvicorn.run(create_app(settings, migrate=False), host="127.0.0.1", port=port, log_level="error",
-                access_log=False)
+                **server_options(settings))
 
 
 async def hammer(base: str, paths: list[str], token: str, clients: int,
@@ -110,10 +116,11 @@ async def hammer(base: str, paths: list[str], token: str, clients: int,
     queue: asyncio.Queue[str] = asyncio.Queue()
     for p in paths:
         queue.put_nowait(p)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=timeout) as client:
-        async def worker() -> None:
+    one_connection = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+    async def client_loop() -> None:
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                                     limits=one_connection, timeout=timeout) as client:
             while True:
                 try:
                     path = queue.get_nowait()
@@ -128,7 +135,7 @@ async def hammer(base: str, paths: list[str], token: str, clients: int,
                     errors[type(err).__name__] += 1
                 latencies.append(time.perf_counter() - started)
 
-        await asyncio.gather(*(worker() for _ in range(clients)))
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
     return latencies, errors
 
 

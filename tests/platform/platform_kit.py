@@ -3,6 +3,7 @@ made by hegui's real rule engine for the workflow tests that need exact findings
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from hegui.rules import evaluate
 REPO = Path(__file__).resolve().parents[2]
 PG_DIR = Path(os.environ.get("HEGUI_TEST_PG_DIR", "/tmp/hegui-test-pg"))
 PASSWORD = "correct horse battery"
-TODAY = __import__("datetime").date(2026, 9, 28)  # Monday before the 2026 National Day holiday (Oct 1–7)
+TODAY = dt.date(2026, 9, 28)  # Monday before the 2026 National Day holiday (Oct 1–7)
 
 
 @cache
@@ -72,9 +73,11 @@ class Platform:
         return self.app.state.sessions()
 
 
-def build_platform(db_url: str, data_dir: Path, *, start_worker: bool = False) -> Platform:
+def build_platform(db_url: str, data_dir: Path, *, start_worker: bool = False, today: dt.date = TODAY,
+                   holidays_file: Path | None = None) -> Platform:
     settings = Settings(db_url=db_url, data_dir=data_dir, start_worker=start_worker, scan_workers=1,
-                        today=lambda: TODAY, max_upload_bytes=5 * 1024 * 1024, scan_timeout_s=120)
+                        today=lambda: today, max_upload_bytes=5 * 1024 * 1024, scan_timeout_s=120,
+                        holidays_file=holidays_file)
     app = create_app(settings)
     users: dict[str, Member] = {}
     with app.state.sessions() as db:
@@ -113,8 +116,6 @@ def ingest(platform: Platform, uploader: str, report: dict[str, Any]) -> int:
 
 def web_login(platform: Platform, name: str) -> tuple[str, str]:
     """A web session for `name` as the login form would open it: (session cookie value, CSRF token)."""
-    import datetime as dt
-
     from hegui.platform.db import WebSession, utcnow
     from hegui.platform.security import new_csrf_token, new_token, token_digest
 

@@ -24,7 +24,7 @@ from hegui.platform.db import (
     StoreListing,
     User,
 )
-from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today
+from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today, work_calendar
 from hegui.platform.listing import ListingInput, check_listing
 from hegui.platform.lookup import Lookup
 from hegui.platform.scans import submit_scan, version_report
@@ -321,7 +321,8 @@ def create_case(body: CaseIn, request: Request, user: StaffUser,
                 db: DB) -> CaseOut:
     app = find.app(db, user, body.app_id)
     with refusal_is_conflict():
-        case = workflow.open_case(db, user, app, body.rule_ids, today(request), body.note)
+        case = workflow.open_case(db, user, app, body.rule_ids, today(request), body.note,
+                                  calendar=work_calendar(request))
     db.commit()
     return case_out(case, today(request))
 

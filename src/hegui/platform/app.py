@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from hegui.platform.config import Settings
 from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import SESSION_COOKIE, LoginRequired
 from hegui.platform.migrate import upgrade_head
+from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
 log = logging.getLogger("hegui.platform")
@@ -151,8 +153,17 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.run() options of `hegui serve` (and of benchmarks/platform_load.py, so it measures the same server)."""
+    # Access logs would show tokens in URLs.
+    return {"timeout_keep_alive": settings.keep_alive_s, "access_log": False}
+
+
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
-    """Build the platform for `settings`; `migrate` runs Alembic "upgrade head" first."""
+    """Build the platform for `settings`; `migrate` runs Alembic "upgrade head" first.
+
+    Raises workdays.HolidayFileError before touching the database when the holidays file is not valid."""
+    calendar = load_holidays(settings.holidays_file) if settings.holidays_file else LIBRARY_CALENDAR
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url, pool_size=settings.pool_size)
     if migrate:
@@ -174,6 +185,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app = FastAPI(title="hegui platform", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="合规 hegui supervision platform: scans, apps, rectification cases (CONTRACT.md).")
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
+    app.state.calendar = calendar
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
     app.include_router(web.router)

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from hegui.platform.config import DEFAULT_KEEP_ALIVE_S  # stdlib-only module: safe without the platform extra
+
 ROLE_HELP = "regulator | reviewer | developer | sdk_vendor"
 
 
@@ -41,12 +43,19 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option(help="uploads and default database (HEGUI_DATA_DIR)")] = None,
     workers: Annotated[int, typer.Option(help="scans running at once")] = 2,
     max_upload_mb: Annotated[int | None, typer.Option(help="upload size limit (HEGUI_MAX_UPLOAD_MB)")] = None,
+    keep_alive: Annotated[int, typer.Option(min=1, help="seconds an idle keep-alive connection stays open; keep it "
+                                                   "above the idle timeout of any proxy in front")] = DEFAULT_KEEP_ALIVE_S,
+    holidays: Annotated[Path | None, typer.Option(help="holiday schedules for years chinese-calendar lacks, YAML/JSON "
+                                                     "(HEGUI_HOLIDAYS)")] = None,
 ) -> None:
     """Start the supervision platform (web UI + REST API); runs database migrations first."""
     settings = _settings(db, data_dir)
     settings.scan_workers = max(1, workers)
     if max_upload_mb is not None:
         settings.max_upload_bytes = max_upload_mb * 1024 * 1024
+    settings.keep_alive_s = keep_alive
+    if holidays is not None:
+        settings.holidays_file = holidays
     import logging
 
     import uvicorn
@@ -55,14 +64,17 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from hegui.platform.app import create_app
+    from hegui.platform.app import create_app, server_options
+    from hegui.platform.workdays import HolidayFileError
 
     try:
         app = create_app(settings)
+    except HolidayFileError as err:
+        _fail(str(err))
     except (SQLAlchemyError, OSError) as err:
         _fail(f"cannot open the database: {str(err).splitlines()[0][:200]}")
     typer.echo(f"hegui platform on http://{host}:{port} (data: {settings.data_dir})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # access logs would show tokens in URLs
+    uvicorn.run(app, host=host, port=port, log_level="info", **server_options(settings))
 
 
 user_app = typer.Typer(help="Manage platform users.", no_args_is_help=True)

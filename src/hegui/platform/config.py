@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_MB = 300
+# Idle keep-alive connections are closed by the server after this long. It must exceed every client's and proxy's
+# own idle-pool time (httpx 5 s, aiohttp 15 s, nginx upstream keepalive_timeout 60 s): with uvicorn's default of
+# 5 s, a client reusing a connection idle for ~5 s races the server's close and gets a connection reset.
+DEFAULT_KEEP_ALIVE_S = 75
 
 
 def default_data_dir() -> Path:
@@ -33,16 +37,20 @@ class Settings:
     scan_timeout_s: float = 600.0       # wall-clock limit of one scan child
     scan_memory_mb: int = 3072          # address-space limit of one scan child
     max_scan_attempts: int = 3          # a scan that keeps dying is failed after this many starts
+    keep_alive_s: int = DEFAULT_KEEP_ALIVE_S
     session_hours: int = 12
     secure_cookies: bool = False        # set when served behind HTTPS
     start_worker: bool = True
     today: Callable[[], dt.date] = field(default=_today)  # injectable clock for deadlines
+    holidays_file: Path | None = None   # operator's holiday schedules for years chinese-calendar lacks (workdays.py)
 
     @classmethod
     def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
         data = data_dir or default_data_dir()
         max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
-        return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024)
+        holidays = os.environ.get("HEGUI_HOLIDAYS")
+        return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
+                   holidays_file=Path(holidays) if holidays else None)
 
     @property
     def pool_size(self) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hegui.platform import workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import User, WebSession
+from hegui.platform.workdays import WorkCalendar
 
 SESSION_COOKIE = "hegui_session"
 LOGIN_CSRF_COOKIE = "hegui_login_csrf"
@@ -76,6 +77,11 @@ def web_role(*roles: str) -> Callable[..., User]:
 def today(request: Request) -> dt.date:
     """The platform's date (Settings.today, injectable so tests can move the clock for deadlines)."""
     return request.app.state.settings.today()
+
+
+def work_calendar(request: Request) -> WorkCalendar:
+    """Working days for deadlines: chinese-calendar plus the operator's holidays file, if any."""
+    return request.app.state.calendar
 
 
 @contextmanager

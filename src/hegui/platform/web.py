@@ -42,6 +42,7 @@ from hegui.platform.deps import (
     web_role,
     web_session,
     web_user,
+    work_calendar,
 )
 from hegui.platform.i18n import LANGS, pick_lang, translate
 from hegui.platform.listing import ListingInput
@@ -227,7 +228,7 @@ def add_case(request: Request, app_id: int, db: DB, user: FormUser,
     require_web_role(user, *STAFF)
     app = find.app(db, user, app_id)
     with refusal_is_conflict():
-        case = workflow.open_case(db, user, app, rule_ids, today(request), note)
+        case = workflow.open_case(db, user, app, rule_ids, today(request), note, calendar=work_calendar(request))
     db.commit()
     return see_other(f"/cases/{case.id}")
 

@@ -24,7 +24,7 @@ from hegui.platform.db import (
     User,
     utcnow,
 )
-from hegui.platform.workdays import add_working_days
+from hegui.platform.workdays import WorkCalendar
 
 OPEN_CASE_STATUSES = ("notice_sent", "recheck_failed", "escalated")
 
@@ -65,9 +65,10 @@ def create_clue(db: Session, user: User, app: App, rule_id: str, note: str = "")
 
 # --- cases -------------------------------------------------------------------------------------------------
 
-def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today: dt.date, note: str = "") -> Case:
+def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today: dt.date, note: str = "", *,
+              calendar: WorkCalendar) -> Case:
     """Send a rectification notice for findings of the app's latest version; the deadline counts 5 working
-    days on the Chinese calendar from the notice date."""
+    days on the Chinese calendar (`calendar`) from the notice date."""
     version = latest_version(db, app)
     if version is None:
         raise WorkflowError("the app has no scanned version yet")
@@ -80,7 +81,7 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
         raise WorkflowError(f"not a finding of the latest version: {', '.join(missing)}")
     if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status.in_(("notice_sent",)))) is not None:
         raise WorkflowError("the app already has a case waiting for rectification")
-    deadline, exact = add_working_days(today, rectification_days())
+    deadline, exact = calendar.add_working_days(today, rectification_days())
     case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status="notice_sent", notice_date=today,
                 deadline=deadline, deadline_approximate=not exact, note=note[:4000], created_by=user.id)
     db.add(case)
