@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for tool in apktool aapt apksigner dexdump; do command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool"); done
+declare -A package_of=([javac]=default-jdk-headless)  # Debian package of a tool, when not named after it
+for tool in apktool aapt apksigner dexdump javac; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt+=("${package_of[$tool]:-$tool}")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     # reading an APK
     "apk": {"errors"},
     "dex": {"errors"},
+    "jvm": {"errors", "dex"},  # JVM class files, presented to the DEX index in its table form
     # data
     "knowledge": set(),
     # detecting: readers + knowledge → observations
@@ -30,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "rules": {"knowledge", "report"},
     "report": {"knowledge"},
     # one scan, many scans, the platform, the command line
-    "analysis": {"apk", "dex", "knowledge", "detect", "policy", "trace", "listing", "rules", "report"},
+    "analysis": {"apk", "dex", "jvm", "knowledge", "detect", "policy", "trace", "listing", "rules", "report"},
     "pipeline": {"analysis", "report"},
     # batch/warm.py preloads the scanner's packages by name before forking workers
     "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},

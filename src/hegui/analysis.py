@@ -1,4 +1,4 @@
-"""The static scan of one APK: read → index → detect → judge, filling a `Report` in place.
+"""The static scan of one APK or SDK package (AAR/JAR): read → index → detect → judge, filling a `Report` in place.
 
 Each stage records what went wrong in `report.errors` and the scan goes on with what it has, so a partly
 unreadable APK still yields a report. The time and memory budget is checked between stages and during the
@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import psutil
 
 from hegui import knowledge
-from hegui.apk import Apk, open_apk
+from hegui.apk import Apk
+from hegui.apk.aar import SdkPackage, open_package
 from hegui.apk.archive import ArchiveLimits
 from hegui.detect.behaviours import DETECTORS, wanted_call_keys
-from hegui.detect.context import StaticContext
+from hegui.detect.context import SdkOf, StaticContext
 from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
 from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
 from hegui.errors import BudgetExceeded, InputError
-from hegui.model import Observation
+from hegui.jvm import read_program
+from hegui.knowledge import Trigger
+from hegui.model import APP_SUBJECT, Observation
 from hegui.report.model import AppInfo, ErrorItem, Permission, Policy, Report, Sdk, SensitiveCall, Signer
 from hegui.rules import evaluate
 
@@ -47,22 +51,36 @@ class Budget:
                 f"memory budget of {self.memory_bytes // 2**20} MB ran out during {stage} ({used // 2**20} MB used)")
 
 
-def analyse_apk(path: Path, report: Report, options) -> None:  # options: hegui.pipeline.ScanOptions
+def analyse_package(path: Path, report: Report, options) -> None:  # options: hegui.pipeline.ScanOptions
+    """Scan an APK, or an SDK package (AAR/JAR): which one is decided by the container's entries."""
     budget = Budget(options.time_budget_s, options.memory_budget_mb)
-    apk = open_apk(path, ArchiveLimits())  # InputError: nothing readable at all
-    _errors(report, apk.problems, "apk")
+    opened = open_package(path, ArchiveLimits())  # InputError: nothing readable at all
+    sdk = opened if isinstance(opened, SdkPackage) else None
+    apk = opened.apk if isinstance(opened, SdkPackage) else opened
+    _errors(report, apk.problems, sdk.kind if sdk else "apk")
     report.app = _app_info(apk)
     report.permissions = _permissions(apk)
     observations: list[Observation] = []
+    own_subject: str | None = None
     try:
         budget.check("reading the APK")
-        index = DexIndex.build(_dex_blobs(apk, report, budget))
-        _errors(report, index.problems, "dex")
-        if not index.classes and apk.dex_names:
-            report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
-        budget.check("DEX indexing")
-        attributor, namespaces = _attributor(apk, index)
-        ctx = _context(apk, index, report, attributor, namespaces)
+        if sdk is None:
+            index = DexIndex.build(_dex_blobs(apk, report, budget))
+            _errors(report, index.problems, "dex")
+            if not index.classes and apk.dex_names:
+                report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
+            budget.check("DEX indexing")
+            attributor, namespaces = _attributor(apk, index)
+            sdk_of: SdkOf = attributor.sdk_of
+        else:
+            index = _jvm_index(sdk, report, budget)
+            budget.check("class indexing")
+            attributor, namespaces = SdkAttributor(), ()
+            if report.app.package is None:
+                report.app.package = _common_package(index)
+            own_subject = _own_subject(report.app.package, attributor)
+            sdk_of = _package_code_owner(attributor, own_subject)
+        ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
         budget.check("call graph")
         hits = find_sensitive_calls(ctx)
         report.sensitive_calls = [
@@ -76,14 +94,84 @@ def analyse_apk(path: Path, report: Report, options) -> None:  # options: hegui.
             budget.check(detect.__name__)
             observations.extend(detect(ctx, hits))
         if options.trace is not None:
-            observations.extend(_trace_stage(options.trace, apk, report, attributor))
+            observations.extend(_trace_stage(options.trace, apk, report, sdk_of))
         budget.check("policy analysis")
         observations.extend(_policy_stage(apk, index, report, options, observations))
     except BudgetExceeded as exc:
         report.errors.append(ErrorItem(stage="budget", message=str(exc)))
     if options.listing is not None:  # needs only the manifest: judged even when the budget ran out
         observations.extend(_listing_stage(options.listing, report))
-    report.findings = evaluate(observations)
+    if sdk is None:
+        report.findings = evaluate(observations)
+    else:
+        report.findings = evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT),
+                                   sdk_triggers())
+
+
+# An SDK package's code and manifest belong to the SDK, named by its catalog id when it is a known one, else
+# by its package name; with no package name at all (a JAR of unrelated packages) by this word.
+LIBRARY_SUBJECT = "sdk"
+
+
+@cache
+def sdk_triggers() -> list[Trigger]:
+    """The triggers of rules that apply to SDKs (rulebook.yaml `applies_to`): an SDK package has no launcher,
+    label, icon or app privacy policy of its own, so rules about those do not judge it."""
+    applies = {r["id"] for r in knowledge.load_yaml("rulebook.yaml")["rules"] if "sdk" in r.get("applies_to", ())}
+    return [t for t in knowledge.triggers() if t.rule in applies]
+
+
+def _as_package_subject(observations: list[Observation], subject: str) -> list[Observation]:
+    """In an SDK package there is no app: what the detectors say of "the app" (its manifest's permissions,
+    its policy) is said of the package."""
+    for obs in observations:
+        if obs.subject == APP_SUBJECT:
+            obs.subject = subject
+    return observations
+
+
+def _jvm_index(sdk: SdkPackage, report: Report, budget: Budget) -> DexIndex:
+    """The package's class files as one program: classes.jar first, then libs/*.jar (the first definition of
+    a class wins, as with DEX files)."""
+    index = DexIndex()
+    for jar in sdk.jar_names:
+        index.add_parsed(read_program(jar, sdk.class_entries(jar)))
+        budget.check(f"reading {jar}")
+    _errors(report, sdk.problems, sdk.kind)
+    _errors(report, index.problems, "jvm")
+    if not index.classes:
+        report.errors.append(ErrorItem(stage="jvm", message="no class could be read from the package"))
+    return index
+
+
+def _common_package(index: DexIndex) -> str | None:
+    """The longest package that holds every class of a JAR (None when they share none)."""
+    common: list[str] | None = None
+    for desc in index.classes:
+        parts = descriptor_to_java(desc).split(".")[:-1]
+        if common is None:
+            common = parts
+        else:
+            n = 0
+            while n < min(len(common), len(parts)) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+        if not common:
+            return None
+    return ".".join(common) if common else None
+
+
+def _own_subject(package: str | None, attributor: SdkAttributor) -> str:
+    if not package:
+        return LIBRARY_SUBJECT
+    return attributor.sdk_of(f"{package}.Any") or package
+
+
+def _package_code_owner(attributor: SdkAttributor, own: str) -> SdkOf:
+    """Classes of other known SDKs bundled in the package keep their SDK; all other code is the package's."""
+    def sdk_of(class_name: str) -> str:
+        return attributor.sdk_of(class_name) or own
+    return sdk_of
 
 
 def _listing_stage(listing_path: Path, report: Report) -> list[Observation]:
@@ -99,7 +187,7 @@ def _listing_stage(listing_path: Path, report: Report) -> list[Observation]:
     return listing_observations(listing, scanned)
 
 
-def _trace_stage(trace_path: Path, apk: Apk, report: Report, attributor: SdkAttributor) -> list[Observation]:
+def _trace_stage(trace_path: Path, apk: Apk, report: Report, sdk_of: SdkOf) -> list[Observation]:
     from hegui.trace import read_trace, trace_observations
 
     try:
@@ -108,7 +196,7 @@ def _trace_stage(trace_path: Path, apk: Apk, report: Report, attributor: SdkAttr
         report.errors.append(ErrorItem(stage="trace", message=f"{trace_path}: {exc}"))
         return []
     _errors(report, result.errors, "trace")
-    return trace_observations(result.events, sdk_of=attributor.sdk_of, app_package=apk.manifest.package,
+    return trace_observations(result.events, sdk_of=sdk_of, app_package=apk.manifest.package,
                               dangerous_permissions=_dangerous(apk))
 
 
@@ -204,13 +292,13 @@ def _attributor(apk: Apk, index: DexIndex) -> tuple[SdkAttributor, tuple[str, ..
     return SdkAttributor(app_package=manifest.package, app_namespaces=namespaces), namespaces
 
 
-def _context(apk: Apk, index: DexIndex, report: Report, attributor: SdkAttributor,
-             namespaces: tuple[str, ...]) -> StaticContext:
+def _context(apk: Apk, index: DexIndex, report: Report, sdk_of: SdkOf, namespaces: tuple[str, ...], *,
+             app_package: str | None) -> StaticContext:
     manifest = apk.manifest
     class_names = [descriptor_to_java(d) for d in index.classes]
     component_names = [c.name for c in manifest.components]
     meta_keys = list(manifest.app_meta_data) + [k for c in manifest.components for k in c.meta_data]
-    matches = identify_sdks(class_names, app_package=manifest.package, app_namespaces=namespaces,
+    matches = identify_sdks(class_names, app_package=app_package, app_namespaces=namespaces,
                             component_names=component_names,
                             meta_data_keys=meta_keys, native_libs=apk.native_libs)
     catalog = sdk_catalog()
@@ -219,6 +307,6 @@ def _context(apk: Apk, index: DexIndex, report: Report, attributor: SdkAttributo
             packages=m.packages, evidence=m.evidence)
         for m in matches
     ]
-    return StaticContext(apk=apk, index=index, sdk_of=attributor.sdk_of,
+    return StaticContext(apk=apk, index=index, sdk_of=sdk_of,
                          startup=startup_reachability(manifest, index),
                          sdk_info={m.id: catalog[m.id] for m in matches}, wanted_calls=wanted_call_keys())

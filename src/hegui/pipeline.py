@@ -1,4 +1,4 @@
-"""One scan, end to end: read the APK, detect, judge, assemble the report.
+"""One scan, end to end: read the APK (or SDK package: AAR, JAR), detect, judge, assemble the report.
 
 `scan_path` is the single entry point used by the CLI, the batch executor and the platform's worker.
 """
@@ -41,7 +41,8 @@ def scan_path(path: Path, options: ScanOptions | None = None) -> Report:
         raise InputError("not a regular file")
     sha256, size = file_digest(path)
     report = Report(tool=Tool(version=__version__), input=InputInfo(path=str(path), sha256=sha256, size=size))
-    from hegui.analysis import analyse_apk  # the static pipeline; imported late to keep the CLI start fast
+    # the static pipeline; imported late to keep the CLI start fast
+    from hegui.analysis import analyse_package
 
-    analyse_apk(path, report, options)
+    analyse_package(path, report, options)
     return report
