@@ -6,7 +6,7 @@ import pytest
 
 import smali_snippets as s
 from apkbuild import smali_class
-from scanfixtures import APP, MAIN, UMENG, app_smali, scan_app
+from scanfixtures import APP, APP_CLASS, MAIN, UMENG, app_smali, scan_app
 from smali_snippets import method
 
 pytestmark = pytest.mark.apktool
@@ -77,3 +77,18 @@ def test_a_guarded_init_that_the_launcher_activity_also_calls_unguarded_is_befor
     assert call.at_startup is True
     finding = scanned.finding("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics")
     assert f"runs at startup: {MAIN}#onCreate → {UMENG}#init" in {e.detail for e in finding.evidence}
+
+
+def test_an_api_called_directly_inside_the_guard_of_application_oncreate_is_not_before_consent(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(s.when_flag("privacy_agreed", s.read_android_id())))
+    [call] = scanned.calls("android_id")
+    assert (call.caller, call.sdk, call.at_startup) == (f"{APP_CLASS}#onCreate", None, False)
+    assert "PI-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+
+
+def test_the_same_method_calling_the_api_once_guarded_and_once_not_is_before_consent(tmp_path):
+    body = s.when_flag("privacy_agreed", s.read_android_id()) + s.read_android_id()
+    scanned = scan_app(tmp_path, app_smali(body))
+    [call] = scanned.calls("android_id")
+    assert (call.caller, call.at_startup) == (f"{APP_CLASS}#onCreate", True)
+    assert "PI-COLLECT-BEFORE-CONSENT" in scanned.rules("app")

@@ -253,7 +253,7 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
     out: list[Observation] = []
     for api in signals()["permission_request_apis"]:
         for site in ctx.calls_to(api):
-            if not ctx.at_startup(site.caller):
+            if not ctx.site_at_startup(site):
                 continue
             subject = ctx.subject_of(site.caller)
             path = " → ".join(java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id))

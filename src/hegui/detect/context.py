@@ -45,6 +45,14 @@ class StaticContext:
     def at_startup(self, method: MethodInfo) -> bool:
         return method.id in self.startup.parent
 
+    def site_at_startup(self, site: CallSite) -> bool:
+        """The call itself runs before consent: its caller is reached and the call is outside a consent guard
+        (`if (agreed) tm.getDeviceId()` inside `onCreate` is not)."""
+        return self.startup.call_at_startup(site.caller, site.name, site.proto)
+
+    def field_read_at_startup(self, method: MethodInfo, cls: str, name: str) -> bool:
+        return self.startup.field_read_at_startup(method, cls, name)
+
     @cached_property
     def call_sites(self) -> dict[tuple[str, str], list[CallSite]]:
         """Call instructions to the APIs in `wanted_calls`, keyed by (declaring class descriptor, name).

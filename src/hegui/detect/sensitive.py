@@ -34,10 +34,11 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
     index = ctx.index
     hits: dict[tuple[str, str, int], SensitiveHit] = {}
 
-    def record(spec: ApiSpec, m: MethodInfo, reflective: bool) -> None:
+    def record(spec: ApiSpec, m: MethodInfo, reflective: bool, at_startup: bool) -> None:
         key = (spec.pi_type, spec.api, m.id)
-        if key not in hits:
-            hits[key] = SensitiveHit(spec.pi_type, spec.api, m, ctx.subject_of(m), ctx.at_startup(m), reflective)
+        known = hits.get(key)
+        if known is None or (at_startup and not known.at_startup):  # one unguarded site makes it before consent
+            hits[key] = SensitiveHit(spec.pi_type, spec.api, m, ctx.subject_of(m), at_startup, reflective)
 
     for (cls, name), sites in ctx.call_sites.items():
         if (cls, name) not in matcher.methods:
@@ -54,7 +55,7 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
                         strings, fields = set(index.strings(m)), set(index.field_reads(m))
                     if not matcher.context_ok(spec, strings, fields):
                         continue
-                record(spec, m, False)
+                record(spec, m, False, ctx.site_at_startup(site))
 
     field_hits = {id(dex): {i: spec for i, key in enumerate(index.field_refs(dex))
                             if (spec := matcher.fields.get(key)) is not None} for dex in index.dex_files}
@@ -64,7 +65,7 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
             for fidx in m.code.fields:
                 spec = wanted_fields.get(fidx)
                 if spec is not None:
-                    record(spec, m, False)
+                    record(spec, m, False, ctx.field_read_at_startup(m, *index.field_refs(m.dex)[fidx]))
 
     reflective_callers = {site.caller.id: site.caller for key in matcher.reflection_calls
                           for site in ctx.call_sites.get(key, ())}
@@ -77,7 +78,7 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
             for api_name, specs in matcher.reflection.get(s.replace("/", "."), {}).items():
                 if api_name in names:
                     for spec in specs:
-                        record(spec, m, True)
+                        record(spec, m, True, ctx.at_startup(m))  # the reflective call is not one call site
     return sorted(hits.values(), key=lambda h: (h.pi_type, h.api, h.caller.cls, h.caller.name))
 
 
