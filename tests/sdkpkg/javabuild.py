@@ -143,6 +143,7 @@ def javap_invokes(work: Path, classes: dict[str, bytes]) -> list[tuple[str, str,
             kind, target = comment.split(" ", 1)
             owner_name, desc = target.rsplit(":", 1)
             owner, _, name = owner_name.rpartition(".")
+            owner = owner.strip('"')  # array owners are quoted: "[B".clone
             if not owner:  # a method of the class itself: javap leaves the owner out
                 owner = current.replace(".", "/")
             out.append((current, parts[1], owner, name.strip('"'), desc))

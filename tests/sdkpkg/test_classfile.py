@@ -34,6 +34,8 @@ SOURCES = {
             static double ratio = 2.5;
             private int count;
             public interface Visitor { void visit(String s); }
+            enum Kind { ROUND, SQUARE }  // values() clones an array: an invoke on an array type
+            byte[] copy(byte[] b) { return b.clone(); }
             static class Inner { String hello() { return "inner" + System.nanoTime(); } }
             public void run() { count++; }
             @Override public boolean add(String s) { return super.add(s); }
@@ -231,3 +233,18 @@ def test_a_malformed_class_is_one_problem_line_and_the_others_are_kept(classes):
     program = read_program("classes.jar", entries)
     assert program.problems == ["classes.jar: com/bad/Broken.class: truncated at byte 4"]
     assert len(program.classes) == len(classes)
+
+
+APKSIG = Path("/usr/share/java/apksig.jar")  # Debian's apksigner library: real classes from another compiler
+
+
+@pytest.mark.skipif(not APKSIG.is_file(), reason="apksigner (Debian) not installed")
+def test_every_invoke_of_a_real_library_agrees_with_javap(tmp_path):
+    from hegui.apk.aar import class_file_names
+    from hegui.apk.archive import ApkArchive
+
+    with ApkArchive.open(APKSIG.resolve()) as jar:
+        classes = {name: jar.read(name) for name in class_file_names(jar.names)}
+    expected = javap_invokes(tmp_path, classes)
+    assert len(expected) > 1000
+    assert sorted(_reader_invokes(classes)) == sorted(expected)
