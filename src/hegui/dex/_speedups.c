@@ -43,7 +43,7 @@ enum { OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_MEMOR
 static const char *const class_error_text[] = {
     NULL,
     "index out of range",        /* IndexError from bytes indexing past the end */
-    "uleb128 value too long",    /* DexFormatError in parser._uleb */
+    "uleb128 value too long",    /* DexFormatError in parser.uleb128 */
     "method index out of range", /* DexFormatError in DexFile._read_class_data */
 };
 

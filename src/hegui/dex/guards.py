@@ -37,7 +37,7 @@ from typing import Any
 
 from hegui.dex import opcodes
 from hegui.dex.index import DexIndex, MethodInfo
-from hegui.dex.parser import DexFile
+from hegui.dex.parser import DexFile, DexFormatError, class_data_methods, uleb128
 
 _NORMALISE = re.compile(r"[^0-9a-z\u3400-\u9fff]")
 _MAX_KEY = 200  # longer strings are text, not preference keys
@@ -197,7 +197,7 @@ class ConsentGuards:
         try:
             code = self._decode(m)
             guarded = self._guarded(m, code)
-        except (_Unsupported, struct.error, IndexError, ValueError):  # hostile or unmodelled code: no guard
+        except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError):  # hostile or unmodelled code: no guard
             return None
         if not guarded:
             return None
@@ -258,7 +258,7 @@ class ConsentGuards:
                 try:
                     code = self._decode(target)
                     states = self._flow(target, code, summaries=False)
-                except (_Unsupported, struct.error, IndexError, ValueError):
+                except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError):
                     states = None
                 if states is not None:
                     result = self._returned(code, states)
@@ -511,21 +511,8 @@ def _reach(code: _Code, cut: Mapping[int, int]) -> set[int]:
     return seen
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-        if shift > 35:
-            raise _Unsupported
-
-
 def _sleb(data: bytes, pos: int) -> tuple[int, int]:
-    value, end = _uleb(data, pos)
+    value, end = uleb128(data, pos)
     bits = 7 * (end - pos)
     if value & (1 << (bits - 1)):
         value -= 1 << bits
@@ -537,24 +524,8 @@ def _class_methods(data: bytes, pos: int) -> list[tuple[int, int]]:
     if not pos:
         return []
     try:
-        sfields, pos = _uleb(data, pos)
-        ifields, pos = _uleb(data, pos)
-        direct, pos = _uleb(data, pos)
-        virtual, pos = _uleb(data, pos)
-        for _ in range(sfields + ifields):
-            _, pos = _uleb(data, pos)
-            _, pos = _uleb(data, pos)
-        out: list[tuple[int, int]] = []
-        for count in (direct, virtual):
-            midx = 0
-            for _ in range(count):
-                diff, pos = _uleb(data, pos)
-                _access, pos = _uleb(data, pos)
-                code_off, pos = _uleb(data, pos)
-                midx += diff
-                out.append((midx, code_off))
-        return out
-    except IndexError:
+        return [(midx, code_off) for midx, _access, code_off in class_data_methods(data, pos)]
+    except (IndexError, DexFormatError):
         return []
 
 
@@ -677,11 +648,11 @@ def _handlers(code: _Code, data: bytes, tries_off: int, tries_size: int) -> None
             size, pos = _sleb(data, pos)
             addrs: list[int] = []
             for _ in range(abs(size)):
-                _type, pos = _uleb(data, pos)
-                addr, pos = _uleb(data, pos)
+                _type, pos = uleb128(data, pos)
+                addr, pos = uleb128(data, pos)
                 addrs.append(addr)
             if size <= 0:
-                addr, pos = _uleb(data, pos)
+                addr, pos = uleb128(data, pos)
                 addrs.append(addr)
             handlers = []
             for addr in addrs:

@@ -16,6 +16,7 @@ import os
 import struct
 import zlib
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -79,7 +80,7 @@ class ClassDef:
     methods: list[MethodCode] = field(default_factory=list)  # direct then virtual; abstract/native included
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def uleb128(data: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         b = data[pos]
@@ -90,6 +91,25 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift > 35:
             raise DexFormatError("uleb128 value too long")
+
+
+def class_data_methods(data: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """(method_idx, access_flags, code_off) of a class_data_item's direct then virtual methods; fields skipped."""
+    sfields, pos = uleb128(data, pos)
+    ifields, pos = uleb128(data, pos)
+    direct, pos = uleb128(data, pos)
+    virtual, pos = uleb128(data, pos)
+    for _ in range(sfields + ifields):
+        _, pos = uleb128(data, pos)
+        _, pos = uleb128(data, pos)
+    for count in (direct, virtual):
+        midx = 0
+        for _ in range(count):
+            diff, pos = uleb128(data, pos)
+            access, pos = uleb128(data, pos)
+            code_off, pos = uleb128(data, pos)
+            midx += diff
+            yield midx, access, code_off
 
 
 def _mutf8(raw: bytes) -> str:
@@ -161,7 +181,7 @@ class DexFile:
         bad = 0
         for str_off in array_from(data, off, count):
             try:
-                _, pos = _uleb(data, str_off)
+                _, pos = uleb128(data, str_off)
                 end = data.index(b"\x00", pos, min(n, pos + 4 * 65536 * 3))
                 out.append(_mutf8(data[pos:end]))
             except (IndexError, ValueError):
@@ -222,25 +242,11 @@ class DexFile:
         return out
 
     def _read_class_data(self, cdef: ClassDef, pos: int, units: array) -> None:
-        data = self.data
-        sfields, pos = _uleb(data, pos)
-        ifields, pos = _uleb(data, pos)
-        direct, pos = _uleb(data, pos)
-        virtual, pos = _uleb(data, pos)
-        for _ in range(sfields + ifields):
-            _, pos = _uleb(data, pos)
-            _, pos = _uleb(data, pos)
         n_methods = len(self.methods)
-        for count in (direct, virtual):
-            midx = 0
-            for _ in range(count):
-                diff, pos = _uleb(data, pos)
-                access, pos = _uleb(data, pos)
-                code_off, pos = _uleb(data, pos)
-                midx += diff
-                if midx >= n_methods:
-                    raise DexFormatError("method index out of range")
-                cdef.methods.append(self._scan_code(midx, access, code_off, units))
+        for midx, access, code_off in class_data_methods(self.data, pos):
+            if midx >= n_methods:
+                raise DexFormatError("method index out of range")
+            cdef.methods.append(self._scan_code(midx, access, code_off, units))
 
     def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
         """`_read_class_data` in C: same methods, same problem lines, same failure text."""
