@@ -117,7 +117,7 @@ LIBRARY_SUBJECT = "sdk"
 def sdk_triggers() -> list[Trigger]:
     """The triggers of rules that apply to SDKs (rulebook.yaml `applies_to`): an SDK package has no launcher,
     label, icon or app privacy policy of its own, so rules about those do not judge it."""
-    applies = {r["id"] for r in knowledge.load_yaml("rulebook.yaml")["rules"] if "sdk" in r.get("applies_to", ())}
+    applies = {rule.id for rule in knowledge.rulebook().values() if "sdk" in rule.applies_to}
     return [t for t in knowledge.triggers() if t.rule in applies]
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hegui.apk.apk import _MAX_MANIFEST, MANIFEST_NAME, Apk, _read
+from hegui.apk.apk import MANIFEST_NAME, MAX_MANIFEST_BYTES, Apk, read_apk
 from hegui.apk.archive import DEFAULT_LIMITS, ApkArchive, ArchiveLimits, shown_name
 from hegui.apk.axml import is_binary_xml
 from hegui.apk.manifest import Manifest, parse_manifest
@@ -84,9 +84,7 @@ def class_file_names(names: list[str]) -> list[str]:
 
 
 def _nested_archive(path: Path, name: str, data: bytes, limits: ArchiveLimits) -> ApkArchive:
-    archive = ApkArchive(Path(f"{path}!{name}"), data, limits)
-    archive._index()  # the reader's own indexing, over bytes instead of a mapped file
-    return archive
+    return ApkArchive.from_bytes(Path(f"{path}!{name}"), data, limits)
 
 
 def package_kind(archive: ApkArchive) -> str:
@@ -96,7 +94,7 @@ def package_kind(archive: ApkArchive) -> str:
         return "apk"
     if MANIFEST_NAME in archive:
         try:
-            head = archive.read(MANIFEST_NAME, max_size=_MAX_MANIFEST)
+            head = archive.read(MANIFEST_NAME, max_size=MAX_MANIFEST_BYTES)
         except InputError:
             head = b""
         if is_binary_xml(head):
@@ -117,7 +115,7 @@ def open_package(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Apk | Sd
     try:
         kind = package_kind(archive)
         if kind == "apk":
-            return _read(path, archive)
+            return read_apk(path, archive)
         return _sdk_package(path, archive, kind)
     except BaseException:
         archive.close()
@@ -132,7 +130,7 @@ def _sdk_package(path: Path, archive: ApkArchive, kind: str) -> SdkPackage:
             problems.append(f"manifest: {MANIFEST_NAME} missing")
         else:
             try:
-                manifest = parse_manifest(archive.read(MANIFEST_NAME, max_size=_MAX_MANIFEST))
+                manifest = parse_manifest(archive.read(MANIFEST_NAME, max_size=MAX_MANIFEST_BYTES))
                 problems.extend(f"manifest: {p}" for p in manifest.problems)
             except InputError as exc:
                 problems.append(f"manifest: {exc}")

@@ -18,7 +18,7 @@ from hegui.errors import InputError
 
 MANIFEST_NAME = "AndroidManifest.xml"
 RESOURCES_NAME = "resources.arsc"
-_MAX_MANIFEST = 16 * 2**20
+MAX_MANIFEST_BYTES = 16 * 2**20
 _MAX_RESOURCES = 128 * 2**20
 _NATIVE_LIB = re.compile(r"lib/[^/]+/[^/]+\.so")
 _DEX = re.compile(r"classes(\d*)\.dex")
@@ -70,7 +70,7 @@ def _read_manifest(archive: ApkArchive, problems: list[str]) -> tuple[Manifest, 
         problems.append(f"manifest: {MANIFEST_NAME} missing")
         return Manifest(), False
     try:
-        manifest = parse_manifest(archive.read(MANIFEST_NAME, max_size=_MAX_MANIFEST))
+        manifest = parse_manifest(archive.read(MANIFEST_NAME, max_size=MAX_MANIFEST_BYTES))
     except InputError as exc:
         problems.append(f"manifest: {exc}")
         return Manifest(), False
@@ -117,13 +117,15 @@ def open_apk(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Apk:
     path = Path(path)
     archive = ApkArchive.open(path, limits)
     try:
-        return _read(path, archive)
+        return read_apk(path, archive)
     except BaseException:
         archive.close()
         raise
 
 
-def _read(path: Path, archive: ApkArchive) -> Apk:
+def read_apk(path: Path, archive: ApkArchive) -> Apk:
+    """The APK in an opened archive (manifest, resources, DEX names, signers). Raises InputError when the
+    archive holds neither a manifest nor DEX."""
     problems: list[str] = []
     manifest, manifest_ok = _read_manifest(archive, problems)
     dex_names, dex_problems = dex_load_order(archive.names)

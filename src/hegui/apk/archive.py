@@ -120,6 +120,13 @@ class ApkArchive:
             raise
         return archive
 
+    @classmethod
+    def from_bytes(cls, path: Path, data: bytes, limits: ArchiveLimits = DEFAULT_LIMITS) -> ApkArchive:
+        """An archive held in memory (a jar inside an AAR); `path` only names it in messages."""
+        archive = cls(path, data, limits)
+        archive._index()
+        return archive
+
     def close(self) -> None:
         if isinstance(self._data, mmap.mmap) and not self._data.closed:
             self._data.close()

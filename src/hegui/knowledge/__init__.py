@@ -54,6 +54,7 @@ class RuleInfo:
     remediation_en: str
     remediation_zh: str
     status: str | None = None
+    applies_to: tuple[str, ...] = ()  # "app", "sdk", …: what a rule can judge (an SDK package has no launcher)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ def rulebook() -> dict[str, RuleInfo]:
             sources=tuple(SourceClause(s["doc"], str(s["clause"])) for s in e["sources"]),
             description=e.get("description", ""), remediation_en=e["remediation_en"],
             remediation_zh=e.get("remediation_zh", ""), status=e.get("status"),
+            applies_to=tuple(e.get("applies_to") or ()),
         )
     return out
 
