@@ -55,8 +55,9 @@ def _err(message: str) -> None:
 
 @app.command()
 def scan(
-    paths: Annotated[list[str], typer.Argument(help="APK files, folders scanned recursively, http(s) URLs, or @LIST "
-                                                    "files (one URL or path per line).", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="APK, AAR or JAR files, folders scanned recursively (*.apk, "
+                                                    "*.aar), http(s) URLs, or @LIST files (one URL or path per "
+                                                    "line).", show_default=False)],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.json,
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Report file (one input) or folder (several).")] = None,

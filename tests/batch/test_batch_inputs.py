@@ -14,13 +14,14 @@ def _touch(path: Path) -> Path:
     return path
 
 
-def test_directories_are_walked_for_apks_sorted_by_path(tmp_path):
+def test_directories_are_walked_for_apks_and_sdk_aars_sorted_by_path(tmp_path):
     root = tmp_path / "apks"
     b = _touch(root / "b.apk")
     a = _touch(root / "deep" / "er" / "A.APK")
+    sdk = _touch(root / "sdks" / "push-sdk.aar")
     _touch(root / "readme.txt")
-    _touch(root / "lib.jar")
-    assert collect_inputs([root]) == sorted([a, b], key=os.path.abspath)
+    _touch(root / "lib.jar")  # JARs only when named: build and tool trees are full of non-Android ones
+    assert collect_inputs([root]) == sorted([a, b, sdk], key=os.path.abspath)
 
 
 def test_named_files_are_taken_whatever_their_suffix_and_each_input_once(tmp_path):

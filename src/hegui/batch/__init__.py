@@ -3,7 +3,7 @@
     result = run_batch(collect_inputs([Path("/data/apks")]), Path("results"), options=ScanOptions(),
                        formats=["json"], jobs=8)
 
-Inputs: files, folders (every ``*.apk`` below), http(s) URLs and ``@LIST`` files of URLs or paths
+Inputs: files, folders (every ``*.apk`` and ``*.aar`` below), http(s) URLs and ``@LIST`` files of URLs or paths
 (`hegui.batch.inputs`):
 
     hegui scan https://bucket.example/a.apk?X-Amz-Signature=… @urls.txt --output results/

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {printable(str(err))}", file=sys.stderr)
         return 2
     if not inputs:
-        print("error: no input found (APK files or directories containing *.apk)", file=sys.stderr)
+        print("error: no input found (APK/AAR/JAR files or directories containing *.apk or *.aar)", file=sys.stderr)
         return 2
     options = ScanOptions(time_budget_s=args.time_budget, memory_budget_mb=args.memory_budget)
     try:

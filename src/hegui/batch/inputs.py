@@ -20,9 +20,10 @@ from pathlib import Path
 from hegui.batch.download import UrlInput, is_url
 from hegui.batch.runner import BatchError
 
-# Package kinds scanned when walking a directory (lower-case suffixes). AAR/JAR SDK packages join this
-# tuple once the static scanner reads them; a file named explicitly is scanned whatever its suffix.
-INPUT_SUFFIXES: tuple[str, ...] = (".apk",)
+# Package kinds scanned when walking a directory (lower-case suffixes): apps and Android SDK packages. JARs are
+# left out of walks (a tree of builds or tools holds many that are no Android SDK); a file named explicitly, or
+# in an @LIST file, is scanned whatever its suffix.
+INPUT_SUFFIXES: tuple[str, ...] = (".apk", ".aar")
 
 
 def _inside(target: Path, roots: list[Path]) -> bool:
@@ -79,7 +80,7 @@ def expand_arguments(arguments: Iterable[str]) -> list[str]:
 
 
 def collect_inputs(paths: Iterable[Path | str | UrlInput]) -> list[Path | UrlInput]:
-    """Files named in `paths` as given, every ``*.apk`` under each directory (recursively), and URLs.
+    """Files named in `paths` as given, every ``*.apk`` and ``*.aar`` under each directory (recursively), and URLs.
 
     A string that starts with ``http://`` or ``https://`` is a URL, any other a path. Sorted by index key
     (absolute path or redacted URL), each input once even if named twice or reached through two roots
