@@ -53,7 +53,7 @@ from hegui.platform.storage import UploadRejected
 
 router = APIRouter(include_in_schema=False)
 STAFF = access.STAFF
-find = Lookup(lambda _what: "not found")  # the error page already says what is missing: the path
+find = Lookup(lambda _what: "not found")  # the page heads it with the translated status
 DB = Annotated[Session, Depends(get_db)]
 AnyUser = Annotated[User, Depends(web_user)]
 StaffUser = Annotated[User, Depends(web_role(*STAFF))]
