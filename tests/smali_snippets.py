@@ -189,3 +189,32 @@ def flag_predicate(name: str, key: str) -> str:
         f".method public static {name}(Landroid/content/Context;)Z\n    .registers 6\n    move-object v5, p0\n"
         + stored_flag(key, "v5") + "    return v0\n.end method\n"
     )
+
+
+# --- consent flags kept in fields (tests/dex/test_guards.py, tests/scan/test_consent_guard.py) ---------------
+def put_static_flag(cls: str, field: str, reg: str = "v0") -> str:
+    """`Cls.field = reg` for a static boolean field."""
+    return f"    sput-boolean {reg}, L{cls.replace('.', '/')};->{field}:Z\n"
+
+
+def when_static_field(cls: str, field: str, body: str) -> str:
+    """`if (Cls.field) { body }` for a static boolean field."""
+    return (f"    sget-boolean v0, L{cls.replace('.', '/')};->{field}:Z\n"
+            "    if-eqz v0, :field_false\n" + body + "    :field_false\n")
+
+
+def persist_flag(key: str, ctx: str = "p0") -> str:
+    """`ctx.getSharedPreferences("app", 0).edit().putBoolean(key, true).apply()`; leaves true in v1."""
+    return (
+        '    const-string v0, "app"\n'
+        "    const/4 v1, 0x0\n"
+        f"    invoke-virtual {{{ctx}, v0, v1}}, Landroid/content/Context;->getSharedPreferences(Ljava/lang/String;I)Landroid/content/SharedPreferences;\n"
+        "    move-result-object v0\n"
+        "    invoke-interface {v0}, Landroid/content/SharedPreferences;->edit()Landroid/content/SharedPreferences$Editor;\n"
+        "    move-result-object v0\n"
+        f'    const-string v2, "{key}"\n'
+        "    const/4 v1, 0x1\n"
+        "    invoke-interface {v0, v2, v1}, Landroid/content/SharedPreferences$Editor;->putBoolean(Ljava/lang/String;Z)Landroid/content/SharedPreferences$Editor;\n"
+        "    move-result-object v0\n"
+        "    invoke-interface {v0}, Landroid/content/SharedPreferences$Editor;->apply()V\n"
+    )

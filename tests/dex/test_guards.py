@@ -171,7 +171,8 @@ def test_consent_keys(key, expected):
 @pytest.mark.parametrize(("name", "expected"), [
     ("isPrivacyAgreed", True), ("hasAgreed", True), ("isAgree", True), ("isPrivacyAccepted", True),
     ("isUserConsented", True), ("checkPrivacyGranted", True), ("hasAcceptedPolicy", True), ("getBoolean", False),
-    ("isUserAgreementAgreed", True), ("isAcceptingText", False), ("isNestedScrollAccepted", False),
+    ("isUserAgreementAgreed", True), ("getAgreed", True), ("isAgreed", True), ("getPrivacyAccepted", True),
+    ("getHasAgreedPolicy", True), ("getShowPrivacy", False), ("isAcceptingText", False), ("isNestedScrollAccepted", False),
     ("isBillingAgreement", False),
     ("isNeedShowPrivacy", False), ("isPrivacyPolicyShown", False), ("agree", False), ("isDisagree", False),
 ])
@@ -203,3 +204,178 @@ def test_reachability_does_not_follow_guarded_calls_and_says_which_calls_of_a_me
     assert reach.call_at_startup(boot, "getBoolean", "(Ljava/lang/String;Z)Z") is True
     assert reach.field_read_at_startup(boot, "Landroid/os/Build;", "SERIAL") is False
     assert Reachability(index, [boot]).field_read_at_startup(boot, "Landroid/os/Build;", "SERIAL") is True
+
+
+# --- flags kept in fields, comparisons with constants, Kotlin getters ------------------------------------
+STORE = "com.demo.f.Store"
+MGR = "com.demo.f.Mgr"
+MGR_DESC = "Lcom/demo/f/Mgr;"
+
+
+def mgr_field(field: str, body: str) -> str:
+    """`if (Mgr.INSTANCE.field) { body }`."""
+    return (f"    sget-object v1, {MGR_DESC}->INSTANCE:{MGR_DESC}\n    iget-boolean v0, v1, {MGR_DESC}->{field}:Z\n"
+            "    if-eqz v0, :field_false\n" + body + "    :field_false\n")
+
+
+def set_mgr_field(field: str, value: str = "0x1") -> str:
+    return (f"    sget-object v4, {MGR_DESC}->INSTANCE:{MGR_DESC}\n    const/4 v3, {value}\n"
+            f"    iput-boolean v3, v4, {MGR_DESC}->{field}:Z\n")
+
+
+FIELD_METHODS = {
+    # Store.sAgreed = getBoolean("privacy_agreed") in Store.load; reset() stores false
+    "fieldFromCheck": s.when_static_field(STORE, "sAgreed", INIT),
+    # an obfuscated name: what makes it a flag is that a consent check is all it is ever assigned
+    "obfuscatedField": s.when_static_field(STORE, "a", INIT),
+    # also assigned from the check, but `static boolean sPolicyOk = true`: true before anyone agreed
+    "initiallyTrue": s.when_static_field(STORE, "sPolicyOk", INIT),
+    # also assigned true in warmUp(), which is neither a user callback nor the agree action
+    "alsoWrittenTrue": s.when_static_field(STORE, "sConsentMixed", INIT),
+    # assigned the check, and elsewhere !getBoolean("privacy_agreed"), whose true means "not agreed"
+    "negatedWrite": s.when_static_field(STORE, "sAgreeState", INIT),
+    # assigned the check, and elsewhere any value through setAgreeFromParam(boolean)
+    "parameterWrite": s.when_static_field(STORE, "sAgreeFromParam", INIT),
+    # never assigned in bytecode (reflection, a JSON binder): unknown
+    "neverWritten": s.when_static_field(STORE, "sPrivacyReflected", INIT),
+    # set true by an OnClickListener.onClick (the agree button), false in clear()
+    "setOnClick": mgr_field("isAgreePrivacy", INIT),
+    # set true next to putBoolean("privacy_accepted", true)
+    "setWithStoredConsent": mgr_field("mPrivacyAccepted", INIT),
+    # set true next to putBoolean("dark_mode", true): not the agree action
+    "setWithUnrelatedKey": mgr_field("mPolicyFlag", INIT),
+    # set true only inside if (getBoolean("privacy_agreed"))
+    "setBehindCheck": mgr_field("mPrivacyGranted", INIT),
+    # boolean state() { return Store.a; }
+    "neutralGetter": s.when_predicate(STORE, "state", INIT),
+    # if (getBoolean(…) != true) skip  /  if (getBoolean(…) == false) skip
+    "ifNeTrue": s.stored_flag("privacy_agreed") + "    const/4 v1, 0x1\n    if-ne v0, v1, :skip\n" + INIT + "    :skip\n",
+    "ifEqFalse": s.stored_flag("privacy_agreed") + "    const/4 v1, 0x0\n    if-eq v0, v1, :skip\n" + INIT + "    :skip\n",
+    # if (getBoolean(…) == true) skip: init runs while not agreed
+    "ifEqTrue": s.stored_flag("privacy_agreed") + "    const/4 v1, 0x1\n    if-eq v0, v1, :skip\n" + INIT + "    :skip\n",
+    # compared with a value that is not a constant
+    "ifNeUnknown": s.stored_flag("privacy_agreed")
+                   + "    invoke-static {}, Lcom/demo/g/Sdk;->mode()I\n    move-result v1\n"
+                   "    if-ne v0, v1, :skip\n" + INIT + "    :skip\n",
+    # Kotlin: if (!PrivacyStore.agreed) return — a getter call on the object instance
+    "kotlinGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+                    "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getAgreed()Z\n    move-result v0\n"
+                    "    if-nez v0, :go\n    return-void\n    :go\n" + INIT,
+    # a getter without a consent name, of the property's backing field, which the setter assigns any value
+    "kotlinNeutralGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+                           "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getReady()Z\n    move-result v0\n"
+                           "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
+}
+STORE_BODY = (
+    ".field public static sAgreed:Z\n.field public static a:Z\n.field public static sPolicyOk:Z = true\n"
+    ".field public static sConsentMixed:Z\n.field public static sAgreeState:Z\n.field public static sAgreeFromParam:Z\n"
+    ".field public static sPrivacyReflected:Z\n"
+    + s.method("load", s.stored_flag("privacy_agreed") + "".join(
+        s.put_static_flag(STORE, f) for f in ("sAgreed", "a", "sPolicyOk", "sConsentMixed", "sAgreeState",
+                                                "sAgreeFromParam"))
+        + "    xor-int/lit8 v1, v0, 0x1\n" + s.put_static_flag(STORE, "sAgreeState", "v1"),
+        params="Landroid/content/Context;", static=True)
+    + s.method("reset", "    const/4 v0, 0x0\n" + s.put_static_flag(STORE, "sAgreed"), static=True)
+    + s.method("warmUp", "    const/4 v0, 0x1\n" + s.put_static_flag(STORE, "sConsentMixed"), static=True)
+    + s.method("setAgreeFromParam", s.put_static_flag(STORE, "sAgreeFromParam", "p0"), params="Z", static=True)
+    + ".method public static state(Landroid/content/Context;)Z\n    .registers 2\n"
+      "    sget-boolean v0, Lcom/demo/f/Store;->a:Z\n    return v0\n.end method\n"
+)
+MGR_BODY = (
+    f".field public static INSTANCE:{MGR_DESC}\n.field public isAgreePrivacy:Z\n.field public mPrivacyAccepted:Z\n"
+    ".field public mPolicyFlag:Z\n.field public mPrivacyGranted:Z\n"
+    + s.method("clear", "    const/4 v0, 0x0\n" + f"    iput-boolean v0, p0, {MGR_DESC}->isAgreePrivacy:Z\n")
+    + s.method("agree", s.persist_flag("privacy_accepted", "p1") + f"    iput-boolean v1, p0, {MGR_DESC}->mPrivacyAccepted:Z\n",
+               params="Landroid/content/Context;")
+    + s.method("darkMode", s.persist_flag("dark_mode", "p1") + f"    iput-boolean v1, p0, {MGR_DESC}->mPolicyFlag:Z\n",
+               params="Landroid/content/Context;")
+    + s.method("restore", s.when_flag("privacy_agreed", set_mgr_field("mPrivacyGranted"), ctx="p1"),
+               params="Landroid/content/Context;")
+)
+FIELD_CLASSES = {
+    STORE: smali_class(STORE, STORE_BODY),
+    MGR: smali_class(MGR, MGR_BODY),
+    "com.demo.f.AgreeClick": smali_class(
+        "com.demo.f.AgreeClick", s.method("onClick", set_mgr_field("isAgreePrivacy"), params="Landroid/view/View;"),
+        interfaces=["Landroid/view/View$OnClickListener;"]),
+    "com.demo.f.PrivacyStore": smali_class("com.demo.f.PrivacyStore", (
+        ".field public static INSTANCE:Lcom/demo/f/PrivacyStore;\n.field private static agreed:Z\n"
+        ".method public final getAgreed()Z\n    .registers 2\n    sget-boolean v0, Lcom/demo/f/PrivacyStore;->agreed:Z\n"
+        "    return v0\n.end method\n"
+        ".method public final getReady()Z\n    .registers 2\n    sget-boolean v0, Lcom/demo/f/PrivacyStore;->agreed:Z\n"
+        "    return v0\n.end method\n"
+        + s.method("setAgreed", "    sput-boolean p1, Lcom/demo/f/PrivacyStore;->agreed:Z\n", params="Z"))),
+}
+
+
+@pytest.fixture(scope="module")
+def field_guarded(tmp_path_factory):
+    """As `guarded`, for flags kept in fields (whole-program writes), constant comparisons and getters."""
+    tmp = tmp_path_factory.mktemp("field_guards")
+    body = "".join(static(name, code) for name, code in FIELD_METHODS.items())
+    apk = build_apk(tmp, manifest("com.demo.g", ""), {CLS: smali_class(CLS, body), **FIELD_CLASSES})
+    with zipfile.ZipFile(apk) as z:
+        index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
+    guards = ConsentGuards(index, consent_lexicon())
+    out: dict[str, list[str] | None] = {}
+    for name in FIELD_METHODS:
+        m = index.methods[index.classes[DESC].methods[(name, "(Landroid/content/Context;)V")]]
+        sites = guards.sites(m)
+        calls = [callee for (_c, callee, _p), _op in index.invokes(m)]
+        out[name] = None if sites is None else [calls[i] for i in sorted(sites.invokes)]
+    return out
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["fieldFromCheck", "obfuscatedField"])
+def test_a_field_only_ever_assigned_a_consent_check_or_false_is_a_guard(field_guarded, method):
+    assert field_guarded[method] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_field_with_a_static_initial_value_of_true_is_not_a_guard(field_guarded):
+    assert field_guarded["initiallyTrue"] is None
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["alsoWrittenTrue", "negatedWrite", "parameterWrite", "setWithUnrelatedKey"])
+def test_a_field_that_any_write_may_set_true_before_consent_is_not_a_guard(field_guarded, method):
+    assert field_guarded[method] is None
+
+
+@pytest.mark.apktool
+def test_a_consent_named_field_never_written_in_bytecode_is_not_a_guard(field_guarded):
+    assert field_guarded["neverWritten"] is None
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["setOnClick", "setWithStoredConsent", "setBehindCheck"])
+def test_a_consent_named_field_set_true_only_by_the_agree_action_is_a_guard(field_guarded, method):
+    assert field_guarded[method] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_getter_returning_a_consent_field_is_summarised(field_guarded):
+    assert field_guarded["neutralGetter"] == ["init"]
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["ifNeTrue", "ifEqFalse"])
+def test_a_comparison_of_the_flag_with_a_constant_is_a_guard(field_guarded, method):
+    assert field_guarded[method] == ["init"]
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["ifEqTrue", "ifNeUnknown"])
+def test_a_comparison_that_skips_when_agreed_or_with_an_unknown_value_is_not_a_guard(field_guarded, method):
+    assert field_guarded[method] is None
+
+
+@pytest.mark.apktool
+def test_a_kotlin_property_getter_named_for_consent_is_a_guard(field_guarded):
+    assert field_guarded["kotlinGetter"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_getter_of_a_property_its_setter_assigns_any_value_is_not_a_guard(field_guarded):
+    assert field_guarded["kotlinNeutralGetter"] is None

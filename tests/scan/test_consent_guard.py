@@ -92,3 +92,29 @@ def test_the_same_method_calling_the_api_once_guarded_and_once_not_is_before_con
     [call] = scanned.calls("android_id")
     assert (call.caller, call.at_startup) == (f"{APP_CLASS}#onCreate", True)
     assert "PI-COLLECT-BEFORE-CONSENT" in scanned.rules("app")
+
+
+def flag_field_app(tmp_path, *, main_on_create: str = ""):
+    """ShopApp.onCreate: loadConsent(); if (ShopApp.sAgreed) UMConfigure.init(this);"""
+    load = method("loadConsent", s.stored_flag("privacy_agreed") + s.put_static_flag(APP_CLASS, "sAgreed"))
+    on_create = f"    invoke-virtual {{p0}}, L{APP_CLASS.replace('.', '/')};->loadConsent()V\n" + s.when_static_field(
+        APP_CLASS, "sAgreed", INIT)
+    smali = app_smali(on_create, main_on_create=main_on_create, app_extra=".field public static sAgreed:Z\n" + load)
+    smali[UMENG] = smali_class(UMENG, method("init", s.read_android_id(), params="Landroid/content/Context;", static=True))
+    scanned = scan_app(tmp_path, smali)
+    [call] = scanned.calls("android_id")
+    return scanned, call
+
+
+def test_init_behind_a_static_field_assigned_from_the_stored_flag_is_not_before_consent(tmp_path, report_validator):
+    scanned, call = flag_field_app(tmp_path)
+    report_validator(scanned.report.model_dump(mode="json"))
+    assert (call.caller, call.at_startup) == (f"{UMENG}#init", False)
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+
+
+def test_init_behind_a_field_the_launcher_activity_also_sets_true_is_before_consent(tmp_path):
+    set_true = "    const/4 v0, 0x1\n" + s.put_static_flag(APP_CLASS, "sAgreed")
+    scanned, call = flag_field_app(tmp_path, main_on_create=set_true)
+    assert call.at_startup is True
+    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")

@@ -5,8 +5,8 @@ ContentProvider.onCreate (SDKs auto-initialise there), androidx.startup initiali
 they reach, and the launcher activity's onCreate/onStart/onResume.
 
 Code those entry points run only behind a check of the stored consent flag (`if (isPrivacyAgreed())
-init();`) is left out (hegui.dex.guards; the words are in knowledge/consent_guards.yaml): it runs once the
-user agreed, which is not "before any user interaction" in the sense of CONTRACT.md's `at_startup`.
+init();`, `if (App.sAgreed) init();`) is left out (hegui.dex.guards; the words are in
+knowledge/consent_guards.yaml): it runs once the user agreed, which is not "before any user interaction" in the sense of CONTRACT.md's `at_startup`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Classes named in string constants of reachable code count as instantiated once r
 by name (SDK hot-fix loaders and plugin frameworks start that way).
 
 With `guards` (hegui.dex.guards), what a method does only behind a check of a stored consent flag
-(`if (sp.getBoolean("privacy_agreed", false)) init();`) is not followed: on first launch that flag is false,
+(`if (sp.getBoolean("privacy_agreed", false)) init();`, `if (App.sAgreed) init();` for a field only ever
+assigned such a check or the agree action's `true`) is not followed: on first launch that flag is false,
 so those calls run after the user agreed, not as the process starts. The same code stays reachable through
 any other, unguarded, path.
 """

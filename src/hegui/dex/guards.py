@@ -5,24 +5,40 @@ flag their consent dialog stores:
 
     if (sp.getBoolean("privacy_agreed", false)) UMConfigure.init(…);     // guarded block
     if (!PrivacyHelper.isAgreed(this)) return;  …init…                   // early return
+    if (App.sAgreed) init();                                              // flag kept in a field
 
 On the first launch that flag is false, so those calls do not run before consent. `ConsentGuards.sites`
 finds them, intra-procedurally, on the method's Dalvik bytecode:
 
 1. a forward data-flow pass over the control-flow graph (branches, switches, exception handlers) tracks,
-   per register, a string constant (a key), a "consent" boolean (the result of a consent check) or its
-   negation (`xor-int/lit8 v, v, 1`); a value survives a merge only if every incoming path agrees;
-2. an `if-eqz`/`if-nez` on a consent value has one "agreed" successor;
+   per register, a string constant (a key), an int constant, a "consent" boolean (the result of a consent
+   check) or its negation (`xor-int/lit8 v, v, 1`); a value survives a merge only if every incoming path
+   agrees;
+2. an `if-eqz`/`if-nez` on a consent value, or an `if-eq`/`if-ne` comparing it with a register holding
+   0 or 1, has one "agreed" successor;
 3. an instruction is guarded when the method's entry reaches it, but no longer once every "agreed" edge is
    removed: each path to it passes a check that consent was given.
 
 A consent check is a call returning boolean that is either a keyed getter (`getBoolean`, MMKV `decodeBool`,
 wrappers of the same name) with a consent-key string argument, a method whose name says "agreed"
-(`isPrivacyAgreed`), or a defined method whose every `return` returns such a check (one level of summary).
-The words are data (`ConsentLexicon`, from hegui's knowledge files); this module only knows bytecode.
+(`isPrivacyAgreed`, Kotlin's `getAgreed`), a defined method whose every `return` returns such a check (one
+level of summary), or a read of a consent field.
 
-Anything unclear keeps the code unguarded: values reassigned on some path, comparisons other than with
-zero, flags stored in fields, odexed opcodes, malformed code, or a decoding that disagrees with the index.
+A boolean field is a consent field when every write to it anywhere in the program (`iput-boolean`/
+`sput-boolean`, found by searching each DEX's bytes for the field's index and confirmed on the decoded
+writer) stores a consent check, the constant false, or the constant true inside a click callback
+(`onClick`), behind a consent check, or in a method that also stores true under a consent key (the "agree"
+handler); at least one write must be able to make it true, and a static initial value must be false.
+Candidates are fields whose name says consent (`isAgreePrivacy`, `mPrivacyAccepted`) and fields a method
+of their own class assigns a consent check to (`a = sp.getBoolean("privacy_agreed", false)` in an
+obfuscated class); the byte search runs only for fields an analysed method reads. Writes through
+reflection, JNI or serialisers are not visible: a field only ever written that way (no write in the
+bytecode) is not a consent field.
+
+The words are data (`ConsentLexicon`, from hegui's knowledge files); this module only knows bytecode.
+Anything unclear keeps the code unguarded: values reassigned on some path, comparisons with anything but
+0/1, a field with any other write (a parameter, a negated check, a true from unrelated code), odexed
+opcodes, malformed code, or a decoding that disagrees with the index.
 """
 
 from __future__ import annotations
@@ -30,7 +46,7 @@ from __future__ import annotations
 import re
 import struct
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +59,7 @@ _NORMALISE = re.compile(r"[^0-9a-z\u3400-\u9fff]")
 _MAX_KEY = 200  # longer strings are text, not preference keys
 _MAX_UNITS = 1 << 16  # methods larger than this are not analysed (kept unguarded)
 _MAX_VISITS = 64  # worklist visits per instruction before giving up
+_MAX_DEPTH = 4  # nested field/summary judgements (a field whose writer reads another field …) before giving up
 
 CONSENT, NOT_CONSENT = 1, -1
 _RESULT = -1  # pseudo register: the value the last invoke left for move-result
@@ -69,7 +86,12 @@ _WIDE_DEST = frozenset((0x04, 0x05, 0x06, 0x0B, *range(0x16, 0x1A), 0x45, 0x53, 
 _MOVES = frozenset((0x01, 0x02, 0x03, 0x07, 0x08, 0x09))
 _XOR_LIT8 = 0xDF
 _SGET_OBJECT = 0x62
+_IGET_BOOLEAN, _SGET_BOOLEAN = 0x55, 0x63
+_IPUT_BOOLEAN, _SPUT_BOOLEAN = 0x5C, 0x6A  # the verifier accepts no other put for a boolean field
+_IF_EQ, _IF_NE = 0x32, 0x33
+_CONSTS = frozenset((0x12, 0x13, 0x14, 0x15))
 _STRING = "Ljava/lang/String;"
+FALSE, TRUE = ("int", 0), ("int", 1)
 
 
 def normalise(text: str) -> str:
@@ -87,6 +109,8 @@ class ConsentLexicon:
     veto_words: tuple[str, ...]
     predicate_prefixes: tuple[str, ...]
     approval_words: tuple[str, ...]
+    setters: frozenset[str] = frozenset()
+    agree_callbacks: frozenset[str] = frozenset()
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ConsentLexicon:
@@ -96,7 +120,9 @@ class ConsentLexicon:
         return cls(getters=frozenset(str(g) for g in data.get("getters") or ()),
                    consent_words=words("consent_words"), topic_words=words("topic_words"),
                    veto_words=words("veto_words"), predicate_prefixes=words("predicate_prefixes"),
-                   approval_words=words("approval_words"))
+                   approval_words=words("approval_words"),
+                   setters=frozenset(str(g) for g in data.get("setters") or ()),
+                   agree_callbacks=frozenset(str(g) for g in data.get("agree_callbacks") or ()))
 
     def _vetoed(self, text: str) -> bool:
         return any(w in text for w in self.veto_words)
@@ -180,23 +206,33 @@ class ConsentGuards:
         self._checks: dict[int, dict[int, str]] = {}  # id(dex) -> method_ids index -> "getter" | "predicate"
         self._boolean_refs: dict[int, frozenset[int]] = {}  # id(dex) -> refs returning Z (candidate checks)
         self._summaries: dict[tuple[int, int], int | None] = {}  # (id(dex), ref) -> CONSENT | NOT_CONSENT | None
-        self._class_data: dict[int, dict[str, int]] = {}  # id(dex) -> class descriptor -> class_data_off
+        self._class_defs: dict[int, dict[str, tuple[int, int]]] = {}  # id(dex) -> class -> (class_data_off, static_values_off)
         self._code_offs: dict[tuple[int, str], list[tuple[int, int]]] = {}
         self._predicate_names: dict[str, bool] = {}
+        self._key_names: dict[str, bool] = {}
+        # consent fields: (id(dex), field_ids index) -> (declaring class, name) when a candidate, else None
+        self._field_decls: dict[tuple[int, int], tuple[str, str] | None] = {}
+        self._verdicts: dict[tuple[str, str], bool | None] = {}  # (declaring class, name) -> consent field (None: being judged)
+        self._class_writes: dict[str, frozenset[str] | None] = {}  # class -> fields its methods assign a check to
+        self._boolean_fields: dict[int, dict[str, list[int]]] = {}  # id(dex) -> name -> boolean field_ids indices
+        self._z_fields: dict[int, frozenset[int]] = {}  # id(dex) -> field_ids indices of boolean fields
+        self._code_tables: dict[int, tuple[list[int], list[tuple[int, int, int]]]] = {}
+        self._depth = 0
 
     # --- public -------------------------------------------------------------------------------------
     def sites(self, m: MethodInfo) -> GuardedSites | None:
         """What of `m` runs only behind a consent check; None when nothing does (or it is unclear)."""
-        invokes = m.code.invokes
-        if not invokes:
+        invokes, fields = m.code.invokes, m.code.fields
+        if not invokes and not fields:
             return None
-        booleans = self._tables(m.dex)[1]
-        if booleans.isdisjoint(invokes) or not any(self._check_kind(m.dex, idx)
-                                                   for idx in booleans.intersection(invokes)):
+        dex = m.dex
+        booleans = self._tables(dex)[1]
+        if ((booleans.isdisjoint(invokes) or not any(self._check_kind(dex, idx) for idx in booleans.intersection(invokes)))
+                and not self._reads_flag(dex, fields)):
             return None
         try:
             code = self._decode(m)
-            guarded = self._guarded(m, code)
+            guarded = self._guarded(code, self._flow(m, code, summaries=True))
         except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError):  # hostile or unmodelled code: no guard
             return None
         if not guarded:
@@ -234,6 +270,12 @@ class ConsentGuards:
             got = self._predicate_names[name] = self.lexicon.is_consent_predicate(name)
         return got
 
+    def _is_key(self, text: str) -> bool:
+        got = self._key_names.get(text)
+        if got is None:
+            got = self._key_names[text] = self.lexicon.is_consent_key(text)
+        return got
+
     def _check_kind(self, dex: DexFile, ref: int) -> str | None:
         checks, booleans = self._tables(dex)
         kind = checks.get(ref)
@@ -252,9 +294,9 @@ class ConsentGuards:
         cls, name, proto = self.index.method_refs(dex)[ref]
         target = self.index.resolve(cls, name, proto) if cls in self.index.classes else None
         result = None
-        if target is not None and target.code.invokes:
+        if target is not None and (target.code.invokes or target.code.fields):
             checks = self._tables(target.dex)[0]
-            if not checks.keys().isdisjoint(target.code.invokes):
+            if not checks.keys().isdisjoint(target.code.invokes) or self._reads_flag(target.dex, target.code.fields):
                 try:
                     code = self._decode(target)
                     states = self._flow(target, code, summaries=False)
@@ -278,24 +320,270 @@ class ConsentGuards:
                 return only
         return None
 
-    # --- decoding -----------------------------------------------------------------------------------
-    def _code_off(self, m: MethodInfo) -> int:
-        dex = m.dex
-        table = self._class_data.get(id(dex))
-        data = dex.data
+    # --- consent fields -----------------------------------------------------------------------------
+    def _assigned_checks(self, cls: str) -> frozenset[str] | None:
+        """Names of the boolean fields methods of `cls` assign a consent check to; None while being found."""
+        if cls in self._class_writes:
+            return self._class_writes[cls]
+        self._class_writes[cls] = None
+        names: set[str] = set()
+        info = self.index.classes.get(cls)
+        for mid in info.methods.values() if info is not None else ():
+            m = self.index.methods[mid]
+            booleans = self._tables(m.dex)[1]
+            if not booleans.isdisjoint(m.code.invokes) and self._may_check(m):
+                names |= self._consent_puts(m)
+        got = self._class_writes[cls] = frozenset(names)
+        return got
+
+    def _may_check(self, m: MethodInfo) -> bool:
+        """Whether `m` may call a consent check: a predicate or helper, or a getter next to a consent key."""
+        checks, booleans = self._tables(m.dex)
+        kinds = {self._check_kind(m.dex, idx) for idx in booleans.intersection(m.code.invokes)}
+        if "predicate" in kinds or "summary" in kinds:
+            return True
+        if "getter" not in kinds:
+            return False
+        if any(self._is_key(s) for s in self.index.strings(m)):
+            return True
+        refs = self.index.field_refs(m.dex)
+        return any(self._is_key(refs[f][1]) for f in m.code.fields if f < len(refs))
+
+    def _consent_puts(self, m: MethodInfo) -> set[str]:
+        """Names of the boolean fields `m` assigns a consent check to."""
+        try:
+            code = self._decode(m)
+            states = self._flow(m, code, summaries=True)
+        except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError):
+            return set()
+        refs = self.index.field_refs(m.dex)
+        out: set[str] = set()
+        for k, pc in enumerate(code.pcs):
+            u = code.units[code.start + pc]
+            if u & 0xFF in (_IPUT_BOOLEAN, _SPUT_BOOLEAN) and _stored(code, states, k) == CONSENT:
+                fidx = code.units[code.start + pc + 1]
+                if fidx < len(refs):
+                    out.add(refs[fidx][1])
+        return out
+
+    def _reads_flag(self, dex: DexFile, fields: Iterable[int]) -> bool:
+        booleans = self._boolean_field_ids(dex)
+        return not booleans.isdisjoint(fields) and any(self._flag_field(dex, f) for f in booleans.intersection(fields))
+
+    def _boolean_field_ids(self, dex: DexFile) -> frozenset[int]:
+        got = self._z_fields.get(id(dex))
+        if got is None:
+            got = self._z_fields[id(dex)] = frozenset(f for fids in self._boolean_field_table(dex).values() for f in fids)
+        return got
+
+    def _boolean_field_table(self, dex: DexFile) -> dict[str, list[int]]:
+        table = self._boolean_fields.get(id(dex))
         if table is None:
             table = {}
+            z = {i for i, t in enumerate(dex.types) if t == "Z"}
+            strings = dex.strings
+            for fidx, (_c, type_idx, name_idx) in enumerate(dex.fields):
+                if type_idx in z and name_idx < len(strings):
+                    table.setdefault(strings[name_idx], []).append(fidx)
+            self._boolean_fields[id(dex)] = table
+        return table
+
+    def _flag_field(self, dex: DexFile, fidx: int) -> bool:
+        """Whether reading field `fidx` of `dex` reads a consent field."""
+        key = (id(dex), fidx)
+        if key in self._field_decls:
+            decl = self._field_decls[key]
+        else:
+            decl, final = self._candidate(dex, fidx)
+            if final:
+                self._field_decls[key] = decl
+        return decl is not None and self._verdict(decl)
+
+    def _candidate(self, dex: DexFile, fidx: int) -> tuple[tuple[str, str] | None, bool]:
+        """(declaring class, name) of a boolean field named for consent or assigned a consent check by a
+        method of its class (or a superclass); and whether that answer is final (no class half-searched)."""
+        if fidx >= len(dex.fields):
+            return None, True
+        cls_idx, type_idx, name_idx = dex.fields[fidx]
+        if dex.type_name(type_idx) != "Z":
+            return None, True
+        name, cls = _string(dex, name_idx), dex.type_name(cls_idx)
+        if not self._is_key(name):
+            for c in (cls, *self.index.superclasses(cls)):
+                if c not in self.index.classes:
+                    return None, True
+                names = self._assigned_checks(c)
+                if names is None:
+                    return None, False
+                if name in names:
+                    break
+            else:
+                return None, True
+        try:
+            return self._declaring(cls, name), True
+        except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError):
+            return None, True
+
+    def _declaring(self, cls: str, name: str) -> tuple[str, str] | None:
+        """The class declaring boolean field `name` as `cls` sees it; None if the APK does not declare it or
+        gives it a static initial value other than false."""
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None or not info.methods:
+                return None
+            dex = self.index.methods[next(iter(info.methods.values()))].dex
+            class_data_off, static_values_off = self._class_table(dex).get(c, (0, 0))
+            if not class_data_off:
+                continue
+            statics, instances = _class_fields(dex.data, class_data_off)
+            if any(self._is_boolean_field(dex, f, name) for f in instances):
+                return c, name
+            for i, f in enumerate(statics):
+                if self._is_boolean_field(dex, f, name):
+                    return None if _static_value_set(dex.data, static_values_off, i) else (c, name)
+        return None
+
+    @staticmethod
+    def _is_boolean_field(dex: DexFile, fidx: int, name: str) -> bool:
+        if fidx >= len(dex.fields):
+            return False
+        _c, type_idx, name_idx = dex.fields[fidx]
+        return _string(dex, name_idx) == name and dex.type_name(type_idx) == "Z"
+
+    def _verdict(self, decl: tuple[str, str]) -> bool:
+        if decl in self._verdicts:
+            return self._verdicts[decl] is True
+        if self._depth >= _MAX_DEPTH:
+            return False
+        self._verdicts[decl] = None  # being judged: a read of it while judging it counts as no flag
+        self._depth += 1
+        try:
+            ok = self._only_consent_writes(*decl)
+        except (_Unsupported, DexFormatError, struct.error, IndexError, ValueError, RecursionError):
+            ok = False
+        finally:
+            self._depth -= 1
+        self._verdicts[decl] = ok
+        return ok
+
+    def _only_consent_writes(self, desc: str, name: str) -> bool:
+        """Every write to field `desc.name` keeps "true" meaning "the user agreed", and one can make it true."""
+        can_be_true = False
+        for dex in self.index.dex_files:
+            if dex.classes and not self._class_table(dex):
+                return False  # code we cannot search for writes (not Dalvik)
+            writes: dict[int, list[int]] = {}  # writer method id -> unit offsets of its puts
+            for fidx in self._field_ids(dex, desc, name):
+                for mid, rel in self._puts(dex, fidx):
+                    writes.setdefault(mid, []).append(rel)
+            for mid, rels in writes.items():
+                w = self.index.methods[mid]
+                code = self._decode(w)
+                real = [code.at[rel] for rel in rels if rel in code.at]  # others: bytes inside an instruction
+                if not real:
+                    continue
+                states = self._flow(w, code, summaries=True)
+                guarded: set[int] | None = None
+                for k in real:
+                    if states[k] is None:
+                        continue  # no path reaches it
+                    value = _stored(code, states, k)
+                    if value == CONSENT:
+                        can_be_true = True
+                    elif value == TRUE:
+                        if guarded is None:
+                            guarded = self._guarded(code, states)
+                        if not (w.name in self.lexicon.agree_callbacks or k in guarded or self._stores_consent(w, code, states)):
+                            return False
+                        can_be_true = True
+                    elif value != FALSE:
+                        return False
+        return can_be_true
+
+    def _field_ids(self, dex: DexFile, desc: str, name: str) -> list[int]:
+        """`dex`'s references to boolean field `name` that resolve to `desc` (or may: subclasses count)."""
+        out = []
+        for fidx in self._boolean_field_table(dex).get(name, ()):
+            cls = dex.type_name(dex.fields[fidx][0])
+            if cls == desc or desc in self.index.superclasses(cls):
+                out.append(fidx)
+        return out
+
+    def _puts(self, dex: DexFile, fidx: int) -> list[tuple[int, int]]:
+        """(writer method id, unit offset in its code) of every possible `iput/sput-boolean` of `fidx`.
+
+        A byte search: an instruction starts at an even offset with the opcode, its field index two bytes
+        later. Hits inside an instruction are sorted out by the caller on the decoded writer; a hit in code
+        no indexed method owns cannot be judged.
+        """
+        data = dex.data
+        lit = struct.pack("<H", fidx)
+        starts, rows = self._code_table(dex)
+        out: list[tuple[int, int]] = []
+        p = data.find(lit, 2)
+        while p >= 0:
+            if not p & 1 and data[p - 2] in (_IPUT_BOOLEAN, _SPUT_BOOLEAN):
+                at = p - 2
+                i = bisect_right(starts, at) - 1
+                begin = rows[i][0] if i >= 0 else 0
+                while i >= 0 and rows[i][0] == begin:  # methods sharing one code item
+                    _b, end, mid = rows[i]
+                    if at < end:
+                        if mid < 0:
+                            raise _Unsupported
+                        out.append((mid, (at - begin) // 2))
+                    i -= 1
+            p = data.find(lit, p + 1)
+        return out
+
+    def _code_table(self, dex: DexFile) -> tuple[list[int], list[tuple[int, int, int]]]:
+        """Every code item of `dex` as (first byte, end byte, method id or -1), sorted; starts alone too."""
+        got = self._code_tables.get(id(dex))
+        if got is None:
+            data = dex.data
+            refs = self.index.method_refs(dex)
+            methods = self.index.methods
+            rows: list[tuple[int, int, int]] = []
+            for desc in self._class_table(dex):
+                info = self.index.classes.get(desc)
+                for midx, code_off in self._methods_of(dex, desc):
+                    if not code_off or code_off + 16 > len(data):
+                        continue
+                    insns, = struct.unpack_from("<I", data, code_off + 12)
+                    mid = -1
+                    if info is not None and midx < len(refs):
+                        found = info.methods.get(refs[midx][1:])
+                        if found is not None and methods[found].dex is dex and methods[found].code.method_idx == midx:
+                            mid = found
+                    rows.append((code_off + 16, code_off + 16 + 2 * insns, mid))
+            rows.sort()
+            got = self._code_tables[id(dex)] = ([r[0] for r in rows], rows)
+        return got
+
+    # --- decoding -----------------------------------------------------------------------------------
+    def _class_table(self, dex: DexFile) -> dict[str, tuple[int, int]]:
+        table = self._class_defs.get(id(dex))
+        if table is None:
+            table = {}
+            data = dex.data
             count, off = struct.unpack_from("<II", data, 0x60)
             for i in range(count):
                 if off + 32 * (i + 1) > len(data):
                     break
-                cls_idx, _a, _s, _i, _src, _ann, class_data_off, _sv = struct.unpack_from("<8I", data, off + 32 * i)
-                table.setdefault(dex.type_name(cls_idx), class_data_off)
-            self._class_data[id(dex)] = table
-        offs = self._code_offs.get((id(dex), m.cls))
+                cls_idx, _a, _s, _i, _src, _ann, class_data_off, static_values_off = struct.unpack_from(
+                    "<8I", data, off + 32 * i)
+                table.setdefault(dex.type_name(cls_idx), (class_data_off, static_values_off))
+            self._class_defs[id(dex)] = table
+        return table
+
+    def _methods_of(self, dex: DexFile, desc: str) -> list[tuple[int, int]]:
+        offs = self._code_offs.get((id(dex), desc))
         if offs is None:
-            offs = self._code_offs[(id(dex), m.cls)] = _class_methods(data, table.get(m.cls, 0))
-        for midx, code_off in offs:
+            offs = self._code_offs[(id(dex), desc)] = _class_methods(dex.data, self._class_table(dex).get(desc, (0, 0))[0])
+        return offs
+
+    def _code_off(self, m: MethodInfo) -> int:
+        for midx, code_off in self._methods_of(m.dex, m.cls):
             if midx == m.code.method_idx:
                 return code_off
         raise _Unsupported
@@ -373,6 +661,21 @@ class ConsentGuards:
             else:
                 out.pop(u >> 8, None)
             return out
+        if op in _CONSTS:
+            if op == 0x12:
+                dst, lit = (u >> 8) & 0xF, (u >> 12) - 16 if u & 0x8000 else u >> 12
+            elif op == 0x13:
+                dst, lit = u >> 8, _s16(units[pc + 1])
+            elif op == 0x14:
+                dst, lit = u >> 8, _s32(units[pc + 1], units[pc + 2])
+            else:  # const/high16
+                dst, lit = u >> 8, _s32(0, units[pc + 1])
+            out[dst] = ("int", lit)
+            return out
+        if op in (_SGET_BOOLEAN, _IGET_BOOLEAN):
+            dst = u >> 8 if op == _SGET_BOOLEAN else (u >> 8) & 0xF
+            _set(out, dst, CONSENT if self._flag_field(dex, units[pc + 1]) else None)
+            return out
         if op == 0x1A:
             _set(out, u >> 8, ("key", _string(dex, units[pc + 1])))
             return out
@@ -425,38 +728,58 @@ class ConsentGuards:
         if kind != "getter":
             return None
         _cls, _name, proto = refs[ref]
-        if op in _INVOKE_RANGE:
-            args = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
-        else:
-            w = units[pc + 2]
-            args = [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
-        slot = 0 if op in _INVOKE_STATIC else 1
-        for ptype in param_types(proto):
-            if ptype == _STRING and slot < len(args):
-                value = st.get(args[slot])
-                if isinstance(value, tuple) and self.lexicon.is_consent_key(value[1]):
-                    return CONSENT
-            slot += 2 if ptype in ("J", "D") else 1
+        if any(isinstance(v, tuple) and v[0] == "key" and self._is_key(v[1])
+               for ptype, v in _arguments(op, u, units, pc, proto, st) if ptype == _STRING):
+            return CONSENT
         return None
 
-    def _guarded(self, m: MethodInfo, code: _Code) -> set[int]:
-        states = self._flow(m, code, summaries=True)
+    def _stores_consent(self, m: MethodInfo, code: _Code, states: list[dict[int, Any] | None]) -> bool:
+        """Whether `m` stores true under a consent key (`putBoolean("privacy_agreed", true)`): the "agree" action."""
+        refs = self.index.method_refs(m.dex)
+        setters = self.lexicon.setters
+        for k, ref in code.invokes:
+            st = states[k]
+            if st is None or ref >= len(refs) or refs[ref][1] not in setters:
+                continue
+            pc = code.start + code.pcs[k]
+            u = code.units[pc]
+            args = _arguments(u & 0xFF, u, code.units, pc, refs[ref][2], st)
+            if (any(t == _STRING and isinstance(v, tuple) and v[0] == "key" and self._is_key(v[1]) for t, v in args)
+                    and any(t == "Z" and v == TRUE for t, v in args)):
+                return True
+        return False
+
+    @staticmethod
+    def _guarded(code: _Code, states: list[dict[int, Any] | None]) -> set[int]:
+        """Positions every path to which passes an "agreed" edge of a consent test."""
         agreed: dict[int, int] = {}  # if-instruction position -> its "agreed" successor position
         units, start = code.units, code.start
         for k, pc in enumerate(code.pcs):
             st = states[k]
             u = units[start + pc]
             op = u & 0xFF
-            if st is None or op not in (0x38, 0x39):
+            if st is None:
                 continue
-            value = st.get(u >> 8)
-            if value not in (CONSENT, NOT_CONSENT):
+            if op in (0x38, 0x39):
+                value = st.get(u >> 8)
+                if value not in (CONSENT, NOT_CONSENT):
+                    continue
+                # if-eqz jumps when the register is 0: when consent is false (or, negated, when it is true)
+                jumps_when_agreed = (op == 0x39) == (value == CONSENT)
+            elif op in (_IF_EQ, _IF_NE):
+                value, other = st.get((u >> 8) & 0xF), st.get(u >> 12)
+                if value in (TRUE, FALSE):
+                    value, other = other, value
+                if value not in (CONSENT, NOT_CONSENT) or other not in (TRUE, FALSE):
+                    continue
+                # the registers are equal when consent was given iff the flag (or its negation) meets 1 (or 0)
+                equal_when_agreed = (other == TRUE) == (value == CONSENT)
+                jumps_when_agreed = (op == _IF_EQ) == equal_when_agreed
+            else:
                 continue
             fall, taken = code.succ[k]
             if fall == taken:
                 continue  # both outcomes continue at the same place: nothing depends on the flag
-            # if-eqz jumps when the register is 0: when consent is false (or, negated, when it is true)
-            jumps_when_agreed = (op == 0x39) == (value == CONSENT)
             agreed[k] = taken if jumps_when_agreed else fall
         if not agreed:
             return set()
@@ -465,9 +788,34 @@ class ConsentGuards:
         return full - unguarded
 
 
+
 # --- helpers -------------------------------------------------------------------------------------------
 def _string(dex: DexFile, idx: int) -> str:
     return dex.strings[idx] if idx < len(dex.strings) else ""
+
+
+def _stored(code: _Code, states: list[dict[int, Any] | None], k: int) -> Any:
+    """The value an `iput-boolean`/`sput-boolean` at position `k` stores."""
+    st = states[k]
+    if st is None:
+        return None
+    u = code.units[code.start + code.pcs[k]]
+    return st.get(u >> 8 if u & 0xFF == _SPUT_BOOLEAN else (u >> 8) & 0xF)
+
+
+def _arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[int, Any]) -> list[tuple[str, Any]]:
+    """(parameter type, tracked value) of each declared parameter of the invoke at `pc`."""
+    if op in _INVOKE_RANGE:
+        args = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
+    else:
+        w = units[pc + 2]
+        args = [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+    slot = 0 if op in _INVOKE_STATIC else 1
+    out: list[tuple[str, Any]] = []
+    for ptype in param_types(proto):
+        out.append((ptype, st.get(args[slot]) if slot < len(args) else None))
+        slot += 2 if ptype in ("J", "D") else 1
+    return out
 
 
 def _set(state: dict[int, Any], reg: int, value: Any) -> None:
@@ -517,6 +865,60 @@ def _sleb(data: bytes, pos: int) -> tuple[int, int]:
     if value & (1 << (bits - 1)):
         value -= 1 << bits
     return value, end
+
+
+def _class_fields(data: bytes, pos: int) -> tuple[list[int], list[int]]:
+    """(static, instance) field_ids indices a class_data_item declares, in declaration order."""
+    sizes = []
+    for _ in range(4):
+        n, pos = uleb128(data, pos)
+        sizes.append(n)
+    out: tuple[list[int], list[int]] = ([], [])
+    for kind in (0, 1):
+        fidx = 0
+        for _ in range(sizes[kind]):
+            diff, pos = uleb128(data, pos)
+            _access, pos = uleb128(data, pos)
+            fidx += diff
+            out[kind].append(fidx)
+    return out
+
+
+def _static_value_set(data: bytes, pos: int, i: int) -> bool:
+    """Whether the `i`-th static field of a class has an initial value other than false (static_values)."""
+    if not pos:
+        return False
+    size, pos = uleb128(data, pos)
+    if i >= size:
+        return False
+    for _ in range(i):
+        pos = _skip_value(data, pos, 0)
+    header = data[pos]
+    return header != 0x1F  # VALUE_BOOLEAN with value_arg 0
+
+
+def _skip_value(data: bytes, pos: int, depth: int) -> int:
+    """Past one encoded_value."""
+    if depth > 16:
+        raise _Unsupported
+    header = data[pos]
+    pos += 1
+    kind, arg = header & 0x1F, header >> 5
+    if kind in (0x1E, 0x1F):  # null, boolean: no bytes
+        return pos
+    if kind == 0x1C:  # array
+        size, pos = uleb128(data, pos)
+        for _ in range(size):
+            pos = _skip_value(data, pos, depth + 1)
+        return pos
+    if kind == 0x1D:  # annotation
+        _type, pos = uleb128(data, pos)
+        size, pos = uleb128(data, pos)
+        for _ in range(size):
+            _name, pos = uleb128(data, pos)
+            pos = _skip_value(data, pos, depth + 1)
+        return pos
+    return pos + arg + 1
 
 
 def _class_methods(data: bytes, pos: int) -> list[tuple[int, int]]:
