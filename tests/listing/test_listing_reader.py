@@ -87,3 +87,46 @@ def test_a_missing_file_is_one_line(tmp_path):
     with pytest.raises(InputError) as caught:
         read_listing(tmp_path / "nope.yaml")
     assert str(caught.value) == "cannot read the listing (No such file or directory)"
+
+
+# --- hostile listings: each is one line, never a crash ------------------------------------------------
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"\xff\xfestore: x\n", "listing has a UTF-16 byte-order mark but is not UTF-16 text (truncated data at byte 10)"),
+    (b'{"store": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "listing is nested too deeply to be a store page"),
+    (b"store: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "listing is nested too deeply to be a store page"),
+    (b'{"store": NaN}', "listing holds a value that cannot be read (NaN is not a JSON value)"),
+])
+def test_a_hostile_listing_is_one_line_not_a_crash(tmp_path, data, message):
+    with pytest.raises(InputError) as caught:
+        read_listing(_write(tmp_path, data))
+    assert str(caught.value) == message
+
+
+def test_an_integer_beyond_pythons_digit_limit_is_one_line(tmp_path):
+    with pytest.raises(InputError) as caught:
+        read_listing(_write(tmp_path, b"store: !!int " + b"9" * 5000 + b"\n"))
+    assert str(caught.value).startswith("listing holds a value that cannot be read (Exceeds the limit (4300 digits)")
+    assert "\n" not in str(caught.value)
+
+
+# --- values stay the text the reviewer wrote --------------------------------------------------------------
+
+
+def test_a_yaml_version_that_looks_like_a_number_keeps_its_digits(tmp_path):
+    # YAML 1.1 would read 3.10 as the float 3.1, and 3.1 would then "mismatch" an APK at version 3.10
+    assert read_listing(_write(tmp_path, "store: s\nversion_name: 3.10\n")).version_name == "3.10"
+
+
+def test_a_json_version_written_as_a_number_keeps_its_digits(tmp_path):
+    assert read_listing(_write(tmp_path, '{"store": "s", "version_name": 2.50}', "l.json")).version_name == "2.50"
+
+
+def test_a_yaml_contact_that_looks_like_a_date_or_an_octal_stays_text(tmp_path):
+    listing = read_listing(_write(tmp_path, "store: s\nversion_name: 2024-01-01\ndeveloper_contact: 0755-1234\n"))
+    assert (listing.version_name, listing.developer_contact) == ("2024-01-01", "0755-1234")
+
+
+def test_yaml_null_still_means_the_page_shows_nothing(tmp_path):
+    assert read_listing(_write(tmp_path, "store: s\npolicy_url: null\nversion_name: ~\n")) == ListingInput(store="s")

@@ -43,7 +43,11 @@ def read_listing(path: Path) -> ListingInput:
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"listing has a UTF-16 byte-order mark but is not UTF-16 text ({exc.reason} "
+                             f"at byte {exc.start})") from None
     if b"\x00" in data:
         raise InputError("listing looks like binary data, not text (it contains NUL bytes)")
     try:
@@ -60,10 +64,14 @@ def parse_listing(text: str) -> ListingInput:
     if not text.strip():
         raise InputError("listing file is empty")
     try:
-        raw = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        raw = _load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise InputError(f"listing is neither valid JSON nor YAML ({first})") from None
+    except RecursionError:
+        raise InputError("listing is nested too deeply to be a store page") from None
+    except ValueError as exc:  # an explicit !!int tag above Python's digit limit, or NaN/Infinity in JSON
+        raise InputError(f"listing holds a value that cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise InputError("listing must be a mapping of fields (store, version_name, permissions, …)")
     unknown = sorted(str(k) for k in raw if k not in FIELDS)
@@ -75,6 +83,28 @@ def parse_listing(text: str) -> ListingInput:
     return ListingInput(store=store, version_name=_text(raw, "version_name"), policy_url=_text(raw, "policy_url"),
                         developer_name=_text(raw, "developer_name"),
                         developer_contact=_text(raw, "developer_contact"), permissions=_permissions(raw.get("permissions")))
+
+
+class _TextLoader(yaml.SafeLoader):
+    """YAML whose plain scalars stay the text written: a version 3.10 is not the number 3.1, 2024-01-01 is not
+    a date, a 5000-digit contact is not an integer. Only null and booleans keep their YAML meaning."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _load(text: str) -> Any:
+    if text.lstrip().startswith("{"):
+        # numbers kept as written for the same reason as in YAML
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=_refuse_constant)
+    return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader with fewer resolvers
 
 
 def _text(raw: dict[str, Any], key: str) -> str | None:
