@@ -234,7 +234,7 @@ FIELD_METHODS = {
     "alsoWrittenTrue": s.when_static_field(STORE, "sConsentMixed", INIT),
     # assigned the check, and elsewhere !getBoolean("privacy_agreed"), whose true means "not agreed"
     "negatedWrite": s.when_static_field(STORE, "sAgreeState", INIT),
-    # assigned the check, and elsewhere any value through setAgreeFromParam(boolean)
+    # assigned the check, and through setAgreeFromParam(boolean) whatever Sdk.ready() returns
     "parameterWrite": s.when_static_field(STORE, "sAgreeFromParam", INIT),
     # never assigned in bytecode (reflection, a JSON binder): unknown
     "neverWritten": s.when_static_field(STORE, "sPrivacyReflected", INIT),
@@ -261,10 +261,18 @@ FIELD_METHODS = {
     "kotlinGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
                     "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getAgreed()Z\n    move-result v0\n"
                     "    if-nez v0, :go\n    return-void\n    :go\n" + INIT,
-    # a getter without a consent name, of the property's backing field, which the setter assigns any value
-    "kotlinNeutralGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+    # a getter without a consent name, of a property whose setter only the agree button calls, with true
+    "kotlinSetterGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
                            "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getReady()Z\n    move-result v0\n"
                            "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
+    # a consent-named field's setter nothing in the bytecode calls (reflection, data binding): unknown
+    "uncalledSetterGetter": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+                            "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getUncalled()Z\n    move-result v0\n"
+                            "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
+    # a consent-named field's setter called with true outside any agree action (PrivacyStore.load)
+    "setterCalledTrue": "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+                        "    invoke-virtual {v1}, Lcom/demo/f/PrivacyStore;->getGiven()Z\n    move-result v0\n"
+                        "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
 }
 STORE_BODY = (
     ".field public static sAgreed:Z\n.field public static a:Z\n.field public static sPolicyOk:Z = true\n"
@@ -276,7 +284,9 @@ STORE_BODY = (
         + "    xor-int/lit8 v1, v0, 0x1\n" + s.put_static_flag(STORE, "sAgreeState", "v1"),
         params="Landroid/content/Context;", static=True)
     + s.method("reset", "    const/4 v0, 0x0\n" + s.put_static_flag(STORE, "sAgreed"), static=True)
-    + s.method("warmUp", "    const/4 v0, 0x1\n" + s.put_static_flag(STORE, "sConsentMixed"), static=True)
+    + s.method("warmUp", "    const/4 v0, 0x1\n" + s.put_static_flag(STORE, "sConsentMixed")
+               + "    invoke-static {}, Lcom/demo/g/Sdk;->ready()Z\n    move-result v1\n"
+               "    invoke-static {v1}, Lcom/demo/f/Store;->setAgreeFromParam(Z)V\n", static=True)
     + s.method("setAgreeFromParam", s.put_static_flag(STORE, "sAgreeFromParam", "p0"), params="Z", static=True)
     + ".method public static state(Landroid/content/Context;)Z\n    .registers 2\n"
       "    sget-boolean v0, Lcom/demo/f/Store;->a:Z\n    return v0\n.end method\n"
@@ -296,7 +306,9 @@ FIELD_CLASSES = {
     STORE: smali_class(STORE, STORE_BODY),
     MGR: smali_class(MGR, MGR_BODY),
     "com.demo.f.AgreeClick": smali_class(
-        "com.demo.f.AgreeClick", s.method("onClick", set_mgr_field("isAgreePrivacy"), params="Landroid/view/View;"),
+        "com.demo.f.AgreeClick", s.method("onClick", set_mgr_field("isAgreePrivacy") + (
+            "    sget-object v4, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n"
+            "    invoke-virtual {v4, v3}, Lcom/demo/f/PrivacyStore;->setAgreed(Z)V\n"), params="Landroid/view/View;"),
         interfaces=["Landroid/view/View$OnClickListener;"]),
     "com.demo.f.PrivacyStore": smali_class("com.demo.f.PrivacyStore", (
         ".field public static INSTANCE:Lcom/demo/f/PrivacyStore;\n.field private static agreed:Z\n"
@@ -304,7 +316,21 @@ FIELD_CLASSES = {
         "    return v0\n.end method\n"
         ".method public final getReady()Z\n    .registers 2\n    sget-boolean v0, Lcom/demo/f/PrivacyStore;->agreed:Z\n"
         "    return v0\n.end method\n"
-        + s.method("setAgreed", "    sput-boolean p1, Lcom/demo/f/PrivacyStore;->agreed:Z\n", params="Z"))),
+        + s.method("setAgreed", "    sput-boolean p1, Lcom/demo/f/PrivacyStore;->agreed:Z\n", params="Z")
+        + ".field private static privacyOk:Z\n"
+        ".method public final getUncalled()Z\n    .registers 2\n    sget-boolean v0, Lcom/demo/f/PrivacyStore;->privacyOk:Z\n"
+        "    return v0\n.end method\n"
+        + s.method("setPrivacyOk", "    sput-boolean p1, Lcom/demo/f/PrivacyStore;->privacyOk:Z\n", params="Z")
+        + ".field private static consentGiven:Z\n"
+        ".method public final getGiven()Z\n    .registers 2\n    sget-boolean v0, Lcom/demo/f/PrivacyStore;->consentGiven:Z\n"
+        "    return v0\n.end method\n"
+        + s.method("setConsentGiven", "    sput-boolean p1, Lcom/demo/f/PrivacyStore;->consentGiven:Z\n", params="Z")
+        # both fields are also assigned the stored flag, so only their setters' callers can disqualify them
+        + s.method("load", s.stored_flag("privacy_agreed") + s.put_static_flag("com.demo.f.PrivacyStore", "privacyOk")
+                   + s.put_static_flag("com.demo.f.PrivacyStore", "consentGiven")
+                   + "    sget-object v1, Lcom/demo/f/PrivacyStore;->INSTANCE:Lcom/demo/f/PrivacyStore;\n    const/4 v2, 0x1\n"
+                   "    invoke-virtual {v1, v2}, Lcom/demo/f/PrivacyStore;->setConsentGiven(Z)V\n",
+                   params="Landroid/content/Context;", static=True))),
 }
 
 
@@ -377,5 +403,12 @@ def test_a_kotlin_property_getter_named_for_consent_is_a_guard(field_guarded):
 
 
 @pytest.mark.apktool
-def test_a_getter_of_a_property_its_setter_assigns_any_value_is_not_a_guard(field_guarded):
-    assert field_guarded["kotlinNeutralGetter"] is None
+def test_a_property_set_through_its_setter_only_by_the_agree_button_is_a_guard(field_guarded):
+    assert field_guarded["kotlinSetterGetter"] == ["init"]
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["uncalledSetterGetter", "setterCalledTrue"])
+def test_a_property_whose_setter_is_never_called_or_called_with_true_before_consent_is_not_a_guard(
+        field_guarded, method):
+    assert field_guarded[method] is None

@@ -24,20 +24,21 @@ wrappers of the same name) with a consent-key string argument, a method whose na
 (`isPrivacyAgreed`, Kotlin's `getAgreed`), a defined method whose every `return` returns such a check (one
 level of summary), or a read of a consent field.
 
-A boolean field is a consent field when every write to it anywhere in the program (`iput-boolean`/
-`sput-boolean`, found by searching each DEX's bytes for the field's index and confirmed on the decoded
-writer) stores a consent check, the constant false, or the constant true inside a click callback
-(`onClick`), behind a consent check, or in a method that also stores true under a consent key (the "agree"
-handler); at least one write must be able to make it true, and a static initial value must be false.
-Candidates are fields whose name says consent (`isAgreePrivacy`, `mPrivacyAccepted`) and fields a method
-of their own class assigns a consent check to (`a = sp.getBoolean("privacy_agreed", false)` in an
-obfuscated class); the byte search runs only for fields an analysed method reads. Writes through
-reflection, JNI or serialisers are not visible: a field only ever written that way (no write in the
-bytecode) is not a consent field.
+A boolean field is a consent field when every write to it anywhere in the program
+(`iput-boolean`/`sput-boolean`, found by searching each DEX's bytes for the field's index and confirmed on
+the decoded writer) stores a consent check, the constant false, or the constant true inside a click
+callback (`onClick`), behind a consent check, or in a method that also stores true under a consent key
+(the "agree" handler); a write of a setter's parameter (Kotlin `var agreed` → `setAgreed(Z)V`) counts when
+every call of the setter passes one of those, and the setter is called at all. At least one write must be able to make the field true, and a
+static initial value must be false. Candidates are fields whose name says consent (`isAgreePrivacy`,
+`mPrivacyAccepted`) and fields a method of their own class assigns a consent check to
+(`a = sp.getBoolean("privacy_agreed", false)` in an obfuscated class); the byte search runs only for fields
+an analysed method reads. Writes through reflection, JNI or serialisers are not visible: a field only ever
+written that way (no write in the bytecode) is not a consent field.
 
 The words are data (`ConsentLexicon`, from hegui's knowledge files); this module only knows bytecode.
 Anything unclear keeps the code unguarded: values reassigned on some path, comparisons with anything but
-0/1, a field with any other write (a parameter, a negated check, a true from unrelated code), odexed
+0/1, a field with any other write (an unknown value, a negated check, a true from unrelated code), odexed
 opcodes, malformed code, or a decoding that disagrees with the index.
 """
 
@@ -48,12 +49,12 @@ import struct
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hegui.dex import opcodes
 from hegui.dex.index import DexIndex, MethodInfo
-from hegui.dex.parser import DexFile, DexFormatError, class_data_methods, uleb128
+from hegui.dex.parser import ACC_STATIC, DexFile, DexFormatError, class_data_methods, uleb128
 
 _NORMALISE = re.compile(r"[^0-9a-z\u3400-\u9fff]")
 _MAX_KEY = 200  # longer strings are text, not preference keys
@@ -195,6 +196,7 @@ class _Code:
     strings: list[tuple[int, int]]
     types: list[tuple[int, int]]
     fields: list[tuple[int, int]]
+    params: dict[int, int] = field(default_factory=dict)  # register -> declared parameter index, at entry
 
 
 class ConsentGuards:
@@ -474,7 +476,7 @@ class ConsentGuards:
                 return False  # code we cannot search for writes (not Dalvik)
             writes: dict[int, list[int]] = {}  # writer method id -> unit offsets of its puts
             for fidx in self._field_ids(dex, desc, name):
-                for mid, rel in self._puts(dex, fidx):
+                for mid, rel in self._sites(dex, fidx, (_IPUT_BOOLEAN, _SPUT_BOOLEAN)):
                     writes.setdefault(mid, []).append(rel)
             for mid, rels in writes.items():
                 w = self.index.methods[mid]
@@ -493,12 +495,65 @@ class ConsentGuards:
                     elif value == TRUE:
                         if guarded is None:
                             guarded = self._guarded(code, states)
-                        if not (w.name in self.lexicon.agree_callbacks or k in guarded or self._stores_consent(w, code, states)):
+                        if not self._agree_action(w, code, states, k, guarded):
                             return False
                         can_be_true = True
+                    elif isinstance(value, tuple) and value[0] == "param":
+                        passed = self._passed(w, value[1])  # a setter: what do its callers pass?
+                        if passed is None:
+                            return False
+                        can_be_true = can_be_true or passed
                     elif value != FALSE:
                         return False
         return can_be_true
+
+    def _passed(self, setter: MethodInfo, j: int) -> bool | None:
+        """What every call of `setter` passes as parameter `j`: None if anything but a consent check, false
+        or the agree action's true; else whether some call can pass true."""
+        can_be_true = called = False
+        related = self.index.ancestors(setter.cls) | {setter.cls}
+        for dex in self.index.dex_files:
+            calls: dict[int, list[int]] = {}
+            for idx, (cls, name, proto) in enumerate(self.index.method_refs(dex)):
+                # a call through the setter's class, a subclass, or a supertype it overrides may land on it
+                if (name == setter.name and proto == setter.proto
+                        and (cls in related or setter.cls in self.index.superclasses(cls))):
+                    for mid, rel in self._sites(dex, idx, _INVOKES):
+                        calls.setdefault(mid, []).append(rel)
+            for mid, rels in calls.items():
+                caller = self.index.methods[mid]
+                code = self._decode(caller)
+                real = [code.at[rel] for rel in rels if rel in code.at]
+                if not real:
+                    continue
+                states = self._flow(caller, code, summaries=True)
+                guarded: set[int] | None = None
+                for k in real:
+                    st = states[k]
+                    if st is None:
+                        continue  # no path reaches it
+                    pc = code.start + code.pcs[k]
+                    u = code.units[pc]
+                    args = _arguments(u & 0xFF, u, code.units, pc, setter.proto, st)
+                    value = args[j][1] if j < len(args) else None
+                    if value == CONSENT:
+                        can_be_true = True
+                    elif value == TRUE:
+                        if guarded is None:
+                            guarded = self._guarded(code, states)
+                        if not self._agree_action(caller, code, states, k, guarded):
+                            return None
+                        can_be_true = True
+                    elif value != FALSE:
+                        return None
+                    called = True
+        return can_be_true if called else None  # never called in bytecode: by reflection, JNI, a binder…
+
+    def _agree_action(self, m: MethodInfo, code: _Code, states: list[dict[int, Any] | None], k: int,
+                      guarded: set[int]) -> bool:
+        """Whether position `k` of `m` runs only once the user agreed: in a click callback, behind a consent
+        check, or in the method that stores true under a consent key."""
+        return m.name in self.lexicon.agree_callbacks or k in guarded or self._stores_consent(m, code, states)
 
     def _field_ids(self, dex: DexFile, desc: str, name: str) -> list[int]:
         """`dex`'s references to boolean field `name` that resolve to `desc` (or may: subclasses count)."""
@@ -509,20 +564,24 @@ class ConsentGuards:
                 out.append(fidx)
         return out
 
-    def _puts(self, dex: DexFile, fidx: int) -> list[tuple[int, int]]:
-        """(writer method id, unit offset in its code) of every possible `iput/sput-boolean` of `fidx`.
+    def _sites(self, dex: DexFile, idx: int, ops: Iterable[int]) -> list[tuple[int, int]]:
+        """(method id, unit offset in its code) of every possible instruction with an opcode in `ops` and
+        `idx` as its field or method index (`iput/sput-boolean`, `invoke-*`).
 
-        A byte search: an instruction starts at an even offset with the opcode, its field index two bytes
-        later. Hits inside an instruction are sorted out by the caller on the decoded writer; a hit in code
-        no indexed method owns cannot be judged.
+        A byte search: an instruction starts at an even offset with the opcode, the index two bytes later.
+        Hits inside an instruction are sorted out by the caller on the decoded method; a hit in code no
+        indexed method owns cannot be judged.
         """
         data = dex.data
-        lit = struct.pack("<H", fidx)
+        if idx > 0xFFFF:
+            return []  # no instruction can name it
+        lit = struct.pack("<H", idx)
+        ops = frozenset(ops)
         starts, rows = self._code_table(dex)
         out: list[tuple[int, int]] = []
         p = data.find(lit, 2)
         while p >= 0:
-            if not p & 1 and data[p - 2] in (_IPUT_BOOLEAN, _SPUT_BOOLEAN):
+            if not p & 1 and data[p - 2] in ops:
                 at = p - 2
                 i = bisect_right(starts, at) - 1
                 begin = rows[i][0] if i >= 0 else 0
@@ -593,13 +652,17 @@ class ConsentGuards:
         code_off = self._code_off(m)
         if not code_off or code_off & 1 or code_off + 16 > len(data):
             raise _Unsupported
-        tries_size, = struct.unpack_from("<H", data, code_off + 6)
+        registers, ins, _outs, tries_size = struct.unpack_from("<4H", data, code_off)
         insns_size, = struct.unpack_from("<I", data, code_off + 12)
         if insns_size > _MAX_UNITS or code_off + 16 + 2 * insns_size > len(data):
             raise _Unsupported
         units = array("H")
         units.frombytes(data[code_off + 16: code_off + 16 + 2 * insns_size])
         code = _linear(units, 0, insns_size)
+        reg = registers - ins + (0 if m.access & ACC_STATIC else 1)  # arguments sit in the last registers
+        for j, ptype in enumerate(param_types(m.proto)):
+            code.params[reg] = j
+            reg += 2 if ptype in ("J", "D") else 1
         # the index's sweep and this decoding must see the same references, in the same order
         if ([r for _p, r in code.invokes] != list(m.code.invokes) or [r for _p, r in code.strings] != list(m.code.strings)
                 or [r for _p, r in code.types] != list(m.code.types) or [r for _p, r in code.fields] != list(m.code.fields)):
@@ -619,7 +682,7 @@ class ConsentGuards:
         dex = m.dex
         refs = self.index.method_refs(dex)
         invoke_at = dict(code.invokes)
-        states[0] = {}
+        states[0] = {reg: ("param", j) for reg, j in code.params.items()}
         work = [0]
         budget = _MAX_VISITS * n
         units, start = code.units, code.start
