@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -171,3 +173,44 @@ def wait_for_scan(client, scan_id: int, headers: dict[str, str], until=("done", 
             return body
         time.sleep(interval)
     raise AssertionError(f"scan {scan_id} still {body['status']} after {timeout} s")
+
+
+# --- `hegui serve` as real processes -------------------------------------------------------------------------
+
+HEGUI = [sys.executable, "-c", "from hegui.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hegui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([*HEGUI, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def launch_server(env: dict[str, str], port: int, log: Path, *args: str) -> subprocess.Popen:
+    """`hegui serve` started, not yet waited for (see `wait_until_serving`)."""
+    return subprocess.Popen([*HEGUI, "serve", "--port", str(port), *args], env=env, stdout=log.open("ab"),
+                            stderr=subprocess.STDOUT)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> subprocess.Popen:
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("server did not start: " + log.read_text(errors="replace")[-2000:])
+
+
+def start_server(env: dict[str, str], port: int, log: Path, *args: str) -> subprocess.Popen:
+    return wait_until_serving(launch_server(env, port, log, *args), port, log)

@@ -5,44 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
-from platform_kit import wait_for_scan
+from platform_kit import free_port, hegui, start_server, wait_for_scan
 
 from hegui.platform.storage import blob_path
 
 pytestmark = pytest.mark.apktool
-HEGUI = [sys.executable, "-c", "from hegui.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def hegui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([*HEGUI, *args], env=env, capture_output=True, text=True, timeout=120)
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([*HEGUI, "serve", "--port", str(port)], env=env, stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not start: " + log.read_text(errors="replace")[-2000:])
 
 
 def test_user_add_prints_the_token_last_and_refuses_an_unknown_role(tmp_path):
@@ -58,7 +28,9 @@ def test_user_add_prints_the_token_last_and_refuses_an_unknown_role(tmp_path):
 def test_killing_the_server_mid_scan_loses_nothing_and_the_scan_is_retried(tmp_path, shop_apks, report_validator):
     v1, v2 = shop_apks
     data = tmp_path / "data"
-    env = {**os.environ, "HEGUI_DATA_DIR": str(data), "HEGUI_DB": f"sqlite:///{tmp_path / 'p.sqlite3'}"}
+    # The restarted server cannot tell its killed predecessor from a live server: it waits for the lease.
+    env = {**os.environ, "HEGUI_DATA_DIR": str(data), "HEGUI_DB": f"sqlite:///{tmp_path / 'p.sqlite3'}",
+           "HEGUI_SCAN_LEASE_S": "2"}
     token = hegui("user", "add", "dev", "--role", "developer", env=env).stdout.strip()
     auth = {"Authorization": f"Bearer {token}"}
     port, log = free_port(), tmp_path / "server.log"

@@ -44,6 +44,7 @@ class ScanOut(BaseModel):
     status: Literal["queued", "running", "done", "failed"]
     sha256: str
     filename: str
+    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the upload as; None until scanned
     app_id: int | None = None
     version_id: int | None = None
     note: str | None = None
@@ -63,6 +64,7 @@ class VersionOut(BaseModel):
 class AppOut(BaseModel):
     id: int
     package: str
+    kind: Literal["app", "sdk"]  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
     label: str | None
     owner: str | None
     repeat_offender: bool
@@ -190,13 +192,13 @@ find = Lookup(lambda what: f"{what} not found")
 
 def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
-    return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename,
+    return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename, kind=scan.kind,
                    app_id=version.app_id if version else None, version_id=scan.version_id, note=scan.note,
                    error=scan.error, report=scan.report_json if with_report else None)
 
 
 def app_out(db: Session, app: App, with_versions: bool) -> AppOut:
-    out = AppOut(id=app.id, package=app.package, label=app.label, owner=app.owner.name if app.owner else None,
+    out = AppOut(id=app.id, package=app.package, kind=app.kind, label=app.label, owner=app.owner.name if app.owner else None,
                  repeat_offender=app.repeat_offender)
     if with_versions:
         counts = dict(db.execute(select(FindingRow.version_id, func.count()).where(FindingRow.app_id == app.id)
@@ -230,10 +232,11 @@ def me(user: ApiUser) -> MeOut:
 
 
 @router.post("/scans", status_code=202, response_model=ScanOut,
-             responses={413: {"description": "file too large"}, 415: {"description": "not an APK"}})
+             responses={413: {"description": "file too large"}, 415: {"description": "not a ZIP (APK, AAR or JAR)"}})
 def create_scan(request: Request, file: Annotated[UploadFile, File()], user: ApiUser,
                 db: DB) -> ScanOut:
-    """Upload an APK (multipart field ``file``); its scan is queued for the background worker."""
+    """Upload an APK, or an SDK package (AAR or JAR), as multipart field ``file``; its scan is queued for the
+    background worker. What the file is comes from its entries, not its name."""
     try:
         scan = submit_scan(db, request.app.state.settings, user, file.file, file.filename)
     except UploadRejected as err:

@@ -12,7 +12,10 @@ from typing import Annotated
 
 import typer
 
-from hegui.platform.config import DEFAULT_KEEP_ALIVE_S  # stdlib-only module: safe without the platform extra
+from hegui.platform.config import (  # stdlib-only module: safe without the platform extra
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_SCAN_LEASE_S,
+)
 
 ROLE_HELP = "regulator | reviewer | developer | sdk_vendor"
 
@@ -47,6 +50,9 @@ def serve(
                                                    "above the idle timeout of any proxy in front")] = DEFAULT_KEEP_ALIVE_S,
     holidays: Annotated[Path | None, typer.Option(help="holiday schedules for years chinese-calendar lacks, YAML/JSON "
                                                      "(HEGUI_HOLIDAYS)")] = None,
+    scan_lease: Annotated[float | None, typer.Option(
+        min=0.5, help=f"seconds a running scan stays this server's unless renewed; a killed server's scans are "
+                      f"retried by another after this (HEGUI_SCAN_LEASE_S, default {DEFAULT_SCAN_LEASE_S:g})")] = None,
 ) -> None:
     """Start the supervision platform (web UI + REST API); runs database migrations first."""
     settings = _settings(db, data_dir)
@@ -56,6 +62,8 @@ def serve(
     settings.keep_alive_s = keep_alive
     if holidays is not None:
         settings.holidays_file = holidays
+    if scan_lease is not None:
+        settings.scan_lease_s = scan_lease
     import logging
 
     import uvicorn

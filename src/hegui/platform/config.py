@@ -13,6 +13,10 @@ DEFAULT_MAX_UPLOAD_MB = 300
 # own idle-pool time (httpx 5 s, aiohttp 15 s, nginx upstream keepalive_timeout 60 s): with uvicorn's default of
 # 5 s, a client reusing a connection idle for ~5 s races the server's close and gets a connection reset.
 DEFAULT_KEEP_ALIVE_S = 75
+# A running scan is its server's for this long unless renewed (every third of it); a killed server's scans are
+# taken over by another server after this. Longer: slower recovery; shorter: more renewals, and a server that
+# cannot reach the database for this long loses its scans.
+DEFAULT_SCAN_LEASE_S = 60.0
 
 
 def default_data_dir() -> Path:
@@ -37,6 +41,7 @@ class Settings:
     scan_timeout_s: float = 600.0       # wall-clock limit of one scan child
     scan_memory_mb: int = 3072          # address-space limit of one scan child
     max_scan_attempts: int = 3          # a scan that keeps dying is failed after this many starts
+    scan_lease_s: float = DEFAULT_SCAN_LEASE_S
     keep_alive_s: int = DEFAULT_KEEP_ALIVE_S
     session_hours: int = 12
     secure_cookies: bool = False        # set when served behind HTTPS
@@ -49,8 +54,9 @@ class Settings:
         data = data_dir or default_data_dir()
         max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
         holidays = os.environ.get("HEGUI_HOLIDAYS")
+        lease = float(os.environ.get("HEGUI_SCAN_LEASE_S", DEFAULT_SCAN_LEASE_S))
         return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
-                   holidays_file=Path(holidays) if holidays else None)
+                   holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease)
 
     @property
     def pool_size(self) -> int:

@@ -29,6 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 ROLES = ("regulator", "reviewer", "developer", "sdk_vendor")
 SCAN_STATUSES = ("queued", "running", "done", "failed")
+PACKAGE_KINDS = ("apk", "aar", "jar")  # what the scanner found an upload to be (hegui.apk.aar.package_kind)
+APP_KINDS = ("app", "sdk")  # an app is filed from APKs, an SDK from AARs and JARs
 CASE_STATUSES = ("notice_sent", "recheck_failed", "closed", "escalated")
 ESCALATIONS = ("public_notice", "removal", "penalty", "bad_list")
 COMPLAINT_STATUSES = ("received", "assigned", "resolved")
@@ -75,6 +77,7 @@ class App(Base):
     __tablename__ = "apps"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     package: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="app", server_default="app")
     label: Mapped[str | None] = mapped_column(String(255))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     repeat_offender: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -92,6 +95,10 @@ class Scan(Base):
     filename: Mapped[str] = mapped_column(String(255))  # display only, never used as a path
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str | None] = mapped_column(String(8))  # PACKAGE_KINDS, known once scanned
+    # The server running the scan, and until when its claim holds unless renewed (worker.py: leases).
+    worker_id: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)

@@ -8,7 +8,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
-    "apps": ("应用", "Apps"), "upload": ("上传 APK", "Upload APK"), "scans": ("检测任务", "Scans"),
+    "apps": ("应用", "Apps"), "upload": ("上传 APK / SDK", "Upload APK / SDK"), "scans": ("检测任务", "Scans"),
     "cases": ("整改案件", "Rectification cases"), "clues": ("违规线索", "Violation clues"),
     "complaints": ("投诉举报", "Complaints"), "announcements": ("通报导出", "Announcements"),
     "audit": ("操作日志", "Audit log"), "package": ("包名", "Package"), "label": ("名称", "Name"),
@@ -51,9 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "Testing found the following problems infringing users' personal-information rights in your app. "
                     "Rectify them and submit a new version for re-check before the deadline."),
     "problems": ("所涉问题", "Problems"), "legal_basis": ("依据", "Basis"), "remediation": ("整改建议", "Remediation"),
-    "language": ("English", "中文"), "role": ("角色", "Role"), "upload_hint": ("APK 文件，最大", "APK file, at most"),
+    "language": ("English", "中文"), "role": ("角色", "Role"), "upload_hint": ("APK 文件或 SDK 包（AAR、JAR），最大", "APK file or SDK package (AAR, JAR), at most"),
     "scan_note": ("说明", "Note"), "listing_findings": ("商店页面问题", "Listing findings"),
     "dashboard": ("总览", "Overview"),
+    "kind": ("类型", "Type"), "kind_app": ("应用", "App"), "kind_sdk": ("SDK", "SDK"),
+    "kind_apk": ("APK", "APK"), "kind_aar": ("SDK 包（AAR）", "SDK package (AAR)"),
+    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"),
 }
 
 

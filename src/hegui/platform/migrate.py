@@ -6,7 +6,12 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+# Any constant: servers migrating one PostgreSQL database take this advisory lock, so of several servers
+# started at once on a new or older database one migrates and the others wait, then find it at head.
+MIGRATION_LOCK_KEY = 0x6865677569  # "hegui"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -19,6 +24,8 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade_head(engine: Engine) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

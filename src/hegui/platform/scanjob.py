@@ -1,7 +1,7 @@
 """The child process of one scan: ``python -m hegui.platform.scanjob APK RESULT MEMORY_MB``.
 
-Runs `hegui.pipeline.scan_path` (the engine of ``hegui scan``) and writes ``{"report": …}`` or
-``{"error": "one line"}`` to RESULT atomically. Anything that kills this process (a crash, the memory limit,
+Runs `hegui.pipeline.scan_path` (the engine of ``hegui scan``: APKs and SDK packages, AAR and JAR) and
+writes ``{"report": …, "kind": "apk" | "aar" | "jar"}`` or ``{"error": "one line"}`` to RESULT atomically. Anything that kills this process (a crash, the memory limit,
 the timeout) only fails this scan; the server reads the exit status.
 """
 
@@ -50,8 +50,18 @@ def main(argv: list[str]) -> int:
     except InputError as err:
         _write_atomic(result, {"error": f"unreadable input: {err}"})
         return 0
-    _write_atomic(result, {"report": report.model_dump(mode="json")})
+    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": _kind(apk)})
     return 0
+
+
+def _kind(path: Path) -> str:
+    """What the scanner read the upload as (decided by its entries, as `scan_path` decides it): the platform
+    files APKs under apps and AARs/JARs under SDKs."""
+    from hegui.apk.aar import package_kind
+    from hegui.apk.archive import ApkArchive
+
+    with ApkArchive.open(path) as archive:
+        return package_kind(archive)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,23 @@
 """Scan lifecycle: an upload becomes a queued scan; the worker claims it, runs it, and its report becomes an
-app version with denormalised findings. Scans left `running` by a killed server are queued again."""
+app version with denormalised findings.
+
+Several servers may share one (PostgreSQL) database: a running scan carries a lease (`worker_id`,
+`lease_until`) its server renews while the scan child runs; a scan whose lease ran out is queued again, and its
+old server can no longer store a result for it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
-from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
+from hegui.platform.db import PACKAGE_KINDS, App, AppVersion, FindingRow, Scan, User, utcnow
 from hegui.platform.storage import store_upload
 from hegui.report.model import Report
 
@@ -35,31 +41,75 @@ def submit_scan(db: Session, settings: Settings, user: User, source: BinaryIO, f
     return scan
 
 
-def requeue_interrupted(db: Session) -> int:
-    """Scans a previous server left `running` (it was killed) go back to the queue."""
-    result = db.execute(update(Scan).where(Scan.status == "running").values(status="queued"))
-    return result.rowcount or 0
+def db_now(db: Session) -> dt.datetime:
+    """Naive UTC "now" by the clock every server agrees on: the database's on PostgreSQL (servers on several
+    hosts compare leases), this host's on SQLite (one host by nature)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return db.scalar(text("SELECT CAST(timezone('UTC', clock_timestamp()) AS timestamp)"))
+    return utcnow()
 
 
-def claim_next(db: Session, max_attempts: int) -> Scan | None:
-    """Atomically move the oldest queued scan to `running`; fail scans that have died too often."""
+def requeue_expired(db: Session) -> list[tuple[int, str | None]]:
+    """Scans whose server stopped renewing their lease (it was killed, or lost the database) go back to the
+    queue; returns (scan id, the server that held it) of each. A scan with no lease at all was left by a
+    server older than leases. A live server's scan keeps its lease and is never taken."""
+    now = db_now(db)
+    expired = (Scan.status == "running") & (Scan.lease_until.is_(None) | (Scan.lease_until < now))
+    requeued: list[tuple[int, str | None]] = []
+    for scan_id, holder in db.execute(select(Scan.id, Scan.worker_id).where(expired).order_by(Scan.id)).all():
+        # Compare-and-set: the holder may have renewed or finished since the select.
+        done = db.execute(update(Scan).where(Scan.id == scan_id, expired, Scan.worker_id.is_not_distinct_from(holder))
+                          .values(status="queued", worker_id=None, lease_until=None))
+        if done.rowcount == 1:
+            requeued.append((scan_id, holder))
+            audit(db, None, "scan.requeue", f"scan:{scan_id}", f"the lease of {holder or 'an older server'} ran out")
+    return requeued
+
+
+def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -> Scan | None:
+    """Move the oldest queued scan to `running` under a lease held by `worker_id`; fail scans that have died
+    too often. Safe with several servers: on PostgreSQL the candidate row is locked (`FOR UPDATE SKIP
+    LOCKED`, so servers do not queue behind each other), and the claim itself is a compare-and-set on
+    `status = 'queued'`, which is also what makes it safe on SQLite."""
     while True:
-        scan_id = db.scalar(select(Scan.id).where(Scan.status == "queued").order_by(Scan.id).limit(1))
-        if scan_id is None:
+        row = db.execute(select(Scan.id, Scan.attempts).where(Scan.status == "queued").order_by(Scan.id).limit(1)
+                         .with_for_update(skip_locked=True)).first()
+        if row is None:
+            db.rollback()
             return None
-        scan = db.get(Scan, scan_id)
-        if scan.attempts >= max_attempts:
-            db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "queued").values(
-                status="failed", finished_at=utcnow(),
-                error=f"the scan was interrupted {scan.attempts} times; giving up"))
+        if row.attempts >= max_attempts:
+            db.execute(update(Scan).where(Scan.id == row.id, Scan.status == "queued").values(
+                status="failed", finished_at=utcnow(), worker_id=None, lease_until=None,
+                error=f"the scan was interrupted {row.attempts} times; giving up"))
             db.commit()
             continue
-        claimed = db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "queued").values(
-            status="running", attempts=Scan.attempts + 1))
+        until = db_now(db) + dt.timedelta(seconds=lease_s)
+        claimed = db.execute(update(Scan).where(Scan.id == row.id, Scan.status == "queued").values(
+            status="running", attempts=Scan.attempts + 1, worker_id=worker_id, lease_until=until))
+        if claimed.rowcount == 1:
+            audit(db, None, "scan.start", f"scan:{row.id}", f"attempt {row.attempts + 1} on {worker_id}")
         db.commit()
         if claimed.rowcount == 1:
-            db.refresh(scan)
-            return scan
+            return db.get(Scan, row.id, populate_existing=True)
+
+
+def renew_lease(db: Session, scan_id: int, worker_id: str, lease_s: float) -> bool:
+    """Extend this server's lease on a running scan; False when the scan is no longer this server's."""
+    until = db_now(db) + dt.timedelta(seconds=lease_s)
+    renewed = db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "running",
+                                            Scan.worker_id == worker_id).values(lease_until=until))
+    return renewed.rowcount == 1
+
+
+def take_for_finish(db: Session, scan_id: int, worker_id: str) -> Scan | None:
+    """Start storing a scan's result: the scan, if `worker_id` still holds it, else None (its lease ran out
+    and another server took it over, whose result counts). The row stays locked (PostgreSQL) or the database
+    write-locked (SQLite) until the caller commits, so no server can re-queue it meanwhile."""
+    held = db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "running", Scan.worker_id == worker_id)
+                      .values(lease_until=None))
+    if held.rowcount != 1:
+        return None
+    return db.get(Scan, scan_id, populate_existing=True)
 
 
 def fail_scan(db: Session, scan: Scan, reason: str) -> None:
@@ -68,7 +118,10 @@ def fail_scan(db: Session, scan: Scan, reason: str) -> None:
 
 
 def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
-    """Store a scan child's result (``{"report": …}`` or ``{"error": …}``) and file it under its app."""
+    """Store a scan child's result (``{"report": …, "kind": …}`` or ``{"error": …}``) and file it under its
+    app (or SDK)."""
+    if payload.get("kind") in PACKAGE_KINDS:
+        scan.kind = payload["kind"]
     if "report" not in payload:
         fail_scan(db, scan, str(payload.get("error") or "the scanner produced no report"))
         return
@@ -84,28 +137,68 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
     _file_version(db, scan, report)
 
 
+# A JAR declares no package: hegui names it by the longest package all its classes share. Two labels or fewer
+# ("com", "com.google") name an organisation, whose unrelated libraries would all be filed as one SDK.
+MIN_JAR_PACKAGE_LABELS = 3
+
+
+def filing_package(kind: str, package: str | None) -> tuple[str | None, str | None]:
+    """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
+    manifest declares; a JAR under the package its classes share, if that names one product."""
+    package = (package or "").strip()[:255]
+    if kind == "jar":
+        if not package:
+            return None, "the JAR's classes share no package: the scan is not filed under an SDK"
+        if len(package.split(".")) < MIN_JAR_PACKAGE_LABELS:
+            return None, (f"the JAR's classes share only the package {package}, too broad to name one SDK: "
+                          "the scan is not filed under an SDK")
+    if not package:
+        return None, "no package name could be read: the scan is not filed under an app"
+    return package, None
+
+
+def _insert_or_get(db: Session, row: App | AppVersion, existing: Select) -> Any:
+    """Insert `row` unless a concurrent server inserted its unique key first; then return that one. On
+    PostgreSQL the second insert waits for the first transaction and fails on the unique constraint."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+        return row
+    except IntegrityError:
+        found = db.scalar(existing)
+        if found is None:
+            raise
+        return found
+
+
 def _file_version(db: Session, scan: Scan, report: Report) -> None:
     from hegui.platform.workflow import after_new_version
 
-    package = (report.app.package or "").strip()[:255]
-    if not package:
-        scan.note = "no package name could be read: the scan is not filed under an app"
+    kind = scan.kind or "apk"  # scans stored before kinds were recorded were APKs
+    app_kind = "app" if kind == "apk" else "sdk"
+    package, why_not = filing_package(kind, report.app.package)
+    if package is None:
+        scan.note = why_not
         return
     uploader = db.get(User, scan.uploader_id)
     app = db.scalar(select(App).where(App.package == package))
     if app is None:
         owner = uploader.id if uploader.role in ("developer", "sdk_vendor") else None
-        app = App(package=package, label=(report.app.label or "")[:255] or None, owner_id=owner)
-        db.add(app)
-        db.flush()
-    elif uploader.role in ("developer", "sdk_vendor") and app.owner_id != uploader.id:
+        app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
+                                     owner_id=owner), select(App).where(App.package == package))
+    if uploader.role in ("developer", "sdk_vendor") and app.owner_id != uploader.id:
         # Attaching versions to someone else's app would let a developer tamper with its cases.
         scan.note = "this package belongs to another account: the scan is not filed under that app"
         return
-    version = db.scalar(select(AppVersion).where(AppVersion.app_id == app.id, AppVersion.sha256 == scan.sha256))
+    if app.kind != app_kind:
+        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == 'sdk' else 'app'}: "
+                     f"this {kind.upper()} is not filed under it")
+        return
+    version_query = select(AppVersion).where(AppVersion.app_id == app.id, AppVersion.sha256 == scan.sha256)
+    version = db.scalar(version_query)
     if version is None:
-        version = AppVersion(app_id=app.id, sha256=scan.sha256, scan_id=scan.id)
-        db.add(version)
+        version = _insert_or_get(db, AppVersion(app_id=app.id, sha256=scan.sha256, scan_id=scan.id), version_query)
     version.scan_id = scan.id
     version.version_name = (report.app.version_name or "")[:100] or None
     version.version_code = report.app.version_code

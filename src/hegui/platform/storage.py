@@ -1,4 +1,4 @@
-"""Uploaded APKs on disk, named by their SHA-256 (never by the uploaded file name).
+"""Uploaded APKs and SDK packages (AAR, JAR) on disk, named by their SHA-256 (never by the uploaded file name).
 
 A file is written to a temporary name, fsynced and renamed into place before the scan row that refers to
 it is committed, so a crash at any point leaves either no scan or a scan whose APK is on disk.
@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-ZIP_MAGIC = (b"PK\x03\x04",)  # an APK is a ZIP; empty or spanned archives are not APKs
+ZIP_MAGIC = (b"PK\x03\x04",)  # APKs, AARs and JARs are ZIPs; empty or spanned archives are none of them
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -43,7 +43,7 @@ def store_upload(blob_dir: Path, source: BinaryIO, max_bytes: int) -> tuple[str,
             first = True
             while chunk := source.read(1 << 20):
                 if first and not chunk.startswith(ZIP_MAGIC):
-                    raise UploadRejected("not an APK: the file does not start with a ZIP header", 415)
+                    raise UploadRejected("not an APK, AAR or JAR: the file does not start with a ZIP header", 415)
                 first = False
                 size += len(chunk)
                 if size > max_bytes:

@@ -1,31 +1,49 @@
 """Background scanning: a bounded pool of worker threads, each running one scan at a time in its own child
 process (`hegui.platform.scanjob`) with a memory and time limit. A crash, hang or memory blow-up of one
-hostile APK fails only that scan; the server keeps serving."""
+hostile APK fails only that scan; the server keeps serving.
+
+Several servers may share one PostgreSQL database (and one data folder): they claim scans from the same queue
+(scans.claim_next), each running scan is leased to its server, renewed while its child runs, and a scan
+whose lease ran out (its server was killed) is re-queued by whichever server notices first."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from hegui.platform.config import Settings
 from hegui.platform.db import Scan
-from hegui.platform.scans import claim_next, fail_scan, finish_scan, requeue_interrupted
+from hegui.platform.scans import (
+    claim_next,
+    fail_scan,
+    finish_scan,
+    renew_lease,
+    requeue_expired,
+    take_for_finish,
+)
 from hegui.platform.storage import blob_path
 
 log = logging.getLogger("hegui.platform.worker")
 POLL_S = 1.0
 
 
-def run_scan_child(settings: Settings, scan: Scan) -> dict:
-    """Run one scan in a child process; return its result payload (``report`` or ``error``)."""
+def run_scan_child(settings: Settings, scan: Scan,
+                   started: Callable[[subprocess.Popen], None] | None = None) -> dict:
+    """Run one scan in a child process; return its result payload (``report`` or ``error``). `started` is
+    given the child as soon as it runs (the lease keeper stops it if the scan is taken away)."""
     settings.result_dir.mkdir(parents=True, exist_ok=True)
     result = settings.result_dir / f"{scan.id}.json"
     apk = blob_path(settings.blob_dir, scan.sha256)
@@ -37,6 +55,8 @@ def run_scan_child(settings: Settings, scan: Scan) -> dict:
         [sys.executable, "-m", "hegui.platform.scanjob", str(apk), str(result), str(settings.scan_memory_mb)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, process_group=0,
     )
+    if started is not None:
+        started(proc)
     try:
         _, stderr = proc.communicate(timeout=settings.scan_timeout_s)
     except subprocess.TimeoutExpired:
@@ -58,25 +78,40 @@ def read_result(path: Path) -> dict:
     return payload if isinstance(payload, dict) else {"error": "the scanner's result is malformed"}
 
 
-class ScanWorker:
-    """Threads that claim queued scans and run them. `start()` first re-queues scans a killed server left
-    running; a result file a previous server wrote but never stored is picked up instead of re-scanning."""
+def new_worker_id() -> str:
+    """Names this server in scan leases and the audit log: host, process, and a random part, since a
+    restarted server may get the same process id."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
-    def __init__(self, settings: Settings, sessions: sessionmaker) -> None:
+
+class ScanWorker:
+    """Threads that claim queued scans and run them, and a heartbeat thread that renews this server's leases
+    on its running scans and re-queues scans whose lease ran out (a killed server's, here or on another host).
+
+    A scan whose lease this server lost (the database was unreachable for a whole lease) has been, or will be,
+    taken over by another server: its child is stopped and its result is not stored. A result file a killed
+    server's child wrote but never stored is picked up instead of re-scanning."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker, worker_id: str | None = None) -> None:
         self.settings, self.sessions = settings, sessions
+        self.worker_id = worker_id or new_worker_id()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._held: dict[int, subprocess.Popen | None] = {}  # scan id → its child, while this server runs it
 
     def start(self) -> None:
-        with self.sessions() as db:
-            if n := requeue_interrupted(db):
-                log.warning("re-queued %d scan(s) interrupted by a previous shutdown", n)
-            db.commit()
+        self.recover()
+        log.info("scan worker %s: %d thread(s), lease %g s", self.worker_id, self.settings.scan_workers,
+                 self.settings.scan_lease_s)
         for i in range(max(1, self.settings.scan_workers)):
             thread = threading.Thread(target=self._loop, name=f"hegui-scan-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        beat = threading.Thread(target=self._heartbeat, name="hegui-scan-lease", daemon=True)
+        beat.start()
+        self._threads.append(beat)
 
     def notify(self) -> None:
         self._wake.set()
@@ -86,6 +121,49 @@ class ScanWorker:
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout)
+
+    def recover(self) -> int:
+        """Re-queue the scans whose lease ran out; returns how many."""
+        with self.sessions() as db:
+            requeued = requeue_expired(db)
+            db.commit()
+        if requeued:
+            log.warning("re-queued %d scan(s) whose server stopped renewing its lease: %s", len(requeued),
+                        ", ".join(f"#{scan_id} ({holder or 'an older server'})" for scan_id, holder in requeued))
+            self.notify()
+        return len(requeued)
+
+    def renew(self) -> list[int]:
+        """Renew the leases of the scans this server runs; stop the children of those it lost. Returns those."""
+        with self._lock:
+            held = list(self._held)
+        if not held:
+            return []
+        with self.sessions() as db:
+            lost = [scan_id for scan_id in held
+                    if not renew_lease(db, scan_id, self.worker_id, self.settings.scan_lease_s)]
+            db.commit()
+        stopped = []
+        for scan_id in lost:
+            with self._lock:
+                if scan_id not in self._held:  # finished meanwhile: nothing was lost
+                    continue
+                child = self._held[scan_id]
+            log.warning("scan #%d: this server's lease ran out and another server may run it; stopping it here",
+                        scan_id)
+            if child is not None:
+                _kill_group(child)
+            stopped.append(scan_id)
+        return stopped
+
+    def _heartbeat(self) -> None:
+        interval = self.settings.scan_lease_s / 3
+        while not self._stop.wait(interval):
+            try:
+                self.renew()
+                self.recover()
+            except Exception:  # a database hiccup: the next beat tries again (the lease has two more thirds)
+                log.exception("renewing scan leases failed")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -98,19 +176,51 @@ class ScanWorker:
                 self._wake.wait(POLL_S)
                 self._wake.clear()
 
+    def watch(self, scan_id: int, child: subprocess.Popen | None = None) -> None:
+        """Renew this server's lease on `scan_id` while it runs here; `child` is stopped if the lease is lost."""
+        with self._lock:
+            self._held[scan_id] = child
+
+    def unwatch(self, scan_id: int) -> None:
+        with self._lock:
+            self._held.pop(scan_id, None)
+
     def run_once(self) -> bool:
         """Claim and complete one scan; False when the queue is empty."""
         with self.sessions() as db:
-            scan = claim_next(db, self.settings.max_scan_attempts)
-            if scan is None:
-                return False
-            db.commit()  # hold no transaction (or connection) while the child scans for minutes
-            result = self.settings.result_dir / f"{scan.id}.json"
-            payload = read_result(result) if result.is_file() else run_scan_child(self.settings, scan)
+            # No transaction (or connection) is held while the child scans for minutes.
+            scan = claim_next(db, self.settings.max_scan_attempts, self.worker_id, self.settings.scan_lease_s)
+        if scan is None:
+            return False
+        log.info("scan #%d: attempt %d", scan.id, scan.attempts)
+        result = self.settings.result_dir / f"{scan.id}.json"
+        self.watch(scan.id)
+        try:
+            payload = (read_result(result) if result.is_file()
+                       else run_scan_child(self.settings, scan, lambda child: self.watch(scan.id, child)))
+        finally:
+            self.unwatch(scan.id)
+        with self.sessions() as db:
+            held = take_for_finish(db, scan.id, self.worker_id)
+            if held is None:
+                status = db.scalar(select(Scan.status).where(Scan.id == scan.id))
+                db.rollback()
+                log.warning("scan #%d: its lease ran out while it ran here; the server that took it over stores "
+                            "its result", scan.id)
+                if status in ("done", "failed"):  # nobody will read this child's file
+                    result.unlink(missing_ok=True)
+                return True
             if "report" in payload:
-                finish_scan(db, scan, payload)
+                finish_scan(db, held, payload)
             else:
-                fail_scan(db, scan, str(payload.get("error")))
+                fail_scan(db, held, str(payload.get("error")))
             db.commit()
-            result.unlink(missing_ok=True)  # stored in the database now
-            return True
+        result.unlink(missing_ok=True)  # stored in the database now
+        return True
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    if child.returncode is not None:  # already reaped: its id may name another process group by now
+        return
+    with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
+        os.killpg(child.pid, signal.SIGKILL)
