@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 
 import pytest
 
@@ -82,3 +83,23 @@ def test_listing_permission_lines_split_name_and_purpose():
     assert parse_permission_lines("android.permission.CAMERA 拍摄头像\n\n android.permission.READ_CONTACTS \n") == [
         {"name": "android.permission.CAMERA", "purpose": "拍摄头像"},
         {"name": "android.permission.READ_CONTACTS", "purpose": ""}]
+
+
+@pytest.mark.parametrize(("value", "lease", "error"), [
+    (None, 60.0, None), ("2.5", 2.5, None),
+    ("0.1", None, "HEGUI_SCAN_LEASE_S must be at least 0.5 seconds"),
+    ("nan", None, "HEGUI_SCAN_LEASE_S must be at least 0.5 seconds"),
+    ("1m", None, "HEGUI_SCAN_LEASE_S must be a number of seconds, not '1m'"),
+])
+def test_the_scan_lease_comes_from_the_environment_and_must_be_usable(monkeypatch, tmp_path, value, lease, error):
+    from hegui.platform.config import Settings
+
+    if value is None:
+        monkeypatch.delenv("HEGUI_SCAN_LEASE_S", raising=False)
+    else:
+        monkeypatch.setenv("HEGUI_SCAN_LEASE_S", value)
+    if error is None:
+        assert Settings.from_env(data_dir=tmp_path).scan_lease_s == lease
+    else:
+        with pytest.raises(ValueError, match=f"^{re.escape(error)}$"):
+            Settings.from_env(data_dir=tmp_path)

@@ -15,6 +15,7 @@ import typer
 from hegui.platform.config import (  # stdlib-only module: safe without the platform extra
     DEFAULT_KEEP_ALIVE_S,
     DEFAULT_SCAN_LEASE_S,
+    MIN_SCAN_LEASE_S,
 )
 
 ROLE_HELP = "regulator | reviewer | developer | sdk_vendor"
@@ -36,7 +37,10 @@ def _settings(db: str | None, data_dir: Path | None):
         from hegui.platform.config import Settings
     except ImportError as err:  # the platform extra is missing
         _fail(f"the platform needs extra packages: pip install 'hegui[platform]' ({err.name} missing)")
-    return Settings.from_env(db_url=db, data_dir=data_dir)
+    try:
+        return Settings.from_env(db_url=db, data_dir=data_dir)
+    except ValueError as err:  # a malformed HEGUI_* variable
+        _fail(str(err))
 
 
 def serve(
@@ -51,7 +55,7 @@ def serve(
     holidays: Annotated[Path | None, typer.Option(help="holiday schedules for years chinese-calendar lacks, YAML/JSON "
                                                      "(HEGUI_HOLIDAYS)")] = None,
     scan_lease: Annotated[float | None, typer.Option(
-        min=0.5, help=f"seconds a running scan stays this server's unless renewed; a killed server's scans are "
+        min=MIN_SCAN_LEASE_S, help=f"seconds a running scan stays this server's unless renewed; a killed server's scans are "
                       f"retried by another after this (HEGUI_SCAN_LEASE_S, default {DEFAULT_SCAN_LEASE_S:g})")] = None,
 ) -> None:
     """Start the supervision platform (web UI + REST API); runs database migrations first."""

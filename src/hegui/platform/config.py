@@ -17,6 +17,7 @@ DEFAULT_KEEP_ALIVE_S = 75
 # taken over by another server after this. Longer: slower recovery; shorter: more renewals, and a server that
 # cannot reach the database for this long loses its scans.
 DEFAULT_SCAN_LEASE_S = 60.0
+MIN_SCAN_LEASE_S = 0.5
 
 
 def default_data_dir() -> Path:
@@ -25,6 +26,19 @@ def default_data_dir() -> Path:
 
 def default_db_url(data_dir: Path) -> str:
     return os.environ.get("HEGUI_DB") or f"sqlite:///{data_dir / 'hegui.sqlite3'}"
+
+
+def _seconds(text: str | None, default: float, least: float, name: str) -> float:
+    """A duration from the environment; ValueError (one line) when it is not a number of at least `least`."""
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {text[:40]!r}") from None
+    if not value >= least:  # also refuses NaN
+        raise ValueError(f"{name} must be at least {least:g} seconds")
+    return value
 
 
 def _today() -> dt.date:
@@ -54,7 +68,8 @@ class Settings:
         data = data_dir or default_data_dir()
         max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
         holidays = os.environ.get("HEGUI_HOLIDAYS")
-        lease = float(os.environ.get("HEGUI_SCAN_LEASE_S", DEFAULT_SCAN_LEASE_S))
+        lease = _seconds(os.environ.get("HEGUI_SCAN_LEASE_S"), DEFAULT_SCAN_LEASE_S, MIN_SCAN_LEASE_S,
+                         "HEGUI_SCAN_LEASE_S")
         return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
                    holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease)
 
