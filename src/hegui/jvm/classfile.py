@@ -159,6 +159,11 @@ class _Pool:
         count = r.u2()
         self.tags = bytearray(count)
         self.values: list[object] = [None] * count
+        # Resolved names, one object per pool entry: a method may name the same entry at every instruction,
+        # and a new object per instruction would make memory grow with the code instead of with the pool.
+        self._classes: dict[int, str] = {}
+        self._members: dict[int, MemberRef] = {}
+        self._uses: dict[int, tuple[int, MemberRef]] = {}
         i = 1
         while i < count:
             tag = r.u1()
@@ -189,8 +194,11 @@ class _Pool:
 
     def class_name(self, i: int) -> str:
         value = self._get(i, CLASS)
-        assert isinstance(value, int)
-        return class_descriptor(self.utf8(value))
+        name = self._classes.get(i)
+        if name is None:
+            assert isinstance(value, int)
+            name = self._classes[i] = class_descriptor(self.utf8(value))
+        return name
 
     def string(self, i: int) -> str:
         value = self._get(i, STRING)
@@ -204,9 +212,21 @@ class _Pool:
 
     def member(self, i: int, *tags: int) -> MemberRef:
         value = self._get(i, *tags)
-        assert isinstance(value, tuple)
-        name, desc = self.name_and_type(value[1])
-        return MemberRef(self.class_name(value[0]), name, desc)
+        ref = self._members.get(i)
+        if ref is None:
+            assert isinstance(value, tuple)
+            name, desc = self.name_and_type(value[1])
+            ref = self._members[i] = MemberRef(self.class_name(value[0]), name, desc)
+        return ref
+
+    def use(self, op: int, i: int, *tags: int) -> tuple[int, MemberRef]:
+        """(op, member i), one tuple per distinct pair, for the per-method lists of calls and field accesses."""
+        ref = self.member(i, *tags)
+        key = op << 16 | i
+        pair = self._uses.get(key)
+        if pair is None:
+            pair = self._uses[key] = (op, ref)
+        return pair
 
     def bootstrap_index(self, i: int) -> int:
         value = self._get(i, INVOKE_DYNAMIC)
@@ -365,13 +385,13 @@ def _sweep_code(code: bytes, pool: _Pool, bootstrap: list[tuple[int, list[int]]]
 def _record(op: int, index: int, pool: _Pool, bootstrap: list[tuple[int, list[int]]],
             handles: dict[int, list[tuple[int, MemberRef]]], body: MethodBody) -> None:
     if INVOKEVIRTUAL <= op <= INVOKESTATIC:
-        body.invokes.append((op, pool.member(index, METHODREF, INTERFACE_METHODREF)))
+        body.invokes.append(pool.use(op, index, METHODREF, INTERFACE_METHODREF))
     elif op == INVOKEINTERFACE:
-        body.invokes.append((op, pool.member(index, INTERFACE_METHODREF)))
+        body.invokes.append(pool.use(op, index, INTERFACE_METHODREF))
     elif op == INVOKEDYNAMIC:
         body.dynamic.extend(_handles_of(pool, bootstrap, pool.bootstrap_index(index), handles))
     elif op in (GETSTATIC, PUTSTATIC, GETFIELD, PUTFIELD):
-        body.fields.append((op, pool.member(index, FIELDREF)))
+        body.fields.append(pool.use(op, index, FIELDREF))
     elif op == NEW:
         body.types.append(pool.class_name(index))
     else:  # ldc / ldc_w: only String and Class constants are references of interest

@@ -19,7 +19,8 @@ code (hegui.dex.guards) finds none for these methods and keeps them as they are 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from hegui.dex.parser import ClassDef, DexFile, MethodCode
 from hegui.jvm.classfile import (
@@ -46,6 +47,44 @@ _BY_HANDLE = {REF_INVOKE_VIRTUAL: INVOKE_VIRTUAL, REF_INVOKE_STATIC: INVOKE_STAT
               REF_NEW_INVOKE_SPECIAL: INVOKE_DIRECT, REF_INVOKE_INTERFACE: INVOKE_INTERFACE}
 _NO_INDEX = 0xFFFFFFFF
 NO_DALVIK_CODE = bytes(0x70)  # a DEX header with zero class definitions
+
+# What one program may hold. A method costs about a kilobyte once indexed and can be 8 bytes of class file (an
+# abstract one), a call 5 bytes and can be 3 bytes of code: a byte budget alone does not bound memory, these do.
+# A large real SDK (guava: 2 040 classes, 16 461 methods) is far below them.
+MAX_CLASSES = 40_000
+MAX_METHODS = 100_000
+MAX_REFERENCES = 6_000_000  # calls, constants, instantiations, field reads
+CHECK_EVERY = 256  # classes between calls of Allowance.check
+MAX_PROBLEMS = 100  # unreadable class files listed one per line; one more line says the rest are not
+
+
+@dataclass
+class Allowance:
+    """The classes, methods and references programs may take, and the scan's budget check (called between
+    classes with the stage name; it raises to stop the scan). One allowance shared by the programs of one
+    package makes the limits hold for the package."""
+
+    max_classes: int = MAX_CLASSES
+    max_methods: int = MAX_METHODS
+    max_references: int = MAX_REFERENCES
+    check: Callable[[str], None] | None = None
+    classes: int = 0  # taken so far
+    methods: int = 0
+    references: int = 0
+
+    def take(self, cls: ClassFile) -> str | None:
+        """Count `cls` in; what it would exceed, or None when it fits (then it is taken)."""
+        references = sum(len(m.invokes) + len(m.dynamic) + len(m.strings) + len(m.types) + len(m.fields)
+                         for m in cls.methods)
+        for what, total, limit in (("classes", self.classes + 1, self.max_classes),
+                                   ("methods", self.methods + len(cls.methods), self.max_methods),
+                                   ("references", self.references + references, self.max_references)):
+            if total > limit:
+                return f"more than {limit} {what}"
+        self.classes += 1
+        self.methods += len(cls.methods)
+        self.references += references
+        return None
 
 
 def dalvik_invoke(op: int, callee: MemberRef, caller_cls: str) -> int:
@@ -141,23 +180,44 @@ class JvmProgram(DexFile):
         self.classes.append(cdef)
 
 
-def read_program(name: str, entries: Iterable[tuple[str, bytes]]) -> JvmProgram:
+def read_program(name: str, entries: Iterable[tuple[str, bytes]], allowance: Allowance | None = None) -> JvmProgram:
     """The class files `entries` ((shown entry name, bytes), in the JAR's order) as one program.
 
-    A class file that cannot be read becomes one problem line naming its entry; the others are kept.
-    Module descriptors (module-info.class) define no class and are left out.
+    A class file that cannot be read becomes one problem line naming its entry (the first `MAX_PROBLEMS`);
+    the others are kept. Module descriptors (module-info.class) define no class and are left out. Classes are
+    added one at a time, a parsed class dropped once it is in DEX form; when `allowance` (by default this
+    program's own) is spent, one problem line says so and the rest of the entries is not read.
     """
-    classes: list[ClassFile] = []
-    problems: list[str] = []
-    for entry, data in entries:
+    allowance = allowance if allowance is not None else Allowance()
+    program = JvmProgram(name, ())
+    unreadable = 0
+
+    def unreadable_class(line: str) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        if unreadable <= MAX_PROBLEMS:
+            program.problems.append(line)
+        elif unreadable == MAX_PROBLEMS + 1:
+            program.problems.append(f"{name}: further unreadable class files are not listed (only the first "
+                                    f"{MAX_PROBLEMS})")
+
+    for n, (entry, data) in enumerate(entries, 1):
+        if allowance.check is not None and n % CHECK_EVERY == 0:
+            allowance.check(f"reading {name}")
         try:
             cls = parse_class(data)
         except ClassFormatError as exc:
-            problems.append(f"{name}: {entry}: {exc}")
+            unreadable_class(f"{name}: {entry}: {exc}")
             continue
         except Exception as exc:  # a malformed table we did not foresee: keep the other classes
-            problems.append(f"{name}: {entry}: unreadable class file ({type(exc).__name__}: {exc})")
+            unreadable_class(f"{name}: {entry}: unreadable class file ({type(exc).__name__}: {exc})")
             continue
-        if not cls.is_module:
-            classes.append(cls)
-    return JvmProgram(name, classes, problems)
+        if cls.is_module:
+            continue
+        exceeded = allowance.take(cls)
+        if exceeded:
+            program.problems.append(f"{name}: {entry} and the class files after it not read: the code would hold "
+                                    f"{exceeded}")
+            break
+        program._add_class(cls)
+    return program
