@@ -25,7 +25,7 @@ from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
 from hegui.errors import BudgetExceeded, InputError
-from hegui.jvm import read_program
+from hegui.jvm import Allowance, read_program
 from hegui.knowledge import Trigger
 from hegui.model import APP_SUBJECT, Observation
 from hegui.report.model import AppInfo, ErrorItem, Permission, Policy, Report, Sdk, SensitiveCall, Signer
@@ -99,7 +99,10 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
         observations.extend(_policy_stage(apk, index, report, options, observations))
     except BudgetExceeded as exc:
         report.errors.append(ErrorItem(stage="budget", message=str(exc)))
-    if options.listing is not None:  # needs only the manifest: judged even when the budget ran out
+    if options.listing is not None and sdk is not None:
+        report.errors.append(ErrorItem(stage="listing", message=f"{options.listing}: not applied: a store listing "
+                                                                "describes an app, not an SDK package"))
+    elif options.listing is not None:  # needs only the manifest: judged even when the budget ran out
         observations.extend(_listing_stage(options.listing, report))
     if sdk is None:
         report.findings = evaluate(observations)
@@ -134,11 +137,14 @@ def _jvm_index(sdk: SdkPackage, report: Report, budget: Budget) -> DexIndex:
     """The package's class files as one program: classes.jar first, then libs/*.jar (the first definition of
     a class wins, as with DEX files)."""
     index = DexIndex()
-    for jar in sdk.jar_names:
-        index.add_parsed(read_program(jar, sdk.class_entries(jar)))
-        budget.check(f"reading {jar}")
-    _errors(report, sdk.problems, sdk.kind)
-    _errors(report, index.problems, "jvm")
+    allowance = Allowance(check=budget.check)  # one for the package: its limits hold across all its JARs
+    try:
+        for jar in sdk.jar_names:
+            index.add_parsed(read_program(jar, sdk.class_entries(jar), allowance))
+            budget.check(f"reading {jar}")
+    finally:  # a budget stop still reports what went wrong before it
+        _errors(report, sdk.problems, sdk.kind)
+        _errors(report, index.problems, "jvm")
     if not index.classes:
         report.errors.append(ErrorItem(stage="jvm", message="no class could be read from the package"))
     return index

@@ -164,6 +164,13 @@ def test_unknown_constant_pool_tag_names_the_entry():
         parse_class(data)
 
 
+def test_a_constant_that_is_not_modified_utf8_names_the_entry():
+    data = b"\xca\xfe\xba\xbe\x00\x00\x00\x34\x00\x03" + b"\x01\x00\x02\xff\xfe"
+    with pytest.raises(ClassFormatError) as caught:
+        parse_class(data)
+    assert str(caught.value) == "constant pool entry 1 is not modified UTF-8"
+
+
 def _class_with_code(code: bytes) -> bytes:
     """A class `T` with one static method `m()V` whose bytecode is `code`. Pool: #9 = Methodref T.m()V,
     #11 = String "hello", #2 = Class T."""

@@ -16,7 +16,7 @@ from javabuild import aar_manifest, compile_classes, jar_bytes, write_aar, write
 
 from hegui.cli import app  # noqa: E402
 from hegui.errors import InputError  # noqa: E402
-from hegui.pipeline import scan_path  # noqa: E402
+from hegui.pipeline import ScanOptions, scan_path  # noqa: E402
 from hegui.report.model import Report  # noqa: E402
 
 VENDOR = "com.example.vendorsdk"
@@ -269,9 +269,28 @@ def test_zip_that_is_neither_apk_nor_sdk_package_keeps_the_one_line_error(tmp_pa
         scan_path(path)
 
 
+def test_a_jar_without_class_files_says_so_in_one_line(tmp_path):
+    path = tmp_path / "resources-only.jar"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        z.writestr("config/defaults.properties", "a=b\n")
+    with pytest.raises(InputError, match="^a JAR without class files: nothing to scan$"):
+        scan_path(path)
+
+
 def test_nested_jar_entry_names_are_never_paths(tmp_path, report_validator):
     classes = compile_classes(tmp_path / "build", TRACKER)
     classes["../../escape/Evil.class"] = b"\xca\xfe\xba\xbe"
     report = _scan(_aar(tmp_path, {}, jar=jar_bytes(tmp_path, classes)), report_validator)
     assert not (tmp_path / "escape").exists()
     assert any("suspicious entry name '../../escape/Evil.class'" in e.message for e in report.errors)
+
+
+def test_a_store_listing_given_with_an_sdk_package_is_not_applied_and_says_so(tmp_path, report_validator):
+    listing = tmp_path / "listing.yaml"
+    listing.write_text("store: 小米应用商店\n", encoding="utf-8")
+    report = scan_path(_aar(tmp_path, {**TRACKER, **INIT_PROVIDER}), ScanOptions(listing=listing))
+    report_validator(report.model_dump(mode="json"))
+    assert [(e.stage, e.message) for e in report.errors] == [
+        ("listing", f"{listing}: not applied: a store listing describes an app, not an SDK package")]
+    assert not [f for f in report.findings if f.rule_id.startswith("PI-STORE-")]

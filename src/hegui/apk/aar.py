@@ -114,6 +114,9 @@ class SdkPackage:
         self.problems.append(line)
 
 
+JAR_MANIFEST = "META-INF/MANIFEST.MF"
+
+
 def class_file_names(names: list[str]) -> list[str]:
     """Class entries a class loader sees: ``META-INF/`` (multi-release variants, signatures) left out."""
     return [n for n in names if n.endswith(".class") and not n.startswith("META-INF/")]
@@ -150,6 +153,8 @@ def open_package(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Apk | Sd
     archive = ApkArchive.open(path, limits)
     try:
         kind = package_kind(archive)
+        if kind == "apk" and JAR_MANIFEST in archive and MANIFEST_NAME not in archive:
+            raise InputError("a JAR without class files: nothing to scan")
         if kind == "apk":
             return read_apk(path, archive)
         return _sdk_package(path, archive, kind)

@@ -312,6 +312,7 @@ def parse_text_xml(data: bytes) -> XmlNode:
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     root: list[XmlNode] = []
     stack: list[XmlNode] = []
+    texts: list[list[str]] = []  # the text pieces of each open element
 
     def refuse_dtd(*_args: object) -> None:
         raise InputError("text XML with a DOCTYPE/entity declaration refused")
@@ -329,13 +330,17 @@ def parse_text_xml(data: bytes) -> XmlNode:
         elif not root:
             root.append(node)
         stack.append(node)
+        texts.append([])
 
     def end(_name: str) -> None:
-        stack.pop()
+        node = stack.pop()
+        pieces = texts.pop()
+        if pieces:  # joined once: `+=` per piece is quadratic, and expat hands over text in many small pieces
+            node.text += "".join(pieces)
 
     def chars(text: str) -> None:
         if stack and text.strip():
-            stack[-1].text += text
+            texts[-1].append(text)
 
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd

@@ -18,7 +18,7 @@
  *   - the per-file budget of code units to sweep (against methods sharing one big code item) is passed
  *     in and handed back, so it spans classes exactly as DexFile._sweep_budget does.
  *
- * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser._mutf8
+ * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser.mutf8
  * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs).
  *
  * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
@@ -392,7 +392,7 @@ PyDoc_STRVAR(read_strings_doc,
              "read_strings(data, offset, count, mutf8) -> (strings, unreadable)\n"
              "\n"
              "The `count` strings of the string_ids table at `offset` (which the caller has bounds-checked).\n"
-             "Each is decoded as UTF-8; bytes that are not valid UTF-8 are passed to `mutf8` (parser._mutf8).\n"
+             "Each is decoded as UTF-8; bytes that are not valid UTF-8 are passed to `mutf8` (parser.mutf8).\n"
              "An unreadable string (offset or length prefix past the end, no NUL in reach) is '' and counted.");
 
 static PyObject *read_strings(PyObject *module, PyObject *args) {
@@ -435,7 +435,7 @@ static PyObject *read_strings(PyObject *module, PyObject *args) {
                 PyObject *raw = PyBytes_FromStringAndSize((const char *)bytes + pos, length);
                 text = raw ? PyObject_CallOneArg(mutf8, raw) : NULL;
                 Py_XDECREF(raw);
-                /* _read_strings counts a string _mutf8 cannot decode either (ValueError) as unreadable. */
+                /* _read_strings counts a string mutf8 cannot decode either (ValueError) as unreadable. */
                 if (!text && (PyErr_ExceptionMatches(PyExc_ValueError) || PyErr_ExceptionMatches(PyExc_IndexError))) {
                     PyErr_Clear();
                     unreadable++;

@@ -112,7 +112,9 @@ def class_data_methods(data: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
             yield midx, access, code_off
 
 
-def _mutf8(raw: bytes) -> str:
+def mutf8(raw: bytes) -> str:
+    """Decode DEX / class-file string bytes (modified UTF-8). Raises UnicodeDecodeError (a ValueError) when the
+    bytes are not even that; callers count such a string as unreadable."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -172,7 +174,7 @@ class DexFile:
     def _read_strings(self, off: int, count: int) -> list[str]:
         data = self.data
         if speedups is not None:
-            out, bad = speedups.read_strings(data, off, count, _mutf8)
+            out, bad = speedups.read_strings(data, off, count, mutf8)
             if bad:
                 self.problems.append(f"{self.name}: {bad} unreadable string(s)")
             return out
@@ -183,7 +185,7 @@ class DexFile:
             try:
                 _, pos = uleb128(data, str_off)
                 end = data.index(b"\x00", pos, min(n, pos + 4 * 65536 * 3))
-                out.append(_mutf8(data[pos:end]))
+                out.append(mutf8(data[pos:end]))
             except (IndexError, ValueError):
                 out.append("")
                 bad += 1

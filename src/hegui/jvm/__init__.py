@@ -4,6 +4,6 @@ Imports nothing from hegui but `hegui.errors` and the DEX reader's table types.
 """
 
 from hegui.jvm.classfile import ClassFile, ClassFormatError, MemberRef, MethodBody, parse_class
-from hegui.jvm.program import JvmProgram, read_program
+from hegui.jvm.program import Allowance, JvmProgram, read_program
 
-__all__ = ["ClassFile", "ClassFormatError", "JvmProgram", "MemberRef", "MethodBody", "parse_class", "read_program"]
+__all__ = ["Allowance", "ClassFile", "ClassFormatError", "JvmProgram", "MemberRef", "MethodBody", "parse_class", "read_program"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from hegui.dex.parser import mutf8
 from hegui.errors import InputError
 
 MAGIC = b"\xca\xfe\xba\xbe"
@@ -109,18 +110,6 @@ def class_descriptor(internal: str) -> str:
     return internal if internal.startswith("[") else f"L{internal};"
 
 
-def _mutf8(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        # Modified UTF-8: NUL as C0 80 and supplementary characters as surrogate pairs (CESU-8).
-        text = raw.replace(b"\xc0\x80", b"\x00").decode("utf-8", "surrogatepass")
-        try:
-            return text.encode("utf-16", "surrogatepass").decode("utf-16")
-        except UnicodeDecodeError:
-            return text.encode("utf-8", "replace").decode("utf-8", "replace")
-
-
 class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -169,7 +158,10 @@ class _Pool:
             tag = r.u1()
             self.tags[i] = tag
             if tag == UTF8:
-                self.values[i] = _mutf8(r.take(r.u2()))
+                try:
+                    self.values[i] = mutf8(r.take(r.u2()))
+                except UnicodeDecodeError:
+                    raise ClassFormatError(f"constant pool entry {i} is not modified UTF-8") from None
             elif tag in (CLASS, STRING, METHOD_TYPE, MODULE, PACKAGE):
                 self.values[i] = r.u2()
             elif tag in (FIELDREF, METHODREF, INTERFACE_METHODREF, NAME_AND_TYPE, DYNAMIC, INVOKE_DYNAMIC):
