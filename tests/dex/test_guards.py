@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -71,23 +72,26 @@ HELPERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    """method name -> names of the calls it makes only behind a consent check (None: nothing guarded)."""
-    tmp = tmp_path_factory.mktemp("guards")
-    body = "".join(static(name, code) for name, code in METHODS.items())
-    smali = {CLS: smali_class(CLS, body), **HELPERS}
-    apk = build_apk(tmp, manifest("com.demo.g", ""), smali)
+def guarded_calls(folder: Path, methods: dict[str, str], classes: dict[str, str]) -> dict[str, list[str] | None]:
+    """method name -> names of the calls it makes only behind a consent check (None: nothing guarded), for
+    `methods` built as static methods of `CLS` beside `classes`."""
+    body = "".join(static(name, code) for name, code in methods.items())
+    apk = build_apk(folder, manifest("com.demo.g", ""), {CLS: smali_class(CLS, body), **classes})
     with zipfile.ZipFile(apk) as z:
         index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
     guards = ConsentGuards(index, consent_lexicon())
     out: dict[str, list[str] | None] = {}
-    for name in METHODS:
+    for name in methods:
         m = index.methods[index.classes[DESC].methods[(name, "(Landroid/content/Context;)V")]]
         sites = guards.sites(m)
         calls = [callee for (_c, callee, _p), _op in index.invokes(m)]
         out[name] = None if sites is None else [calls[i] for i in sorted(sites.invokes)]
     return out
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    return guarded_calls(tmp_path_factory.mktemp("guards"), METHODS, HELPERS)
 
 
 @pytest.mark.apktool
@@ -337,19 +341,7 @@ FIELD_CLASSES = {
 @pytest.fixture(scope="module")
 def field_guarded(tmp_path_factory):
     """As `guarded`, for flags kept in fields (whole-program writes), constant comparisons and getters."""
-    tmp = tmp_path_factory.mktemp("field_guards")
-    body = "".join(static(name, code) for name, code in FIELD_METHODS.items())
-    apk = build_apk(tmp, manifest("com.demo.g", ""), {CLS: smali_class(CLS, body), **FIELD_CLASSES})
-    with zipfile.ZipFile(apk) as z:
-        index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
-    guards = ConsentGuards(index, consent_lexicon())
-    out: dict[str, list[str] | None] = {}
-    for name in FIELD_METHODS:
-        m = index.methods[index.classes[DESC].methods[(name, "(Landroid/content/Context;)V")]]
-        sites = guards.sites(m)
-        calls = [callee for (_c, callee, _p), _op in index.invokes(m)]
-        out[name] = None if sites is None else [calls[i] for i in sorted(sites.invokes)]
-    return out
+    return guarded_calls(tmp_path_factory.mktemp("field_guards"), FIELD_METHODS, FIELD_CLASSES)
 
 
 @pytest.mark.apktool
