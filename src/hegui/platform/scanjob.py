@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import sys
+import zipfile
 from pathlib import Path
 
 
@@ -50,18 +52,39 @@ def main(argv: list[str]) -> int:
     except InputError as err:
         _write_atomic(result, {"error": f"unreadable input: {err}"})
         return 0
-    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": _kind(apk)})
+    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": upload_kind(apk)})
     return 0
 
 
-def _kind(path: Path) -> str:
-    """What the scanner read the upload as (decided by its entries, as `scan_path` decides it): the platform
-    files APKs under apps and AARs/JARs under SDKs."""
-    from hegui.apk.aar import package_kind
-    from hegui.apk.archive import ApkArchive
+MANIFEST = "AndroidManifest.xml"
+_DEX = re.compile(r"classes\d*\.dex")
 
-    with ApkArchive.open(path) as archive:
-        return package_kind(archive)
+
+def upload_kind(path: Path) -> str:
+    """"apk", "aar" or "jar": what the scanner read the upload as, decided by its entries as
+    `hegui.apk.aar.package_kind` decides it (the platform does not import the readers, tests/test_layering.py;
+    tests/platform/test_platform_sdk_packages.py checks the two agree). The platform files APKs under apps and
+    AARs/JARs under SDKs. A ZIP only hegui's tolerant reader can open counts as an APK, its reader's default."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if any(_DEX.fullmatch(n) for n in names):
+                return "apk"
+            if MANIFEST in names:
+                with zf.open(MANIFEST) as fh:
+                    head = fh.read(64)
+                if len(head) >= 8 and int.from_bytes(head[:2], "little") in (0x0003, 0x0000):  # binary XML
+                    return "apk"
+                if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                    return "aar"
+            if "classes.jar" in names:
+                return "aar"
+            if any(n.endswith(".class") and not n.startswith("META-INF/") for n in names):
+                return "jar"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
+            ValueError):
+        pass
+    return "apk"
 
 
 if __name__ == "__main__":
