@@ -57,6 +57,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
     opened = open_package(path, ArchiveLimits())  # InputError: nothing readable at all
     sdk = opened if isinstance(opened, SdkPackage) else None
     apk = opened.apk if isinstance(opened, SdkPackage) else opened
+    report.input.kind = sdk.kind if sdk else "apk"
     _errors(report, apk.problems, sdk.kind if sdk else "apk")
     report.app = _app_info(apk)
     report.permissions = _permissions(apk)

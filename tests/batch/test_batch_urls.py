@@ -157,7 +157,7 @@ def test_url_batch_records_each_outcome_and_never_the_signature(store: _Server, 
         assert (line["status"], line["sha256"], line["size"]) == ("done", expected, (corpus / apk).stat().st_size)
         report = json.loads((output2 / line["report"]).read_text(encoding="utf-8"))
         report_validator(report)
-        assert report["input"] == {"path": redact_url(url), "sha256": expected, "size": line["size"]}
+        assert report["input"] == {"path": redact_url(url), "sha256": expected, "size": line["size"], "kind": "apk"}
     assert b"X-Amz-Signature" not in _all_bytes(output2)
 
 

@@ -149,38 +149,3 @@ def test_which_package_a_scan_is_filed_under(kind, package, expected):
     assert filing_package(kind, package) == expected
 
 
-@pytest.mark.apktool
-def test_the_platform_tells_apks_from_sdk_packages_as_the_scanner_does(packages, tmp_path, shop_apks):
-    import zipfile
-
-    from platform_kit import tiny_zip
-
-    from hegui.apk.aar import package_kind
-    from hegui.apk.archive import ApkArchive
-    from hegui.platform.scanjob import upload_kind
-
-    def zip_of(name: str, entries: dict[str, bytes]) -> bytes:
-        path = tmp_path / name
-        with zipfile.ZipFile(path, "w") as zf:
-            for entry, data in entries.items():
-                zf.writestr(entry, data)
-        return path.read_bytes()
-
-    samples = {
-        **packages, "tiny_zip": tiny_zip(), "apk": shop_apks[0].read_bytes(),
-        "aar_without_code": zip_of("a.aar", {"AndroidManifest.xml": b"\xef\xbb\xbf <manifest/>"}),
-        "aar_with_unreadable_manifest": zip_of("b.aar", {"AndroidManifest.xml": b"", "classes.jar": b"PK"}),
-        "signatures_only": zip_of("c.jar", {"META-INF/versions/9/A.class": b"\xca\xfe\xba\xbe"}),
-        "dex_and_classes": zip_of("d.apk", {"classes2.dex": b"dex\n", "A.class": b"\xca\xfe\xba\xbe"}),
-    }
-    kinds = {}
-    for name, data in samples.items():
-        path = tmp_path / f"{name}.bin"
-        path.write_bytes(data)
-        with ApkArchive.open(path) as archive:
-            kinds[name] = (upload_kind(path), package_kind(archive))
-    assert all(ours == scanner for ours, scanner in kinds.values()), kinds
-    assert {name: ours for name, (ours, _) in kinds.items()} == {
-        "aar": "aar", "jar": "jar", "broad_jar": "jar", "mixed_jar": "jar", "tiny_zip": "apk", "apk": "apk",
-        "aar_without_code": "aar", "aar_with_unreadable_manifest": "aar", "signatures_only": "apk",
-        "dex_and_classes": "apk"}

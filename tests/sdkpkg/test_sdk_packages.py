@@ -294,3 +294,11 @@ def test_a_store_listing_given_with_an_sdk_package_is_not_applied_and_says_so(tm
     assert [(e.stage, e.message) for e in report.errors] == [
         ("listing", f"{listing}: not applied: a store listing describes an app, not an SDK package")]
     assert not [f for f in report.findings if f.rule_id.startswith("PI-STORE-")]
+
+
+def test_the_report_says_what_the_file_was_read_as_whatever_its_name(tmp_path, report_validator):
+    classes = compile_classes(tmp_path / "build", DEVICE_INFO)
+    jar = write_jar(tmp_path / "looks-like.apk", classes)
+    aar = _aar(tmp_path, {**TRACKER, **INIT_PROVIDER}, name="looks-like.jar")
+    sample = Path(__file__).resolve().parents[2] / "src/hegui/samples/demo-shop.apk"
+    assert [_scan(p, report_validator).input.kind for p in (jar, aar, sample)] == ["jar", "aar", "apk"]

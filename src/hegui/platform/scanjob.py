@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import sys
-import zipfile
 from pathlib import Path
 
 
@@ -52,39 +50,8 @@ def main(argv: list[str]) -> int:
     except InputError as err:
         _write_atomic(result, {"error": f"unreadable input: {err}"})
         return 0
-    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": upload_kind(apk)})
+    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": report.input.kind or "apk"})
     return 0
-
-
-MANIFEST = "AndroidManifest.xml"
-_DEX = re.compile(r"classes\d*\.dex")
-
-
-def upload_kind(path: Path) -> str:
-    """"apk", "aar" or "jar": what the scanner read the upload as, decided by its entries as
-    `hegui.apk.aar.package_kind` decides it (the platform does not import the readers, tests/test_layering.py;
-    tests/platform/test_platform_sdk_packages.py checks the two agree). The platform files APKs under apps and
-    AARs/JARs under SDKs. A ZIP only hegui's tolerant reader can open counts as an APK, its reader's default."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            if any(_DEX.fullmatch(n) for n in names):
-                return "apk"
-            if MANIFEST in names:
-                with zf.open(MANIFEST) as fh:
-                    head = fh.read(64)
-                if len(head) >= 8 and int.from_bytes(head[:2], "little") in (0x0003, 0x0000):  # binary XML
-                    return "apk"
-                if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-                    return "aar"
-            if "classes.jar" in names:
-                return "aar"
-            if any(n.endswith(".class") and not n.startswith("META-INF/") for n in names):
-                return "jar"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError,
-            ValueError):
-        pass
-    return "apk"
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class InputInfo(_Model):
     path: str
     sha256: str
     size: int
+    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the file as (from its entries)
 
 
 class Signer(_Model):
