@@ -70,6 +70,14 @@ def test_header_identifies_app_file_signer_time_and_tool(report):
     assert cells["检测工具 Tool"] == "hegui 0.1.0 (report schema 1)"
 
 
+@pytest.mark.parametrize(("kind", "shown"), [("apk", "应用 App (APK)"), ("aar", "SDK 包 SDK package (AAR)"),
+                                            ("jar", "SDK 包 SDK package (JAR)"), (None, None)])
+def test_header_says_whether_an_app_or_an_sdk_package_was_scanned(report, kind, shown):
+    scanned = report.model_copy(update={"input": report.input.model_copy(update={"kind": kind})})
+    cells = {text(tr.css_first("th")): text(tr.css_first("td")) for tr in page(scanned).css("header tr")}
+    assert cells.get("类型 Kind") == shown
+
+
 def test_summary_counts_findings_by_severity_and_gives_a_verdict(report):
     summary = page(report).css_first("#summary")
     counts = [text(d) for d in summary.css(".summary > div")]
