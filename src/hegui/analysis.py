@@ -225,6 +225,8 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
                 source = candidate.source
                 if candidate.data is not None:
                     document = policy.extract_policy(candidate.data, candidate.source)
+                elif candidate.url and options.fetch_policy:
+                    document = policy.extract_policy(policy.fetch_found_policy(candidate.url), candidate.url)
     except InputError as exc:
         report.errors.append(ErrorItem(stage="policy", message=f"{source or options.policy}: {exc}"))
     analysis = policy.analyse_policy(document) if document is not None else None

@@ -67,6 +67,8 @@ def scan(
                                                  help="App type id (1–39) of the 2021 necessary-PI rule.")] = None,
     listing: Annotated[Path | None, typer.Option(help="Store listing (JSON or YAML: store, version_name, "
                                                       "permissions with purposes, policy_url, developer).")] = None,
+    fetch_policy: Annotated[bool, typer.Option("--fetch-policy", help="Download a privacy-policy URL found in "
+                                               "the APK (public addresses only) when no policy text is inside.")] = False,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 if a finding is this severe.")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Parallel scans for several inputs.")] = 1,
     engine: Annotated[str, typer.Option(help="Batch engine: local or ray.")] = "local",
@@ -80,8 +82,8 @@ def scan(
     from hegui.pipeline import ScanOptions
     from hegui.report.model import SEVERITY_ORDER
 
-    options = ScanOptions(policy=policy, trace=trace, category=category, listing=listing, time_budget_s=timeout,
-                          memory_budget_mb=memory)
+    options = ScanOptions(policy=policy, trace=trace, category=category, listing=listing, fetch_policy=fetch_policy,
+                          time_budget_s=timeout, memory_budget_mb=memory)
     threshold = SEVERITY_ORDER[fail_on.value] if fail_on else None
     from hegui.batch import BatchError, collect_inputs, expand_arguments, is_url, run_batch
 

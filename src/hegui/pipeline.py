@@ -20,6 +20,7 @@ class ScanOptions:
     trace: Path | None = None          # --trace FILE (JSON Lines, CONTRACT.md)
     category: int | None = None        # --category APP_TYPE_ID (1..39)
     listing: Path | None = None        # --listing FILE (store page: JSON or YAML, hegui.listing.reader)
+    fetch_policy: bool = False         # --fetch-policy: download a policy URL found in the APK (public hosts only)
     time_budget_s: float = 60.0
     memory_budget_mb: int = 1024
 

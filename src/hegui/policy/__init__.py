@@ -12,9 +12,9 @@ from hegui.policy.category import infer_app_category
 from hegui.policy.consistency import BehaviourFacts, consistency_observations
 from hegui.policy.document import PolicyDocument, Section
 from hegui.policy.extract import extract_policy
-from hegui.policy.source import PolicyCandidate, find_policy_in_apk, load_policy_source
+from hegui.policy.source import PolicyCandidate, fetch_found_policy, find_policy_in_apk, load_policy_source
 
 __all__ = [
     "BehaviourFacts", "ElementHit", "PolicyAnalysis", "PolicyCandidate", "PolicyDocument", "Section", "analyse_policy",
-    "consistency_observations", "extract_policy", "find_policy_in_apk", "infer_app_category", "load_policy_source",
+    "consistency_observations", "extract_policy", "fetch_found_policy", "find_policy_in_apk", "infer_app_category", "load_policy_source",
 ]

@@ -1,12 +1,20 @@
 """Where a policy comes from: `--policy FILE_OR_URL`, or inside the APK (assets, raw resources, strings, a URL).
 
-Nothing here fetches during a scan by itself: a policy URL found in the APK is returned as a URL; only an
-explicit `--policy https://…` is downloaded (size- and redirect-capped).
+Nothing here fetches during a scan by itself: a policy URL found in the APK is returned as a URL. An explicit
+`--policy https://…` is downloaded (size- and redirect-capped); a URL found in the APK only with `--fetch-policy`,
+and then only from public addresses: the URL comes from the APK, i.e. from whoever built it, and a scanning
+server must not become its way into internal networks (SSRF). The check is made on the address each connection
+really reaches, redirects and DNS rebinding included, and no proxy is used.
 """
 
 from __future__ import annotations
 
+import functools
+import http.client
+import ipaddress
 import re
+import socket
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,8 +56,66 @@ def load_policy_source(spec: str, *, timeout_s: float = 10.0, max_bytes: int = 5
         raise InputError(f"policy file cannot be read: {exc.strerror or type(exc).__name__}") from exc
 
 
-def _fetch(url: str, *, timeout_s: float, max_bytes: int) -> bytes:
-    opener = urllib.request.build_opener(_LimitedRedirects())
+AddressCheck = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address, int], bool]
+
+
+def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, _port: int) -> bool:
+    return ip.is_global
+
+
+def fetch_found_policy(url: str, *, timeout_s: float = 10.0, max_bytes: int = 5_000_000,
+                       address_allowed: AddressCheck | None = None) -> bytes:
+    """Download a policy URL found inside the APK (`--fetch-policy`): as `--policy URL`, but every connection,
+    redirects included, must reach an address `address_allowed` accepts (`public_address` by default)."""
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise InputError("policy URL is not an http(s) address")
+    return _fetch(url, timeout_s=timeout_s, max_bytes=max_bytes, address_allowed=address_allowed or public_address)
+
+
+def _checked_connection(address: tuple[str, int], timeout: object = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+                        source_address: tuple[str, int] | None = None, *, address_allowed: AddressCheck) -> socket.socket:
+    sock = socket.create_connection(address, timeout, source_address)  # type: ignore[arg-type]
+    peer_ip, peer_port = sock.getpeername()[:2]
+    ip = ipaddress.ip_address(peer_ip)
+    if not address_allowed(ip, peer_port):
+        sock.close()
+        raise InputError(f"policy URL leads to a non-public address ({ip}): not fetched")
+    return sock
+
+
+class _CheckedHTTP(http.client.HTTPConnection):
+    def __init__(self, *args, address_allowed: AddressCheck, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(_checked_connection, address_allowed=address_allowed)
+
+
+class _CheckedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, *args, address_allowed: AddressCheck, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(_checked_connection, address_allowed=address_allowed)
+
+
+class _CheckedHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """Opens http and https connections whose peer address is checked before a byte is sent (TLS included)."""
+
+    def __init__(self, address_allowed: AddressCheck) -> None:
+        urllib.request.HTTPHandler.__init__(self)
+        urllib.request.HTTPSHandler.__init__(self, context=ssl.create_default_context())
+        self._address_allowed = address_allowed
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_CheckedHTTP, address_allowed=self._address_allowed), req)
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_CheckedHTTPS, address_allowed=self._address_allowed), req,
+                            context=self._context)
+
+
+def _fetch(url: str, *, timeout_s: float, max_bytes: int, address_allowed: AddressCheck | None = None) -> bytes:
+    handlers: list[urllib.request.BaseHandler] = [_LimitedRedirects()]
+    if address_allowed is not None:  # no proxy: it would connect for us, to addresses we never see
+        handlers += [urllib.request.ProxyHandler({}), _CheckedHandler(address_allowed)]
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": "hegui-policy-fetch/1", "Accept": "*/*"})
     try:
         with opener.open(request, timeout=timeout_s) as response:
