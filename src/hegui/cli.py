@@ -98,9 +98,14 @@ def scan(
     if output is None:
         _err("hegui: several inputs (or a folder, or a URL) need --output DIR")
         raise typer.Exit(2)
+    per_app = [name for name, given in (("--trace", trace), ("--listing", listing)) if given is not None]
+    if per_app:  # a trace or a store page records one app: applied to a batch it would misjudge every other one
+        verb, pronoun = ("describe", "them") if len(per_app) > 1 else ("describes", "it")
+        _err(f"hegui: {' and '.join(per_app)} {verb} one app: give {pronoun} with a single APK, not a batch")
+        raise typer.Exit(2)
     inputs = collect_inputs(arguments)
     if not inputs:
-        _err("hegui: no APK found in the given paths")
+        _err("hegui: no APK or SDK package found in the given paths")
         raise typer.Exit(2)
     try:
         result = run_batch(inputs, output, options=options, formats=[fmt.value], jobs=jobs, engine=engine,

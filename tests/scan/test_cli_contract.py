@@ -86,6 +86,18 @@ def test_several_inputs_need_an_output_folder(tmp_path):
     assert result.exit_code == 2 and "--output DIR" in result.stderr
 
 
+@pytest.mark.parametrize(("options", "named"), [
+    (["--trace", "t.jsonl"], "--trace describes one app: give it"),
+    (["--listing", "l.yaml"], "--listing describes one app: give it"),
+    (["--trace", "t.jsonl", "--listing", "l.yaml"], "--trace and --listing describe one app: give them"),
+])
+def test_a_trace_or_a_listing_is_refused_for_a_batch(tmp_path, options, named):
+    result = hegui("scan", str(SAMPLE), str(SAMPLE), "--output", str(tmp_path / "out"), *options)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"hegui: {named} with a single APK, not a batch"
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unknown_format_is_a_usage_error():
     assert runner.invoke(app, ["scan", str(SAMPLE), "--format", "pdf"]).exit_code == 2
 
