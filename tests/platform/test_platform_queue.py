@@ -83,10 +83,10 @@ def test_a_scan_whose_lease_ran_out_is_requeued_and_its_old_holder_loses_it(plat
     taken = claim(platform, "host-b:2:bb")
     assert (taken.id, taken.attempts, taken.worker_id) == (scan_id, 2, "host-b:2:bb")
     with platform.sessions() as db:
-        assert not renew_lease(db, scan_id, "host-a:1:aa", LONG_LEASE)
-        assert take_for_finish(db, scan_id, "host-a:1:aa") is None
-        assert renew_lease(db, scan_id, "host-b:2:bb", LONG_LEASE)
-        assert take_for_finish(db, scan_id, "host-b:2:bb").id == scan_id
+        assert not renew_lease(db, scan_id, "host-a:1:aa", 1, LONG_LEASE)
+        assert take_for_finish(db, scan_id, "host-a:1:aa", 1) is None
+        assert renew_lease(db, scan_id, "host-b:2:bb", 2, LONG_LEASE)
+        assert take_for_finish(db, scan_id, "host-b:2:bb", 2).id == scan_id
         db.rollback()
         requeues = db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "scan.requeue")).all()
     assert requeues == ["the lease of host-a:1:aa ran out"]
@@ -123,8 +123,8 @@ def test_a_lost_lease_stops_the_scan_child_and_a_held_one_is_renewed(platform):
     lost_child = subprocess.Popen(["sleep", "600"], process_group=0)
     kept_child = subprocess.Popen(["sleep", "600"], process_group=0)
     try:
-        worker.watch(scan_a, lost_child)
-        worker.watch(scan_b, kept_child)
+        worker.watch(scan_a, 1, lost_child)
+        worker.watch(scan_b, 1, kept_child)
         assert worker.renew() == [scan_a]
         assert lost_child.wait(timeout=30) == -signal.SIGKILL
         assert kept_child.poll() is None
@@ -134,6 +134,40 @@ def test_a_lost_lease_stops_the_scan_child_and_a_held_one_is_renewed(platform):
         for child in (lost_child, kept_child):
             child.kill()
             child.wait()
+
+
+def test_a_server_that_claims_its_lost_scan_again_stops_the_old_claims_child_and_keeps_the_new_one(platform):
+    # Its lease ran out (the database was out of reach), the scan was re-queued, and another scan thread of the
+    # same server claimed it again while the first claim's child still ran: same worker id, two claims.
+    (scan_id,) = queue_scans(platform, 1)
+    worker = ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:1:aa")
+    claim(platform, worker.worker_id, lease_s=SHORT_LEASE)
+    requeue_when_expired(platform)
+    assert claim(platform, worker.worker_id).attempts == 2
+    old_child = subprocess.Popen(["sleep", "600"], process_group=0)
+    new_child = subprocess.Popen(["sleep", "600"], process_group=0)
+    try:
+        worker.watch(scan_id, 1, old_child)
+        worker.watch(scan_id, 2, new_child)
+        assert worker.renew() == [scan_id]
+        assert old_child.wait(timeout=30) == -signal.SIGKILL
+        assert new_child.poll() is None
+    finally:
+        for child in (old_child, new_child):
+            child.kill()
+            child.wait()
+
+
+def test_only_the_current_claim_of_a_server_on_a_scan_may_store_its_result(platform):
+    (scan_id,) = queue_scans(platform, 1)
+    claim(platform, "host-a:1:aa", lease_s=SHORT_LEASE)
+    requeue_when_expired(platform)
+    claim(platform, "host-a:1:aa")  # the same server, attempt 2
+    with platform.sessions() as db:
+        assert not renew_lease(db, scan_id, "host-a:1:aa", 1, LONG_LEASE)
+        assert take_for_finish(db, scan_id, "host-a:1:aa", 1) is None
+        assert take_for_finish(db, scan_id, "host-a:1:aa", 2).id == scan_id
+        db.rollback()
 
 
 @pytest.fixture

@@ -93,20 +93,27 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
             return db.get(Scan, row.id, populate_existing=True)
 
 
-def renew_lease(db: Session, scan_id: int, worker_id: str, lease_s: float) -> bool:
-    """Extend this server's lease on a running scan; False when the scan is no longer this server's."""
+def _held_by(scan_id: int, worker_id: str, attempt: int) -> Any:
+    """The scan still runs under the claim `worker_id` made as attempt `attempt`. The attempt matters: a
+    server whose lease ran out may claim the same scan again, and its first claim must not pass for the new one."""
+    return ((Scan.id == scan_id) & (Scan.status == "running") & (Scan.worker_id == worker_id)
+            & (Scan.attempts == attempt))
+
+
+def renew_lease(db: Session, scan_id: int, worker_id: str, attempt: int, lease_s: float) -> bool:
+    """Extend the lease of this server's claim (attempt `attempt`) on a running scan; False when the scan no
+    longer runs under that claim."""
     until = db_now(db) + dt.timedelta(seconds=lease_s)
-    renewed = db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "running",
-                                            Scan.worker_id == worker_id).values(lease_until=until))
+    renewed = db.execute(update(Scan).where(_held_by(scan_id, worker_id, attempt)).values(lease_until=until))
     return renewed.rowcount == 1
 
 
-def take_for_finish(db: Session, scan_id: int, worker_id: str) -> Scan | None:
-    """Start storing a scan's result: the scan, if `worker_id` still holds it, else None (its lease ran out
-    and another server took it over, whose result counts). The row stays locked (PostgreSQL) or the database
-    write-locked (SQLite) until the caller commits, so no server can re-queue it meanwhile."""
-    held = db.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "running", Scan.worker_id == worker_id)
-                      .values(lease_until=None))
+def take_for_finish(db: Session, scan_id: int, worker_id: str, attempt: int) -> Scan | None:
+    """Start storing a scan's result: the scan, if `worker_id`'s claim `attempt` still holds it, else None (its
+    lease ran out and the scan was claimed again, by another server or this one, whose result counts). The row
+    stays locked (PostgreSQL) or the database write-locked (SQLite) until the caller commits, so no server can
+    re-queue it meanwhile."""
+    held = db.execute(update(Scan).where(_held_by(scan_id, worker_id, attempt)).values(lease_until=None))
     if held.rowcount != 1:
         return None
     return db.get(Scan, scan_id, populate_existing=True)

@@ -99,7 +99,9 @@ class ScanWorker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
-        self._held: dict[int, subprocess.Popen | None] = {}  # scan id → its child, while this server runs it
+        # (scan id, attempt) → its child, while this server runs that claim. Keyed by claim, not scan: after a
+        # lease ran out this server may hold an old and a new claim of one scan at once.
+        self._held: dict[tuple[int, int], subprocess.Popen | None] = {}
 
     def start(self) -> None:
         self.recover()
@@ -140,15 +142,16 @@ class ScanWorker:
         if not held:
             return []
         with self.sessions() as db:
-            lost = [scan_id for scan_id in held
-                    if not renew_lease(db, scan_id, self.worker_id, self.settings.scan_lease_s)]
+            lost = [(scan_id, attempt) for scan_id, attempt in held
+                    if not renew_lease(db, scan_id, self.worker_id, attempt, self.settings.scan_lease_s)]
             db.commit()
         stopped = []
-        for scan_id in lost:
+        for claim in lost:
+            scan_id = claim[0]
             with self._lock:
-                if scan_id not in self._held:  # finished meanwhile: nothing was lost
+                if claim not in self._held:  # finished meanwhile: nothing was lost
                     continue
-                child = self._held[scan_id]
+                child = self._held[claim]
             log.warning("scan #%d: this server's lease ran out and another server may run it; stopping it here",
                         scan_id)
             if child is not None:
@@ -176,14 +179,15 @@ class ScanWorker:
                 self._wake.wait(POLL_S)
                 self._wake.clear()
 
-    def watch(self, scan_id: int, child: subprocess.Popen | None = None) -> None:
-        """Renew this server's lease on `scan_id` while it runs here; `child` is stopped if the lease is lost."""
+    def watch(self, scan_id: int, attempt: int, child: subprocess.Popen | None = None) -> None:
+        """Renew the lease of this server's claim `attempt` on `scan_id` while it runs here; `child` is stopped
+        if the lease is lost."""
         with self._lock:
-            self._held[scan_id] = child
+            self._held[(scan_id, attempt)] = child
 
-    def unwatch(self, scan_id: int) -> None:
+    def unwatch(self, scan_id: int, attempt: int) -> None:
         with self._lock:
-            self._held.pop(scan_id, None)
+            self._held.pop((scan_id, attempt), None)
 
     def run_once(self) -> bool:
         """Claim and complete one scan; False when the queue is empty."""
@@ -194,19 +198,19 @@ class ScanWorker:
             return False
         log.info("scan #%d: attempt %d", scan.id, scan.attempts)
         result = self.settings.result_dir / f"{scan.id}.json"
-        self.watch(scan.id)
+        self.watch(scan.id, scan.attempts)
         try:
             payload = (read_result(result) if result.is_file()
-                       else run_scan_child(self.settings, scan, lambda child: self.watch(scan.id, child)))
+                       else run_scan_child(self.settings, scan, lambda child: self.watch(scan.id, scan.attempts, child)))
         finally:
-            self.unwatch(scan.id)
+            self.unwatch(scan.id, scan.attempts)
         with self.sessions() as db:
-            held = take_for_finish(db, scan.id, self.worker_id)
+            held = take_for_finish(db, scan.id, self.worker_id, scan.attempts)
             if held is None:
                 status = db.scalar(select(Scan.status).where(Scan.id == scan.id))
                 db.rollback()
-                log.warning("scan #%d: its lease ran out while it ran here; the server that took it over stores "
-                            "its result", scan.id)
+                log.warning("scan #%d: the lease of attempt %d ran out while it ran here; the claim that took it "
+                            "over stores its result", scan.id, scan.attempts)
                 if status in ("done", "failed"):  # nobody will read this child's file
                     result.unlink(missing_ok=True)
                 return True
