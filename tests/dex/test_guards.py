@@ -404,3 +404,76 @@ def test_a_property_set_through_its_setter_only_by_the_agree_button_is_a_guard(f
 def test_a_property_whose_setter_is_never_called_or_called_with_true_before_consent_is_not_a_guard(
         field_guarded, method):
     assert field_guarded[method] is None
+
+
+# --- flags that some path makes true before consent (review round two) -----------------------------------
+BAD = "com.demo.h.Flags"
+BAD_DESC = "Lcom/demo/h/Flags;"
+# getBoolean("privacy_agreed", true): true on the first launch, before the dialog was ever shown
+DEFAULT_TRUE = s.stored_flag("privacy_agreed").replace(
+    "    invoke-interface {v0, v2, v1}", "    const/4 v1, 0x1\n    invoke-interface {v0, v2, v1}")
+
+
+def when_flags_getter(name: str, body: str) -> str:
+    """`if (Flags.INSTANCE.name()) { body }` through a getter whose name says nothing about consent."""
+    return (f"    sget-object v1, {BAD_DESC}->INSTANCE:{BAD_DESC}\n    invoke-virtual {{v1}}, {BAD_DESC}->{name}()Z\n"
+            "    move-result v0\n    if-eqz v0, :skip\n" + body + "    :skip\n")
+
+
+def flags_property(field: str, getter: str) -> str:
+    """A Kotlin-style property of Flags: a consent-named field, a neutral getter, `set{field}(Z)V`."""
+    return (f".method public final {getter}()Z\n    .registers 2\n    sget-boolean v0, {BAD_DESC}->{field}:Z\n"
+            f"    return v0\n.end method\n" + s.method(f"set{field}", f"    sput-boolean p1, {BAD_DESC}->{field}:Z\n",
+                                                     params="Z"))
+
+
+def call_flags_setter(field: str, via: str = BAD_DESC, invoke: str = "invoke-virtual") -> str:
+    """`Flags.INSTANCE.setField(true)`, called through the type `via`."""
+    return (f"    sget-object v4, {BAD_DESC}->INSTANCE:{BAD_DESC}\n    const/4 v3, 0x1\n"
+            f"    {invoke} {{v4, v3}}, {via}->set{field}(Z)V\n")
+
+
+BAD_METHODS = {
+    "defaultTrue": DEFAULT_TRUE + "    if-eqz v0, :skip\n" + INIT + "    :skip\n",
+    # Flags.sAgreedOrNew = getBoolean("privacy_agreed", true) is all it is ever assigned
+    "fieldDefaultTrue": s.when_static_field(BAD, "sAgreedOrNew", INIT),
+    # the setter is called with true by the agree button, and by warm-up code through an interface that only a
+    # subclass of Flags implements (Consent.setPrivacyOk(true) lands on Flags.setPrivacyOk)
+    "setterViaSubclassInterface": when_flags_getter("stateA", INIT),
+    # the same property without the warm-up call (the agree button alone sets it): a guard
+    "setterOnlyByButton": when_flags_getter("stateB", INIT),
+    # set true by a static onClick() of a helper class (no listener, no framework callback) that startup calls
+    "staticOnClick": s.when_static_field(BAD, "sPrivacyTapped", INIT),
+    # set true only by a real View.OnClickListener.onClick: still a guard
+    "listenerOnClick": s.when_static_field(BAD, "sPrivacyClicked", INIT),
+}
+BAD_CLASSES = {
+    BAD: smali_class(BAD, (
+        f".field public static INSTANCE:{BAD_DESC}\n.field public static sAgreedOrNew:Z\n.field public static PrivacyOk:Z\n"
+        ".field public static PrivacyFine:Z\n.field public static sPrivacyTapped:Z\n.field public static sPrivacyClicked:Z\n"
+        + s.method("load", DEFAULT_TRUE + s.put_static_flag(BAD, "sAgreedOrNew"), params="Landroid/content/Context;",
+                   static=True)
+        + flags_property("PrivacyOk", "stateA") + flags_property("PrivacyFine", "stateB")
+        + s.method("onClick", "    const/4 v0, 0x1\n" + s.put_static_flag(BAD, "sPrivacyTapped"), static=True))),
+    "com.demo.h.Consent": ".class public interface abstract Lcom/demo/h/Consent;\n.super Ljava/lang/Object;\n"
+                          ".method public abstract setPrivacyOk(Z)V\n.end method\n",
+    "com.demo.h.SubFlags": smali_class("com.demo.h.SubFlags", "", super_=BAD_DESC, interfaces=["Lcom/demo/h/Consent;"]),
+    "com.demo.h.AgreeButton": smali_class("com.demo.h.AgreeButton", s.method(
+        "onClick", call_flags_setter("PrivacyOk") + call_flags_setter("PrivacyFine")
+        + "    const/4 v0, 0x1\n" + s.put_static_flag(BAD, "sPrivacyClicked"), params="Landroid/view/View;"),
+        interfaces=["Landroid/view/View$OnClickListener;"]),
+    "com.demo.h.Warm": smali_class("com.demo.h.Warm", s.method(
+        "warm", call_flags_setter("PrivacyOk", via="Lcom/demo/h/Consent;", invoke="invoke-interface")
+        + "    invoke-static {}, Lcom/demo/h/Flags;->onClick()V\n", static=True)),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_guarded(tmp_path_factory):
+    return guarded_calls(tmp_path_factory.mktemp("bad_guards"), BAD_METHODS, BAD_CLASSES)
+
+
+@pytest.mark.apktool
+@pytest.mark.parametrize("method", ["defaultTrue", "fieldDefaultTrue"])
+def test_a_stored_flag_read_with_a_default_of_true_is_not_a_guard(bad_guarded, method):
+    assert bad_guarded[method] is None

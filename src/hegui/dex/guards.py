@@ -791,8 +791,12 @@ class ConsentGuards:
         if kind != "getter":
             return None
         _cls, _name, proto = refs[ref]
-        if any(isinstance(v, tuple) and v[0] == "key" and self._is_key(v[1])
-               for ptype, v in _arguments(op, u, units, pc, proto, st) if ptype == _STRING):
+        args = _arguments(op, u, units, pc, proto, st)
+        # getBoolean("privacy_agreed", true) reads true on the first launch, before anyone agreed: the default
+        # (any boolean argument) must be a known false
+        if any(ptype == "Z" and v != FALSE for ptype, v in args):
+            return None
+        if any(isinstance(v, tuple) and v[0] == "key" and self._is_key(v[1]) for ptype, v in args if ptype == _STRING):
             return CONSENT
         return None
 
