@@ -477,3 +477,9 @@ def bad_guarded(tmp_path_factory):
 @pytest.mark.parametrize("method", ["defaultTrue", "fieldDefaultTrue"])
 def test_a_stored_flag_read_with_a_default_of_true_is_not_a_guard(bad_guarded, method):
     assert bad_guarded[method] is None
+
+
+@pytest.mark.apktool
+def test_a_setter_called_with_true_before_consent_through_an_interface_of_a_subclass_is_not_a_guard(bad_guarded):
+    assert bad_guarded["setterViaSubclassInterface"] is None
+    assert bad_guarded["setterOnlyByButton"] == ["init"]

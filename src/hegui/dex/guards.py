@@ -511,11 +511,15 @@ class ConsentGuards:
         """What every call of `setter` passes as parameter `j`: None if anything but a consent check, false
         or the agree action's true; else whether some call can pass true."""
         can_be_true = called = False
+        # A call may land on the setter through its class, a subclass, a supertype it overrides, or a supertype
+        # of a subclass that inherits it (`class Sub extends Store implements Consent`: Consent.setAgreed).
         related = self.index.ancestors(setter.cls) | {setter.cls}
+        for sub in self.index.classes:
+            if setter.cls in self.index.superclasses(sub):
+                related |= self.index.ancestors(sub)
         for dex in self.index.dex_files:
             calls: dict[int, list[int]] = {}
             for idx, (cls, name, proto) in enumerate(self.index.method_refs(dex)):
-                # a call through the setter's class, a subclass, or a supertype it overrides may land on it
                 if (name == setter.name and proto == setter.proto
                         and (cls in related or setter.cls in self.index.superclasses(cls))):
                     for mid, rel in self._sites(dex, idx, _INVOKES):
