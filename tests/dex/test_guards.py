@@ -483,3 +483,13 @@ def test_a_stored_flag_read_with_a_default_of_true_is_not_a_guard(bad_guarded, m
 def test_a_setter_called_with_true_before_consent_through_an_interface_of_a_subclass_is_not_a_guard(bad_guarded):
     assert bad_guarded["setterViaSubclassInterface"] is None
     assert bad_guarded["setterOnlyByButton"] == ["init"]
+
+
+@pytest.mark.apktool
+def test_a_field_set_true_by_a_static_method_named_on_click_is_not_a_guard(bad_guarded):
+    assert bad_guarded["staticOnClick"] is None
+
+
+@pytest.mark.apktool
+def test_a_field_set_true_only_by_a_click_listener_is_a_guard(bad_guarded):
+    assert bad_guarded["listenerOnClick"] == ["init"]

@@ -27,7 +27,7 @@ level of summary), or a read of a consent field.
 A boolean field is a consent field when every write to it anywhere in the program
 (`iput-boolean`/`sput-boolean`, found by searching each DEX's bytes for the field's index and confirmed on
 the decoded writer) stores a consent check, the constant false, or the constant true inside a click
-callback (`onClick`), behind a consent check, or in a method that also stores true under a consent key
+callback (an instance `onClick` of a class with a framework supertype), behind a consent check, or in a method that also stores true under a consent key
 (the "agree" handler); a write of a setter's parameter (Kotlin `var agreed` → `setAgreed(Z)V`) counts when
 every call of the setter passes one of those, and the setter is called at all. At least one write must be able to make the field true, and a
 static initial value must be false. Candidates are fields whose name says consent (`isAgreePrivacy`,
@@ -485,27 +485,30 @@ class ConsentGuards:
                 if not real:
                     continue
                 states = self._flow(w, code, summaries=True)
-                guarded: set[int] | None = None
                 for k in real:
                     if states[k] is None:
                         continue  # no path reaches it
                     value = _stored(code, states, k)
-                    if value == CONSENT:
-                        can_be_true = True
-                    elif value == TRUE:
-                        if guarded is None:
-                            guarded = self._guarded(code, states)
-                        if not self._agree_action(w, code, states, k, guarded):
-                            return False
-                        can_be_true = True
-                    elif isinstance(value, tuple) and value[0] == "param":
-                        passed = self._passed(w, value[1])  # a setter: what do its callers pass?
-                        if passed is None:
-                            return False
-                        can_be_true = can_be_true or passed
-                    elif value != FALSE:
+                    if isinstance(value, tuple) and value[0] == "param":
+                        true = self._passed(w, value[1])  # a setter: what do its callers pass?
+                    else:
+                        true = self._may_be_true(value, w, code, states, k)
+                    if true is None:
                         return False
+                    can_be_true = can_be_true or true
         return can_be_true
+
+    def _may_be_true(self, value: Any, m: MethodInfo, code: _Code, states: list[dict[int, Any] | None],
+                     k: int) -> bool | None:
+        """Whether `value`, stored or passed at position `k` of `m`, may be true: True for a consent check or
+        the agree action's true, False for false, None for anything else (the field is no consent flag)."""
+        if value == CONSENT:
+            return True
+        if value == FALSE:
+            return False
+        if value == TRUE and self._agree_action(m, code, states, k):
+            return True
+        return None
 
     def _passed(self, setter: MethodInfo, j: int) -> bool | None:
         """What every call of `setter` passes as parameter `j`: None if anything but a consent check, false
@@ -531,7 +534,6 @@ class ConsentGuards:
                 if not real:
                     continue
                 states = self._flow(caller, code, summaries=True)
-                guarded: set[int] | None = None
                 for k in real:
                     st = states[k]
                     if st is None:
@@ -539,25 +541,25 @@ class ConsentGuards:
                     pc = code.start + code.pcs[k]
                     u = code.units[pc]
                     args = _arguments(u & 0xFF, u, code.units, pc, setter.proto, st)
-                    value = args[j][1] if j < len(args) else None
-                    if value == CONSENT:
-                        can_be_true = True
-                    elif value == TRUE:
-                        if guarded is None:
-                            guarded = self._guarded(code, states)
-                        if not self._agree_action(caller, code, states, k, guarded):
-                            return None
-                        can_be_true = True
-                    elif value != FALSE:
+                    true = self._may_be_true(args[j][1] if j < len(args) else None, caller, code, states, k)
+                    if true is None:
                         return None
+                    can_be_true = can_be_true or true
                     called = True
         return can_be_true if called else None  # never called in bytecode: by reflection, JNI, a binder…
 
-    def _agree_action(self, m: MethodInfo, code: _Code, states: list[dict[int, Any] | None], k: int,
-                      guarded: set[int]) -> bool:
+    def _agree_action(self, m: MethodInfo, code: _Code, states: list[dict[int, Any] | None], k: int) -> bool:
         """Whether position `k` of `m` runs only once the user agreed: in a click callback, behind a consent
         check, or in the method that stores true under a consent key."""
-        return m.name in self.lexicon.agree_callbacks or k in guarded or self._stores_consent(m, code, states)
+        return self._callback(m) or k in self._guarded(code, states) or self._stores_consent(m, code, states)
+
+    def _callback(self, m: MethodInfo) -> bool:
+        """Whether `m` is a framework's tap callback: named like one, and an instance method of a class with a
+        framework supertype it can override (a listener interface, an Activity). A static `onClick()` of a
+        plain helper class is just a method that startup code may call."""
+        if m.name not in self.lexicon.agree_callbacks or m.access & ACC_STATIC:
+            return False
+        return any(sup not in self.index.classes and sup != "Ljava/lang/Object;" for sup in self.index.ancestors(m.cls))
 
     def _field_ids(self, dex: DexFile, desc: str, name: str) -> list[int]:
         """`dex`'s references to boolean field `name` that resolve to `desc` (or may: subclasses count)."""
