@@ -136,14 +136,19 @@ def test_a_lost_lease_stops_the_scan_child_and_a_held_one_is_renewed(platform):
             child.wait()
 
 
-def test_a_server_that_claims_its_lost_scan_again_stops_the_old_claims_child_and_keeps_the_new_one(platform):
-    # Its lease ran out (the database was out of reach), the scan was re-queued, and another scan thread of the
-    # same server claimed it again while the first claim's child still ran: same worker id, two claims.
+def claimed_again_by_its_server(platform, worker_id: str) -> int:
+    """A scan whose first claim by `worker_id` ran out of lease (the database was out of reach) and that another
+    scan thread of the same server claimed again (attempt 2) while the first claim's child still ran."""
     (scan_id,) = queue_scans(platform, 1)
-    worker = ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:1:aa")
-    claim(platform, worker.worker_id, lease_s=SHORT_LEASE)
+    claim(platform, worker_id, lease_s=SHORT_LEASE)
     requeue_when_expired(platform)
-    assert claim(platform, worker.worker_id).attempts == 2
+    assert claim(platform, worker_id).attempts == 2
+    return scan_id
+
+
+def test_a_server_that_claims_its_lost_scan_again_stops_the_old_claims_child_and_keeps_the_new_one(platform):
+    worker = ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:1:aa")
+    scan_id = claimed_again_by_its_server(platform, worker.worker_id)
     old_child = subprocess.Popen(["sleep", "600"], process_group=0)
     new_child = subprocess.Popen(["sleep", "600"], process_group=0)
     try:
@@ -159,10 +164,7 @@ def test_a_server_that_claims_its_lost_scan_again_stops_the_old_claims_child_and
 
 
 def test_only_the_current_claim_of_a_server_on_a_scan_may_store_its_result(platform):
-    (scan_id,) = queue_scans(platform, 1)
-    claim(platform, "host-a:1:aa", lease_s=SHORT_LEASE)
-    requeue_when_expired(platform)
-    claim(platform, "host-a:1:aa")  # the same server, attempt 2
+    scan_id = claimed_again_by_its_server(platform, "host-a:1:aa")
     with platform.sessions() as db:
         assert not renew_lease(db, scan_id, "host-a:1:aa", 1, LONG_LEASE)
         assert take_for_finish(db, scan_id, "host-a:1:aa", 1) is None
