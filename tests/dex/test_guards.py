@@ -166,7 +166,8 @@ def test_switch_cases_inside_a_guarded_block_are_guarded_and_the_join_after_it_i
     ("privacy_agreed", True), ("KEY_AGREE_PROTOCOL", True), ("user_consent", True), ("isPrivacy", True),
     ("隐私协议同意", True), ("first_launch", False), ("dark_mode", False), ("is_first_privacy", False),
     ("privacy_mode", False), ("show_privacy_dialog", False), ("privacy_disagree", False), ("privacy_refused", False),
-    ("accept", False),
+    ("accept", False), ("privacy_policy_enabled", False), ("privacy_required", False), ("agree_switch", False),
+    ("remote_privacy_config", False), ("隐私开关", False),
 ])
 def test_consent_keys(key, expected):
     assert consent_lexicon().is_consent_key(key) is expected
