@@ -92,6 +92,15 @@ def test_a_scan_whose_lease_ran_out_is_requeued_and_its_old_holder_loses_it(plat
     assert requeues == ["the lease of host-a:1:aa ran out"]
 
 
+def test_a_starting_server_requeues_at_once_on_sqlite_and_only_expired_leases_on_postgresql(platform):
+    (scan_id,) = queue_scans(platform, 1)
+    claim(platform, "host-a:1:aa")  # a live-looking lease: its server was killed a moment ago
+    starting = ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:2:bb")
+    single_server = platform.settings.db_url.startswith("sqlite")
+    assert starting.recover(at_start=True) == (1 if single_server else 0)
+    assert row(platform, scan_id).status == ("queued" if single_server else "running")
+
+
 def test_a_running_scan_without_a_lease_was_left_by_an_older_server_and_is_requeued(platform):
     (scan_id,) = queue_scans(platform, 1)
     with platform.sessions() as db:

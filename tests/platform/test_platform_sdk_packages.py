@@ -85,11 +85,21 @@ def test_an_sdk_vendors_aar_and_jar_are_scanned_and_filed_as_one_sdk_of_theirs(l
     assert p.client.get("/api/v1/apps", headers=p.users["dev"].auth).json() == []
 
 
-def test_a_developer_uploads_an_aar_through_the_web_page_and_the_pages_show_an_sdk(live_platform, packages):
+def test_a_developers_sdk_package_is_reported_but_not_filed_under_an_sdk(live_platform, packages, report_validator):
+    p = live_platform
+    scan = scanned(p, "dev", packages["aar"], "pushsdk.aar")
+    assert (scan["status"], scan["kind"], scan["app_id"]) == ("done", "aar", None)
+    assert scan["note"] == ("SDK packages are filed only for SDK vendor accounts and staff: this scan keeps its "
+                            "report but is not filed")
+    report_validator(scan["report"])
+    assert p.client.get("/api/v1/apps", headers=p.users["regulator"].auth).json() == []
+
+
+def test_a_vendor_uploads_an_aar_through_the_web_page_and_the_pages_show_an_sdk(live_platform, packages):
     from platform_kit import wait_for_scan
 
     p = live_platform
-    cookie, csrf = web_login(p, "dev")
+    cookie, csrf = web_login(p, "vendor")
     headers = {"Cookie": f"hegui_session={cookie}"}
     assert 'accept=".apk,.aar,.jar"' in p.client.get("/upload", headers=headers).text
     res = p.client.post("/upload", headers=headers, data={"csrf_token": csrf},
@@ -97,7 +107,7 @@ def test_a_developer_uploads_an_aar_through_the_web_page_and_the_pages_show_an_s
                         follow_redirects=False)
     assert res.status_code == 303
     scan_id = int(re.fullmatch(r"/scans/(\d+)", res.headers["location"]).group(1))
-    scan = wait_for_scan(p.client, scan_id, p.users["dev"].auth)
+    scan = wait_for_scan(p.client, scan_id, p.users["vendor"].auth)
     assert scan["status"] == "done", scan.get("error")
 
     page = p.client.get(f"/scans/{scan_id}", headers=headers).text

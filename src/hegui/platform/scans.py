@@ -49,12 +49,13 @@ def db_now(db: Session) -> dt.datetime:
     return utcnow()
 
 
-def requeue_expired(db: Session) -> list[tuple[int, str | None]]:
+def requeue_expired(db: Session, *, all_running: bool = False) -> list[tuple[int, str | None]]:
     """Scans whose server stopped renewing their lease (it was killed, or lost the database) go back to the
     queue; returns (scan id, the server that held it) of each. A scan with no lease at all was left by a
-    server older than leases. A live server's scan keeps its lease and is never taken."""
+    server older than leases. A live server's scan keeps its lease and is never taken — unless `all_running`:
+    the only server a database can have (SQLite) starting up knows every running scan is a dead one's."""
     now = db_now(db)
-    expired = (Scan.status == "running") & (Scan.lease_until.is_(None) | (Scan.lease_until < now))
+    expired = (Scan.status == "running") & (Scan.lease_until.is_(None) | (Scan.lease_until < now) | all_running)
     requeued: list[tuple[int, str | None]] = []
     for scan_id, holder in db.execute(select(Scan.id, Scan.worker_id).where(expired).order_by(Scan.id)).all():
         # Compare-and-set: the holder may have renewed or finished since the select.
@@ -149,6 +150,9 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
 MIN_JAR_PACKAGE_LABELS = 3
 
 
+OWNER_ROLE = {"app": "developer", "sdk": "sdk_vendor"}  # the role that may own (and so first file) each kind
+
+
 def filing_package(kind: str, package: str | None) -> tuple[str | None, str | None]:
     """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
     manifest declares; a JAR under the package its classes share, if that names one product."""
@@ -189,12 +193,19 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         scan.note = why_not
         return
     uploader = db.get(User, scan.uploader_id)
+    if uploader.role in OWNER_ROLE.values() and OWNER_ROLE[app_kind] != uploader.role:
+        # Records are owned by who uploads first: a developer filing an SDK (whose package a JAR's class names
+        # can forge) could squat a vendor's SDK and see its cases, and a vendor an app. Staff file anything.
+        scan.note = (f"{'SDK packages' if app_kind == 'sdk' else 'apps'} are filed only for "
+                     f"{'SDK vendor' if app_kind == 'sdk' else 'developer'} accounts and staff: this scan keeps its "
+                     "report but is not filed")
+        return
     app = db.scalar(select(App).where(App.package == package))
     if app is None:
-        owner = uploader.id if uploader.role in ("developer", "sdk_vendor") else None
+        owner = uploader.id if uploader.role in OWNER_ROLE.values() else None
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
-    if uploader.role in ("developer", "sdk_vendor") and app.owner_id != uploader.id:
+    if uploader.role in OWNER_ROLE.values() and app.owner_id != uploader.id:
         # Attaching versions to someone else's app would let a developer tamper with its cases.
         scan.note = "this package belongs to another account: the scan is not filed under that app"
         return

@@ -104,7 +104,7 @@ class ScanWorker:
         self._held: dict[tuple[int, int], subprocess.Popen | None] = {}
 
     def start(self) -> None:
-        self.recover()
+        self.recover(at_start=True)
         log.info("scan worker %s: %d thread(s), lease %g s", self.worker_id, self.settings.scan_workers,
                  self.settings.scan_lease_s)
         for i in range(max(1, self.settings.scan_workers)):
@@ -124,10 +124,13 @@ class ScanWorker:
         for thread in self._threads:
             thread.join(timeout)
 
-    def recover(self) -> int:
-        """Re-queue the scans whose lease ran out; returns how many."""
+    def recover(self, at_start: bool = False) -> int:
+        """Re-queue the scans whose lease ran out; returns how many. On SQLite (one server per database) a
+        starting server re-queues every running scan at once: they were its dead predecessor's, and waiting
+        for their leases would only delay them."""
         with self.sessions() as db:
-            requeued = requeue_expired(db)
+            single_server = db.get_bind().dialect.name == "sqlite"
+            requeued = requeue_expired(db, all_running=at_start and single_server)
             db.commit()
         if requeued:
             log.warning("re-queued %d scan(s) whose server stopped renewing its lease: %s", len(requeued),
