@@ -54,6 +54,8 @@ def serve(
                                                    "above the idle timeout of any proxy in front")] = DEFAULT_KEEP_ALIVE_S,
     holidays: Annotated[Path | None, typer.Option(help="holiday schedules for years chinese-calendar lacks, YAML/JSON "
                                                      "(HEGUI_HOLIDAYS)")] = None,
+    fetch_policy: Annotated[bool, typer.Option("--fetch-policy", help="scans download a privacy-policy URL found "
+                                               "in the APK, public addresses only (HEGUI_FETCH_POLICY=1)")] = False,
     scan_lease: Annotated[float | None, typer.Option(
         min=MIN_SCAN_LEASE_S, help=f"seconds a running scan stays this server's unless renewed; a killed server's scans are "
                       f"retried by another after this (HEGUI_SCAN_LEASE_S, default {DEFAULT_SCAN_LEASE_S:g})")] = None,
@@ -68,6 +70,7 @@ def serve(
         settings.holidays_file = holidays
     if scan_lease is not None:
         settings.scan_lease_s = scan_lease
+    settings.fetch_policy = settings.fetch_policy or fetch_policy
     import logging
 
     import uvicorn

@@ -62,6 +62,7 @@ class Settings:
     start_worker: bool = True
     today: Callable[[], dt.date] = field(default=_today)  # injectable clock for deadlines
     holidays_file: Path | None = None   # operator's holiday schedules for years chinese-calendar lacks (workdays.py)
+    fetch_policy: bool = False          # scans download a policy URL found in the APK (public addresses only)
 
     @classmethod
     def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
@@ -71,7 +72,8 @@ class Settings:
         lease = _seconds(os.environ.get("HEGUI_SCAN_LEASE_S"), DEFAULT_SCAN_LEASE_S, MIN_SCAN_LEASE_S,
                          "HEGUI_SCAN_LEASE_S")
         return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
-                   holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease)
+                   holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease,
+                   fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1")
 
     @property
     def pool_size(self) -> int:

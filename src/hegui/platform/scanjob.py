@@ -1,4 +1,4 @@
-"""The child process of one scan: ``python -m hegui.platform.scanjob APK RESULT MEMORY_MB``.
+"""The child process of one scan: ``python -m hegui.platform.scanjob APK RESULT MEMORY_MB [--fetch-policy]``.
 
 Runs `hegui.pipeline.scan_path` (the engine of ``hegui scan``: APKs and SDK packages, AAR and JAR) and
 writes ``{"report": …, "kind": "apk" | "aar" | "jar"}`` or ``{"error": "one line"}`` to RESULT atomically. Anything that kills this process (a crash, the memory limit,
@@ -42,11 +42,12 @@ def main(argv: list[str]) -> int:
     if len(argv) > 2:
         limit = int(argv[2]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    fetch_policy = argv[3:] == ["--fetch-policy"]
     from hegui.errors import InputError
     from hegui.pipeline import ScanOptions, scan_path
 
     try:
-        report = scan_path(apk, ScanOptions())
+        report = scan_path(apk, ScanOptions(fetch_policy=fetch_policy))
     except InputError as err:
         _write_atomic(result, {"error": f"unreadable input: {err}"})
         return 0

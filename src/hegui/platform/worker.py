@@ -52,7 +52,8 @@ def run_scan_child(settings: Settings, scan: Scan,
     # Own process group, so a timeout kills the scan and anything it started; the child sets its own
     # memory limit (no preexec_fn: unsafe in a threaded server).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hegui.platform.scanjob", str(apk), str(result), str(settings.scan_memory_mb)],
+        [sys.executable, "-m", "hegui.platform.scanjob", str(apk), str(result), str(settings.scan_memory_mb),
+         *(["--fetch-policy"] if settings.fetch_policy else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, process_group=0,
     )
     if started is not None:

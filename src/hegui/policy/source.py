@@ -3,8 +3,9 @@
 Nothing here fetches during a scan by itself: a policy URL found in the APK is returned as a URL. An explicit
 `--policy https://…` is downloaded (size- and redirect-capped); a URL found in the APK only with `--fetch-policy`,
 and then only from public addresses: the URL comes from the APK, i.e. from whoever built it, and a scanning
-server must not become its way into internal networks (SSRF). The check is made on the address each connection
-really reaches, redirects and DNS rebinding included, and no proxy is used.
+server must not become its way into internal networks (SSRF). Every connection, redirects included, goes only to
+resolved addresses that pass the check (a refused one is never contacted, and the checked address is the one
+connected to, so DNS rebinding does not help), and no proxy is used.
 """
 
 from __future__ import annotations
@@ -74,13 +75,34 @@ def fetch_found_policy(url: str, *, timeout_s: float = 10.0, max_bytes: int = 5_
 
 def _checked_connection(address: tuple[str, int], timeout: object = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
                         source_address: tuple[str, int] | None = None, *, address_allowed: AddressCheck) -> socket.socket:
-    sock = socket.create_connection(address, timeout, source_address)  # type: ignore[arg-type]
-    peer_ip, peer_port = sock.getpeername()[:2]
-    ip = ipaddress.ip_address(peer_ip)
-    if not address_allowed(ip, peer_port):
-        sock.close()
-        raise InputError(f"policy URL leads to a non-public address ({ip}): not fetched")
-    return sock
+    """`socket.create_connection`, but only to resolved addresses `address_allowed` accepts: a refused address
+    is never contacted, and the address checked is the one connected to (no second lookup to rebind)."""
+    host, port = address
+    try:
+        candidates = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot resolve {host}: {exc.strerror}") from None
+    refused: str | None = None
+    last_error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in candidates:
+        ip = ipaddress.ip_address(sockaddr[0])
+        if not address_allowed(ip, sockaddr[1]):
+            refused = refused or str(ip)
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
+                sock.settimeout(timeout)  # type: ignore[arg-type]
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+    if last_error is not None:
+        raise last_error
+    raise InputError(f"policy URL leads to a non-public address ({refused or host}): not fetched")
 
 
 class _CheckedHTTP(http.client.HTTPConnection):
