@@ -78,7 +78,7 @@ def scan(
     memory: Annotated[int, typer.Option(help="Memory budget per scan, MB.")] = 1024,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Scan APKs and report personal-information violations with evidence. 扫描 APK。"""
+    """Scan APKs and SDK packages (AAR, JAR); report personal-information violations with evidence. 扫描 APK 与 SDK 包。"""
     from hegui.pipeline import ScanOptions
     from hegui.report.model import SEVERITY_ORDER
 
