@@ -101,6 +101,20 @@ def test_a_starting_server_requeues_at_once_on_sqlite_and_only_expired_leases_on
     assert row(platform, scan_id).status == ("queued" if single_server else "running")
 
 
+def test_a_starting_server_drops_result_files_of_stored_scans_and_keeps_those_still_to_store(platform):
+    stored, pending = queue_scans(platform, 2)
+    with platform.sessions() as db:
+        db.get(Scan, stored).status = "done"
+        db.commit()
+    results = platform.settings.result_dir
+    results.mkdir(parents=True, exist_ok=True)
+    for scan_id in (stored, pending):
+        (results / f"{scan_id}.json").write_text('{"error": "x"}', encoding="utf-8")
+    (results / "notes.json").write_text("{}", encoding="utf-8")  # not a scan's: left alone
+    ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:1:aa").recover(at_start=True)
+    assert sorted(f.name for f in results.iterdir()) == sorted([f"{pending}.json", "notes.json"])
+
+
 def test_a_running_scan_without_a_lease_was_left_by_an_older_server_and_is_requeued(platform):
     (scan_id,) = queue_scans(platform, 1)
     with platform.sessions() as db:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from hegui.platform.config import Settings
 from hegui.platform.db import Scan
@@ -133,11 +133,24 @@ class ScanWorker:
             single_server = db.get_bind().dialect.name == "sqlite"
             requeued = requeue_expired(db, all_running=at_start and single_server)
             db.commit()
+            if at_start:
+                self._drop_stored_results(db)
         if requeued:
             log.warning("re-queued %d scan(s) whose server stopped renewing its lease: %s", len(requeued),
                         ", ".join(f"#{scan_id} ({holder or 'an older server'})" for scan_id, holder in requeued))
             self.notify()
         return len(requeued)
+
+    def _drop_stored_results(self, db: Session) -> None:
+        """Result files of scans already stored (done or failed): a server killed between storing a result and
+        deleting its file leaves it behind, and nobody would read it again. Files of queued or running scans stay:
+        they are finished results a restarted claim picks up instead of scanning again."""
+        files = {int(f.stem): f for f in self.settings.result_dir.glob("*.json") if f.stem.isdigit()}
+        if not files:
+            return
+        stored = db.scalars(select(Scan.id).where(Scan.id.in_(files), Scan.status.in_(("done", "failed")))).all()
+        for scan_id in stored:
+            files[scan_id].unlink(missing_ok=True)
 
     def renew(self) -> list[int]:
         """Renew the leases of the scans this server runs; stop the children of those it lost. Returns those."""
