@@ -37,6 +37,7 @@ API: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
     ("POST", "/api/v1/complaints/{complaint_id}/resolve"): (STAFF, False),
     ("POST", "/api/v1/apps/{app_id}/listings"): (STAFF, False),
     ("GET", "/api/v1/apps/{app_id}/listings"): (STAFF, False),
+    ("POST", "/api/v1/apps/{app_id}/owner"): (REG, False),
     ("GET", "/api/v1/announcements"): (REG, False),
     ("GET", "/api/v1/audit"): (REG, False),
 }
@@ -52,6 +53,7 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("POST", "/apps/{app_id}/clues"): (STAFF, False),
     ("POST", "/apps/{app_id}/cases"): (STAFF, False),
     ("POST", "/apps/{app_id}/listings"): (STAFF, False),
+    ("POST", "/apps/{app_id}/owner"): (REG, False),
     ("GET", "/upload"): (ALL, False),
     ("POST", "/upload"): (ALL, False),
     ("GET", "/scans"): (ALL, False),
@@ -116,11 +118,13 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/api/v1/complaints/{complaint_id}/assign": {"assignee": "reviewer"},
         "/api/v1/complaints/{complaint_id}/resolve": {"resolution": "done"},
         "/api/v1/apps/{app_id}/listings": {"store": "s"},
+        "/api/v1/apps/{app_id}/owner": {"owner": "dev"},
     }
     form_bodies = {
         "/apps/{app_id}/clues": {"rule_id": "PI-COLLECT-BEFORE-CONSENT"},
         "/apps/{app_id}/cases": {"rule_ids": "PI-DEVICE-ID-NONRESETTABLE"},
         "/apps/{app_id}/listings": {"store": "s"},
+        "/apps/{app_id}/owner": {"owner": "dev"},
         "/cases/{case_id}/escalate": {"escalation": "penalty"},
         "/complaints": {"app_name": "shop", "content": "x"},
         "/complaints/{complaint_id}/assign": {"assignee": "reviewer"},

@@ -9,6 +9,8 @@ from sqlalchemy.orm import selectinload
 from hegui.platform.db import App, Case, Scan, User
 
 STAFF = frozenset({"regulator", "reviewer"})
+# The role that may own each kind of record (and so file it first): developers own apps, SDK vendors SDKs.
+OWNER_ROLE = {"app": "developer", "sdk": "sdk_vendor"}
 ALL_ROLES = frozenset({"regulator", "reviewer", "developer", "sdk_vendor"})
 
 

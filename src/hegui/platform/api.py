@@ -385,6 +385,21 @@ def resolve_complaint(complaint_id: int, body: ResolveIn, request: Request, user
     return complaint_out(c, today(request))
 
 
+class OwnerIn(BaseModel):
+    owner: str = Field(min_length=1, max_length=120)  # the account name
+
+
+@router.post("/apps/{app_id}/owner", response_model=AppOut)
+def set_owner(app_id: int, body: OwnerIn, user: RegulatorUser, db: DB) -> AppOut:
+    """Give the app or SDK record to another developer or vendor account (regulators only; audited)."""
+    app = find.app(db, user, app_id)
+    new_owner = find.user_named(db, body.owner)
+    with refusal_is_conflict():
+        workflow.transfer_ownership(db, user, app, new_owner)
+    db.commit()
+    return app_out(db, app, with_versions=False)
+
+
 # --- store listings, announcements, audit ------------------------------------------------------------------
 
 def record_listing(db: Session, user: User, app: App, data: ListingInput) -> StoreListing:

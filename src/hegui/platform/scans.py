@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hegui.platform import access
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import PACKAGE_KINDS, App, AppVersion, FindingRow, Scan, User, utcnow
@@ -150,9 +151,6 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
 MIN_JAR_PACKAGE_LABELS = 3
 
 
-OWNER_ROLE = {"app": "developer", "sdk": "sdk_vendor"}  # the role that may own (and so first file) each kind
-
-
 def filing_package(kind: str, package: str | None) -> tuple[str | None, str | None]:
     """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
     manifest declares; a JAR under the package its classes share, if that names one product."""
@@ -193,7 +191,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         scan.note = why_not
         return
     uploader = db.get(User, scan.uploader_id)
-    if uploader.role in OWNER_ROLE.values() and OWNER_ROLE[app_kind] != uploader.role:
+    if uploader.role in access.OWNER_ROLE.values() and access.OWNER_ROLE[app_kind] != uploader.role:
         # Records are owned by who uploads first: a developer filing an SDK (whose package a JAR's class names
         # can forge) could squat a vendor's SDK and see its cases, and a vendor an app. Staff file anything.
         scan.note = (f"{'SDK packages' if app_kind == 'sdk' else 'apps'} are filed only for "
@@ -202,10 +200,10 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         return
     app = db.scalar(select(App).where(App.package == package))
     if app is None:
-        owner = uploader.id if uploader.role in OWNER_ROLE.values() else None
+        owner = uploader.id if uploader.role in access.OWNER_ROLE.values() else None
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
-    if uploader.role in OWNER_ROLE.values() and app.owner_id != uploader.id:
+    if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
         # Attaching versions to someone else's app would let a developer tamper with its cases.
         scan.note = "this package belongs to another account: the scan is not filed under that app"
         return

@@ -243,6 +243,17 @@ def parse_permission_lines(text: str) -> list[dict[str, str]]:
     return out
 
 
+@router.post("/apps/{app_id}/owner")
+def set_owner(app_id: int, db: DB, user: FormUser, owner: Annotated[str, Form(min_length=1, max_length=120)]) -> Response:
+    require_web_role(user, "regulator")
+    app = find.app(db, user, app_id)
+    new_owner = find.user_named(db, owner.strip())
+    with refusal_is_conflict():
+        workflow.transfer_ownership(db, user, app, new_owner)
+    db.commit()
+    return see_other(f"/apps/{app.id}")
+
+
 @router.post("/apps/{app_id}/listings")
 def add_listing(app_id: int, db: DB, user: FormUser, store: Annotated[str, Form(max_length=120)],
                 version_name: Annotated[str, Form(max_length=100)] = "",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
+from hegui.platform.access import OWNER_ROLE
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     ESCALATIONS,
@@ -200,3 +201,19 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any
         "new_findings": [{"rule_id": r, "subject": s} for r, s in sorted(findings(new) - findings(old))],
         "resolved_findings": [{"rule_id": r, "subject": s} for r, s in sorted(findings(old) - findings(new))],
     }
+
+
+def transfer_ownership(db: Session, actor: User, app: App, new_owner: User) -> None:
+    """A regulator gives an app or SDK record to another account (records are owned by whoever filed them
+    first; a squatted or sold one is handed to its real developer or vendor). Only an account of the role that
+    owns such records can receive it."""
+    wanted = OWNER_ROLE[app.kind]
+    if new_owner.role != wanted:
+        what = "an SDK" if app.kind == "sdk" else "an app"
+        raise WorkflowError(f"{new_owner.name} is a {new_owner.role} account; {what} belongs to a "
+                            f"{wanted.replace('_', ' ')} account")
+    previous = app.owner.name if app.owner else "nobody"
+    app.owner_id = new_owner.id
+    db.flush()
+    db.refresh(app)
+    audit(db, actor, "app.owner", f"app:{app.id}", f"{app.package}: {previous} -> {new_owner.name}")
