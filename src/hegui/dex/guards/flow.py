@@ -1,0 +1,270 @@
+"""The register data-flow of the guard analysis: per instruction, which registers hold a string constant
+(a key), an int constant, a consent check's result or its negation (set, join, merge), and from that which
+instructions every path reaches only through an "agreed" edge of a consent test (reach), what a method
+returns, what an invoke passes (arguments) and what a boolean put stores. Which calls and field reads are
+consent checks is the caller's to say (`CallValue`, `FlagRead`)."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hegui.dex import opcodes
+from hegui.dex.guards.bytecode import STRING, Code, Unsupported, dex_string, param_types, s16, s32
+from hegui.dex.parser import DexFile
+
+_MAX_VISITS = 64  # worklist visits per instruction before giving up
+
+CONSENT, NOT_CONSENT = 1, -1
+_RESULT = -1  # pseudo register: the value the last invoke left for move-result
+
+# Opcodes by what they do to registers.
+INVOKES = frozenset((*range(0x6E, 0x73), *range(0x74, 0x79)))
+_INVOKE_RANGE = frozenset(range(0x74, 0x79))
+_INVOKE_STATIC = opcodes.INVOKE_STATIC
+_DEST_A4 = frozenset((0x01, 0x04, 0x07, 0x12, 0x20, 0x21, 0x23, *range(0x52, 0x59), *range(0x7B, 0x90),
+                      *range(0xB0, 0xD8)))
+_DEST_A8 = frozenset((0x02, 0x05, 0x08, *range(0x0A, 0x0E), *range(0x13, 0x1D), 0x22, *range(0x2D, 0x32),
+                      *range(0x44, 0x4B), *range(0x60, 0x67), *range(0x90, 0xB0), *range(0xD8, 0xE3), 0xFE, 0xFF))
+_DEST_A16 = frozenset((0x03, 0x06, 0x09))
+_WIDE_DEST = frozenset((0x04, 0x05, 0x06, 0x0B, *range(0x16, 0x1A), 0x45, 0x53, 0x61, 0x7D, 0x7E, 0x80, 0x81, 0x83,
+                        0x86, 0x88, 0x89, 0x8B, *range(0x9B, 0xA6), *range(0xAB, 0xB0), *range(0xBB, 0xC6),
+                        *range(0xCB, 0xD0)))
+_MOVES = frozenset((0x01, 0x02, 0x03, 0x07, 0x08, 0x09))
+_XOR_LIT8 = 0xDF
+_SGET_OBJECT = 0x62
+_IGET_BOOLEAN, _SGET_BOOLEAN = 0x55, 0x63
+IPUT_BOOLEAN, SPUT_BOOLEAN = 0x5C, 0x6A  # the verifier accepts no other put for a boolean field
+_IF_EQ, _IF_NE = 0x32, 0x33
+_CONSTS = frozenset((0x12, 0x13, 0x14, 0x15))
+FALSE, TRUE = ("int", 0), ("int", 1)
+
+# (method_ids index, opcode, first code unit, code units, pc, in-state) of an invoke -> CONSENT, NOT_CONSENT or None
+CallValue = Callable[[int, int, int, array, int, dict[int, Any]], int | None]
+FlagRead = Callable[[int], bool]  # field_ids index -> whether reading it reads a consent field
+
+
+def flow(code: Code, dex: DexFile, call_value: CallValue, flag_field: FlagRead) -> list[dict[int, Any] | None]:
+    """In-state (register -> tracked value) of each reachable instruction; None when unreachable."""
+    n = len(code.pcs)
+    states: list[dict[int, Any] | None] = [None] * n
+    if not n:
+        return states
+    invoke_at = dict(code.invokes)
+    states[0] = {reg: ("param", j) for reg, j in code.params.items()}
+    work = [0]
+    budget = _MAX_VISITS * n
+    units, start = code.units, code.start
+    while work:
+        budget -= 1
+        if budget < 0:
+            raise Unsupported
+        k = work.pop()
+        st = states[k]
+        assert st is not None
+        pc = start + code.pcs[k]
+        out = _transfer(dex, units, pc, st, invoke_at.get(k), call_value, flag_field)
+        for s in code.succ[k]:
+            if _merge(states, s, out):
+                work.append(s)
+        if code.exc[k]:
+            both = _join(st, out)
+            for s in code.exc[k]:
+                if _merge(states, s, both):
+                    work.append(s)
+    return states
+
+
+def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int | None, call_value: CallValue,
+              flag_field: FlagRead) -> dict[int, Any]:
+    u = units[pc]
+    op = u & 0xFF
+    out = dict(st)
+    out.pop(_RESULT, None)
+    if op in INVOKES:
+        if ref is not None:
+            value = call_value(ref, op, u, units, pc, st)
+            if value is not None:
+                out[_RESULT] = value
+        return out
+    if op == 0x0A:  # move-result
+        value = st.get(_RESULT)
+        if value is not None:
+            out[u >> 8] = value
+        else:
+            out.pop(u >> 8, None)
+        return out
+    if op in _CONSTS:
+        if op == 0x12:
+            dst, lit = (u >> 8) & 0xF, (u >> 12) - 16 if u & 0x8000 else u >> 12
+        elif op == 0x13:
+            dst, lit = u >> 8, s16(units[pc + 1])
+        elif op == 0x14:
+            dst, lit = u >> 8, s32(units[pc + 1], units[pc + 2])
+        else:  # const/high16
+            dst, lit = u >> 8, s32(0, units[pc + 1])
+        out[dst] = ("int", lit)
+        return out
+    if op in (_SGET_BOOLEAN, _IGET_BOOLEAN):
+        dst = u >> 8 if op == _SGET_BOOLEAN else (u >> 8) & 0xF
+        _set(out, dst, CONSENT if flag_field(units[pc + 1]) else None)
+        return out
+    if op == 0x1A:
+        _set(out, u >> 8, ("key", dex_string(dex, units[pc + 1])))
+        return out
+    if op == 0x1B:
+        _set(out, u >> 8, ("key", dex_string(dex, units[pc + 1] | (units[pc + 2] << 16))))
+        return out
+    if op == _SGET_OBJECT:
+        fidx = units[pc + 1]
+        value = None
+        if fidx < len(dex.fields):
+            _c, type_idx, name_idx = dex.fields[fidx]
+            if dex.type_name(type_idx) == STRING:
+                value = ("key", dex_string(dex, name_idx))
+        _set(out, u >> 8, value)
+        return out
+    if op in _MOVES:
+        if op == 0x01 or op == 0x07:
+            dst, src = (u >> 8) & 0xF, u >> 12
+        elif op == 0x02 or op == 0x08:
+            dst, src = u >> 8, units[pc + 1]
+        else:
+            dst, src = units[pc + 1], units[pc + 2]
+        _set(out, dst, st.get(src))
+        return out
+    if op == _XOR_LIT8:
+        dst, src, lit = u >> 8, units[pc + 1] & 0xFF, units[pc + 1] >> 8
+        value = st.get(src)
+        _set(out, dst, -value if lit == 1 and value in (CONSENT, NOT_CONSENT) else None)
+        return out
+    if op in _DEST_A4:
+        dst = (u >> 8) & 0xF
+    elif op in _DEST_A8:
+        dst = u >> 8
+    elif op in _DEST_A16:
+        dst = units[pc + 1]
+    else:
+        return out
+    out.pop(dst, None)
+    if op in _WIDE_DEST:
+        out.pop(dst + 1, None)
+    return out
+
+
+def guarded_positions(code: Code, states: list[dict[int, Any] | None]) -> set[int]:
+    """Positions every path to which passes an "agreed" edge of a consent test."""
+    agreed: dict[int, int] = {}  # if-instruction position -> its "agreed" successor position
+    units, start = code.units, code.start
+    for k, pc in enumerate(code.pcs):
+        st = states[k]
+        u = units[start + pc]
+        op = u & 0xFF
+        if st is None:
+            continue
+        if op in (0x38, 0x39):
+            value = st.get(u >> 8)
+            if value not in (CONSENT, NOT_CONSENT):
+                continue
+            # if-eqz jumps when the register is 0: when consent is false (or, negated, when it is true)
+            jumps_when_agreed = (op == 0x39) == (value == CONSENT)
+        elif op in (_IF_EQ, _IF_NE):
+            value, other = st.get((u >> 8) & 0xF), st.get(u >> 12)
+            if value in (TRUE, FALSE):
+                value, other = other, value
+            if value not in (CONSENT, NOT_CONSENT) or other not in (TRUE, FALSE):
+                continue
+            # the registers are equal when consent was given iff the flag (or its negation) meets 1 (or 0)
+            equal_when_agreed = (other == TRUE) == (value == CONSENT)
+            jumps_when_agreed = (op == _IF_EQ) == equal_when_agreed
+        else:
+            continue
+        fall, taken = code.succ[k]
+        if fall == taken:
+            continue  # both outcomes continue at the same place: nothing depends on the flag
+        agreed[k] = taken if jumps_when_agreed else fall
+    if not agreed:
+        return set()
+    full = _reach(code, {})
+    unguarded = _reach(code, agreed)
+    return full - unguarded
+
+
+def returned(code: Code, states: list[dict[int, Any] | None]) -> int | None:
+    """CONSENT or NOT_CONSENT when every reachable `return` of the method returns that; else None."""
+    seen: set[Any] = set()
+    for k, pc in enumerate(code.pcs):
+        u = code.units[code.start + pc]
+        if u & 0xFF == 0x0F and states[k] is not None:  # return vAA (int-sized: booleans)
+            seen.add(states[k].get(u >> 8))
+    if len(seen) == 1:
+        only = seen.pop()
+        if only in (CONSENT, NOT_CONSENT):
+            return only
+    return None
+
+
+def stored(code: Code, states: list[dict[int, Any] | None], k: int) -> Any:
+    """The value an `iput-boolean`/`sput-boolean` at position `k` stores."""
+    st = states[k]
+    if st is None:
+        return None
+    u = code.units[code.start + code.pcs[k]]
+    return st.get(u >> 8 if u & 0xFF == SPUT_BOOLEAN else (u >> 8) & 0xF)
+
+
+def arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[int, Any]) -> list[tuple[str, Any]]:
+    """(parameter type, tracked value) of each declared parameter of the invoke at `pc`."""
+    if op in _INVOKE_RANGE:
+        args = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
+    else:
+        w = units[pc + 2]
+        args = [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+    slot = 0 if op in _INVOKE_STATIC else 1
+    out: list[tuple[str, Any]] = []
+    for ptype in param_types(proto):
+        out.append((ptype, st.get(args[slot]) if slot < len(args) else None))
+        slot += 2 if ptype in ("J", "D") else 1
+    return out
+
+
+def _set(state: dict[int, Any], reg: int, value: Any) -> None:
+    if value is None:
+        state.pop(reg, None)
+    else:
+        state[reg] = value
+
+
+def _join(a: dict[int, Any], b: dict[int, Any]) -> dict[int, Any]:
+    return {r: v for r, v in a.items() if b.get(r) == v}
+
+
+def _merge(states: list[dict[int, Any] | None], k: int, incoming: dict[int, Any]) -> bool:
+    old = states[k]
+    if old is None:
+        states[k] = dict(incoming)
+        return True
+    new = _join(old, incoming)
+    if len(new) != len(old):
+        states[k] = new
+        return True
+    return False
+
+
+def _reach(code: Code, cut: Mapping[int, int]) -> set[int]:
+    """Positions reachable from the entry, not following the edge k -> cut[k]."""
+    seen = {0}
+    stack = [0]
+    while stack:
+        k = stack.pop()
+        skip = cut.get(k)
+        for s in code.succ[k]:
+            if s != skip and s not in seen:
+                seen.add(s)
+                stack.append(s)
+        for s in code.exc[k]:
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
