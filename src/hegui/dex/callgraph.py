@@ -26,6 +26,7 @@ from hegui.dex.index import DexIndex, MethodInfo, java_to_descriptor
 from hegui.dex.parser import ACC_STATIC
 
 T = TypeVar("T")
+NOTHING_GUARDED = GuardedSites(frozenset(), frozenset(), frozenset(), frozenset())
 
 # Framework callbacks that fire only on user interaction: not "before the user could consent".
 USER_CALLBACKS = frozenset({
@@ -92,22 +93,15 @@ class Reachability:
         if m.id not in self.parent:
             return False
         sites = self.guarded.get(m.id)
-        if sites is None:
-            return True
-        refs = self.index.method_refs(m.dex)
-        return any(pos not in sites.invokes and idx < len(refs) and refs[idx][1] == name and refs[idx][2] == proto
-                   for pos, idx in enumerate(m.code.invokes))
+        return sites is None or any(callee[1] == name and callee[2] == proto
+                                    for callee, _op in _unguarded(self.index.invokes_at(m), sites.invokes))
 
     def field_read_at_startup(self, m: MethodInfo, cls: str, name: str) -> bool:
         """`call_at_startup` for a read of the static or instance field `cls.name` (`Build.SERIAL`)."""
         if m.id not in self.parent:
             return False
         sites = self.guarded.get(m.id)
-        if sites is None:
-            return True
-        refs = self.index.field_refs(m.dex)
-        return any(pos not in sites.fields and idx < len(refs) and refs[idx] == (cls, name)
-                   for pos, idx in enumerate(m.code.fields))
+        return sites is None or (cls, name) in _unguarded(self.index.field_reads_at(m), sites.fields)
 
     # --- internals -----------------------------------------------------------------------------------
     def _ancestors(self, cls: str) -> set[str]:
@@ -190,15 +184,12 @@ class Reachability:
             sites = self.guards.sites(m) if self.guards is not None else None
             if sites is not None:
                 self.guarded[mid] = sites
-                invokes = _unguarded(_positioned_invokes(index, m), sites.invokes)
-                types = _unguarded(index.types(m), sites.types)
-                fields = _unguarded(_positioned_field_reads(index, m), sites.fields)
-                strings = _unguarded(_positioned_strings(m), sites.strings)
             else:
-                invokes = list(index.invokes(m))
-                types = index.types(m)
-                fields = index.field_reads(m)
-                strings = index.strings(m)
+                sites = NOTHING_GUARDED
+            invokes = _unguarded(index.invokes_at(m), sites.invokes)
+            types = _unguarded(index.types(m), sites.types)
+            fields = _unguarded(index.field_reads_at(m), sites.fields)
+            strings = _unguarded(index.strings_at(m), sites.strings)
             for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
                     self._virtual_call(cls, name, proto, mid)
@@ -241,23 +232,6 @@ class Reachability:
 def _unguarded(items: list[T | None], guarded: frozenset[int]) -> list[T]:
     """The entries of a method's reference list whose position is not guarded (bad references dropped)."""
     return [item for pos, item in enumerate(items) if pos not in guarded and item is not None]
-
-
-def _positioned_invokes(index: DexIndex, m: MethodInfo) -> list[tuple[tuple[str, str, str], int] | None]:
-    """`index.invokes(m)` with one entry per position of `m.code.invokes` (None for a bad reference)."""
-    refs = index.method_refs(m.dex)
-    n = len(refs)
-    return [(refs[idx], op) if idx < n else None for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True)]
-
-
-def _positioned_field_reads(index: DexIndex, m: MethodInfo) -> list[tuple[str, str] | None]:
-    refs = index.field_refs(m.dex)
-    return [refs[i] if i < len(refs) else None for i in m.code.fields]
-
-
-def _positioned_strings(m: MethodInfo) -> list[str | None]:
-    table = m.dex.strings
-    return [table[i] if i < len(table) else None for i in m.code.strings]
 
 
 def methods_named(index: DexIndex, cls: str, names: Iterable[str]) -> list[MethodInfo]:

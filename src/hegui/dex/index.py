@@ -126,22 +126,31 @@ class DexIndex:
 
     def invokes(self, m: MethodInfo) -> Iterator[tuple[MethodKey, int]]:
         """(callee key, invoke opcode) for every call instruction of `m`."""
-        refs = self._refs[id(m.dex)]
-        n = len(refs)
-        for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True):
-            if idx < n:
-                yield refs[idx], op
+        return (call for call in self.invokes_at(m) if call is not None)
 
     def strings(self, m: MethodInfo) -> list[str]:
-        table = m.dex.strings
-        return [table[i] for i in m.code.strings if i < len(table)]
+        return [s for s in self.strings_at(m) if s is not None]
 
     def types(self, m: MethodInfo) -> list[str]:
         return [m.dex.type_name(i) for i in m.code.types]
 
     def field_reads(self, m: MethodInfo) -> list[tuple[str, str]]:
+        return [f for f in self.field_reads_at(m) if f is not None]
+
+    # One entry per position of `m.code`'s lists, None where an instruction names an entry beyond its DEX's
+    # table: the consent-guard analysis names the instructions it guards by these positions.
+    def invokes_at(self, m: MethodInfo) -> list[tuple[MethodKey, int] | None]:
+        refs = self._refs[id(m.dex)]
+        n = len(refs)
+        return [(refs[idx], op) if idx < n else None for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True)]
+
+    def strings_at(self, m: MethodInfo) -> list[str | None]:
+        table = m.dex.strings
+        return [table[i] if i < len(table) else None for i in m.code.strings]
+
+    def field_reads_at(self, m: MethodInfo) -> list[tuple[str, str] | None]:
         refs = self._field_refs[id(m.dex)]
-        return [refs[i] for i in m.code.fields if i < len(refs)]
+        return [refs[i] if i < len(refs) else None for i in m.code.fields]
 
     def all_strings(self) -> Iterator[str]:
         for dex in self.dex_files:
