@@ -29,7 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 ROLES = ("regulator", "reviewer", "developer", "sdk_vendor")
 SCAN_STATUSES = ("queued", "running", "done", "failed")
-PACKAGE_KINDS = ("apk", "aar", "jar")  # what the scanner found an upload to be (hegui.apk.aar.package_kind)
 APP_KINDS = ("app", "sdk")  # an app is filed from APKs, an SDK from AARs and JARs
 CASE_STATUSES = ("notice_sent", "recheck_failed", "closed", "escalated")
 ESCALATIONS = ("public_notice", "removal", "penalty", "bad_list")
@@ -95,7 +94,7 @@ class Scan(Base):
     filename: Mapped[str] = mapped_column(String(255))  # display only, never used as a path
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str | None] = mapped_column(String(8))  # PACKAGE_KINDS, known once scanned
+    kind: Mapped[str | None] = mapped_column(String(8))  # apk | aar | jar: the report's input.kind, known once scanned
     # The server running the scan, and until when its claim holds unless renewed (worker.py: leases).
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -1,8 +1,9 @@
 """The child process of one scan: ``python -m hegui.platform.scanjob APK RESULT MEMORY_MB [--fetch-policy]``.
 
-Runs `hegui.pipeline.scan_path` (the engine of ``hegui scan``: APKs and SDK packages, AAR and JAR) and
-writes ``{"report": …, "kind": "apk" | "aar" | "jar"}`` or ``{"error": "one line"}`` to RESULT atomically. Anything that kills this process (a crash, the memory limit,
-the timeout) only fails this scan; the server reads the exit status.
+Runs `hegui.pipeline.scan_path` (the engine of ``hegui scan``: APKs and SDK packages, AAR and JAR) and writes
+``{"report": …}`` (its `input.kind` says apk, aar or jar) or ``{"error": "one line"}`` to RESULT atomically.
+Anything that kills this process (a crash, the memory limit, the timeout) only fails this scan; the server reads
+the exit status.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> int:
     except InputError as err:
         _write_atomic(result, {"error": f"unreadable input: {err}"})
         return 0
-    _write_atomic(result, {"report": report.model_dump(mode="json"), "kind": report.input.kind or "apk"})
+    _write_atomic(result, {"report": report.model_dump(mode="json")})
     return 0
 
 

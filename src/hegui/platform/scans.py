@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hegui.platform import access
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
-from hegui.platform.db import PACKAGE_KINDS, App, AppVersion, FindingRow, Scan, User, utcnow
+from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
 from hegui.platform.storage import store_upload
 from hegui.report.model import Report
 
@@ -127,10 +127,8 @@ def fail_scan(db: Session, scan: Scan, reason: str) -> None:
 
 
 def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
-    """Store a scan child's result (``{"report": …, "kind": …}`` or ``{"error": …}``) and file it under its
-    app (or SDK)."""
-    if payload.get("kind") in PACKAGE_KINDS:
-        scan.kind = payload["kind"]
+    """Store a scan child's result (``{"report": …}`` or ``{"error": …}``) and file it under its app, or its SDK
+    when the report's `input.kind` says the upload was read as an SDK package."""
     if "report" not in payload:
         fail_scan(db, scan, str(payload.get("error") or "the scanner produced no report"))
         return
@@ -140,6 +138,7 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
         fail_scan(db, scan, f"the scanner produced an invalid report ({err.error_count()} errors)")
         return
     report.input.path = scan.filename  # the server-side blob path is nobody's business
+    scan.kind = report.input.kind
     scan.report_json = report.model_dump(mode="json")
     scan.status, scan.error, scan.finished_at = "done", None, utcnow()
     audit(db, None, "scan.done", f"scan:{scan.id}", f"{len(report.findings)} findings")
