@@ -71,11 +71,8 @@ class SdkPackage:
                 data = archive.read(jar_name, max_size=self._jar_bytes)
                 archive = _nested_archive(self.apk.path, jar_name, data, archive.limits)
             except EntryTooLargeError as exc:
-                if self._jar_bytes < archive.limits.max_entry_size:  # the package's budget may be the limit
-                    self._stop(f"{shown_name(jar_name)}: {exc}; no more code is read (the nested JARs of one "
-                               f"package may hold {MAX_JAR_BYTES} bytes together)")
-                else:
-                    self._problem(f"{shown_name(jar_name)}: {exc}")
+                self._too_large(jar_name, exc, self._jar_bytes < archive.limits.max_entry_size,
+                                f"the nested JARs of one package may hold {MAX_JAR_BYTES} bytes together")
                 return
             except InputError as exc:
                 self._problem(f"{shown_name(jar_name)}: {exc}")
@@ -86,11 +83,9 @@ class SdkPackage:
                 try:
                     data = archive.read(name, max_size=min(MAX_CLASS_ENTRY, self._class_bytes))
                 except EntryTooLargeError as exc:
-                    if self._class_bytes < MAX_CLASS_ENTRY:  # the package's budget may be the limit
-                        self._stop(f"{shown_name(jar_name)}: {exc}; no more code is read (the class files of one "
-                                   f"package may hold {MAX_CLASS_BYTES} bytes together)")
+                    if self._too_large(jar_name, exc, self._class_bytes < MAX_CLASS_ENTRY,
+                                       f"the class files of one package may hold {MAX_CLASS_BYTES} bytes together"):
                         return
-                    self._problem(f"{shown_name(jar_name)}: {exc}")
                     continue
                 except InputError as exc:
                     self._problem(f"{shown_name(jar_name)}: {exc}")
@@ -102,6 +97,15 @@ class SdkPackage:
                 for p in archive.problems:
                     self._problem(f"{shown_name(jar_name)}: {p}")
                 archive.close()
+
+    def _too_large(self, jar_name: str, exc: EntryTooLargeError, budget_was_the_limit: bool, budget: str) -> bool:
+        """An entry refused for its size: when the package-wide budget (smaller than the per-entry limit) was
+        what refused it, nothing more is read (returns True); else only this entry is skipped."""
+        if budget_was_the_limit:
+            self._stop(f"{shown_name(jar_name)}: {exc}; no more code is read ({budget})")
+        else:
+            self._problem(f"{shown_name(jar_name)}: {exc}")
+        return budget_was_the_limit
 
     def _problem(self, line: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -138,7 +142,7 @@ def package_kind(archive: ApkArchive) -> str:
             head = b""
         if is_binary_xml(head):
             return "apk"
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or CLASSES_JAR in archive:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             return "aar"
     if CLASSES_JAR in archive:
         return "aar"
