@@ -21,6 +21,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hegui.dex.parser import ClassDef, DexFile, MethodCode
 from hegui.jvm.classfile import (
@@ -40,6 +41,8 @@ from hegui.jvm.classfile import (
     MemberRef,
     parse_class,
 )
+
+K = TypeVar("K")
 
 INVOKE_VIRTUAL, INVOKE_SUPER, INVOKE_DIRECT, INVOKE_STATIC, INVOKE_INTERFACE = 0x6E, 0x6F, 0x70, 0x71, 0x72
 _BY_OPCODE = {INVOKEVIRTUAL: INVOKE_VIRTUAL, INVOKESTATIC: INVOKE_STATIC, INVOKEINTERFACE: INVOKE_INTERFACE}
@@ -120,39 +123,19 @@ class JvmProgram(DexFile):
 
     # --- interning ----------------------------------------------------------------------------------
     def _intern(self, value: str) -> int:
-        idx = self._string_ids.get(value)
-        if idx is None:
-            idx = self._string_ids[value] = len(self.strings)
-            self.strings.append(value)
-        return idx
+        return _interned(self._string_ids, self.strings, value)
 
     def _type(self, desc: str) -> int:
-        idx = self._type_ids.get(desc)
-        if idx is None:
-            idx = self._type_ids[desc] = len(self.types)
-            self.types.append(desc)
-            self._intern(desc)
+        idx = _interned(self._type_ids, self.types, desc)
+        self._intern(desc)  # a DEX type names its descriptor in the string table
         return idx
 
     def _method(self, ref: MemberRef) -> int:
-        proto = self._proto_ids.get(ref.desc)
-        if proto is None:
-            proto = self._proto_ids[ref.desc] = len(self.protos)
-            self.protos.append(ref.desc)
-        key = (self._type(ref.cls), proto, self._intern(ref.name))
-        idx = self._method_ids.get(key)
-        if idx is None:
-            idx = self._method_ids[key] = len(self.methods)
-            self.methods.append(key)
-        return idx
+        proto = _interned(self._proto_ids, self.protos, ref.desc)
+        return _interned(self._method_ids, self.methods, (self._type(ref.cls), proto, self._intern(ref.name)))
 
     def _field(self, ref: MemberRef) -> int:
-        key = (self._type(ref.cls), self._type(ref.desc), self._intern(ref.name))
-        idx = self._field_ids.get(key)
-        if idx is None:
-            idx = self._field_ids[key] = len(self.fields)
-            self.fields.append(key)
-        return idx
+        return _interned(self._field_ids, self.fields, (self._type(ref.cls), self._type(ref.desc), self._intern(ref.name)))
 
     # --- classes ------------------------------------------------------------------------------------
     def _add_class(self, cls: ClassFile) -> None:
@@ -221,3 +204,12 @@ def read_program(name: str, entries: Iterable[tuple[str, bytes]], allowance: All
             break
         program._add_class(cls)
     return program
+
+
+def _interned(ids: dict[K, int], table: list[K], value: K) -> int:
+    """`value`'s index in `table`, appending it the first time (`ids` maps values to indices)."""
+    idx = ids.get(value)
+    if idx is None:
+        idx = ids[value] = len(table)
+        table.append(value)
+    return idx
