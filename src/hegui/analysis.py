@@ -215,6 +215,7 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     source: str | None = None
     try:
         if options.policy:
+            source = options.policy  # named by the user: an unreadable one is an error, never "no policy"
             data, source = policy.load_policy_source(options.policy)
             document = policy.extract_policy(data, source)
         else:

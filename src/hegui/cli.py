@@ -93,15 +93,24 @@ def scan(
         _err(f"hegui: {exc}")
         raise typer.Exit(2) from None
     single = len(arguments) == 1 and not is_url(arguments[0]) and not Path(arguments[0]).is_dir()
+    per_app = [name for name, given in (("--trace", trace), ("--listing", listing)) if given is not None]
+    if per_app and not single:  # a trace or a store page records one app: a batch would misjudge every other one
+        verb, pronoun = ("describe", "them") if len(per_app) > 1 else ("describes", "it")
+        _err(f"hegui: {' and '.join(per_app)} {verb} one app: give {pronoun} with a single APK, not a batch")
+        raise typer.Exit(2)
+    from hegui.named_inputs import check_named_inputs
+
+    named = check_named_inputs(policy=policy, listing=listing, trace=trace, output=output, output_is_file=single)
+    for line in named.refusals:
+        _err(f"hegui: {line}")
+    if named.refusals:
+        raise typer.Exit(2)
+    for line in named.warnings:
+        _err(f"hegui: warning: {line}")
     if single:
         raise typer.Exit(_scan_one(Path(arguments[0]), fmt.value, output, options, threshold, quiet))
     if output is None:
         _err("hegui: several inputs (or a folder, or a URL) need --output DIR")
-        raise typer.Exit(2)
-    per_app = [name for name, given in (("--trace", trace), ("--listing", listing)) if given is not None]
-    if per_app:  # a trace or a store page records one app: applied to a batch it would misjudge every other one
-        verb, pronoun = ("describe", "them") if len(per_app) > 1 else ("describes", "it")
-        _err(f"hegui: {' and '.join(per_app)} {verb} one app: give {pronoun} with a single APK, not a batch")
         raise typer.Exit(2)
     inputs = collect_inputs(arguments)
     if not inputs:
@@ -146,7 +155,19 @@ def _scan_one(path: Path, fmt: str, output: Path | None, options, threshold: int
         tmp.replace(output)
         if not quiet:
             _err(f"{output}: {_summary(report)}")
+    _warn_partial(path, report)
     return 1 if threshold is not None and report.max_severity() >= threshold else 0
+
+
+def _warn_partial(path: Path, report) -> None:
+    """A report built from a partly read input says so on standard error, not only inside the report."""
+    from hegui.named_inputs import MAX_WARNINGS_SHOWN
+
+    for item in report.errors[:MAX_WARNINGS_SHOWN]:
+        _err(f"hegui: warning: {path}: {item.stage}: {item.message}")
+    if len(report.errors) > MAX_WARNINGS_SHOWN:
+        _err(f"hegui: warning: {path}: {len(report.errors) - MAX_WARNINGS_SHOWN} more problems, listed in the "
+             "report's errors")
 
 
 def _summary(report) -> str:

@@ -38,6 +38,8 @@ def file_digest(path: Path) -> tuple[str, int]:
 def scan_path(path: Path, options: ScanOptions | None = None) -> Report:
     """Scan one input. Raises `InputError` (one-line reason) when nothing at all can be read."""
     options = options or ScanOptions()
+    if not path.exists():
+        raise InputError("no such file")
     if not path.is_file():
         raise InputError("not a regular file")
     sha256, size = file_digest(path)

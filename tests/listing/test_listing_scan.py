@@ -73,8 +73,10 @@ def test_a_stale_version_and_a_contact_that_is_no_contact_are_lax_review(tmp_pat
         "小米应用商店 shows version 1.1.0; the scanned APK is 1.2.0"])}
 
 
-def test_an_unreadable_listing_is_a_report_error_and_the_scan_completes(tmp_path, report_validator):
-    report = _scan(tmp_path, "store: [unclosed\n", report_validator)
-    assert [e["stage"] for e in report["errors"]] == ["listing"]
-    assert report["errors"][0]["message"].startswith(f"{tmp_path / 'listing.yaml'}: listing is neither valid JSON nor YAML (")
-    assert any(f["rule_id"] == "PI-SDK-COLLECT-BEFORE-CONSENT" for f in report["findings"])
+def test_an_unreadable_listing_is_refused_before_the_scan(tmp_path):
+    listing = tmp_path / "listing.yaml"
+    listing.write_text("store: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scan", str(SAMPLE), "--listing", str(listing)], catch_exceptions=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"hegui: --listing {listing}: listing is neither valid JSON nor YAML (")
+    assert result.stderr.count("\n") == 1

@@ -184,6 +184,16 @@ def test_errors_are_listed(report):
     assert rows(page(report), "errors") == [["dex", "classes3.dex: truncated map list"]]
 
 
+def test_summary_warns_that_a_partly_read_input_gives_incomplete_results(report):
+    banner = page(report).css_first("#summary .incomplete")
+    assert text(banner) == ("⚠ 本次检测有 1 处未能完整读取或分析，结论可能不完整，详见“检测异常”一节。 This scan could not read "
+                            "or analyse 1 part(s) completely; the results may be incomplete (see the Errors section).")
+
+
+def test_summary_of_a_complete_scan_has_no_incomplete_banner(report):
+    assert page(report.model_copy(update={"errors": []})).css_first("#summary .incomplete") is None
+
+
 def test_page_is_self_contained_and_has_no_script(report):
     html = render_html(report, generated_at=WHEN)
     tags = start_tags(html)

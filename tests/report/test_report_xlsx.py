@@ -20,8 +20,36 @@ def values(ws) -> list[list]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def test_workbook_has_the_four_sheets(report):
-    assert workbook(report).sheetnames == ["检测结论 Findings", "SDK", "敏感行为 Sensitive calls", "权限 Permissions"]
+def test_workbook_opens_on_the_summary_and_has_one_sheet_per_table(report):
+    assert workbook(report).sheetnames == ["概要 Summary", "检测结论 Findings", "SDK", "敏感行为 Sensitive calls",
+                                           "权限 Permissions", "隐私政策 Policy", "检测异常 Errors"]
+
+
+def test_summary_sheet_warns_first_that_a_partly_read_input_gives_incomplete_results(report):
+    rows = values(workbook(report)["概要 Summary"])
+    assert rows[1] == ["⚠ 检测不完整 Incomplete", "1 处未能完整读取或分析，结论可能不完整（见“检测异常”表）",
+                       "1 part(s) could not be read or analysed; results may be incomplete (see Errors)"]
+    by_item = {r[0]: r[1:] for r in rows[1:]}
+    assert by_item["包名 Package"][0] == report.app.package
+    assert by_item["SHA-256"][0] == report.input.sha256
+    assert by_item["严重 critical"][0] == 2
+
+
+def test_summary_sheet_of_a_complete_scan_has_no_warning(report):
+    clean = report.model_copy(update={"errors": []})
+    assert values(workbook(clean)["概要 Summary"])[1][0] == "结论 Verdict"
+
+
+def test_errors_sheet_lists_each_error_with_its_stage(report):
+    assert values(workbook(report)["检测异常 Errors"]) == [["阶段 Stage", "原因 Reason"],
+                                                          ["dex", "classes3.dex: truncated map list"]]
+
+
+def test_policy_sheet_gives_each_element_with_its_proving_sentence(report):
+    rows = values(workbook(report)["隐私政策 Policy"])
+    assert rows[1] == ["来源 Source", report.policy.source, None]
+    for element, present in report.policy.elements.items():
+        assert [element, "是 Yes" if present else "否 No", report.policy.excerpts.get(element)] in rows
 
 
 def test_every_sheet_has_a_bold_frozen_filtered_header(report):

@@ -8,6 +8,7 @@ characters XML 1.0 cannot hold (dropped, or openpyxl refuses the whole workbook)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -24,12 +25,16 @@ from hegui.report.render import (
     pi_type_names,
     remediation_pair,
     subject_names,
+    verdict,
 )
 
+SHEET_SUMMARY = "概要 Summary"
 SHEET_FINDINGS = "检测结论 Findings"
 SHEET_SDKS = "SDK"
 SHEET_CALLS = "敏感行为 Sensitive calls"
 SHEET_PERMISSIONS = "权限 Permissions"
+SHEET_POLICY = "隐私政策 Policy"
+SHEET_ERRORS = "检测异常 Errors"
 
 MAX_CELL_TEXT = 32_000  # Excel's hard limit is 32,767 characters per cell
 MAX_COLUMN_WIDTH = 60
@@ -69,10 +74,45 @@ def _write_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[o
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-def render_xlsx(report: Report) -> bytes:
+def _summary_rows(report: Report, generated_at: datetime) -> Iterable[Sequence[object]]:
+    app = report.app
+    verdict_zh, verdict_en = verdict(report)
+    if report.errors:  # first, where nobody can miss it: the results rest on a partly read input
+        yield ["⚠ 检测不完整 Incomplete", f"{len(report.errors)} 处未能完整读取或分析，结论可能不完整（见“检测异常”表）",
+               f"{len(report.errors)} part(s) could not be read or analysed; results may be incomplete (see Errors)"]
+    yield ["结论 Verdict", verdict_zh, verdict_en]
+    yield ["应用名称 App", app.label, None]
+    yield ["包名 Package", app.package, None]
+    yield ["版本 Version", app.version_name, app.version_code]
+    yield ["类型 Kind", report.input.kind, None]
+    yield ["文件 File", report.input.path, report.input.size]
+    yield ["SHA-256", report.input.sha256, None]
+    yield ["签名证书 Signers", "\n".join(s.sha256 for s in app.signers) or None,
+           "\n".join(s.subject or "" for s in app.signers) or None]
+    yield ["报告生成时间 Generated", generated_at.strftime("%Y-%m-%d %H:%M:%S %Z"), None]
+    yield ["检测工具 Tool", f"hegui {report.tool.version}", f"report schema {report.schema_version}"]
+    for sev in ("critical", "high", "medium", "low"):
+        yield [f"{SEVERITY_ZH[sev]} {sev}", sum(1 for f in report.findings if f.severity == sev), None]
+    yield ["第三方SDK SDKs", len(report.sdks), None]
+    yield ["敏感行为 Sensitive calls", len(report.sensitive_calls), None]
+
+
+def _policy_rows(report: Report) -> Iterable[Sequence[object]]:
+    policy = report.policy
+    yield ["来源 Source", policy.source if policy.found else "未找到 not found", None]
+    for element, present in sorted(policy.elements.items()):
+        yield [element, _yes_no(present), policy.excerpts.get(element)]
+    yield ["声明的个人信息 Declared PI types", "\n".join(policy.declared_pi_types) or None, None]
+    yield ["声明的SDK Declared SDKs", "\n".join(policy.declared_sdks) or None, None]
+    yield ["声明的权限 Declared permissions", "\n".join(policy.declared_permissions) or None, None]
+
+
+def render_xlsx(report: Report, *, generated_at: datetime | None = None) -> bytes:
     wb = Workbook()
-    findings_ws = wb.active
-    findings_ws.title = SHEET_FINDINGS
+    _write_sheet(wb.active, ["项目 Item", "值 Value", "补充 Detail"],
+                 _summary_rows(report, generated_at or datetime.now(UTC)))
+    wb.active.title = SHEET_SUMMARY
+    findings_ws = wb.create_sheet(SHEET_FINDINGS)
     sdk_names = {s.id: s.name for s in report.sdks}
 
     def finding_rows():
@@ -107,6 +147,11 @@ def render_xlsx(report: Report) -> bytes:
 
     _write_sheet(wb.create_sheet(SHEET_PERMISSIONS), ["权限 Permission", "危险权限 Dangerous"],
                  ([p.name, _yes_no(p.dangerous)] for p in report.permissions))
+
+    _write_sheet(wb.create_sheet(SHEET_POLICY), ["要素 Element", "是否具备 Present", "依据 Excerpt"],
+                 _policy_rows(report))
+    _write_sheet(wb.create_sheet(SHEET_ERRORS), ["阶段 Stage", "原因 Reason"],
+                 ([e.stage, e.message] for e in report.errors))
 
     out = BytesIO()
     wb.save(out)
