@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-declare -A package_of=([javac]=default-jdk-headless)  # Debian package of a tool, when not named after it
-for tool in apktool aapt apksigner dexdump javac; do
+declare -A package_of=([javac]=default-jdk-headless [pdftoppm]=poppler-utils)  # Debian package of a tool, when not named after it
+for tool in apktool aapt apksigner dexdump javac pdftoppm; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("${package_of[$tool]:-$tool}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

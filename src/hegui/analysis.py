@@ -246,6 +246,9 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     from hegui.policy.category import infer_app_category
 
     category = options.category or infer_app_category(document, apk.label, apk.manifest.package)
+    if report.app is not None and category is not None:
+        report.app.app_type = category
+        report.app.app_type_source = "option" if options.category else "inferred"
     facts = BehaviourFacts(
         pi_types_by_subject=pi_by_subject, sdk_ids={s.id for s in report.sdks},
         sdk_categories={s.id: s.category or "" for s in report.sdks}, dangerous_permissions=_dangerous(apk),

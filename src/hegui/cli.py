@@ -23,6 +23,7 @@ app = typer.Typer(
 class Format(enum.StrEnum):
     json = "json"
     html = "html"
+    pdf = "pdf"
     sarif = "sarif"
     xlsx = "xlsx"
 
@@ -77,6 +78,9 @@ def scan(
     timeout: Annotated[float, typer.Option(help="Time budget per scan, seconds.")] = 60.0,
     memory: Annotated[int, typer.Option(help="Memory budget per scan, MB.")] = 1024,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    report_header: Annotated[Path | None, typer.Option("--report-header", help="Who issues the HTML/PDF report "
+                             "(YAML/JSON: testing_body_zh, testing_body_en, number_scheme, report_date, tester, "
+                             "reviewer, approver, contact).")] = None,
 ) -> None:
     """Scan APKs and SDK packages (AAR, JAR); report personal-information violations with evidence. 扫描 APK 与 SDK 包。"""
     from hegui.pipeline import ScanOptions
@@ -100,7 +104,11 @@ def scan(
         raise typer.Exit(2)
     from hegui.named_inputs import check_named_inputs
 
-    named = check_named_inputs(policy=policy, listing=listing, trace=trace, output=output, output_is_file=single)
+    if report_header is not None and not single:
+        _err("hegui: --report-header heads one report: give it with a single input, not a batch")
+        raise typer.Exit(2)
+    named = check_named_inputs(policy=policy, listing=listing, trace=trace, output=output, output_is_file=single,
+                               report_header=report_header)
     for line in named.refusals:
         _err(f"hegui: {line}")
     if named.refusals:
@@ -108,7 +116,8 @@ def scan(
     for line in named.warnings:
         _err(f"hegui: warning: {line}")
     if single:
-        raise typer.Exit(_scan_one(Path(arguments[0]), fmt.value, output, options, threshold, quiet))
+        raise typer.Exit(_scan_one(Path(arguments[0]), fmt.value, output, options, threshold, quiet,
+                                   named.report_header))
     if output is None:
         _err("hegui: several inputs (or a folder, or a URL) need --output DIR")
         raise typer.Exit(2)
@@ -128,7 +137,8 @@ def scan(
     raise typer.Exit(result.exit_status(fail_on.value if fail_on else None))
 
 
-def _scan_one(path: Path, fmt: str, output: Path | None, options, threshold: int | None, quiet: bool) -> int:
+def _scan_one(path: Path, fmt: str, output: Path | None, options, threshold: int | None, quiet: bool,
+              header=None) -> int:
     from hegui.errors import InputError
     from hegui.pipeline import scan_path
     from hegui.report.render import render
@@ -138,10 +148,14 @@ def _scan_one(path: Path, fmt: str, output: Path | None, options, threshold: int
     except InputError as exc:
         _err(f"{path}: {exc}")
         return 2
-    data = render(report, fmt)
+    try:
+        data = render(report, fmt, header=header)
+    except InputError as exc:  # a PDF without WeasyPrint/Pango installed
+        _err(f"hegui: --format {fmt}: {exc}")
+        return 2
     if output is None:
-        if fmt == "xlsx" and sys.stdout.isatty():
-            _err("hegui: xlsx is binary; use --output FILE")
+        if fmt in ("xlsx", "pdf") and sys.stdout.isatty():
+            _err(f"hegui: {fmt} is binary; use --output FILE")
             return 2
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hegui.errors import InputError
+
+if TYPE_CHECKING:
+    from hegui.report.header import ReportHeader
 
 MAX_WARNINGS_SHOWN = 10
 
@@ -22,10 +26,11 @@ MAX_WARNINGS_SHOWN = 10
 class NamedInputCheck:
     refusals: list[str] = field(default_factory=list)  # each one line: the scan must not start
     warnings: list[str] = field(default_factory=list)  # each one line: the scan goes on with what was read
+    report_header: ReportHeader | None = None  # --report-header, read
 
 
 def check_named_inputs(*, policy: str | None, listing: Path | None, trace: Path | None, output: Path | None,
-                       output_is_file: bool) -> NamedInputCheck:
+                       output_is_file: bool, report_header: Path | None = None) -> NamedInputCheck:
     """Read every input named by an option. `output_is_file`: one input, so `--output` names a report file
     (or an existing folder to put it in); for several inputs it is a folder the batch creates."""
     check = NamedInputCheck()
@@ -42,6 +47,13 @@ def check_named_inputs(*, policy: str | None, listing: Path | None, trace: Path 
         _check_trace(trace, check)
     if output is not None:
         _check_output(output, output_is_file, check)
+    if report_header is not None:
+        from hegui.report.header import read_report_header
+
+        try:
+            check.report_header = read_report_header(report_header)
+        except InputError as exc:
+            check.refusals.append(f"--report-header {report_header}: {exc}")
     return check
 
 

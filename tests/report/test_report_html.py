@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from hegui.report.html import MAX_CALL_ROWS, render_html
+from hegui.report.header import ReportHeader
+from hegui.report.html import MAX_CALL_ROWS, render_html, shorten_chain
 from hegui.report.model import EvidenceItem, Report, Sdk, SensitiveCall
 from hegui.report.render import render
 
@@ -54,7 +55,7 @@ def test_render_returns_utf8_html(report):
 def test_section_headings_are_chinese_first_with_english_alongside(report):
     assert [text(h) for h in page(report).css("h2")] == [
         "检测概要 Summary", "检测结论 Findings", "第三方SDK Third-party SDKs", "敏感行为 Sensitive calls",
-        "权限 Permissions", "隐私政策 Privacy policy", "检测异常 Errors",
+        "权限 Permissions", "隐私政策 Privacy policy", "检测异常 Errors", "签字 Signatures",
     ]
 
 
@@ -119,6 +120,58 @@ def test_finding_shows_titles_clauses_subject_evidence_and_remediation_in_both_l
         report.findings[0].remediation.zh + " " + report.findings[0].remediation.en)
 
 
+def test_header_names_the_testing_body_number_date_and_app_type(report):
+    header = ReportHeader(testing_body_zh="某省通信管理局检测中心", testing_body_en="Provincial test centre",
+                          number_scheme="GD-{date:%Y}-{package}-{sha8}", tester="张三")
+    typed = report.model_copy(update={"app": report.app.model_copy(update={"app_type": 6,
+                                                                          "app_type_source": "inferred"})})
+    doc = LexborHTMLParser(render_html(typed, generated_at=WHEN, header=header))
+    cells = {text(tr.css_first("th")): text(tr.css_first("td")) for tr in doc.css("header tr")}
+    assert cells["检测机构 Testing body"] == "某省通信管理局检测中心 Provincial test centre"
+    assert cells["报告编号 Report number"] == f"GD-2025-com.demo.shop-{report.input.sha256[:8]}"
+    assert cells["报告日期 Report date"] == "2025-03-01"
+    assert cells["应用类型 App type"] == "网上购物类 Online shopping（自动推断 inferred）"
+    assert rows(doc, "signatures")[0] == ["张三", "", ""]
+
+
+def test_without_a_header_the_report_has_a_default_number_and_empty_signature_lines(report):
+    cells = {text(tr.css_first("th")): text(tr.css_first("td")) for tr in page(report).css("header tr")}
+    assert cells["检测机构 Testing body"] == "—"
+    assert cells["报告编号 Report number"] == f"HEGUI-20250301-{report.input.sha256[:8]}"
+    assert cells["应用类型 App type"] == "未确定 Not determined"
+    assert rows(page(report), "signatures") == [["", "", ""], ["日期 Date：", "日期 Date：", "日期 Date："]]
+
+
+def test_summary_lists_each_rule_broken_with_clause_names_most_severe_first(report):
+    summary = [[text(c) for c in tr.css("td")] for tr in page(report).css("#rule-summary tr") if tr.css("td")]
+    assert [r[0] for r in summary] == ["严重 Critical", "严重 Critical", "高 High", "中 Medium", "低 Low"]
+    first = summary[0]
+    assert first[1].endswith("PI-COLLECT-BEFORE-CONSENT")
+    assert "工信部信管函〔2020〕164号" in first[2] and "MIIT" not in first[2]
+
+
+def test_summary_lists_sdks_with_their_operators(report):
+    summary = [[text(c) for c in tr.css("td")] for tr in page(report).css("#sdk-summary tr") if tr.css("td")]
+    assert summary == [["友盟+ (Umeng)", "北京锐讯灵通科技有限公司", "统计分析 Analytics"]]
+
+
+def test_a_long_call_chain_shows_its_entry_point_and_the_collecting_call():
+    chain = " → ".join(f"a.B{i}#m" for i in range(30))
+    assert shorten_chain(chain) == "a.B0#m → a.B1#m → …（省略 26 层 / 26 more calls）… → a.B28#m → a.B29#m"
+    assert shorten_chain("a.A#m → a.B#m → a.C#m") == "a.A#m → a.B#m → a.C#m"
+
+
+def test_evidence_beyond_the_first_lines_is_folded_shortest_first(report, make_finding):
+    details = [f"line {'x' * n}" for n in (30, 5, 20, 10, 1)]
+    finding = make_finding("PI-CLIPBOARD-READ", "app", [("call", d) for d in details])
+    doc = page(report.model_copy(update={"findings": [finding]}))
+    article = doc.css_first("#findings .finding")
+    folded = [text(li) for li in article.css("details li")]
+    shown = [t for li in article.css("li") if (t := text(li)).startswith("[") and t not in folded]
+    assert [s.split("] ")[1] for s in shown] == ["line x", "line xxxxx", "line xxxxxxxxxx"]
+    assert [s.split("] ")[1] for s in folded] == ["line " + "x" * 20, "line " + "x" * 30]
+
+
 def test_sdk_finding_names_the_sdk(report):
     sdk_finding = page(report).css("#findings .finding")[1]
     subject = next(tr for tr in sdk_finding.css("tr") if text(tr.css_first("th")) == "涉及对象 Subject")
@@ -127,7 +180,7 @@ def test_sdk_finding_names_the_sdk(report):
 
 def test_sdk_table_lists_name_company_packages_and_evidence(report):
     assert rows(page(report), "sdks") == [[
-        "友盟+ (Umeng)", "umeng", "北京锐讯灵通科技有限公司", "analytics", "com.umeng",
+        "友盟+ (Umeng)", "umeng", "北京锐讯灵通科技有限公司", "统计分析 Analytics", "com.umeng",
         "class com.umeng.commonsdk.UMConfigure"]]
 
 

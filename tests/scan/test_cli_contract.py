@@ -99,7 +99,7 @@ def test_a_trace_or_a_listing_is_refused_for_a_batch(tmp_path, options, named):
 
 
 def test_an_unknown_format_is_a_usage_error():
-    assert runner.invoke(app, ["scan", str(SAMPLE), "--format", "pdf"]).exit_code == 2
+    assert runner.invoke(app, ["scan", str(SAMPLE), "--format", "docx"]).exit_code == 2
 
 
 def test_policy_option_replaces_the_policy_inside_the_apk(tmp_path):

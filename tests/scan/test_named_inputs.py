@@ -116,3 +116,28 @@ def test_a_partly_read_apk_is_reported_with_a_warning_line_per_problem(tmp_path)
 def test_a_complete_scan_prints_no_warning():
     result = hegui("scan", str(SAMPLE))
     assert result.exit_code == 0 and "warning" not in result.stderr
+
+
+def test_a_report_header_with_an_unknown_field_is_refused(tmp_path):
+    header = tmp_path / "header.yaml"
+    header.write_text("testing_body: 检测中心\n", encoding="utf-8")
+    result = hegui("scan", str(SAMPLE), "--format", "html", "--report-header", str(header))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"hegui: --report-header {header}: report header field 'testing_body': ")
+
+
+def test_a_report_number_scheme_with_an_unknown_placeholder_is_refused(tmp_path):
+    header = tmp_path / "header.yaml"
+    header.write_text("number_scheme: 'R-{serial}'\n", encoding="utf-8")
+    result = hegui("scan", str(SAMPLE), "--format", "html", "--report-header", str(header))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"hegui: --report-header {header}: number_scheme names unknown placeholder "
+                                    "{serial} (known: {date}, {sha8}, {sha256}, {package}, {version})")
+
+
+def test_a_report_header_heads_the_html_report(tmp_path):
+    header = tmp_path / "header.yaml"
+    header.write_text("testing_body_zh: 某检测中心\nnumber_scheme: 'R-{package}'\n", encoding="utf-8")
+    result = hegui("scan", str(SAMPLE), "--format", "html", "--report-header", str(header))
+    assert result.exit_code == 0
+    assert "某检测中心" in result.stdout and ">R-com.demo.shop<" in result.stdout

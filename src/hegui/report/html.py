@@ -16,16 +16,20 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hegui import knowledge
-from hegui.report.model import Finding, Report
+from hegui.report.header import ReportHeader
+from hegui.report.model import SEVERITY_ORDER, EvidenceItem, Finding, Report
 from hegui.report.render import (
     SEVERITIES,
     SEVERITY_EN,
     SEVERITY_ZH,
+    app_type_names,
     clause_text,
     clause_title,
     findings_by_severity,
     pi_type_names,
     remediation_pair,
+    sdk_category_names,
+    subject_names,
     verdict,
 )
 
@@ -37,6 +41,9 @@ MAX_EVIDENCE_PER_FINDING = 40
 MAX_SDK_EVIDENCE = 3
 MAX_ERRORS = 100
 MAX_TEXT = 2000  # one evidence line or error message; longer is cut with an ellipsis
+EVIDENCE_SHOWN = 3  # per finding, the shortest lines first; the rest is folded (screen) or counted (print)
+CHAIN_ENDS = 2  # a call chain longer than 2 * CHAIN_ENDS + 1 hops shows its first and last hops
+CHAIN_ARROW = " → "
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,21 @@ def _environment() -> Environment:
     return env
 
 
+def shorten_chain(detail: str) -> str:
+    """`a → b → … → y → z`: a startup path of 30 hops is read by its entry point and the call that collects."""
+    hops = detail.split(CHAIN_ARROW)
+    if len(hops) <= 2 * CHAIN_ENDS + 1:
+        return detail
+    hidden = len(hops) - 2 * CHAIN_ENDS
+    return CHAIN_ARROW.join([*hops[:CHAIN_ENDS], f"…（省略 {hidden} 层 / {hidden} more calls）…", *hops[-CHAIN_ENDS:]])
+
+
+def _evidence_view(evidence: list[EvidenceItem]) -> list[dict]:
+    """Shortest first (the call site before the path that reaches it), chains shortened; stable for equal lengths."""
+    rows = [{"kind": e.kind, "detail": shorten_chain(e.detail)} for e in evidence[:MAX_EVIDENCE_PER_FINDING]]
+    return sorted(rows, key=lambda r: len(r["detail"]))
+
+
 def _finding_view(report: Report, finding: Finding) -> dict:
     if finding.subject == "app":
         subject = "应用自身 The app itself"
@@ -75,6 +97,7 @@ def _finding_view(report: Report, finding: Finding) -> dict:
         sdk_name = next((s.name for s in report.sdks if s.id == finding.subject), finding.subject)
         subject = f"第三方SDK Third-party SDK：{sdk_name}"
     rem_zh, rem_en = remediation_pair(finding)
+    evidence = _evidence_view(list(finding.evidence))
     return {
         "rule_id": finding.rule_id,
         "severity": finding.severity,
@@ -83,7 +106,9 @@ def _finding_view(report: Report, finding: Finding) -> dict:
         "subject": subject,
         "subject_id": finding.subject,
         "clauses": [{"text": clause_text(s), "title": clause_title(s)} for s in finding.sources],
-        "evidence": _cap(list(finding.evidence), MAX_EVIDENCE_PER_FINDING),
+        "evidence": evidence[:EVIDENCE_SHOWN],
+        "evidence_folded": evidence[EVIDENCE_SHOWN:],
+        "evidence_more": max(0, len(finding.evidence) - MAX_EVIDENCE_PER_FINDING),
         "remediation_zh": rem_zh,
         "remediation_en": rem_en if rem_en != rem_zh else "",
     }
@@ -135,10 +160,65 @@ def _policy_view(report: Report) -> dict:
     }
 
 
-def render_html(report: Report, *, generated_at: datetime | None = None) -> str:
+def _rule_summary(report: Report) -> list[dict]:
+    """One row per rule broken, most severe first: what a summary page lists before any detail."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        by_rule.setdefault(f.rule_id, []).append(f)
+    rows = []
+    for rule_id, findings in by_rule.items():
+        worst = max(findings, key=lambda f: SEVERITY_ORDER[f.severity]).severity
+        clauses = list(dict.fromkeys(clause_text(s) for f in findings for s in f.sources))
+        subjects = list(dict.fromkeys(subject_names(report, f.subject)[0] for f in findings))
+        rows.append({"rule_id": rule_id, "severity": worst, "zh": SEVERITY_ZH[worst], "en": SEVERITY_EN[worst],
+                     "title_zh": findings[0].title_zh, "title_en": findings[0].title_en, "count": len(findings),
+                     "clauses": clauses, "subjects": subjects})
+    return sorted(rows, key=lambda r: (-SEVERITY_ORDER[r["severity"]], r["rule_id"]))
+
+
+def _pi_summary(report: Report) -> list[dict]:
+    """Personal-information types the code reads, with how many call sites and how many run at startup."""
+    rows: dict[str, dict] = {}
+    for call in report.sensitive_calls:
+        row = rows.get(call.pi_type)
+        if row is None:
+            zh, en = pi_type_names(call.pi_type)
+            row = rows[call.pi_type] = {"pi_type": call.pi_type, "zh": zh, "en": en, "calls": 0, "startup": 0,
+                                        "subjects": {}}
+        row["calls"] += 1
+        row["startup"] += call.at_startup
+        row["subjects"][subject_names(report, call.sdk or "app")[0]] = None
+    return sorted(({**r, "subjects": list(r["subjects"])} for r in rows.values()),
+                  key=lambda r: (-r["startup"], -r["calls"], r["pi_type"]))
+
+
+def _header_view(report: Report, header: ReportHeader, generated_at: datetime) -> dict:
+    app_type = None
+    if report.app.app_type is not None:
+        zh, en = app_type_names(report.app.app_type)
+        how = {"option": ("用户指定", "given"), "inferred": ("自动推断", "inferred")}.get(
+            report.app.app_type_source or "", ("", ""))
+        app_type = f"{zh} {en}（{how[0]} {how[1]}）" if how[0] else f"{zh} {en}"
+    return {
+        "testing_body_zh": header.testing_body_zh, "testing_body_en": header.testing_body_en,
+        "contact": header.contact,
+        "number": header.number(sha256=report.input.sha256, package=report.app.package,
+                                version=report.app.version_name, when=generated_at),
+        "date": header.day(generated_at).isoformat(),
+        "signatures": [("检测人", "Tester", header.tester), ("审核人", "Reviewer", header.reviewer),
+                       ("批准人", "Approver", header.approver)],
+        "app_type": app_type,
+    }
+
+
+def render_html(report: Report, *, generated_at: datetime | None = None, header: ReportHeader | None = None,
+                for_print: bool = False) -> str:
     """The whole report as one self-contained HTML page (UTF-8 text).
 
     `generated_at` is when the page was made (default: now, UTC); the report model has no scan time.
+    `header` names the testing body, the number scheme and the signatories (`--report-header`).
+    `for_print`: the page is laid out on A4 for the PDF renderer (page numbers, a table of contents with page
+    numbers, evidence beyond the first lines counted rather than folded).
     """
     generated_at = generated_at or datetime.now(UTC)
     counts = Counter(f.severity for f in report.findings)
@@ -172,4 +252,9 @@ def render_html(report: Report, *, generated_at: datetime | None = None) -> str:
         dangerous_permissions=sum(1 for p in report.permissions if p.dangerous),
         policy=_policy_view(report),
         errors=_cap(list(report.errors), MAX_ERRORS),
+        header=_header_view(report, header or ReportHeader(), generated_at),
+        rule_summary=_rule_summary(report),
+        pi_summary=_pi_summary(report),
+        sdk_categories=sdk_category_names(),
+        for_print=for_print,
     )

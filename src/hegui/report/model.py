@@ -45,6 +45,10 @@ class AppInfo(_Model):
     min_sdk: int | None = None
     target_sdk: int | None = None
     signers: list[Signer] = Field(default_factory=list)
+    # addition to the contract: the 2021 necessary-PI app type (1-39) judged against, and whether the user gave it
+    # (`--category`) or the scan inferred it from the policy, label and package; None when neither
+    app_type: int | None = None
+    app_type_source: Literal["option", "inferred"] | None = None
 
 
 class Permission(_Model):

@@ -8,13 +8,17 @@ Renderers are imported lazily: a JSON-only run never pays for Jinja2 or openpyxl
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from hegui import knowledge
 from hegui.report.model import Finding, Report, SourceRef
 
-FORMATS = ("json", "html", "sarif", "xlsx")
+if TYPE_CHECKING:
+    from hegui.report.header import ReportHeader
 
-_EXTENSIONS = {"json": "json", "html": "html", "sarif": "sarif", "xlsx": "xlsx"}
+FORMATS = ("json", "html", "pdf", "sarif", "xlsx")
+
+_EXTENSIONS = {"json": "json", "html": "html", "pdf": "pdf", "sarif": "sarif", "xlsx": "xlsx"}
 
 SEVERITIES = ("critical", "high", "medium", "low")  # most severe first: the order reports are read in
 SEVERITY_ZH = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
@@ -39,15 +43,22 @@ def extension(fmt: str) -> str:
     return _EXTENSIONS[fmt]
 
 
-def render(report: Report, fmt: str) -> bytes:
-    """The report as `fmt` (one of `FORMATS`); raises `UnknownFormatError` for anything else."""
+def render(report: Report, fmt: str, *, header: ReportHeader | None = None) -> bytes:
+    """The report as `fmt` (one of `FORMATS`); raises `UnknownFormatError` for anything else.
+
+    `header` (testing body, number scheme, signatories) heads the HTML and PDF reports; the data formats do not
+    carry it. A PDF needs WeasyPrint: without it `InputError` says how to install it."""
     _check(fmt)
     if fmt == "json":
         return render_json(report)
     if fmt == "html":
         from hegui.report.html import render_html
 
-        return render_html(report).encode("utf-8")
+        return render_html(report, header=header).encode("utf-8")
+    if fmt == "pdf":
+        from hegui.report.pdf import render_pdf
+
+        return render_pdf(report, header=header)
     if fmt == "sarif":
         from hegui.report.sarif import render_sarif
 
@@ -106,6 +117,18 @@ def subject_names(report: Report, subject: str) -> tuple[str, str]:
         if sdk.id == subject:
             return f"SDK：{sdk.name}", f"SDK: {sdk.name}"
     return f"SDK：{subject}", f"SDK: {subject}"
+
+
+def sdk_category_names() -> dict[str, tuple[str, str]]:
+    """SDK category id -> (zh, en) as a person reads it (knowledge/sdk_categories.yaml)."""
+    data = knowledge.load_yaml("sdk_categories.yaml")["sdk_categories"]
+    return {key: (v["name_zh"], v["name_en"]) for key, v in data.items()}
+
+
+def app_type_names(app_type: int) -> tuple[str, str]:
+    """(zh, en) name of an app type of the 2021 necessary-PI rule; the id itself when hegui does not know it."""
+    info = knowledge.app_types().get(app_type)
+    return (info["name_zh"], info["name_en"]) if info else (str(app_type), str(app_type))
 
 
 def pi_type_names(pi_type: str) -> tuple[str, str]:
