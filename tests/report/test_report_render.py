@@ -10,8 +10,8 @@ from hegui.report.model import Report, SourceRef
 from hegui.report.render import FORMATS, UnknownFormatError, clause_text, extension, render
 
 
-def test_formats_are_the_four_of_the_contract():
-    assert FORMATS == ("json", "html", "sarif", "xlsx")
+def test_formats_are_the_four_of_the_contract_and_pdf():
+    assert FORMATS == ("json", "html", "pdf", "sarif", "xlsx")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -20,10 +20,11 @@ def test_extension_names_each_format(fmt):
 
 
 def test_unknown_format_is_a_one_line_error(report):
-    with pytest.raises(UnknownFormatError, match=r"^unknown report format 'pdf' \(choose one of json, html, sarif, xlsx\)$"):
-        render(report, "pdf")
+    with pytest.raises(UnknownFormatError,
+                       match=r"^unknown report format 'docx' \(choose one of json, html, pdf, sarif, xlsx\)$"):
+        render(report, "docx")
     with pytest.raises(UnknownFormatError):
-        extension("pdf")
+        extension("docx")
 
 
 def test_json_is_the_whole_report_in_readable_utf8(report, report_validator):

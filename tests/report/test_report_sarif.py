@@ -10,6 +10,11 @@ from hegui.report.render import render
 from hegui.report.sarif import artifact_uri, calling_method, sarif_log
 
 
+@pytest.fixture(autouse=True)
+def outside_any_working_tree(tmp_path_factory, monkeypatch):
+    """The demo report names a relative path: resolved from this checkout it would lie inside a git tree."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
 def test_sarif_of_a_full_report_is_valid_against_the_official_schema(report, sarif_validator):
     sarif_validator(json.loads(render(report, "sarif")))
 
@@ -56,7 +61,7 @@ def test_rule_descriptor_carries_english_description_and_bilingual_help(report):
     assert help_lines[1] == "Remediation: " + report.findings[0].remediation.en
     assert help_lines[2].startswith("法规依据 Clauses：国信办秘字〔2019〕191号 三.1；工信部信管函〔2020〕164号 三.1；")
     assert rule["properties"]["tags"] == [
-        "privacy", "personal-information", "china", "CAC-2019-191", "MIIT-2019-337", "MIIT-2020-164", "PIPL",
+        "security", "privacy", "personal-information", "china", "CAC-2019-191", "MIIT-2019-337", "MIIT-2020-164", "PIPL",
         "STORE-PRACTICE"]
     assert rule["defaultConfiguration"] == {"level": "error"}
 
@@ -143,3 +148,25 @@ def test_calling_method_is_read_from_the_detectors_evidence_wording(detail, meth
 ])
 def test_artifact_uri_is_a_valid_uri_reference(path, uri):
     assert artifact_uri(path) == uri
+
+
+def test_an_input_inside_a_git_working_tree_is_named_relative_to_its_root(report, tmp_path, sarif_validator):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "build" / "outputs").mkdir(parents=True)
+    apk = tmp_path / "build" / "outputs" / "app release.apk"
+    inside = report.model_copy(update={"input": report.input.model_copy(update={"path": str(apk)})})
+    log = sarif_log(inside)
+    sarif_validator(log)
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.resolve().as_uri() + "/"}}
+    assert run["artifacts"][0]["location"] == {"uri": "build/outputs/app%20release.apk", "uriBaseId": "%SRCROOT%"}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {
+        "build/outputs/app%20release.apk"}
+
+
+def test_an_input_outside_any_working_tree_keeps_its_own_uri(report, tmp_path):
+    apk = tmp_path / "app.apk"
+    outside = report.model_copy(update={"input": report.input.model_copy(update={"path": str(apk)})})
+    run = sarif_log(outside)["runs"][0]
+    assert "originalUriBaseIds" not in run
+    assert run["artifacts"][0]["location"] == {"uri": apk.as_uri()}

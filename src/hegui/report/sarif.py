@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from hegui import knowledge
@@ -21,6 +21,7 @@ from hegui.report.render import SEVERITY_EN, clause_text, remediation_pair, subj
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "heguiFinding/v1"
+SRCROOT = "%SRCROOT%"  # the uriBaseId code-scanning services resolve against the repository they scan
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub code scanning ranks security results by this 0–10 score; the bands are its own.
@@ -40,6 +41,19 @@ def artifact_uri(path: str) -> str:
     if posix.is_absolute():
         return posix.as_uri()
     return quote(str(posix), safe="/")
+
+
+def working_tree_of(path: str) -> tuple[Path, str] | None:
+    """(repository root, path relative to it) when the scanned file lies inside a git working tree: CI uploads
+    resolve results against the repository, so an absolute path of the build machine would point nowhere."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    for folder in resolved.parents:
+        if (folder / ".git").exists():
+            return folder, resolved.relative_to(folder).as_posix()
+    return None
 
 
 def calling_method(detail: str) -> str | None:
@@ -90,7 +104,9 @@ def _rule_descriptor(finding: Finding) -> dict:
         "help": {"text": help_text},
         "defaultConfiguration": {"level": LEVELS[default_severity]},
         "properties": {
-            "tags": ["privacy", "personal-information", "china", *sorted({s.doc for s in finding.sources})],
+            # "security" makes code-scanning services apply `security-severity` (GitHub ranks only those)
+            "tags": ["security", "privacy", "personal-information", "china",
+                     *sorted({s.doc for s in finding.sources})],
             "title_zh": finding.title_zh,
             "clauses": clauses,
             "security-severity": SECURITY_SEVERITY[default_severity],
@@ -98,8 +114,8 @@ def _rule_descriptor(finding: Finding) -> dict:
     }
 
 
-def _locations(finding: Finding, uri: str) -> list[dict]:
-    physical = {"artifactLocation": {"uri": uri, "index": 0}}
+def _locations(finding: Finding, location: dict) -> list[dict]:
+    physical = {"artifactLocation": {**location, "index": 0}}
     methods: list[str] = []
     for ev in finding.evidence:
         if ev.kind == "call":
@@ -115,7 +131,7 @@ def _locations(finding: Finding, uri: str) -> list[dict]:
     ]
 
 
-def _result(report: Report, finding: Finding, rule_index: int, uri: str) -> dict:
+def _result(report: Report, finding: Finding, rule_index: int, location: dict) -> dict:
     subject_zh, subject_en = subject_names(report, finding.subject)
     evidence_lines = [f"[{e.kind}] {e.detail}" for e in finding.evidence]
     text = (f"{finding.title_en} ({subject_en}). {finding.title_zh}（{subject_zh}）。"
@@ -125,7 +141,7 @@ def _result(report: Report, finding: Finding, rule_index: int, uri: str) -> dict
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": _locations(finding, uri),
+        "locations": _locations(finding, location),
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
         "properties": {
             "severity": finding.severity,
@@ -140,13 +156,18 @@ def _result(report: Report, finding: Finding, rule_index: int, uri: str) -> dict
 def sarif_log(report: Report) -> dict:
     """The SARIF log as a JSON-ready dict."""
     uri = artifact_uri(report.input.path)
+    tree = working_tree_of(report.input.path) if not report.input.path.startswith(("http://", "https://")) else None
+    location: dict = {"uri": uri}
+    if tree is not None:
+        uri = quote(tree[1], safe="/")
+        location = {"uri": uri, "uriBaseId": SRCROOT}
     rules: list[dict] = []
     index: dict[str, int] = {}
     for f in report.findings:
         if f.rule_id not in index:
             index[f.rule_id] = len(rules)
             rules.append(_rule_descriptor(f))
-    results = [_result(report, f, index[f.rule_id], uri) for f in report.findings]
+    results = [_result(report, f, index[f.rule_id], location) for f in report.findings]
     notifications = [
         {"level": "error", "message": {"text": f"{e.stage}: {e.message}"}, "descriptor": {"id": e.stage}}
         for e in report.errors
@@ -159,13 +180,14 @@ def sarif_log(report: Report) -> dict:
             "rules": rules,
         }},
         "artifacts": [{
-            "location": {"uri": uri},
+            "location": location,
             "length": report.input.size,
             "hashes": {"sha-256": report.input.sha256},
             "mimeType": "application/vnd.android.package-archive",
         }],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "results": results,
+        **({"originalUriBaseIds": {SRCROOT: {"uri": tree[0].as_uri() + "/"}}} if tree is not None else {}),
         "properties": {
             "package": report.app.package,
             "version_name": report.app.version_name,
