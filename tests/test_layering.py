@@ -36,7 +36,9 @@ ALLOWED: dict[str, set[str]] = {
     # batch/warm.py preloads the scanner's packages by name before forking workers
     "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},
     "platform": {"pipeline", "report", "knowledge", "rules", "listing"},
-    "cli": {"pipeline", "report", "batch", "trace", "platform"},
+    # the inputs a user names with an option, read before a scan starts so a bad one is refused out loud
+    "named_inputs": {"listing", "policy", "trace", "report"},
+    "cli": {"pipeline", "report", "batch", "trace", "platform", "named_inputs"},
 }
 
 

@@ -134,6 +134,9 @@ def scan(
     except KeyboardInterrupt:
         _err(f"hegui: interrupted; finished reports are in {output}, run the same command again to resume")
         raise typer.Exit(130) from None
+    if not quiet:
+        for line in result.closing_lines():
+            _err(f"hegui: {line}")
     raise typer.Exit(result.exit_status(fail_on.value if fail_on else None))
 
 

@@ -168,8 +168,8 @@ def test_every_requested_format_is_written_per_input(tmp_path, corpus, index_lin
 def test_an_unknown_format_or_a_busy_output_directory_stops_the_batch_before_it_starts(tmp_path):
     apk = tmp_path / "a.apk"
     apk.write_bytes(b"x")
-    with pytest.raises(BatchError, match="unknown report format 'pdf'"):
-        run_batch([apk], tmp_path / "out", options=OPTIONS, formats=["pdf"], quiet=True)
+    with pytest.raises(BatchError, match="unknown report format 'docx'"):
+        run_batch([apk], tmp_path / "out", options=OPTIONS, formats=["docx"], quiet=True)
     busy = tmp_path / "busy"
     busy.mkdir()
     with (busy / ".hegui-batch.lock").open("a") as held:

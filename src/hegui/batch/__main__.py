@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
     if not args.quiet:
-        print(f"{result.total} inputs: {result.done} done, {result.failed} failed, "
-              f"{result.skipped_existing} already finished", file=sys.stderr)
+        for line in result.closing_lines():
+            print(line, file=sys.stderr)
     return result.exit_status(args.fail_on)
 
 

@@ -13,8 +13,9 @@ import contextlib
 import fcntl
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from hegui.batch.index import (
 from hegui.batch.isolate import ScanOutcome, SdkSeen, one_line
 from hegui.batch.plan import Todo, input_key, known_content, plan
 from hegui.batch.progress import BatchProgress
-from hegui.batch.summary import SEVERITY_NAMES, write_summary
+from hegui.batch.summary import SEVERITY_NAMES, write_index_page, write_summary
 from hegui.errors import InputError
 from hegui.pipeline import ScanOptions, file_digest
 from hegui.report.model import SEVERITY_ORDER
@@ -53,6 +54,22 @@ class BatchResult:
     failed: int
     skipped_existing: int
     max_severity: int  # 0 none, 1 low … 4 critical (hegui.report.model.SEVERITY_ORDER)
+    summary: dict = field(default_factory=dict, compare=False)  # summary.json as written (everything the folder holds)
+    files: list[Path] = field(default_factory=list, compare=False)  # summary.json, the CSVs, index.html when written
+
+    def closing_lines(self) -> list[str]:
+        """What a person reads when the batch ends: counts by status and severity, and where the results are."""
+        lines = [f"{self.total} inputs: {self.done} scanned now, {self.failed} failed, "
+                 f"{self.skipped_existing} finished before / 共 {self.total} 个输入"]
+        by_severity = self.summary.get("apps_by_max_severity") or {}
+        if by_severity:
+            counts = ", ".join(f"{n} {sev}" for sev, n in by_severity.items() if n and sev != "none")
+            clean = by_severity.get("none", 0)
+            lines.append(f"apps by most severe finding: {counts or 'none'}"
+                         + (f", {clean} without findings" if clean else ""))
+        if self.files:
+            lines.append("summary: " + ", ".join(str(f) for f in self.files))
+        return lines
 
     def exit_status(self, fail_on: str | None = None) -> int:
         """The CLI's exit status: 2 when no input could be read, 1 when a finding reaches `fail_on`."""
@@ -218,6 +235,9 @@ def run_batch(inputs: list[Path | UrlInput], output_dir: Path, *, options: ScanO
         index_path = output_dir / INDEX_NAME
         state = read_index(index_path)
         work = plan(inputs, state, output_dir, retry_failed=retry_failed)
+        if work.skipped and not quiet:
+            sys.stderr.write(f"hegui: resuming in {output_dir}: {len(work.skipped)} of {len(inputs)} inputs already "
+                             f"finished, {len(work.todo)} to scan\n")
         known = known_content(state, output_dir)
         _clear_partial(output_dir / PARTIAL_DIR)
         if engine == "local" and work.todo:
@@ -235,10 +255,14 @@ def run_batch(inputs: list[Path | UrlInput], output_dir: Path, *, options: ScanO
 
                 run_ray(work.todo, jobs=jobs, address=address, options=options, formats=formats,
                         scan_fn=scan_fn, on_outcome=recorder.record, on_tick=progress.tick)  # type: ignore[arg-type]
-        write_summary(output_dir, latest_lines(index_path, state), recorder.sdks_seen)
+        files = write_summary(output_dir, latest_lines(index_path, state), recorder.sdks_seen)
+        written = [files.summary, files.rules_csv, files.sdk_csv]
+        if "html" in formats:
+            written.append(write_index_page(output_dir, latest_lines(index_path, state), files.data))
 
     keys = {input_key(source) for source in inputs}
     max_severity = max((SEVERITY_ORDER.get(state.by_path[k].max_severity or "", 0)
                         for k in keys if k in state.by_path), default=0)
     return BatchResult(total=len(keys), done=recorder.done, failed=recorder.failed,
-                       skipped_existing=len(work.skipped) + recorder.unchanged, max_severity=max_severity)
+                       skipped_existing=len(work.skipped) + recorder.unchanged, max_severity=max_severity,
+                       summary=files.data, files=written)

@@ -15,7 +15,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ class SummaryFiles:
     summary: Path
     sdk_csv: Path
     rules_csv: Path
+    data: dict[str, Any] = field(default_factory=dict)  # what summary.json holds
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -152,9 +153,10 @@ def summarise(lines: Iterable[IndexLine], sdk_names: Mapping[str, SdkSeen]) -> d
 
 
 def write_summary(output_dir: Path, lines: Iterable[IndexLine], seen_this_run: Mapping[str, SdkSeen]) -> SummaryFiles:
-    files = SummaryFiles(output_dir / SUMMARY_NAME, output_dir / SDK_CSV_NAME, output_dir / RULES_CSV_NAME)
-    names = {**_previous_sdk_names(files.summary), **_sdk_catalog_names(), **seen_this_run}
+    summary_path = output_dir / SUMMARY_NAME
+    names = {**_previous_sdk_names(summary_path), **_sdk_catalog_names(), **seen_this_run}
     data = summarise(lines, names)
+    files = SummaryFiles(summary_path, output_dir / SDK_CSV_NAME, output_dir / RULES_CSV_NAME, data)
     _write_atomic(files.summary, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
     _write_atomic(files.sdk_csv, _csv_bytes(
         ["sdk_id", "name", "company", "category", "apps", "share"],
@@ -167,3 +169,20 @@ def write_summary(output_dir: Path, lines: Iterable[IndexLine], seen_this_run: M
          for r in data["findings_by_rule"]),
     ))
     return files
+
+
+INDEX_PAGE_NAME = "index.html"
+
+
+def write_index_page(output_dir: Path, lines: Iterable[IndexLine], summary: Mapping[str, Any]) -> Path:
+    """index.html beside the HTML reports of a batch: one row per input, linked to its report."""
+    from hegui.report.batch_page import BatchRow, render_batch_index
+
+    rows = [BatchRow(path=line.path, status=line.status, error=line.error, findings=line.findings,
+                     max_severity=line.max_severity,
+                     html_report=next((r for r in [*line.reports, line.report or ""] if r.endswith(".html")), None),
+                     sdks=len(line.sdks))
+            for line in lines]
+    path = output_dir / INDEX_PAGE_NAME
+    _write_atomic(path, render_batch_index(rows, summary).encode("utf-8"))
+    return path
