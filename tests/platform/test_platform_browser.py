@@ -107,6 +107,7 @@ def test_login_upload_report_case_deadline_escalate(browser, served, shop_apks):
     log_in(page, base, "regulator")
     page.goto(case_url)
     page.select_option("#escalation-choice", "removal")
+    page.fill("#override-reason", "同类问题屡次通报仍未整改，提前下架")  # the deadline has not passed yet
     page.click("#escalate")
     page.wait_for_selector("#case-status[data-status=escalated]")
     assert page.text_content("#escalation") == "下架"

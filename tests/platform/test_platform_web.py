@@ -91,13 +91,32 @@ def test_regulator_exports_the_announcement_as_xlsx_from_the_web(sqlite_platform
     ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="a" * 64))
     rev, reg = p.users["reviewer"].auth, p.users["regulator"].auth
     case = p.client.post("/api/v1/cases", headers=rev, json={"app_id": 1, "rule_ids": ["PI-COLLECT-BEFORE-CONSENT"]})
-    p.client.post(f"/api/v1/cases/{case.json()['id']}/escalate", headers=reg, json={"escalation": "bad_list"})
+    p.client.post(f"/api/v1/cases/{case.json()['id']}/escalate", headers=reg,
+                  json={"escalation": "bad_list", "override_reason": "再次违规"})
+    p.client.post("/api/v1/apps/1/listings", headers=rev, json={"store": "华为应用市场", "developer_name": "演示科技有限公司"})
     cookie, _ = web_login(p, "regulator")
     res = p.client.get("/announcements/export?format=xlsx", headers={"Cookie": f"hegui_session={cookie}"})
     assert res.headers["content-type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(res.content)).active.values)
     assert rows == [("序号", "应用名称", "应用开发者", "应用版本", "应用来源", "所涉问题"),
-                    (1, "shop", None, "1.0", None, "未经同意收集使用")]
+                    (1, "shop", "演示科技有限公司", "1.0", "华为应用市场", "未经同意收集使用")]
+
+
+def test_an_announcement_row_without_a_recorded_developer_is_refused_not_filled_from_the_certificate(sqlite_platform):
+    p = sqlite_platform
+    ingest(p, "dev", make_report("com.demo.anon", "1.0", 1, [startup_imei()], sha="e" * 64))
+    rev, reg = p.users["reviewer"].auth, p.users["regulator"].auth
+    case = p.client.post("/api/v1/cases", headers=rev, json={"app_id": 1, "rule_ids": ["PI-COLLECT-BEFORE-CONSENT"]})
+    p.client.post(f"/api/v1/cases/{case.json()['id']}/escalate", headers=reg,
+                  json={"escalation": "public_notice", "override_reason": "再次违规"})
+    refused = p.client.get("/api/v1/announcements?format=csv", headers=reg)
+    assert refused.status_code == 409 and "no developer is recorded for anon" in refused.text
+    rest = p.client.get("/api/v1/announcements?format=xlsx&skip_incomplete=true", headers=reg)
+    assert list(load_workbook(io.BytesIO(rest.content)).active.values) == [
+        ("序号", "应用名称", "应用开发者", "应用版本", "应用来源", "所涉问题")]
+    cookie, _ = web_login(p, "regulator")
+    page = p.client.get("/announcements", headers={"Cookie": f"hegui_session={cookie}"}).text
+    assert 'id="incomplete-rows"' in page and "未登记开发者" in page
 
 
 def test_an_sdk_vendor_sees_the_sdks_of_their_own_scans_and_the_findings_about_them(sqlite_platform):

@@ -121,6 +121,8 @@ class CaseOut(BaseModel):
 class EscalateIn(BaseModel):
     escalation: Literal["public_notice", "removal", "penalty", "bad_list"]
     note: str = ""
+    # needed before the deadline has passed and while no re-check failed (kept in the audit log)
+    override_reason: str = Field("", max_length=2000)
 
 
 class ComplaintIn(BaseModel):
@@ -340,7 +342,8 @@ def escalate(case_id: int, body: EscalateIn, request: Request, user: RegulatorUs
              db: DB) -> CaseOut:
     case = find.case(db, user, case_id)
     with refusal_is_conflict():
-        workflow.escalate_case(db, user, case, body.escalation, body.note)
+        workflow.escalate_case(db, user, case, body.escalation, body.note, today=today(request),
+                               override_reason=body.override_reason)
     db.commit()
     return case_out(case, today(request))
 
@@ -434,9 +437,19 @@ def list_listings(app_id: int, user: StaffUser, db: DB) -> list[ListingOut]:
     return [ListingOut(id=r.id, app_id=app.id, store=r.store, findings=r.findings) for r in rows]
 
 
-def announcement_response(db: Session, user: User, fmt: str, escalation: str | None) -> Response:
+def announcement_response(db: Session, user: User, fmt: str, escalation: str | None,
+                          skip_incomplete: bool = False) -> Response:
+    """Rows without a recorded developer are refused (409 naming the apps); `skip_incomplete` exports the rest and
+    the audit log names what was left out."""
     rows = export.announcement_rows(db, escalation)
-    audit(db, user, "announcement.export", fmt, f"{len(rows)} rows")
+    incomplete = [r.app for r in rows if not r.developer]
+    if incomplete and not skip_incomplete:
+        raise HTTPException(409, "no developer is recorded for " + ", ".join(incomplete[:20])
+                            + (" …" if len(incomplete) > 20 else "") + ": record a store listing with developer_name, "
+                            "or export the other rows with skip_incomplete=true")
+    rows = [r for r in rows if r.developer]
+    audit(db, user, "announcement.export", fmt, f"{len(rows)} rows"
+          + (f"; left out, no developer recorded: {', '.join(incomplete)}"[:2000] if incomplete else ""))
     db.commit()
     stamp = dt.date.today().isoformat()
     if fmt == "csv":
@@ -450,9 +463,10 @@ def announcement_response(db: Session, user: User, fmt: str, escalation: str | N
 @router.get("/announcements", response_class=Response)
 def announcements(user: RegulatorUser, db: DB,
                   fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
-                  escalation: Literal["public_notice", "removal", "penalty", "bad_list"] | None = None) -> Response:
+                  escalation: Literal["public_notice", "removal", "penalty", "bad_list"] | None = None,
+                  skip_incomplete: bool = False) -> Response:
     """An announcement batch of escalated / failed-recheck cases, laid out like MIIT notices."""
-    return announcement_response(db, user, fmt, escalation)
+    return announcement_response(db, user, fmt, escalation, skip_incomplete)
 
 
 @router.get("/audit", response_model=list[AuditOut])

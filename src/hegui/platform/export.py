@@ -25,7 +25,7 @@ HEADERS_EN = ("No.", "App", "Developer", "Version", "Store", "Problems")
 @dataclass(frozen=True, slots=True)
 class AnnouncementRow:
     app: str
-    developer: str
+    developer: str | None  # the operator as recorded on a store listing; None: not recorded, the row cannot go out
     version: str
     store: str
     problems: str
@@ -55,15 +55,8 @@ def problems_text(rule_ids: list[str]) -> str:
     return "；".join(seen)
 
 
-def _signer_subject(report: dict) -> str:
-    signers = (report.get("app") or {}).get("signers") or []
-    return signers[0].get("subject", "") if signers else ""
-
-
 def announcement_rows(db: Session, escalation: str | None = None) -> list[AnnouncementRow]:
     """One row per escalated or failed-recheck case (optionally only one kind of escalation)."""
-    from hegui.platform.scans import version_report
-
     query = select(Case).where(Case.status.in_(("escalated", "recheck_failed"))).order_by(Case.id)
     if escalation:
         query = query.where(Case.escalation == escalation)
@@ -73,10 +66,11 @@ def announcement_rows(db: Session, escalation: str | None = None) -> list[Announ
         version = db.get(AppVersion, case.recheck_version_id or case.version_id)
         listing = db.scalar(select(StoreListing).where(StoreListing.app_id == app.id)
                             .order_by(StoreListing.id.desc()).limit(1))
-        report = version_report(db, version)
-        developer = (listing.developer_name if listing and listing.developer_name else _signer_subject(report))
+        # A public announcement names the operator. The signing certificate's subject is whatever the developer
+        # typed into keytool (often "Android Debug"), so only a developer recorded on a store listing is used.
+        developer = listing.developer_name if listing and listing.developer_name else None
         rules = case.remaining_rule_ids or case.rule_ids
-        rows.append(AnnouncementRow(app=app.label or app.package, developer=developer or "",
+        rows.append(AnnouncementRow(app=app.label or app.package, developer=developer,
                                     version=version.version_name or "", store=listing.store if listing else "",
                                     problems=problems_text(list(rules))))
     return rows

@@ -20,6 +20,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "repeat_offender": ("屡犯", "Repeat offender"), "open_case": ("下发整改通知", "Send rectification notice"),
     "deadline": ("整改期限", "Deadline"), "notice_date": ("通知日期", "Notice date"),
     "working_days": ("个工作日", "working days"), "escalate": ("升级处置", "Escalate"),
+    "developer_not_recorded": ("未登记开发者（请录入应用商店信息）", "No developer recorded (record a store listing)"),
+    "announcement_incomplete": ("部分应用未登记开发者，不能公开通报；请先录入应用商店信息，或只导出信息完整的条目。",
+                                "Some apps have no recorded developer and cannot be announced: record a store "
+                                "listing first, or export only the complete rows."),
+    "export_complete_rows": ("只导出完整条目 (xlsx)", "Export complete rows only (xlsx)"),
+    "override_reason": ("提前升级理由（整改期限未到且复检未失败）", "Reason to escalate before the deadline"),
     "overdue": ("已逾期", "Overdue"), "notice": ("整改通知书", "Rectification notice"),
     "print": ("打印", "Print"), "add_clue": ("记为线索", "Record as clue"), "note": ("备注", "Note"),
     "store_listing": ("应用商店页面", "Store listing"), "store": ("应用商店", "Store"),

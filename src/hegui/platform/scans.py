@@ -226,7 +226,9 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
                for f in report.findings)
     scan.version_id = version.id
     db.flush()
-    after_new_version(db, app, version, {f.rule_id for f in report.findings})
+    notes = after_new_version(db, app, version, {f.rule_id for f in report.findings})
+    if notes:
+        scan.note = "; ".join(notes)[:4000]
 
 
 def version_report(db: Session, version: AppVersion) -> dict[str, Any]:

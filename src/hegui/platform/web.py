@@ -332,18 +332,21 @@ def cases_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
 def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResponse:
     case = find.case(db, user, case_id)
     return page(request, "case.html", case=case, overdue=workflow.case_overdue(case, today(request)),
+                escalation_due=workflow.escalation_due(case, today(request)),
                 escalations=ESCALATIONS, days=workflow.rectification_days(),
                 recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
                 version=db.get(AppVersion, case.version_id))
 
 
 @router.post("/cases/{case_id}/escalate")
-def escalate_submit(case_id: int, db: DB, user: FormUser, escalation: Annotated[str, Form(max_length=20)],
-                    note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+def escalate_submit(request: Request, case_id: int, db: DB, user: FormUser,
+                    escalation: Annotated[str, Form(max_length=20)], note: Annotated[str, Form(max_length=4000)] = "",
+                    override_reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     require_web_role(user, "regulator")
     case = find.case(db, user, case_id)
     with refusal_is_conflict():
-        workflow.escalate_case(db, user, case, escalation, note)
+        workflow.escalate_case(db, user, case, escalation, note, today=today(request),
+                               override_reason=override_reason)
     db.commit()
     return see_other(f"/cases/{case.id}")
 
@@ -423,10 +426,11 @@ def announcements_page(request: Request, db: DB, user: RegulatorUser) -> HTMLRes
 
 
 @router.get("/announcements/export")
-def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "") -> Response:
+def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "",
+                         skip_incomplete: bool = False) -> Response:
     if format not in ("csv", "xlsx") or (escalation and escalation not in ESCALATIONS):
         raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(ESCALATIONS))
-    return announcement_response(db, user, format, escalation or None)
+    return announcement_response(db, user, format, escalation or None, skip_incomplete)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -43,7 +43,28 @@ def complaint_days() -> int:
 
 
 def latest_version(db: Session, app: App) -> AppVersion | None:
-    return db.scalar(select(AppVersion).where(AppVersion.app_id == app.id).order_by(AppVersion.id.desc()).limit(1))
+    """The newest build by versionCode (what Android installs over), not the last upload: a rebuilt old version
+    uploaded later is not the app's current state. Builds without a versionCode come last, newest upload first."""
+    return db.scalar(select(AppVersion).where(AppVersion.app_id == app.id)
+                     .order_by(AppVersion.version_code.desc().nulls_last(), AppVersion.id.desc()).limit(1))
+
+
+def newer(version: AppVersion, than: AppVersion) -> bool:
+    """Whether `version` supersedes `than`: a higher versionCode; without versionCodes, a later upload."""
+    if version.version_code is not None and than.version_code is not None:
+        return version.version_code > than.version_code
+    return version.id > than.id
+
+
+def changed_build_of(db: Session, version: AppVersion) -> AppVersion | None:
+    """An earlier upload with the same versionCode but other bytes: the same version number shipping changed
+    code, the "hot switch" the 2023 measures ask stores to catch."""
+    if version.version_code is None:
+        return None
+    return db.scalar(select(AppVersion).where(AppVersion.app_id == version.app_id, AppVersion.id != version.id,
+                                              AppVersion.version_code == version.version_code,
+                                              AppVersion.sha256 != version.sha256)
+                     .order_by(AppVersion.id).limit(1))
 
 
 def version_rule_ids(db: Session, version: AppVersion) -> set[str]:
@@ -97,21 +118,52 @@ def case_overdue(case: Case, today: dt.date) -> bool:
     return case.status == "notice_sent" and today > case.deadline
 
 
-def escalate_case(db: Session, user: User, case: Case, escalation: str, note: str = "") -> None:
+def escalation_due(case: Case, today: dt.date) -> bool:
+    """Escalation follows a failed re-check or a missed deadline (or a case already escalated one step)."""
+    return case.status in ("recheck_failed", "escalated") or case_overdue(case, today)
+
+
+def escalate_case(db: Session, user: User, case: Case, escalation: str, note: str = "", *,
+                  today: dt.date | None = None, override_reason: str = "") -> None:
+    """Escalate a case. Before the deadline has passed (and without a failed re-check) the developer still has
+    time to rectify: a regulator may escalate anyway only with a reason, which the audit log keeps."""
     if escalation not in ESCALATIONS:
         raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(ESCALATIONS)})")
     if case.status not in OPEN_CASE_STATUSES:
         raise WorkflowError("only an open case can be escalated")
+    today = today or dt.date.today()
+    override_reason = override_reason.strip()[:2000]
+    due = escalation_due(case, today)
+    if not due and not override_reason:
+        raise WorkflowError(f"the rectification deadline {case.deadline.isoformat()} has not passed and no re-check "
+                            "failed: escalating now needs a reason (override_reason)")
     case.status, case.escalation = "escalated", escalation
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
-    audit(db, user, "case.escalate", f"case:{case.id}", escalation)
+    detail = escalation if due else f"{escalation} before the deadline: {override_reason}"
+    audit(db, user, "case.escalate", f"case:{case.id}", detail)
 
 
-def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> None:
-    """A new version was scanned: re-check the app's waiting cases and look for returning problems."""
+def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> list[str]:
+    """A new build was scanned: re-check the app's waiting cases against it when it supersedes the version each
+    case was opened on, flag a changed build under a known versionCode, and look for returning problems.
+    Returns notes for the scan (one line each)."""
+    notes: list[str] = []
+    twin = changed_build_of(db, version)
+    if twin is not None:
+        note = (f"changed build: versionCode {version.version_code} was filed before with other contents "
+                f"(sha256 {twin.sha256[:12]}…, version {twin.version_name or '?'}); a regulator should compare "
+                "the two builds / 同一版本号的不同构建")
+        notes.append(note)
+        audit(db, None, "version.changed_build", f"app:{app.id}", note)
     for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == "notice_sent",
                                               Case.version_id != version.id)):
+        opened_on = db.get(AppVersion, case.version_id)
+        if opened_on is not None and not newer(version, opened_on):
+            notes.append(f"not a re-check of case {case.id}: versionCode {version.version_code} is not newer than "
+                         f"{opened_on.version_code} (version {opened_on.version_name or '?'}) the case was opened on")
+            audit(db, None, "case.recheck_skipped", f"case:{case.id}", notes[-1])
+            continue
         remaining = sorted(set(case.rule_ids) & rule_ids)
         case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
         if remaining:
@@ -131,6 +183,7 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 db.add(RepeatOffence(app_id=app.id, rule_id=rule_id, case_id=case.id, version_id=version.id))
                 app.repeat_offender = True
                 audit(db, None, "app.repeat_offender", f"app:{app.id}", f"{rule_id} returned after case {case.id}")
+    return notes
 
 
 # --- complaints --------------------------------------------------------------------------------------------
