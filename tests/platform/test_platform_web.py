@@ -129,3 +129,25 @@ def test_an_sdk_vendor_sees_the_sdks_of_their_own_scans_and_the_findings_about_t
     table = html[html.index('<table id="sdks">'):]
     table = table[:table.index("</table>")]
     assert "<code>umeng</code>" in table and "PI-SDK-COLLECT-BEFORE-CONSENT" in table and "jpush" not in table
+
+
+def test_the_rectification_notice_cites_documents_by_name_not_by_internal_id(sqlite_platform):
+    p = sqlite_platform
+    ingest(p, "dev", make_report("com.demo.cite", "1.0", 1, [startup_imei()], sha="f" * 64))
+    case = p.client.post("/api/v1/cases", headers=p.users["reviewer"].auth,
+                         json={"app_id": 1, "rule_ids": ["PI-COLLECT-BEFORE-CONSENT"]}).json()
+    cookie, _ = web_login(p, "reviewer")
+    html = p.client.get(f"/cases/{case['id']}/notice", headers={"Cookie": f"hegui_session={cookie}"}).text
+    assert "工信部信管函〔2020〕164号 三.1" in html and "国信办秘字〔2019〕191号 三.1" in html
+    assert "MIIT-2020-164" not in html and "CAC-2019-191" not in html
+
+
+def test_a_scan_whose_input_was_partly_read_says_so_on_its_page(sqlite_platform):
+    p = sqlite_platform
+    report = make_report("com.demo.partial", "1.0", 1, [startup_imei()], sha="9" * 64)
+    report["errors"] = [{"stage": "dex", "message": "classes2.dex: truncated map list"}]
+    scan_id = ingest(p, "dev", report)
+    cookie, _ = web_login(p, "dev")
+    html = p.client.get(f"/scans/{scan_id}", headers={"Cookie": f"hegui_session={cookie}"}).text
+    banner = html[html.index('id="scan-incomplete"'):]
+    assert "结论可能不完整" in banner[:300] and "dex: classes2.dex: truncated map list" in banner[:600]

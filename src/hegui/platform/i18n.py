@@ -25,6 +25,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "Some apps have no recorded developer and cannot be announced: record a store "
                                 "listing first, or export only the complete rows."),
     "export_complete_rows": ("只导出完整条目 (xlsx)", "Export complete rows only (xlsx)"),
+    "critical": ("严重", "Critical"), "high": ("高", "High"), "medium": ("中", "Medium"), "low": ("低", "Low"),
+    "scan_incomplete": ("本次检测有部分内容未能完整读取或分析，结论可能不完整：",
+                        "Parts of this input could not be read or analysed; the results may be incomplete:"),
     "override_reason": ("提前升级理由（整改期限未到且复检未失败）", "Reason to escalate before the deadline"),
     "overdue": ("已逾期", "Overdue"), "notice": ("整改通知书", "Rectification notice"),
     "print": ("打印", "Print"), "add_clue": ("记为线索", "Record as clue"), "note": ("备注", "Note"),

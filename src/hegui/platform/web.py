@@ -361,7 +361,15 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
     listing = db.scalar(select(StoreListing).where(StoreListing.app_id == case.app_id)
                         .order_by(StoreListing.id.desc()).limit(1))
     return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
-                days=workflow.rectification_days(), category=export.notice_category)
+                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name)
+
+
+def _clause_name(source: dict) -> str:
+    """A cited clause by its document's name or number (工信部信管函〔2020〕164号 三.1), never an internal id."""
+    from hegui.report.model import SourceRef
+    from hegui.report.render import clause_text
+
+    return clause_text(SourceRef(doc=str(source.get("doc", "")), clause=str(source.get("clause", ""))))
 
 
 @router.get("/clues", response_class=HTMLResponse)
