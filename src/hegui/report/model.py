@@ -98,7 +98,20 @@ class SourceRef(_Model):
 
 class EvidenceItem(_Model):
     kind: Literal["call", "manifest", "policy", "trace", "listing", "resource", "string", "sdk"]
-    detail: str
+    detail: str  # the English line, as before
+    # Contract addition: the same line in Chinese, the template it was written from, and the facts it states,
+    # so a tool reads the API or the caller without parsing the English.
+    zh: str | None = None
+    template: str | None = None
+    pi_type: str | None = None
+    api: str | None = None
+    caller: str | None = None
+    sdk: str | None = None
+    path: list[str] | None = None  # a call chain from a startup entry point, entry first
+    component: str | None = None
+    permission: str | None = None
+    file: str | None = None
+    excerpt: str | None = None
 
 
 class Remediation(_Model):
