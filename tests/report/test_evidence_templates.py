@@ -139,3 +139,17 @@ def test_every_evidence_line_of_a_real_scan_is_in_both_languages():
         assert CJK.search(item.zh), item
     calls = [e for e in items if e.template in ("call_from", "call_from_reflection")]
     assert calls and all(e.api and e.caller and e.pi_type for e in calls)
+
+
+def test_detectors_write_evidence_only_through_templates():
+    free_text = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Evidence":
+                free_text.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert free_text == [f"model.py:{_said_line()}"]
+
+
+def _said_line() -> int:
+    source = (SRC / "model.py").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(source, 1) if "return Evidence(" in line)
