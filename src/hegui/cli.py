@@ -5,6 +5,7 @@ Exit status: 0 scan done; 1 done and a finding at or above --fail-on; 2 bad usag
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
 from pathlib import Path
@@ -104,9 +105,6 @@ def scan(
         raise typer.Exit(2)
     from hegui.named_inputs import check_named_inputs
 
-    if report_header is not None and not single:
-        _err("hegui: --report-header heads one report: give it with a single input, not a batch")
-        raise typer.Exit(2)
     named = check_named_inputs(policy=policy, listing=listing, trace=trace, output=output, output_is_file=single,
                                report_header=report_header)
     for line in named.refusals:
@@ -121,6 +119,8 @@ def scan(
     if output is None:
         _err("hegui: several inputs (or a folder, or a URL) need --output DIR")
         raise typer.Exit(2)
+    if named.report_header is not None:  # every report of the run, each numbered by the header's scheme
+        options = dataclasses.replace(options, report_header=named.report_header)
     inputs = collect_inputs(arguments)
     if not inputs:
         _err("hegui: no APK or SDK package found in the given paths")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hegui import __version__
 from hegui.errors import InputError
+from hegui.report.header import ReportHeader
 from hegui.report.model import InputInfo, Report, Tool
 
 
@@ -23,6 +24,7 @@ class ScanOptions:
     fetch_policy: bool = False         # --fetch-policy: download a policy URL found in the APK (public hosts only)
     time_budget_s: float = 60.0
     memory_budget_mb: int = 1024
+    report_header: ReportHeader | None = None  # --report-header: heads every HTML/PDF report of the run
 
 
 def file_digest(path: Path) -> tuple[str, int]:
