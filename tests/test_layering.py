@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "apk": {"errors"},
     "dex": {"errors"},
     "jvm": {"errors", "dex"},  # JVM class files, presented to the DEX index in its table form
+    "miniapp": {"errors", "apk"},  # mini-programs, quick apps, HAPs (reuses the bounded ZIP reader)
     # data
     "knowledge": set(),
     # detecting: readers + knowledge → observations
