@@ -1,0 +1,184 @@
+"""Observations of a mini-program, quick app or HarmonyOS module: what its code calls against what it declares.
+
+Observation kinds (subject ``app``, or ``plugin:<alias>`` for a mini-program plugin):
+  mp_api_call          a call of a catalogued API (knowledge/miniapp_apis.yaml). attrs: api, pi_type, privacy,
+                       private_info, declared (in requiredPrivateInfos), at_launch, authorised (a privacy-flow call
+                       runs first in the same launch code, or the package registers onNeedPrivacyAuthorization),
+                       background, form
+  mp_scope_without_purpose  a permission scope (or a HAP user_grant permission) with no purpose the user can
+                       read; attrs: scope, missing (no entry at all although the code calls an API of that scope)
+  mp_privacy_check_off privacy interfaces called, `__usePrivacyCheck__` not true and no privacy-flow call anywhere
+  mp_plugin            a plugin (the mini-program's SDK); attrs: alias, provider, disclosed (None without a policy)
+  qa_feature_undeclared a quick-app `@system.*` module required in code but missing from manifest `features`
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from hegui import knowledge
+from hegui.miniapp.code import CodeFacts
+from hegui.miniapp.declarations import Declarations
+from hegui.miniapp.js import ApiCall
+from hegui.model import APP_SUBJECT, Evidence, Observation
+
+FORM_OF_KIND = {"wxapkg": "mini-program", "miniapp_dir": "mini-program", "rpk": "quick-app", "hap": "harmony-app"}
+# scopes whose `permission` entry (with desc) WeChat requires before the API works
+_DESC_REQUIRED = {"scope.userLocation", "scope.userFuzzyLocation", "scope.userLocationBackground"}
+
+
+@dataclass(frozen=True, slots=True)
+class MiniApi:
+    name: str
+    pi_type: str
+    privacy: bool
+    private_info: bool
+    scope: str | None
+    background: bool
+    zh: str
+    en: str
+
+
+@cache
+def wechat_apis() -> dict[str, MiniApi]:
+    data = knowledge.load_yaml("miniapp_apis.yaml")["wechat"]
+    return {k: MiniApi(k, v["pi_type"], bool(v.get("privacy")), bool(v.get("private_info")), v.get("scope"),
+                       bool(v.get("background")), v["zh"], v["en"]) for k, v in data.items()}
+
+
+@cache
+def _data() -> dict:
+    return knowledge.load_yaml("miniapp_apis.yaml")
+
+
+def wanted_names() -> frozenset[str]:
+    return frozenset(wechat_apis()) | frozenset(_data()["wechat_privacy_flow"])
+
+
+def open_types() -> dict[str, dict]:
+    return dict(_data()["wechat_open_types"])
+
+
+def quick_app_modules() -> dict[str, dict]:
+    return dict(_data()["quick_app"])
+
+
+def harmony_user_grant() -> dict[str, str]:
+    return dict(_data()["harmony_user_grant"])
+
+
+def _where(call: ApiCall) -> str:
+    module = f" ({call.module})" if call.module != call.file else ""
+    launch = f", runs in {call.launch_root}" if call.launch_root else ""
+    return f"{call.file}:{call.line}{module} {call.receiver}.{call.name}{launch}"
+
+
+def miniapp_observations(kind: str, decl: Declarations, code: CodeFacts,
+                         policy_text: str | None) -> list[Observation]:
+    form = FORM_OF_KIND[kind]
+    if kind == "hap":
+        return _hap(decl, form)
+    if kind == "rpk":
+        return _quick_app(decl, code, form)
+    return _mini_program(decl, code, form, policy_text)
+
+
+def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: str | None) -> list[Observation]:
+    apis = wechat_apis()
+    flow = set(_data()["wechat_privacy_flow"])
+    flow_calls = [c for c in code.calls if c.name in flow]
+    registers_flow = any(c.name == "onNeedPrivacyAuthorization" for c in flow_calls)
+    guarded_roots = {c.launch_root for c in flow_calls if c.launch_root}
+    has_config = decl.config_file is not None
+    out: list[Observation] = []
+    used_scopes: dict[str, list[ApiCall]] = {}
+    privacy_calls: list[ApiCall] = []
+    for call in code.calls:
+        api = apis.get(call.name)
+        if api is None:
+            continue
+        if api.privacy:
+            privacy_calls.append(call)
+        if api.scope:
+            used_scopes.setdefault(api.scope, []).append(call)
+        out.append(Observation(kind="mp_api_call", evidence=[Evidence("call", _where(call))], attrs={
+            "api": api.name, "pi_type": api.pi_type, "privacy": api.privacy, "private_info": api.private_info,
+            "declared": (api.name in decl.required_private_infos) if has_config else None,
+            "at_launch": call.launch_root is not None,
+            "authorised": registers_flow or call.launch_root in guarded_roots,
+            "background": api.background, "form": form}))
+    for value, file, line in code.open_types:
+        info = open_types().get(value)
+        if info is not None:
+            privacy_calls.append(ApiCall("button", value, file, file, line))
+            out.append(Observation(kind="mp_api_call", evidence=[
+                Evidence("resource", f"{file}:{line} <button open-type=\"{value}\">")], attrs={
+                "api": f"open-type={value}", "pi_type": info["pi_type"], "privacy": True, "private_info": False,
+                "declared": None, "at_launch": False, "authorised": False, "background": False, "form": form}))
+    if not has_config:
+        return out  # a subpackage: its main package holds the declarations
+    for scope, desc in decl.scopes.items():
+        if desc is None:
+            out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": scope, "missing": False},
+                                   evidence=[Evidence("manifest", f"{decl.config_file}: permission.{scope} has no desc")]))
+    for scope, calls in sorted(used_scopes.items()):
+        if scope in _DESC_REQUIRED and scope not in decl.scopes:
+            out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": scope, "missing": True},
+                                   evidence=[Evidence("manifest", f"{decl.config_file}: no permission.{scope}.desc, "
+                                                                  f"but the code calls it: {_where(calls[0])}")]))
+    if privacy_calls and decl.use_privacy_check is not True and not flow_calls:
+        first = privacy_calls[0]
+        out.append(Observation(kind="mp_privacy_check_off", evidence=[
+            Evidence("manifest", f"{decl.config_file}: __usePrivacyCheck__ "
+                                 f"{'false' if decl.use_privacy_check is False else 'absent'}, no "
+                                 "requirePrivacyAuthorize/onNeedPrivacyAuthorization call"),
+            Evidence("call", f"{first.file}:{first.line} {first.receiver}.{first.name} "
+                             f"(one of {len(privacy_calls)} privacy-interface calls)")]))
+    text = policy_text.lower() if policy_text is not None else None
+    for plugin in decl.plugins:
+        disclosed = None if text is None else (plugin.alias.lower() in text or plugin.provider.lower() in text)
+        where = f" in subpackage {plugin.subpackage}" if plugin.subpackage else ""
+        out.append(Observation(kind="mp_plugin", subject=APP_SUBJECT, attrs={
+            "alias": plugin.alias, "provider": plugin.provider, "disclosed": disclosed}, evidence=[
+            Evidence("sdk", f"{decl.config_file}: plugin {plugin.alias} (provider {plugin.provider}, "
+                            f"version {plugin.version}){where}, not named in the privacy policy")]))
+    return out
+
+
+def _quick_app(decl: Declarations, code: CodeFacts, form: str) -> list[Observation]:
+    modules = quick_app_modules()
+    features = set(decl.features)
+    out: list[Observation] = []
+    seen: set[str] = set()
+    for name, file, line in code.requires:
+        module = name.removeprefix("@app-module/").removeprefix("@")
+        if not module.startswith(("system.", "service.")):
+            continue
+        info = modules.get(module)
+        if info is not None:
+            out.append(Observation(kind="mp_api_call", evidence=[Evidence("call", f"{file}:{line} require {module}")],
+                                   attrs={"api": module, "pi_type": info["pi_type"], "privacy": True,
+                                          "private_info": False, "declared": module in features,
+                                          "at_launch": False, "authorised": False, "background": False,
+                                          "form": form}))
+        if module not in features and module not in seen:
+            seen.add(module)
+            out.append(Observation(kind="qa_feature_undeclared", attrs={"module": module, "pi": info is not None},
+                                   evidence=[Evidence("call", f"{file}:{line} require {module}, not in "
+                                                              "manifest.json features")]))
+    return out
+
+
+def _hap(decl: Declarations, form: str) -> list[Observation]:
+    user_grant = harmony_user_grant()
+    out: list[Observation] = []
+    for perm in decl.permissions:
+        if perm.name not in user_grant:
+            continue  # system_grant permissions are granted at install: no dialog shows a reason
+        if perm.reason is None or perm.reason_is_app_name:
+            why = "no reason" if perm.reason is None else f"reason {perm.reason_ref} is the app's name ({perm.reason})"
+            out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": perm.name, "missing": False,
+                                                                           "form": form},
+                                   evidence=[Evidence("manifest", f"module.json: {perm.name}: {why}")]))
+    return out
