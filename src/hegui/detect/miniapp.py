@@ -2,7 +2,7 @@
 
 Observation kinds (subject ``app``, or ``plugin:<alias>`` for a mini-program plugin):
   mp_api_call          a call of a catalogued API (knowledge/miniapp_apis.yaml). attrs: api, pi_type, privacy,
-                       private_info, declared (in requiredPrivateInfos), at_launch, authorised (a privacy-flow call
+                       private_info, declared (in requiredPrivateInfos), at_launch, collects, authorised (a privacy-flow call
                        runs first in the same launch code, or the package registers onNeedPrivacyAuthorization),
                        background, form
   mp_scope_without_purpose  a permission scope (or a HAP user_grant permission) with no purpose the user can
@@ -36,6 +36,7 @@ class MiniApi:
     private_info: bool
     scope: str | None
     background: bool
+    collects: bool
     zh: str
     en: str
 
@@ -44,7 +45,7 @@ class MiniApi:
 def wechat_apis() -> dict[str, MiniApi]:
     data = knowledge.load_yaml("miniapp_apis.yaml")["wechat"]
     return {k: MiniApi(k, v["pi_type"], bool(v.get("privacy")), bool(v.get("private_info")), v.get("scope"),
-                       bool(v.get("background")), v["zh"], v["en"]) for k, v in data.items()}
+                       bool(v.get("background")), v.get("collects", True), v["zh"], v["en"]) for k, v in data.items()}
 
 
 @cache
@@ -107,7 +108,7 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
             "declared": (api.name in decl.required_private_infos) if has_config else None,
             "at_launch": call.launch_root is not None,
             "authorised": registers_flow or call.launch_root in guarded_roots,
-            "background": api.background, "form": form}))
+            "background": api.background, "collects": api.collects, "form": form}))
     for value, file, line in code.open_types:
         info = open_types().get(value)
         if info is not None:
@@ -115,7 +116,8 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
             out.append(Observation(kind="mp_api_call", evidence=[
                 Evidence("resource", f"{file}:{line} <button open-type=\"{value}\">")], attrs={
                 "api": f"open-type={value}", "pi_type": info["pi_type"], "privacy": True, "private_info": False,
-                "declared": None, "at_launch": False, "authorised": False, "background": False, "form": form}))
+                "declared": None, "at_launch": False, "authorised": False, "background": False, "collects": True,
+                "form": form}))
     if not has_config:
         return out  # a subpackage: its main package holds the declarations
     for scope, desc in decl.scopes.items():
@@ -161,7 +163,7 @@ def _quick_app(decl: Declarations, code: CodeFacts, form: str) -> list[Observati
                                    attrs={"api": module, "pi_type": info["pi_type"], "privacy": True,
                                           "private_info": False, "declared": module in features,
                                           "at_launch": False, "authorised": False, "background": False,
-                                          "form": form}))
+                                          "collects": True, "form": form}))
         if module not in features and module not in seen:
             seen.add(module)
             out.append(Observation(kind="qa_feature_undeclared", attrs={"module": module, "pi": info is not None},
