@@ -7,7 +7,7 @@ Checked by reading the packed app-service.js of each (the evidence names file, l
   wx.request URL; no requiredPrivateInfos and no permission.scope.userLocation in app-config.json;
 - sec_wx0b242db2220fa4eb: pages/index/index onShow calls wx.getLocation when no city is cached and sends the
   coordinates to api.map.baidu.com geocoder;
-- sec_wx0b07368fd4373dde declares scope.userLocation with a desc (no MP-PURPOSE-MISSING) but no
+- sec_wx0b07368fd4373dde declares scope.userLocation with a desc (no PI-MP-PURPOSE-MISSING) but no
   requiredPrivateInfos;
 - getUserInfo in App.onLaunch (several packages) is not judged as collection: it has returned anonymous data since
   2021-04-28;
@@ -23,99 +23,99 @@ from hegui.pipeline import ScanOptions, scan_path
 
 EXPECTED = {
     'sec_wx000b96cc505e1149.wxapkg': {
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:2119 (utils/ald-stat.js) wx.getLocation', 'app-service.js:2121 (utils/ald-stat.js) wx.getLocation', 'app-service.js:2848 (utils/xmadx_sdk.min.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1948 wx.getUserInfo (one of 7 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:2119 (utils/ald-stat.js) wx.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:2119 (utils/ald-stat.js) wx.getLocation', 'app-service.js:2121 (utils/ald-stat.js) wx.getLocation', 'app-service.js:2848 (utils/xmadx_sdk.min.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1948 wx.getUserInfo (one of 7 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:2119 (utils/ald-stat.js) wx.getLocation'],
     },
     'sec_wx0a2ae0a4fdfa03a6.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:31 (pages/index/index.js) wx.getClipboardData, runs in Page pages/index/index.onLoad'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:31 wx.getClipboardData (one of 1 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:31 wx.getClipboardData (one of 1 privacy-interface calls)'],
         'PI-CLIPBOARD-READ': ['app-service.js:31 (pages/index/index.js) wx.getClipboardData, runs in Page pages/index/index.onLoad'],
     },
     'sec_wx0a31e875347f3ed3.wxapkg': {
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1818 wx.getUserInfo (one of 7 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1818 wx.getUserInfo (one of 7 privacy-interface calls)'],
     },
     'sec_wx0a38143339d51696.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:25 (pages/index/homelist.js) wx.getClipboardData, runs in Page pages/index/homelist.onLoad'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:25 wx.getClipboardData (one of 1 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:25 wx.getClipboardData (one of 1 privacy-interface calls)'],
         'PI-CLIPBOARD-READ': ['app-service.js:25 (pages/index/homelist.js) wx.getClipboardData, runs in Page pages/index/homelist.onLoad'],
     },
     'sec_wx0a39d1e0141eefce.wxapkg': {
     },
     'sec_wx0a41d4a71b396524.wxapkg': {
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:5863 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:5929 (pages/inCabinets/index.js) wx.getLocation', 'app-service.js:6016 (pages/mailMethod/address/add.js) wx.getLocation', 'app-service.js:6016 (pages/mailMethod/address/add.js) wx.chooseLocation', 'app-service.js:6019 (pages/mailMethod/address/edit.js) wx.chooseLocation', 'app-service.js:6040 (pages/myCenter/changedata/index.js) wx.chooseLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:5863 wx.getLocation (one of 13 privacy-interface calls)'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:5863 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:5929 (pages/inCabinets/index.js) wx.getLocation', 'app-service.js:6016 (pages/mailMethod/address/add.js) wx.getLocation', 'app-service.js:6016 (pages/mailMethod/address/add.js) wx.chooseLocation', 'app-service.js:6019 (pages/mailMethod/address/edit.js) wx.chooseLocation', 'app-service.js:6040 (pages/myCenter/changedata/index.js) wx.chooseLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:5863 wx.getLocation (one of 13 privacy-interface calls)'],
     },
     'sec_wx0a471596fc5387a2.wxapkg': {
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:7352 (B8485584668F5ADFDE2E3D833E1911A5.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:7352 wx.getLocation (one of 12 privacy-interface calls)'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:7352 (B8485584668F5ADFDE2E3D833E1911A5.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:7352 wx.getLocation (one of 12 privacy-interface calls)'],
     },
     'sec_wx0a49ecb2be1e930b.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:5332 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:5263 (pages/indexStyle1/index.js) wx.getLocation', 'app-service.js:5266 (pages/indexStyle2/index.js) wx.getLocation', 'app-service.js:5332 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:5338 (pages/indexStyle3/index.js) wx.getLocation', 'app-service.js:5389 (pages/product/comment/publish-comment/publish-comment.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:5263 wx.getLocation (one of 14 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:5263 (pages/indexStyle1/index.js) wx.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:5263 (pages/indexStyle1/index.js) wx.getLocation', 'app-service.js:5266 (pages/indexStyle2/index.js) wx.getLocation', 'app-service.js:5332 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:5338 (pages/indexStyle3/index.js) wx.getLocation', 'app-service.js:5389 (pages/product/comment/publish-comment/publish-comment.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:5263 wx.getLocation (one of 14 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:5263 (pages/indexStyle1/index.js) wx.getLocation'],
     },
     'sec_wx0a5a2a82c90be77b.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:1418 (pages/home/home.js) wx.getLocation, runs in Page pages/home/home.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:1391 (common/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:1418 (pages/home/home.js) wx.getLocation, runs in Page pages/home/home.onLoad'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1391 wx.getLocation (one of 7 privacy-interface calls)'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:1391 (common/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:1418 (pages/home/home.js) wx.getLocation, runs in Page pages/home/home.onLoad'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1391 wx.getLocation (one of 7 privacy-interface calls)'],
     },
     'sec_wx0b06e6a6313b9dc5.wxapkg': {
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:6 wx.getUserInfo (one of 1 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:6 wx.getUserInfo (one of 1 privacy-interface calls)'],
     },
     'sec_wx0b07368fd4373dde.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onLoad', 'app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onShow'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:13 (qqmap/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:16 (qqmap/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:106 (app.js) wx.getLocation', 'app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onLoad', 'app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onShow'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:13 wx.getLocation (one of 6 privacy-interface calls)'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:13 (qqmap/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:16 (qqmap/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:106 (app.js) wx.getLocation', 'app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onLoad', 'app-service.js:109 (page/tabBar/index/index.js) wx.getLocation, runs in Page page/tabBar/index/index.onShow'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:13 wx.getLocation (one of 6 privacy-interface calls)'],
     },
     'sec_wx0b0cd28a9b94fffc.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:27 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:24 (app.js) wx.chooseAddress', 'app-service.js:27 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:27 (pages/index/index.js) wx.getLocation', 'app-service.js:51 (pages/cai/cai.js) wx.chooseAddress'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:24 wx.getUserInfo (one of 7 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:27 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:24 (app.js) wx.chooseAddress', 'app-service.js:27 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:27 (pages/index/index.js) wx.getLocation', 'app-service.js:51 (pages/cai/cai.js) wx.chooseAddress'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:24 wx.getUserInfo (one of 7 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:27 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
     },
     'sec_wx0b114bd57c5c3d83.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:49 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:19 (utils/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:22 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:49 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:136 (pages/seller/shop.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:19 wx.getLocation (one of 9 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:19 (utils/qqmap-wx-jssdk.js) wx.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:19 (utils/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:22 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:49 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:136 (pages/seller/shop.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:19 wx.getLocation (one of 9 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:19 (utils/qqmap-wx-jssdk.js) wx.getLocation'],
     },
     'sec_wx0b1345a5fd019e4e.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:55 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:55 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:55 (pages/index/index.js) wx.chooseLocation', 'app-service.js:73 (pages/store/layout-meirong/store.js) wx.getLocation', 'app-service.js:118 (pages/product/comment/publish-comment/publish-comment.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:52 wx.getUserInfo (one of 11 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:55 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:55 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:55 (pages/index/index.js) wx.chooseLocation', 'app-service.js:73 (pages/store/layout-meirong/store.js) wx.getLocation', 'app-service.js:118 (pages/product/comment/publish-comment/publish-comment.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:52 wx.getUserInfo (one of 11 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:55 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
     },
     'sec_wx0b208544ea48dbb7.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:31 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:31 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:40 (pages/goodslist2/goodslist2.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:28 wx.getUserInfo (one of 6 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:31 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:31 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad', 'app-service.js:40 (pages/goodslist2/goodslist2.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:28 wx.getUserInfo (one of 6 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:31 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onLoad'],
     },
     'sec_wx0b242db2220fa4eb.wxapkg': {
         'PI-COLLECT-BEFORE-CONSENT': ['app-service.js:42 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onShow'],
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:12 (utils/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:15 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:42 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onShow'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:12 wx.getLocation (one of 8 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:12 (utils/qqmap-wx-jssdk.js) wx.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:12 (utils/qqmap-wx-jssdk.js) wx.getLocation', 'app-service.js:15 (utils/qqmap-wx-jssdk.min.js) wx.getLocation', 'app-service.js:42 (pages/index/index.js) wx.getLocation, runs in Page pages/index/index.onShow'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:12 wx.getLocation (one of 8 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:12 (utils/qqmap-wx-jssdk.js) wx.getLocation'],
     },
     'sec_wx0b244507471e13c5.wxapkg': {
     },
     'sec_wx0b252a0ae282167b.wxapkg': {
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1550 wx.getUserInfo (one of 13 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:1550 wx.getUserInfo (one of 13 privacy-interface calls)'],
     },
     'sec_wx0c2d8160744bc7c3.wxapkg': {
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:4 (pages/eventReporting/eventReporting.js) wx.getLocation', 'app-service.js:4 (pages/eventReporting/eventReporting.js) wx.chooseLocation', 'app-service.js:34 (pages/watch/event/report/report.js) wx.getLocation', 'app-service.js:34 (pages/watch/event/report/report.js) wx.chooseLocation', 'app-service.js:52 (pages/watch/event/Free/Free.js) wx.getLocation', 'app-service.js:52 (pages/watch/event/Free/Free.js) wx.chooseLocation', 'app-service.js:64 (pages/watch/event/select/event-detail/eventDetail.js) wx.chooseLocation', 'app-service.js:70 (pages/mine/auth/auth.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:4 wx.getLocation (one of 19 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:4 (pages/eventReporting/eventReporting.js) wx.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:4 (pages/eventReporting/eventReporting.js) wx.getLocation', 'app-service.js:4 (pages/eventReporting/eventReporting.js) wx.chooseLocation', 'app-service.js:34 (pages/watch/event/report/report.js) wx.getLocation', 'app-service.js:34 (pages/watch/event/report/report.js) wx.chooseLocation', 'app-service.js:52 (pages/watch/event/Free/Free.js) wx.getLocation', 'app-service.js:52 (pages/watch/event/Free/Free.js) wx.chooseLocation', 'app-service.js:64 (pages/watch/event/select/event-detail/eventDetail.js) wx.chooseLocation', 'app-service.js:70 (pages/mine/auth/auth.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:4 wx.getLocation (one of 19 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:4 (pages/eventReporting/eventReporting.js) wx.getLocation'],
     },
     'sec_wx0c2f53b9d1b5429c.wxapkg': {
-        'MP-INTERFACE-UNDECLARED': ['app-service.js:4 (common.js) wrapper.getLocation', 'app-service.js:16 (components/utils/ald-stat.js) wx.getLocation', 'app-service.js:19 (components/utils/amap-wx.js) wx.getLocation', 'app-service.js:97 (pages/shop/AddrManage.js) wx.chooseAddress', 'app-service.js:127 (pages/shop/square.js) wx.getLocation', 'app-service.js:136 (pages/shop/orderdetail.js) wx.getLocation'],
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:4 wrapper.getLocation (one of 12 privacy-interface calls)'],
-        'MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:4 (common.js) wrapper.getLocation'],
+        'PI-MP-INTERFACE-UNDECLARED': ['app-service.js:4 (common.js) wrapper.getLocation', 'app-service.js:16 (components/utils/ald-stat.js) wx.getLocation', 'app-service.js:19 (components/utils/amap-wx.js) wx.getLocation', 'app-service.js:97 (pages/shop/AddrManage.js) wx.chooseAddress', 'app-service.js:127 (pages/shop/square.js) wx.getLocation', 'app-service.js:136 (pages/shop/orderdetail.js) wx.getLocation'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:4 wrapper.getLocation (one of 12 privacy-interface calls)'],
+        'PI-MP-PURPOSE-MISSING': ['app-config.json: no permission.scope.userLocation.desc, but the code calls it: app-service.js:4 (common.js) wrapper.getLocation'],
     },
     'party18___APP__.dec.wxapkg': {
-        'MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:14624 wrapper.getUserInfo (one of 2 privacy-interface calls)'],
+        'PI-MP-PRIVACY-CHECK-OFF': ['app-config.json: __usePrivacyCheck__ absent, no requirePrivacyAuthorize/onNeedPrivacyAuthorization call', 'app-service.js:14624 wrapper.getUserInfo (one of 2 privacy-interface calls)'],
     },
     'zhixing__APP__.wxapkg': {
     },
