@@ -183,3 +183,37 @@ def test_unknown_suffix_is_not_a_miniapp(tmp_path: Path):
     path.write_bytes(b"1")
     with pytest.raises(InputError, match="^not a mini-program, quick app or HarmonyOS package$"):
         open_miniapp(path)
+
+
+def _calls(pkg_path, receiver: str | None = "wx") -> dict[str, int]:
+    from collections import Counter
+
+    from hegui.detect.miniapp import open_types, wanted_names
+    from hegui.miniapp.code import read_code
+
+    pkg = open_miniapp(pkg_path)
+    code = read_code(pkg, read_declarations(pkg), wanted_names(), open_types())
+    return dict(Counter(c.name for c in code.calls if receiver is None or c.receiver == receiver))
+
+
+# wx.<api>( call counts as manifest.tsv gives them (its first number), for the APIs of knowledge/miniapp_apis.yaml;
+# where the manifest counted text, the parse counts calls: zhixing's other four "wx.getUserProfile" are a typeof
+# test, a `wx && wx.getUserProfile ?` guard and two error strings; sec_wx0c2f53b9d1b5429c's second
+# "wx.chooseAddress" is the `wx.chooseAddress ?` guard before the call.
+@pytest.mark.parametrize(("name", "calls"), [
+    ("sec_wx0a2ae0a4fdfa03a6.wxapkg", {"getClipboardData": 1, "getSystemInfo": 1}),
+    ("sec_wx0a41d4a71b396524.wxapkg", {"getLocation": 3, "chooseLocation": 3, "getUserProfile": 1, "getUserInfo": 1,
+                                       "getSystemInfo": 5, "createCameraContext": 1}),
+    ("sec_wx0c2d8160744bc7c3.wxapkg", {"getLocation": 6, "chooseLocation": 4, "getUserInfo": 1, "chooseImage": 4,
+                                       "startRecord": 3, "getRecorderManager": 1}),
+    ("sec_wx0c2f53b9d1b5429c.wxapkg", {"getLocation": 5, "chooseAddress": 1, "getUserInfo": 2, "chooseImage": 2,
+                                       "getSystemInfo": 12, "getSystemInfoSync": 11}),
+    ("zhixing__APP__.wxapkg", {"getUserProfile": 1}),
+])
+def test_wx_call_counts_match_the_corpus_manifest(miniapps, name, calls):
+    assert _calls(miniapps / name) == calls
+
+
+def test_promisified_platform_function_is_a_wrapper_call(miniapps):
+    # t.wxPromisify(wx.getSystemInfo)().then(…) in a component's ready()
+    assert _calls(miniapps / "sec_wx0a39d1e0141eefce.wxapkg", receiver="wrapper") == {"getSystemInfo": 1}

@@ -5,7 +5,7 @@ What it finds, for the member names the caller asks about (the reader knows no A
 
 - ``wx.getLocation(...)`` and the same on the other platform globals (``uni``, ``Taro``, ``qq``, ``tt``, ``swan``,
   ``my``); calls through a framework's module object (Taro/uni-app bundles call ``o().getLocation(...)`` or
-  ``r.default.getLocation(...)``) have receiver ``wrapper``;
+  ``r.default.getLocation(...)``) or through a promisify helper (``p(wx.getSystemInfo)()``) have receiver ``wrapper``;
 - `require("@system.geolocation")` / quick-app ``$app_require$("@app-module/system.geolocation")`` module names;
 - which calls run at launch: reachable from ``App({onLaunch, onShow})`` or from the home page's
   ``Page({onLoad, onShow, onReady})`` (or a Component page's ``attached``/``created``), following ``this.m()``/
@@ -83,6 +83,22 @@ def _member_call(prop):
     return call, member.child_by_field_name("object")
 
 
+def _promisified_call(prop):
+    """The call of `f(wx.api)(…)`: a helper (promisify) wraps the platform function and the result is called."""
+    member = prop.parent
+    if prop.type != "property_identifier" or member is None or member.type != "member_expression":
+        return None
+    obj = member.child_by_field_name("object")
+    if obj is None or obj.type != "identifier" or _text(obj) not in GLOBALS:
+        return None
+    args = member.parent
+    inner = args.parent if args is not None and args.type == "arguments" else None
+    outer = inner.parent if inner is not None and inner.type == "call_expression" else None
+    if outer is None or outer.type != "call_expression" or outer.child_by_field_name("function") != inner:
+        return None
+    return outer
+
+
 def _called_identifier(ident):
     call = ident.parent
     if ident.type != "identifier" or call is None or call.type != "call_expression":
@@ -135,6 +151,8 @@ def scan_js(source: bytes, file: str, names: Iterable[str], *, entry_modules: It
             call, obj = _member_call(node)
             if call is not None:
                 receiver = _receiver(obj)
+            elif (call := _promisified_call(node)) is not None:  # promisify(wx.getSystemInfo)(…)
+                receiver = "wrapper"
             elif node.type == "string_fragment":  # wx["getLocation"](…)
                 sub = node.parent.parent if node.parent is not None else None
                 call = sub.parent if sub is not None and sub.type == "subscript_expression" else None
