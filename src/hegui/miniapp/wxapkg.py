@@ -64,7 +64,8 @@ def decrypt_pc(data: bytes, appid: str) -> bytes:
     decryptor = Cipher(algorithms.AES(key), modes.CBC(b"the iv: 16 bytes")).decryptor()
     head = decryptor.update(data[6:1030]) + decryptor.finalize()
     xor_key = ord(appid[-2]) if len(appid) >= 2 else 0x66
-    tail = bytes(b ^ xor_key for b in data[1030:]) if xor_key else data[1030:]
+    table = bytes(b ^ xor_key for b in range(256))  # translate: the XOR at C speed over megabytes
+    tail = data[1030:].translate(table)
     return head[:1023] + tail
 
 
