@@ -11,6 +11,7 @@ the table to benchmarks/results/miniapp_speed.md. The goal (issue 13): each pack
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -42,10 +43,8 @@ def main() -> int:
     if not packages:
         print(f"no packages (corpus not at {CORPUS})", file=sys.stderr)
         return 2
-    try:  # warm-up: imports, knowledge files, the JS grammar
+    with contextlib.suppress(InputError):  # warm-up: imports, knowledge files, the JS grammar
         scan_path(packages[0], ScanOptions(appid=APPIDS.get(packages[0].name)))
-    except InputError:
-        pass
     rows = []
     for path in packages:
         options = ScanOptions(appid=APPIDS.get(path.name))
