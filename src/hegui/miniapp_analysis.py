@@ -10,6 +10,7 @@ from pathlib import Path
 from hegui import knowledge
 from hegui.detect.miniapp import (
     FORM_OF_KIND,
+    harmony_modules,
     harmony_user_grant,
     miniapp_observations,
     open_types,
@@ -60,6 +61,11 @@ def analyse_miniapp(path: Path, report: Report, options) -> None:  # options: he
                                  f"{c.launch_root.rsplit('.', 1)[-1] if c.launch_root else '<module>'}",
                           sdk=None, at_startup=c.launch_root is not None, via_reflection=False)
             for c in code.calls if c.name in apis]
+        modules = harmony_modules()
+        report.sensitive_calls += [  # a HAP's bytecode is not parsed: an imported PI module is what it shows
+            SensitiveCall(pi_type=modules[m], api=f"ohos.{m}#import", caller="modules.abc#<module>", sdk=None,
+                          at_startup=False, via_reflection=False)
+            for m in code.ohos_modules if m in modules]
         policy_text = _policy(report, options)
         observations = miniapp_observations(pkg.kind, decl, code, policy_text)
         report.findings = evaluate(observations, form_triggers(FORM_OF_KIND[pkg.kind]))

@@ -105,7 +105,7 @@ def test_scope_without_desc_and_background_location(tmp_path):
         "pages/index/index.js": "Page({track() { wx.startLocationUpdateBackground({}) }})"})
     assert _findings(scan_path(root, ScanOptions())) == {
         "PI-MP-PURPOSE-MISSING": ["app.json: permission.scope.userLocationBackground has no desc"],
-        "PI-COLLECT-BACKGROUND-SILENT": ["pages/index/index.js:1 wx.startLocationUpdateBackground"],
+        "PI-COLLECT-BACKGROUND-SILENT": ["pages/index/index.js:1:17 wx.startLocationUpdateBackground"],
     }
 
 

@@ -217,3 +217,11 @@ def test_wx_call_counts_match_the_corpus_manifest(miniapps, name, calls):
 def test_promisified_platform_function_is_a_wrapper_call(miniapps):
     # t.wxPromisify(wx.getSystemInfo)().then(…) in a component's ready()
     assert _calls(miniapps / "sec_wx0a39d1e0141eefce.wxapkg", receiver="wrapper") == {"getSystemInfo": 1}
+
+
+def test_hap_shows_the_pi_modules_its_bytecode_imports(miniapps):
+    from hegui.pipeline import ScanOptions, scan_path
+
+    report = scan_path(miniapps / "SoloPi.hap", ScanOptions())
+    assert [(c.pi_type, c.api) for c in report.sensitive_calls] == [("wifi_info", "ohos.wifiManager#import")]
+    assert report.findings == []

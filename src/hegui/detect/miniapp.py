@@ -65,6 +65,10 @@ def quick_app_modules() -> dict[str, dict]:
     return dict(_data()["quick_app"])
 
 
+def harmony_modules() -> dict[str, str]:
+    return dict(_data()["harmony_modules"])
+
+
 def harmony_user_grant() -> dict[str, str]:
     return dict(_data()["harmony_user_grant"])
 
@@ -72,7 +76,7 @@ def harmony_user_grant() -> dict[str, str]:
 def _where(call: ApiCall) -> str:
     module = f" ({call.module})" if call.module != call.file else ""
     launch = f", runs in {call.launch_root}" if call.launch_root else ""
-    return f"{call.file}:{call.line}{module} {call.receiver}.{call.name}{launch}"
+    return f"{call.file}:{call.line}:{call.column}{module} {call.receiver}.{call.name}{launch}"
 
 
 def miniapp_observations(kind: str, decl: Declarations, code: CodeFacts,
@@ -112,7 +116,7 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
     for value, file, line in code.open_types:
         info = open_types().get(value)
         if info is not None:
-            privacy_calls.append(ApiCall("button", value, file, file, line))
+            privacy_calls.append(ApiCall("button", value, file, file, line, 1))
             out.append(Observation(kind="mp_api_call", evidence=[
                 Evidence("resource", f"{file}:{line} <button open-type=\"{value}\">")], attrs={
                 "api": f"open-type={value}", "pi_type": info["pi_type"], "privacy": True, "private_info": False,
@@ -135,7 +139,7 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
             Evidence("manifest", f"{decl.config_file}: __usePrivacyCheck__ "
                                  f"{'false' if decl.use_privacy_check is False else 'absent'}, no "
                                  "requirePrivacyAuthorize/onNeedPrivacyAuthorization call"),
-            Evidence("call", f"{first.file}:{first.line} {first.receiver}.{first.name} "
+            Evidence("call", f"{first.file}:{first.line}:{first.column} {first.receiver}.{first.name} "
                              f"(one of {len(privacy_calls)} privacy-interface calls)")]))
     text = policy_text.lower() if policy_text is not None else None
     for plugin in decl.plugins:

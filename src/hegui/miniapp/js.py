@@ -36,6 +36,7 @@ class ApiCall:
     file: str  # the file read
     module: str  # the source module (a bundle's define("pages/x/x.js", …) name), else the file
     line: int  # 1-based, in `file`
+    column: int  # 1-based byte column: a minified bundle holds a whole module on one line
     launch_root: str | None = None  # "App.onLaunch", "Page pages/index/index.onLoad" when it runs at launch
 
 
@@ -145,7 +146,7 @@ def scan_js(source: bytes, file: str, names: Iterable[str], *, entry_modules: It
         i = bisect.bisect_right(starts, pos) - 1
         return modules[i][2] if i >= 0 and pos < modules[i][1] else file
 
-    found: dict[int, tuple[int, str, str]] = {}  # call start byte → (line, receiver, name)
+    found: dict[int, tuple[int, int, str, str]] = {}  # call start byte → (line, column, receiver, name)
     for name in sorted(set(names)):
         for node in _occurrences(root, source, name):
             call, obj = _member_call(node)
@@ -164,7 +165,7 @@ def scan_js(source: bytes, file: str, names: Iterable[str], *, entry_modules: It
             else:
                 continue
             if receiver is not None:
-                found[call.start_byte] = (call.start_point[0] + 1, receiver, name)
+                found[call.start_byte] = (call.start_point[0] + 1, call.start_point[1] + 1, receiver, name)
     for fn in sorted(set(require_functions)):
         for node in _occurrences(root, source, fn):
             call = _called_identifier(node)
@@ -174,9 +175,9 @@ def scan_js(source: bytes, file: str, names: Iterable[str], *, entry_modules: It
     facts.requires.sort(key=lambda r: r[2])
     launch = _launch_ranges(root, source, module_of, set(entry_modules))
     for start in sorted(found):
-        line, receiver, name = found[start]
+        line, column, receiver, name = found[start]
         where = next((label for s, e, label in launch if s <= start < e), None)
-        facts.calls.append(ApiCall(receiver, name, file, module_of(start), line, where))
+        facts.calls.append(ApiCall(receiver, name, file, module_of(start), line, column, where))
     if root.has_error:
         facts.problems.append(f"{file}: JavaScript with syntax errors: calls in the broken parts may be missed")
     return facts
