@@ -111,7 +111,7 @@ def test_scope_without_desc_and_background_location(tmp_path):
 
 def test_plugin_not_named_in_the_given_policy(tmp_path):
     policy = tmp_path / "policy.txt"
-    policy.write_text("隐私政策\n我们收集您的位置信息用于展示附近门店。我们使用腾讯视频插件(tencentvideo)播放视频。\n",
+    policy.write_text("隐私政策\n我们收集您的位置信息用于展示附近门店。我们使用腾讯视频提供的插件播放视频。\n",
                       encoding="utf-8")
     root = _mini_program(tmp_path / "mp", {"pages": ["pages/index/index"], "plugins": {
         "tencentvideo": {"version": "1.2.4", "provider": "wxa75efa648b60994b"},

@@ -225,3 +225,12 @@ def test_hap_shows_the_pi_modules_its_bytecode_imports(miniapps):
     report = scan_path(miniapps / "SoloPi.hap", ScanOptions())
     assert [(c.pi_type, c.api) for c in report.sensitive_calls] == [("wifi_info", "ohos.wifiManager#import")]
     assert report.findings == []
+
+
+def test_mini_game_declarations_come_from_game_json(tmp_path):
+    (tmp_path / "game.json").write_text('{"deviceOrientation": "portrait", "requiredPrivateInfos": ["getLocation"], '
+                                        '"permission": {"scope.userLocation": {"desc": "用于匹配同城玩家"}}}',
+                                        encoding="utf-8")
+    d = read_declarations(open_miniapp(tmp_path))
+    assert (d.config_file, d.required_private_infos, d.scopes) == (
+        "game.json", ["getLocation"], {"scope.userLocation": "用于匹配同城玩家"})

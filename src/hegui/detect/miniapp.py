@@ -65,6 +65,10 @@ def quick_app_modules() -> dict[str, dict]:
     return dict(_data()["quick_app"])
 
 
+def plugins_known() -> dict[str, dict]:
+    return dict(_data()["wechat_plugins"])
+
+
 def harmony_modules() -> dict[str, str]:
     return dict(_data()["harmony_modules"])
 
@@ -143,7 +147,9 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
                              f"(one of {len(privacy_calls)} privacy-interface calls)")]))
     text = policy_text.lower() if policy_text is not None else None
     for plugin in decl.plugins:
-        disclosed = None if text is None else (plugin.alias.lower() in text or plugin.provider.lower() in text)
+        known = plugins_known().get(plugin.provider, {})
+        names = [plugin.alias, plugin.provider, *known.get("names", ())]
+        disclosed = None if text is None else any(n.lower() in text for n in names)
         where = f" in subpackage {plugin.subpackage}" if plugin.subpackage else ""
         out.append(Observation(kind="mp_plugin", subject=APP_SUBJECT, attrs={
             "alias": plugin.alias, "provider": plugin.provider, "disclosed": disclosed}, evidence=[

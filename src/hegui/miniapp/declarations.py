@@ -88,7 +88,7 @@ def _mini_program(pkg: MiniPackage) -> Declarations:
     out = Declarations()
     # a packed wxapkg has app-config.json (app.json merged with page configs); a source folder has app.json,
     # sometimes under the folder project.config.json names as miniprogramRoot
-    candidates = ["app-config.json", "app.json"]
+    candidates = ["app-config.json", "app.json", "game.json"]  # game.json: a mini-game's declarations
     project = _json(pkg, "project.config.json", out) if pkg.kind == "miniapp_dir" else None
     root = ""
     if project and isinstance(project.get("miniprogramRoot"), str):
