@@ -146,3 +146,21 @@ def test_hap_user_grant_permission_without_reason(tmp_path):
     assert [(p.name, p.dangerous) for p in report.permissions] == [
         ("ohos.permission.LOCATION", True), ("ohos.permission.INTERNET", False), ("ohos.permission.CAMERA", True)]
     assert _findings(report) == {"PI-MP-PURPOSE-MISSING": ["module.json: ohos.permission.LOCATION: no reason"]}
+
+
+def test_source_tree_with_a_miniprogram_root(tmp_path):
+    root = tmp_path / "project"
+    _mini_program(root / "miniprogram", {"pages": ["pages/index/index"], "requiredPrivateInfos": ["getLocation"],
+                                         "permission": {"scope.userLocation": {"desc": "用于展示附近门店"}}}, {
+        "pages/index/index.js": "Page({onLoad: function () { wx.getLocation({}) }})"})
+    (root / "project.config.json").write_text('{"miniprogramRoot": "miniprogram/", "appid": "wx1234567890abcdef"}')
+    report = scan_path(root, ScanOptions())
+    assert (report.input.kind, report.app.package) == ("miniapp_dir", "wx1234567890abcdef")
+    assert _findings(report) == {
+        "PI-COLLECT-BEFORE-CONSENT": ["miniprogram/pages/index/index.js:1:29 wx.getLocation, runs in "
+                                      "Page miniprogram/pages/index/index.onLoad"],
+        "PI-MP-PRIVACY-CHECK-OFF": ["miniprogram/app.json: __usePrivacyCheck__ absent, no "
+                                    "requirePrivacyAuthorize/onNeedPrivacyAuthorization call",
+                                    "miniprogram/pages/index/index.js:1:29 wx.getLocation (one of 1 "
+                                    "privacy-interface calls)"],
+    }

@@ -36,7 +36,7 @@ def _js_files(pkg: MiniPackage) -> list[str]:
 
 
 def _entry_modules(decl: Declarations) -> set[str]:
-    return {f"{decl.entry_page}.js"} if decl.entry_page else set()
+    return {f"{decl.root}{decl.entry_page}.js"} if decl.entry_page else set()
 
 
 def read_code(pkg: MiniPackage, decl: Declarations, names: Iterable[str], open_types: Iterable[str]) -> CodeFacts:

@@ -35,6 +35,7 @@ class RequestedPermission:
 @dataclass(slots=True)
 class Declarations:
     config_file: str | None = None  # the file the declarations come from; None for a subpackage without one
+    root: str = ""  # the folder of the mini-program inside a source tree (project.config.json miniprogramRoot)
     name: str | None = None
     package: str | None = None  # appid / quick-app package / HAP bundle name
     version_name: str | None = None
@@ -100,6 +101,7 @@ def _mini_program(pkg: MiniPackage) -> Declarations:
         config = _json(pkg, name, out)
         if config is not None:
             out.config_file = name
+            out.root = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
             break
     if project:
         out.package = project.get("appid") if isinstance(project.get("appid"), str) else None
