@@ -133,3 +133,12 @@ def test_findings_on_real_mini_programs(miniapps, name):
 
 def test_at_least_ten_mini_programs_have_pinned_findings():
     assert len([n for n, found in EXPECTED.items() if found]) >= 10
+
+
+def test_evidence_is_bilingual_with_its_facts_as_fields(miniapps):
+    report = scan_path(miniapps / "sec_wx0a2ae0a4fdfa03a6.wxapkg", ScanOptions())
+    item = next(f for f in report.findings if f.rule_id == "PI-CLIPBOARD-READ").evidence[0]
+    assert (item.template, item.api, item.file, item.pi_type) == (
+        "mp_call", "wx.getClipboardData", "app-service.js", "clipboard")
+    assert item.zh == ("app-service.js:31:1869（pages/index/index.js） 调用 wx.getClipboardData（剪切板内容），"
+                       "启动时在 Page pages/index/index.onLoad 中执行")

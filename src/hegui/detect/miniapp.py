@@ -21,7 +21,7 @@ from hegui import knowledge
 from hegui.miniapp.code import CodeFacts
 from hegui.miniapp.declarations import Declarations
 from hegui.miniapp.js import ApiCall
-from hegui.model import APP_SUBJECT, Evidence, Observation
+from hegui.model import APP_SUBJECT, Evidence, Observation, said
 
 FORM_OF_KIND = {"wxapkg": "mini-program", "miniapp_dir": "mini-program", "rpk": "quick-app", "hap": "harmony-app"}
 # scopes whose `permission` entry (with desc) WeChat requires before the API works
@@ -77,10 +77,16 @@ def harmony_user_grant() -> dict[str, str]:
     return dict(_data()["harmony_user_grant"])
 
 
-def _where(call: ApiCall) -> str:
-    module = f" ({call.module})" if call.module != call.file else ""
-    launch = f", runs in {call.launch_root}" if call.launch_root else ""
-    return f"{call.file}:{call.line}:{call.column}{module} {call.receiver}.{call.name}{launch}"
+def _call_facts(call: ApiCall) -> dict[str, object]:
+    api = wechat_apis().get(call.name)
+    return {"file": call.file, "line": call.line, "column": call.column,
+            "module": call.module if call.module != call.file else None, "api": f"{call.receiver}.{call.name}",
+            "launch_root": call.launch_root, "pi_type": api.pi_type if api else None,
+            "pi_name_zh": api.zh if api else None}
+
+
+def _call_evidence(call: ApiCall) -> Evidence:
+    return said("call", "mp_call", **_call_facts(call))
 
 
 def miniapp_observations(kind: str, decl: Declarations, code: CodeFacts,
@@ -111,7 +117,7 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
             privacy_calls.append(call)
         if api.scope:
             used_scopes.setdefault(api.scope, []).append(call)
-        out.append(Observation(kind="mp_api_call", evidence=[Evidence("call", _where(call))], attrs={
+        out.append(Observation(kind="mp_api_call", evidence=[_call_evidence(call)], attrs={
             "api": api.name, "pi_type": api.pi_type, "privacy": api.privacy, "private_info": api.private_info,
             "declared": (api.name in decl.required_private_infos) if has_config else None,
             "at_launch": call.launch_root is not None,
@@ -122,7 +128,8 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
         if info is not None:
             privacy_calls.append(ApiCall("button", value, file, file, line, 1))
             out.append(Observation(kind="mp_api_call", evidence=[
-                Evidence("resource", f"{file}:{line} <button open-type=\"{value}\">")], attrs={
+                said("resource", "mp_open_type", file=file, line=line, value=value, pi_type=info["pi_type"],
+                     pi_name_zh=info["zh"])], attrs={
                 "api": f"open-type={value}", "pi_type": info["pi_type"], "privacy": True, "private_info": False,
                 "declared": None, "at_launch": False, "authorised": False, "background": False, "collects": True,
                 "form": form}))
@@ -131,30 +138,32 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
     for scope, desc in decl.scopes.items():
         if desc is None:
             out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": scope, "missing": False},
-                                   evidence=[Evidence("manifest", f"{decl.config_file}: permission.{scope} has no desc")]))
+                                   evidence=[said("manifest", "mp_scope_no_desc", file=decl.config_file,
+                                                  scope=scope)]))
     for scope, calls in sorted(used_scopes.items()):
         if scope in _DESC_REQUIRED and scope not in decl.scopes:
+            facts = _call_facts(calls[0])
+            facts["call_file"] = facts.pop("file")
+            facts.pop("pi_name_zh")
             out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": scope, "missing": True},
-                                   evidence=[Evidence("manifest", f"{decl.config_file}: no permission.{scope}.desc, "
-                                                                  f"but the code calls it: {_where(calls[0])}")]))
+                                   evidence=[said("manifest", "mp_scope_missing", file=decl.config_file, scope=scope,
+                                                  **facts)]))
     if privacy_calls and decl.use_privacy_check is not True and not flow_calls:
         first = privacy_calls[0]
         out.append(Observation(kind="mp_privacy_check_off", evidence=[
-            Evidence("manifest", f"{decl.config_file}: __usePrivacyCheck__ "
-                                 f"{'false' if decl.use_privacy_check is False else 'absent'}, no "
-                                 "requirePrivacyAuthorize/onNeedPrivacyAuthorization call"),
-            Evidence("call", f"{first.file}:{first.line}:{first.column} {first.receiver}.{first.name} "
-                             f"(one of {len(privacy_calls)} privacy-interface calls)")]))
+            said("manifest", "mp_privacy_check_off", file=decl.config_file,
+                 state="false" if decl.use_privacy_check is False else "absent"),
+            said("call", "mp_privacy_calls", file=first.file, line=first.line, column=first.column,
+                 api=f"{first.receiver}.{first.name}", count=len(privacy_calls))]))
     text = policy_text.lower() if policy_text is not None else None
     for plugin in decl.plugins:
         known = plugins_known().get(plugin.provider, {})
         names = [plugin.alias, plugin.provider, *known.get("names", ())]
         disclosed = None if text is None else any(n.lower() in text for n in names)
-        where = f" in subpackage {plugin.subpackage}" if plugin.subpackage else ""
         out.append(Observation(kind="mp_plugin", subject=APP_SUBJECT, attrs={
             "alias": plugin.alias, "provider": plugin.provider, "disclosed": disclosed}, evidence=[
-            Evidence("sdk", f"{decl.config_file}: plugin {plugin.alias} (provider {plugin.provider}, "
-                            f"version {plugin.version}){where}, not named in the privacy policy")]))
+            said("sdk", "mp_plugin_not_in_policy", file=decl.config_file, plugin=plugin.alias,
+                 provider=plugin.provider, version=plugin.version, subpackage=plugin.subpackage)]))
     return out
 
 
@@ -169,7 +178,8 @@ def _quick_app(decl: Declarations, code: CodeFacts, form: str) -> list[Observati
             continue
         info = modules.get(module)
         if info is not None:
-            out.append(Observation(kind="mp_api_call", evidence=[Evidence("call", f"{file}:{line} require {module}")],
+            out.append(Observation(kind="mp_api_call", evidence=[said("call", "qa_require", file=file, line=line,
+                                                                       module=module, pi_type=info["pi_type"])],
                                    attrs={"api": module, "pi_type": info["pi_type"], "privacy": True,
                                           "private_info": False, "declared": module in features,
                                           "at_launch": False, "authorised": False, "background": False,
@@ -177,8 +187,8 @@ def _quick_app(decl: Declarations, code: CodeFacts, form: str) -> list[Observati
         if module not in features and module not in seen:
             seen.add(module)
             out.append(Observation(kind="qa_feature_undeclared", attrs={"module": module, "pi": info is not None},
-                                   evidence=[Evidence("call", f"{file}:{line} require {module}, not in "
-                                                              "manifest.json features")]))
+                                   evidence=[said("call", "qa_feature_undeclared", file=file, line=line,
+                                                  module=module)]))
     return out
 
 
@@ -188,9 +198,13 @@ def _hap(decl: Declarations, form: str) -> list[Observation]:
     for perm in decl.permissions:
         if perm.name not in user_grant:
             continue  # system_grant permissions are granted at install: no dialog shows a reason
-        if perm.reason is None or perm.reason_is_app_name:
-            why = "no reason" if perm.reason is None else f"reason {perm.reason_ref} is the app's name ({perm.reason})"
-            out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": perm.name, "missing": False,
-                                                                           "form": form},
-                                   evidence=[Evidence("manifest", f"module.json: {perm.name}: {why}")]))
+        if perm.reason is None:
+            evidence = said("manifest", "hap_permission_no_reason", file="module.json", permission=perm.name)
+        elif perm.reason_is_app_name:
+            evidence = said("manifest", "hap_reason_is_app_name", file="module.json", permission=perm.name,
+                            reason_ref=perm.reason_ref, reason=perm.reason)
+        else:
+            continue
+        out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": perm.name, "missing": False,
+                                                                       "form": form}, evidence=[evidence]))
     return out
