@@ -234,3 +234,28 @@ def test_mini_game_declarations_come_from_game_json(tmp_path):
     d = read_declarations(open_miniapp(tmp_path))
     assert (d.config_file, d.required_private_infos, d.scopes) == (
         "game.json", ["getLocation"], {"scope.userLocation": "用于匹配同城玩家"})
+
+
+def test_quick_app_entry_named_out_of_the_package_is_noted_never_used(tmp_path):
+    from hegui.pipeline import ScanOptions, scan_path
+
+    path = tmp_path / "evil.rpk"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("manifest.json", '{"package": "com.example.evil", "features": []}')
+        z.writestr("../../evil.js", "var x = 1;")
+    report = scan_path(path, ScanOptions())
+    assert [(e.stage, e.message) for e in report.errors] == [
+        ("miniapp", "suspicious entry name '../../evil.js' (control character, absolute or parent path); listed, "
+                    "never used as a path")]
+
+
+def test_oversized_javascript_is_not_inflated(tmp_path):
+    from hegui.pipeline import ScanOptions, scan_path
+
+    path = tmp_path / "bomb.rpk"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", '{"package": "com.example.bomb", "features": []}')
+        z.writestr("app.js", b" " * (40 * 2**20))
+    report = scan_path(path, ScanOptions())
+    assert [(e.stage, e.message) for e in report.errors] == [
+        ("code", f"app.js: {40 * 2**20} bytes of JavaScript past the limits: not parsed")]

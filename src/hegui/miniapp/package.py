@@ -22,7 +22,7 @@ MAX_DIR_FILES = 20_000
 MAX_DIR_BYTES = 512 * 2**20
 KINDS = ("wxapkg", "miniapp_dir", "rpk", "hap")
 SUFFIX_KIND = {".wxapkg": "wxapkg", ".rpk": "rpk", ".hap": "hap"}
-DIR_MARKERS = ("app.json", "app-config.json", "game.json", "project.config.json", "manifest.json")
+DIR_MARKERS = ("app.json", "app-config.json", "game.json", "project.config.json")  # WeChat source trees
 _SKIP_DIRS = {"node_modules", ".git", "miniprogram_npm"}
 
 
