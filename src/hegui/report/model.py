@@ -28,7 +28,8 @@ class InputInfo(_Model):
     path: str
     sha256: str
     size: int
-    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the file as (from its entries)
+    # what the scanner read the file as (from its entries); wxapkg/miniapp_dir/rpk/hap: an addition to the contract
+    kind: Literal["apk", "aar", "jar", "wxapkg", "miniapp_dir", "rpk", "hap"] | None = None
 
 
 class Signer(_Model):
