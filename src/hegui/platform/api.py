@@ -42,7 +42,8 @@ class ScanOut(BaseModel):
     status: Literal["queued", "running", "done", "failed"]
     sha256: str
     filename: str
-    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the upload as; None until scanned
+    # what the scanner read the upload as (the report's input.kind); None until scanned
+    kind: Literal["apk", "aar", "jar", "wxapkg", "rpk", "hap", "miniapp_dir"] | None = None
     app_id: int | None = None
     version_id: int | None = None
     note: str | None = None

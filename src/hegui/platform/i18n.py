@@ -69,7 +69,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard": ("总览", "Overview"),
     "kind": ("类型", "Type"), "kind_app": ("应用", "App"), "kind_sdk": ("SDK", "SDK"),
     "kind_apk": ("APK", "APK"), "kind_aar": ("SDK 包（AAR）", "SDK package (AAR)"),
-    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"),
+    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"), "kind_hap": ("鸿蒙应用（HAP）", "HarmonyOS app (HAP)"),
+    "kind_rpk": ("快应用（RPK）", "Quick app (RPK)"), "kind_wxapkg": ("小程序包", "Mini-program package"),
+    "kind_miniapp_dir": ("小程序源码目录", "Mini-program source folder"),
 }
 
 
