@@ -231,7 +231,7 @@ class DexFile:
             self._problem(f"{self.name}: {bad} unreadable string(s)")
         if over:
             self._problem(f"{self.name}: {over} string(s) not read (string ids overlap: "
-                          f"{len(data)} bytes of string data read already)")
+                          f"budget of {len(data)} bytes of string data spent)")
         return out
 
     def _read_strings_py(self, off: int, count: int) -> tuple[list[str], int, int]:
@@ -302,7 +302,7 @@ class DexFile:
         if off + 4 + 2 * size > len(data):
             return (), f"{size} {what} declared, the file ends first"
         if size > self._list_budget:
-            return (), f"type lists overlap: {len(data)} entries read already"
+            return (), f"type lists overlap: budget of {len(data)} entries spent"
         self._list_budget -= size
         return struct.unpack_from(f"<{size}H", data, off + 4), None
 
