@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import struct
 import time
+from pathlib import Path
 
 from apk_testkit import _chunk, axml_end, axml_start
 
+from hegui.apk.archive import ApkArchive
 from hegui.apk.axml import parse_axml
 from hegui.apk.stringpool import StringPool
 
@@ -58,3 +60,19 @@ def test_pool_offsets_naming_one_string_decode_it_only_as_often_as_the_pool_hold
     read = room // len(long_text)
     assert strings == [long_text] * read + [None] * (5000 - read)
     assert problems == [f"binary XML: string pool offsets overlap: strings past {room} characters not read"]
+
+
+def test_recovering_many_local_headers_without_a_central_directory_is_linear():
+    # 60,000 entries whose sizes are in (absent) data descriptors and no central directory: each entry's
+    # data runs to the next header, which used to be searched from every entry to the end of the file.
+    parts = []
+    for i in range(60000):
+        name = f"f{i:05d}".encode()
+        parts.append(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x08, 0, 0, 0, 0, 0, 0, len(name), 0)
+                     + name + b"x" * 8)
+    start = time.monotonic()
+    archive = ApkArchive.from_bytes(Path("many.apk"), b"".join(parts))
+    assert time.monotonic() - start < 10
+    assert archive.names == [f"f{i:05d}" for i in range(60000)]
+    assert archive.problems == ["end-of-central-directory record missing: entries recovered from local headers"]
+    assert archive.read("f00007") == b"x" * 8
