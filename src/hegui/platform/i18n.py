@@ -8,6 +8,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
+    "login_throttled": ("登录失败次数过多，请稍后再试", "Too many failed logins; try again later"),
+    "minutes": ("分钟", "minutes"),
     "apps": ("应用", "Apps"), "upload": ("上传 APK / SDK", "Upload APK / SDK"), "scans": ("检测任务", "Scans"),
     "cases": ("整改案件", "Rectification cases"), "clues": ("违规线索", "Violation clues"),
     "complaints": ("投诉举报", "Complaints"), "announcements": ("通报导出", "Announcements"),

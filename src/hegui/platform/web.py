@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hegui import knowledge
 from hegui.platform import access, export, workflow
-from hegui.platform.accounts import login, logout
+from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing
 from hegui.platform.db import (
     ESCALATIONS,
@@ -110,7 +110,7 @@ def safe_next(target: str | None) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     token = new_csrf_token()
-    response = page(request, "login.html", login_csrf=token, failed=False)
+    response = page(request, "login.html", login_csrf=token, failed=False, throttled=0)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.settings.secure_cookies)
     return response
@@ -123,11 +123,22 @@ def login_submit(request: Request, db: DB, name: Annotated[str, Form(max_length=
     if not same_secret(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return error_page(request, 403, "CSRF token missing or wrong")
     settings = request.app.state.settings
-    result = login(db, name, password, settings.session_hours)
+    limits = LoginLimits(settings.login_window_s, settings.login_account_failures, settings.login_address_failures)
+    try:
+        result = login(db, name, password, settings.session_hours,
+                       request.client.host if request.client else "?", limits)
+    except LoginThrottled as err:
+        db.rollback()
+        token = new_csrf_token()
+        minutes = max(1, -(-err.retry_after_s // 60))
+        response = page(request, "login.html", status=429, login_csrf=token, failed=False, throttled=minutes)
+        response.headers["Retry-After"] = str(err.retry_after_s)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies)
+        return response
     db.commit()
     if result is None:
         token = new_csrf_token()
-        response = page(request, "login.html", status=401, login_csrf=token, failed=True)
+        response = page(request, "login.html", status=401, login_csrf=token, failed=True, throttled=0)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies)
         return response
     _user, session_token, _csrf = result
@@ -144,6 +155,7 @@ def logout_submit(request: Request, db: DB, user: FormUser) -> Response:
     if session is not None:
         logout(db, session)
         db.commit()
+        request.app.state.credential_cache.forget()
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response
