@@ -10,6 +10,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
     "login_throttled": ("登录失败次数过多，请稍后再试", "Too many failed logins; try again later"),
     "minutes": ("分钟", "minutes"),
+    "held": ("疑似仿冒", "Possible counterfeits"),
+    "held_intro": ("以下版本的签名证书与平台上该应用记录绑定的证书不同，未归入该应用，等待监管人员判定。",
+                   "These versions are signed by another certificate than their app's record: they are not filed "
+                   "under it and wait for a regulator's decision."),
+    "signed_by": ("签名证书", "Signed by"), "record_signed_by": ("记录绑定的证书", "Record bound to"),
+    "decision_reason": ("判定理由", "Reason"), "mark_counterfeit": ("判定为仿冒", "Counterfeit"),
+    "mark_genuine": ("判定为正版（重新绑定）", "Genuine (re-bind the record)"),
     "apps": ("应用", "Apps"), "upload": ("上传 APK / SDK", "Upload APK / SDK"), "scans": ("检测任务", "Scans"),
     "cases": ("整改案件", "Rectification cases"), "clues": ("违规线索", "Violation clues"),
     "complaints": ("投诉举报", "Complaints"), "announcements": ("通报导出", "Announcements"),

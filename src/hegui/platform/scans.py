@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hegui.platform import access
+from hegui.platform import access, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
@@ -202,14 +202,21 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         owner = uploader.id if uploader.role in access.OWNER_ROLE.values() else None
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
-    if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
-        # Attaching versions to someone else's app would let a developer tamper with its cases.
-        scan.note = "this package belongs to another account: the scan is not filed under that app"
-        return
     if app.kind != app_kind:
         scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == 'sdk' else 'app'}: "
                      f"this {kind.upper()} is not filed under it")
         return
+    certs = signers.version_certs(report)
+    if not signers.matches(app, certs):
+        # Before the owner check: the genuine developer's upload to a squatted record reaches a regulator.
+        signers.hold(db, scan, app, certs)
+        return
+    if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
+        # Attaching versions to someone else's app would let a developer tamper with its cases.
+        scan.note = "this package belongs to another account: the scan is not filed under that app"
+        return
+    if app.signing_certs is None and certs:
+        app.signing_certs = certs  # the first signed version binds the record
     version_query = select(AppVersion).where(AppVersion.app_id == app.id, AppVersion.sha256 == scan.sha256)
     version = db.scalar(version_query)
     if version is None:

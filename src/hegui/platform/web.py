@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, workflow
+from hegui.platform import access, export, signers, workflow
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing
 from hegui.platform.db import (
@@ -389,6 +389,30 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     clues = list(db.scalars(select(Clue).order_by(Clue.id.desc()).limit(1000)))
     apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in clues})))}
     return page(request, "clues.html", clues=clues, apps=apps)
+
+
+# --- possible counterfeits (signers.py) ---------------------------------------------------------------------
+
+@router.get("/held", response_class=HTMLResponse)
+def held_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
+    scans = signers.held_scans(db)
+    apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({s.held_app_id for s in scans})))}
+    return page(request, "held.html", scans=scans, apps=apps)
+
+
+@router.post("/held/{scan_id}")
+def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, Form(max_length=20)],
+                reason: Annotated[str, Form(max_length=2000)]) -> Response:
+    require_web_role(user, "regulator")
+    scan = db.get(Scan, scan_id)
+    if scan is None:
+        raise HTTPException(404, "not found")
+    try:
+        signers.decide(db, user, scan, decision, reason)
+    except signers.DecisionError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other("/held")
 
 
 # --- complaints --------------------------------------------------------------------------------------------
