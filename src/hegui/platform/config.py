@@ -41,12 +41,12 @@ def _seconds(text: str | None, default: float, least: float, name: str) -> float
     return value
 
 
-def _count(text: str | None, default: int, name: str) -> int:
-    """A positive whole number from the environment; ValueError (one line) otherwise."""
+def _count(text: str | None, default: int, name: str, least: int = 1) -> int:
+    """A whole number of at least `least` from the environment; ValueError (one line) otherwise."""
     if text is None or not text.strip():
         return default
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, not {text[:40]!r}")
+    if not text.strip().isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {text[:40]!r}")
     return int(text)
 
 
@@ -84,6 +84,10 @@ class Settings:
     login_window_s: float = 900.0
     login_account_failures: int = 5
     login_address_failures: int = 20
+    # Per-account quotas of developers and SDK vendors (scans.check_quotas); 0 is none.
+    queued_quota: int = 20              # scans waiting or running at once
+    upload_quota_per_day: int = 500     # uploads in 24 hours
+    storage_quota_mb: int = 20 * 1024   # bytes of all the account's uploads
 
     @classmethod
     def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
@@ -97,7 +101,12 @@ class Settings:
                    fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1",
                    secure_cookies=os.environ.get("HEGUI_SECURE_COOKIES", "") == "1",
                    per_client_requests=_count(os.environ.get("HEGUI_PER_CLIENT_REQUESTS"), 16,
-                                              "HEGUI_PER_CLIENT_REQUESTS"))
+                                              "HEGUI_PER_CLIENT_REQUESTS"),
+                   queued_quota=_count(os.environ.get("HEGUI_QUEUED_QUOTA"), 20, "HEGUI_QUEUED_QUOTA", least=0),
+                   upload_quota_per_day=_count(os.environ.get("HEGUI_UPLOAD_QUOTA_PER_DAY"), 500,
+                                               "HEGUI_UPLOAD_QUOTA_PER_DAY", least=0),
+                   storage_quota_mb=_count(os.environ.get("HEGUI_STORAGE_QUOTA_MB"), 20 * 1024,
+                                           "HEGUI_STORAGE_QUOTA_MB", least=0))
 
     @property
     def pool_size(self) -> int:

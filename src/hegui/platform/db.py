@@ -104,6 +104,7 @@ class Scan(Base):
     # The server running the scan, and until when its claim holds unless renewed (worker.py: leases).
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last claim: the fair queue's "served at"
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)

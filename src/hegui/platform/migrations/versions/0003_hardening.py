@@ -1,4 +1,4 @@
-"""disabled users, signing-certificate binding of apps, held (possibly counterfeit) scans
+"""disabled users, signing-certificate binding of apps, held (possibly counterfeit) scans, scan start times
 
 Revision ID: 0003
 Revises: 0002
@@ -9,6 +9,7 @@ user cannot log in. Existing users stay enabled.
 `apps.signing_certs`: certificate digests of the first signed version filed under the app; existing apps are
 bound by their next signed version. `scans.review` / `scans.held_app_id`: a version signed by another
 certificate waits ("held") for a regulator's decision ("counterfeit" or "genuine") about that app.
+`scans.started_at`: when a scan was last claimed; the fair queue serves first the account served longest ago.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def upgrade() -> None:
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('review', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('held_app_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('started_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_scans_review'), ['review'], unique=False)
         batch_op.create_foreign_key('fk_scans_held_app_id_apps', 'apps', ['held_app_id'], ['id'], ondelete='SET NULL')
 
@@ -38,6 +40,7 @@ def downgrade() -> None:
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.drop_constraint('fk_scans_held_app_id_apps', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_scans_review'))
+        batch_op.drop_column('started_at')
         batch_op.drop_column('held_app_id')
         batch_op.drop_column('review')
     with op.batch_alter_table('apps', schema=None) as batch_op:
