@@ -117,3 +117,55 @@ def test_upload_past_the_size_limit_answers_413(tmp_path: Path):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+@pytest.fixture
+def quick_clock_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """The app under uvicorn in this process, with body clocks short enough to watch: 1 s idle, 64 KB/s after
+    a 1 s grace. (port, a developer's API token)."""
+    import threading
+
+    import uvicorn
+
+    from hegui.platform.accounts import create_user
+    from hegui.platform.app import create_app, server_options
+    from hegui.platform.config import Settings
+
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", data_dir=tmp_path / "data", start_worker=False,
+                        body_idle_s=1.0, body_grace_s=1.0, body_min_rate=64 * 1024)
+    app = create_app(settings)
+    with app.state.sessions() as db:
+        _user, token = create_user(db, "dev", "developer")
+        db.commit()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           **server_options(settings)))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield port, token
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_an_authenticated_body_that_stalls_or_trickles_answers_408(quick_clock_server):
+    port, token = quick_clock_server
+    head = upload_head(port, 4 * MB, f"Bearer {token}")
+    with socket.create_connection(("127.0.0.1", port)) as sock:  # sends 64 KB, then nothing
+        sock.sendall(head + b"\0" * 65536)
+        sock.settimeout(10)
+        t0 = time.monotonic()
+        assert status_of(sock.recv(65536)) == 408
+        assert 0.5 < time.monotonic() - t0 < 5
+    with socket.create_connection(("127.0.0.1", port)) as sock:  # 8 KB every 0.25 s: 32 KB/s, half the minimum
+        sock.sendall(head)
+        t0 = time.monotonic()
+        answer = b""
+        while not answer and time.monotonic() - t0 < 10:
+            sock.sendall(b"\0" * 8192)
+            if select.select([sock], [], [], 0.25)[0]:
+                answer = sock.recv(65536)
+        assert status_of(answer) == 408
+        assert 0.9 < time.monotonic() - t0 < 5
