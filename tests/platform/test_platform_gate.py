@@ -169,3 +169,14 @@ def test_an_authenticated_body_that_stalls_or_trickles_answers_408(quick_clock_s
                 answer = sock.recv(65536)
         assert status_of(answer) == 408
         assert 0.9 < time.monotonic() - t0 < 5
+
+
+def test_a_token_revoked_a_moment_ago_cannot_start_an_upload(server, tmp_path: Path):
+    port, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers=auth).status_code == 200  # the gate caches it
+    env = {**os.environ, "HEGUI_DATA_DIR": str(tmp_path / "data")}
+    assert hegui("token", "revoke", "1", env=env).returncode == 0
+    status, sent = send_until_answered(port, upload_head(port, 300 * MB, f"Bearer {token}"), b"\0" * 65536, 300 * MB)
+    assert status == 401 and sent < 8 * MB
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers=auth).status_code == 401

@@ -22,14 +22,13 @@ from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
 from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
-from hegui.platform.gate import DISCONNECT, CredentialCache, Exchange, Gate
+from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
 log = logging.getLogger("hegui.platform")
 NON_UPLOAD_BODY_LIMIT = 1024 * 1024  # forms and JSON bodies
-UPLOAD_PATHS = ("/api/v1/scans", "/upload")
 MULTIPART_OVERHEAD = 64 * 1024
 
 

@@ -36,6 +36,7 @@ from hegui.platform.security import token_digest
 
 PUBLIC_PATHS = frozenset({"/login", "/openapi.json", "/favicon.ico", "/robots.txt"})
 PUBLIC_PREFIXES = ("/lang/", "/static/")
+UPLOAD_PATHS = ("/api/v1/scans", "/upload")
 DISCONNECT: Message = {"type": "http.disconnect"}
 CACHE_ENTRIES = 10_000  # bounded: made-up tokens must not grow it without limit
 LOOKUP_THREADS = 4      # credential lookups run here, never on the request threads authenticated work needs
@@ -74,12 +75,14 @@ class CredentialCache:
         self._lock = threading.Lock()
         self._limiter: anyio.CapacityLimiter | None = None
 
-    async def user_id(self, kind: str, token: str) -> int | None:
+    async def user_id(self, kind: str, token: str, *, fresh: bool = False) -> int | None:
+        """`fresh`: ask the database even if the cache knows (before an upload body, which the routes only
+        authenticate once it has been read)."""
         key = (kind, token_digest(token))
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
-        if hit is not None and hit[1] > now:
+        if hit is not None and hit[1] > now and not fresh:
             return hit[0]
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(LOOKUP_THREADS)
@@ -163,7 +166,10 @@ class Gate:
         path = scope["path"]
         api = path.startswith("/api/") or path == "/openapi.json"
         found = credentials(scope)
-        user_id = await self.cache.user_id(*found) if found else None
+        # FastAPI reads a request's body before its dependencies authenticate it: an upload is checked against
+        # the database itself, so a token revoked a moment ago cannot spool one more upload from the cache.
+        upload = scope["method"] == "POST" and path in UPLOAD_PATHS
+        user_id = await self.cache.user_id(*found, fresh=upload) if found else None
         if user_id is None and not is_public(path):
             await self._refuse_anonymous(scope, send, api)
             return
