@@ -24,10 +24,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('disabled', sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table('apps', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('signing_certs', sa.JSON(), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN, not a batch: on SQLite a batch may copy the table, and dropping the old
+    # `users` or `apps` fails while other tables' rows refer to them (foreign keys are on).
+    op.add_column('users', sa.Column('disabled', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('apps', sa.Column('signing_certs', sa.JSON(), nullable=True))
+    # No table refers to `scans`, so its copy (SQLite needs one for the new foreign key) can drop the old one.
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('review', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('held_app_id', sa.Integer(), nullable=True))
@@ -43,7 +44,5 @@ def downgrade() -> None:
         batch_op.drop_column('started_at')
         batch_op.drop_column('held_app_id')
         batch_op.drop_column('review')
-    with op.batch_alter_table('apps', schema=None) as batch_op:
-        batch_op.drop_column('signing_certs')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('disabled')
+    op.drop_column('apps', 'signing_certs')
+    op.drop_column('users', 'disabled')
