@@ -119,10 +119,9 @@ def test_upload_past_the_size_limit_answers_413(tmp_path: Path):
         proc.wait(10)
 
 
-@pytest.fixture
-def quick_clock_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
-    """The app under uvicorn in this process, with body clocks short enough to watch: 1 s idle, 64 KB/s after
-    a 1 s grace. (port, a developer's API token)."""
+@contextlib.contextmanager
+def in_process_server(tmp_path: Path, **limits) -> Iterator[tuple[int, str]]:
+    """The app under uvicorn in this process with `limits` as settings: (port, a developer's API token)."""
     import threading
 
     import uvicorn
@@ -132,7 +131,7 @@ def quick_clock_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
     from hegui.platform.config import Settings
 
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", data_dir=tmp_path / "data", start_worker=False,
-                        body_idle_s=1.0, body_grace_s=1.0, body_min_rate=64 * 1024)
+                        **limits)
     app = create_app(settings)
     with app.state.sessions() as db:
         _user, token = create_user(db, "dev", "developer")
@@ -145,9 +144,18 @@ def quick_clock_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield port, token
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield port, token
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def quick_clock_server(tmp_path: Path) -> Iterator[tuple[int, str]]:
+    """Body clocks short enough to watch: 1 s idle, 64 KB/s after a 1 s grace."""
+    with in_process_server(tmp_path, body_idle_s=1.0, body_grace_s=1.0, body_min_rate=64 * 1024) as server:
+        yield server
 
 
 def test_an_authenticated_body_that_stalls_or_trickles_answers_408(quick_clock_server):
@@ -180,3 +188,19 @@ def test_a_token_revoked_a_moment_ago_cannot_start_an_upload(server, tmp_path: P
     status, sent = send_until_answered(port, upload_head(port, 300 * MB, f"Bearer {token}"), b"\0" * 65536, 300 * MB)
     assert status == 401 and sent < 8 * MB
     assert httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers=auth).status_code == 401
+
+
+def test_uploads_take_only_their_own_slots(tmp_path: Path):
+    """One upload slot: a second upload waits, then 503, while other authenticated requests still answer."""
+    with in_process_server(tmp_path, upload_requests=1, anonymous_wait_s=1.0) as (port, token):
+        first = socket.create_connection(("127.0.0.1", port))
+        try:
+            first.sendall(upload_head(port, 4 * MB, f"Bearer {token}") + b"\0" * 65536)  # holds the upload slot
+            t0 = time.monotonic()
+            status, _sent = send_until_answered(port, upload_head(port, 4 * MB, f"Bearer {token}"), b"\0" * 4096,
+                                                32 * 1024)
+            assert status == 503 and 0.9 < time.monotonic() - t0 < 5
+            me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.json()["name"] == "dev"
+        finally:
+            first.close()

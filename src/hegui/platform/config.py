@@ -76,6 +76,7 @@ class Settings:
     per_client_requests: int = 16       # requests of one client in flight at once; more answer 429
     anonymous_requests: int = 4         # public routes (login page, static files) share this many slots …
     anonymous_wait_s: float = 5.0       # … and wait at most this long for one (503 after)
+    upload_requests: int = 8            # uploads in flight at once (of request_threads): slow ones cannot take all
     credential_cache_s: float = 5.0     # how long the gate trusts a token/session it looked up
     body_idle_s: float = 15.0           # a request body with no bytes for this long answers 408
     body_min_rate: int = 16 * 1024      # bytes per second a body must average …

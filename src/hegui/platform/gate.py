@@ -10,7 +10,8 @@ Order of checks, each answered without reading the request body:
 3. Authenticated requests share `request_threads` slots (every in-flight request may hold a database connection
    while it waits for a thread; more requests than pooled connections would deadlock). Anonymous requests (the
    login form, static files) share a small separate pool and give up after `anonymous_wait_s` (503), so
-   anonymous clients can never hold the slots authenticated work needs.
+   anonymous clients can never hold the slots authenticated work needs. Uploads, which may stream for minutes,
+   first take one of `upload_requests` upload slots (503 after the same wait), so they never hold every slot.
 4. Body clocks: a body that sends nothing for `body_idle_s`, or averages less than `body_min_rate` bytes/s once it
    has been sending `body_grace_s`, answers 408. A client trickling a body holds its slot only that long.
 
@@ -155,6 +156,7 @@ class Gate:
         self._in_flight: dict[str, int] = {}
         self._slots: asyncio.Semaphore | None = None
         self._anonymous: asyncio.Semaphore | None = None
+        self._uploads: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -163,6 +165,8 @@ class Gate:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.settings.request_threads)
             self._anonymous = asyncio.Semaphore(self.settings.anonymous_requests)
+            self._uploads = asyncio.Semaphore(max(1, min(self.settings.upload_requests,
+                                                         self.settings.request_threads - 1)))
         path = scope["path"]
         api = path.startswith("/api/") or path == "/openapi.json"
         found = credentials(scope)
@@ -181,16 +185,22 @@ class Gate:
             return
         self._in_flight[key] = self._in_flight.get(key, 0) + 1
         try:
+            if user_id is not None and upload:
+                assert self._uploads is not None
+                if not await self._take(self._uploads, scope, send, api):
+                    return
+                try:
+                    async with self._slots:
+                        await self._run(scope, receive, send, api)
+                finally:
+                    self._uploads.release()
+                return
             if user_id is not None:
                 async with self._slots:
                     await self._run(scope, receive, send, api)
                 return
             assert self._anonymous is not None
-            try:
-                await asyncio.wait_for(self._anonymous.acquire(), self.settings.anonymous_wait_s)
-            except TimeoutError:
-                await refusal(503, "server busy, try again", api=api,
-                              headers={"Retry-After": "5"})(scope, _no_receive, send)
+            if not await self._take(self._anonymous, scope, send, api):
                 return
             try:
                 await self._run(scope, receive, send, api)
@@ -202,6 +212,15 @@ class Gate:
                 self._in_flight[key] = left
             else:
                 del self._in_flight[key]
+
+    async def _take(self, pool: asyncio.Semaphore, scope: Scope, send: Send, api: bool) -> bool:
+        """A slot of `pool` within `anonymous_wait_s`, else answer 503 and return False."""
+        try:
+            await asyncio.wait_for(pool.acquire(), self.settings.anonymous_wait_s)
+            return True
+        except TimeoutError:
+            await refusal(503, "server busy, try again", api=api, headers={"Retry-After": "5"})(scope, _no_receive, send)
+            return False
 
     async def _refuse_anonymous(self, scope: Scope, send: Send, api: bool) -> None:
         if api:
