@@ -102,7 +102,9 @@ def serve(db_url: str, data_dir: str, port: int) -> None:
     from hegui.platform.config import Settings
 
     logging.disable(logging.WARNING)
-    settings = Settings(db_url=db_url, data_dir=Path(data_dir), start_worker=False)
+    # All simulated clients share one regulator token: the per-account in-flight cap (gate.py) would answer 429
+    # to the clients past it, so it is lifted here; everything else is the served configuration.
+    settings = Settings(db_url=db_url, data_dir=Path(data_dir), start_worker=False, per_client_requests=100_000)
     uvicorn.run(create_app(settings, migrate=False), host="127.0.0.1", port=port, log_level="error",
                 **server_options(settings))
 

@@ -71,6 +71,8 @@ def scan(
                                                       "permissions with purposes, policy_url, developer).")] = None,
     fetch_policy: Annotated[bool, typer.Option("--fetch-policy", help="Download a privacy-policy URL found in "
                                                "the APK (public addresses only) when no policy text is inside.")] = False,
+    allow_private_urls: Annotated[bool, typer.Option("--allow-private-urls", help="Follow redirects of URL inputs "
+                                                     "to private/internal addresses too.")] = False,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 if a finding is this severe.")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Parallel scans for several inputs.")] = 1,
     engine: Annotated[str, typer.Option(help="Batch engine: local or ray.")] = "local",
@@ -125,7 +127,7 @@ def scan(
         raise typer.Exit(2)
     if named.report_header is not None:  # every report of the run, each numbered by the header's scheme
         options = dataclasses.replace(options, report_header=named.report_header)
-    inputs = collect_inputs(arguments)
+    inputs = collect_inputs(arguments, allow_private_urls=allow_private_urls)
     if not inputs:
         _err("hegui: no APK or SDK package found in the given paths")
         raise typer.Exit(2)

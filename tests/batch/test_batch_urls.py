@@ -134,7 +134,8 @@ def test_url_batch_records_each_outcome_and_never_the_signature(store: _Server, 
                f"{base}/big.apk", f"{base}/stream.apk"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(download, "MAX_DOWNLOAD_BYTES", CAP)
-        result = run_batch(collect_inputs(failing), output, options=OPTIONS, formats=["json"], jobs=2, quiet=True)
+        result = run_batch(collect_inputs(failing, allow_private_urls=True), output, options=OPTIONS,
+                           formats=["json"], jobs=2, quiet=True)
     lines = _lines(output)
     assert set(lines) == {redact_url(u) for u in failing}
     assert (result.total, result.done, result.failed) == (5, 0, 5)
@@ -145,10 +146,10 @@ def test_url_batch_records_each_outcome_and_never_the_signature(store: _Server, 
     assert lines[f"{base}/to-file"]["error"] == "download failed: redirected to a URL that is not http or https"
     assert b"X-Amz-Signature" not in _all_bytes(output) and b"deadbeef" not in _all_bytes(output)
 
-    # The APKs behind these URLs are scanned; a redirect chain of exactly 3 is followed.
+    # The APKs behind these URLs are scanned; a redirect chain of exactly 3 is followed (loopback: allowed).
     urls = [f"{base}/a.apk{SIGNED}", f"{base}/hop/3/b.apk{SIGNED}"]
     output2 = tmp_path / "out2"
-    result = run_batch(collect_inputs(urls), output2, options=OPTIONS, formats=["json"], jobs=2, quiet=True)
+    result = run_batch(collect_inputs(urls, allow_private_urls=True), output2, options=OPTIONS, formats=["json"], jobs=2, quiet=True)
     lines = _lines(output2)
     assert (result.done, result.failed) == (2, 0)
     for url, apk in ((urls[0], APK_A), (urls[1], APK_B)):
@@ -159,6 +160,33 @@ def test_url_batch_records_each_outcome_and_never_the_signature(store: _Server, 
         report_validator(report)
         assert report["input"] == {"path": redact_url(url), "sha256": expected, "size": line["size"], "kind": "apk"}
     assert b"X-Amz-Signature" not in _all_bytes(output2)
+
+
+def test_a_redirect_to_a_private_address_is_refused_unless_allowed(store: _Server, tmp_path: Path):
+    """The operator named a loopback URL (allowed); its redirect to a loopback address is the server's choice."""
+    base = store.base
+    result = CliRunner().invoke(app, ["scan", f"{base}/hop/1/a.apk", "--output", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code != 0
+    assert _lines(tmp_path / "out")[f"{base}/hop/1/a.apk"]["error"] == \
+        "download failed: redirected to a non-public address (127.0.0.1); --allow-private-urls follows it"
+    assert store.hits["/a.apk"] == 0  # never contacted
+    allowed = CliRunner().invoke(app, ["scan", f"{base}/hop/1/a.apk", "--output", str(tmp_path / "out2"), "--quiet",
+                                       "--allow-private-urls"])
+    assert allowed.exit_code == 0, allowed.output
+    assert _lines(tmp_path / "out2")[f"{base}/hop/1/a.apk"]["status"] == "done"
+
+
+def test_redirects_are_checked_on_the_connection_too(monkeypatch, tmp_path: Path):
+    """A name that resolves to a public address when the redirect is checked and to a private one when connecting
+    (DNS rebinding) still never reaches the private address."""
+    from hegui.policy import source
+
+    monkeypatch.setattr(download, "_refuse_private_target", lambda url: None)  # the first check is fooled
+    opener = download._opener(allow_private=False)
+    request = download.urllib.request.Request("http://127.0.0.1:9/x.apk")
+    request.hegui_redirected = True
+    with pytest.raises(source.NonPublicAddress):
+        opener.open(request, timeout=2)
 
 
 def test_slow_server_fails_on_the_socket_timeout(store: _Server, tmp_path: Path, monkeypatch):

@@ -40,6 +40,8 @@ API: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
     ("POST", "/api/v1/apps/{app_id}/owner"): (REG, False),
     ("GET", "/api/v1/announcements"): (REG, False),
     ("GET", "/api/v1/audit"): (REG, False),
+    ("GET", "/api/v1/held"): (STAFF, False),
+    ("POST", "/api/v1/scans/{scan_id}/decision"): (REG, False),
 }
 WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/login"): (PUBLIC, False),
@@ -71,6 +73,8 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/announcements"): (REG, False),
     ("GET", "/announcements/export"): (REG, False),
     ("GET", "/audit"): (REG, False),
+    ("GET", "/held"): (STAFF, False),
+    ("POST", "/held/{scan_id}"): (REG, False),
 }
 CALLERS = ("regulator", "reviewer", "dev", "dev2", "vendor", "anonymous", "bad_credential")
 
@@ -119,6 +123,7 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/api/v1/complaints/{complaint_id}/resolve": {"resolution": "done"},
         "/api/v1/apps/{app_id}/listings": {"store": "s"},
         "/api/v1/apps/{app_id}/owner": {"owner": "dev"},
+        "/api/v1/scans/{scan_id}/decision": {"decision": "counterfeit", "reason": "x"},
     }
     form_bodies = {
         "/apps/{app_id}/clues": {"rule_id": "PI-COLLECT-BEFORE-CONSENT"},
@@ -130,6 +135,7 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/complaints/{complaint_id}/assign": {"assignee": "reviewer"},
         "/complaints/{complaint_id}/resolve": {"resolution": "done"},
         "/login": {"name": "nobody", "password": "x"},
+        "/held/{scan_id}": {"decision": "counterfeit", "reason": "x"},
     }
     if method == "POST":
         if path in api_bodies:

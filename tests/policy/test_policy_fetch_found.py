@@ -67,6 +67,10 @@ def servers() -> Iterator[tuple[_Server, _Server]]:
     ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.9", False), ("192.168.1.1", False),
     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False), ("fd00::1", False),
     ("::ffff:127.0.0.1", False), ("8.8.8.8", True), ("2400:3200::1", True),
+    # translated or tunnelled IPv4, which Python calls global: the far end may be a private host
+    ("::ffff:8.8.8.8", False), ("64:ff9b::a00:1", False), ("64:ff9b::808:808", False), ("64:ff9b:1::a00:1", False),
+    ("2002:7f00:1::1", False), ("2002:808:808::1", False), ("::a00:1", False),
+    ("fec0::1", False),  # site-local
 ])
 def test_only_global_addresses_are_public(address, public):
     assert source.public_address(ipaddress.ip_address(address), 443) is public

@@ -79,7 +79,7 @@ def expand_arguments(arguments: Iterable[str]) -> list[str]:
     return expanded
 
 
-def collect_inputs(paths: Iterable[Path | str | UrlInput]) -> list[Path | UrlInput]:
+def collect_inputs(paths: Iterable[Path | str | UrlInput], *, allow_private_urls: bool = False) -> list[Path | UrlInput]:
     """Files named in `paths` as given, every ``*.apk`` and ``*.aar`` under each directory (recursively), and URLs.
 
     A string that starts with ``http://`` or ``https://`` is a URL, any other a path. Sorted by index key
@@ -91,7 +91,7 @@ def collect_inputs(paths: Iterable[Path | str | UrlInput]) -> list[Path | UrlInp
     seen: dict[str, Path | UrlInput] = {}
     for given in paths:
         if isinstance(given, str) and is_url(given):
-            given = UrlInput(given.strip())
+            given = UrlInput(given.strip(), allow_private=allow_private_urls)
         if isinstance(given, UrlInput):
             seen.setdefault(given.key, given)
             continue

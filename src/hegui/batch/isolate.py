@@ -149,7 +149,7 @@ def scan_url_to_outcome(source: UrlInput, scratch: Path, options: ScanOptions, f
     the redacted URL as its input. Raises `DownloadError` when the fetch fails."""
     local = scratch / "input.apk"  # our own name: nothing from the URL becomes a path
     try:
-        fetch(source.url, local)
+        fetch(source.url, local, allow_private=source.allow_private)
         return scan_to_outcome(local, options, formats, scan_fn, known, key=source.key)
     finally:
         local.unlink(missing_ok=True)

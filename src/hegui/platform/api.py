@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, export, lists, workflow
+from hegui.platform import access, export, lists, signers, workflow
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     App,
@@ -48,7 +48,27 @@ class ScanOut(BaseModel):
     version_id: int | None = None
     note: str | None = None
     error: str | None = None
+    # a version signed by another certificate than its app's record (signers.py): held for a regulator's
+    # decision, then "counterfeit" or "genuine"; None for every other scan
+    review: Literal["held", "counterfeit", "genuine"] | None = None
     report: dict[str, Any] | None = None
+
+
+class HeldOut(BaseModel):
+    """A held scan as regulators and reviewers see it: which record it claimed and by which certificates."""
+    scan_id: int
+    app_id: int
+    package: str
+    uploader: str
+    owner: str | None
+    version_name: str | None
+    signed_by: list[str]
+    record_signed_by: list[str]
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["counterfeit", "genuine"]
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class VersionOut(BaseModel):
@@ -195,7 +215,17 @@ def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
     return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename, kind=scan.kind,
                    app_id=version.app_id if version else None, version_id=scan.version_id, note=scan.note,
-                   error=scan.error, report=scan.report_json if with_report else None)
+                   error=scan.error, review=scan.review, report=scan.report_json if with_report else None)
+
+
+def held_out(db: Session, scan: Scan) -> HeldOut:
+    app = db.get(App, scan.held_app_id)
+    report = scan.report_json or {}
+    return HeldOut(scan_id=scan.id, app_id=app.id, package=app.package, uploader=scan.uploader.name,
+                   owner=app.owner.name if app.owner else None,
+                   version_name=(report.get("app") or {}).get("version_name"),
+                   signed_by=sorted({s.get("sha256", "") for s in (report.get("app") or {}).get("signers", [])}),
+                   record_signed_by=list(app.signing_certs or []))
 
 
 def app_out(db: Session, app: App, with_versions: bool) -> AppOut:
@@ -264,6 +294,25 @@ def create_scan(request: Request, file: Annotated[UploadFile, File()], user: Api
 def list_scans(request: Request, response: Response, user: ApiUser, db: DB) -> list[ScanOut]:
     """Scans; `q` (file name, sha256), `status`, `kind`, `since`, `until`, `sort` (id, created, status, filename)."""
     return [scan_out(db, s, with_report=False) for s in _page(lists.SCANS, request, response, db, user).rows]
+
+
+@router.get("/held", response_model=list[HeldOut])
+def list_held(user: StaffUser, db: DB) -> list[HeldOut]:
+    """Scans held as possible counterfeits: signed by none of the certificates their app's record is bound to."""
+    return [held_out(db, scan) for scan in signers.held_scans(db)]
+
+
+@router.post("/scans/{scan_id}/decision", response_model=ScanOut)
+def decide_held(scan_id: int, body: DecisionIn, user: RegulatorUser, db: DB) -> ScanOut:
+    """Decide about a held scan: "counterfeit" (stays unfiled) or "genuine" (the record is re-bound to its
+    certificates, its owner becomes the uploader if a developer, and the version is filed)."""
+    scan = find.scan(db, user, scan_id)
+    try:
+        signers.decide(db, user, scan, body.decision, body.reason)
+    except signers.DecisionError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return scan_out(db, scan, with_report=False)
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)

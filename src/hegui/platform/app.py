@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,25 +18,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hegui import __version__
 from hegui.platform import api, web
+from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
 from hegui.platform.db import make_engine, session_factory
-from hegui.platform.deps import SESSION_COOKIE, LoginRequired
+from hegui.platform.deps import LoginRequired
+from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
 log = logging.getLogger("hegui.platform")
 NON_UPLOAD_BODY_LIMIT = 1024 * 1024  # forms and JSON bodies
-UPLOAD_PATHS = ("/api/v1/scans", "/upload")
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuses request bodies over the limit while they stream in (not after spooling them to disk)."""
+    """Refuses request bodies over the limit while they stream in (not after spooling them to disk): 413 when the
+    declared length is too large, or as soon as the bytes received pass the limit (multipart uploads included).
+
+    The refusal is sent from inside `receive`, and the app then sees a disconnected client: raising instead would
+    reach FastAPI's body parser, which turns any error into 400."""
 
     def __init__(self, app: ASGIApp, upload_limit: int) -> None:
         self.app, self.upload_limit = app, upload_limit
@@ -48,54 +48,35 @@ class BodyLimit:
             return
         limit = (self.upload_limit + MULTIPART_OVERHEAD if scope["path"] in UPLOAD_PATHS
                  else NON_UPLOAD_BODY_LIMIT)
-        headers = dict(scope.get("headers") or [])
-        if scope["method"] == "POST" and scope["path"] in UPLOAD_PATHS and not _has_credentials(scope["path"], headers):
-            # Refuse before the body is read: anonymous callers must not make the server spool 300 MB.
-            response = (JSONResponse({"detail": "missing or invalid bearer token"}, status_code=401,
-                                     headers={"WWW-Authenticate": "Bearer"}) if scope["path"].startswith("/api/")
-                        else RedirectResponse("/login", status_code=303))
-            await response(scope, _no_receive, send)
-            return
-        declared = headers.get(b"content-length")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, limit)
+            await self._too_large(limit)(scope, _no_receive, send)
             return
         seen = 0
-        started = False
+        exchange = Exchange(send)
 
         async def counting_receive() -> Message:
             nonlocal seen
+            if exchange.answered:
+                return DISCONNECT
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge()
+                    await exchange.answer(self._too_large(limit))
+                    return DISCONNECT
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        await self.app(scope, counting_receive, exchange.send)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
-
-    async def _refuse(self, send: Send, limit: int) -> None:
-        response = JSONResponse({"detail": f"request body larger than {limit // (1024 * 1024)} MB"}, status_code=413)
-        await response({"type": "http"}, _no_receive, send)
-
-
-def _has_credentials(path: str, headers: dict[bytes, bytes]) -> bool:
-    if path.startswith("/api/"):
-        return headers.get(b"authorization", b"").lower().startswith(b"bearer ")
-    return SESSION_COOKIE.encode() + b"=" in headers.get(b"cookie", b"")
+    @staticmethod
+    def _too_large(limit: int) -> JSONResponse:
+        return JSONResponse({"detail": f"request body larger than {limit // (1024 * 1024)} MB"}, status_code=413,
+                            headers={"connection": "close"})
 
 
 async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
+    return DISCONNECT
 
 
 SECURITY_HEADERS = {
@@ -106,27 +87,6 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
-
-
-class Admission:
-    """At most `limit` requests in flight; the rest wait here, holding nothing.
-
-    Every in-flight request may hold a database connection between its dependency and endpoint steps while
-    it waits for a worker thread; without this bound, more requests than pooled connections deadlock (threads
-    waiting for connections held by requests waiting for threads)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-        self._slots: asyncio.Semaphore | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
-        async with self._slots:
-            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -169,6 +129,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     if migrate:
         upgrade_head(engine)
     sessions = session_factory(engine)
+    credential_cache = CredentialCache(lambda kind, token: user_id_for(sessions, kind, token),
+                                       settings.credential_cache_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -186,6 +148,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
                   description="合规 hegui supervision platform: scans, apps, rectification cases (CONTRACT.md).")
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.calendar = calendar
+    app.state.credential_cache = credential_cache
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
     app.include_router(web.router)
@@ -202,7 +165,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     async def _to_login(request: Request, _exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
 
+    # Outermost first: headers on every answer (refusals included), then admission, then the body limit.
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(Admission, limit=settings.request_threads)
+    app.add_middleware(Gate, settings=settings, cache=credential_cache)
     app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)
     return app

@@ -56,6 +56,8 @@ def serve(
                                                      "(HEGUI_HOLIDAYS)")] = None,
     fetch_policy: Annotated[bool, typer.Option("--fetch-policy", help="scans download a privacy-policy URL found "
                                                "in the APK, public addresses only (HEGUI_FETCH_POLICY=1)")] = False,
+    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="mark cookies Secure, for a deployment "
+                                                 "served over HTTPS (HEGUI_SECURE_COOKIES=1)")] = False,
     scan_lease: Annotated[float | None, typer.Option(
         min=MIN_SCAN_LEASE_S, help=f"seconds a running scan stays this server's unless renewed; a killed server's scans are "
                       f"retried by another after this (HEGUI_SCAN_LEASE_S, default {DEFAULT_SCAN_LEASE_S:g})")] = None,
@@ -71,6 +73,7 @@ def serve(
     if scan_lease is not None:
         settings.scan_lease_s = scan_lease
     settings.fetch_policy = settings.fetch_policy or fetch_policy
+    settings.secure_cookies = settings.secure_cookies or secure_cookies
     import logging
 
     import uvicorn
@@ -130,7 +133,78 @@ def user_add(
     typer.echo(token)
 
 
+def _with_db(db: str | None, data_dir: Path | None, change) -> object:
+    """Run `change(session)` on the migrated database and commit; an AccountError is one line, exit 2."""
+    settings = _settings(db, data_dir)
+    from hegui.platform.accounts import AccountError
+    from hegui.platform.db import make_engine, session_factory
+    from hegui.platform.migrate import upgrade_head
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade_head(engine)
+        with session_factory(engine)() as session:
+            result = change(session)
+            session.commit()
+            return result
+    except AccountError as err:
+        _fail(str(err))
+    finally:
+        engine.dispose()
+
+
+@user_app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(help="login name")],
+    db: Annotated[str | None, typer.Option(help="database URL (default: HEGUI_DB, else a SQLite file)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="platform data folder (HEGUI_DATA_DIR)")] = None,
+) -> None:
+    """Disable a user: web login, sessions and API tokens are refused from now on (within seconds on running
+    servers); records and the audit trail are kept."""
+    from hegui.platform.accounts import disable_user
+
+    _with_db(db, data_dir, lambda session: disable_user(session, name))
+    typer.echo(f"disabled {name}", err=True)
+
+
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+
+
+@token_app.command("list")
+def token_list(
+    name: Annotated[str | None, typer.Argument(help="only this user's tokens")] = None,
+    db: Annotated[str | None, typer.Option(help="database URL (default: HEGUI_DB, else a SQLite file)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="platform data folder (HEGUI_DATA_DIR)")] = None,
+) -> None:
+    """One line per token: id, user, created, revoked (the tokens themselves are never stored)."""
+    from sqlalchemy import select
+
+    from hegui.platform.db import ApiToken, User
+
+    def rows(session) -> list[tuple]:
+        query = select(ApiToken.id, User.name, ApiToken.created_at, ApiToken.revoked).join(User).order_by(ApiToken.id)
+        return list(session.execute(query.where(User.name == name) if name else query))
+
+    for token_id, user, created, revoked in _with_db(db, data_dir, rows):
+        typer.echo(f"{token_id}\t{user}\t{created:%Y-%m-%d %H:%M}\t{'revoked' if revoked else 'active'}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="token id (see `hegui token list`)")],
+    db: Annotated[str | None, typer.Option(help="database URL (default: HEGUI_DB, else a SQLite file)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="platform data folder (HEGUI_DATA_DIR)")] = None,
+) -> None:
+    """Revoke an API token: refused from now on (within seconds on running servers)."""
+    from hegui.platform.accounts import revoke_token
+
+    _with_db(db, data_dir, lambda session: revoke_token(session, token_id))
+    typer.echo(f"revoked token {token_id}", err=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `serve` and the `user` sub-app to hegui's command line."""
+    """Add `serve` and the `user` and `token` sub-apps to hegui's command line."""
     app.command("serve")(serve)
     app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")

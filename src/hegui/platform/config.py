@@ -41,6 +41,15 @@ def _seconds(text: str | None, default: float, least: float, name: str) -> float
     return value
 
 
+def _count(text: str | None, default: int, name: str, least: int = 1) -> int:
+    """A whole number of at least `least` from the environment; ValueError (one line) otherwise."""
+    if text is None or not text.strip():
+        return default
+    if not text.strip().isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {text[:40]!r}")
+    return int(text)
+
+
 def _today() -> dt.date:
     return dt.date.today()
 
@@ -63,6 +72,23 @@ class Settings:
     today: Callable[[], dt.date] = field(default=_today)  # injectable clock for deadlines
     holidays_file: Path | None = None   # operator's holiday schedules for years chinese-calendar lacks (workdays.py)
     fetch_policy: bool = False          # scans download a policy URL found in the APK (public addresses only)
+    # Request admission (gate.py). Anonymous requests are counted per client address, authenticated ones per account.
+    per_client_requests: int = 16       # requests of one client in flight at once; more answer 429
+    anonymous_requests: int = 4         # public routes (login page, static files) share this many slots …
+    anonymous_wait_s: float = 5.0       # … and wait at most this long for one (503 after)
+    upload_requests: int = 8            # uploads in flight at once (of request_threads): slow ones cannot take all
+    credential_cache_s: float = 5.0     # how long the gate trusts a token/session it looked up
+    body_idle_s: float = 15.0           # a request body with no bytes for this long answers 408
+    body_min_rate: int = 16 * 1024      # bytes per second a body must average …
+    body_grace_s: float = 10.0          # … once it has been sending this long
+    # Login throttle (accounts.LoginThrottle): failures within the window lock the account / the client address.
+    login_window_s: float = 900.0
+    login_account_failures: int = 5
+    login_address_failures: int = 20
+    # Per-account quotas of developers and SDK vendors (scans.check_quotas); 0 is none.
+    queued_quota: int = 20              # scans waiting or running at once
+    upload_quota_per_day: int = 500     # uploads in 24 hours
+    storage_quota_mb: int = 20 * 1024   # bytes of all the account's uploads
 
     @classmethod
     def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
@@ -73,7 +99,15 @@ class Settings:
                          "HEGUI_SCAN_LEASE_S")
         return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
                    holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease,
-                   fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1")
+                   fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1",
+                   secure_cookies=os.environ.get("HEGUI_SECURE_COOKIES", "") == "1",
+                   per_client_requests=_count(os.environ.get("HEGUI_PER_CLIENT_REQUESTS"), 16,
+                                              "HEGUI_PER_CLIENT_REQUESTS"),
+                   queued_quota=_count(os.environ.get("HEGUI_QUEUED_QUOTA"), 20, "HEGUI_QUEUED_QUOTA", least=0),
+                   upload_quota_per_day=_count(os.environ.get("HEGUI_UPLOAD_QUOTA_PER_DAY"), 500,
+                                               "HEGUI_UPLOAD_QUOTA_PER_DAY", least=0),
+                   storage_quota_mb=_count(os.environ.get("HEGUI_STORAGE_QUOTA_MB"), 20 * 1024,
+                                           "HEGUI_STORAGE_QUOTA_MB", least=0))
 
     @property
     def pool_size(self) -> int:

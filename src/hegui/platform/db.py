@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -33,6 +34,7 @@ APP_KINDS = ("app", "sdk")  # an app is filed from APKs, an SDK from AARs and JA
 CASE_STATUSES = ("notice_sent", "recheck_failed", "closed", "escalated")
 ESCALATIONS = ("public_notice", "removal", "penalty", "bad_list")
 COMPLAINT_STATUSES = ("received", "assigned", "resolved")
+REVIEWS = ("held", "counterfeit", "genuine")  # Scan.review: a version signed by another certificate
 
 
 def utcnow() -> dt.datetime:
@@ -49,6 +51,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -80,6 +83,9 @@ class App(Base):
     label: Mapped[str | None] = mapped_column(String(255))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     repeat_offender: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 digests of the certificates the first signed version was signed with (None: no signed version yet).
+    # A version signed by none of them is held as a possible counterfeit (signers.py), never filed here.
+    signing_certs: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     owner: Mapped[User | None] = relationship()
     versions: Mapped[list[AppVersion]] = relationship(back_populates="app", order_by="AppVersion.id")
@@ -98,10 +104,15 @@ class Scan(Base):
     # The server running the scan, and until when its claim holds unless renewed (worker.py: leases).
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last claim: the fair queue's "served at"
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # A possible counterfeit (signers.py): "held" for a regulator's decision about `held_app_id`, then
+    # "counterfeit" (stays unfiled) or "genuine" (filed, the record re-bound to its certificates).
+    review: Mapped[str | None] = mapped_column(String(12), index=True)
+    held_app_id: Mapped[int | None] = mapped_column(ForeignKey("apps.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     uploader: Mapped[User] = relationship()

@@ -11,15 +11,15 @@ import datetime as dt
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
-from sqlalchemy import Select, delete, select, text, update
+from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hegui.platform import access
+from hegui.platform import access, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
-from hegui.platform.storage import store_upload
+from hegui.platform.storage import UploadRejected, store_upload
 from hegui.report.model import Report
 
 MAX_FILENAME = 255
@@ -32,8 +32,36 @@ def safe_display_name(filename: str | None) -> str:
     return name[:MAX_FILENAME] or "upload.apk"
 
 
+def check_quotas(db: Session, settings: Settings, user: User, size: int) -> None:
+    """Refuse an upload of `size` bytes past the account's quotas (developers and SDK vendors; staff have none):
+    429 past `upload_quota_per_day` uploads in 24 hours or `queued_quota` scans waiting or running, 413 when the
+    account's stored uploads would pass `storage_quota_mb`. A quota of 0 is no quota."""
+    if user.role in access.STAFF:
+        return
+    mine = Scan.uploader_id == user.id
+    if settings.queued_quota:
+        waiting = db.scalar(select(func.count()).where(mine, Scan.status.in_(("queued", "running"))))
+        if waiting >= settings.queued_quota:
+            raise UploadRejected(f"{waiting} of your scans are still waiting or running (at most "
+                                 f"{settings.queued_quota}): upload again when some are done", 429)
+    if settings.upload_quota_per_day:
+        since = utcnow() - dt.timedelta(days=1)
+        today = db.scalar(select(func.count()).where(mine, Scan.created_at >= since))
+        if today >= settings.upload_quota_per_day:
+            raise UploadRejected(f"at most {settings.upload_quota_per_day} uploads in 24 hours", 429)
+    if settings.storage_quota_mb:
+        used = db.scalar(select(func.coalesce(func.sum(Scan.size), 0)).where(mine)) or 0
+        if used + size > settings.storage_quota_mb * 1024 * 1024:
+            raise UploadRejected(f"your uploads would pass the {settings.storage_quota_mb} MB storage quota "
+                                 f"({used // (1024 * 1024)} MB used)", 413)
+
+
 def submit_scan(db: Session, settings: Settings, user: User, source: BinaryIO, filename: str | None) -> Scan:
-    """Store the APK (fsynced, by sha256) and queue its scan. Raises `UploadRejected`."""
+    """Check the account's quotas, store the APK (fsynced, by sha256) and queue its scan. Raises `UploadRejected`."""
+    source.seek(0, 2)
+    declared = source.tell()  # the upload is already spooled: its size is known before anything is stored
+    source.seek(0)
+    check_quotas(db, settings, user, declared)
     sha256, size = store_upload(settings.blob_dir, source, settings.max_upload_bytes)
     scan = Scan(uploader_id=user.id, sha256=sha256, size=size, filename=safe_display_name(filename), status="queued")
     db.add(scan)
@@ -68,14 +96,42 @@ def requeue_expired(db: Session, *, all_running: bool = False) -> list[tuple[int
     return requeued
 
 
+FAIR_CANDIDATES = 32  # queued scans ranked per claim; a server skips those another server has locked
+
+
+def fair_order(db: Session) -> list[int]:
+    """Queued scans in the order they should start: round-robin between accounts, so 20 uploads by one developer
+    delay another's scan by at most one scan per worker. Each account's oldest queued scan comes first (then the
+    second of each, …); among those, accounts with fewer running scans, then the one served longest ago (or
+    never), then the older scan. Several candidates are returned for a server to skip rows another has locked."""
+    queued = (select(Scan.id, Scan.uploader_id,
+                     func.row_number().over(partition_by=Scan.uploader_id, order_by=Scan.id).label("place"))
+              .where(Scan.status == "queued").subquery())
+    running = (select(Scan.uploader_id, func.count().label("n")).where(Scan.status == "running")
+               .group_by(Scan.uploader_id).subquery())
+    served = (select(Scan.uploader_id, func.max(Scan.started_at).label("at")).where(Scan.started_at.is_not(None))
+              .group_by(Scan.uploader_id).subquery())
+    query = (select(queued.c.id)
+             .outerjoin(running, running.c.uploader_id == queued.c.uploader_id)
+             .outerjoin(served, served.c.uploader_id == queued.c.uploader_id)
+             .order_by(queued.c.place, func.coalesce(running.c.n, 0), served.c.at.is_not(None), served.c.at,
+                       queued.c.id)
+             .limit(FAIR_CANDIDATES))
+    return list(db.scalars(query))
+
+
 def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -> Scan | None:
-    """Move the oldest queued scan to `running` under a lease held by `worker_id`; fail scans that have died
-    too often. Safe with several servers: on PostgreSQL the candidate row is locked (`FOR UPDATE SKIP
-    LOCKED`, so servers do not queue behind each other), and the claim itself is a compare-and-set on
-    `status = 'queued'`, which is also what makes it safe on SQLite."""
+    """Move the next queued scan in fair order (`fair_order`) to `running` under a lease held by `worker_id`;
+    fail scans that have died too often. Safe with several servers: on PostgreSQL the candidate row is locked
+    (`FOR UPDATE SKIP LOCKED`, so servers do not queue behind each other), and the claim itself is a
+    compare-and-set on `status = 'queued'`, which is also what makes it safe on SQLite."""
     while True:
-        row = db.execute(select(Scan.id, Scan.attempts).where(Scan.status == "queued").order_by(Scan.id).limit(1)
-                         .with_for_update(skip_locked=True)).first()
+        row = None
+        for scan_id in fair_order(db):
+            row = db.execute(select(Scan.id, Scan.attempts).where(Scan.id == scan_id, Scan.status == "queued")
+                             .with_for_update(skip_locked=True)).first()
+            if row is not None:
+                break
         if row is None:
             db.rollback()
             return None
@@ -85,9 +141,10 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
                 error=f"the scan was interrupted {row.attempts} times; giving up"))
             db.commit()
             continue
-        until = db_now(db) + dt.timedelta(seconds=lease_s)
+        now = db_now(db)
         claimed = db.execute(update(Scan).where(Scan.id == row.id, Scan.status == "queued").values(
-            status="running", attempts=Scan.attempts + 1, worker_id=worker_id, lease_until=until))
+            status="running", attempts=Scan.attempts + 1, worker_id=worker_id,
+            lease_until=now + dt.timedelta(seconds=lease_s), started_at=now))
         if claimed.rowcount == 1:
             audit(db, None, "scan.start", f"scan:{row.id}", f"attempt {row.attempts + 1} on {worker_id}")
         db.commit()
@@ -202,14 +259,21 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         owner = uploader.id if uploader.role in access.OWNER_ROLE.values() else None
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
-    if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
-        # Attaching versions to someone else's app would let a developer tamper with its cases.
-        scan.note = "this package belongs to another account: the scan is not filed under that app"
-        return
     if app.kind != app_kind:
         scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == 'sdk' else 'app'}: "
                      f"this {kind.upper()} is not filed under it")
         return
+    certs = signers.version_certs(report)
+    if not signers.matches(app, certs):
+        # Before the owner check: the genuine developer's upload to a squatted record reaches a regulator.
+        signers.hold(db, scan, app, certs)
+        return
+    if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
+        # Attaching versions to someone else's app would let a developer tamper with its cases.
+        scan.note = "this package belongs to another account: the scan is not filed under that app"
+        return
+    if app.signing_certs is None and certs:
+        app.signing_certs = certs  # the first signed version binds the record
     version_query = select(AppVersion).where(AppVersion.app_id == app.id, AppVersion.sha256 == scan.sha256)
     version = db.scalar(version_query)
     if version is None:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, lists, workflow
-from hegui.platform.accounts import login, logout
+from hegui.platform import access, export, lists, signers, workflow
+from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing
 from hegui.platform.db import (
     ESCALATIONS,
@@ -116,7 +116,7 @@ def safe_next(target: str | None) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
     token = new_csrf_token()
-    response = page(request, "login.html", login_csrf=token, failed=False)
+    response = page(request, "login.html", login_csrf=token, failed=False, throttled=0)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.app.state.settings.secure_cookies)
     return response
@@ -129,11 +129,22 @@ def login_submit(request: Request, db: DB, name: Annotated[str, Form(max_length=
     if not same_secret(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return error_page(request, 403, "CSRF token missing or wrong")
     settings = request.app.state.settings
-    result = login(db, name, password, settings.session_hours)
+    limits = LoginLimits(settings.login_window_s, settings.login_account_failures, settings.login_address_failures)
+    try:
+        result = login(db, name, password, settings.session_hours,
+                       request.client.host if request.client else "?", limits)
+    except LoginThrottled as err:
+        db.rollback()
+        token = new_csrf_token()
+        minutes = max(1, -(-err.retry_after_s // 60))
+        response = page(request, "login.html", status=429, login_csrf=token, failed=False, throttled=minutes)
+        response.headers["Retry-After"] = str(err.retry_after_s)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies)
+        return response
     db.commit()
     if result is None:
         token = new_csrf_token()
-        response = page(request, "login.html", status=401, login_csrf=token, failed=True)
+        response = page(request, "login.html", status=401, login_csrf=token, failed=True, throttled=0)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies)
         return response
     _user, session_token, _csrf = result
@@ -150,6 +161,7 @@ def logout_submit(request: Request, db: DB, user: FormUser) -> Response:
     if session is not None:
         logout(db, session)
         db.commit()
+        request.app.state.credential_cache.forget()
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -387,6 +399,30 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in rows.rows})))}
     return page(request, "clues.html", clues=rows.rows, apps=apps, page=rows,
                 choices={"status": sorted(lists.CLUE_STATUSES)})
+
+
+# --- possible counterfeits (signers.py) ---------------------------------------------------------------------
+
+@router.get("/held", response_class=HTMLResponse)
+def held_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
+    scans = signers.held_scans(db)
+    apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({s.held_app_id for s in scans})))}
+    return page(request, "held.html", scans=scans, apps=apps)
+
+
+@router.post("/held/{scan_id}")
+def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, Form(max_length=20)],
+                reason: Annotated[str, Form(max_length=2000)]) -> Response:
+    require_web_role(user, "regulator")
+    scan = db.get(Scan, scan_id)
+    if scan is None:
+        raise HTTPException(404, "not found")
+    try:
+        signers.decide(db, user, scan, decision, reason)
+    except signers.DecisionError as err:
+        raise HTTPException(409, str(err)) from None
+    db.commit()
+    return see_other("/held")
 
 
 # --- complaints --------------------------------------------------------------------------------------------

@@ -28,6 +28,14 @@ from hegui.errors import InputError
 MAX_REDIRECTS = 3
 
 
+class NonPublicAddress(InputError):
+    """A connection was refused because every address of the host failed the address check."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"policy URL leads to a non-public address ({address}): not fetched")
+        self.address = address
+
+
 class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
     max_redirections = MAX_REDIRECTS
 
@@ -60,8 +68,29 @@ def load_policy_source(spec: str, *, timeout_s: float = 10.0, max_bytes: int = 5
 AddressCheck = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address, int], bool]
 
 
-def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, _port: int) -> bool:
+# IPv6 ranges that reach IPv4 or old site networks through a translator or tunnel: an address in them may lead
+# to a private IPv4 host (::ffff:127.0.0.1, 64:ff9b::a00:1 via NAT64, 2002:7f00:1:: via 6to4), and some Python
+# versions call parts of them global. None of them is where a policy or an APK is published.
+_NON_PUBLIC_V6 = tuple(ipaddress.ip_network(net) for net in (
+    "::ffff:0:0/96",   # IPv4-mapped
+    "64:ff9b::/96",    # NAT64 well-known prefix (RFC 6052)
+    "64:ff9b:1::/48",  # NAT64 local-use prefix (RFC 8215)
+    "2002::/16",       # 6to4
+    "fec0::/10",       # site-local (deprecated, still routed inside some networks)
+    "::/96",           # IPv4-compatible (deprecated)
+))
+
+
+def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, _port: int = 0) -> bool:
+    """A globally routable address that cannot lead into a private network."""
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _NON_PUBLIC_V6):
+        return False
     return ip.is_global
+
+
+def checked_handler(address_allowed: AddressCheck) -> urllib.request.BaseHandler:
+    """An urllib handler for http and https whose connections reach only addresses `address_allowed` accepts."""
+    return _CheckedHandler(address_allowed)
 
 
 def fetch_found_policy(url: str, *, timeout_s: float = 10.0, max_bytes: int = 5_000_000,
@@ -102,7 +131,7 @@ def _checked_connection(address: tuple[str, int], timeout: object = socket._GLOB
             last_error = exc
     if last_error is not None:
         raise last_error
-    raise InputError(f"policy URL leads to a non-public address ({refused or host}): not fetched")
+    raise NonPublicAddress(refused or host)
 
 
 class _CheckedHTTP(http.client.HTTPConnection):
