@@ -1,0 +1,99 @@
+"""knowledge/observations.yaml is the one registry of observation kinds: exactly what the code emits, exactly
+what the triggers may name."""
+
+from __future__ import annotations
+
+import ast
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from hegui import knowledge
+from hegui.knowledge import load_yaml
+from hegui.model import Observation
+
+SRC = Path(knowledge.__file__).resolve().parents[1]
+REGISTRY: dict[str, dict] = load_yaml("observations.yaml")["observations"]
+
+
+def _emitted() -> dict[str, tuple[str, frozenset[str]]]:
+    """kind → (module, attribute names) of every `Observation(...)` the package's source constructs."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        module = "hegui." + ".".join(path.relative_to(SRC).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Observation"):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            kind = kw.get("kind", node.args[0] if node.args else None)
+            attrs = kw.get("attrs", node.args[3] if len(node.args) > 3 else None)
+            assert isinstance(kind, ast.Constant), f"{module}: an observation kind must be a literal string"
+            assert attrs is None or (isinstance(attrs, ast.Dict) and all(isinstance(k, ast.Constant) for k in attrs.keys)), \
+                f"{module}: {kind.value} attrs must be a dict literal with literal keys (the registry test reads them)"
+            entry = found.setdefault(kind.value, (module, set()))
+            assert entry[0] == module, f"{kind.value} is emitted by {entry[0]} and {module}"
+            entry[1].update(k.value for k in (attrs.keys if attrs is not None else ()))
+    return {k: (m, frozenset(a)) for k, (m, a) in found.items()}
+
+
+def test_the_registry_lists_exactly_the_kinds_the_code_emits_with_their_producer_and_attributes() -> None:
+    registered = {k: (v["producer"], frozenset(v.get("attrs") or ())) for k, v in REGISTRY.items()}
+    assert registered == _emitted()
+
+
+def test_every_registered_kind_has_a_trigger_and_every_trigger_names_a_registered_kind() -> None:
+    assert {t.observation for t in knowledge.triggers()} == set(REGISTRY)
+
+
+def test_the_trigger_files_the_engine_reads_are_all_the_rules_folder_holds() -> None:
+    folder = resources.files("hegui.knowledge").joinpath("rules")
+    assert {p.name for p in folder.iterdir() if p.name.endswith(".yaml")} == set(knowledge.TRIGGER_FILES)
+
+
+_PY_TYPES = {"bool": (bool,), "int": (int,), "number": (int, float), "str": (str,)}
+
+
+def _type_problems(obs: Observation) -> list[str]:
+    spec = REGISTRY[obs.kind].get("attrs") or {}
+    problems = [f"{obs.kind}.{a}: not registered" for a in obs.attrs if a not in spec]
+    for name, value in obs.attrs.items():
+        if name not in spec or (value is None and spec[name].get("nullable")):
+            continue
+        t = spec[name]["type"]
+        item = t.removesuffix("_list")
+        values = list(value) if t.endswith("_list") and isinstance(value, list | tuple) else [value]
+        if t.endswith("_list") and not isinstance(value, list | tuple):
+            problems.append(f"{obs.kind}.{name}: {value!r} is not a list")
+        problems += [f"{obs.kind}.{name}: {v!r} is not {item}" for v in values
+                     if not isinstance(v, _PY_TYPES[item]) or (item != "bool" and isinstance(v, bool))]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def sample_observations() -> list[Observation]:
+    """Everything the scan of the bundled sample APK observes, with its privacy policy."""
+    import hegui.analysis as analysis
+    from hegui.pipeline import ScanOptions, scan_path
+
+    seen: list[Observation] = []
+    real = analysis.evaluate
+
+    def spy(observations, *args, **kwargs):
+        observations = list(observations)
+        seen.extend(observations)
+        return real(observations, *args, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(analysis, "evaluate", spy)
+    try:
+        scan_path(SRC / "samples" / "demo-shop.apk", ScanOptions())
+    finally:
+        mp.undo()
+    return seen
+
+
+def test_observations_of_a_real_scan_have_registered_kinds_and_attributes_of_the_registered_types(
+        sample_observations: list[Observation]) -> None:
+    assert len({o.kind for o in sample_observations}) >= 5  # the sample exercises several detectors
+    assert [p for o in sample_observations for p in _type_problems(o)] == []
