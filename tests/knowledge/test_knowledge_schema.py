@@ -11,7 +11,7 @@ import pytest
 
 from hegui import knowledge
 from hegui.knowledge import KnowledgeError
-from hegui.knowledge.schema import SCHEMAS, check, knowledge_files
+from hegui.knowledge.schema import TraceTriggerFile, TriggerFile, check, knowledge_files, schema_for
 
 PACKAGE = Path(knowledge.__file__).resolve().parent
 CLIPBOARD = "  - rule: PI-CLIPBOARD-READ\n    observation: sensitive_call\n    where: {pi_type: clipboard}\n"
@@ -61,7 +61,11 @@ def test_hegui_own_knowledge_passes_every_check() -> None:
 
 
 def test_every_knowledge_file_has_a_registered_schema() -> None:
-    assert set(knowledge_files(PACKAGE)) == set(SCHEMAS)
+    assert [name for name in knowledge_files(PACKAGE) if schema_for(name) is None] == []
+
+
+def test_a_new_trigger_file_gets_the_trigger_schema_and_trace_yaml_its_own() -> None:
+    assert (schema_for("rules/miniapp.yaml"), schema_for("rules/trace.yaml")) == (TriggerFile, TraceTriggerFile)
 
 
 def test_a_misspelt_where_fails_at_load_naming_file_trigger_and_the_expected_keys(edited, load_from) -> None:
@@ -151,7 +155,7 @@ def test_an_sdk_entry_with_an_unknown_key_names_the_sdk(edited) -> None:
         "packages, parent, policy_url)"]
 
 
-def test_a_policy_pattern_that_is_no_regular_expression_fails(edited) -> None:
+def test_a_policy_pattern_that_is_no_regular_expression_fails_the_check(edited) -> None:
     root = edited("policy_lexicon.yaml", "  operator_identity:\n    patterns:\n    - '(有限|股份|责任)公司'",
                   "  operator_identity:\n    patterns:\n    - '(有限|股份|责任公司'")
     assert check(root) == [
@@ -170,3 +174,12 @@ def test_a_new_file_without_a_schema_is_reported(edited) -> None:
     root = edited("api_context.yaml", "needs_context:", "needs_context:")
     (root / "startup.yaml").write_text("entry_methods: [onCreate]\n", encoding="utf-8")
     assert check(root) == ["knowledge/startup.yaml: no schema registered for this file (hegui.knowledge.schema)"]
+
+
+def test_a_new_trigger_file_is_checked_like_the_others(edited) -> None:
+    root = edited("api_context.yaml", "needs_context:", "needs_context:")
+    (root / "rules/miniapp.yaml").write_text(
+        "triggers:\n  - rule: PI-CLIPBOARD-READ\n    observation: mp_api_call\n    where: {api: getClipboardData}\n",
+        encoding="utf-8")
+    assert check(root) == ["knowledge/rules/miniapp.yaml: triggers[0] (PI-CLIPBOARD-READ): unknown observation kind "
+                           "'mp_api_call' (observations.yaml)"]

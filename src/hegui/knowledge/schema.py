@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Getter = Callable[[str], Any]
 CrossCheck = Callable[[Any, Getter], Iterable[str]]
 
 SCHEMAS: dict[str, type[BaseModel]] = {}
 CROSS_CHECKS: dict[str, list[CrossCheck]] = {}
+DEEP_CHECKS: dict[str, list[CrossCheck]] = {}  # too slow for every load (compiling ~500 regexes): `check` only
 
 
 class KnowledgeError(ValueError):
@@ -40,7 +41,8 @@ class KnowledgeError(ValueError):
 
 
 def schema(name: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
-    """Register the model of the knowledge file `name` (a path relative to hegui/knowledge/)."""
+    """Register the model of the knowledge file `name` (a path relative to hegui/knowledge/, or a glob such as
+    ``rules/*.yaml``; an exact name wins over a glob)."""
 
     def register(model: type[BaseModel]) -> type[BaseModel]:
         SCHEMAS[name] = model
@@ -49,10 +51,12 @@ def schema(name: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
     return register
 
 
-def cross_check(*names: str) -> Callable[[CrossCheck], CrossCheck]:
+def cross_check(*names: str, deep: bool = False) -> Callable[[CrossCheck], CrossCheck]:
+    """Register a check of references from `names` to other files; ``deep`` ones run in `check` only."""
+
     def register(fn: CrossCheck) -> CrossCheck:
         for name in names:
-            CROSS_CHECKS.setdefault(name, []).append(fn)
+            (DEEP_CHECKS if deep else CROSS_CHECKS).setdefault(name, []).append(fn)
         return fn
 
     return register
@@ -68,25 +72,12 @@ Severity = Literal["low", "medium", "high", "critical"]
 Words = list[str]
 
 
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression ({exc}): {value!r}") from None
-    return value
-
-
 Regex = Annotated[str, Field(min_length=1)]
 
 
 class SourceClause(Strict):
     doc: str
-    clause: str | int | float
-
-    @field_validator("clause", mode="after")
-    @classmethod
-    def _text(cls, v: str | int | float) -> str:
-        return str(v)
+    clause: str | int | float  # YAML reads 1.3 as a number; the loader keeps it as text
 
 
 # ---- rulebook.yaml -------------------------------------------------------------------------------------------
@@ -97,7 +88,7 @@ class Rule(Strict):
     title_en: str
     severity: Severity
     sources: list[SourceClause]
-    applies_to: list[Literal["app", "sdk", "mini-program", "store", "terminal"]]
+    applies_to: list[Literal["app", "sdk", "mini-program", "quick-app", "harmony-app", "store", "terminal"]]
     detection: list[Literal["static_apk", "dynamic_trace", "ui_trace", "privacy_policy_text", "policy_vs_behavior",
                             "store_listing", "manual"]]
     description: str
@@ -417,14 +408,10 @@ class StaticSignals(Strict):
     permission_request_apis: Words
 
 
-class Patterns(Strict):
+class Patterns(Strict):  # regular expressions, compiled by a deep check (`hegui rules check`)
     patterns: list[Regex]
     exclude: list[Regex] = []
 
-    @field_validator("patterns", "exclude", mode="after")
-    @classmethod
-    def _compiles(cls, v: list[str]) -> list[str]:
-        return [_regex(p) for p in v]
 
 
 class AlsoRequires(Patterns):
@@ -439,11 +426,6 @@ class Element(Patterns):
 class PatternPair(Strict):
     pattern: str
     conditional: str
-
-    @field_validator("pattern", "conditional", mode="after")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        return _regex(v)
 
 
 class PiTermContext(Strict):
@@ -517,6 +499,35 @@ def _lexicon_refs(data: Any, get: Getter) -> Iterator[str]:
             yield f"app_type_hints.{t}: unknown app type (app_types.yaml)"
 
 
+def _bad_regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a regular expression ({exc}): {value!r}"
+    return None
+
+
+@cross_check("policy_lexicon.yaml", deep=True)
+def _lexicon_regexes(data: Any, get: Getter) -> Iterator[str]:
+    for section in ("elements", "topics"):
+        for name, entry in data[section].items():
+            for key in ("patterns", "exclude"):
+                for p in entry.get(key) or ():
+                    if (problem := _bad_regex(p)) is not None:
+                        yield f"{section}.{name}.{key}: {problem}"
+            also = entry.get("also_requires") or {}
+            for p in also.get("patterns") or ():
+                if (problem := _bad_regex(p)) is not None:
+                    yield f"{section}.{name}.also_requires.patterns: {problem}"
+    for section in ("negation", "no_sharing"):
+        for key in ("pattern", "conditional"):
+            if (problem := _bad_regex(data[section][key])) is not None:
+                yield f"{section}.{key}: {problem}"
+    for key in ("permission_mention", "purpose_words"):
+        if (problem := _bad_regex(data[key])) is not None:
+            yield f"{key}: {problem}"
+
+
 # ---- observations.yaml and the trigger files rules/*.yaml -----------------------------------------------------
 
 AttrType = Literal["bool", "int", "number", "str", "str_list", "int_list"]
@@ -551,9 +562,7 @@ class TriggerEntry(Strict):
     severity: Severity | None = None
 
 
-@schema("rules/static.yaml")
-@schema("rules/policy.yaml")
-@schema("rules/listing.yaml")
+@schema("rules/*.yaml")  # every trigger file; rules/trace.yaml adds its trace section below
 class TriggerFile(Strict):
     triggers: list[TriggerEntry]
 
@@ -639,7 +648,7 @@ def _subject_problems(expected: Any, sdk_ids: set[str]) -> Iterator[str]:
             yield f"where.subject: {value!r} is neither app, sdk nor an SDK id of sdks.yaml"
 
 
-@cross_check("rules/static.yaml", "rules/policy.yaml", "rules/listing.yaml", "rules/trace.yaml")
+@cross_check("rules/*.yaml")
 def _trigger_refs(data: Any, get: Getter) -> Iterator[str]:
     rules = {r["id"] for r in get("rulebook.yaml")["rules"]}
     kinds: dict[str, Any] = get("observations.yaml")["observations"]
@@ -694,9 +703,22 @@ def parse(name: str, text: str) -> Any:
 
 # ---- validation and messages --------------------------------------------------------------------------------
 
+def _registered(table: dict[str, Any], name: str) -> Any:
+    if name in table:
+        return table[name]
+    for pattern, value in table.items():
+        if "*" in pattern and fnmatch.fnmatchcase(name, pattern):
+            return value
+    return None
+
+
+def schema_for(name: str) -> type[BaseModel] | None:
+    return _registered(SCHEMAS, name)
+
+
 def validate(name: str, data: Any) -> None:
     """Raise `KnowledgeError` when `data` (file `name`, parsed) breaks its registered model."""
-    model = SCHEMAS.get(name)
+    model = schema_for(name)
     if model is None:
         return
     try:
@@ -705,8 +727,11 @@ def validate(name: str, data: Any) -> None:
         raise KnowledgeError([f"knowledge/{name}: {m}" for m in _messages(model, data, exc)]) from None
 
 
-def run_cross_checks(name: str, data: Any, get: Getter) -> list[str]:
-    return [f"knowledge/{name}: {m}" for fn in CROSS_CHECKS.get(name, ()) for m in fn(data, get)]
+def run_cross_checks(name: str, data: Any, get: Getter, *, deep: bool = False) -> list[str]:
+    tables = (CROSS_CHECKS, DEEP_CHECKS) if deep else (CROSS_CHECKS,)
+    checks = [fn for table in tables for pattern, fns in table.items()
+              if pattern == name or ("*" in pattern and fnmatch.fnmatchcase(name, pattern)) for fn in fns]
+    return [f"knowledge/{name}: {m}" for fn in checks for m in fn(data, get)]
 
 
 def _messages(model: type[BaseModel], data: Any, exc: ValidationError) -> list[str]:
@@ -823,14 +848,14 @@ def check(root: Path | None = None) -> list[str]:
 
     names = knowledge_files(root)
     for name in names:
-        if name not in SCHEMAS:
+        if schema_for(name) is None:
             problems.append(f"knowledge/{name}: no schema registered for this file (hegui.knowledge.schema)")
     for name in names:
-        if name not in SCHEMAS:
+        if schema_for(name) is None:
             continue
         try:
             data = get(name)
-            problems.extend(run_cross_checks(name, data, get))
+            problems.extend(run_cross_checks(name, data, get, deep=True))
         except _Broken:
             continue  # its own or a referenced file's schema errors are already listed
     return problems
