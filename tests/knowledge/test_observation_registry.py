@@ -70,12 +70,27 @@ def _type_problems(obs: Observation) -> list[str]:
     return problems
 
 
+TRACES = SRC.parents[1] / "tests/data/traces"
+GAPPY_LISTING = """\
+store: 小米应用商店
+version_name: 1.1.0
+developer_name: 演示科技有限公司
+developer_contact: 没有
+permissions:
+  android.permission.INTERNET: ''
+"""
+
+
 @pytest.fixture(scope="module")
-def sample_observations() -> list[Observation]:
-    """Everything the scan of the bundled sample APK observes, with its privacy policy."""
+def scanned_observations(tmp_path_factory) -> list[Observation]:
+    """Everything the scans of the bundled sample observe: on its own, with each recorded trace, with a store
+    listing full of gaps."""
     import hegui.analysis as analysis
     from hegui.pipeline import ScanOptions, scan_path
 
+    listing = tmp_path_factory.mktemp("listing") / "listing.yaml"
+    listing.write_text(GAPPY_LISTING, encoding="utf-8")
+    runs = [ScanOptions(listing=listing)] + [ScanOptions(trace=t) for t in sorted(TRACES.glob("*.jsonl"))]
     seen: list[Observation] = []
     real = analysis.evaluate
 
@@ -87,13 +102,24 @@ def sample_observations() -> list[Observation]:
     mp = pytest.MonkeyPatch()
     mp.setattr(analysis, "evaluate", spy)
     try:
-        scan_path(SRC / "samples" / "demo-shop.apk", ScanOptions())
+        for options in runs:
+            scan_path(SRC / "samples" / "demo-shop.apk", options)
     finally:
         mp.undo()
     return seen
 
 
-def test_observations_of_a_real_scan_have_registered_kinds_and_attributes_of_the_registered_types(
-        sample_observations: list[Observation]) -> None:
-    assert len({o.kind for o in sample_observations}) >= 5  # the sample exercises several detectors
-    assert [p for o in sample_observations for p in _type_problems(o)] == []
+def test_real_scans_exercise_static_policy_trace_and_listing_kinds(scanned_observations: list[Observation]) -> None:
+    assert {o.kind for o in scanned_observations} == {
+        "apk_install_code", "install_permission", "self_start_receiver", "sensitive_call",
+        "unused_dangerous_permission",
+        "permission_no_purpose", "pi_undeclared", "policy_element_missing", "sdk_undeclared",
+        "trace_associated_start", "trace_collect_rate", "trace_exit_after_refusal", "trace_launch",
+        "trace_permission_request", "trace_permission_rerequest", "trace_pi_collection", "trace_pi_transmission",
+        "listing_contact_invalid", "listing_field_missing", "listing_permission_no_purpose",
+        "listing_permission_undeclared", "listing_version_mismatch"}
+
+
+def test_observations_of_real_scans_carry_registered_attributes_of_the_registered_types(
+        scanned_observations: list[Observation]) -> None:
+    assert [p for o in scanned_observations for p in _type_problems(o)] == []
