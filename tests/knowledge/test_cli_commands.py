@@ -28,7 +28,8 @@ def test_rules_check_of_hegui_own_knowledge_prints_ok_and_exits_0() -> None:
 def test_rules_check_of_a_folder_with_a_misspelt_key_prints_the_problem_and_exits_2(tmp_path: Path) -> None:
     (tmp_path / "rules").mkdir()
     static = (PACKAGE / "rules/static.yaml").read_text(encoding="utf-8")
-    static = static.replace("where: {pi_type: clipboard}", "wher: {pi_type: clipboard}")
+    assert static.count("    where: {pi_type: clipboard") == 1
+    static = static.replace("    where: {pi_type: clipboard", "    wher: {pi_type: clipboard")
     (tmp_path / "rules/static.yaml").write_text(static, encoding="utf-8")
     result = hegui("rules", "check", str(tmp_path))
     assert result.exit_code == 2
