@@ -185,3 +185,11 @@ def test_a_new_trigger_file_is_checked_like_the_others(edited) -> None:
         encoding="utf-8")
     assert check(root) == ["knowledge/rules/miniapp.yaml: triggers[0] (PI-CLIPBOARD-READ): unknown observation kind "
                            "'mp_api_call' (observations.yaml)"]
+
+
+def test_the_apis_the_static_scan_indexes_are_every_api_list_of_static_signals() -> None:
+    cfg = knowledge.load_yaml("static_signals.yaml")
+    assert knowledge.static_signal_apis() == (
+        *cfg["wakeup_apis"], *cfg["associated_start"]["start_apis"], *cfg["associated_start"]["target_apis"],
+        *cfg["install"]["apis"], *cfg["install"]["download_apis"], *cfg["dynamic_code"]["apis"],
+        *cfg["uninstall"]["hide_apis"], *cfg["sdk_consent_apis"], *cfg["permission_request_apis"])

@@ -176,6 +176,12 @@ def app_types() -> dict[int, dict[str, Any]]:
     return {d["id"]: d for d in _load("app_types.yaml")["app_types"]}
 
 
+@cache
+def static_signal_apis() -> tuple[str, ...]:
+    """Every API static_signals.yaml lists for a detector to look up (its `ApiList` fields, see schema.py)."""
+    return tuple(schema.api_lists(schema.StaticSignals, _load("static_signals.yaml")))
+
+
 def load_yaml(name: str) -> Any:
     """Raw access for knowledge files owned by one detector (e.g. ``sdks.yaml``)."""
     return _load(name)

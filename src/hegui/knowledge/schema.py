@@ -72,6 +72,28 @@ Severity = Literal["low", "medium", "high", "critical"]
 Words = list[str]
 
 
+class _ApiListMarker:
+    """Metadata of a field listing APIs (``a.b.C#m``) whose call sites a detector looks up."""
+
+
+API_LIST = _ApiListMarker()
+ApiList = Annotated[list[str], API_LIST]
+
+
+def api_lists(model: type[BaseModel], data: dict[str, Any]) -> list[str]:
+    """Every API in the `ApiList` fields of `model` (nested models included), read from `data`: the call sites the
+    static scan must index for these detectors (`hegui.detect.behaviours.wanted_call_keys`)."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        if any(m is API_LIST for m in info.metadata):
+            out.extend(data[name])
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            out.extend(api_lists(info.annotation, data[name]))
+    return out
+
+
 Regex = Annotated[str, Field(min_length=1)]
 
 
@@ -369,25 +391,25 @@ class ConsentGuards(Strict):
 
 
 class AssociatedStart(Strict):
-    start_apis: Words
-    target_apis: Words
+    start_apis: ApiList
+    target_apis: ApiList
     wake_actions_prefixes: Words
 
 
 class InstallSignals(Strict):
     permissions: Words
-    apis: Words
+    apis: ApiList
     strings: Words
-    download_apis: Words
+    download_apis: ApiList
 
 
 class DynamicCode(Strict):
-    apis: Words
+    apis: ApiList
 
 
 class Uninstall(Strict):
     device_admin_permission: str
-    hide_apis: Words
+    hide_apis: ApiList
     invisible_label_chars: Words
 
 
@@ -398,14 +420,14 @@ class Cleartext(Strict):
 @schema("static_signals.yaml")
 class StaticSignals(Strict):
     self_start_actions: dict[str, Literal["high", "medium"]]
-    wakeup_apis: Words
+    wakeup_apis: ApiList
     associated_start: AssociatedStart
     install: InstallSignals
     dynamic_code: DynamicCode
     uninstall: Uninstall
     cleartext: Cleartext
-    sdk_consent_apis: Words
-    permission_request_apis: Words
+    sdk_consent_apis: ApiList
+    permission_request_apis: ApiList
 
 
 class Patterns(Strict):  # regular expressions, compiled by a deep check (`hegui rules check`)
