@@ -123,3 +123,13 @@ def test_real_scans_exercise_static_policy_trace_and_listing_kinds(scanned_obser
 def test_observations_of_real_scans_carry_registered_attributes_of_the_registered_types(
         scanned_observations: list[Observation]) -> None:
     assert [p for o in scanned_observations for p in _type_problems(o)] == []
+
+
+def test_every_function_of_the_behaviour_detectors_that_emits_observations_is_in_detectors() -> None:
+    """A detector written but not listed would emit nothing; the list is checked against the code."""
+    from hegui.detect import behaviours
+
+    tree = ast.parse((SRC / "detect/behaviours.py").read_text(encoding="utf-8"))
+    emitting = {f.name for f in tree.body if isinstance(f, ast.FunctionDef)
+                and any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "Observation" for n in ast.walk(f))}
+    assert emitting == {d.__name__ for d in behaviours.DETECTORS}
