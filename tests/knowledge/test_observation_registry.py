@@ -11,6 +11,7 @@ import pytest
 
 from hegui import knowledge
 from hegui.knowledge import load_yaml
+from hegui.knowledge.schema import SCALAR_TYPES
 from hegui.model import Observation
 
 SRC = Path(knowledge.__file__).resolve().parents[1]
@@ -51,9 +52,6 @@ def test_the_trigger_files_the_engine_reads_are_all_the_rules_folder_holds() -> 
     assert {p.name for p in folder.iterdir() if p.name.endswith(".yaml")} == set(knowledge.TRIGGER_FILES)
 
 
-_PY_TYPES = {"bool": (bool,), "int": (int,), "number": (int, float), "str": (str,)}
-
-
 def _type_problems(obs: Observation) -> list[str]:
     spec = REGISTRY[obs.kind].get("attrs") or {}
     problems = [f"{obs.kind}.{a}: not registered" for a in obs.attrs if a not in spec]
@@ -66,7 +64,7 @@ def _type_problems(obs: Observation) -> list[str]:
         if t.endswith("_list") and not isinstance(value, list | tuple):
             problems.append(f"{obs.kind}.{name}: {value!r} is not a list")
         problems += [f"{obs.kind}.{name}: {v!r} is not {item}" for v in values
-                     if not isinstance(v, _PY_TYPES[item]) or (item != "bool" and isinstance(v, bool))]
+                     if not isinstance(v, SCALAR_TYPES[item]) or (item != "bool" and isinstance(v, bool))]
     return problems
 
 

@@ -620,7 +620,7 @@ def vocabulary(name: str, get: Getter) -> set[str]:
     return set(get("sdk_categories.yaml")["sdk_categories"])
 
 
-_SCALAR_TYPES: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "number": (int, float), "str": (str,)}
+SCALAR_TYPES: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "number": (int, float), "str": (str,)}
 
 
 def _value_problems(attr: str, spec: dict[str, Any], expected: Any, allowed: set[str] | None) -> Iterator[str]:
@@ -656,7 +656,7 @@ def _value_problems(attr: str, spec: dict[str, Any], expected: Any, allowed: set
         if not spec.get("nullable"):
             yield f"where.{attr}: null never matches (attribute is {spec['type']}); use exists: false"
         return
-    types_ = _SCALAR_TYPES[item]
+    types_ = SCALAR_TYPES[item]
     if not isinstance(expected, types_) or (item != "bool" and isinstance(expected, bool)):
         yield f"where.{attr}: {expected!r} is not a {item} (attribute is {spec['type']})"
     elif allowed is not None and expected not in allowed:
