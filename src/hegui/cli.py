@@ -248,8 +248,15 @@ def _register_optional() -> None:
 
 
 def main() -> None:
+    from hegui.knowledge import KnowledgeError
+
     _register_optional()
-    app()
+    try:
+        app()
+    except KnowledgeError as exc:  # an edited knowledge file is broken: say where, no traceback (exit 2)
+        for line in exc.messages:
+            _err(f"hegui: {line}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

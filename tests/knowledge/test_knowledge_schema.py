@@ -193,3 +193,15 @@ def test_the_apis_the_static_scan_indexes_are_every_api_list_of_static_signals()
         *cfg["wakeup_apis"], *cfg["associated_start"]["start_apis"], *cfg["associated_start"]["target_apis"],
         *cfg["install"]["apis"], *cfg["install"]["download_apis"], *cfg["dynamic_code"]["apis"],
         *cfg["uninstall"]["hide_apis"], *cfg["sdk_consent_apis"], *cfg["permission_request_apis"])
+
+
+def test_a_scan_with_a_broken_knowledge_file_exits_2_naming_the_problem(edited, load_from, monkeypatch, capsys) -> None:
+    from hegui import cli
+
+    load_from(edited("rules/static.yaml", CLIPBOARD, CLIPBOARD.replace("where:", "wher:")))
+    monkeypatch.setattr("sys.argv", ["hegui", "scan", str(PACKAGE.parent / "samples/demo-shop.apk")])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert (exited.value.code, capsys.readouterr().err) == (2, (
+        f"hegui: knowledge/rules/static.yaml: triggers[{CLIPBOARD_INDEX}] (PI-CLIPBOARD-READ): unknown key 'wher' "
+        "(expected: observation, rule, severity, where)\n"))
