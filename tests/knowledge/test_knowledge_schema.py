@@ -66,7 +66,7 @@ def test_every_knowledge_file_has_a_registered_schema() -> None:
 
 
 def test_a_new_trigger_file_gets_the_trigger_schema_and_trace_yaml_its_own() -> None:
-    assert (schema_for("rules/miniapp.yaml"), schema_for("rules/trace.yaml")) == (TriggerFile, TraceTriggerFile)
+    assert (schema_for("rules/harmony.yaml"), schema_for("rules/trace.yaml")) == (TriggerFile, TraceTriggerFile)
 
 
 def test_a_misspelt_where_fails_at_load_naming_file_trigger_and_the_expected_keys(edited, load_from) -> None:
@@ -180,11 +180,11 @@ def test_a_new_file_without_a_schema_is_reported(edited) -> None:
 
 def test_a_new_trigger_file_is_checked_like_the_others(edited) -> None:
     root = edited("api_context.yaml", "needs_context:", "needs_context:")
-    (root / "rules/miniapp.yaml").write_text(
-        "triggers:\n  - rule: PI-CLIPBOARD-READ\n    observation: mp_api_call\n    where: {api: getClipboardData}\n",
+    (root / "rules/harmony.yaml").write_text(
+        "triggers:\n  - rule: PI-CLIPBOARD-READ\n    observation: hap_api_call\n    where: {api: getClipboardData}\n",
         encoding="utf-8")
-    assert check(root) == ["knowledge/rules/miniapp.yaml: triggers[0] (PI-CLIPBOARD-READ): unknown observation kind "
-                           "'mp_api_call' (observations.yaml)"]
+    assert check(root) == ["knowledge/rules/harmony.yaml: triggers[0] (PI-CLIPBOARD-READ): unknown observation kind "
+                           "'hap_api_call' (observations.yaml); did you mean 'mp_api_call'?"]
 
 
 def test_the_apis_the_static_scan_indexes_are_every_api_list_of_static_signals() -> None:

@@ -550,6 +550,60 @@ def _lexicon_regexes(data: Any, get: Getter) -> Iterator[str]:
             yield f"{key}: {problem}"
 
 
+# ---- evidence.yaml (templates of evidence lines), miniapp_apis.yaml ------------------------------------------
+
+class EvidenceText(Strict):
+    zh: str
+    en: str
+
+
+@schema("evidence.yaml")
+class EvidenceTemplates(Strict):
+    templates: dict[str, EvidenceText]
+    vocab: dict[str, dict[str, EvidenceText]]  # table → value → its words
+
+
+@cross_check("evidence.yaml")
+def _evidence_facts(data: Any, get: Getter) -> Iterator[str]:
+    """Both languages need the same facts, vocabularies exist: the template reader's own checks."""
+    from hegui.knowledge.evidence import EvidenceTemplateError, parse_catalog
+
+    try:
+        parse_catalog(data, "")
+    except EvidenceTemplateError as exc:
+        yield str(exc).removeprefix(": ")
+
+
+class MiniApi(Strict):
+    pi_type: str
+    privacy: bool = False
+    private_info: bool = False
+    scope: str | None = None
+    background: bool = False
+    collects: bool = True
+    zh: str
+    en: str
+
+
+class WechatPlugin(Strict):
+    name: str
+    names: Words
+
+
+@schema("miniapp_apis.yaml")
+class MiniappApis(Strict):
+    wechat: dict[str, MiniApi]
+    wechat_privacy_flow: Words
+    wechat_open_types: dict[str, MiniApi]
+    quick_app: dict[str, MiniApi]
+    harmony_user_grant: dict[str, str]  # permission → PI type
+    harmony_modules: dict[str, str]     # module → PI type
+    wechat_plugins: dict[str, WechatPlugin]
+
+
+# No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
+
+
 # ---- observations.yaml and the trigger files rules/*.yaml -----------------------------------------------------
 
 AttrType = Literal["bool", "int", "number", "str", "str_list", "int_list"]

@@ -6,6 +6,9 @@ LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
+    "search": ("搜索（包名、名称、规则…）", "Search (package, name, rule…)"), "any": ("全部", "any"),
+    "filter": ("筛选", "Filter"), "previous_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"),
+    "in_case": ("已立案", "In a case"), "open": ("待处理", "Open"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
     "apps": ("应用", "Apps"), "upload": ("上传 APK / SDK", "Upload APK / SDK"), "scans": ("检测任务", "Scans"),
@@ -66,7 +69,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard": ("总览", "Overview"),
     "kind": ("类型", "Type"), "kind_app": ("应用", "App"), "kind_sdk": ("SDK", "SDK"),
     "kind_apk": ("APK", "APK"), "kind_aar": ("SDK 包（AAR）", "SDK package (AAR)"),
-    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"),
+    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"), "kind_hap": ("鸿蒙应用（HAP）", "HarmonyOS app (HAP)"),
+    "kind_rpk": ("快应用（RPK）", "Quick app (RPK)"), "kind_wxapkg": ("小程序包", "Mini-program package"),
+    "kind_miniapp_dir": ("小程序源码目录", "Mini-program source folder"),
 }
 
 
