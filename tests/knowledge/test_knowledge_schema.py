@@ -174,8 +174,8 @@ def test_a_file_that_is_not_yaml_names_the_file(edited) -> None:
 
 def test_a_new_file_without_a_schema_is_reported(edited) -> None:
     root = edited("api_context.yaml", "needs_context:", "needs_context:")
-    (root / "startup.yaml").write_text("entry_methods: [onCreate]\n", encoding="utf-8")
-    assert check(root) == ["knowledge/startup.yaml: no schema registered for this file (hegui.knowledge.schema)"]
+    (root / "consent_copy.yaml").write_text("entry_methods: [onCreate]\n", encoding="utf-8")
+    assert check(root) == ["knowledge/consent_copy.yaml: no schema registered for this file (hegui.knowledge.schema)"]
 
 
 def test_a_new_trigger_file_is_checked_like_the_others(edited) -> None:
@@ -205,3 +205,11 @@ def test_a_scan_with_a_broken_knowledge_file_exits_2_naming_the_problem(edited, 
     assert (exited.value.code, capsys.readouterr().err) == (2, (
         f"hegui: knowledge/rules/static.yaml: triggers[{CLIPBOARD_INDEX}] (PI-CLIPBOARD-READ): unknown key 'wher' "
         "(expected: observation, rule, severity, where)\n"))
+
+
+def test_a_startup_file_with_a_misspelt_entry_kind_is_refused(edited) -> None:
+    root = edited("api_context.yaml", "needs_context:", "needs_context:")
+    (root / "startup.yaml").write_text("entries:\n  aplication: [onCreate]\nuser_callbacks: {methods: [onClick], types: []}\n",
+                                       encoding="utf-8")
+    [message] = check(root)
+    assert message.startswith("knowledge/startup.yaml: entries.aplication: Input should be 'application', 'provider'")

@@ -604,6 +604,52 @@ class MiniappApis(Strict):
 # No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
 
 
+# ---- startup.yaml, api_semantics.yaml (arriving with the callgraph and semantics branches; checked against them) --
+
+class UserCallbacks(Strict):
+    methods: Words
+    types: Words
+
+
+@schema("startup.yaml")
+class Startup(Strict):
+    entries: dict[Literal["application", "provider", "launcher", "component_factory", "startup_initializer"], Words]
+    user_callbacks: UserCallbacks
+
+
+class PermissionChecks(Strict):
+    names: Words
+    descriptors: Words
+    granted: int
+    source: str
+
+
+class SemanticRule(Strict):
+    id: str
+    kind: Literal["intent_query", "user_action", "requires_permission", "derived"]
+    apis: Words
+    source: str
+    reason_en: str
+    reason_zh: str
+    any_of: Words = []
+    pi_types: Words = []
+    broad_action: str | None = None
+    broad_categories: Words = []
+    targeting_methods: Words = []
+    data_methods: Words = []
+    reason_unknown_en: str | None = None
+    reason_unknown_zh: str | None = None
+    callers: Words = []
+    caller_types: Words = []
+    sources: Words = []
+
+
+@schema("api_semantics.yaml")
+class ApiSemantics(Strict):
+    permission_checks: PermissionChecks
+    rules: list[SemanticRule]
+
+
 # ---- observations.yaml and the trigger files rules/*.yaml -----------------------------------------------------
 
 AttrType = Literal["bool", "int", "number", "str", "str_list", "int_list"]
@@ -848,8 +894,8 @@ def _describe(data: Any, loc: tuple[Any, ...]) -> str:
                         break
             parts.append(f"[{step}]{label}")
             continue
-        if isinstance(step, str) and step.endswith("-key]"):
-            continue  # pydantic's marker for a bad mapping key; the key itself follows
+        if isinstance(step, str) and (step == "[key]" or step.endswith("-key]")):
+            continue  # pydantic's marker for a bad mapping key, after the key itself
         node = node.get(step) if isinstance(node, dict) else None
         parts.append(("." if parts else "") + str(step))
     return "".join(parts) or "top level"
