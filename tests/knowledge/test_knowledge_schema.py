@@ -11,7 +11,8 @@ import pytest
 
 from hegui import knowledge
 from hegui.knowledge import KnowledgeError
-from hegui.knowledge.schema import TraceTriggerFile, TriggerFile, check, knowledge_files, schema_for
+from hegui.knowledge.schema import check, knowledge_files, schema_for
+from hegui.knowledge.schema_rules import TraceTriggerFile, TriggerFile
 
 PACKAGE = Path(knowledge.__file__).resolve().parent
 # the start of the PI-CLIPBOARD-READ trigger, up to its pi_type value (other filters may follow it)

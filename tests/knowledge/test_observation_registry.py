@@ -11,7 +11,7 @@ import pytest
 
 from hegui import knowledge
 from hegui.knowledge import load_yaml
-from hegui.knowledge.schema import SCALAR_TYPES
+from hegui.knowledge.schema_rules import SCALAR_TYPES
 from hegui.model import Observation
 
 SRC = Path(knowledge.__file__).resolve().parents[1]

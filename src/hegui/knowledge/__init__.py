@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from hegui.knowledge import schema
+from hegui.knowledge import schema, schema_detectors
 from hegui.knowledge.schema import KnowledgeError
 
 _ROOT = resources.files(__package__)
@@ -179,7 +179,7 @@ def app_types() -> dict[int, dict[str, Any]]:
 @cache
 def static_signal_apis() -> tuple[str, ...]:
     """Every API static_signals.yaml lists for a detector to look up (its `ApiList` fields, see schema.py)."""
-    return tuple(schema.api_lists(schema.StaticSignals, _load("static_signals.yaml")))
+    return tuple(schema.api_lists(schema_detectors.StaticSignals, _load("static_signals.yaml")))
 
 
 def load_yaml(name: str) -> Any:
