@@ -146,13 +146,15 @@ def scan(
 
 def _scan_one(path: Path, fmt: str, output: Path | None, options, threshold: int | None, quiet: bool,
               header=None) -> int:
+    from hegui.batch.isolate import ScanFailed, scan_report_isolated
     from hegui.errors import InputError
-    from hegui.pipeline import scan_path
     from hegui.report.render import render
 
     try:
-        report = scan_path(path, options)
-    except InputError as exc:
+        # In a child under --timeout and --memory as hard limits, as every scan of a batch is: a hostile
+        # input that balloons or loops ends this scan with one line, not the machine or the terminal.
+        report = scan_report_isolated(path, options)
+    except (InputError, ScanFailed) as exc:
         _err(f"{path}: {exc}")
         return 2
     try:

@@ -93,3 +93,34 @@ def test_the_scans_page_of_the_web_ui_pages_and_keeps_its_filters(sqlite_platfor
     assert res.text.count('<tr><td><a href="/scans/') == 2
     assert 'href="/scans?status=done&amp;limit=2&amp;offset=2"' in res.text
     assert "1–2 / 3" in res.text
+
+
+def test_the_overview_counts_apps_cases_due_soon_and_overdue(sqlite_platform):
+    import datetime as dt
+
+    from platform_kit import TODAY, web_login
+
+    from hegui.platform import workflow
+    from hegui.platform.db import App, Case, User
+    from hegui.platform.workdays import WorkCalendar
+
+    _apps(sqlite_platform, 3)
+    with sqlite_platform.sessions() as db:
+        app_ids = [a.id for a in db.query(App).order_by(App.id)]
+        for app_id, deadline in zip(app_ids, (TODAY - dt.timedelta(days=1), TODAY, TODAY + dt.timedelta(days=30)),
+                                    strict=True):
+            version_id = db.query(App).get(app_id).versions[0].id
+            db.add(Case(app_id=app_id, version_id=version_id, rule_ids=["PI-COLLECT-BEFORE-CONSENT"], notice_date=TODAY,
+                        deadline=deadline, created_by=sqlite_platform.users["regulator"].id))
+        db.commit()
+        regulator = db.get(User, sqlite_platform.users["regulator"].id)
+        dev2 = db.get(User, sqlite_platform.users["dev2"].id)
+        counts = workflow.overview_counts(db, regulator, TODAY, WorkCalendar())
+        assert {k: counts[k] for k in ("apps", "open_cases", "overdue_cases", "due_within_2_days")} == {
+            "apps": 3, "open_cases": 3, "overdue_cases": 1, "due_within_2_days": 1}
+        assert workflow.overview_counts(db, dev2, TODAY, WorkCalendar()) == {
+            "apps": 0, "scans_this_month": 0, "open_cases": 0, "overdue_cases": 0, "due_within_2_days": 0}
+    cookie, _ = web_login(sqlite_platform, "regulator")
+    sqlite_platform.client.cookies.set("hegui_session", cookie)
+    html = sqlite_platform.client.get("/").text
+    assert '<div class="count card" id="count-overdue_cases"><span class="n">1</span> <span class="what">件逾期未整改</span>' in html

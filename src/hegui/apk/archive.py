@@ -275,6 +275,7 @@ class ApkArchive:
         size = len(data)
         pos = data.find(_LFH_SIG, 0)
         limit = self.limits.max_entries
+        next_header = _HeaderFinder(data)
         while pos >= 0 and pos + _LFH.size <= size:
             if len(self._entries) >= limit:
                 self.problems.append(f"more than {limit} entries: only the first {limit} are listed")
@@ -290,7 +291,7 @@ class ApkArchive:
                 next_pos = data_start + csize
             else:
                 # Sizes live in a trailing data descriptor (or are wrong): the data runs to the next header.
-                next_pos = _next_header(data, data_start)
+                next_pos = next_header(data_start)
                 csize = (next_pos if next_pos >= 0 else size) - data_start
                 descriptor = data_start + csize - 16
                 if flags & 0x08 and csize >= 16 and data[descriptor:descriptor + 4] == b"PK\x07\x08":
@@ -428,9 +429,27 @@ def _unsafe_name(name: str) -> bool:
     return ".." in name.replace("\\", "/").split("/")
 
 
-def _next_header(data: mmap.mmap | bytes, start: int) -> int:
-    hits = [h for h in (data.find(_LFH_SIG, start), data.find(_CDH_SIG, start)) if h >= 0]
-    return min(hits) if hits else -1
+class _HeaderFinder:
+    """The next local or central header at or after an offset, for offsets that only grow.
+
+    Each signature's last hit is remembered: searching afresh from every entry would rescan the rest of the
+    file once per entry (an archive of 60,000 entries without central directory: minutes).
+    """
+
+    def __init__(self, data: mmap.mmap | bytes) -> None:
+        self._data = data
+        self._hits = {_LFH_SIG: (0, -2), _CDH_SIG: (0, -2)}  # signature -> (searched from, hit or -1)
+
+    def _find(self, sig: bytes, start: int) -> int:
+        searched_from, hit = self._hits[sig]
+        if hit == -2 or start < searched_from or (hit != -1 and hit < start):
+            hit = self._data.find(sig, start)
+            self._hits[sig] = (start, hit)
+        return hit
+
+    def __call__(self, start: int) -> int:
+        hits = [h for h in (self._find(_LFH_SIG, start), self._find(_CDH_SIG, start)) if h >= 0]
+        return min(hits) if hits else -1
 
 
 def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:

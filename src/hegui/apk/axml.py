@@ -166,6 +166,10 @@ class _AxmlReader:
         self.strings: StringPool | None = None
         self.resource_ids: list[int] = []
         self.namespaces: dict[int, str] = {}
+        # Text pieces per element, joined once at the end (`+=` per CDATA chunk is quadratic), and at most
+        # as many characters in all as the document has bytes: every CDATA chunk may name one long string.
+        self.texts: dict[int, tuple[XmlNode, list[str]]] = {}
+        self.text_budget = len(data)
 
     def note(self, text: str) -> None:
         if text not in self.problems and len(self.problems) < 200:
@@ -232,7 +236,7 @@ class _AxmlReader:
                     if stack and ext + 4 <= ext_end:
                         text = self._string(struct.unpack_from("<I", data, ext)[0])
                         if text:
-                            stack[-1].text += text
+                            self._add_text(stack[-1], text)
                 elif kind == CHUNK_XML_START_NAMESPACE and ext + 8 <= ext_end:
                     prefix, uri = struct.unpack_from("<II", data, ext)
                     self.namespaces[uri] = self._string(uri) or ""
@@ -247,11 +251,22 @@ class _AxmlReader:
             else:
                 self.note(f"unknown chunk type 0x{kind:04x} at offset {pos} skipped")
             pos += size
+        for node, pieces in self.texts.values():
+            node.text += "".join(pieces)
         if root is None:
             raise InputError("binary XML holds no element")
         if stack and not closed_root:
             self.note("binary XML ends before its root element is closed")
         return root
+
+    def _add_text(self, node: XmlNode, text: str) -> None:
+        if len(text) > self.text_budget:
+            if self.text_budget >= 0:
+                self.note(f"binary XML text beyond {len(self.data)} characters ignored")
+            self.text_budget = -1
+            return
+        self.text_budget -= len(text)
+        self.texts.setdefault(id(node), (node, []))[1].append(text)
 
     def _string(self, index: int) -> str | None:
         if self.strings is None or index == NO_INDEX:

@@ -260,15 +260,23 @@ class ResourceTable:
             return "true" if data else "false"
         return None
 
-    def _by_locale(self, res_id: int, depth: int) -> dict[str, str]:
+    def _by_locale(self, res_id: int, depth: int, memo: dict[tuple[int, int], dict[str, str]] | None = None
+                   ) -> dict[str, str]:
+        # Memoised per lookup: a value defined in c configs, each referring on, would otherwise cost
+        # c ** MAX_REFERENCE_DEPTH steps.
+        memo = {} if memo is None else memo
+        known = memo.get((res_id, depth))
+        if known is not None:
+            return known
         result: dict[str, str] = {}
+        memo[(res_id, depth)] = result
         if depth > MAX_REFERENCE_DEPTH:
             return result
         for chunk, value_type, data in self._values(res_id):
             if chunk.locale in result:
                 continue  # a plainer config of this locale was already taken
             if value_type in (TYPE_REFERENCE, TYPE_DYNAMIC_REFERENCE):
-                target = self._by_locale(data, depth + 1)
+                target = self._by_locale(data, depth + 1, memo)
                 text = target.get(chunk.locale, target.get(""))
                 if text is None and target:
                     text = next(iter(target.values()))
@@ -335,7 +343,7 @@ class ResourceTable:
                     continue
                 for chunk in chunks:
                     sparse = chunk.flags & _FLAG_SPARSE
-                    for index in self._sparse_ids(chunk) if sparse else range(min(chunk.count, 0x10000)):
+                    for index in self._sparse_ids(chunk) if sparse else range(self._dense_count(chunk)):
                         entry = self._entry(chunk, index)
                         if entry is None or entry[1] != TYPE_STRING:
                             continue
@@ -343,6 +351,12 @@ class ResourceTable:
                         text = self.strings.get(entry[2]) if self.strings else None
                         if name is not None and text is not None:
                             yield name, text
+
+    @staticmethod
+    def _dense_count(chunk: _TypeChunk) -> int:
+        """Entries of a dense chunk that its offset table can hold (its declared count is not trusted)."""
+        width = 2 if chunk.flags & _FLAG_OFFSET16 else 4
+        return max(0, min(chunk.count, 0x10000, (chunk.end - chunk.offsets_at) // width))
 
     def _sparse_ids(self, chunk: _TypeChunk) -> Iterator[int]:
         for i in range(chunk.count):

@@ -21,6 +21,11 @@ class StringPool:
         self._offsets_at = 0
         self._strings_at = 0
         self._end = 0
+        self._problems = problems
+        self._where = where
+        # Characters decoded, at most what the pool's bytes hold: strings of a well-formed pool do not
+        # overlap, while a hostile pool can point every offset at its longest string.
+        self._budget = 0
         if offset + _HEADER.size > len(data):
             problems.append(f"{where}: string pool header truncated")
             return
@@ -43,6 +48,7 @@ class StringPool:
         self._offsets_at = offsets_at
         self._strings_at = strings_at
         self._end = end
+        self._budget = max(0, end - strings_at)
 
     def __len__(self) -> int:
         return self.count
@@ -51,7 +57,17 @@ class StringPool:
         if index < 0 or index >= self.count:
             return None
         if index not in self._cache:
-            self._cache[index] = self._decode(index)
+            text = self._decode(index)
+            if text is not None:
+                if len(text) > self._budget:
+                    if self._budget >= 0:
+                        self._problems.append(f"{self._where}: string pool offsets overlap: strings past "
+                                              f"{self._end - self._strings_at} characters not read")
+                    self._budget = -1
+                    text = None
+                else:
+                    self._budget -= len(text)
+            self._cache[index] = text
         return self._cache[index]
 
     def _decode(self, index: int) -> str | None:

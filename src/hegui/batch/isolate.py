@@ -10,6 +10,9 @@ The child renders the report itself and sends the rendered bytes back through a 
 batch driver, or a Ray task) decides where they are written, so only one process writes the output
 directory.
 
+A single-file ``hegui scan`` runs its one scan the same way (`scan_report_isolated`): the child sends the
+report itself back and the command line renders it, so the limits are as hard as in a batch.
+
 An input named by URL (`hegui.batch.download`) is fetched by the child, into a private directory the
 parent creates and always removes (even when it kills the child), so the download runs under the same
 limits as the scan; its time limit is the scan's plus the download deadline.
@@ -35,7 +38,7 @@ from typing import Literal
 
 from hegui.batch.download import DOWNLOAD_DEADLINE_S, SOCKET_TIMEOUT_S, DownloadError, UrlInput, fetch
 from hegui.errors import InputError
-from hegui.pipeline import ScanOptions, file_digest
+from hegui.pipeline import ScanOptions, file_digest, scan_path
 from hegui.report.header import ReportHeader
 from hegui.report.model import Report
 
@@ -352,3 +355,79 @@ def run_isolated(ctx: multiprocessing.context.BaseContext, source: Source, optio
             return job.kill()
         if wait(job.waitables, timeout=remaining):
             return job.collect()
+
+
+# ---------------------------------------------------------------- one scan whose report comes back
+
+
+class ScanFailed(Exception):
+    """An isolated scan ended without a report: out of time or memory, crashed, or a scanner bug.
+    `str(err)` is the one-line reason, worded as the batch index words it."""
+
+
+def _report_child(conn: Connection, parent_pid: int, path: Path, options: ScanOptions, scan_fn: ScanFn) -> None:
+    gc.freeze()  # as in `_child_main`: inherited objects stay shared with the parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C (and kills this child)
+    _die_with_parent(parent_pid)
+    result: tuple[str, object]
+    try:
+        _limit_memory(options.memory_budget_mb)
+        result = ("report", scan_fn(path, options))
+    except MemoryError:
+        result = ("failed", memory_reason(options.memory_budget_mb))
+    except InputError as err:
+        result = ("input", one_line(str(err)) or "unreadable input")
+    except Exception as err:
+        result = ("failed", internal_reason(err))
+    try:
+        conn.send(result)
+    except MemoryError:  # the report was too large to send within the budget
+        conn.send(("failed", memory_reason(options.memory_budget_mb)))
+    conn.close()
+
+
+def scan_report_isolated(path: Path, options: ScanOptions, scan_fn: ScanFn = scan_path,
+                         ctx: multiprocessing.context.BaseContext | None = None) -> Report:
+    """`scan_fn(path, options)` in a child under the limits of a batch scan, its report returned.
+
+    Raises InputError when the input cannot be read (the scan's own one-line reason), ScanFailed when the
+    scan ran past `hard_time_limit` or `hard_memory_limit_mb`, crashed or failed inside the scanner.
+    """
+    from multiprocessing.connection import wait
+
+    ctx = ctx or multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_report_child, args=(sender, os.getpid(), path, options, scan_fn),  # type: ignore[attr-defined]
+                          name="hegui-scan", daemon=True)
+    process.start()
+    sender.close()  # EOF on the reading end now means the child is gone
+    deadline = time.monotonic() + hard_time_limit(options.time_budget_s)
+    result: tuple[str, object] | None = None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ScanFailed(timeout_reason(options.time_budget_s))
+            if wait([receiver, process.sentinel], timeout=remaining):
+                break
+        try:
+            if receiver.poll():
+                received = receiver.recv()
+                if isinstance(received, tuple) and len(received) == 2:
+                    result = received
+        except Exception:  # EOF or a garbled message from a dying child: judged by its exit status below
+            result = None
+        process.join(_EXIT_GRACE_S)
+    finally:
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+        receiver.close()
+    if result is None:
+        raise ScanFailed(crash_reason(process.exitcode))
+    kind, value = result
+    if kind == "report" and isinstance(value, Report):
+        return value
+    if kind == "input":
+        raise InputError(str(value))
+    raise ScanFailed(str(value))

@@ -19,7 +19,8 @@
  *     in and handed back, so it spans classes exactly as DexFile._sweep_budget does.
  *
  * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser.mutf8
- * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs).
+ * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs), under the
+ * per-file budget of string bytes decoded (string ids may all point at one long string).
  *
  * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
  * The instruction length and operand-kind tables are passed in from hegui.dex.opcodes so that there
@@ -38,13 +39,14 @@ enum { K_NONE = 0, K_STRING = 1, K_STRING_JUMBO = 2, K_TYPE = 3, K_FIELD = 4, K_
 enum { EV_CODE_OUTSIDE = 0, EV_CODE_PAST_END = 1, EV_ENDS_INSIDE = 2, EV_BUDGET_SPENT = 3 };
 
 /* Outcome of a step; the error values name the Python exception the pure-Python path raises. */
-enum { OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_MEMORY = 4 };
+enum { OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_WALK_BUDGET = 4, ERR_MEMORY = 5 };
 
 static const char *const class_error_text[] = {
     NULL,
     "index out of range",        /* IndexError from bytes indexing past the end */
     "uleb128 value too long",    /* DexFormatError in parser.uleb128 */
     "method index out of range", /* DexFormatError in DexFile._read_class_data */
+    "class data overlaps other classes' (budget of class data bytes spent)", /* parser.class_data_methods */
 };
 
 /* Growable arrays: references (uint32_t) and invoke opcodes (bytes). */
@@ -167,6 +169,19 @@ static int read_uleb(const uint8_t *data, size_t size, size_t *pos, uint64_t *ou
     }
 }
 
+/*
+ * A uleb128 of the class data walk, which may not end past `walk_end` (the per-file budget of class data
+ * bytes). Past it, the error is what parser.class_data_methods gives: uleb128's own error when the value is
+ * unreadable in the whole buffer too, else the budget error.
+ */
+static int read_walk(const uint8_t *data, size_t size, size_t walk_end, size_t *pos, uint64_t *out) {
+    int rc = read_uleb(data, walk_end, pos, out);
+    if (rc != ERR_INDEX || walk_end >= size) return rc;
+    size_t p = *pos; /* read_uleb leaves it where the value starts when it fails */
+    rc = read_uleb(data, size, &p, out);
+    return rc == OK ? ERR_WALK_BUDGET : rc;
+}
+
 /* Code unit `i` (little-endian); callers check i < n_units first. */
 static inline uint32_t unit_at(const uint8_t *data, uint64_t i) {
     return (uint32_t)data[2 * i] | ((uint32_t)data[2 * i + 1] << 8);
@@ -263,27 +278,29 @@ static int scan_code(const uint8_t *data, size_t size, uint64_t method_idx, uint
 }
 
 /* parser.DexFile._read_class_data: the header counts, skipped fields, then direct and virtual methods. */
-static int read_class(const uint8_t *data, size_t size, size_t pos, uint64_t n_method_ids, const uint8_t *lengths,
-                      const uint8_t *kinds, ClassScan *s) {
+/* `*at` is where the walk starts and, on return (success or not), where it got to. */
+static int read_class(const uint8_t *data, size_t size, size_t walk_end, size_t *at, uint64_t n_method_ids,
+                      const uint8_t *lengths, const uint8_t *kinds, ClassScan *s) {
     uint64_t static_fields, instance_fields, direct, virtual_, skip;
     int rc;
-    if ((rc = read_uleb(data, size, &pos, &static_fields)) != OK) return rc;
-    if ((rc = read_uleb(data, size, &pos, &instance_fields)) != OK) return rc;
-    if ((rc = read_uleb(data, size, &pos, &direct)) != OK) return rc;
-    if ((rc = read_uleb(data, size, &pos, &virtual_)) != OK) return rc;
-    /* Each field costs at least two bytes, so this loop ends at the buffer's end at the latest. */
+    size_t *pos = at;
+    if ((rc = read_walk(data, size, walk_end, pos, &static_fields)) != OK) return rc;
+    if ((rc = read_walk(data, size, walk_end, pos, &instance_fields)) != OK) return rc;
+    if ((rc = read_walk(data, size, walk_end, pos, &direct)) != OK) return rc;
+    if ((rc = read_walk(data, size, walk_end, pos, &virtual_)) != OK) return rc;
+    /* Each field costs at least two bytes, so this loop ends at the walk's end at the latest. */
     for (uint64_t f = 0; f < static_fields + instance_fields; f++) {
-        if ((rc = read_uleb(data, size, &pos, &skip)) != OK) return rc;
-        if ((rc = read_uleb(data, size, &pos, &skip)) != OK) return rc;
+        if ((rc = read_walk(data, size, walk_end, pos, &skip)) != OK) return rc;
+        if ((rc = read_walk(data, size, walk_end, pos, &skip)) != OK) return rc;
     }
     const uint64_t counts[2] = {direct, virtual_};
     for (int list = 0; list < 2; list++) {
         uint64_t method_idx = 0;
         for (uint64_t m = 0; m < counts[list]; m++) {
             uint64_t diff, access, code_off;
-            if ((rc = read_uleb(data, size, &pos, &diff)) != OK) return rc;
-            if ((rc = read_uleb(data, size, &pos, &access)) != OK) return rc;
-            if ((rc = read_uleb(data, size, &pos, &code_off)) != OK) return rc;
+            if ((rc = read_walk(data, size, walk_end, pos, &diff)) != OK) return rc;
+            if ((rc = read_walk(data, size, walk_end, pos, &access)) != OK) return rc;
+            if ((rc = read_walk(data, size, walk_end, pos, &code_off)) != OK) return rc;
             /* method_idx < n_method_ids <= 2**32 and diff < 2**42: no overflow. */
             method_idx += diff;
             if (method_idx >= n_method_ids) return ERR_METHOD_RANGE;
@@ -389,18 +406,19 @@ static PyObject *build_events(const ClassScan *s) {
 #define STRING_SCAN_LIMIT (4 * 65536 * 3)
 
 PyDoc_STRVAR(read_strings_doc,
-             "read_strings(data, offset, count, mutf8) -> (strings, unreadable)\n"
+             "read_strings(data, offset, count, mutf8, budget) -> (strings, unreadable, over_budget, budget)\n"
              "\n"
              "The `count` strings of the string_ids table at `offset` (which the caller has bounds-checked).\n"
              "Each is decoded as UTF-8; bytes that are not valid UTF-8 are passed to `mutf8` (parser.mutf8).\n"
-             "An unreadable string (offset or length prefix past the end, no NUL in reach) is '' and counted.");
+             "An unreadable string (offset or length prefix past the end, no NUL in reach) is '' and counted;\n"
+             "so is one longer than what is left of `budget` (bytes of string data), which is handed back.");
 
 static PyObject *read_strings(PyObject *module, PyObject *args) {
     Py_buffer data;
-    unsigned long long offset, count;
+    unsigned long long offset, count, budget;
     PyObject *mutf8;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*KKO:read_strings", &data, &offset, &count, &mutf8)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*KKOK:read_strings", &data, &offset, &count, &mutf8, &budget)) return NULL;
     PyObject *strings = NULL, *result = NULL, *empty = NULL;
     const uint8_t *bytes = (const uint8_t *)data.buf;
     const size_t size = (size_t)data.len;
@@ -411,7 +429,7 @@ static PyObject *read_strings(PyObject *module, PyObject *args) {
     empty = PyUnicode_New(0, 0);
     strings = empty ? PyList_New((Py_ssize_t)count) : NULL;
     if (!strings) goto done;
-    unsigned long long unreadable = 0;
+    unsigned long long unreadable = 0, over_budget = 0;
     for (unsigned long long i = 0; i < count; i++) {
         const uint8_t *id = bytes + offset + 4 * i;
         size_t pos = (size_t)id[0] | ((size_t)id[1] << 8) | ((size_t)id[2] << 16) | ((size_t)id[3] << 24);
@@ -427,7 +445,12 @@ static PyObject *read_strings(PyObject *module, PyObject *args) {
             unreadable++;
             Py_INCREF(empty);
             text = empty;
+        } else if ((unsigned long long)(nul - (bytes + pos)) > budget) {
+            over_budget++;
+            Py_INCREF(empty);
+            text = empty;
         } else {
+            budget -= (unsigned long long)(nul - (bytes + pos));
             Py_ssize_t length = (Py_ssize_t)(nul - (bytes + pos));
             text = PyUnicode_DecodeUTF8((const char *)bytes + pos, length, NULL);
             if (!text && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
@@ -447,7 +470,7 @@ static PyObject *read_strings(PyObject *module, PyObject *args) {
         }
         PyList_SET_ITEM(strings, (Py_ssize_t)i, text);
     }
-    result = Py_BuildValue("(OK)", strings, unreadable);
+    result = Py_BuildValue("(OKKK)", strings, unreadable, over_budget, budget);
 done:
     Py_XDECREF(strings);
     Py_XDECREF(empty);
@@ -459,8 +482,8 @@ static PyObject *array_type; /* array.array, looked up once at import */
 static PyObject *typecode_u32;
 
 PyDoc_STRVAR(read_class_data_doc,
-             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget)\n"
-             "    -> (methods, events, error, budget)\n"
+             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget, walk_budget)\n"
+             "    -> (methods, events, error, budget, walked)\n"
              "\n"
              "Read the class_data_item at `offset` of DEX bytes `data` and sweep the code of its methods.\n"
              "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes; `method_code` is called as\n"
@@ -469,15 +492,16 @@ PyDoc_STRVAR(read_class_data_doc,
              "events: (kind, method_idx) per-method problems in order: 0 code outside the file, 1 code runs past\n"
              "the file end, 2 ends inside an instruction, 3 not swept as the budget of code units is spent;\n"
              "error: None, or why the class data is unreadable (the text parser.py's exception would carry);\n"
-             "budget: how many code units may still be swept, after this class (passed back in for the next).");
+             "budget: how many code units may still be swept, after this class (passed back in for the next);\n"
+             "walk_budget: class data bytes that may still be walked; walked: the bytes this class took of it.");
 
 static PyObject *read_class_data(PyObject *module, PyObject *args) {
     Py_buffer data, lengths, kinds;
-    unsigned long long offset, n_method_ids, budget;
+    unsigned long long offset, n_method_ids, budget, walk_budget;
     PyObject *method_code;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*KKy*y*OK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
-                          &method_code, &budget))
+    if (!PyArg_ParseTuple(args, "y*KKy*y*OKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
+                          &method_code, &budget, &walk_budget))
         return NULL;
     PyObject *result = NULL;
     if (lengths.len != 256 || kinds.len != 256) {
@@ -494,10 +518,15 @@ static PyObject *read_class_data(PyObject *module, PyObject *args) {
     ClassScan scan;
     memset(&scan, 0, sizeof scan);
     scan.sweep_budget = budget;
-    int rc = offset >= (unsigned long long)data.len
-                 ? ERR_INDEX
-                 : read_class((const uint8_t *)data.buf, (size_t)data.len, (size_t)offset, n_method_ids,
-                              (const uint8_t *)lengths.buf, (const uint8_t *)kinds.buf, &scan);
+    size_t at = (size_t)offset;
+    int rc = ERR_INDEX;
+    if (offset < (unsigned long long)data.len) {
+        size_t size = (size_t)data.len;
+        size_t walk_end = walk_budget < size - at ? at + (size_t)walk_budget : size;
+        rc = read_class((const uint8_t *)data.buf, size, walk_end, &at, n_method_ids, (const uint8_t *)lengths.buf,
+                        (const uint8_t *)kinds.buf, &scan);
+    }
+    unsigned long long walked = (unsigned long long)(at - (size_t)offset);
     if (rc == ERR_MEMORY) {
         PyErr_NoMemory();
     } else {
@@ -505,10 +534,11 @@ static PyObject *read_class_data(PyObject *module, PyObject *args) {
         PyObject *events = methods ? build_events(&scan) : NULL;
         if (methods && events) {
             if (rc == OK)
-                result = Py_BuildValue("(OOOK)", methods, events, Py_None, (unsigned long long)scan.sweep_budget);
+                result = Py_BuildValue("(OOOKK)", methods, events, Py_None, (unsigned long long)scan.sweep_budget,
+                                       walked);
             else
-                result = Py_BuildValue("(OOsK)", methods, events, class_error_text[rc],
-                                       (unsigned long long)scan.sweep_budget);
+                result = Py_BuildValue("(OOsKK)", methods, events, class_error_text[rc],
+                                       (unsigned long long)scan.sweep_budget, walked);
         }
         Py_XDECREF(methods);
         Py_XDECREF(events);

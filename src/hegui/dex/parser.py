@@ -29,6 +29,13 @@ ACC_STATIC = 0x8
 ACC_ABSTRACT = 0x400
 ACC_INTERFACE = 0x200
 ACC_NATIVE = 0x100
+# Limits of the format that bound what a count read from the file may ask for. A count is also checked
+# against the bytes that could hold it before anything is unpacked.
+MAX_PARAMETERS = 255  # a Dalvik method has at most 255 argument registers (invoke/range), so no proto more
+MAX_INTERFACES = 65535  # interfaces_count of the class file a DEX class comes from is a u2
+# Problem lines kept per file: a hostile file can make every method faulty, and a line per method
+# would turn a few bytes each into a few hundred bytes each.
+MAX_PROBLEMS = 1000
 
 
 def _load_speedups() -> ModuleType | None:
@@ -93,21 +100,45 @@ def uleb128(data: bytes, pos: int) -> tuple[int, int]:
             raise DexFormatError("uleb128 value too long")
 
 
-def class_data_methods(data: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
-    """(method_idx, access_flags, code_off) of a class_data_item's direct then virtual methods; fields skipped."""
-    sfields, pos = uleb128(data, pos)
-    ifields, pos = uleb128(data, pos)
-    direct, pos = uleb128(data, pos)
-    virtual, pos = uleb128(data, pos)
+class ClassDataWalk:
+    """Where a class_data_item walk may go (`limit`) and where it got to (`pos`)."""
+
+    __slots__ = ("limit", "pos")
+
+    def __init__(self, pos: int, limit: int) -> None:
+        self.pos = pos
+        self.limit = limit
+
+
+def class_data_methods(data: bytes, pos: int, walk: ClassDataWalk | None = None) -> Iterator[tuple[int, int, int]]:
+    """(method_idx, access_flags, code_off) of a class_data_item's direct then virtual methods; fields skipped.
+
+    With `walk`, no uleb128 may end past `walk.limit` (DexFormatError, the per-file budget of class data
+    bytes) and `walk.pos` follows the position read up to.
+    """
+    limit = len(data) if walk is None else walk.limit
+
+    def read(at: int) -> tuple[int, int]:
+        value, after = uleb128(data, at)
+        if after > limit:
+            raise DexFormatError("class data overlaps other classes' (budget of class data bytes spent)")
+        if walk is not None:
+            walk.pos = after
+        return value, after
+
+    sfields, pos = read(pos)
+    ifields, pos = read(pos)
+    direct, pos = read(pos)
+    virtual, pos = read(pos)
     for _ in range(sfields + ifields):
-        _, pos = uleb128(data, pos)
-        _, pos = uleb128(data, pos)
+        _, pos = read(pos)
+        _, pos = read(pos)
     for count in (direct, virtual):
         midx = 0
         for _ in range(count):
-            diff, pos = uleb128(data, pos)
-            access, pos = uleb128(data, pos)
-            code_off, pos = uleb128(data, pos)
+            diff, pos = read(pos)
+            access, pos = read(pos)
+            code_off, pos = read(pos)
             midx += diff
             yield midx, access, code_off
 
@@ -156,6 +187,13 @@ class DexFile:
             if count and (off + count * width > n or off < 0x70):
                 raise DexFormatError(f"{what} table lies outside the file")
         self.data = data
+        self._problems_dropped = 0
+        # Tables that several items may share (strings, parameter and interface lists, class data) are read
+        # under a budget proportional to the file: a well-formed file reads each such part once, a hostile
+        # one could point every item at one large part and multiply memory by the number of items.
+        self._string_budget = n  # bytes of string data decoded
+        self._list_budget = n  # type_list entries decoded (interface and parameter lists)
+        self._text_budget = 16 * n + (1 << 20)  # characters of proto descriptors built
         # Code units the sweep may still read. Well-formed files hold at most len(data) // 2 in all, each
         # swept once; a hostile file can point many methods at one large code item instead, which would
         # multiply the work (and the references kept) without bound.
@@ -168,30 +206,59 @@ class DexFile:
         # (class_idx, type_idx, name_idx)
         self.methods = list(_ID_ITEM.iter_unpack(data[method_ids_off : method_ids_off + 8 * method_ids_size]))
         # (class_idx, proto_idx, name_idx)
+        # Bytes of class_data_items walked: each is walked once in a well-formed file, while classes pointing
+        # at one item would otherwise multiply its methods (memory) and fields (time) by the number of classes.
+        # It also bounds the methods read to a third of the file (three uleb128 bytes at least each).
+        self._class_data_budget = n
         self.classes = self._read_classes(class_defs_off, class_defs_size)
+        if self._problems_dropped:
+            self.problems.append(f"{name}: {self._problems_dropped} more problem(s) not listed")
+
+    def _problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self._problems_dropped += 1
 
     # --- tables -------------------------------------------------------------------------------------
     def _read_strings(self, off: int, count: int) -> list[str]:
         data = self.data
         if speedups is not None:
-            out, bad = speedups.read_strings(data, off, count, mutf8)
-            if bad:
-                self.problems.append(f"{self.name}: {bad} unreadable string(s)")
-            return out
+            out, bad, over, self._string_budget = speedups.read_strings(data, off, count, mutf8, self._string_budget)
+        else:
+            out, bad, over = self._read_strings_py(off, count)
+        if bad:
+            self._problem(f"{self.name}: {bad} unreadable string(s)")
+        if over:
+            self._problem(f"{self.name}: {over} string(s) not read (string ids overlap: "
+                          f"budget of {len(data)} bytes of string data spent)")
+        return out
+
+    def _read_strings_py(self, off: int, count: int) -> tuple[list[str], int, int]:
+        """_read_strings without the C extension: (strings, unreadable, over budget)."""
+        data = self.data
         n = len(data)
         out: list[str] = []
-        bad = 0
+        bad = over = 0
         for str_off in array_from(data, off, count):
             try:
                 _, pos = uleb128(data, str_off)
                 end = data.index(b"\x00", pos, min(n, pos + 4 * 65536 * 3))
-                out.append(mutf8(data[pos:end]))
             except (IndexError, ValueError):
                 out.append("")
                 bad += 1
-        if bad:
-            self.problems.append(f"{self.name}: {bad} unreadable string(s)")
-        return out
+                continue
+            if end - pos > self._string_budget:
+                out.append("")
+                over += 1
+                continue
+            self._string_budget -= end - pos
+            try:
+                out.append(mutf8(data[pos:end]))
+            except ValueError:
+                out.append("")
+                bad += 1
+        return out, bad, over
 
     def _string(self, idx: int) -> str:
         return self.strings[idx] if idx < len(self.strings) else ""
@@ -199,18 +266,45 @@ class DexFile:
     def _read_protos(self, off: int, count: int) -> list[str]:
         data = self.data
         out: list[str] = []
+        lists: dict[int, str] = {}  # parameter text by list offset: protos may share a list
         for i in range(count):
             _shorty, ret_idx, params_off = struct.unpack_from("<III", data, off + 12 * i)
             params = ""
             if params_off:
-                try:
-                    (size,) = struct.unpack_from("<I", data, params_off)
-                    idxs = struct.unpack_from(f"<{size}H", data, params_off + 4)
-                    params = "".join(self.type_name(t) for t in idxs)
-                except struct.error:
-                    self.problems.append(f"{self.name}: proto {i} has a bad parameter list")
-            out.append(f"({params}){self.type_name(ret_idx)}")
+                cached = lists.get(params_off)
+                if cached is None:
+                    idxs, why = self._type_list(params_off, MAX_PARAMETERS, "parameters")
+                    if why:
+                        self._problem(f"{self.name}: proto {i} has a bad parameter list ({why})")
+                    cached = lists[params_off] = "".join(self.type_name(t) for t in idxs)
+                params = cached
+            text = f"({params}){self.type_name(ret_idx)}"
+            if len(text) > self._text_budget:
+                if self._text_budget >= 0:
+                    self._problem(f"{self.name}: proto {i} and later protos not named "
+                                  f"(descriptors longer than the file allows)")
+                self._text_budget = -1
+                text = "(?)V"
+            else:
+                self._text_budget -= len(text)
+            out.append(text)
         return out
+
+    def _type_list(self, off: int, limit: int, what: str) -> tuple[tuple[int, ...], str | None]:
+        """The type indices of the type_list at `off`, or () and why not. The declared size is checked
+        against the format's `limit`, the bytes after it and the file's budget before anything is read."""
+        data = self.data
+        if off + 4 > len(data):
+            return (), "outside the file"
+        (size,) = struct.unpack_from("<I", data, off)
+        if size > limit:
+            return (), f"{size} {what} declared, at most {limit}"
+        if off + 4 + 2 * size > len(data):
+            return (), f"{size} {what} declared, the file ends first"
+        if size > self._list_budget:
+            return (), f"type lists overlap: budget of {len(data)} entries spent"
+        self._list_budget -= size
+        return struct.unpack_from(f"<{size}H", data, off + 4), None
 
     def type_name(self, idx: int) -> str:
         return self.types[idx] if idx < len(self.types) else "L?;"
@@ -222,44 +316,56 @@ class DexFile:
         units = array("H")
         if accelerated is None:
             units.frombytes(data[: len(data) & ~1])
+        interfaces: dict[int, tuple[int, ...]] = {}  # by list offset: classes may share a list
         for i in range(count):
             cls_idx, access, super_idx, ifaces_off, _src, _ann, class_data_off, _static = struct.unpack_from(
                 "<8I", data, off + 32 * i
             )
             ifaces: tuple[int, ...] = ()
-            try:
-                if ifaces_off:
-                    (size,) = struct.unpack_from("<I", data, ifaces_off)
-                    ifaces = struct.unpack_from(f"<{size}H", data, ifaces_off + 4)
-                cdef = ClassDef(cls_idx, access, super_idx, ifaces)
-                if class_data_off:
+            if ifaces_off:
+                cached = interfaces.get(ifaces_off)
+                if cached is None:
+                    cached, why = self._type_list(ifaces_off, MAX_INTERFACES, "interfaces")
+                    if why:
+                        self._problem(f"{self.name}: class {self.type_name(cls_idx)} has a bad interface list ({why})")
+                    interfaces[ifaces_off] = cached
+                ifaces = cached
+            cdef = ClassDef(cls_idx, access, super_idx, ifaces)
+            if class_data_off:
+                try:
                     if accelerated is None:
                         self._read_class_data(cdef, class_data_off, units)
                     else:
                         self._read_class_data_c(accelerated, cdef, class_data_off)
-            except (struct.error, IndexError, DexFormatError) as exc:
-                self.problems.append(f"{self.name}: class {self.type_name(cls_idx)} unreadable ({exc})")
-                cdef = ClassDef(cls_idx, access, super_idx, ifaces)
+                except (struct.error, IndexError, DexFormatError) as exc:
+                    self._problem(f"{self.name}: class {self.type_name(cls_idx)} unreadable ({exc})")
+                    cdef = ClassDef(cls_idx, access, super_idx, ifaces)
             out.append(cdef)
         return out
 
     def _read_class_data(self, cdef: ClassDef, pos: int, units: array) -> None:
         n_methods = len(self.methods)
-        for midx, access, code_off in class_data_methods(self.data, pos):
-            if midx >= n_methods:
-                raise DexFormatError("method index out of range")
-            cdef.methods.append(self._scan_code(midx, access, code_off, units))
+        walk = ClassDataWalk(pos, min(len(self.data), pos + self._class_data_budget))
+        try:
+            for midx, access, code_off in class_data_methods(self.data, pos, walk):
+                if midx >= n_methods:
+                    raise DexFormatError("method index out of range")
+                cdef.methods.append(self._scan_code(midx, access, code_off, units))
+        finally:
+            self._class_data_budget -= walk.pos - pos
 
     def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
         """`_read_class_data` in C: same methods, same problem lines, same failure text."""
-        methods, events, error, self._sweep_budget = accelerated.read_class_data(
-            self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget
+        methods, events, error, self._sweep_budget, walked = accelerated.read_class_data(
+            self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget,
+            self._class_data_budget,
         )
+        self._class_data_budget -= walked
         for event, midx in events:
             if event == _EVENT_BUDGET:
                 self._stop_sweeping(midx)
             else:
-                self.problems.append(f"{self.name}: {self.method_name(midx)} {_EVENT_TEXT[event]}")
+                self._problem(f"{self.name}: {self.method_name(midx)} {_EVENT_TEXT[event]}")
         if error is not None:
             raise DexFormatError(error)
         cdef.methods = methods
@@ -273,13 +379,13 @@ class DexFile:
         fields = array("I")
         if code_off:
             if code_off + 16 > len(self.data) or code_off & 1:
-                self.problems.append(f"{self.name}: {self.method_name(midx)} has code outside the file")
+                self._problem(f"{self.name}: {self.method_name(midx)} has code outside the file")
             else:
                 (insns_size,) = struct.unpack_from("<I", self.data, code_off + 12)
                 start = (code_off + 16) >> 1
                 end = start + insns_size
                 if end > len(units):
-                    self.problems.append(f"{self.name}: {self.method_name(midx)} code runs past the file end")
+                    self._problem(f"{self.name}: {self.method_name(midx)} code runs past the file end")
                     end = len(units)
                 if end - start > self._sweep_budget:
                     self._stop_sweeping(midx)
@@ -288,7 +394,7 @@ class DexFile:
                     try:
                         _sweep(units, start, end, invokes, ops, strings, types, fields)
                     except IndexError:
-                        self.problems.append(f"{self.name}: {self.method_name(midx)} ends inside an instruction")
+                        self._problem(f"{self.name}: {self.method_name(midx)} ends inside an instruction")
         return MethodCode(midx, access, invokes, bytes(ops), strings, types, fields)
 
     def _stop_sweeping(self, midx: int) -> None:
@@ -296,7 +402,7 @@ class DexFile:
         self._sweep_budget = 0
         if not self._sweep_stopped:
             self._sweep_stopped = True
-            self.problems.append(
+            self._problem(
                 f"{self.name}: {self.method_name(midx)} and later methods not swept "
                 f"(methods share code: {len(self.data)} code units read already)"
             )

@@ -179,14 +179,15 @@ def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    apps = list(db.scalars(access.visible_apps(user).limit(500)))
+    apps = list_rows(request, db, user, lists.APPS)
     cases = list(db.scalars(access.visible_cases(user).where(Case.status.in_(workflow.OPEN_CASE_STATUSES))
                             .limit(200)))
     complaints = (list(db.scalars(select(Complaint).where(Complaint.status != "resolved").order_by(Complaint.due_on)
                                   .limit(200))) if access.sees_all(user) else [])
     on = today(request)
     sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
-    return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks,
+    counts = workflow.overview_counts(db, user, on, work_calendar(request))
+    return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
                 complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 

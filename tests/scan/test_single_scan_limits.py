@@ -1,0 +1,106 @@
+"""A single-file `hegui scan` holds --timeout and --memory as hard limits, as a batch scan does: the scan runs
+in a child process and its report comes back to the command line, which renders it.
+
+The CLI cases run the real command on a real hostile APK; the helper cases inject the misbehaviour through
+`scan_fn` (an APK that reliably hangs or segfaults the scanner would be a scanner bug to fix, not a fixture).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from hegui.batch.isolate import ScanFailed, scan_report_isolated
+from hegui.errors import InputError
+from hegui.pipeline import ScanOptions, scan_path
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "src/hegui/samples/demo-shop.apk"
+
+
+@pytest.fixture(scope="module")
+def big_dex_apk(tmp_path_factory) -> Path:
+    """The sample APK whose classes.dex inflates to 200 MB from 1.2 MB (a ratio of 170:1, under the bomb
+    threshold): reading it needs far more memory than a 64 MB budget allows."""
+    out = tmp_path_factory.mktemp("big") / "bigdex.apk"
+    rng = random.Random(7)
+    block = bytes(rng.getrandbits(8) for _ in range(4096))
+    with zipfile.ZipFile(SAMPLE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "classes.dex":
+                dst.writestr(info.filename, src.read(info))
+        with dst.open("classes.dex", "w") as fh:
+            fh.write(b"dex\n035\0")
+            for _ in range((200 << 20) // len(block)):
+                fh.write(block)
+    return out
+
+
+def test_a_scan_past_its_memory_budget_ends_with_one_line_and_exit_2(big_dex_apk):
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "hegui.cli", "scan", "--memory", "64", str(big_dex_apk)],
+                          capture_output=True, timeout=120, check=False)
+    assert time.monotonic() - start < 60
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [f"{big_dex_apk}: memory limit 64 MB exceeded"]
+
+
+def _misbehave(path: Path, options: ScanOptions):
+    """The real scan, except for inputs named after the misbehaviour they trigger."""
+    stem = path.stem
+    if stem == "hang":
+        time.sleep(120)
+    elif stem == "balloon":
+        return bytearray((options.memory_budget_mb + 512) << 20)  # refused under the address-space limit
+    elif stem == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif stem == "segfault":
+        faulthandler.disable()  # the crash is the point; keep pytest's fault dump out of the log
+        ctypes.string_at(0)
+    elif stem == "bug":
+        raise RuntimeError("detector exploded on\nline two")
+    elif stem == "unreadable":
+        raise InputError("not a ZIP/APK archive")
+    return scan_path(path, options)
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("hang", "timeout after 0.5 s"),
+    ("balloon", "memory limit 16 MB exceeded"),
+    ("sigkill", "worker crashed: signal 9 (SIGKILL)"),
+    ("segfault", "worker crashed: signal 11 (SIGSEGV)"),
+    ("bug", "internal error: RuntimeError: detector exploded on line two"),
+])
+def test_each_limit_and_crash_of_the_child_is_a_one_line_reason(tmp_path, name, reason):
+    apk = tmp_path / f"{name}.apk"
+    apk.write_bytes(SAMPLE.read_bytes())
+    start = time.monotonic()
+    with pytest.raises(ScanFailed) as caught:
+        scan_report_isolated(apk, ScanOptions(time_budget_s=0.5, memory_budget_mb=16), scan_fn=_misbehave)
+    assert str(caught.value) == reason
+    assert time.monotonic() - start < 15, "a hanging scan is stopped at its hard limit, not waited for"
+
+
+def test_an_unreadable_input_is_the_scans_own_reason(tmp_path):
+    apk = tmp_path / "unreadable.apk"
+    apk.write_bytes(b"x")
+    with pytest.raises(InputError, match=r"^not a ZIP/APK archive$"):
+        scan_report_isolated(apk, ScanOptions(), scan_fn=_misbehave)
+
+
+def test_the_report_from_the_child_is_the_report_of_an_in_process_scan():
+    options = ScanOptions()
+    isolated = scan_report_isolated(SAMPLE, options).model_dump(mode="json")
+    direct = scan_path(SAMPLE, options).model_dump(mode="json")
+    assert isolated == direct
