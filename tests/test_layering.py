@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "platform": {"pipeline", "report", "knowledge", "rules", "listing"},
     # the inputs a user names with an option, read before a scan starts so a bad one is refused out loud
     "named_inputs": {"listing", "policy", "trace", "report"},
-    "cli": {"pipeline", "report", "batch", "trace", "platform", "named_inputs"},
+    "cli": {"pipeline", "report", "batch", "trace", "platform", "named_inputs",
+            "knowledge"},  # `hegui rules check` checks the knowledge files for someone editing them
 }
 
 

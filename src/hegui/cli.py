@@ -202,6 +202,47 @@ def _summary(report) -> str:
             f"{len(report.sensitive_calls)} sensitive calls / 共 {len(report.findings)} 项问题")
 
 
+rules_app = typer.Typer(no_args_is_help=True, help="The rule and knowledge files (src/hegui/knowledge/).")
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[Path | None, typer.Argument(help="A knowledge folder laid out like src/hegui/knowledge/ "
+                                                     "(files it lacks are taken from hegui's own). Default: "
+                                                     "hegui's own knowledge.")] = None,
+) -> None:
+    """Check every knowledge file against its schema and its references; exit 2 on any error."""
+    from hegui.knowledge.schema import check
+
+    if path is not None and not path.is_dir():
+        _err(f"hegui: {path} is not a folder")
+        raise typer.Exit(2)
+    problems = check(path)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        _err(f"hegui: {len(problems)} problem(s) in the knowledge files")
+        raise typer.Exit(2)
+    typer.echo("OK")
+
+
+class SchemaName(enum.StrEnum):
+    report = "report"
+    trace = "trace"
+
+
+@app.command("schema")
+def schema_command(
+    name: Annotated[SchemaName, typer.Argument(help="report: the JSON report; trace: one runtime-trace event.")]
+    = SchemaName.report,
+) -> None:
+    """Print the JSON schema hegui's output follows (the report contract) or its trace input follows."""
+    from hegui.report.contract import schema_text
+
+    typer.echo(schema_text(name.value), nl=False)
+
+
 def _register_optional() -> None:
     """Commands of the capture and platform parts; their heavy imports happen inside the commands."""
     import importlib
@@ -215,8 +256,15 @@ def _register_optional() -> None:
 
 
 def main() -> None:
+    from hegui.knowledge import KnowledgeError
+
     _register_optional()
-    app()
+    try:
+        app()
+    except KnowledgeError as exc:  # an edited knowledge file is broken: say where, no traceback (exit 2)
+        for line in exc.messages:
+            _err(f"hegui: {line}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

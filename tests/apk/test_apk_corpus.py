@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from hegui.apk import open_apk, parse_axml
+from workplace import CORPUS, corpus_params
 
 pytestmark = pytest.mark.corpus
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 WRITE = "android.permission.WRITE_EXTERNAL_STORAGE"
 READ = "android.permission.READ_EXTERNAL_STORAGE"
 PHONE = "android.permission.READ_PHONE_STATE"
@@ -65,7 +65,7 @@ def test_inventory_has_the_322_valid_apks():
     assert len(VALID) == 322
 
 
-@pytest.mark.parametrize("row", VALID, ids=[r["path"] for r in VALID])
+@pytest.mark.parametrize("row", corpus_params(lambda: VALID), ids=lambda r: r["path"] if r else "corpus-missing")
 def test_manifest_header_agrees_with_aapt(corpus, row):
     with open_apk(corpus / row["path"]) as apk:
         manifest = apk.manifest
@@ -92,7 +92,7 @@ def test_live_sample_is_about_forty():
     assert 38 <= len(SAMPLE) <= 42
 
 
-@pytest.mark.parametrize("row", SAMPLE, ids=[r["path"] for r in SAMPLE])
+@pytest.mark.parametrize("row", corpus_params(lambda: SAMPLE), ids=lambda r: r["path"] if r else "corpus-missing")
 def test_permissions_label_and_icons_agree_with_live_aapt(corpus, row):
     path = corpus / row["path"]
     out = _badging(path)

@@ -6,6 +6,7 @@ import pytest
 
 import smali_snippets as s
 from apkbuild import smali_class
+from expect import assert_findings
 from scanfixtures import APP, APP_CLASS, MAIN, UMENG, app_smali, scan_app
 from smali_snippets import method
 
@@ -13,6 +14,10 @@ pytestmark = pytest.mark.apktool
 
 INIT = s.call_static(UMENG, "init")
 HELPER = f"{APP}.PrivacyHelper"
+# every fixture app here ships without a privacy policy
+NO_POLICY = ("PI-POLICY-ABSENT", "app", "high")
+SDK_BEFORE_CONSENT = ("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics", "critical")
+APP_BEFORE_CONSENT = ("PI-COLLECT-BEFORE-CONSENT", "app", "critical")
 
 
 def scan_with_umeng(tmp_path, on_create: str, *, main_on_create: str = "", extra: dict[str, str] | None = None):
@@ -28,53 +33,54 @@ def test_init_inside_if_agreed_in_application_oncreate_is_not_before_consent(tmp
     scanned, call = scan_with_umeng(tmp_path, s.when_flag("privacy_agreed", INIT))
     report_validator(scanned.report.model_dump(mode="json"))
     assert (call.caller, call.sdk, call.at_startup) == (f"{UMENG}#init", "umeng_analytics", False)
-    assert {"PI-SDK-COLLECT-BEFORE-CONSENT", "PI-COLLECT-BEFORE-CONSENT"}.isdisjoint(scanned.rules())
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_init_after_an_early_return_when_not_agreed_is_not_before_consent(tmp_path):
     scanned, call = scan_with_umeng(tmp_path, s.return_unless_flag("privacy_agreed") + INIT)
     assert call.at_startup is False
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_unguarded_init_in_application_oncreate_is_before_consent(tmp_path, report_validator):
     scanned, call = scan_with_umeng(tmp_path, INIT)
     report_validator(scanned.report.model_dump(mode="json"))
     assert call.at_startup is True
-    assert scanned.finding("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics").severity == "critical"
+    assert_findings(scanned.report, {NO_POLICY, SDK_BEFORE_CONSENT})
 
 
 @pytest.mark.parametrize("key", ["first_launch", "dark_mode"])
 def test_init_behind_a_flag_unrelated_to_consent_is_still_before_consent(tmp_path, key):
     scanned, call = scan_with_umeng(tmp_path, s.when_flag(key, INIT))
     assert call.at_startup is True
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")
+    assert_findings(scanned.report, {NO_POLICY, SDK_BEFORE_CONSENT})
 
 
 def test_init_that_runs_while_consent_is_not_given_is_still_before_consent(tmp_path):
     scanned, call = scan_with_umeng(tmp_path, s.unless_flag("privacy_agreed", INIT))
     assert call.at_startup is True
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")
+    assert_findings(scanned.report, {NO_POLICY, SDK_BEFORE_CONSENT})
 
 
 def test_init_behind_an_is_privacy_agreed_helper_is_not_before_consent(tmp_path):
     helper = {HELPER: smali_class(HELPER, s.flag_predicate("isPrivacyAgreed", "privacy_agreed"))}
     scanned, call = scan_with_umeng(tmp_path, s.when_predicate(HELPER, "isPrivacyAgreed", INIT), extra=helper)
     assert call.at_startup is False
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_init_behind_a_helper_whose_body_reads_the_flag_is_not_before_consent(tmp_path):
     helper = {HELPER: smali_class(HELPER, s.flag_predicate("check", "agree_protocol"))}
     scanned, call = scan_with_umeng(tmp_path, s.when_predicate(HELPER, "check", INIT), extra=helper)
     assert call.at_startup is False
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_a_guarded_init_that_the_launcher_activity_also_calls_unguarded_is_before_consent(tmp_path):
     main_init = s.call_static(UMENG, "init")
     scanned, call = scan_with_umeng(tmp_path, s.when_flag("privacy_agreed", INIT), main_on_create=main_init)
     assert call.at_startup is True
+    assert_findings(scanned.report, {NO_POLICY, SDK_BEFORE_CONSENT})
     finding = scanned.finding("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng_analytics")
     assert f"runs at startup: {MAIN}#onCreate → {UMENG}#init" in {e.detail for e in finding.evidence}
 
@@ -83,7 +89,7 @@ def test_an_api_called_directly_inside_the_guard_of_application_oncreate_is_not_
     scanned = scan_app(tmp_path, app_smali(s.when_flag("privacy_agreed", s.read_android_id())))
     [call] = scanned.calls("android_id")
     assert (call.caller, call.sdk, call.at_startup) == (f"{APP_CLASS}#onCreate", None, False)
-    assert "PI-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_the_same_method_calling_the_api_once_guarded_and_once_not_is_before_consent(tmp_path):
@@ -91,7 +97,7 @@ def test_the_same_method_calling_the_api_once_guarded_and_once_not_is_before_con
     scanned = scan_app(tmp_path, app_smali(body))
     [call] = scanned.calls("android_id")
     assert (call.caller, call.at_startup) == (f"{APP_CLASS}#onCreate", True)
-    assert "PI-COLLECT-BEFORE-CONSENT" in scanned.rules("app")
+    assert_findings(scanned.report, {NO_POLICY, APP_BEFORE_CONSENT})
 
 
 def flag_field_app(tmp_path, *, main_on_create: str = ""):
@@ -110,11 +116,11 @@ def test_init_behind_a_static_field_assigned_from_the_stored_flag_is_not_before_
     scanned, call = flag_field_app(tmp_path)
     report_validator(scanned.report.model_dump(mode="json"))
     assert (call.caller, call.at_startup) == (f"{UMENG}#init", False)
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
+    assert_findings(scanned.report, {NO_POLICY})
 
 
 def test_init_behind_a_field_the_launcher_activity_also_sets_true_is_before_consent(tmp_path):
     set_true = "    const/4 v0, 0x1\n" + s.put_static_flag(APP_CLASS, "sAgreed")
     scanned, call = flag_field_app(tmp_path, main_on_create=set_true)
     assert call.at_startup is True
-    assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules("umeng_analytics")
+    assert_findings(scanned.report, {NO_POLICY, SDK_BEFORE_CONSENT})

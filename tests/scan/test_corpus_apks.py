@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from hegui.pipeline import scan_path
 from hegui.report.model import Report
+from workplace import CORPUS, corpus_params
 
 pytestmark = pytest.mark.corpus
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
 @cache
@@ -90,7 +89,7 @@ def test_droidbench_imei_cases_are_140():
     assert len(_droidbench_imei_cases()) == 140
 
 
-@pytest.mark.parametrize("apk", _droidbench_imei_cases() if CORPUS.is_dir() else [])
+@pytest.mark.parametrize("apk", corpus_params(_droidbench_imei_cases))
 def test_droidbench_getdeviceid_call_sites_are_found(apk):
     found = [c for c in scan_path(CORPUS / "droidbench" / apk).sensitive_calls
              if c.api == "android.telephony.TelephonyManager#getDeviceId"]

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from workplace import CORPUS, corpus_params
+
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
 SAMPLE = REPO / "src/hegui/samples/demo-shop.apk"
 MAX_SECONDS = 60
 MAX_RSS_KIB = 1024 * 1024
@@ -50,14 +51,12 @@ def assert_clean_outcome(path: Path, code: int, out: str, err: str, seconds: flo
 
 
 def _edge_cases() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
     files = sorted((CORPUS / "androguard/apks_edgecases").glob("*.apk")) + sorted((CORPUS / "apkinspector").glob("*.apk"))
     return files + sorted((CORPUS / "fdroidserver").glob("issue-1128*.apk")) + [CORPUS / "fdroidserver/janus.apk"]
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("apk", _edge_cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("apk", corpus_params(_edge_cases), ids=lambda p: p.name if p else "corpus-missing")
 def test_tampered_corpus_archives_give_a_report_or_one_line(apk, report_validator):
     report = assert_clean_outcome(apk, *run_cli("scan", str(apk)))
     if report is not None:

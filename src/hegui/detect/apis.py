@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from hegui import knowledge
+from hegui.dex import java_to_descriptor
 
 _PRIMITIVES = {"int": "I", "long": "J", "boolean": "Z", "byte": "B", "char": "C", "short": "S", "float": "F",
                "double": "D", "void": "V"}
@@ -21,12 +22,12 @@ def java_type_to_descriptor(t: str) -> str:
     while t.endswith("[]"):
         dims += 1
         t = t[:-2]
-    base = _PRIMITIVES.get(t) or ("L" + t.replace(".", "/") + ";")
+    base = _PRIMITIVES.get(t) or java_to_descriptor(t)
     return "[" * dims + base
 
 
-def class_descriptor(java_name: str) -> str:
-    return "L" + java_name.replace(".", "/") + ";"
+# the one Java name → descriptor conversion lives in hegui.dex; this module's callers know it by this name
+class_descriptor = java_to_descriptor
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,11 +35,8 @@ def wanted_call_keys() -> frozenset[tuple[str, str]]:
     """Every (class descriptor, method) a static detector looks up in `StaticContext.call_sites`."""
     from hegui.detect.apis import api_matcher, class_descriptor
 
-    cfg = signals()
-    apis = [*cfg["wakeup_apis"], *cfg["associated_start"]["start_apis"], *cfg["associated_start"]["target_apis"],
-            *cfg["install"]["apis"], *cfg["install"]["download_apis"], *cfg["dynamic_code"]["apis"],
-            *cfg["uninstall"]["hide_apis"], *cfg["sdk_consent_apis"], *cfg["permission_request_apis"]]
-    keys = {(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in apis}
+    # the API lists come from static_signals.yaml's schema (fields typed ApiList), not from a list kept here
+    keys = {(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in knowledge.static_signal_apis()}
     matcher = api_matcher()
     return frozenset(keys | set(matcher.methods) | set(matcher.reflection_calls))
 

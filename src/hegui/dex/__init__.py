@@ -1,6 +1,6 @@
 """DEX reading and indexing (a reader: knows nothing of rules or knowledge files)."""
 
-from hegui.dex.index import DexIndex, MethodInfo, descriptor_to_java
+from hegui.dex.index import DexIndex, MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.parser import DexFile, DexFormatError
 
-__all__ = ["DexFile", "DexFormatError", "DexIndex", "MethodInfo", "descriptor_to_java"]
+__all__ = ["DexFile", "DexFormatError", "DexIndex", "MethodInfo", "descriptor_to_java", "java_to_descriptor"]

@@ -6,22 +6,48 @@ Readers (`hegui.apk`, `hegui.dex`) never import this package; detectors and the 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from hegui.knowledge import schema, schema_detectors
+from hegui.knowledge.schema import KnowledgeError
 
-# libyaml's parser when PyYAML was built with it: the knowledge files are ~1 MB and load on every scan.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ROOT = resources.files(__package__)
+_LOADED: dict[str, Any] = {}
+_LOADING: dict[str, Any] = {}
+_LOCK = threading.RLock()
 
 
-@cache
 def _load(name: str) -> Any:
-    """Parsed knowledge file, parsed once per process. Callers treat the result as read-only."""
-    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader/SafeLoader)
+    """Parsed knowledge file (`name` relative to this package, e.g. ``rules/static.yaml``), parsed and checked
+    against its schema (`hegui.knowledge.schema`) once per process. Callers treat the result as read-only.
+
+    Raises `KnowledgeError` naming the file and the entry when the file breaks its schema or names a rule,
+    observation kind, attribute, PI type … that does not exist.
+    """
+    if name in _LOADED:
+        return _LOADED[name]
+    with _LOCK:  # re-entrant: the cross-checks load the files this one refers to
+        if name in _LOADED:
+            return _LOADED[name]
+        data = schema.parse(name, _ROOT.joinpath(name).read_text(encoding="utf-8"))
+        schema.validate(name, data)
+        _LOADING[name] = data  # visible to the cross-checks of files that refer back to this one
+        try:
+            problems = schema.run_cross_checks(name, data, _load_for_check)
+        finally:
+            del _LOADING[name]
+        if problems:
+            raise KnowledgeError(problems)
+        _LOADED[name] = data
+        return data
+
+
+def _load_for_check(name: str) -> Any:
+    return _LOADING[name] if name in _LOADING else _load(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +138,11 @@ TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml", "listing.yaml", "mi
 @cache
 def triggers() -> tuple[Trigger, ...]:
     out: list[Trigger] = []
-    base = resources.files(__package__).joinpath("rules")
+    base = _ROOT.joinpath("rules")
     for name in TRIGGER_FILES:
-        path = base.joinpath(name)
-        if not path.is_file():
+        if not base.joinpath(name).is_file():
             continue
-        for e in yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader).get("triggers") or []:
+        for e in _load(f"rules/{name}").get("triggers") or []:
             out.append(Trigger(rule=e["rule"], observation=e["observation"], where=dict(e.get("where") or {}),
                                severity=e.get("severity"), origin=name))
     return tuple(out)
@@ -149,6 +174,12 @@ def thresholds() -> dict[str, dict[str, Any]]:
 @cache
 def app_types() -> dict[int, dict[str, Any]]:
     return {d["id"]: d for d in _load("app_types.yaml")["app_types"]}
+
+
+@cache
+def static_signal_apis() -> tuple[str, ...]:
+    """Every API static_signals.yaml lists for a detector to look up (its `ApiList` fields, see schema.py)."""
+    return tuple(schema.api_lists(schema_detectors.StaticSignals, _load("static_signals.yaml")))
 
 
 def load_yaml(name: str) -> Any:

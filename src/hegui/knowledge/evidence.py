@@ -10,9 +10,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import yaml
 
 LANGS = ("zh", "en")
 # [[fact|text]] is an optional clause; {fact} or {fact@vocab} a substitution.
@@ -70,10 +67,15 @@ def _parse(raw: object, origin: str) -> tuple[dict[str, Template], dict[str, dic
     return templates, vocab
 
 
+parse_catalog = _parse  # hegui.knowledge.schema runs the same checks for `hegui rules check`
+
+
 @cache
 def _catalog() -> tuple[dict[str, Template], dict[str, dict[str, dict[str, str]]]]:
-    text = resources.files(__package__).joinpath("evidence.yaml").read_text(encoding="utf-8")
-    return _parse(yaml.safe_load(text), "knowledge/evidence.yaml")
+    # read like every knowledge file: checked against its schema (hegui.knowledge.schema) when it loads
+    from hegui.knowledge import load_yaml
+
+    return _parse(load_yaml("evidence.yaml"), "knowledge/evidence.yaml")
 
 
 def templates() -> dict[str, Template]:

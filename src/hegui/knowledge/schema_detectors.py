@@ -1,0 +1,303 @@
+"""Models of the detectors' vocabularies: API context, consent guards, static signals, the policy lexicon, evidence
+templates, mini-program APIs, startup entries, API semantics (see `hegui.knowledge.schema`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from hegui.knowledge.schema import (
+    ApiList,
+    Getter,
+    Strict,
+    Words,
+    cross_check,
+    schema,
+)
+from hegui.knowledge.schema_catalog import Sensitivity, pi_type_ids
+
+Regex = Annotated[str, Field(min_length=1)]
+
+
+# ---- detector vocabularies: api_context, consent_guards, static_signals, policy_lexicon ----------------------
+
+@schema("api_context.yaml")
+class ApiContext(Strict):
+    needs_context: Words
+    ignore_static: Words
+    reflection_calls: Words
+
+
+@schema("consent_guards.yaml")
+class ConsentGuards(Strict):
+    getters: Words
+    consent_words: Words
+    topic_words: Words
+    veto_words: Words
+    predicate_prefixes: Words
+    approval_words: Words
+    setters: Words
+    agree_callbacks: Words
+
+
+class AssociatedStart(Strict):
+    start_apis: ApiList
+    target_apis: ApiList
+    wake_actions_prefixes: Words
+
+
+class InstallSignals(Strict):
+    permissions: Words
+    apis: ApiList
+    strings: Words
+    download_apis: ApiList
+
+
+class DynamicCode(Strict):
+    apis: ApiList
+
+
+class Uninstall(Strict):
+    device_admin_permission: str
+    hide_apis: ApiList
+    invisible_label_chars: Words
+
+
+class Cleartext(Strict):
+    ignore_url_prefixes: Words
+
+
+@schema("static_signals.yaml")
+class StaticSignals(Strict):
+    self_start_actions: dict[str, Literal["high", "medium"]]
+    wakeup_apis: ApiList
+    associated_start: AssociatedStart
+    install: InstallSignals
+    dynamic_code: DynamicCode
+    uninstall: Uninstall
+    cleartext: Cleartext
+    sdk_consent_apis: ApiList
+    permission_request_apis: ApiList
+
+
+class Patterns(Strict):  # regular expressions, compiled by a deep check (`hegui rules check`)
+    patterns: list[Regex]
+    exclude: list[Regex] = []
+
+
+
+class AlsoRequires(Patterns):
+    name: str
+
+
+class Element(Patterns):
+    yields_to: Words = []
+    also_requires: AlsoRequires | None = None
+
+
+class PatternPair(Strict):
+    pattern: str
+    conditional: str
+
+
+class PiTermContext(Strict):
+    needs_context: Words
+    context: str
+
+
+class SdkMention(Strict):
+    context: str
+    continuation: str
+    window: int
+
+
+class SdkTable(Strict):
+    name_header: str
+    name_in_text: str
+    name_like_sdk: str
+
+
+class Necessity(Strict):
+    sensitivities: list[Sensitivity]
+
+
+class AppTypeHint(Strict):
+    zh: Words
+    pkg: Words
+
+
+class ComplaintResponse(Strict):
+    max_working_days: int
+    max_calendar_days: int
+
+
+@schema("policy_lexicon.yaml")
+class PolicyLexicon(Strict):
+    elements: dict[str, Element]
+    topics: dict[str, Patterns]
+    complaint_response: ComplaintResponse
+    pi_terms: dict[str, Words]
+    pi_term_context: PiTermContext
+    negation: PatternPair
+    no_sharing: PatternPair
+    permission_terms: dict[str, Words]
+    permission_mention: str
+    purpose_words: str
+    push_or_ads_sdk_categories: Words
+    sdk_mention: SdkMention
+    sdk_table: SdkTable
+    necessity: Necessity
+    app_type_hints: dict[int, AppTypeHint]
+    app_type_min_score: int
+
+
+@cross_check("policy_lexicon.yaml")
+def _lexicon_refs(data: Any, get: Getter) -> Iterator[str]:
+    clauses = {c["id"] for c in get("policy_clauses.yaml")["policy_clauses"]}
+    names = set(data["elements"]) | set(data["topics"])
+    for element, e in data["elements"].items():
+        if element not in clauses:
+            yield f"elements.{element}: not a policy_clauses.yaml id"
+        for other in e.get("yields_to") or ():
+            if other not in names:
+                yield f"elements.{element}: yields_to names unknown element or topic {other!r}"
+    pis = pi_type_ids(get)
+    for term in data["pi_terms"]:
+        if term not in pis:
+            yield f"pi_terms.{term}: unknown PI type (pi_types.yaml)"
+    types_ = {t["id"] for t in get("app_types.yaml")["app_types"]}
+    for t in data["app_type_hints"]:
+        if t not in types_:
+            yield f"app_type_hints.{t}: unknown app type (app_types.yaml)"
+
+
+def _bad_regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a regular expression ({exc}): {value!r}"
+    return None
+
+
+@cross_check("policy_lexicon.yaml", deep=True)
+def _lexicon_regexes(data: Any, get: Getter) -> Iterator[str]:
+    for section in ("elements", "topics"):
+        for name, entry in data[section].items():
+            for key in ("patterns", "exclude"):
+                for p in entry.get(key) or ():
+                    if (problem := _bad_regex(p)) is not None:
+                        yield f"{section}.{name}.{key}: {problem}"
+            also = entry.get("also_requires") or {}
+            for p in also.get("patterns") or ():
+                if (problem := _bad_regex(p)) is not None:
+                    yield f"{section}.{name}.also_requires.patterns: {problem}"
+    for section in ("negation", "no_sharing"):
+        for key in ("pattern", "conditional"):
+            if (problem := _bad_regex(data[section][key])) is not None:
+                yield f"{section}.{key}: {problem}"
+    for key in ("permission_mention", "purpose_words"):
+        if (problem := _bad_regex(data[key])) is not None:
+            yield f"{key}: {problem}"
+
+
+# ---- evidence.yaml (templates of evidence lines), miniapp_apis.yaml ------------------------------------------
+
+class EvidenceText(Strict):
+    zh: str
+    en: str
+
+
+@schema("evidence.yaml")
+class EvidenceTemplates(Strict):
+    templates: dict[str, EvidenceText]
+    vocab: dict[str, dict[str, EvidenceText]]  # table → value → its words
+
+
+@cross_check("evidence.yaml")
+def _evidence_facts(data: Any, get: Getter) -> Iterator[str]:
+    """Both languages need the same facts, vocabularies exist: the template reader's own checks."""
+    from hegui.knowledge.evidence import EvidenceTemplateError, parse_catalog
+
+    try:
+        parse_catalog(data, "")
+    except EvidenceTemplateError as exc:
+        yield str(exc).removeprefix(": ")
+
+
+class MiniApi(Strict):
+    pi_type: str
+    privacy: bool = False
+    private_info: bool = False
+    scope: str | None = None
+    background: bool = False
+    collects: bool = True
+    zh: str
+    en: str
+
+
+class WechatPlugin(Strict):
+    name: str
+    names: Words
+
+
+@schema("miniapp_apis.yaml")
+class MiniappApis(Strict):
+    wechat: dict[str, MiniApi]
+    wechat_privacy_flow: Words
+    wechat_open_types: dict[str, MiniApi]
+    quick_app: dict[str, MiniApi]
+    harmony_user_grant: dict[str, str]  # permission → PI type
+    harmony_modules: dict[str, str]     # module → PI type
+    wechat_plugins: dict[str, WechatPlugin]
+
+
+# No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
+
+
+# ---- startup.yaml, api_semantics.yaml (arriving with the callgraph and semantics branches; checked against them) --
+
+class UserCallbacks(Strict):
+    methods: Words
+    types: Words
+
+
+@schema("startup.yaml")
+class Startup(Strict):
+    entries: dict[Literal["application", "provider", "launcher", "component_factory", "startup_initializer"], Words]
+    user_callbacks: UserCallbacks
+
+
+class PermissionChecks(Strict):
+    names: Words
+    descriptors: Words
+    granted: int
+    source: str
+
+
+class SemanticRule(Strict):
+    id: str
+    kind: Literal["intent_query", "user_action", "requires_permission", "derived"]
+    apis: Words
+    source: str
+    reason_en: str
+    reason_zh: str
+    any_of: Words = []
+    pi_types: Words = []
+    broad_action: str | None = None
+    broad_categories: Words = []
+    targeting_methods: Words = []
+    data_methods: Words = []
+    reason_unknown_en: str | None = None
+    reason_unknown_zh: str | None = None
+    callers: Words = []
+    caller_types: Words = []
+    sources: Words = []
+
+
+@schema("api_semantics.yaml")
+class ApiSemantics(Strict):
+    permission_checks: PermissionChecks
+    rules: list[SemanticRule]
