@@ -192,7 +192,9 @@ class DexFile:
         # under a budget proportional to the file: a well-formed file reads each such part once, a hostile
         # one could point every item at one large part and multiply memory by the number of items.
         self._string_budget = n  # bytes of string data decoded
-        self._list_budget = n  # type_list entries decoded (interface and parameter lists)
+        # Interfaces named by all classes together (a shared list counts once per class: every class's
+        # interfaces become names in the index). Real classes name a few each, in 32-byte class_defs.
+        self._interface_budget = n // 2
         self._text_budget = 16 * n + (1 << 20)  # characters of proto descriptors built
         # Code units the sweep may still read. Well-formed files hold at most len(data) // 2 in all, each
         # swept once; a hostile file can point many methods at one large code item instead, which would
@@ -273,7 +275,7 @@ class DexFile:
             if params_off:
                 cached = lists.get(params_off)
                 if cached is None:
-                    idxs, why = self._type_list(params_off, MAX_PARAMETERS, "parameters")
+                    idxs, why = self._type_list(params_off, MAX_PARAMETERS, "parameters", 1 << 32)
                     if why:
                         self._problem(f"{self.name}: proto {i} has a bad parameter list ({why})")
                     cached = lists[params_off] = "".join(self.type_name(t) for t in idxs)
@@ -290,9 +292,9 @@ class DexFile:
             out.append(text)
         return out
 
-    def _type_list(self, off: int, limit: int, what: str) -> tuple[tuple[int, ...], str | None]:
+    def _type_list(self, off: int, limit: int, what: str, budget: int) -> tuple[tuple[int, ...], str | None]:
         """The type indices of the type_list at `off`, or () and why not. The declared size is checked
-        against the format's `limit`, the bytes after it and the file's budget before anything is read."""
+        against the format's `limit`, the bytes after it and `budget` before anything is read."""
         data = self.data
         if off + 4 > len(data):
             return (), "outside the file"
@@ -301,9 +303,8 @@ class DexFile:
             return (), f"{size} {what} declared, at most {limit}"
         if off + 4 + 2 * size > len(data):
             return (), f"{size} {what} declared, the file ends first"
-        if size > self._list_budget:
-            return (), f"type lists overlap: budget of {len(data)} entries spent"
-        self._list_budget -= size
+        if size > budget:
+            return (), f"classes name more {what} than the file could hold: budget of {len(data) // 2} spent"
         return struct.unpack_from(f"<{size}H", data, off + 4), None
 
     def type_name(self, idx: int) -> str:
@@ -324,12 +325,15 @@ class DexFile:
             ifaces: tuple[int, ...] = ()
             if ifaces_off:
                 cached = interfaces.get(ifaces_off)
-                if cached is None:
-                    cached, why = self._type_list(ifaces_off, MAX_INTERFACES, "interfaces")
+                if cached is not None and len(cached) <= self._interface_budget:
+                    ifaces = cached
+                else:
+                    ifaces, why = self._type_list(ifaces_off, MAX_INTERFACES, "interfaces", self._interface_budget)
                     if why:
                         self._problem(f"{self.name}: class {self.type_name(cls_idx)} has a bad interface list ({why})")
-                    interfaces[ifaces_off] = cached
-                ifaces = cached
+                    elif cached is None:
+                        interfaces[ifaces_off] = ifaces
+                self._interface_budget -= len(ifaces)
             cdef = ClassDef(cls_idx, access, super_idx, ifaces)
             if class_data_off:
                 try:
