@@ -20,10 +20,11 @@ ALLOWED: dict[str, set[str]] = {
     "apk": {"errors"},
     "dex": {"errors"},
     "jvm": {"errors", "dex"},  # JVM class files, presented to the DEX index in its table form
+    "miniapp": {"errors", "apk"},  # mini-programs, quick apps, HAPs (reuses the bounded ZIP reader)
     # data
     "knowledge": set(),
     # detecting: readers + knowledge → observations
-    "detect": {"apk", "dex", "knowledge"},
+    "detect": {"apk", "dex", "knowledge", "miniapp"},
     "policy": {"knowledge"},
     "trace": {"knowledge"},
     "listing": set(),
@@ -32,7 +33,9 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"knowledge"},
     # one scan, many scans, the platform, the command line
     "analysis": {"apk", "dex", "jvm", "knowledge", "detect", "policy", "trace", "listing", "rules", "report"},
-    "pipeline": {"analysis", "report"},
+    "pipeline": {"analysis", "report", "miniapp", "miniapp_analysis"},
+    # the scan of a mini-program, quick app or HAP: its readers, detector, the rule engine
+    "miniapp_analysis": {"miniapp", "detect", "knowledge", "policy", "rules", "report"},
     # batch/warm.py preloads the scanner's packages by name before forking workers
     "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},
     "platform": {"pipeline", "report", "knowledge", "rules", "listing"},

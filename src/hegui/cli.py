@@ -5,6 +5,7 @@ Exit status: 0 scan done; 1 done and a finding at or above --fail-on; 2 bad usag
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
 from pathlib import Path
@@ -78,6 +79,7 @@ def scan(
     timeout: Annotated[float, typer.Option(help="Time budget per scan, seconds.")] = 60.0,
     memory: Annotated[int, typer.Option(help="Memory budget per scan, MB.")] = 1024,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    appid: Annotated[str | None, typer.Option(help="Appid of a PC-encrypted (V1MMWX) .wxapkg, to decrypt it.")] = None,
     report_header: Annotated[Path | None, typer.Option("--report-header", help="Who issues the HTML/PDF report "
                              "(YAML/JSON: testing_body_zh, testing_body_en, number_scheme, report_date, tester, "
                              "reviewer, approver, contact).")] = None,
@@ -87,7 +89,7 @@ def scan(
     from hegui.report.model import SEVERITY_ORDER
 
     options = ScanOptions(policy=policy, trace=trace, category=category, listing=listing, fetch_policy=fetch_policy,
-                          time_budget_s=timeout, memory_budget_mb=memory)
+                          appid=appid, time_budget_s=timeout, memory_budget_mb=memory)
     threshold = SEVERITY_ORDER[fail_on.value] if fail_on else None
     from hegui.batch import BatchError, collect_inputs, expand_arguments, is_url, run_batch
 
@@ -96,7 +98,10 @@ def scan(
     except BatchError as exc:
         _err(f"hegui: {exc}")
         raise typer.Exit(2) from None
-    single = len(arguments) == 1 and not is_url(arguments[0]) and not Path(arguments[0]).is_dir()
+    from hegui.pipeline import is_miniapp_dir
+
+    single = len(arguments) == 1 and not is_url(arguments[0]) and (
+        not Path(arguments[0]).is_dir() or is_miniapp_dir(Path(arguments[0])))
     per_app = [name for name, given in (("--trace", trace), ("--listing", listing)) if given is not None]
     if per_app and not single:  # a trace or a store page records one app: a batch would misjudge every other one
         verb, pronoun = ("describe", "them") if len(per_app) > 1 else ("describes", "it")
@@ -104,9 +109,6 @@ def scan(
         raise typer.Exit(2)
     from hegui.named_inputs import check_named_inputs
 
-    if report_header is not None and not single:
-        _err("hegui: --report-header heads one report: give it with a single input, not a batch")
-        raise typer.Exit(2)
     named = check_named_inputs(policy=policy, listing=listing, trace=trace, output=output, output_is_file=single,
                                report_header=report_header)
     for line in named.refusals:
@@ -121,6 +123,8 @@ def scan(
     if output is None:
         _err("hegui: several inputs (or a folder, or a URL) need --output DIR")
         raise typer.Exit(2)
+    if named.report_header is not None:  # every report of the run, each numbered by the header's scheme
+        options = dataclasses.replace(options, report_header=named.report_header)
     inputs = collect_inputs(arguments)
     if not inputs:
         _err("hegui: no APK or SDK package found in the given paths")

@@ -14,10 +14,26 @@ EvidenceKind = Literal["call", "manifest", "policy", "trace", "listing", "resour
 APP_SUBJECT = "app"
 
 
+FactValue = str | tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """One line of proof. Templated evidence names a template of ``knowledge/evidence.yaml`` and the facts
+    it is filled with (API, caller, PI type, SDK, call path …): the rule engine renders it in Chinese and
+    English and keeps the facts as structured fields. `detail` is only for the few free-text lines."""
+
     kind: EvidenceKind
-    detail: str
+    detail: str = ""
+    template: str = ""
+    facts: tuple[tuple[str, FactValue], ...] = ()
+
+
+def said(kind: EvidenceKind, template: str, **facts: object) -> Evidence:
+    """Templated evidence; list values (a call path, several actions) are kept as tuples of strings."""
+    items = tuple((k, tuple(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v))
+                  for k, v in sorted(facts.items()) if v is not None)
+    return Evidence(kind, template=template, facts=items)
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hegui import __version__
 from hegui.errors import InputError
+from hegui.report.header import ReportHeader
 from hegui.report.model import InputInfo, Report, Tool
 
 
@@ -21,8 +22,10 @@ class ScanOptions:
     category: int | None = None        # --category APP_TYPE_ID (1..39)
     listing: Path | None = None        # --listing FILE (store page: JSON or YAML, hegui.listing.reader)
     fetch_policy: bool = False         # --fetch-policy: download a policy URL found in the APK (public hosts only)
+    appid: str | None = None           # --appid: decrypts a PC-encrypted ("V1MMWX") wxapkg
     time_budget_s: float = 60.0
     memory_budget_mb: int = 1024
+    report_header: ReportHeader | None = None  # --report-header: heads every HTML/PDF report of the run
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -40,6 +43,10 @@ def scan_path(path: Path, options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     if not path.exists():
         raise InputError("no such file")
+    from hegui.miniapp import kind_of
+
+    if kind_of(path) is not None:  # mini-program (.wxapkg or folder), quick app (.rpk), HarmonyOS module (.hap)
+        return _scan_miniapp(path, options)
     if not path.is_file():
         raise InputError("not a regular file")
     sha256, size = file_digest(path)
@@ -48,4 +55,32 @@ def scan_path(path: Path, options: ScanOptions | None = None) -> Report:
     from hegui.analysis import analyse_package
 
     analyse_package(path, report, options)
+    return report
+
+
+def is_miniapp_dir(path: Path) -> bool:
+    """A folder that is one mini-program (scanned as one input), not a folder of APKs."""
+    from hegui.miniapp import kind_of
+
+    return path.is_dir() and kind_of(path) == "miniapp_dir"
+
+
+def _folder_digest(path: Path) -> tuple[str, int]:
+    """sha256 over the sorted relative names and contents of a folder's regular files (links not followed)."""
+    h = hashlib.sha256()
+    size = 0
+    for p in sorted(q for q in path.rglob("*") if q.is_file() and not q.is_symlink()):
+        h.update(p.relative_to(path).as_posix().encode() + b"\0")
+        d, n = file_digest(p)
+        h.update(d.encode())
+        size += n
+    return h.hexdigest(), size
+
+
+def _scan_miniapp(path: Path, options: ScanOptions) -> Report:
+    from hegui.miniapp_analysis import analyse_miniapp
+
+    sha256, size = _folder_digest(path) if path.is_dir() else file_digest(path)
+    report = Report(tool=Tool(version=__version__), input=InputInfo(path=str(path), sha256=sha256, size=size))
+    analyse_miniapp(path, report, options)
     return report

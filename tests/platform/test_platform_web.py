@@ -83,7 +83,7 @@ def test_store_listing_form_shows_its_findings(sqlite_platform):
     assert "PI-STORE-LISTING-INCOMPLETE" not in res.text  # a complete, consistent listing
     p.client.post("/apps/1/listings", headers=headers, data={"csrf_token": csrf, "store": "应用宝"})
     html = p.client.get("/apps/1", headers=headers).text
-    assert "PI-STORE-LISTING-INCOMPLETE" in html and "应用宝: the page shows no policy url" in html
+    assert "PI-STORE-LISTING-INCOMPLETE" in html and "应用宝：页面未展示隐私政策链接" in html  # the UI speaks Chinese
 
 
 def test_regulator_exports_the_announcement_as_xlsx_from_the_web(sqlite_platform):

@@ -5,6 +5,7 @@ did not establish."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -141,3 +142,22 @@ def test_a_report_header_heads_the_html_report(tmp_path):
     result = hegui("scan", str(SAMPLE), "--format", "html", "--report-header", str(header))
     assert result.exit_code == 0
     assert "某检测中心" in result.stdout and ">R-com.demo.shop<" in result.stdout
+
+
+def test_a_report_header_heads_every_report_of_a_batch_each_with_its_own_number(tmp_path):
+    header = tmp_path / "header.yaml"
+    header.write_text("testing_body_zh: 某检测中心\nnumber_scheme: 'R-{sha8}'\n", encoding="utf-8")
+    folder = tmp_path / "apks"
+    folder.mkdir()
+    (folder / "a.apk").write_bytes(SAMPLE.read_bytes())
+    other = folder / "b.apk"
+    other.write_bytes(SAMPLE.read_bytes())
+    with zipfile.ZipFile(other, "a") as zf:
+        zf.comment = b"another build"  # same app, other bytes: a second report
+    out = tmp_path / "out"
+    result = hegui("scan", str(folder), "--format", "html", "--report-header", str(header), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html") if p.name != "index.html"}
+    assert len(pages) == 2
+    for name, html in pages.items():
+        assert "某检测中心" in html and f">R-{name[:8]}<" in html

@@ -22,8 +22,8 @@ from hegui.batch.runner import BatchError
 
 # Package kinds scanned when walking a directory (lower-case suffixes): apps and Android SDK packages. JARs are
 # left out of walks (a tree of builds or tools holds many that are no Android SDK); a file named explicitly, or
-# in an @LIST file, is scanned whatever its suffix.
-INPUT_SUFFIXES: tuple[str, ...] = (".apk", ".aar")
+# in an @LIST file, is scanned whatever its suffix. Mini-programs, quick apps and HarmonyOS modules too (issue 13).
+INPUT_SUFFIXES: tuple[str, ...] = (".apk", ".aar", ".wxapkg", ".rpk", ".hap")
 
 
 def _inside(target: Path, roots: list[Path]) -> bool:

@@ -39,6 +39,7 @@ from typing import Literal
 from hegui.batch.download import DOWNLOAD_DEADLINE_S, SOCKET_TIMEOUT_S, DownloadError, UrlInput, fetch
 from hegui.errors import InputError
 from hegui.pipeline import ScanOptions, file_digest, scan_path
+from hegui.report.header import ReportHeader
 from hegui.report.model import Report
 
 ScanFn = Callable[[Path, ScanOptions], Report]
@@ -132,13 +133,14 @@ def crash_reason(exitcode: int | None) -> str:
 # ---------------------------------------------------------------- what runs inside the child
 
 
-def render_files(report: Report, formats: list[str]) -> dict[str, bytes]:
-    """Rendered report per extension. JSON is always available; other formats need `hegui.report.render`."""
+def render_files(report: Report, formats: list[str], header: ReportHeader | None = None) -> dict[str, bytes]:
+    """Rendered report per extension. JSON is always available; other formats need `hegui.report.render`.
+    `header` (--report-header) heads the HTML and PDF reports, each numbered by its own scheme."""
     try:
         from hegui.report.render import extension, render
     except ImportError:
         return {"json": report.model_dump_json(indent=2).encode("utf-8")}
-    return {extension(fmt): render(report, fmt) for fmt in formats}
+    return {extension(fmt): render(report, fmt, header=header) for fmt in formats}
 
 
 def scan_url_to_outcome(source: UrlInput, scratch: Path, options: ScanOptions, formats: list[str],
@@ -176,7 +178,7 @@ def scan_to_outcome(path: Path, options: ScanOptions, formats: list[str], scan_f
         report = scan_fn(path, options)
         if key != os.path.abspath(path):
             report.input.path = key
-        files = render_files(report, formats)
+        files = render_files(report, formats, options.report_header)
     except InputError as err:
         return ScanOutcome(status="failed", sha256=sha256, size=size, error=one_line(str(err)) or "unreadable input")
     except MemoryError:

@@ -17,7 +17,7 @@ from hegui.apk.images import icon_is_blank
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.dex import descriptor_to_java
-from hegui.model import Evidence, Observation
+from hegui.model import Evidence, Observation, said
 
 _PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){1,}$")
 _FRAMEWORK_PACKAGES = ("android.", "java.", "javax.", "androidx.", "com.android.", "kotlin.", "dalvik.", "org.json",
@@ -62,7 +62,7 @@ def self_start_receivers(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[
         strength = "high" if any(actions[a] == "high" for a in found) else "medium"
         out.append(Observation(
             kind="self_start_receiver", subject=ctx.subject_of_class(comp.name),
-            evidence=[Evidence("manifest", f"receiver {comp.name} listens for {_short(found)}")],
+            evidence=[said("manifest", "receiver_listens", component=comp.name, actions=_short(found))],
             attrs={"strength": strength, "actions": found, "component": comp.name},
         ))
     return out
@@ -78,7 +78,8 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
                  if c.kind in ("service", "receiver") and c.enabled and ctx.subject_of_class(c.name) == sdk_id]
         if comps:
             out.append(Observation(kind="keep_alive_sdk", subject=sdk_id, evidence=[
-                Evidence("manifest", f"{c.kind} {c.name} of keep-alive push SDK {getattr(info, 'name', sdk_id)}")
+                said("manifest", "keep_alive_component", component_kind=c.kind, component=c.name, sdk=sdk_id,
+                     sdk_name=getattr(info, 'name', sdk_id))
                 for c in comps[:MAX_EVIDENCE_PER_OBSERVATION]]))
     return out
 
@@ -92,7 +93,8 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
         for subject, callers in by_subject.items():
             out.append(Observation(
                 kind="wakeup_schedule", subject=subject,
-                evidence=[Evidence("call", f"{api} called from {c}") for c in sorted(set(callers))[:MAX_EVIDENCE_PER_OBSERVATION]],
+                evidence=[said("call", "call_from", api=api, caller=c)
+                          for c in sorted(set(callers))[:MAX_EVIDENCE_PER_OBSERVATION]],
                 attrs={"api": api},
             ))
     return out
@@ -125,7 +127,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
             continue
         out.append(Observation(
             kind="associated_start_code", subject=ctx.subject_of(m),
-            evidence=[Evidence("call", f"{java_member(m.cls, m.name)} starts components of other apps: {_short(foreign)}")],
+            evidence=[said("call", "starts_other_apps", caller=java_member(m.cls, m.name), targets=_short(foreign))],
             attrs={"targets": foreign, "at_startup": ctx.at_startup(m)},
         ))
     prefixes = tuple(cfg["wake_actions_prefixes"])
@@ -136,8 +138,8 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
         if actions:
             out.append(Observation(
                 kind="wakeable_component", subject=ctx.subject_of_class(comp.name),
-                evidence=[Evidence("manifest", f"exported {comp.kind} {comp.name} can be started by other apps "
-                                               f"with {_short(actions)}")],
+                evidence=[said("manifest", "exported_wakeable", component_kind=comp.kind, component=comp.name,
+                               actions=_short(actions))],
                 attrs={"component": comp.name, "actions": actions},
             ))
     return out
@@ -149,19 +151,19 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
     declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
     if declared:
         out.append(Observation(kind="install_permission", evidence=[
-            Evidence("manifest", f"uses-permission {p}") for p in declared], attrs={"permissions": declared}))
+            said("manifest", "uses_permission", permission=p) for p in declared], attrs={"permissions": declared}))
     index = ctx.index
     wanted = set(cfg["strings"])
     by_subject: dict[str, list[Evidence]] = {}
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                Evidence("call", f"{api} called from {java_member(site.caller.cls, site.caller.name)}"))
+                said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
         if m.code.strings and wanted.intersection(index.strings(m)):
             hit = sorted(wanted.intersection(index.strings(m)))
             by_subject.setdefault(ctx.subject_of(m), []).append(
-                Evidence("string", f"{java_member(m.cls, m.name)} builds an install intent ({', '.join(hit)})"))
+                said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
         out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
     return out
@@ -172,13 +174,13 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     for sdk_id, info in ctx.sdk_info.items():
         if getattr(info, "hot_update", False):
             out.append(Observation(kind="hot_update_sdk", subject=sdk_id, evidence=[
-                Evidence("sdk", f"hot-update engine {getattr(info, 'name', sdk_id)} embedded "
-                                f"({', '.join(getattr(info, 'packages', ())[:3])})")]))
+                said("sdk", "hot_update_engine", sdk=sdk_id, sdk_name=getattr(info, 'name', sdk_id),
+                     packages=tuple(getattr(info, 'packages', ())[:3]))]))
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                Evidence("call", f"{api} called from {java_member(site.caller.cls, site.caller.name)}"))
+                said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for subject, evidence in by_subject.items():
         out.append(Observation(kind="dynamic_code_loading", subject=subject,
                                evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
@@ -194,10 +196,10 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
         invisible = "".join(cfg["invisible_label_chars"])
         if label is not None and not label.strip(" \t\r\n" + invisible):
             out.append(Observation(kind="blank_label", evidence=[
-                Evidence("resource", f"application label is blank ({label!r})")]))
+                said("resource", "blank_label", label=repr(label))]))
         if not manifest.launcher_activities():
             out.append(Observation(kind="no_launcher_entry", evidence=[
-                Evidence("manifest", "no enabled MAIN/LAUNCHER activity: the app has no icon in the launcher")]))
+                said("manifest", "no_launcher_entry")]))
     blank_icons = []
     for name in apk.icon_files:
         try:
@@ -208,11 +210,11 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
             blank_icons.append(name)
     if blank_icons and len(blank_icons) == len([n for n in apk.icon_files if n.endswith(".png")]):
         out.append(Observation(kind="blank_icon", evidence=[
-            Evidence("resource", f"launcher icon {n} is fully transparent") for n in blank_icons[:3]]))
+            said("resource", "transparent_icon", file=n) for n in blank_icons[:3]]))
     for comp in manifest.components:
         if comp.kind == "receiver" and comp.permission == cfg["device_admin_permission"]:
             out.append(Observation(kind="device_admin", subject=ctx.subject_of_class(comp.name), evidence=[
-                Evidence("manifest", f"device-admin receiver {comp.name} (an active admin cannot be uninstalled)")]))
+                said("manifest", "device_admin_receiver", component=comp.name)]))
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
@@ -221,8 +223,8 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
             hidden = sorted(launchers.intersection(strings) | launchers.intersection(types))
             if hidden:
                 out.append(Observation(kind="hides_launcher_icon", subject=ctx.subject_of(site.caller), evidence=[
-                    Evidence("call", f"{java_member(site.caller.cls, site.caller.name)} calls {api} on the launcher "
-                                     f"component {', '.join(hidden)}")]))
+                    said("call", "hides_launcher_icon", caller=java_member(site.caller.cls, site.caller.name), api=api,
+                         components=hidden)]))
     return out
 
 
@@ -241,8 +243,7 @@ def sdk_consent_switches(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[
         if any(ctx.subject_of(site.caller) == "app" for api in apis for site in ctx.calls_to(api)):
             continue
         out.append(Observation(kind="sdk_consent_switch_unused", subject=sdk, evidence=[
-            Evidence("sdk", f"the SDK offers {', '.join(apis)} to wait for the user's consent; "
-                            "the app's code never calls it")]))
+            said("sdk", "consent_switch_unused", sdk=sdk, apis=apis)]))
     return out
 
 
@@ -256,13 +257,13 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
             if not ctx.site_at_startup(site):
                 continue
             subject = ctx.subject_of(site.caller)
-            path = " → ".join(java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id))
-            by_subject.setdefault(subject, []).append(Evidence("call", f"{api} called at startup: {path}"))
+            path = [java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id)]
+            by_subject.setdefault(subject, []).append(said("call", "call_at_startup", api=api, path=path))
             asked = sorted({s for s in ctx.index.strings(site.caller) if s in perms and perms[s].dangerous})
             if len({perms[p].pi_types for p in asked}) >= 2:
-                out.append(Observation(kind="bundled_permission_request", subject=subject, evidence=[Evidence(
-                    "call", f"{java_member(site.caller.cls, site.caller.name)} asks for {', '.join(asked)} "
-                            "in one prompt at startup")]))
+                out.append(Observation(kind="bundled_permission_request", subject=subject, evidence=[said(
+                    "call", "bundled_permission_request", caller=java_member(site.caller.cls, site.caller.name),
+                    permissions=asked)]))
     out.extend(Observation(kind="permission_request_at_startup", subject=subject, evidence=ev[:MAX_EVIDENCE_PER_OBSERVATION])
                for subject, ev in by_subject.items())
     return out
@@ -279,8 +280,7 @@ def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -
         if used_types.intersection(info.pi_types):
             continue
         out.append(Observation(kind="unused_dangerous_permission", evidence=[
-            Evidence("manifest", f"uses-permission {name}, but no code reads "
-                                 f"{', '.join(info.pi_types)} through the APIs it guards")],
+            said("manifest", "unused_dangerous_permission", permission=name, pi_types=tuple(info.pi_types))],
             attrs={"permission": name}))
     return out
 
@@ -291,9 +291,9 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     out: list[Observation] = []
     allowed = manifest.uses_cleartext_traffic
     if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < 28:
-        reason = f"targetSdkVersion {manifest.target_sdk} < 28 and no network security config: cleartext allowed"
+        reason = said("manifest", "cleartext_old_target", target_sdk=manifest.target_sdk)
     elif allowed:
-        reason = 'android:usesCleartextTraffic="true"'
+        reason = said("manifest", "cleartext_flag")
     else:
         return out
     ignore = tuple(cfg["ignore_url_prefixes"])
@@ -306,7 +306,7 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
                 urls_by_subject.setdefault(ctx.subject_of(m), set()).add(s[:120])
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
-            Evidence("manifest", reason), *(Evidence("string", f"plain-HTTP URL {u}") for u in sorted(urls)[:5])]))
+            reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))
     return out
 
 

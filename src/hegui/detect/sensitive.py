@@ -9,7 +9,7 @@ from hegui import knowledge
 from hegui.detect.apis import ApiSpec, api_matcher
 from hegui.detect.context import StaticContext
 from hegui.dex import MethodInfo, descriptor_to_java
-from hegui.model import Evidence, Observation
+from hegui.model import Observation, said
 
 _NOT_JAVA_NAME = re.compile(r"[^\w.$<>]")
 
@@ -88,17 +88,14 @@ def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list
     for h in hits:
         pi = pi_types.get(h.pi_type)
         caller = java_member(h.caller.cls, h.caller.name)
-        detail = f"{h.api} called from {caller}"
-        if h.via_reflection:
-            detail += " (via reflection)"
-        evidence = [Evidence("call", detail)]
+        evidence = [said("call", "call_from_reflection" if h.via_reflection else "call_from", api=h.api, caller=caller,
+                         pi_type=h.pi_type, pi_name_zh=pi.name_zh if pi else None)]
         if h.at_startup:
             path = ctx.startup.path_to(h.caller.id)
             if len(path) > 1:
-                chain = " → ".join(java_member(p.cls, p.name) for p in path)
-                evidence.append(Evidence("call", f"runs at startup: {chain}"))
+                evidence.append(said("call", "runs_at_startup", path=[java_member(p.cls, p.name) for p in path]))
             else:
-                evidence.append(Evidence("call", f"runs at startup: {caller} is a startup entry point"))
+                evidence.append(said("call", "startup_entry", caller=caller))
         sdk = ctx.sdk_info.get(h.subject)
         out.append(Observation(
             kind="sensitive_call", subject=h.subject, evidence=evidence,

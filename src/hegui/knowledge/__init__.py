@@ -106,7 +106,7 @@ def rulebook() -> dict[str, RuleInfo]:
     return out
 
 
-TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml", "listing.yaml")
+TRIGGER_FILES = ("static.yaml", "policy.yaml", "trace.yaml", "listing.yaml", "miniapp.yaml")
 
 
 @cache

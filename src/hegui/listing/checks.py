@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from hegui.model import Evidence, Observation
+from hegui.model import Observation, said
 
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -31,10 +31,6 @@ class ScannedFacts:
     described_as: str = "the scanned APK"  # the platform compares with "the latest scanned APK"
 
 
-def _ev(detail: str) -> list[Evidence]:
-    return [Evidence("listing", detail)]
-
-
 def listing_observations(listing: ListingInput, scanned: ScannedFacts | None) -> list[Observation]:
     obs: list[Observation] = []
     required = {"permissions": listing.permissions, "policy_url": listing.policy_url,
@@ -43,30 +39,32 @@ def listing_observations(listing: ListingInput, scanned: ScannedFacts | None) ->
     for name, value in required.items():
         if not value:
             obs.append(Observation("listing_field_missing", attrs={"field": name},
-                                   evidence=_ev(f"{listing.store}: the page shows no {name.replace('_', ' ')}")))
+                                   evidence=[said("listing", "listing_field_missing", store=listing.store, field=name)]))
     declared = {}
     for perm in listing.permissions:
         declared[perm["name"]] = perm.get("purpose", "")
         if not (perm.get("purpose") or "").strip():
             obs.append(Observation("listing_permission_no_purpose", attrs={"permission": perm["name"]},
-                                   evidence=_ev(f"{listing.store}: {perm['name']} is listed without a purpose")))
+                                   evidence=[said("listing", "listing_permission_no_purpose", store=listing.store,
+                                                  permission=perm["name"])]))
     if listing.policy_url and urlsplit(listing.policy_url).scheme not in ("http", "https"):
         obs.append(Observation("listing_policy_url_invalid", attrs={"url": listing.policy_url},
-                               evidence=_ev(f"{listing.store}: privacy policy link is not a web address")))
+                               evidence=[said("listing", "listing_policy_url_invalid", store=listing.store)]))
     contact = (listing.developer_contact or "").strip()
     if contact and not (PHONE.match(contact) or EMAIL.match(contact)):
         obs.append(Observation("listing_contact_invalid", attrs={"contact": contact},
-                               evidence=_ev(f"{listing.store}: developer contact {contact!r} is neither a phone "
-                                            "number nor an e-mail address")))
+                               evidence=[said("listing", "listing_contact_invalid", store=listing.store, contact=repr(contact))]))
     if scanned is None:
         return obs
     for name, dangerous in scanned.permissions:
         if name not in declared:
             obs.append(Observation("listing_permission_undeclared", attrs={"permission": name, "dangerous": dangerous},
-                                   evidence=_ev(f"the APK requests {name}; the {listing.store} page does not list it")))
+                                   evidence=[said("listing", "listing_permission_undeclared", store=listing.store,
+                                                  permission=name)]))
     if listing.version_name and scanned.version_name and listing.version_name != scanned.version_name:
         obs.append(Observation("listing_version_mismatch",
                                attrs={"listing_version": listing.version_name, "apk_version": scanned.version_name},
-                               evidence=_ev(f"{listing.store} shows version {listing.version_name}; "
-                                            f"{scanned.described_as} is {scanned.version_name}")))
+                               evidence=[said("listing", "listing_version_mismatch", store=listing.store,
+                                              listing_version=listing.version_name, described_as=scanned.described_as,
+                                              apk_version=scanned.version_name)]))
     return obs

@@ -10,14 +10,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, export, workflow
+from hegui.platform import access, export, lists, workflow
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     App,
     AppVersion,
-    AuditEvent,
     Case,
-    Clue,
     Complaint,
     FindingRow,
     Scan,
@@ -44,7 +42,8 @@ class ScanOut(BaseModel):
     status: Literal["queued", "running", "done", "failed"]
     sha256: str
     filename: str
-    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the upload as; None until scanned
+    # what the scanner read the upload as (the report's input.kind); None until scanned
+    kind: Literal["apk", "aar", "jar", "wxapkg", "rpk", "hap", "miniapp_dir"] | None = None
     app_id: int | None = None
     version_id: int | None = None
     note: str | None = None
@@ -226,6 +225,19 @@ def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
                         assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
 
 
+def _page(spec: lists.ListSpec, request: Request, response: Response, db: Session, user: User) -> lists.Page:
+    """One page of a list; the total and the neighbouring pages go in headers (the body stays a JSON list)."""
+    try:
+        page = spec.run(db, user, lists.ListQuery.from_params(request.query_params, spec.filter_names))
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None
+    response.headers["X-Total-Count"] = str(page.total)
+    link = page.link_header(str(request.url.replace(query="")))
+    if link:
+        response.headers["Link"] = link
+    return page
+
+
 # --- scans and apps ----------------------------------------------------------------------------------------
 
 @router.get("/me", response_model=MeOut)
@@ -249,10 +261,9 @@ def create_scan(request: Request, file: Annotated[UploadFile, File()], user: Api
 
 
 @router.get("/scans", response_model=list[ScanOut])
-def list_scans(user: ApiUser, db: DB,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> list[ScanOut]:
-    scans = db.scalars(access.visible_scans(user).limit(limit).offset(offset))
-    return [scan_out(db, s, with_report=False) for s in scans]
+def list_scans(request: Request, response: Response, user: ApiUser, db: DB) -> list[ScanOut]:
+    """Scans; `q` (file name, sha256), `status`, `kind`, `since`, `until`, `sort` (id, created, status, filename)."""
+    return [scan_out(db, s, with_report=False) for s in _page(lists.SCANS, request, response, db, user).rows]
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)
@@ -261,9 +272,9 @@ def get_scan(scan_id: int, user: ApiUser, db: DB) -> ScanOut:
 
 
 @router.get("/apps", response_model=list[AppOut])
-def list_apps(user: ApiUser, db: DB,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> list[AppOut]:
-    return [app_out(db, a, with_versions=False) for a in db.scalars(access.visible_apps(user).limit(limit).offset(offset))]
+def list_apps(request: Request, response: Response, user: ApiUser, db: DB) -> list[AppOut]:
+    """Apps and SDKs; `q` (package, name), `kind`, `owner`, `repeat_offender`, `since`, `until`, `sort`."""
+    return [app_out(db, a, with_versions=False) for a in _page(lists.APPS, request, response, db, user).rows]
 
 
 @router.get("/apps/{app_id}", response_model=AppOut)
@@ -282,28 +293,19 @@ def diff_versions(app_id: int, from_version: int, to_version: int, user: ApiUser
 
 
 @router.get("/findings", response_model=list[FindingOut])
-def list_findings(user: ApiUser, db: DB, rule_id: str | None = None,
-                  severity: str | None = None, app_id: int | None = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100, after_id: Annotated[int, Query(ge=0)] = 0) -> list[FindingOut]:
-    """Findings of the visible apps, newest version first within an app; keyset pagination by ``after_id``."""
-    query = select(FindingRow).where(FindingRow.id > after_id).order_by(FindingRow.id).limit(limit)
-    if not access.sees_all(user):
-        query = query.join(App, FindingRow.app_id == App.id).where(App.owner_id == user.id)
-    if rule_id:
-        query = query.where(FindingRow.rule_id == rule_id)
-    if severity:
-        query = query.where(FindingRow.severity == severity)
-    if app_id is not None:
-        query = query.where(FindingRow.app_id == app_id)
-    return [FindingOut.model_validate(f, from_attributes=True) for f in db.scalars(query)]
+def list_findings(request: Request, response: Response, user: ApiUser, db: DB) -> list[FindingOut]:
+    """Findings of the visible apps; `q`, `rule_id`, `severity`, `subject`, `app_id`, `version_id`, `owner`,
+    `sort`; `offset` paging or keyset paging by `after_id` (ordered by id)."""
+    return [FindingOut.model_validate(f, from_attributes=True)
+            for f in _page(lists.FINDINGS, request, response, db, user).rows]
 
 
 # --- clues and cases ---------------------------------------------------------------------------------------
 
 @router.get("/clues", response_model=list[ClueOut])
-def list_clues(user: StaffUser, db: DB) -> list[ClueOut]:
-    return [ClueOut.model_validate(c, from_attributes=True)
-            for c in db.scalars(select(Clue).order_by(Clue.id.desc()).limit(1000))]
+def list_clues(request: Request, response: Response, user: StaffUser, db: DB) -> list[ClueOut]:
+    """Clues; `q` (rule, note, package, name), `status`, `rule_id`, `app_id`, `since`, `until`, `sort`."""
+    return [ClueOut.model_validate(c, from_attributes=True) for c in _page(lists.CLUES, request, response, db, user).rows]
 
 
 @router.post("/clues", status_code=201, response_model=ClueOut)
@@ -316,9 +318,10 @@ def create_clue(body: ClueIn, user: StaffUser, db: DB) -> ClueOut:
 
 
 @router.get("/cases", response_model=list[CaseOut])
-def list_cases(request: Request, user: ApiUser, db: DB) -> list[CaseOut]:
+def list_cases(request: Request, response: Response, user: ApiUser, db: DB) -> list[CaseOut]:
+    """Cases; `q`, `status`, `open`, `app_id`, `deadline_before`, `escalation`, `owner`, `sort`."""
     on = today(request)
-    return [case_out(c, on) for c in db.scalars(access.visible_cases(user).limit(1000))]
+    return [case_out(c, on) for c in _page(lists.CASES, request, response, db, user).rows]
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
@@ -351,10 +354,10 @@ def escalate(case_id: int, body: EscalateIn, request: Request, user: RegulatorUs
 # --- complaints --------------------------------------------------------------------------------------------
 
 @router.get("/complaints", response_model=list[ComplaintOut])
-def list_complaints(request: Request, user: StaffUser,
-                    db: DB) -> list[ComplaintOut]:
+def list_complaints(request: Request, response: Response, user: StaffUser, db: DB) -> list[ComplaintOut]:
+    """Complaints; `q` (app, complainant, content), `status`, `open`, `app_id`, `sort` (due, received, id, status)."""
     on = today(request)
-    return [complaint_out(c, on) for c in db.scalars(select(Complaint).order_by(Complaint.due_on).limit(1000))]
+    return [complaint_out(c, on) for c in _page(lists.COMPLAINTS, request, response, db, user).rows]
 
 
 @router.post("/complaints", status_code=201, response_model=ComplaintOut)
@@ -470,8 +473,8 @@ def announcements(user: RegulatorUser, db: DB,
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit_log(user: RegulatorUser, db: DB,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
-    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
+def audit_log(request: Request, response: Response, user: RegulatorUser, db: DB) -> list[AuditOut]:
+    """The audit log, newest first; `q` (action, target, detail), `action`, `user`, `since`, `until`, `sort`."""
+    events = _page(lists.AUDIT, request, response, db, user).rows
     return [AuditOut(at=e.at, user=e.user.name if e.user else None, action=e.action, target=e.target,
                      detail=e.detail) for e in events]

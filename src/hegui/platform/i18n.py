@@ -6,6 +6,9 @@ LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
+    "search": ("搜索（包名、名称、规则…）", "Search (package, name, rule…)"), "any": ("全部", "any"),
+    "filter": ("筛选", "Filter"), "previous_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"),
+    "in_case": ("已立案", "In a case"), "open": ("待处理", "Open"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),
     "apps": ("应用", "Apps"), "upload": ("上传 APK / SDK", "Upload APK / SDK"), "scans": ("检测任务", "Scans"),
@@ -64,9 +67,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language": ("English", "中文"), "role": ("角色", "Role"), "upload_hint": ("APK 文件或 SDK 包（AAR、JAR），最大", "APK file or SDK package (AAR, JAR), at most"),
     "scan_note": ("说明", "Note"), "listing_findings": ("商店页面问题", "Listing findings"),
     "dashboard": ("总览", "Overview"),
+    "count_apps": ("个应用", "apps"), "count_scans_this_month": ("次本月检测", "scans this month"),
+    "count_open_cases": ("件整改中案件", "open cases"), "count_overdue_cases": ("件逾期未整改", "overdue cases"),
+    "count_due_within_2_days": ("件两个工作日内到期", "due within 2 working days"),
+    "count_open_clues": ("条待处理线索", "open clues"), "count_open_complaints": ("件未办结投诉", "open complaints"),
+    "app": ("应用", "App"), "sdk": ("SDK", "SDK"),
     "kind": ("类型", "Type"), "kind_app": ("应用", "App"), "kind_sdk": ("SDK", "SDK"),
     "kind_apk": ("APK", "APK"), "kind_aar": ("SDK 包（AAR）", "SDK package (AAR)"),
-    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"),
+    "kind_jar": ("SDK 包（JAR）", "SDK package (JAR)"), "kind_hap": ("鸿蒙应用（HAP）", "HarmonyOS app (HAP)"),
+    "kind_rpk": ("快应用（RPK）", "Quick app (RPK)"), "kind_wxapkg": ("小程序包", "Mini-program package"),
+    "kind_miniapp_dir": ("小程序源码目录", "Mini-program source folder"),
 }
 
 

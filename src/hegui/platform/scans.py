@@ -184,7 +184,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     from hegui.platform.workflow import after_new_version
 
     kind = scan.kind or "apk"  # scans stored before kinds were recorded were APKs
-    app_kind = "app" if kind == "apk" else "sdk"
+    app_kind = "sdk" if kind in ("aar", "jar") else "app"  # a quick app or HarmonyOS package is an app too
     package, why_not = filing_package(kind, report.app.package)
     if package is None:
         scan.note = why_not

@@ -13,16 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, workflow
+from hegui.platform import access, export, lists, workflow
 from hegui.platform.accounts import login, logout
 from hegui.platform.api import announcement_response, record_listing
 from hegui.platform.db import (
     ESCALATIONS,
     App,
     AppVersion,
-    AuditEvent,
     Case,
-    Clue,
     Complaint,
     FindingRow,
     RepeatOffence,
@@ -88,6 +86,14 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
         csrf=getattr(request.state, "csrf", ""), today=today(request), request_path=request.url.path,
         rulebook=knowledge.rulebook(), **ctx)
     return HTMLResponse(html, status_code=status)
+
+
+def list_rows(request: Request, db: Session, user: User, spec: lists.ListSpec) -> lists.Page:
+    """One page of a list from the page's query string (the same search and filters as the API)."""
+    try:
+        return spec.run(db, user, lists.ListQuery.from_params(request.query_params, spec.filter_names))
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -173,14 +179,15 @@ def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    apps = list(db.scalars(access.visible_apps(user).limit(500)))
+    apps = list_rows(request, db, user, lists.APPS)
     cases = list(db.scalars(access.visible_cases(user).where(Case.status.in_(workflow.OPEN_CASE_STATUSES))
                             .limit(200)))
     complaints = (list(db.scalars(select(Complaint).where(Complaint.status != "resolved").order_by(Complaint.due_on)
                                   .limit(200))) if access.sees_all(user) else [])
     on = today(request)
     sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
-    return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks,
+    counts = workflow.overview_counts(db, user, on, work_calendar(request))
+    return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
                 complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 
@@ -293,7 +300,8 @@ def upload_submit(request: Request, db: DB, user: FormUser, file: Annotated[Uplo
 
 @router.get("/scans", response_class=HTMLResponse)
 def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    return page(request, "scans.html", scans=list(db.scalars(access.visible_scans(user).limit(500))))
+    rows = list_rows(request, db, user, lists.SCANS)
+    return page(request, "scans.html", scans=rows.rows, page=rows, choices={"status": sorted(lists.SCAN_STATUSES)})
 
 
 @router.get("/scans/{scan_id}", response_class=HTMLResponse)
@@ -324,7 +332,8 @@ def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Respon
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     on = today(request)
-    return page(request, "cases.html", cases=list(db.scalars(access.visible_cases(user).limit(1000))),
+    rows = list_rows(request, db, user, lists.CASES)
+    return page(request, "cases.html", cases=rows.rows, page=rows, choices={"status": sorted(lists.CASE_STATUSES)},
                 case_overdue=lambda c: workflow.case_overdue(c, on))
 
 
@@ -374,9 +383,10 @@ def _clause_name(source: dict) -> str:
 
 @router.get("/clues", response_class=HTMLResponse)
 def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
-    clues = list(db.scalars(select(Clue).order_by(Clue.id.desc()).limit(1000)))
-    apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in clues})))}
-    return page(request, "clues.html", clues=clues, apps=apps)
+    rows = list_rows(request, db, user, lists.CLUES)
+    apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in rows.rows})))}
+    return page(request, "clues.html", clues=rows.rows, apps=apps, page=rows,
+                choices={"status": sorted(lists.CLUE_STATUSES)})
 
 
 # --- complaints --------------------------------------------------------------------------------------------
@@ -384,10 +394,10 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
 @router.get("/complaints", response_class=HTMLResponse)
 def complaints_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     on = today(request)
-    complaints = list(db.scalars(select(Complaint).order_by(Complaint.status == "resolved", Complaint.due_on)
-                                 .limit(1000)))
+    rows = list_rows(request, db, user, lists.COMPLAINTS)
     staff = list(db.scalars(select(User).where(User.role.in_(STAFF)).order_by(User.name)))
-    return page(request, "complaints.html", complaints=complaints, staff=staff,
+    return page(request, "complaints.html", complaints=rows.rows, staff=staff, page=rows,
+                choices={"status": sorted(lists.COMPLAINT_STATUSES)},
                 complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 
 
@@ -443,5 +453,5 @@ def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", esca
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
-    events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
-    return page(request, "audit.html", events=events)
+    rows = list_rows(request, db, user, lists.AUDIT)
+    return page(request, "audit.html", events=rows.rows, page=rows, choices={})

@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
+from hegui.platform import access
 from hegui.platform.access import OWNER_ROLE
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
@@ -22,6 +23,7 @@ from hegui.platform.db import (
     Complaint,
     FindingRow,
     RepeatOffence,
+    Scan,
     User,
     utcnow,
 )
@@ -270,3 +272,29 @@ def transfer_ownership(db: Session, actor: User, app: App, new_owner: User) -> N
     db.flush()
     db.refresh(app)
     audit(db, actor, "app.owner", f"app:{app.id}", f"{app.package}: {previous} -> {new_owner.name}")
+
+
+def overview_counts(db: Session, user: User, today: dt.date, calendar: WorkCalendar) -> dict[str, int]:
+    """The numbers a role's overview starts with; a developer's count only their own apps and cases."""
+    month_start = dt.datetime.combine(today.replace(day=1), dt.time())
+    soon, _ = calendar.add_working_days(today, 2)
+    cases = access.visible_cases(user).order_by(None).subquery()
+
+    def count(stmt: Select) -> int:
+        return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    counts = {
+        "apps": count(access.visible_apps(user)),
+        "scans_this_month": count(access.visible_scans(user).where(Scan.created_at >= month_start)),
+        "open_cases": db.scalar(select(func.count()).select_from(cases)
+                                .where(cases.c.status.in_(OPEN_CASE_STATUSES))) or 0,
+        "overdue_cases": db.scalar(select(func.count()).select_from(cases)
+                                   .where(cases.c.status == "notice_sent", cases.c.deadline < today)) or 0,
+        "due_within_2_days": db.scalar(select(func.count()).select_from(cases)
+                                       .where(cases.c.status == "notice_sent", cases.c.deadline >= today,
+                                              cases.c.deadline <= soon)) or 0,
+    }
+    if access.sees_all(user):
+        counts["open_clues"] = count(select(Clue).where(Clue.status == "open"))
+        counts["open_complaints"] = count(select(Complaint).where(Complaint.status != "resolved"))
+    return counts

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hegui import knowledge
-from hegui.model import APP_SUBJECT, Evidence, Observation
+from hegui.model import APP_SUBJECT, Evidence, Observation, said
 from hegui.policy.analyse import PolicyAnalysis
 from hegui.policy.lexicon import SdkRef, lexicon, sdk_catalog
 
@@ -34,9 +34,11 @@ class BehaviourFacts:
     app_category: int | None = None                                        # 1..39 app type id
 
 
-def _pi_name(pi_type: str) -> str:
+def _pi_names(pi_type: str) -> dict[str, str]:
+    """The PI type's facts for an evidence template: its id and names (the id when the catalog lacks it)."""
     info = knowledge.pi_types().get(pi_type)
-    return f"{info.name_zh} / {info.name_en}" if info else pi_type
+    return {"pi_type": pi_type, "pi_name_zh": info.name_zh if info else pi_type,
+            "pi_name_en": info.name_en if info else pi_type}
 
 
 def _sdk_label(sdk_id: str, refs: dict[str, SdkRef]) -> str:
@@ -50,8 +52,8 @@ def _sdk_label(sdk_id: str, refs: dict[str, SdkRef]) -> str:
 
 def _behaviour_evidence(subject: str, pi_type: str, refs: dict[str, SdkRef]) -> Evidence:
     if subject == APP_SUBJECT:
-        return Evidence("call", f"the app's own code collects {_pi_name(pi_type)} [{pi_type}]")
-    return Evidence("sdk", f"SDK {_sdk_label(subject, refs)} collects {_pi_name(pi_type)} [{pi_type}]")
+        return said("call", "own_code_collects", **_pi_names(pi_type))
+    return said("sdk", "sdk_collects", sdk=subject, sdk_label=_sdk_label(subject, refs), **_pi_names(pi_type))
 
 
 def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFacts, policy_source: str | None,
@@ -67,9 +69,7 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
     if analysis is None:
         if policy_source is not None:
             return []
-        return [Observation("policy_absent", APP_SUBJECT, [Evidence(
-            "policy", "no privacy policy in the APK (assets, raw resources, string resources, policy URL) "
-                      "and none given with --policy / APK 内未找到隐私政策")])]
+        return [Observation("policy_absent", APP_SUBJECT, [said("policy", "policy_absent")])]
     source = policy_source or "policy"
     out: list[Observation] = []
     push_or_ads = any((facts.sdk_categories.get(s) or (refs[s].category if s in refs else "")) in
@@ -79,10 +79,10 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
         if hit.present:
             continue
         name_zh = clauses.get(element, {}).get("name_zh", element)
-        detail = f"{source}: no {element} ({name_zh}) found in the policy"
-        if hit.excerpt:  # e.g. a complaint channel without a committed response time
-            detail += f"; closest sentence: {hit.excerpt}"
-        out.append(Observation("policy_element_missing", APP_SUBJECT, [Evidence("policy", detail)],
+        # hit.excerpt: e.g. a complaint channel without a committed response time
+        evidence = said("policy", "policy_element_missing", source=source, element=element, element_zh=name_zh,
+                        excerpt=hit.excerpt or None)
+        out.append(Observation("policy_element_missing", APP_SUBJECT, [evidence],
                                {"element": element, "push_or_ads_sdk": push_or_ads, "has_sdks": bool(facts.sdk_ids),
                                 "has_dangerous_permissions": bool(facts.dangerous_permissions)}))
 
@@ -93,24 +93,24 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
             behaviour = _behaviour_evidence(subject, pi_type, refs)
             if pi_type in analysis.denied_pi_types:
                 out.append(Observation("pi_contradicts_policy", subject, [
-                    Evidence("policy", f"{source} says: {analysis.denied_pi_types[pi_type]}"), behaviour],
+                    said("policy", "policy_says", source=source, excerpt=analysis.denied_pi_types[pi_type]), behaviour],
                     {"pi_type": pi_type}))
             elif pi_type not in declared:
                 out.append(Observation("pi_undeclared", subject, [
-                    Evidence("policy", f"{source} never names {_pi_name(pi_type)} [{pi_type}]"), behaviour],
+                    said("policy", "policy_never_names", source=source, **_pi_names(pi_type)), behaviour],
                     {"pi_type": pi_type, "sensitivity": pi_info[pi_type].sensitivity if pi_type in pi_info else None}))
 
     declared_sdks = set(analysis.declared_sdks)
     for sdk_id in sorted(facts.sdk_ids - declared_sdks):
         out.append(Observation("sdk_undeclared", sdk_id, [
-            Evidence("sdk", f"embedded SDK {_sdk_label(sdk_id, refs)} is not listed in the policy's SDK list"),
-            Evidence("policy", f"{source}: no mention of {refs[sdk_id].name if sdk_id in refs else sdk_id}")],
+            said("sdk", "sdk_not_in_policy_list", sdk=sdk_id, sdk_label=_sdk_label(sdk_id, refs)),
+            said("policy", "policy_no_mention", source=source, sdk_name=refs[sdk_id].name if sdk_id in refs else sdk_id)],
             {"category": facts.sdk_categories.get(sdk_id) or (refs[sdk_id].category if sdk_id in refs else None)}))
 
     for permission in sorted(facts.dangerous_permissions - set(analysis.permission_purposes)):
         out.append(Observation("permission_no_purpose", APP_SUBJECT, [
-            Evidence("manifest", f"requests {permission}"),
-            Evidence("policy", f"{source} states no purpose for {permission}")], {"permission": permission}))
+            said("manifest", "requests_permission", permission=permission),
+            said("policy", "policy_no_purpose", source=source, permission=permission)], {"permission": permission}))
 
     if analysis.says_no_sharing:
         for subject in sorted(facts.pi_types_by_subject):
@@ -118,8 +118,9 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
             if subject == APP_SUBJECT or not collected:
                 continue
             out.append(Observation("policy_denies_sharing_but_sdk_collects", subject, [
-                Evidence("policy", f"{source} says: {analysis.no_sharing_excerpt}"),
-                Evidence("sdk", f"third-party SDK {_sdk_label(subject, refs)} collects {', '.join(collected)}")],
+                said("policy", "policy_says", source=source, excerpt=analysis.no_sharing_excerpt),
+                said("sdk", "third_party_collects", sdk=subject, sdk_label=_sdk_label(subject, refs),
+                     pi_types=collected)],
                 {"pi_types": collected}))
 
     out.extend(necessity_observations(facts, lex.necessity_sensitivities))
@@ -148,7 +149,7 @@ def necessity_observations(facts: BehaviourFacts, sensitivities: frozenset[str])
             continue
         who = ", ".join(sorted(collectors[pi_type]))
         out.append(Observation("pi_beyond_necessary_scope", APP_SUBJECT, [
-            Evidence("call", f"{who} collects {_pi_name(pi_type)} [{pi_type}]"),
-            Evidence("listing", f"app type {type_name}: necessary PI is {necessary_zh}")],
+            said("call", "subjects_collect", who=who, **_pi_names(pi_type)),
+            said("listing", "necessary_pi_of_type", app_type=type_name, necessary_zh=necessary_zh)],
             {"pi_type": pi_type, "app_type": app_type["id"], "app_type_name": app_type["name_zh"]}))
     return out

@@ -86,7 +86,8 @@ def shorten_chain(detail: str) -> str:
 
 def _evidence_view(evidence: list[EvidenceItem]) -> list[dict]:
     """Shortest first (the call site before the path that reaches it), chains shortened; stable for equal lengths."""
-    rows = [{"kind": e.kind, "detail": shorten_chain(e.detail)} for e in evidence[:MAX_EVIDENCE_PER_FINDING]]
+    rows = [{"kind": e.kind, "detail": shorten_chain(e.detail), "zh": shorten_chain(e.zh) if e.zh else None}
+            for e in evidence[:MAX_EVIDENCE_PER_FINDING]]
     return sorted(rows, key=lambda r: len(r["detail"]))
 
 

@@ -28,7 +28,8 @@ class InputInfo(_Model):
     path: str
     sha256: str
     size: int
-    kind: Literal["apk", "aar", "jar"] | None = None  # what the scanner read the file as (from its entries)
+    # what the scanner read the file as (from its entries); wxapkg/miniapp_dir/rpk/hap: an addition to the contract
+    kind: Literal["apk", "aar", "jar", "wxapkg", "miniapp_dir", "rpk", "hap"] | None = None
 
 
 class Signer(_Model):
@@ -98,7 +99,20 @@ class SourceRef(_Model):
 
 class EvidenceItem(_Model):
     kind: Literal["call", "manifest", "policy", "trace", "listing", "resource", "string", "sdk"]
-    detail: str
+    detail: str  # the English line, as before
+    # Contract addition: the same line in Chinese, the template it was written from, and the facts it states,
+    # so a tool reads the API or the caller without parsing the English.
+    zh: str | None = None
+    template: str | None = None
+    pi_type: str | None = None
+    api: str | None = None
+    caller: str | None = None
+    sdk: str | None = None
+    path: list[str] | None = None  # a call chain from a startup entry point, entry first
+    component: str | None = None
+    permission: str | None = None
+    file: str | None = None
+    excerpt: str | None = None
 
 
 class Remediation(_Model):

@@ -119,7 +119,9 @@ def _locations(finding: Finding, location: dict) -> list[dict]:
     methods: list[str] = []
     for ev in finding.evidence:
         if ev.kind == "call":
-            method = calling_method(ev.detail)
+            # Structured evidence names the caller (or the last hop of a startup path); the English line is read
+            # only for evidence written before the facts were kept (a report loaded from an older JSON).
+            method = (ev.caller or (ev.path[-1] if ev.path else None)) if ev.template else calling_method(ev.detail)
             if method is not None and method not in methods:
                 methods.append(method)
     if not methods:

@@ -122,7 +122,8 @@ def render_xlsx(report: Report, *, generated_at: datetime | None = None) -> byte
             yield [
                 f"{SEVERITY_ZH[f.severity]} {f.severity}", f.rule_id, f.title_zh, f.title_en,
                 f.subject, subject_zh, "\n".join(clause_text(s) for s in f.sources),
-                "\n".join(f"[{e.kind}] {e.detail}" for e in f.evidence), rem_zh, rem_en,
+                "\n".join(f"[{e.kind}] {e.zh}\n    {e.detail}" if e.zh else f"[{e.kind}] {e.detail}"
+                          for e in f.evidence), rem_zh, rem_en,
             ]
 
     _write_sheet(findings_ws, [

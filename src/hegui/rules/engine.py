@@ -18,7 +18,8 @@ from typing import Any
 from hegui import knowledge
 from hegui.knowledge import RuleInfo, Trigger
 from hegui.model import APP_SUBJECT, Observation
-from hegui.report.model import SEVERITY_ORDER, EvidenceItem, Finding, Remediation, SourceRef
+from hegui.report.model import SEVERITY_ORDER, Finding, Remediation, SourceRef
+from hegui.rules.evidence import evidence_item, identity, more_of_kind
 
 MAX_EVIDENCE_PER_FINDING = 40
 
@@ -113,17 +114,17 @@ def evaluate(
             elif SEVERITY_ORDER[severity] > SEVERITY_ORDER[f.severity]:
                 f.severity = severity
             for ev in obs.evidence:
-                ident = (ev.kind, ev.detail)
+                ident = identity(ev)  # the English line: one line is listed once, whatever facts lie behind it
                 if ident in seen[key]:
                     continue
                 seen[key].add(ident)
                 if len(f.evidence) < MAX_EVIDENCE_PER_FINDING:
-                    f.evidence.append(EvidenceItem(kind=ev.kind, detail=ev.detail))
+                    f.evidence.append(evidence_item(ev, ident[1]))
                 else:
                     overflow[key] = overflow.get(key, 0) + 1
     for key, n in overflow.items():
         f = findings[key]
-        f.evidence.append(EvidenceItem(kind=f.evidence[-1].kind, detail=f"… {n} more of the same kind"))
+        f.evidence.append(more_of_kind(f.evidence[-1].kind, n))
     result = [f for f in findings.values() if f.evidence]
     result.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule_id, f.subject))
     return result

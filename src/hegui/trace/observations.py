@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hegui import knowledge
-from hegui.model import APP_SUBJECT, Evidence, Observation
+from hegui.model import APP_SUBJECT, Evidence, Observation, said
 from hegui.trace.apis import api_index, base_api, trace_knowledge
 from hegui.trace.attribution import Frame, caller_frames, describe_frames, subject_of
 from hegui.trace.reader import TraceEvent
@@ -92,14 +92,15 @@ class ConsentTimeline:
         i = bisect.bisect_right(self.times, t) - 1
         return self.times[i] if i >= 0 and self.states[i] == "refused" else None
 
-    def describe(self, t: int) -> str:
+    def facts(self, t: int) -> dict[str, object]:
+        """The consent clause of an evidence line (templates trace_*: consent_at, no_consent_recorded, refused_at)."""
         phase = self.phase(t)
         if phase == "before_consent":
             nxt = self.next_agreement(t)
-            return f"before consent (t={nxt}ms)" if nxt is not None else "before consent (none recorded)"
+            return {"consent_at": nxt} if nxt is not None else {"no_consent_recorded": "yes"}
         if phase == "after_refusal":
-            return f"after privacy refusal (t={self.last_refusal(t)}ms)"
-        return ""
+            return {"refused_at": self.last_refusal(t)}
+        return {}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -139,8 +140,8 @@ def host_owner(host: str, app_package: str | None, sdk_hosts: dict[str, str]) ->
     return "unknown"
 
 
-def _evidence(detail: str) -> list[Evidence]:
-    return [Evidence(kind="trace", detail=detail)]
+def _evidence(template: str, **facts: object) -> list[Evidence]:
+    return [said("trace", template, **facts)]
 
 
 # ---- sensitive calls -------------------------------------------------------------------------------------
@@ -185,22 +186,15 @@ class _Denials:
 def _collection_observations(groups: Iterable[_CallGroup], consent: ConsentTimeline) -> list[Observation]:
     out: list[Observation] = []
     for g in groups:
-        parts = [f"t={g.first_t}ms {short_api(g.api)} ({', '.join(g.pi_types)})"]
-        when = consent.describe(g.first_t)
-        if when:
-            parts.append(when)
-        if g.foreground is False and not g.foreground_service:
-            parts.append("in background")
-        if g.denied:
-            parts.append(f"after {g.denied[0].rsplit('.', 1)[-1]} denied (t={g.denied[1]}ms)")
-        if g.frames:
-            parts.append(f"at {describe_frames(g.frames)}")
-        if g.count > 1:
-            parts.append(f"×{g.count} until t={g.last_t}ms")
-        if g.threw == g.count:
-            parts.append("(every call raised an exception)")
+        evidence = _evidence(
+            "trace_collection", t=g.first_t, api=short_api(g.api), pi_types=list(g.pi_types),
+            background="yes" if g.foreground is False and not g.foreground_service else None,
+            denied=g.denied[0].rsplit(".", 1)[-1] if g.denied else None, denied_t=g.denied[1] if g.denied else None,
+            frames=describe_frames(g.frames) if g.frames else None, count=g.count,
+            last_t=g.last_t if g.count > 1 else None, all_threw="yes" if g.threw == g.count else None,
+            **consent.facts(g.first_t))
         out.append(Observation(
-            kind="trace_pi_collection", subject=g.subject, evidence=_evidence(" ".join(parts)),
+            kind="trace_pi_collection", subject=g.subject, evidence=evidence,
             attrs={"api": base_api(g.api), "pi_type": list(g.pi_types), "phase": g.phase,
                    "foreground": g.foreground, "foreground_service": bool(g.foreground_service),
                    "after_permission_denial": g.denied is not None,
@@ -224,11 +218,11 @@ def _rate_observations(reads: dict[tuple[str, str, bool], list[int]], limits: Tr
                 best, best_start = hi - lo + 1, times[lo]
         if best <= allowed:
             continue
-        where = "in foreground" if foreground else "in background"
-        detail = (f"t={best_start}ms {best} reads of {pi_type} {where} within {limits.rate_window_minutes:g} min "
-                  f"(limit {limits.reads_per_minute:g}/min)")
+        evidence = _evidence("trace_collect_rate", t=best_start, reads=best, pi_type=pi_type,
+                             where="foreground" if foreground else "background",
+                             window=f"{limits.rate_window_minutes:g}", limit=f"{limits.reads_per_minute:g}")
         out.append(Observation(
-            kind="trace_collect_rate", subject=subject, evidence=_evidence(detail),
+            kind="trace_collect_rate", subject=subject, evidence=evidence,
             attrs={"pi_type": pi_type, "foreground": foreground, "reads": best,
                    "window_minutes": limits.rate_window_minutes, "exceeds_limit": True},
         ))
@@ -271,11 +265,10 @@ def trace_observations(
             subject = subject_of(frames, sdk_of)
             target = data.get("target_package")
             if name in tk.associated_start_apis and isinstance(target, str) and target != app_package:
-                detail = f"t={ev.t}ms {short_api(name)} → {target}"
-                if frames:
-                    detail += f" at {describe_frames(frames)}"
+                evidence = _evidence("trace_associated_start", t=ev.t, api=short_api(name), target=target,
+                                     frames=describe_frames(frames) if frames else None)
                 out.append(Observation(
-                    kind="trace_associated_start", subject=subject, evidence=_evidence(detail),
+                    kind="trace_associated_start", subject=subject, evidence=evidence,
                     attrs={"api": name, "target_package": target, "phase": consent.phase(ev.t),
                            "user_action": _opt_bool(data.get("user_action"))},
                 ))
@@ -315,8 +308,9 @@ def trace_observations(
             if recent:
                 t_ref, perm = max(recent)
                 secs = (ev.t - t_ref) / 1000
-                detail = f"t={ev.t}ms app exited {secs:g}s after {perm.rsplit('.', 1)[-1]} was refused (t={t_ref}ms)"
-                out.append(Observation(kind="trace_exit_after_refusal", evidence=_evidence(detail),
+                evidence = _evidence("trace_exit_after_refusal", t=ev.t, seconds=f"{secs:g}", permission=perm,
+                                     permission_name=perm.rsplit(".", 1)[-1], refused_t=t_ref)
+                out.append(Observation(kind="trace_exit_after_refusal", evidence=evidence,
                                        attrs={"permission": perm, "seconds_after_refusal": secs}))
         elif ev.kind == "launch":
             last_launch_t = ev.t
@@ -344,17 +338,11 @@ def _permission_request(
     if at_startup:
         startup_groups |= groups  # shared with the caller: accumulates until the next launch
     phase = consent.phase(ev.t)
-    names = ", ".join(p.rsplit(".", 1)[-1] for p in perms[:12])
-    parts = [f"t={ev.t}ms permission prompt [{names}]"]
-    when = consent.describe(ev.t)
-    if when:
-        parts.append(when)
-    if at_startup:
-        parts.append(f"{(ev.t - last_launch_t) / 1000:g}s after start, no tap before it")
-    if frames:
-        parts.append(f"at {describe_frames(frames)}")
+    evidence = _evidence("trace_permission_prompt", t=ev.t, permission_names=[p.rsplit(".", 1)[-1] for p in perms[:12]],
+                         after_start=f"{(ev.t - last_launch_t) / 1000:g}" if at_startup else None,
+                         frames=describe_frames(frames) if frames else None, **consent.facts(ev.t))
     return [Observation(
-        kind="trace_permission_request", subject=subject_of(frames, sdk_of), evidence=_evidence(" ".join(parts)),
+        kind="trace_permission_request", subject=subject_of(frames, sdk_of), evidence=evidence,
         attrs={"permissions": perms, "dangerous_count": len(risky), "dangerous_groups": len(groups),
                "startup_groups": len(startup_groups) if at_startup else 0, "at_startup": at_startup,
                "before_consent": phase == "before_consent", "user_action": user_action},
@@ -375,12 +363,12 @@ def _rerequests(ev: TraceEvent, refusals: dict[str, int], reprompts: dict[str, l
         secs = (ev.t - t_ref) / 1000
         within_exit = not user_action and ev.t - t_ref <= limits.exit_window_ms
         exceeds = not user_action and prompts > limits.rerequest_max_prompts
-        detail = (f"t={ev.t}ms {perm.rsplit('.', 1)[-1]} prompted again {secs:g}s after it was refused "
-                  f"(t={t_ref}ms); {prompts} prompts within {limits.rerequest_cooldown_ms // 3_600_000}h")
-        if user_action:
-            detail += "; the user tapped a feature first"
+        evidence = _evidence("trace_permission_rerequest", t=ev.t, permission=perm,
+                             permission_name=perm.rsplit(".", 1)[-1], seconds=f"{secs:g}", refused_t=t_ref,
+                             prompts=prompts, hours=limits.rerequest_cooldown_ms // 3_600_000,
+                             user_action="yes" if user_action else None)
         out.append(Observation(
-            kind="trace_permission_rerequest", evidence=_evidence(detail),
+            kind="trace_permission_rerequest", evidence=evidence,
             attrs={"permission": perm, "seconds_after_refusal": secs, "prompts_in_window": prompts,
                    "exceeds_limit": exceeds, "within_exit_window": within_exit, "user_action": user_action},
         ))
@@ -393,11 +381,9 @@ def _launch(ev: TraceEvent) -> Observation:
     if user is None:
         user = by == "self"  # the contract's "self" is the ordinary start; boot and other apps are not the user
     component = ev.data.get("component") or "?"
-    cause = {"boot": "by the boot broadcast", "other_app": "by another app", "self": "by itself"}[by]
-    detail = f"t={ev.t}ms process started {cause} ({component})"
-    if not user and by == "self":
-        detail += " without a user action"
-    return Observation(kind="trace_launch", evidence=_evidence(detail),
+    evidence = _evidence("trace_launch", t=ev.t, by=by, component=component,
+                         no_user_action="yes" if not user and by == "self" else None)
+    return Observation(kind="trace_launch", evidence=evidence,
                        attrs={"by": by, "component": ev.data.get("component"), "user_initiated": user})
 
 
@@ -412,15 +398,13 @@ def _transmission(ev: TraceEvent, frames: list[Frame], sdk_of: Callable[[str], s
     if subject == APP_SUBJECT and owner not in (APP_SUBJECT, "unknown"):
         subject = owner  # SDK network threads often carry no SDK frame; the SDK's own host does
     phase = consent.phase(ev.t)
-    whose = {"app": "the app's own host", "unknown": "a third-party host"}.get(owner, f"a host of SDK {owner}")
-    parts = [f"t={ev.t}ms {', '.join(pis)} sent to {host} ({whose})"]
-    when = consent.describe(ev.t)
-    if when:
-        parts.append(when)
-    if frames:
-        parts.append(f"at {describe_frames(frames)}")
+    evidence = _evidence("trace_transmission", t=ev.t, pi_types=pis, host=host,
+                         own_host="yes" if owner == APP_SUBJECT else None,
+                         third_party_host="yes" if owner == "unknown" else None,
+                         sdk=owner if owner not in (APP_SUBJECT, "unknown") else None,
+                         frames=describe_frames(frames) if frames else None, **consent.facts(ev.t))
     return Observation(
-        kind="trace_pi_transmission", subject=subject, evidence=_evidence(" ".join(parts)),
+        kind="trace_pi_transmission", subject=subject, evidence=evidence,
         attrs={"host": host, "payload_pi_types": pis, "host_owner": owner, "first_party": owner == APP_SUBJECT,
                "phase": phase},
     )
