@@ -194,3 +194,21 @@ def test_both_parsers_agree_on_every_hostile_edit(monkeypatch):
         slow = snapshot(DexFile(case))
         monkeypatch.undo()
         assert fast == slow
+
+
+def test_a_class_listing_one_method_300000_times_is_refused_in_small_memory(path):
+    # Three bytes per repeated method (index difference 0) would be ~480 bytes each in memory: 143 MB
+    # from a 900 kB file. A DEX defines each of its method ids once at most, and d8 writes at most 65,536.
+    data, layout = build_dex(1)
+    item = uleb(0) + uleb(0) + uleb(300000) + uleb(0) + (uleb(0) + uleb(1) + uleb(0)) * 300000
+    data, at = appended(data, item)
+    data = set_for_classes(data, layout, 6, [at])
+    tracemalloc.start()
+    try:
+        dex = DexFile(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert dex.classes[0].methods == []
+    assert dex.problems == ["classes.dex: class Lcom/demo/C0; unreadable (more methods than the file has method ids)"]
+    assert peak < 48 * MiB, peak

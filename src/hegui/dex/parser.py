@@ -36,6 +36,7 @@ MAX_INTERFACES = 65535  # interfaces_count of the class file a DEX class comes f
 # Problem lines kept per file: a hostile file can make every method faulty, and a line per method
 # would turn a few bytes each into a few hundred bytes each.
 MAX_PROBLEMS = 1000
+MAX_METHODS = 65536  # method ids d8 writes into one DEX at most (invoke names a method in 16 bits)
 
 
 def _load_speedups() -> ModuleType | None:
@@ -212,6 +213,9 @@ class DexFile:
         # at one item would otherwise multiply its methods (memory) and fields (time) by the number of classes.
         # It also bounds the methods read to a third of the file (three uleb128 bytes at least each).
         self._class_data_budget = n
+        # Methods read: each method_ids entry is defined by one class at most, and d8 writes at most 65,536
+        # method ids per DEX. (Duplicated method indices cost 3 bytes each but a few hundred in memory.)
+        self._method_budget = max(len(self.methods), MAX_METHODS)
         self.classes = self._read_classes(class_defs_off, class_defs_size)
         if self._problems_dropped:
             self.problems.append(f"{name}: {self._problems_dropped} more problem(s) not listed")
@@ -354,15 +358,18 @@ class DexFile:
             for midx, access, code_off in class_data_methods(self.data, pos, walk):
                 if midx >= n_methods:
                     raise DexFormatError("method index out of range")
+                if len(cdef.methods) >= self._method_budget:
+                    raise DexFormatError("more methods than the file has method ids")
                 cdef.methods.append(self._scan_code(midx, access, code_off, units))
         finally:
             self._class_data_budget -= walk.pos - pos
+        self._method_budget -= len(cdef.methods)
 
     def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
         """`_read_class_data` in C: same methods, same problem lines, same failure text."""
         methods, events, error, self._sweep_budget, walked = accelerated.read_class_data(
             self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget,
-            self._class_data_budget,
+            self._class_data_budget, self._method_budget,
         )
         self._class_data_budget -= walked
         for event, midx in events:
@@ -373,6 +380,7 @@ class DexFile:
         if error is not None:
             raise DexFormatError(error)
         cdef.methods = methods
+        self._method_budget -= len(methods)
 
     # --- bytecode sweep -----------------------------------------------------------------------------
     def _scan_code(self, midx: int, access: int, code_off: int, units: array) -> MethodCode:
