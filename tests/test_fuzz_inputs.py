@@ -64,3 +64,9 @@ def test_size_fields_are_found_by_walking_the_format():
     assert dex[:20] == [(off, 4) for off in range(32, 0x70, 4)]  # file size … data_off
     data, how = fuzz_inputs.mutate(seeds["dex"], "dex", random.Random(1))
     assert len(data) <= len(seeds["dex"]) and how
+
+
+def test_whole_cli_scans_of_apks_with_a_mutated_member_give_a_report_or_one_line(tmp_path):
+    seeds = fuzz_inputs.collect_seeds(None)  # the sample's members: each scan takes a few seconds
+    outcomes = [fuzz_inputs.cli_case(seeds, 2026, case, tmp_path) for case in range(4)]
+    assert [o.problem for o in outcomes] == [None] * 4, outcomes  # exit 0 with JSON, or 2 with one line

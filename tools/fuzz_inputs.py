@@ -47,6 +47,8 @@ class Seed:
     kind: str
     name: str
     data: bytes
+    apk: Path | None = None  # the APK a DEX, AXML or ARSC seed was taken from (for whole-CLI cases)
+    entry: str = ""  # its entry name there
 
 
 @dataclass
@@ -107,7 +109,7 @@ def _apk_seeds(apk: Path, label: str) -> list[Seed]:
         names = set(zf.namelist())
         for entry, kind in (("classes.dex", "dex"), ("AndroidManifest.xml", "axml"), ("resources.arsc", "arsc")):
             if entry in names:
-                out.append(Seed(kind, f"{label}:{entry}", zf.read(entry)))
+                out.append(Seed(kind, f"{label}:{entry}", zf.read(entry), apk, entry))
     out.append(Seed("zip", label, apk.read_bytes()))
     return out
 
@@ -421,6 +423,59 @@ def fuzz(seeds: list[Seed], cases: int, seed: int = 0, per_case_s: float = 10.0,
     return summary
 
 
+# ------------------------------------------------------------------------------------------------ whole CLI
+
+
+@dataclass
+class CliOutcome:
+    case: int
+    seed: str
+    mutation: str
+    exit_status: int
+    seconds: float
+    problem: str | None  # why the outcome breaks the hostile-input claim; None when it holds
+
+
+def cli_case(seeds: list[Seed], seed: int, case: int, workdir: Path, max_seconds: float = 60.0) -> CliOutcome:
+    """A real `hegui scan` of an APK with one mutated DEX, manifest or resource table: it must give a report
+    (exit 0, JSON on standard output) or one line naming the file (exit 2), never a traceback, within
+    `max_seconds`. (Memory: the caller reads the children's peak RSS.)"""
+    import json
+    import subprocess
+
+    rng = random.Random(f"hegui-fuzz-cli:{seed}:{case}")
+    chosen = rng.choice([s for s in seeds if s.apk is not None])
+    data, how = mutate(chosen.data, chosen.kind, rng)
+    apk = workdir / f"case-{case}.apk"
+    with zipfile.ZipFile(chosen.apk) as src, zipfile.ZipFile(apk, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, data if info.filename == chosen.entry else src.read(info))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")])))
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "hegui.cli", "scan", str(apk)], capture_output=True, env=env,
+                          timeout=max_seconds * 3, check=False)
+    seconds = time.monotonic() - started
+    err = proc.stderr.decode("utf-8", "replace")
+    problem = None
+    if "Traceback" in err:
+        problem = "traceback: " + err.strip().splitlines()[-1][:200]
+    elif seconds > max_seconds:
+        problem = f"took {seconds:.0f} s"
+    elif proc.returncode == 2:
+        lines = err.strip().splitlines()
+        if len(lines) != 1 or not lines[0].startswith(f"{apk}: "):
+            problem = f"exit 2 without one line naming the file: {err[:200]!r}"
+    elif proc.returncode == 0:
+        try:
+            json.loads(proc.stdout)
+        except ValueError:
+            problem = "exit 0 without a JSON report"
+    else:
+        problem = f"exit status {proc.returncode}: {err.strip()[-200:]!r}"
+    apk.unlink()
+    return CliOutcome(case, chosen.name, how, proc.returncode, seconds, problem)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=1000)
@@ -431,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per case")
     p.add_argument("--memory", type=int, default=1024, help="MiB of address space for the cases")
     p.add_argument("--save-failures", type=Path, help="write each failing input here")
+    p.add_argument("--cli", type=int, default=0, metavar="N",
+                   help="then N whole `hegui scan` runs of APKs with one mutated member")
     args = p.parse_args(argv)
     sys.path.insert(0, str(REPO / "src"))
     seeds = collect_seeds(None if args.no_corpus else args.corpus, per_kind=args.per_kind)
@@ -442,7 +499,21 @@ def main(argv: list[str] | None = None) -> int:
         for f in summary.failures:
             _chosen, data, _how = case_input(seeds, args.seed, f.case)
             (args.save_failures / f"case-{f.case}.{f.kind}").write_bytes(data)
-    return 1 if summary.failures else 0
+    failed = bool(summary.failures)
+    if args.cli:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="hegui-fuzz-") as tmp:
+            outcomes = [cli_case(seeds, args.seed, case, Path(tmp)) for case in range(args.cli)]
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        statuses = Counter(o.exit_status for o in outcomes)
+        print(f"{len(outcomes)} CLI scans: " + ", ".join(f"{n} exit {code}" for code, n in sorted(statuses.items()))
+              + f"; slowest {max(o.seconds for o in outcomes):.1f} s; peak RSS {rss:.0f} MiB")
+        for o in outcomes:
+            if o.problem:
+                print(f"  FAIL cli case {o.case} {o.seed} [{o.mutation}]: {o.problem}")
+        failed = failed or any(o.problem for o in outcomes) or rss > args.memory
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

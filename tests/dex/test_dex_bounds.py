@@ -90,9 +90,9 @@ def test_a_parameter_list_larger_than_its_limit_or_the_file_is_not_read(path, si
     assert dex.protos == ["()Ljava/lang/String;", "()V", "()V"]
 
 
-def test_classes_sharing_one_large_interface_list_share_it_in_memory(path):
-    # 2,000 classes naming one list of 60,000 interfaces: legal (d8 shares equal type lists), and a tuple
-    # per class would take 2,000 * 60,000 * 8 bytes = 960 MB.
+def test_classes_sharing_one_large_interface_list_get_it_while_the_file_could_hold_that_many(path):
+    # 2,000 classes naming one list of 60,000 interfaces: a shared list is legal (d8 shares equal type
+    # lists), but 2,000 * 60,000 names in the index would be 960 MB from a 300 kB file.
     data, layout = build_dex(2000)
     data, big = appended(data, struct.pack("<I", 60000) + struct.pack("<H", 6) * 60000)
     data = set_for_classes(data, layout, 3, [big] * 2000)
@@ -102,8 +102,12 @@ def test_classes_sharing_one_large_interface_list_share_it_in_memory(path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert dex.problems == []
-    assert {len(c.interface_idxs) for c in dex.classes} == {60000}
+    named = len(data) // 2 // 60000  # the budget: interfaces named by all classes, half the file's bytes
+    assert [len(c.interface_idxs) for c in dex.classes] == [60000] * named + [0] * (2000 - named)
+    refused = [f"classes.dex: class Lcom/demo/C{i}; has a bad interface list (classes name more interfaces "
+               f"than the file could hold: budget of {len(data) // 2} spent)" for i in range(named, 2000)]
+    assert dex.problems == refused[:parser.MAX_PROBLEMS] + [
+        f"classes.dex: {len(refused) - parser.MAX_PROBLEMS} more problem(s) not listed"]
     assert peak < 32 * MiB, peak
 
 
@@ -118,13 +122,20 @@ def test_overlapping_interface_lists_are_read_up_to_the_size_of_the_file(path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    read = len(data) // 60000  # the budget is one entry per byte of the file
-    assert [len(c.interface_idxs) for c in dex.classes] == [60000] * read + [0] * (2000 - read)
-    refused = [f"classes.dex: class Lcom/demo/C{i}; has a bad interface list "
-               f"(type lists overlap: budget of {len(data)} entries spent)" for i in range(read, 2000)]
+    named = len(data) // 2 // 60000
+    assert [len(c.interface_idxs) for c in dex.classes] == [60000] * named + [0] * (2000 - named)
+    refused = [f"classes.dex: class Lcom/demo/C{i}; has a bad interface list (classes name more interfaces "
+               f"than the file could hold: budget of {len(data) // 2} spent)" for i in range(named, 2000)]
     assert dex.problems == refused[:parser.MAX_PROBLEMS] + [
         f"classes.dex: {len(refused) - parser.MAX_PROBLEMS} more problem(s) not listed"]
     assert peak < 32 * MiB, peak
+
+
+def test_classes_sharing_a_small_interface_list_all_get_it(path):
+    # What d8 writes: every Runnable shares one list. 3,000 classes name 3,000 interfaces in all.
+    dex = DexFile(build_dex(3000)[0])
+    assert dex.problems == []
+    assert {c.interface_idxs for c in dex.classes} == {(dex.types.index("Ljava/lang/Runnable;"),)}
 
 
 def test_string_ids_all_naming_one_long_string_decode_it_once_per_file_length(path):
@@ -183,3 +194,21 @@ def test_both_parsers_agree_on_every_hostile_edit(monkeypatch):
         slow = snapshot(DexFile(case))
         monkeypatch.undo()
         assert fast == slow
+
+
+def test_a_class_listing_one_method_300000_times_is_refused_in_small_memory(path):
+    # Three bytes per repeated method (index difference 0) would be ~480 bytes each in memory: 143 MB
+    # from a 900 kB file. A DEX defines each of its method ids once at most, and d8 writes at most 65,536.
+    data, layout = build_dex(1)
+    item = uleb(0) + uleb(0) + uleb(300000) + uleb(0) + (uleb(0) + uleb(1) + uleb(0)) * 300000
+    data, at = appended(data, item)
+    data = set_for_classes(data, layout, 6, [at])
+    tracemalloc.start()
+    try:
+        dex = DexFile(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert dex.classes[0].methods == []
+    assert dex.problems == ["classes.dex: class Lcom/demo/C0; unreadable (more methods than the file has method ids)"]
+    assert peak < 48 * MiB, peak

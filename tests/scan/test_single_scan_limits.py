@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ctypes
 import faulthandler
+import json
 import os
 import random
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -54,6 +56,50 @@ def test_a_scan_past_its_memory_budget_ends_with_one_line_and_exit_2(big_dex_apk
     assert proc.returncode == 2
     assert proc.stdout == b""
     assert proc.stderr.decode().splitlines() == [f"{big_dex_apk}: memory limit 64 MB exceeded"]
+
+
+def run_measured(rss_file: Path, *cli_args: str) -> tuple[int, bytes, bytes, int]:
+    """(exit status, stdout, stderr, peak RSS KiB of the CLI and its scan child) of `hegui CLI_ARGS`, run
+    from a fresh wrapper process so that no earlier child of this test process counts."""
+    wrapper = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[2:], capture_output=True); "
+               "sys.stdout.buffer.write(p.stdout); sys.stderr.buffer.write(p.stderr); "
+               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+               "sys.exit(p.returncode)")
+    proc = subprocess.run([sys.executable, "-c", wrapper, str(rss_file), sys.executable, "-m", "hegui.cli",
+                           *cli_args], capture_output=True, timeout=180, check=False)
+    return proc.returncode, proc.stdout, proc.stderr, int(rss_file.read_text())
+
+
+def test_the_issue_10_dex_gives_a_report_in_bounded_memory(tmp_path):
+    # 2,000 classes each naming another 60,000-entry interface list (overlapping lists in a 400 kB DEX):
+    # this took 116 s and 3.8 GB before interface lists were bounded.
+    sys.path.insert(0, str(REPO / "tests"))
+    from hostile_dex import build_dex, class_def_field, fix_checksum
+
+    dex, layout = build_dex(2000)
+    pad = -len(dex) % 4
+    big = len(dex) + pad
+    blob = bytearray(dex + b"\0" * pad + struct.pack("<I", 60000) * 32000)
+    struct.pack_into("<I", blob, 32, len(blob))
+    for i in range(2000):
+        struct.pack_into("<I", blob, class_def_field(layout, i, 3), big + 4 * i)
+    apk = tmp_path / "issue10.apk"
+    with zipfile.ZipFile(SAMPLE) as src, zipfile.ZipFile(apk, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "classes.dex":
+                dst.writestr(info.filename, src.read(info))
+        dst.writestr("classes.dex", fix_checksum(bytes(blob)))
+    start = time.monotonic()
+    code, out, err, rss = run_measured(tmp_path / "rss", "scan", str(apk))
+    assert time.monotonic() - start < 60
+    assert code == 0, err
+    assert rss < 400 * 1024, rss
+    report = json.loads(out)
+    budget = len(blob) // 2
+    refused = [e["message"] for e in report["errors"] if "has a bad interface list" in e["message"]]
+    assert refused[0] == (f"classes.dex: class Lcom/demo/C{budget // 60000}; has a bad interface list (classes "
+                          f"name more interfaces than the file could hold: budget of {budget} spent)")
+    assert b"Traceback" not in err
 
 
 def _misbehave(path: Path, options: ScanOptions):

@@ -39,7 +39,10 @@ enum { K_NONE = 0, K_STRING = 1, K_STRING_JUMBO = 2, K_TYPE = 3, K_FIELD = 4, K_
 enum { EV_CODE_OUTSIDE = 0, EV_CODE_PAST_END = 1, EV_ENDS_INSIDE = 2, EV_BUDGET_SPENT = 3 };
 
 /* Outcome of a step; the error values name the Python exception the pure-Python path raises. */
-enum { OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_WALK_BUDGET = 4, ERR_MEMORY = 5 };
+enum {
+    OK = 0, ERR_INDEX = 1, ERR_ULEB_LONG = 2, ERR_METHOD_RANGE = 3, ERR_WALK_BUDGET = 4, ERR_METHOD_BUDGET = 5,
+    ERR_MEMORY = 6
+};
 
 static const char *const class_error_text[] = {
     NULL,
@@ -47,6 +50,7 @@ static const char *const class_error_text[] = {
     "uleb128 value too long",    /* DexFormatError in parser.uleb128 */
     "method index out of range", /* DexFormatError in DexFile._read_class_data */
     "class data overlaps other classes' (budget of class data bytes spent)", /* parser.class_data_methods */
+    "more methods than the file has method ids", /* DexFormatError in DexFile._read_class_data */
 };
 
 /* Growable arrays: references (uint32_t) and invoke opcodes (bytes). */
@@ -119,6 +123,7 @@ typedef struct {
     U32Vec invokes, strings, types, fields;
     ByteVec invoke_ops;
     uint64_t sweep_budget; /* code units that may still be swept (DexFile._sweep_budget) */
+    uint64_t method_budget; /* methods that may still be read (DexFile._method_budget) */
     SpanVec methods;
     struct {
         MethodEvent *items;
@@ -304,6 +309,7 @@ static int read_class(const uint8_t *data, size_t size, size_t walk_end, size_t 
             /* method_idx < n_method_ids <= 2**32 and diff < 2**42: no overflow. */
             method_idx += diff;
             if (method_idx >= n_method_ids) return ERR_METHOD_RANGE;
+            if (s->methods.len >= s->method_budget) return ERR_METHOD_BUDGET;
             if ((rc = scan_code(data, size, method_idx, access, code_off, lengths, kinds, s)) != OK) return rc;
         }
     }
@@ -482,7 +488,8 @@ static PyObject *array_type; /* array.array, looked up once at import */
 static PyObject *typecode_u32;
 
 PyDoc_STRVAR(read_class_data_doc,
-             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget, walk_budget)\n"
+             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget, walk_budget,\n"
+             "                method_budget)\n"
              "    -> (methods, events, error, budget, walked)\n"
              "\n"
              "Read the class_data_item at `offset` of DEX bytes `data` and sweep the code of its methods.\n"
@@ -493,15 +500,16 @@ PyDoc_STRVAR(read_class_data_doc,
              "the file end, 2 ends inside an instruction, 3 not swept as the budget of code units is spent;\n"
              "error: None, or why the class data is unreadable (the text parser.py's exception would carry);\n"
              "budget: how many code units may still be swept, after this class (passed back in for the next);\n"
-             "walk_budget: class data bytes that may still be walked; walked: the bytes this class took of it.");
+             "walk_budget: class data bytes that may still be walked; walked: the bytes this class took of it;\n"
+             "method_budget: a class with more methods is unreadable (duplicated method indices).");
 
 static PyObject *read_class_data(PyObject *module, PyObject *args) {
     Py_buffer data, lengths, kinds;
-    unsigned long long offset, n_method_ids, budget, walk_budget;
+    unsigned long long offset, n_method_ids, budget, walk_budget, method_budget;
     PyObject *method_code;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*KKy*y*OKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
-                          &method_code, &budget, &walk_budget))
+    if (!PyArg_ParseTuple(args, "y*KKy*y*OKKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
+                          &method_code, &budget, &walk_budget, &method_budget))
         return NULL;
     PyObject *result = NULL;
     if (lengths.len != 256 || kinds.len != 256) {
@@ -518,6 +526,7 @@ static PyObject *read_class_data(PyObject *module, PyObject *args) {
     ClassScan scan;
     memset(&scan, 0, sizeof scan);
     scan.sweep_budget = budget;
+    scan.method_budget = method_budget;
     size_t at = (size_t)offset;
     int rc = ERR_INDEX;
     if (offset < (unsigned long long)data.len) {

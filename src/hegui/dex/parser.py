@@ -36,6 +36,7 @@ MAX_INTERFACES = 65535  # interfaces_count of the class file a DEX class comes f
 # Problem lines kept per file: a hostile file can make every method faulty, and a line per method
 # would turn a few bytes each into a few hundred bytes each.
 MAX_PROBLEMS = 1000
+MAX_METHODS = 65536  # method ids d8 writes into one DEX at most (invoke names a method in 16 bits)
 
 
 def _load_speedups() -> ModuleType | None:
@@ -192,7 +193,9 @@ class DexFile:
         # under a budget proportional to the file: a well-formed file reads each such part once, a hostile
         # one could point every item at one large part and multiply memory by the number of items.
         self._string_budget = n  # bytes of string data decoded
-        self._list_budget = n  # type_list entries decoded (interface and parameter lists)
+        # Interfaces named by all classes together (a shared list counts once per class: every class's
+        # interfaces become names in the index). Real classes name a few each, in 32-byte class_defs.
+        self._interface_budget = n // 2
         self._text_budget = 16 * n + (1 << 20)  # characters of proto descriptors built
         # Code units the sweep may still read. Well-formed files hold at most len(data) // 2 in all, each
         # swept once; a hostile file can point many methods at one large code item instead, which would
@@ -210,6 +213,9 @@ class DexFile:
         # at one item would otherwise multiply its methods (memory) and fields (time) by the number of classes.
         # It also bounds the methods read to a third of the file (three uleb128 bytes at least each).
         self._class_data_budget = n
+        # Methods read: each method_ids entry is defined by one class at most, and d8 writes at most 65,536
+        # method ids per DEX. (Duplicated method indices cost 3 bytes each but a few hundred in memory.)
+        self._method_budget = max(len(self.methods), MAX_METHODS)
         self.classes = self._read_classes(class_defs_off, class_defs_size)
         if self._problems_dropped:
             self.problems.append(f"{name}: {self._problems_dropped} more problem(s) not listed")
@@ -273,7 +279,7 @@ class DexFile:
             if params_off:
                 cached = lists.get(params_off)
                 if cached is None:
-                    idxs, why = self._type_list(params_off, MAX_PARAMETERS, "parameters")
+                    idxs, why = self._type_list(params_off, MAX_PARAMETERS, "parameters", 1 << 32)
                     if why:
                         self._problem(f"{self.name}: proto {i} has a bad parameter list ({why})")
                     cached = lists[params_off] = "".join(self.type_name(t) for t in idxs)
@@ -290,9 +296,9 @@ class DexFile:
             out.append(text)
         return out
 
-    def _type_list(self, off: int, limit: int, what: str) -> tuple[tuple[int, ...], str | None]:
+    def _type_list(self, off: int, limit: int, what: str, budget: int) -> tuple[tuple[int, ...], str | None]:
         """The type indices of the type_list at `off`, or () and why not. The declared size is checked
-        against the format's `limit`, the bytes after it and the file's budget before anything is read."""
+        against the format's `limit`, the bytes after it and `budget` before anything is read."""
         data = self.data
         if off + 4 > len(data):
             return (), "outside the file"
@@ -301,9 +307,8 @@ class DexFile:
             return (), f"{size} {what} declared, at most {limit}"
         if off + 4 + 2 * size > len(data):
             return (), f"{size} {what} declared, the file ends first"
-        if size > self._list_budget:
-            return (), f"type lists overlap: budget of {len(data)} entries spent"
-        self._list_budget -= size
+        if size > budget:
+            return (), f"classes name more {what} than the file could hold: budget of {len(data) // 2} spent"
         return struct.unpack_from(f"<{size}H", data, off + 4), None
 
     def type_name(self, idx: int) -> str:
@@ -324,12 +329,15 @@ class DexFile:
             ifaces: tuple[int, ...] = ()
             if ifaces_off:
                 cached = interfaces.get(ifaces_off)
-                if cached is None:
-                    cached, why = self._type_list(ifaces_off, MAX_INTERFACES, "interfaces")
+                if cached is not None and len(cached) <= self._interface_budget:
+                    ifaces = cached
+                else:
+                    ifaces, why = self._type_list(ifaces_off, MAX_INTERFACES, "interfaces", self._interface_budget)
                     if why:
                         self._problem(f"{self.name}: class {self.type_name(cls_idx)} has a bad interface list ({why})")
-                    interfaces[ifaces_off] = cached
-                ifaces = cached
+                    elif cached is None:
+                        interfaces[ifaces_off] = ifaces
+                self._interface_budget -= len(ifaces)
             cdef = ClassDef(cls_idx, access, super_idx, ifaces)
             if class_data_off:
                 try:
@@ -350,15 +358,18 @@ class DexFile:
             for midx, access, code_off in class_data_methods(self.data, pos, walk):
                 if midx >= n_methods:
                     raise DexFormatError("method index out of range")
+                if len(cdef.methods) >= self._method_budget:
+                    raise DexFormatError("more methods than the file has method ids")
                 cdef.methods.append(self._scan_code(midx, access, code_off, units))
         finally:
             self._class_data_budget -= walk.pos - pos
+        self._method_budget -= len(cdef.methods)
 
     def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
         """`_read_class_data` in C: same methods, same problem lines, same failure text."""
         methods, events, error, self._sweep_budget, walked = accelerated.read_class_data(
             self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget,
-            self._class_data_budget,
+            self._class_data_budget, self._method_budget,
         )
         self._class_data_budget -= walked
         for event, midx in events:
@@ -369,6 +380,7 @@ class DexFile:
         if error is not None:
             raise DexFormatError(error)
         cdef.methods = methods
+        self._method_budget -= len(methods)
 
     # --- bytecode sweep -----------------------------------------------------------------------------
     def _scan_code(self, midx: int, access: int, code_off: int, units: array) -> MethodCode:
