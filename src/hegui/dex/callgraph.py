@@ -3,14 +3,15 @@
 Virtual and interface calls are resolved by class hierarchy, restricted to classes that reachable code
 instantiates (RTA), which keeps "reachable at startup" close to what really runs. A class is instantiated by
 allocation (`new-instance` followed by its constructor call), by the framework (the entry classes: manifest
-components) or by reflection on a constant class name; `const-class` alone only names a class (a log tag, a
+components) or by reflection on a constant class name (the name in a method that loads classes by name or
+calls into a class that does); `const-class` alone only names a class (a log tag, a
 `FragmentFactory.isFragmentClass` check) and instantiates nothing. Static initialisers run when reachable code
 first touches their class. The framework calls back into app objects (Thread.run, Handler callbacks, lifecycle
 methods, listeners): when reachable code instantiates a class, its methods that override a method declared by
 a framework supertype (per hegui.dex.framework's hierarchy) are reachable, except callbacks that need a user's
 action (`user_methods`, `user_types`: clicks, menus, text selection, paste, gestures). Other methods of such a
-class are reachable only if reachable code calls them. Classes named in string constants of reachable code
-count as instantiated once reachable code loads classes by name (SDK hot-fix loaders and plugin frameworks
+class are reachable only if reachable code calls them. Methods a reflectively created object is called by
+through `Method.invoke` with a constant name are reachable too (SDK hot-fix loaders and plugin frameworks
 start that way).
 
 With `guards` (hegui.dex.guards), what a method does only behind a check of a stored consent flag
@@ -70,8 +71,7 @@ class Reachability:
         self._virtual_sites: dict[tuple[str, str], set[str]] = {}  # (name, proto) -> receiver types
         self._clinit_done: set[str] = set()
         self._ancestor_cache: dict[str, set[str]] = {}
-        self._reflection_seen = False
-        self._named_classes: list[tuple[str, int]] = []
+        self._loader_classes: dict[str, bool] = {}  # defined class -> some method of it loads classes by name
         self._reflected: dict[str, int | None] = {}  # classes instantiated by reflection -> via
         self._reflective_names: dict[str, int] = {}  # method names given to Method.invoke -> via
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
@@ -210,20 +210,42 @@ class Reachability:
                         self._instantiate(t, mid)
             for cls, _field in fields:
                 self._init_class(cls, mid)
-            if not self._reflection_seen and any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in invokes):
-                self._reflection_seen = True
-                for desc, via_mid in self._named_classes:
-                    self._instantiate_by_name(desc, via_mid)
-            if strings and any((c, n) == _REFLECTIVE_INVOKE for (c, n, _p), _op in invokes):
-                self._reflective_call(strings, mid)
-            for s in strings:
-                if "." in s and " " not in s and len(s) < 200:
-                    desc = java_to_descriptor(s)
-                    if desc in index.classes:
-                        if self._reflection_seen:
-                            self._instantiate_by_name(desc, mid)
-                        else:
-                            self._named_classes.append((desc, mid))
+            if strings:
+                if any((c, n) == _REFLECTIVE_INVOKE for (c, n, _p), _op in invokes):
+                    self._reflective_call(strings, mid)
+                named = [desc for s in strings if "." in s and " " not in s and len(s) < 200
+                         and (desc := java_to_descriptor(s)) in index.classes]
+                if named and self._hands_names_to_a_loader(invokes):
+                    for desc in named:
+                        self._instantiate_by_name(desc, mid)
+
+    def _hands_names_to_a_loader(self, invokes: list[tuple[tuple[str, str, str], int]]) -> bool:
+        """A method's class-name strings are loaded by reflection if it loads classes by name itself, calls a
+        method that does, or passes them to the constructor of a class that does (Tinker's application hands
+        its delegate's name to TinkerApplication's constructor; createDelegate calls Class.forName on it). A
+        name only compared or logged (a service looked up in the running-services list) creates nothing."""
+        index = self.index
+        for (c, n, p), _op in invokes:
+            if (c, n) in _REFLECTIVE_LOADS:
+                return True
+            if c in index.classes:
+                if n == "<init>":
+                    if self._loads_by_name(c):
+                        return True
+                else:
+                    target = index.resolve(c, n, p)
+                    if target is not None and _calls_loader(index, target):
+                        return True
+        return False
+
+    def _loads_by_name(self, cls: str) -> bool:
+        """Some method of defined class `cls` loads classes by name."""
+        got = self._loader_classes.get(cls)
+        if got is None:
+            index = self.index
+            got = self._loader_classes[cls] = any(_calls_loader(index, index.methods[mid])
+                                                  for mid in index.classes[cls].methods.values())
+        return got
 
     def _instantiate_by_name(self, cls: str, via: int) -> None:
         if cls not in self._reflected:
@@ -262,6 +284,10 @@ class Reachability:
             target = self.index.resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _calls_loader(index: DexIndex, m: MethodInfo) -> bool:
+    return any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in index.invokes(m))
 
 
 def _unguarded(items: list[T | None], guarded: frozenset[int]) -> list[T]:
