@@ -195,6 +195,25 @@ def test_a_class_loaded_by_constant_name_runs_the_method_invoked_by_constant_nam
     assert reads == {(f"{PLUGIN}#start", True), (f"{PLUGIN}#stop", False)}
 
 
+LOADER = f"{APP}.Loader"
+
+
+def test_a_class_name_handed_to_a_loaders_constructor_is_created_by_reflection(tmp_path):
+    # Tinker's shape: the application passes its delegate's name to a constructor; another method of that
+    # class calls Class.forName on it
+    hand_over = (f'    const-string v1, "{PLUGIN}"\n    new-instance v0, {d(LOADER)}\n'
+                 f"    invoke-direct {{v0, v1}}, {d(LOADER)}-><init>(Ljava/lang/String;)V\n")
+    smali = plugin_smali(hand_over)
+    load = ("    const/4 v1, 0x0\n"
+            "    invoke-static {v1}, Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;\n")
+    smali[LOADER] = (f".class public {d(LOADER)}\n.super Ljava/lang/Object;\n\n"
+                     ".method public constructor <init>(Ljava/lang/String;)V\n    .registers 2\n"
+                     "    invoke-direct {p0}, Ljava/lang/Object;-><init>()V\n    return-void\n.end method\n\n"
+                     + method("load", load))
+    smali[PLUGIN] = smali_class(PLUGIN, method("run", SERIAL), interfaces=["Ljava/lang/Runnable;"])
+    assert serial_reads(scan_app(tmp_path, smali)) == {(f"{PLUGIN}#run", True)}
+
+
 def test_a_class_name_that_is_only_logged_creates_nothing(tmp_path):
     reads = serial_reads(scan_app(tmp_path, plugin_smali(NAME_ONLY_LOGGED)))
     assert reads == {(f"{PLUGIN}#start", False), (f"{PLUGIN}#stop", False)}
