@@ -46,6 +46,7 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 # (Tinker's application calls its delegate's "onCreate" that way). On classes instantiated by reflection,
 # methods of those names are reachable.
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
+_LOADER_DEPTH = 2  # nested calls between a method handed a class name and the Class.forName that loads it
 
 
 class Reachability:
@@ -72,6 +73,7 @@ class Reachability:
         self._clinit_done: set[str] = set()
         self._ancestor_cache: dict[str, set[str]] = {}
         self._loader_classes: dict[str, bool] = {}  # defined class -> some method of it loads classes by name
+        self._method_loader: dict[tuple[int, int], bool] = {}
         self._reflected: dict[str, int | None] = {}  # classes instantiated by reflection -> via
         self._reflective_names: dict[str, int] = {}  # method names given to Method.invoke -> via
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
@@ -221,9 +223,10 @@ class Reachability:
 
     def _hands_names_to_a_loader(self, invokes: list[tuple[tuple[str, str, str], int]]) -> bool:
         """A method's class-name strings are loaded by reflection if it loads classes by name itself, calls a
-        method that does, or passes them to the constructor of a class that does (Tinker's application hands
-        its delegate's name to TinkerApplication's constructor; createDelegate calls Class.forName on it). A
-        name only compared or logged (a service looked up in the running-services list) creates nothing."""
+        method that does (directly or a few calls deeper), or passes them to the constructor of a class that
+        does (Tinker's application hands its delegate's name to TinkerApplication's constructor, whose
+        createDelegate calls Class.forName on it). A name only compared or logged (a service looked up in the
+        running-services list) creates nothing."""
         index = self.index
         for (c, n, p), _op in invokes:
             if (c, n) in _REFLECTIVE_LOADS:
@@ -234,9 +237,28 @@ class Reachability:
                         return True
                 else:
                     target = index.resolve(c, n, p)
-                    if target is not None and _calls_loader(index, target):
+                    if target is not None and self._method_loads(target, _LOADER_DEPTH):
                         return True
         return False
+
+    def _method_loads(self, m: MethodInfo, depth: int) -> bool:
+        """`m` loads classes by name, itself or through up to `depth` nested calls of defined methods
+        (MobTools' ReflectHelper.importClass(name) → importClass(name, alias) → Class.forName)."""
+        key = (m.id, depth)
+        got = self._method_loader.get(key)
+        if got is None:
+            self._method_loader[key] = False  # recursion guard
+            index = self.index
+            calls = list(index.invokes(m))
+            got = any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in calls)
+            if not got and depth > 0:
+                for (c, n, p), _op in calls:
+                    target = index.resolve(c, n, p) if c in index.classes else None
+                    if target is not None and target.id != m.id and self._method_loads(target, depth - 1):
+                        got = True
+                        break
+            self._method_loader[key] = got
+        return got
 
     def _loads_by_name(self, cls: str) -> bool:
         """Some method of defined class `cls` loads classes by name."""
