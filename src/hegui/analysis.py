@@ -28,7 +28,17 @@ from hegui.errors import BudgetExceeded, InputError
 from hegui.jvm import Allowance, read_program
 from hegui.knowledge import Trigger
 from hegui.model import APP_SUBJECT, Observation
-from hegui.report.model import AppInfo, ErrorItem, Permission, Policy, Report, Sdk, SensitiveCall, Signer
+from hegui.report.model import (
+    AppInfo,
+    ErrorItem,
+    Permission,
+    Policy,
+    Report,
+    Sdk,
+    SensitiveCall,
+    Signer,
+    Stats,
+)
 from hegui.rules import evaluate
 
 MAX_DEX_BYTES = 512 * 2**20  # all classes*.dex of one APK together
@@ -83,6 +93,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             sdk_of = _package_code_owner(attributor, own_subject)
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
         budget.check("call graph")
+        report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent))
         hits = find_sensitive_calls(ctx)
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),

@@ -86,7 +86,8 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
     for api in signals()["wakeup_apis"]:
         by_subject: dict[str, list[str]] = {}
         for site in ctx.calls_to(api):
-            by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
+            if ctx.is_live(site.caller):  # a library helper nothing calls schedules nothing
+                by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
         for subject, callers in by_subject.items():
             out.append(Observation(
                 kind="wakeup_schedule", subject=subject,
@@ -119,6 +120,8 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
+        if not ctx.is_live(m):
+            continue
         foreign = _foreign_packages(index.strings(m), own)
         if not foreign:
             continue

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from hegui.apk import Apk, Manifest
+from hegui.detect.startup import live_reachability
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
+from hegui.dex.framework import call_owners
 
 SdkOf = Callable[[str], "str | None"]
 
@@ -42,6 +44,15 @@ class StaticContext:
     def subject_of_class(self, java_name: str) -> str:
         return self.sdk_of(java_name) or "app"
 
+    @cached_property
+    def live(self) -> Reachability:
+        """What can run at all (every manifest component and what it reaches); computed when first asked."""
+        return live_reachability(self.manifest, self.index)
+
+    def is_live(self, method: MethodInfo) -> bool:
+        """Some component can reach `method`: code reached from nothing raises nothing."""
+        return method.id in self.live.parent
+
     def at_startup(self, method: MethodInfo) -> bool:
         return method.id in self.startup.parent
 
@@ -57,11 +68,14 @@ class StaticContext:
     def call_sites(self) -> dict[tuple[str, str], list[CallSite]]:
         """Call instructions to the APIs in `wanted_calls`, keyed by (declaring class descriptor, name).
 
-        A call on an app subclass (``MainActivity->requestPermissions``) is keyed by the first class up the
-        chain that the APK does not define, which is where framework APIs are declared. Each DEX's method
-        reference table is resolved once; only methods that reference a wanted API are looked at further.
+        A call on an app subclass (``MainActivity->startService``) that the APK does not define is keyed by
+        the first class up the chain that the APK does not define and by every framework type above it that
+        declares the method (``Context#startService``; hegui.dex.framework), which is where catalog APIs are
+        named; a call on a framework class (``Activity->startService``) likewise. Each DEX's method reference
+        table is resolved once; only methods that reference a wanted API are looked at further.
         """
         index = self.index
+        hierarchy = self.startup.hierarchy
         wanted = self.wanted_calls
         names = {name for _cls, name in wanted}
         hits_by_dex: dict[int, dict[int, tuple[str, ...]]] = {}
@@ -71,8 +85,7 @@ class StaticContext:
                 if name not in names:
                     continue
                 owners = [cls] if (cls, name) in wanted else []
-                if cls in index.classes:
-                    owner = _declaring(index, cls, name, proto)
+                for owner in call_owners(index, hierarchy, cls, name, proto):
                     if owner != cls and (owner, name) in wanted:
                         owners.append(owner)
                 if owners:
@@ -97,14 +110,3 @@ class StaticContext:
         cls, _, name = java_api.partition("#")
         return self.call_sites.get(("L" + cls.replace(".", "/") + ";", name), [])
 
-
-def _declaring(index: DexIndex, cls: str, name: str, proto: str) -> str:
-    """For a call on a defined class: that class if it (or a defined ancestor) defines the method, else the
-    first undefined (framework) superclass."""
-    for c in (cls, *index.superclasses(cls)):
-        info = index.classes.get(c)
-        if info is None:
-            return c
-        if (name, proto) in info.methods:
-            return c
-    return cls

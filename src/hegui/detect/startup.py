@@ -2,7 +2,8 @@
 
 Application.attachBaseContext/onCreate (the declared application class and its superclasses), every
 ContentProvider.onCreate (SDKs auto-initialise there), androidx.startup initializers, static initialisers
-they reach, and the launcher activity's onCreate/onStart/onResume.
+they reach, and the launcher activity's onCreate/onStart/onResume (the method names per kind of component are
+in knowledge/startup.yaml, with the user-driven callbacks that are never startup).
 
 Code those entry points run only behind a check of the stored consent flag (`if (isPrivacyAgreed())
 init();`, `if (App.sAgreed) init();`) is left out (hegui.dex.guards; the words are in
@@ -17,20 +18,16 @@ from hegui import knowledge
 from hegui.apk import Manifest
 from hegui.dex import DexIndex, MethodInfo
 from hegui.dex.callgraph import Reachability, methods_named
+from hegui.dex.framework import FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, ConsentLexicon
 from hegui.dex.index import java_to_descriptor
 
-APPLICATION_ENTRIES = ("<init>", "<clinit>", "attachBaseContext", "onCreate")
-PROVIDER_ENTRIES = ("<init>", "<clinit>", "onCreate", "attachInfo")
-LAUNCHER_ENTRIES = ("<init>", "<clinit>", "attachBaseContext", "onCreate", "onPostCreate", "onStart", "onResume",
-                    "onPostResume")
-COMPONENT_FACTORY_ENTRIES = ("<init>", "<clinit>", "instantiateApplication", "instantiateClassLoader",
-                             "instantiateProvider", "instantiateActivity")
 STARTUP_INITIALIZER_PROVIDER = "androidx.startup.InitializationProvider"
 
 
 def startup_entries(manifest: Manifest, index: DexIndex) -> tuple[list[MethodInfo], list[str]]:
     """(entry methods, classes the framework instantiates) for the startup reachability."""
+    names = knowledge.startup().entries
     entries: list[MethodInfo] = []
     classes: list[str] = []
 
@@ -42,17 +39,17 @@ def startup_entries(manifest: Manifest, index: DexIndex) -> tuple[list[MethodInf
             classes.append(desc)
             entries.extend(methods_named(index, desc, names))
 
-    add(manifest.application_class, APPLICATION_ENTRIES)
-    add(manifest.app_component_factory, COMPONENT_FACTORY_ENTRIES)
+    add(manifest.application_class, names["application"])
+    add(manifest.app_component_factory, names["component_factory"])
     for comp in manifest.components:
         if comp.kind == "provider" and comp.enabled:
-            add(comp.name, PROVIDER_ENTRIES)
+            add(comp.name, names["provider"])
             if comp.name == STARTUP_INITIALIZER_PROVIDER:
                 for key, value in comp.meta_data.items():
                     if value == "androidx.startup":
-                        add(key, ("<init>", "<clinit>", "create", "dependencies"))
+                        add(key, names["startup_initializer"])
     for activity in manifest.launcher_activities():
-        add(activity, LAUNCHER_ENTRIES)
+        add(activity, names["launcher"])
     return entries, classes
 
 
@@ -62,6 +59,29 @@ def consent_lexicon() -> ConsentLexicon:
     return ConsentLexicon.from_data(knowledge.load_yaml("consent_guards.yaml"))
 
 
+@cache
+def framework_hierarchy() -> FrameworkHierarchy:
+    """The Android framework's types (knowledge/framework_hierarchy.json.gz), loaded once per process."""
+    return FrameworkHierarchy.from_data(knowledge.framework_hierarchy_data())
+
+
 def startup_reachability(manifest: Manifest, index: DexIndex) -> Reachability:
     entries, classes = startup_entries(manifest, index)
-    return Reachability(index, entries, classes, guards=ConsentGuards(index, consent_lexicon()))
+    user = knowledge.startup()
+    return Reachability(index, entries, classes, guards=ConsentGuards(index, consent_lexicon()),
+                        hierarchy=framework_hierarchy(), user_methods=user.user_callback_methods,
+                        user_types=user.user_callback_types)
+
+
+def live_reachability(manifest: Manifest, index: DexIndex) -> Reachability:
+    """What can run at all: every manifest component created by the framework, all its framework callbacks
+    (user-driven ones included), and what they reach. Code outside it is reached from nothing: a library's
+    helper the app never calls (AndroidX's AlarmManagerCompat) raises nothing."""
+    classes: list[str] = []
+    for name in (manifest.application_class, manifest.app_component_factory, *(c.name for c in manifest.components)):
+        desc = java_to_descriptor(name) if name else None
+        if desc in index.classes:
+            classes.append(desc)
+    entries = [index.methods[mid] for desc in classes for (n, _p), mid in index.classes[desc].methods.items()
+               if n in ("<init>", "<clinit>")]
+    return Reachability(index, entries, classes, hierarchy=framework_hierarchy(), callbacks_of_entries=True)

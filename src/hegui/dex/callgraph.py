@@ -1,12 +1,18 @@
 """Which methods can run from a set of entry points: rapid type analysis over the DEX index.
 
 Virtual and interface calls are resolved by class hierarchy, restricted to classes that reachable code
-instantiates (RTA), which keeps "reachable at startup" close to what really runs. Static initialisers
-run when reachable code first touches their class. The framework calls back into app objects (Thread.run,
-Handler callbacks, AsyncTask, listeners): when reachable code instantiates a class, its overrides of
-framework methods are treated as reachable, except callbacks that need a user's touch (`USER_CALLBACKS`).
-Classes named in string constants of reachable code count as instantiated once reachable code loads classes
-by name (SDK hot-fix loaders and plugin frameworks start that way).
+instantiates (RTA), which keeps "reachable at startup" close to what really runs. A class is instantiated by
+allocation (`new-instance` followed by its constructor call), by the framework (the entry classes: manifest
+components) or by reflection on a constant class name (the name in a method that loads classes by name or
+calls into a class that does); `const-class` alone only names a class (a log tag, a
+`FragmentFactory.isFragmentClass` check) and instantiates nothing. Static initialisers run when reachable code
+first touches their class. The framework calls back into app objects (Thread.run, Handler callbacks, lifecycle
+methods, listeners): when reachable code instantiates a class, its methods that override a method declared by
+a framework supertype (per hegui.dex.framework's hierarchy) are reachable, except callbacks that need a user's
+action (`user_methods`, `user_types`: clicks, menus, text selection, paste, gestures). Other methods of such a
+class are reachable only if reachable code calls them. Methods a reflectively created object is called by
+through `Method.invoke` with a constant name are reachable too (SDK hot-fix loaders and plugin frameworks
+start that way).
 
 With `guards` (hegui.dex.guards), what a method does only behind a check of a stored consent flag
 (`if (sp.getBoolean("privacy_agreed", false)) init();`, `if (App.sAgreed) init();` for a field only ever
@@ -21,6 +27,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TypeVar
 
+from hegui.dex.framework import OBJECT, FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, GuardedSites
 from hegui.dex.index import DexIndex, MethodInfo, java_to_descriptor
 from hegui.dex.parser import ACC_STATIC
@@ -28,16 +35,6 @@ from hegui.dex.parser import ACC_STATIC
 T = TypeVar("T")
 NOTHING_GUARDED = GuardedSites(frozenset(), frozenset(), frozenset(), frozenset())
 
-# Framework callbacks that fire only on user interaction: not "before the user could consent".
-USER_CALLBACKS = frozenset({
-    "onClick", "onLongClick", "onTouch", "onTouchEvent", "onItemClick", "onItemLongClick", "onItemSelected",
-    "onCheckedChanged", "onMenuItemClick", "onOptionsItemSelected", "onContextItemSelected", "onKey", "onKeyDown",
-    "onKeyUp", "onEditorAction", "onNavigationItemSelected", "onTabSelected", "onPageSelected", "onRefresh",
-    "onScroll", "onScrollStateChanged", "onProgressChanged", "onStartTrackingTouch", "onStopTrackingTouch",
-    "onDateSet", "onTimeSet", "onDismiss", "onCancel", "onBackPressed", "onActivityResult",
-    "onRequestPermissionsResult", "onGroupClick", "onChildClick", "onQueryTextSubmit", "onQueryTextChange",
-    "shouldOverrideUrlLoading",
-})
 # Calls that do not reach app code on their own even if they resolve there (all of java.lang.Object's).
 _INVOKE_VIRTUAL_OPS = frozenset((0x6E, 0x72, 0x74, 0x78))  # invoke-virtual/interface (+/range)
 _INVOKE_SUPER_OPS = frozenset((0x6F, 0x75))
@@ -45,15 +42,27 @@ _INVOKE_SUPER_OPS = frozenset((0x6F, 0x75))
 # constants (possibly in another method: Tinker's application passes its delegate's name to a super
 # constructor that loads it) count as instantiated.
 _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/ClassLoader;", "loadClass")})
+# Reflective calls: a method that invokes `Method.invoke` names the methods it calls in its string constants
+# (Tinker's application calls its delegate's "onCreate" that way). On classes instantiated by reflection,
+# methods of those names are reachable.
+_REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
+_LOADER_DEPTH = 2  # nested calls between a method handed a class name and the Class.forName that loads it
 
 
 class Reachability:
     """Reachable methods from `entries`, with one predecessor per method for explaining the path."""
 
     def __init__(self, index: DexIndex, entries: Iterable[MethodInfo], entry_classes: Iterable[str] = (),
-                 guards: ConsentGuards | None = None) -> None:
+                 guards: ConsentGuards | None = None, *, hierarchy: FrameworkHierarchy | None = None,
+                 user_methods: frozenset[str] = frozenset(), user_types: frozenset[str] = frozenset(),
+                 callbacks_of_entries: bool = False) -> None:
         self.index = index
         self.guards = guards
+        # without a hierarchy no framework type is known to declare anything: no framework callbacks
+        self.hierarchy = hierarchy if hierarchy is not None else FrameworkHierarchy({})
+        self.user_methods = user_methods
+        self.user_types = user_types
+        self._framework_supers: dict[str, list[str]] = {}
         self.parent: dict[int, int | None] = {}
         # reached methods with some code only behind a consent check: what of it was not followed
         self.guarded: dict[int, GuardedSites] = {}
@@ -63,10 +72,13 @@ class Reachability:
         self._virtual_sites: dict[tuple[str, str], set[str]] = {}  # (name, proto) -> receiver types
         self._clinit_done: set[str] = set()
         self._ancestor_cache: dict[str, set[str]] = {}
-        self._reflection_seen = False
-        self._named_classes: list[tuple[str, int]] = []
+        self._loader_classes: dict[str, bool] = {}  # defined class -> some method of it loads classes by name
+        self._method_loader: dict[tuple[int, int], bool] = {}
+        self._reflected: dict[str, int | None] = {}  # classes instantiated by reflection -> via
+        self._reflective_names: dict[str, int] = {}  # method names given to Method.invoke -> via
+        # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
         for cls in entry_classes:
-            self._instantiate(cls, None, callbacks=False)
+            self._instantiate(cls, None, callbacks=callbacks_of_entries)
         for m in entries:
             self._reach(m.id, None)
         self._run()
@@ -148,33 +160,26 @@ class Reachability:
             self._framework_callbacks(cls, via)
 
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
+        """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
         index = self.index
-        chain = [cls, *index.superclasses(cls)]
-        for c in chain:
+        for c in (cls, *index.superclasses(cls)):
             info = index.classes.get(c)
             if info is None:
                 break
-            for (name, proto), mid in info.methods.items():
-                m = index.methods[mid]
-                if name.startswith("<") or m.access & ACC_STATIC or name in USER_CALLBACKS:
+            for (name, _proto), mid in info.methods.items():
+                if name.startswith("<") or name in self.user_methods or index.methods[mid].access & ACC_STATIC:
                     continue
-                if self._overrides_framework(c, name, proto):
+                if self._is_framework_callback(cls, name):
                     self._reach(mid, via)
 
-    def _overrides_framework(self, cls: str, name: str, proto: str) -> bool:
-        """True if `name(proto)` is declared by a supertype the APK does not define (framework/library)."""
-        for anc in self._ancestors(cls):
-            if anc == cls:
-                continue
-            info = self.index.classes.get(anc)
-            if info is None:
-                # An undefined supertype: we cannot see its methods; assume it declares the override only
-                # if it is a framework type (not java.lang.Object, whose methods are not callbacks).
-                if anc != "Ljava/lang/Object;":
-                    return True
-            elif (name, proto) in info.methods and info.is_interface:
-                return True
-        return False
+    def _is_framework_callback(self, cls: str, name: str) -> bool:
+        """A framework supertype of `cls` declares `name` (java.lang.Object's methods aside), and not only
+        user-driven ones (TextWatcher, ActionMode.Callback: `user_types`)."""
+        supers = self._framework_supers.get(cls)
+        if supers is None:
+            supers = self._framework_supers[cls] = sorted(a for a in self._ancestors(cls) if a not in self.index.classes)
+        declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
+        return bool(declaring) and not all(t in self.user_types for t in declaring)
 
     def _run(self) -> None:
         index = self.index
@@ -199,22 +204,96 @@ class Reachability:
                     target = index.resolve(cls, name, proto)
                     if target is not None:
                         self._reach(target.id, mid)
-            for t in types:
-                self._instantiate(t, mid)  # new-instance and const-class (reflective instantiation follows)
+            if types:
+                # new-instance is followed by a call of the class's constructor; a const-class is not
+                constructed = {c for (c, n, _p), _op in invokes if n == "<init>"}
+                for t in types:
+                    if t in constructed:
+                        self._instantiate(t, mid)
             for cls, _field in fields:
                 self._init_class(cls, mid)
-            if not self._reflection_seen and any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in invokes):
-                self._reflection_seen = True
-                for desc, via_mid in self._named_classes:
-                    self._instantiate(desc, via_mid)
-            for s in strings:
-                if "." in s and " " not in s and len(s) < 200:
-                    desc = java_to_descriptor(s)
-                    if desc in index.classes:
-                        if self._reflection_seen:
-                            self._instantiate(desc, mid)
-                        else:
-                            self._named_classes.append((desc, mid))
+            if strings:
+                if any((c, n) == _REFLECTIVE_INVOKE for (c, n, _p), _op in invokes):
+                    self._reflective_call(strings, mid)
+                named = [desc for s in strings if "." in s and " " not in s and len(s) < 200
+                         and (desc := java_to_descriptor(s)) in index.classes]
+                if named and self._hands_names_to_a_loader(invokes):
+                    for desc in named:
+                        self._instantiate_by_name(desc, mid)
+
+    def _hands_names_to_a_loader(self, invokes: list[tuple[tuple[str, str, str], int]]) -> bool:
+        """A method's class-name strings are loaded by reflection if it loads classes by name itself, calls a
+        method that does (directly or a few calls deeper), or passes them to the constructor of a class that
+        does (Tinker's application hands its delegate's name to TinkerApplication's constructor, whose
+        createDelegate calls Class.forName on it). A name only compared or logged (a service looked up in the
+        running-services list) creates nothing."""
+        index = self.index
+        for (c, n, p), _op in invokes:
+            if (c, n) in _REFLECTIVE_LOADS:
+                return True
+            if c in index.classes:
+                if n == "<init>":
+                    if self._loads_by_name(c):
+                        return True
+                else:
+                    target = index.resolve(c, n, p)
+                    if target is not None and self._method_loads(target, _LOADER_DEPTH):
+                        return True
+        return False
+
+    def _method_loads(self, m: MethodInfo, depth: int) -> bool:
+        """`m` loads classes by name, itself or through up to `depth` nested calls of defined methods
+        (MobTools' ReflectHelper.importClass(name) → importClass(name, alias) → Class.forName)."""
+        key = (m.id, depth)
+        got = self._method_loader.get(key)
+        if got is None:
+            self._method_loader[key] = False  # recursion guard
+            index = self.index
+            calls = list(index.invokes(m))
+            got = any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in calls)
+            if not got and depth > 0:
+                for (c, n, p), _op in calls:
+                    target = index.resolve(c, n, p) if c in index.classes else None
+                    if target is not None and target.id != m.id and self._method_loads(target, depth - 1):
+                        got = True
+                        break
+            self._method_loader[key] = got
+        return got
+
+    def _loads_by_name(self, cls: str) -> bool:
+        """Some method of defined class `cls` loads classes by name."""
+        got = self._loader_classes.get(cls)
+        if got is None:
+            index = self.index
+            got = self._loader_classes[cls] = any(_calls_loader(index, index.methods[mid])
+                                                  for mid in index.classes[cls].methods.values())
+        return got
+
+    def _instantiate_by_name(self, cls: str, via: int) -> None:
+        if cls not in self._reflected:
+            self._reflected[cls] = via
+            self._instantiate(cls, via)
+            self._reach_named(cls, self._reflective_names)
+
+    def _reflective_call(self, strings: list[str], via: int) -> None:
+        new = {s: via for s in strings if s.isidentifier() and s not in self._reflective_names}
+        if new:
+            self._reflective_names.update(new)
+            for cls in self._reflected:
+                self._reach_named(cls, new)
+
+    def _reach_named(self, cls: str, names: dict[str, int]) -> None:
+        """Methods of reflectively created `cls` (or its defined superclasses) called by name."""
+        if not names:
+            return
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None:
+                break
+            for (name, _proto), mid in info.methods.items():
+                via = names.get(name)
+                if via is not None and not self.index.methods[mid].access & ACC_STATIC:
+                    self._reach(mid, via)
 
     def _virtual_call(self, cls: str, name: str, proto: str, via: int) -> None:
         key = (name, proto)
@@ -227,6 +306,10 @@ class Reachability:
             target = self.index.resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _calls_loader(index: DexIndex, m: MethodInfo) -> bool:
+    return any((c, n) in _REFLECTIVE_LOADS for (c, n, _p), _op in index.invokes(m))
 
 
 def _unguarded(items: list[T | None], guarded: frozenset[int]) -> list[T]:

@@ -6,6 +6,8 @@ Readers (`hegui.apk`, `hegui.dex`) never import this package; detectors and the 
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -185,3 +187,50 @@ def static_signal_apis() -> tuple[str, ...]:
 def load_yaml(name: str) -> Any:
     """Raw access for knowledge files owned by one detector (e.g. ``sdks.yaml``)."""
     return _load(name)
+
+
+@cache
+def framework_hierarchy_data() -> dict[str, Any]:
+    """The Android framework's types (framework_hierarchy.json.gz, built by tools/build_framework_hierarchy.py
+    from the API stubs): {"source": …, "classes": {descriptor: [superclass, [interfaces], "method names"]}}.
+
+    gzip'd JSON rather than YAML: ~6000 types load in ~15 ms, once per process, and only when asked for.
+    """
+    raw = resources.files(__package__).joinpath("framework_hierarchy.json.gz").read_bytes()
+    return json.loads(gzip.decompress(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class StartupKnowledge:
+    """startup.yaml: entry methods by kind of component, and the callbacks only a user's action fires."""
+
+    entries: dict[str, tuple[str, ...]]
+    user_callback_methods: frozenset[str]
+    user_callback_types: frozenset[str]  # descriptors
+
+
+STARTUP_ENTRY_KINDS = ("application", "provider", "launcher", "component_factory", "startup_initializer")
+
+
+@cache
+def startup() -> StartupKnowledge:
+    data = _load("startup.yaml")
+    if not isinstance(data, dict) or set(data) != {"entries", "user_callbacks"}:
+        raise ValueError("startup.yaml: expected exactly the keys entries and user_callbacks")
+    entries = data["entries"]
+    if not isinstance(entries, dict) or set(entries) != set(STARTUP_ENTRY_KINDS):
+        raise ValueError(f"startup.yaml: entries must name exactly {', '.join(STARTUP_ENTRY_KINDS)}")
+    user = data["user_callbacks"]
+    if not isinstance(user, dict) or set(user) != {"methods", "types"}:
+        raise ValueError("startup.yaml: user_callbacks must have exactly methods and types")
+    for where, values in [*((f"entries.{k}", v) for k, v in entries.items()),
+                          ("user_callbacks.methods", user["methods"]), ("user_callbacks.types", user["types"])]:
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+            raise ValueError(f"startup.yaml: {where} must be a non-empty list of names")
+        if len(set(values)) != len(values):
+            raise ValueError(f"startup.yaml: {where} lists a name twice")
+    return StartupKnowledge(
+        entries={k: tuple(v) for k, v in entries.items()},
+        user_callback_methods=frozenset(user["methods"]),
+        user_callback_types=frozenset("L" + t.replace(".", "/") + ";" for t in user["types"]),
+    )

@@ -131,6 +131,14 @@ class Finding(_Model):
     remediation: Remediation | str
 
 
+class Stats(_Model):
+    """The size of what was analysed (contract addition): DEX methods indexed, and how many of them can run as
+    the process starts (the startup call graph, CONTRACT.md `at_startup`)."""
+
+    methods: int
+    startup_reachable_methods: int
+
+
 class ErrorItem(_Model):
     stage: str
     message: str
@@ -147,6 +155,7 @@ class Report(_Model):
     policy: Policy = Field(default_factory=lambda: Policy(found=False))
     findings: list[Finding] = Field(default_factory=list)
     errors: list[ErrorItem] = Field(default_factory=list)
+    stats: Stats | None = None  # absent when no call graph was built (an unreadable input)
 
     def max_severity(self) -> int:
         return max((SEVERITY_ORDER[f.severity] for f in self.findings), default=0)
