@@ -16,6 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hegui import knowledge
+from hegui.model import PLATFORM_SUBJECT_PREFIX
 from hegui.report.header import ReportHeader
 from hegui.report.model import SEVERITY_ORDER, EvidenceItem, Finding, Report
 from hegui.report.render import (
@@ -94,6 +95,9 @@ def _evidence_view(evidence: list[EvidenceItem]) -> list[dict]:
 def _finding_view(report: Report, finding: Finding) -> dict:
     if finding.subject == "app":
         subject = "应用自身 The app itself"
+    elif finding.subject.startswith(PLATFORM_SUBJECT_PREFIX):
+        zh, en = subject_names(report, finding.subject)
+        subject = f"{zh} {en}"
     else:
         sdk_name = next((s.name for s in report.sdks if s.id == finding.subject), finding.subject)
         subject = f"第三方SDK Third-party SDK：{sdk_name}"
@@ -188,7 +192,8 @@ def _pi_summary(report: Report) -> list[dict]:
                                         "subjects": {}}
         row["calls"] += 1
         row["startup"] += call.at_startup
-        row["subjects"][subject_names(report, call.sdk or "app")[0]] = None
+        owner = call.sdk or (PLATFORM_SUBJECT_PREFIX + call.platform_library if call.platform_library else "app")
+        row["subjects"][subject_names(report, owner)[0]] = None
     return sorted(({**r, "subjects": list(r["subjects"])} for r in rows.values()),
                   key=lambda r: (-r["startup"], -r["calls"], r["pi_type"]))
 
