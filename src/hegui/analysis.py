@@ -210,7 +210,7 @@ def _code_owner(attributor: SdkAttributor, platform: PlatformAttributor) -> SdkO
 
 
 def _platform_uses(apk: Apk, index: DexIndex) -> list[PlatformUse]:
-    return platform_uses((descriptor_to_java(d) for d in index.classes), apk.archive.names,
+    return platform_uses(index.classes.keys(), apk.archive.names,
                          lambda name: apk.archive.read(name, max_size=4096))
 
 

@@ -75,15 +75,21 @@ def test_versions_come_from_the_meta_inf_version_files_of_present_libraries() ->
         read.append(name)
         return files[name]
 
-    uses = platform_uses(["androidx.appcompat.app.AppCompatActivity", "androidx.core.app.ActivityCompat",
-                          "androidx.core.view.ViewCompat", "androidx.activity.ComponentActivity",
-                          "com.demo.shop.MainActivity"], ["classes.dex", *files], reader)
+    uses = platform_uses(["Landroidx/appcompat/app/AppCompatActivity;", "Landroidx/core/app/ActivityCompat;",
+                          "Landroidx/core/view/ViewCompat;", "Landroidx/activity/ComponentActivity;",
+                          "Lcom/demo/shop/MainActivity;"], ["classes.dex", *files], reader)
     assert [(u.id, u.classes, u.versions) for u in uses] == [
         ("androidx.activity", 1, None),
         ("androidx.appcompat", 1, {"androidx.appcompat:appcompat": "1.3.1"}),
         ("androidx.core", 2, {"androidx.core:core": "1.5.0"}),
     ]
     assert "META-INF/androidx.fragment_fragment.version" not in read
+
+
+def test_classes_listed_by_full_name_are_counted_for_their_own_library() -> None:
+    uses = platform_uses(["Landroid/support/v7/widget/RecyclerView;", "Landroid/support/v7/widget/RecyclerView$Adapter;",
+                          "Landroid/support/v7/widget/Toolbar;", "La/b;", "LNoPackage;"], [], lambda _n: b"")
+    assert [(u.id, u.classes) for u in uses] == [("android.support.appcompat", 1), ("android.support.recyclerview", 2)]
 
 
 def _startup_read(subject: str, **attrs: object) -> Observation:

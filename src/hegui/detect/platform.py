@@ -9,14 +9,18 @@ compared, never used as paths.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from hegui.errors import InputError
 from hegui.knowledge.platform import PlatformLibrary, platform_libraries
 
 MAX_VERSION_FILE_BYTES = 256
+_RPARTITION_SLASH = operator.methodcaller("rpartition", "/")
+_FIRST = operator.itemgetter(0)
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
 
 
@@ -42,6 +46,17 @@ class PlatformAttributor:
         if package not in self._cache:
             self._cache[package] = self._deepest(package)
         return self._cache[package]
+
+    def package_library(self, package: str) -> str | None:
+        """Library of a dotted package by prefix (classes listed by full name are not considered)."""
+        if package not in self._cache:
+            self._cache[package] = self._deepest(package)
+        return self._cache[package]
+
+    def class_level_packages(self) -> frozenset[str]:
+        """Packages holding a class listed by full name (``android.support.v7.widget`` for RecyclerView):
+        their classes can belong to different libraries."""
+        return frozenset(p.rpartition(".")[0] for p in self._owner if p.rpartition(".")[2][:1].isupper())
 
     def _deepest(self, package: str) -> str | None:
         parts = package.split(".")
@@ -71,18 +86,33 @@ class PlatformUse:
         return ", ".join(f"{a} {v}" for a, v in sorted((self.versions or {}).items()))
 
 
-def platform_uses(class_names: Iterable[str], entry_names: Iterable[str],
+def platform_uses(class_descriptors: Collection[str], entry_names: Iterable[str],
                   read: Callable[[str], bytes], attributor: PlatformAttributor | None = None) -> list[PlatformUse]:
-    """Platform libraries whose classes the DEX defines, sorted by id, with the versions the APK records.
+    """Platform libraries whose classes the DEX defines (``Landroidx/core/app/ActivityCompat;``), sorted by id,
+    with the versions the APK records.
 
-    ``entry_names``: the APK's file names; ``read(name)`` returns one entry's bytes (only the small
-    ``META-INF/*.version`` files of known artifacts are read)."""
+    Classes are counted per package (one dict update per class: this runs over every class of the APK);
+    only packages holding a class listed by full name are looked at class by class. ``entry_names``: the APK's
+    file names; ``read(name)`` returns one entry's bytes (only the small ``META-INF/*.version`` files of
+    present libraries are read)."""
     att = attributor or PlatformAttributor()
+    # "Landroidx/core/app/ActivityCompat;" → "Landroidx/core/app", counted in C (map + Counter), no Python
+    # bytecode per class
+    per_package = Counter(map(_FIRST, map(_RPARTITION_SLASH, class_descriptors)))
     counts: dict[str, int] = {}
-    for name in class_names:
-        lib = att.library_of(name)
+    by_class = att.class_level_packages()
+    for package, n in per_package.items():
+        dotted = package[1:].replace("/", ".")
+        if dotted in by_class:
+            continue
+        lib = att.package_library(dotted)
         if lib is not None:
-            counts[lib] = counts.get(lib, 0) + 1
+            counts[lib] = counts.get(lib, 0) + n
+    if by_class.intersection(p[1:].replace("/", ".") for p in per_package):
+        for desc in class_descriptors:
+            dotted = desc[1:-1].replace("/", ".")
+            if dotted.rpartition(".")[0] in by_class and (lib := att.library_of(dotted)) is not None:
+                counts[lib] = counts.get(lib, 0) + 1
     by_file = {f"META-INF/{a.replace(':', '_')}.version": (lib.id, a)
                for lib in att.libraries.values() for a in lib.artifacts}
     versions: dict[str, dict[str, str]] = {}
