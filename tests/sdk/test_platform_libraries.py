@@ -126,3 +126,22 @@ def test_the_report_names_the_platform_library_and_its_version() -> None:
         "平台库：AndroidX AppCompat androidx.appcompat:appcompat 1.1.0",
         "Platform library: AndroidX AppCompat androidx.appcompat:appcompat 1.1.0")
     assert subject_names(report, "platform:kotlin") == ("平台库：kotlin", "Platform library: kotlin")
+
+
+def test_html_lists_platform_libraries_and_names_their_call_sites() -> None:
+    from hegui.report.model import SensitiveCall
+    from hegui.report.render import render
+
+    report = Report(tool=Tool(version="0"), input=InputInfo(path="x.apk", sha256="0" * 64, size=1),
+                    platform_libraries=[PlatformLibraryUse(
+                        id="androidx.core", name="AndroidX Core", subject="platform:androidx.core", classes=562,
+                        versions={"androidx.core:core": "1.2.0"})],
+                    sensitive_calls=[SensitiveCall(
+                        pi_type="installed_apps", api="android.content.pm.PackageManager#queryBroadcastReceivers",
+                        caller="androidx.core.content.pm.ShortcutManagerCompat#isRequestPinShortcutSupported",
+                        sdk=None, at_startup=False, via_reflection=False, platform_library="androidx.core")])
+    html = render(report, "html").decode()
+    assert ('<tr><td>AndroidX Core</td><td><code>platform:androidx.core</code></td>'
+            '<td><code>androidx.core:core 1.2.0</code></td><td>562</td></tr>') in html
+    assert "<td>平台库：AndroidX Core androidx.core:core 1.2.0</td>" in html
+    assert "应用自身 app" not in html

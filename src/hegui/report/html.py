@@ -128,7 +128,9 @@ def _call_views(report: Report) -> Capped:
         name_zh, name_en = pi_type_names(call.pi_type)
         rows.append({
             "pi_zh": name_zh, "pi_en": name_en, "pi_type": call.pi_type, "api": call.api, "caller": call.caller,
-            "sdk": sdk_names.get(call.sdk, call.sdk) if call.sdk else None,
+            "sdk": sdk_names.get(call.sdk, call.sdk) if call.sdk else
+                   subject_names(report, PLATFORM_SUBJECT_PREFIX + call.platform_library)[0] if call.platform_library
+                   else None,
             "at_startup": call.at_startup, "via_reflection": call.via_reflection,
         })
     return Capped(rows, max(0, len(ordered) - MAX_CALL_ROWS))
