@@ -18,11 +18,12 @@ from hegui import knowledge
 from hegui.apk import Apk
 from hegui.apk.aar import SdkPackage, open_package
 from hegui.apk.archive import ArchiveLimits
+from hegui.detect.apis import api_matcher
 from hegui.detect.behaviours import DETECTORS, wanted_call_keys
 from hegui.detect.context import SdkOf, StaticContext
 from hegui.detect.platform import PlatformAttributor, PlatformUse, platform_uses
 from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
-from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_observations
+from hegui.detect.sensitive import SensitiveHit, find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
 from hegui.errors import BudgetExceeded, InputError
@@ -99,7 +100,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
         report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
         budget.check("call graph")
-        hits = find_sensitive_calls(ctx)
+        hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
                           sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
@@ -199,6 +200,15 @@ def _package_code_owner(attributor: SdkAttributor, own: str) -> SdkOf:
     def sdk_of(class_name: str) -> str:
         return attributor.sdk_of(class_name) or own
     return sdk_of
+
+
+def _outside_catalog_wrappers(hits: list[SensitiveHit]) -> list[SensitiveHit]:
+    """Leaves out the calls a platform library makes *inside* a catalog API it defines
+    (FingerprintManagerCompat#authenticate calling FingerprintManager#authenticate): the call to that wrapper is
+    reported where its caller makes it, with the caller's subject, so the library is not blamed a second time
+    for its caller's act."""
+    wrappers = api_matcher().methods
+    return [h for h in hits if not (is_platform_subject(h.subject) and (h.caller.cls, h.caller.name) in wrappers)]
 
 
 def _code_owner(attributor: SdkAttributor, platform: PlatformAttributor) -> SdkOf:

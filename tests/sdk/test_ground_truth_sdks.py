@@ -102,7 +102,6 @@ def test_platform_library_call_sites_are_never_the_apps() -> None:
         ("PI-APPLIST-COLLECTION", "platform:androidx.core", "medium"),
         ("PI-COLLECT-BEFORE-CONSENT", "platform:androidx.appcompat", "medium"),
         ("PI-COLLECT-BEFORE-CONSENT", "platform:androidx.core", "medium"),
-        ("PI-PERM-ADVANCE-OR-UNRELATED-REQUEST", "platform:androidx.core", "medium"),
         ("PI-PERM-ADVANCE-OR-UNRELATED-REQUEST", "platform:androidx.fragment", "medium"),
         ("PI-POLICY-ABSENT", "app", "high"),
         ("PI-START-SELF", "platform:androidx.core", "medium"),
