@@ -96,7 +96,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             if report.app.package is None:
                 report.app.package = _common_package(index)
             own_subject = _own_subject(report.app.package, attributor)
-            sdk_of = _package_code_owner(attributor, own_subject)
+            sdk_of = _package_code_owner(attributor, own_subject, PlatformAttributor())
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
         report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
         budget.check("call graph")
@@ -129,8 +129,8 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
     if sdk is None:
         report.findings = _name_platform_libraries(evaluate(observations), report)
     else:
-        report.findings = evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT),
-                                   sdk_triggers())
+        report.findings = _name_platform_libraries(
+            evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT), sdk_triggers()), report)
 
 
 # An SDK package's code and manifest belong to the SDK, named by its catalog id when it is a known one, else
@@ -195,10 +195,11 @@ def _own_subject(package: str | None, attributor: SdkAttributor) -> str:
     return attributor.sdk_of(f"{package}.Any") or package
 
 
-def _package_code_owner(attributor: SdkAttributor, own: str) -> SdkOf:
-    """Classes of other known SDKs bundled in the package keep their SDK; all other code is the package's."""
+def _package_code_owner(attributor: SdkAttributor, own: str, platform: PlatformAttributor) -> SdkOf:
+    """Classes of other known SDKs bundled in the package keep their SDK, platform libraries (an AAR that embeds
+    AndroidX) theirs; all other code is the package's."""
     def sdk_of(class_name: str) -> str:
-        return attributor.sdk_of(class_name) or own
+        return attributor.sdk_of(class_name) or platform.subject_of(class_name) or own
     return sdk_of
 
 
