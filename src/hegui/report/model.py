@@ -141,6 +141,8 @@ class Finding(_Model):
     title_zh: str
     title_en: str
     sources: list[SourceRef]
+    # "app", an SDK id, or (addition) "platform:<id>" for a platform library (AndroidX, support library, Kotlin,
+    # Material: report.platform_libraries names it and its version)
     subject: str
     evidence: list[EvidenceItem]
     remediation: Remediation | str
