@@ -130,7 +130,8 @@ def platform_only(finding, platform) -> bool:
     site its evidence names ("X called from a.b.C#m") is platform-library code whatever the subject says."""
     if finding.subject.startswith("platform:"):
         return True
-    callers = [m.group(1) for e in finding.evidence if e.kind == "call" and (m := _CALLER.search(e.detail))]
+    callers = [e.caller or m.group(1) for e in finding.evidence
+               if e.kind == "call" and (m := _CALLER.search(e.detail)) is not None]
     return bool(callers) and all(platform.library_of(c) is not None for c in callers)
 
 

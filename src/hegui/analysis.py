@@ -240,9 +240,11 @@ def _name_platform_libraries(findings: list[Finding], report: Report) -> list[Fi
             continue
         use = used.get(f.subject)
         version = ", ".join(f"{a} {v}" for a, v in use.versions.items()) if use and use.versions else ""
-        label = f"{lib.name} ({version})" if version else f"{lib.name} (version not recorded in the APK)"
-        f.evidence.insert(0, EvidenceItem(kind="sdk", detail=f"platform library {label}: the call sites are "
-                                                              "library code, not the app's own code"))
+        label_en = f"{lib.name} ({version})" if version else f"{lib.name} (version not recorded in the APK)"
+        label_zh = f"{lib.name}（{version}）" if version else f"{lib.name}（APK 未记录版本）"
+        f.evidence.insert(0, EvidenceItem(
+            kind="sdk", detail=f"platform library {label_en}: the call sites are library code, not the app's own code",
+            zh=f"平台库 {label_zh}：调用点位于库代码中，并非应用自身代码"))
         rule_zh, rule_en = (f.remediation.zh, f.remediation.en) if isinstance(f.remediation, Remediation) \
             else (f.remediation, f.remediation)
         f.remediation = Remediation(zh=f"{lib.upgrade_zh} {rule_zh}", en=f"{lib.upgrade_en} {rule_en}")

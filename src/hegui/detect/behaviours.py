@@ -294,7 +294,9 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     out: list[Observation] = []
     allowed = manifest.uses_cleartext_traffic
     if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < 28:
-        reason = said("manifest", "cleartext_old_target", target_sdk=manifest.target_sdk)
+        # no targetSdkVersion at all (old build tools) counts as an old target: say "unset", never drop the fact
+        reason = said("manifest", "cleartext_old_target",
+                      target_sdk=manifest.target_sdk if manifest.target_sdk is not None else "unset")
     elif allowed:
         reason = said("manifest", "cleartext_flag")
     else:
