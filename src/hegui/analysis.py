@@ -18,21 +18,28 @@ from hegui import knowledge
 from hegui.apk import Apk
 from hegui.apk.aar import SdkPackage, open_package
 from hegui.apk.archive import ArchiveLimits
+from hegui.detect.apis import api_matcher
 from hegui.detect.behaviours import DETECTORS, wanted_call_keys
 from hegui.detect.context import SdkOf, StaticContext
+from hegui.detect.platform import PlatformAttributor, PlatformUse, platform_uses
 from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
-from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_observations
+from hegui.detect.sensitive import SensitiveHit, find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
 from hegui.errors import BudgetExceeded, InputError
 from hegui.jvm import Allowance, read_program
 from hegui.knowledge import Trigger
-from hegui.model import APP_SUBJECT, Observation
+from hegui.knowledge.platform import platform_library_of_subject
+from hegui.model import APP_SUBJECT, Observation, is_platform_subject, is_sdk_subject
 from hegui.report.model import (
     AppInfo,
     ErrorItem,
+    EvidenceItem,
+    Finding,
     Permission,
+    PlatformLibraryUse,
     Policy,
+    Remediation,
     Report,
     Sdk,
     SensitiveCall,
@@ -82,7 +89,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
                 report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
             budget.check("DEX indexing")
             attributor, namespaces = _attributor(apk, index)
-            sdk_of: SdkOf = attributor.sdk_of
+            sdk_of: SdkOf = _code_owner(attributor, PlatformAttributor())
         else:
             index = _jvm_index(sdk, report, budget)
             budget.check("class indexing")
@@ -90,21 +97,26 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             if report.app.package is None:
                 report.app.package = _common_package(index)
             own_subject = _own_subject(report.app.package, attributor)
-            sdk_of = _package_code_owner(attributor, own_subject)
+            sdk_of = _package_code_owner(attributor, own_subject, PlatformAttributor())
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
+        report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
         budget.check("call graph")
         report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent))
-        hits = find_sensitive_calls(ctx)
+        hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
-                          sdk=None if h.subject == "app" else h.subject, at_startup=h.at_startup,
-                          via_reflection=h.via_reflection)
+                          sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
+                          via_reflection=h.via_reflection,
+                          platform_library=h.subject.partition(":")[2] if is_platform_subject(h.subject) else None)
             for h in hits
         ]
         observations.extend(sensitive_observations(ctx, hits))
         for detect in DETECTORS:
             budget.check(detect.__name__)
             observations.extend(detect(ctx, hits))
+        # an SDK whose code is absent cannot run: what its declared components would do is not judged
+        absent = {s.id for s in report.sdks if s.declared_only}
+        observations = [o for o in observations if o.subject not in absent]
         if options.trace is not None:
             observations.extend(_trace_stage(options.trace, apk, report, sdk_of))
         budget.check("policy analysis")
@@ -117,10 +129,10 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
     elif options.listing is not None:  # needs only the manifest: judged even when the budget ran out
         observations.extend(_listing_stage(options.listing, report))
     if sdk is None:
-        report.findings = evaluate(observations)
+        report.findings = _name_platform_libraries(evaluate(observations), report)
     else:
-        report.findings = evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT),
-                                   sdk_triggers())
+        report.findings = _name_platform_libraries(
+            evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT), sdk_triggers()), report)
 
 
 # An SDK package's code and manifest belong to the SDK, named by its catalog id when it is a known one, else
@@ -185,11 +197,60 @@ def _own_subject(package: str | None, attributor: SdkAttributor) -> str:
     return attributor.sdk_of(f"{package}.Any") or package
 
 
-def _package_code_owner(attributor: SdkAttributor, own: str) -> SdkOf:
-    """Classes of other known SDKs bundled in the package keep their SDK; all other code is the package's."""
+def _package_code_owner(attributor: SdkAttributor, own: str, platform: PlatformAttributor) -> SdkOf:
+    """Classes of other known SDKs bundled in the package keep their SDK, platform libraries (an AAR that embeds
+    AndroidX) theirs; all other code is the package's."""
     def sdk_of(class_name: str) -> str:
-        return attributor.sdk_of(class_name) or own
+        return attributor.sdk_of(class_name) or platform.subject_of(class_name) or own
     return sdk_of
+
+
+def _outside_catalog_wrappers(hits: list[SensitiveHit]) -> list[SensitiveHit]:
+    """Leaves out the calls a platform library makes *inside* a catalog API it defines
+    (FingerprintManagerCompat#authenticate calling FingerprintManager#authenticate): the call to that wrapper is
+    reported where its caller makes it, with the caller's subject, so the library is not blamed a second time
+    for its caller's act."""
+    wrappers = api_matcher().methods
+    return [h for h in hits if not (is_platform_subject(h.subject) and (h.caller.cls, h.caller.name) in wrappers)]
+
+
+def _code_owner(attributor: SdkAttributor, platform: PlatformAttributor) -> SdkOf:
+    """A class's subject in an APK: its third-party SDK, else its platform library (``platform:androidx.core``),
+    else None (the app's own code)."""
+    def sdk_of(class_name: str) -> str | None:
+        return attributor.sdk_of(class_name) or platform.subject_of(class_name)
+    return sdk_of
+
+
+def _platform_uses(apk: Apk, index: DexIndex) -> list[PlatformUse]:
+    return platform_uses(index.classes.keys(), apk.archive.names,
+                         lambda name: apk.archive.read(name, max_size=4096))
+
+
+def _platform_report(use: PlatformUse) -> PlatformLibraryUse:
+    return PlatformLibraryUse(id=use.id, name=use.name, subject=f"platform:{use.id}", classes=use.classes,
+                              versions=dict(sorted((use.versions or {}).items())))
+
+
+def _name_platform_libraries(findings: list[Finding], report: Report) -> list[Finding]:
+    """A finding on a platform library says which library (and version, when the APK records it) and that the
+    fix is an upgrade or a different use of it, never a change to "the app's" code."""
+    used = {u.subject: u for u in report.platform_libraries}
+    for f in findings:
+        lib = platform_library_of_subject(f.subject)
+        if lib is None:
+            continue
+        use = used.get(f.subject)
+        version = ", ".join(f"{a} {v}" for a, v in use.versions.items()) if use and use.versions else ""
+        label_en = f"{lib.name} ({version})" if version else f"{lib.name} (version not recorded in the APK)"
+        label_zh = f"{lib.name}（{version}）" if version else f"{lib.name}（APK 未记录版本）"
+        f.evidence.insert(0, EvidenceItem(
+            kind="sdk", detail=f"platform library {label_en}: the call sites are library code, not the app's own code",
+            zh=f"平台库 {label_zh}：调用点位于库代码中，并非应用自身代码"))
+        rule_zh, rule_en = (f.remediation.zh, f.remediation.en) if isinstance(f.remediation, Remediation) \
+            else (f.remediation, f.remediation)
+        f.remediation = Remediation(zh=f"{lib.upgrade_zh} {rule_zh}", en=f"{lib.upgrade_en} {rule_en}")
+    return findings
 
 
 def _listing_stage(listing_path: Path, report: Report) -> list[Observation]:
@@ -260,9 +321,10 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     if report.app is not None and category is not None:
         report.app.app_type = category
         report.app.app_type_source = "option" if options.category else "inferred"
+    embedded = [s for s in report.sdks if not s.declared_only]
     facts = BehaviourFacts(
-        pi_types_by_subject=pi_by_subject, sdk_ids={s.id for s in report.sdks},
-        sdk_categories={s.id: s.category or "" for s in report.sdks}, dangerous_permissions=_dangerous(apk),
+        pi_types_by_subject=pi_by_subject, sdk_ids={s.id for s in embedded},
+        sdk_categories={s.id: s.category or "" for s in embedded}, dangerous_permissions=_dangerous(apk),
         app_category=category,
     )
     return consistency_observations(analysis, facts, source)
@@ -328,9 +390,10 @@ def _context(apk: Apk, index: DexIndex, report: Report, sdk_of: SdkOf, namespace
     catalog = sdk_catalog()
     report.sdks = [
         Sdk(id=m.id, name=catalog[m.id].name, company=catalog[m.id].company, category=catalog[m.id].category,
-            packages=m.packages, evidence=m.evidence)
+            packages=m.packages, evidence=m.evidence, declared_only=m.declared_only)
         for m in matches
     ]
     return StaticContext(apk=apk, index=index, sdk_of=sdk_of,
                          startup=startup_reachability(manifest, index),
-                         sdk_info={m.id: catalog[m.id] for m in matches}, wanted_calls=wanted_call_keys())
+                         sdk_info={m.id: catalog[m.id] for m in matches if not m.declared_only},
+                         wanted_calls=wanted_call_keys())

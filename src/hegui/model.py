@@ -12,6 +12,17 @@ from typing import Literal
 EvidenceKind = Literal["call", "manifest", "policy", "trace", "listing", "resource", "string", "sdk"]
 
 APP_SUBJECT = "app"
+# AndroidX, the support library, Kotlin, Material…: "platform:androidx.appcompat" (hegui/knowledge/platform_libraries.yaml)
+PLATFORM_SUBJECT_PREFIX = "platform:"
+
+
+def is_platform_subject(subject: str) -> bool:
+    return subject.startswith(PLATFORM_SUBJECT_PREFIX)
+
+
+def is_sdk_subject(subject: str) -> bool:
+    """A third-party SDK: neither the app nor a platform library."""
+    return subject != APP_SUBJECT and not is_platform_subject(subject)
 
 
 FactValue = str | tuple[str, ...]
@@ -41,7 +52,8 @@ class Observation:
     """One thing a detector saw.
 
     `kind` is a detector vocabulary word (e.g. ``sensitive_call``, ``boot_receiver``); the rule files match
-    on it. `subject` is ``"app"`` or the id of the SDK the behaviour belongs to. `attrs` holds the
+    on it. `subject` is ``"app"``, the id of the SDK the behaviour belongs to, or ``"platform:<id>"`` for a platform
+    library (AndroidX, Kotlin…). `attrs` holds the
     values rules filter on (``pi_type``, ``at_startup`` …); keep them flat and JSON-serialisable.
     """
 
@@ -52,4 +64,4 @@ class Observation:
 
     @property
     def is_sdk(self) -> bool:
-        return self.subject != APP_SUBJECT
+        return is_sdk_subject(self.subject)

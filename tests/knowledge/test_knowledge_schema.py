@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hegui import knowledge
 from hegui.knowledge import KnowledgeError
@@ -17,7 +18,10 @@ from hegui.knowledge.schema_rules import TraceTriggerFile, TriggerFile
 PACKAGE = Path(knowledge.__file__).resolve().parent
 # the start of the PI-CLIPBOARD-READ trigger, up to its pi_type value (other filters may follow it)
 CLIPBOARD = "  - rule: PI-CLIPBOARD-READ\n    observation: sensitive_call\n    where: {pi_type: clipboard"
-CLIPBOARD_INDEX = 4  # PI-CLIPBOARD-READ is the fifth trigger of rules/static.yaml
+# where PI-CLIPBOARD-READ sits among the triggers of rules/static.yaml (the messages name the index)
+CLIPBOARD_INDEX = next(i for i, t in enumerate(yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "src/hegui/knowledge/rules/static.yaml").read_text(encoding="utf-8"))["triggers"])
+    if t["rule"] == "PI-CLIPBOARD-READ")
 
 
 @pytest.fixture
@@ -104,7 +108,7 @@ def test_an_unknown_operator_fails(edited, load_from) -> None:
     old = "observation: trace_collect_rate\n    where: {exceeds_limit: true}"
     root = edited("rules/trace.yaml", old, old.replace("true}", "{is: true}}"))
     assert _load_error(load_from, root) == [
-        "knowledge/rules/trace.yaml: triggers[7] (PI-COLLECT-EXCESSIVE-FREQUENCY): where.exceeds_limit: unknown "
+        "knowledge/rules/trace.yaml: triggers[8] (PI-COLLECT-EXCESSIVE-FREQUENCY): where.exceeds_limit: unknown "
         "operator 'is' (expected: in, not_in, gte, lte, exists, not)"]
 
 
@@ -126,7 +130,7 @@ def test_a_subject_that_is_neither_app_sdk_nor_an_sdk_id_fails(edited, load_from
     root = edited("rules/static.yaml", CLIPBOARD, CLIPBOARD.replace("{pi_type:", "{subject: sdks, pi_type:"))
     assert _load_error(load_from, root) == [
         f"knowledge/rules/static.yaml: triggers[{CLIPBOARD_INDEX}] (PI-CLIPBOARD-READ): where.subject: 'sdks' is "
-        "neither app, sdk nor an SDK id of sdks.yaml"]
+        "neither app, sdk, platform nor an SDK id of sdks.yaml"]
 
 
 def test_a_rulebook_entry_with_an_unknown_severity_fails_when_the_rulebook_loads(edited, load_from) -> None:
@@ -155,7 +159,7 @@ def test_an_sdk_entry_with_an_unknown_key_names_the_sdk(edited) -> None:
         "knowledge/sdks.yaml: sdks[1] (aarki).category: missing",
         "knowledge/sdks.yaml: sdks[1] (aarki): unknown key 'categroy' (expected: aliases, category, collects, "
         "company, components, hot_update, id, keep_alive, library, meta_data, name_en, name_zh, native_libs, "
-        "packages, parent, policy_url)"]
+        "obfuscated_in, packages, parent, policy_url)"]
 
 
 def test_a_policy_pattern_that_is_no_regular_expression_fails_the_check(edited) -> None:

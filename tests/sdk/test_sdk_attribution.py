@@ -70,7 +70,8 @@ def test_sdk_class_used_as_application_does_not_become_app_code() -> None:
 
 
 def test_obfuscated_app_found_by_manifest_component_and_meta_data() -> None:
-    found = identify_sdks(["a.a.a", "a.a.b", "b.c"], app_package="com.demo.shop",
+    # R8 renames every class but those the manifest names: the component keeps its name
+    found = identify_sdks(["a.a.a", "a.a.b", "b.c", "com.igexin.sdk.PushService"], app_package="com.demo.shop",
                           component_names=[("service", "com.igexin.sdk.PushService")], meta_data_keys=["PUSH_APPID"])
     assert ids(found) == ["getui"]
     assert found[0].evidence == ["manifest service com.igexin.sdk.PushService", "meta-data PUSH_APPID"]

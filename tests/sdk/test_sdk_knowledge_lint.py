@@ -76,20 +76,38 @@ def test_parents_exist_and_form_no_cycle() -> None:
         assert sdk_id not in ancestors(sdk_id), sdk_id
 
 
+def _is_class_name(signature: str) -> bool:
+    return signature.rpartition(".")[2][:1].isupper()
+
+
 def test_a_prefix_inside_another_sdks_prefix_names_that_sdk_as_parent_or_ancestor() -> None:
-    """RULE: when SDK B's prefix lies inside SDK A's prefix, A is B's parent (or an ancestor through parents)."""
+    """RULE: when SDK B's prefix lies inside SDK A's prefix, A and B are related through parents (either way: the
+    Alipay SDK ships mPaaS's RPC annotations, com.alipay.mobile.framework.service.annotation, inside mPaaS's
+    namespace). A full class name claims one class only and may sit anywhere (Play services ships
+    com.google.firebase.FirebaseException)."""
     owner = {p: i for i, s in CATALOG.items() for p in s.packages}
     violations = []
     for sdk_id, info in CATALOG.items():
         for prefix in info.packages:
+            if _is_class_name(prefix):
+                continue
             parts = prefix.split(".")
             for n in range(len(parts) - 1, 0, -1):
                 outer = owner.get(".".join(parts[:n]))
                 if outer is not None:
-                    if outer != sdk_id and outer not in ancestors(sdk_id):
+                    if outer != sdk_id and outer not in ancestors(sdk_id) and sdk_id not in ancestors(outer):
                         violations.append((sdk_id, prefix, outer))
                     break
     assert violations == []
+
+
+def test_obfuscated_in_names_a_vendor_namespace_claimed_once() -> None:
+    owners: dict[str, list[str]] = defaultdict(list)
+    for sdk_id, info in CATALOG.items():
+        for vendor in info.obfuscated_in:
+            owners[vendor].append(sdk_id)
+    assert {v: ids for v, ids in owners.items() if len(ids) > 1 or not DOTTED.fullmatch(v)} == {}
+    assert owners == {"com.facebook": ["facebook_core"]}
 
 
 def test_an_alias_names_one_sdk() -> None:

@@ -188,7 +188,8 @@ def scan_to_outcome(path: Path, options: ScanOptions, formats: list[str], scan_f
     rules: dict[str, int] = {}
     for finding in report.findings:
         rules[finding.rule_id] = rules.get(finding.rule_id, 0) + 1
-    sdks = [SdkSeen(s.id, s.name, s.company, s.category) for s in report.sdks]
+    # an SDK only declared in the manifest (no code) is not in the app: it does not count towards prevalence
+    sdks = [SdkSeen(s.id, s.name, s.company, s.category) for s in report.sdks if not s.declared_only]
     return ScanOutcome(status="done", sha256=sha256, size=size, files=files, findings=len(report.findings),
                        max_severity=report.max_severity(), sdks=sdks, rules=rules)
 

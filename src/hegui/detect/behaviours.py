@@ -17,7 +17,7 @@ from hegui.apk.images import icon_is_blank
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.dex import descriptor_to_java
-from hegui.model import Evidence, Observation, said
+from hegui.model import Evidence, Observation, is_platform_subject, said
 
 _PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){1,}$")
 _FRAMEWORK_PACKAGES = ("android.", "java.", "javax.", "androidx.", "com.android.", "kotlin.", "dalvik.", "org.json",
@@ -252,9 +252,12 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
     perms = knowledge.permissions()
     by_subject: dict[str, list[Evidence]] = {}
     out: list[Observation] = []
-    for api in signals()["permission_request_apis"]:
+    apis = signals()["permission_request_apis"]
+    for api in apis:
         for site in ctx.calls_to(api):
-            if not ctx.site_at_startup(site):
+            # ActivityCompat#requestPermissions calling Activity#requestPermissions: the request is its caller's
+            if not ctx.site_at_startup(site) or (java_member(site.caller.cls, site.caller.name) in apis
+                                                 and is_platform_subject(ctx.subject_of(site.caller))):
                 continue
             subject = ctx.subject_of(site.caller)
             path = [java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id)]
@@ -291,7 +294,9 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     out: list[Observation] = []
     allowed = manifest.uses_cleartext_traffic
     if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < 28:
-        reason = said("manifest", "cleartext_old_target", target_sdk=manifest.target_sdk)
+        # no targetSdkVersion at all (old build tools) counts as an old target: say "unset", never drop the fact
+        reason = said("manifest", "cleartext_old_target",
+                      target_sdk=manifest.target_sdk if manifest.target_sdk is not None else "unset")
     elif allowed:
         reason = said("manifest", "cleartext_flag")
     else:

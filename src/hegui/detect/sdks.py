@@ -33,10 +33,13 @@ CATEGORIES = frozenset({
 })
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _REQUIRED_KEYS = ("id", "name_zh", "name_en", "company", "category")
-_LIST_KEYS = ("packages", "components", "meta_data", "native_libs", "collects", "aliases")
+_LIST_KEYS = ("packages", "obfuscated_in", "components", "meta_data", "native_libs", "collects", "aliases")
 _BOOL_KEYS = ("keep_alive", "hot_update", "library")
 KNOWN_KEYS = frozenset(_REQUIRED_KEYS + _LIST_KEYS + _BOOL_KEYS + ("parent", "policy_url"))
 MAX_EVIDENCE = 5
+# an obfuscator's package names: one or two lowercase letters (com.facebook.a.a, com.huawei.b)
+_OBFUSCATED_SEGMENT = re.compile(r"[a-z]{1,2}")
+DECLARED_ONLY_EVIDENCE = "declared only: the manifest names its components but no class of the SDK is in the DEX"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class SdkInfo:
     policy_url: str | None
     parents: tuple[str, ...] = ()
     library: bool = False  # open-source development library: identified only when asked for
+    obfuscated_in: tuple[str, ...] = ()  # vendor namespaces whose obfuscated subpackages are this SDK's
 
     @property
     def name(self) -> str:
@@ -92,7 +96,7 @@ def parse_sdk(entry: Mapping[str, Any]) -> SdkInfo:
         keep_alive=entry.get("keep_alive", False), hot_update=entry.get("hot_update", False),
         collects=_str_tuple(entry, "collects"), aliases=_str_tuple(entry, "aliases"),
         policy_url=entry.get("policy_url"), parents=_str_tuple(entry, "parent"),
-        library=entry.get("library", False),
+        library=entry.get("library", False), obfuscated_in=_str_tuple(entry, "obfuscated_in"),
     )
 
 
@@ -160,6 +164,10 @@ class SdkAttributor:
             for prefix in info.packages:
                 self._prefix_owner.setdefault(prefix, info.id)
         self._max_depth = max((p.count(".") + 1 for p in self._prefix_owner), default=0)
+        self._obfuscated_owner: dict[str, str] = {}
+        for info in self.catalog.values():
+            for vendor in info.obfuscated_in:
+                self._obfuscated_owner.setdefault(vendor, info.id)
         self._package_cache: dict[str, tuple[str, str] | None] = {}
 
     def _longest_prefix(self, dotted: str) -> tuple[str, str] | None:
@@ -169,6 +177,18 @@ class SdkAttributor:
             owner = self._prefix_owner.get(prefix)
             if owner is not None:
                 return owner, prefix
+        return self._obfuscated_in_vendor(parts)
+
+    def _obfuscated_in_vendor(self, parts: list[str]) -> tuple[str, str] | None:
+        """``com.facebook.a.a`` → the SDK that claims ``com.facebook``'s obfuscated subpackages: everything below
+        the vendor namespace is obfuscator output, so it cannot be another product of that vendor by name."""
+        for n in range(len(parts) - 1, 1, -1):
+            vendor = ".".join(parts[:n])
+            owner = self._obfuscated_owner.get(vendor)
+            if owner is not None:
+                if all(_OBFUSCATED_SEGMENT.fullmatch(s) for s in parts[n:]):
+                    return owner, vendor
+                return None
         return None
 
     def _app_depth(self, name: str) -> int:
@@ -205,11 +225,15 @@ class SdkMatch:
     id: str
     packages: list[str] = field(default_factory=list)   # prefixes that matched
     evidence: list[str] = field(default_factory=list)   # at most MAX_EVIDENCE lines, most specific first
+    # components/meta-data declared, yet none of the SDK's code is in the APK (no class, no native library):
+    # a leftover of a removed SDK or a copied manifest; it cannot run, so no behaviour is judged for it
+    declared_only: bool = False
 
 
 @dataclass
 class _Found:
     prefixes: dict[str, str] = field(default_factory=dict)  # prefix → smallest class seen under it
+    has_code: bool = False  # a defined class (or a declared component whose class is defined) is the SDK's
     components: list[str] = field(default_factory=list)
     meta_data: list[str] = field(default_factory=list)
     native_libs: list[str] = field(default_factory=list)
@@ -244,6 +268,12 @@ class _SideIndex:
         self.component_prefix.sort(key=lambda t: -len(t[0]))
         self.component_suffix.sort(key=lambda t: -len(t[0]))
         self.lib_glob.sort(key=lambda t: -len(t[0]))
+
+    def app_side(self, name: str) -> bool:
+        """The component matched only a suffix signature: a class the app writes in its own package (the WeChat
+        callback ``<package>.wxapi.WXEntryActivity``), so its presence in the DEX is not the SDK's code."""
+        return (name not in self.component_exact and not any(name.startswith(p) for p, _ in self.component_prefix)
+                and any(name.endswith(s) for s, _ in self.component_suffix))
 
     def component(self, name: str) -> str | None:
         if name in self.component_exact:
@@ -294,6 +324,7 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
     side = _side_index_of_default() if catalog is None else _SideIndex(cat)
     attributor = SdkAttributor(cat, app_package, app_namespaces=app_namespaces, include_libraries=include_libraries)
     found: dict[str, _Found] = {}
+    defined: set[str] = set()
 
     def slot(sdk_id: str) -> _Found | None:
         if not include_libraries and cat[sdk_id].library:
@@ -301,11 +332,13 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
         return found.setdefault(sdk_id, _Found())
 
     for class_name in class_names:
+        defined.add(class_name)
         hit = attributor.match(class_name)
         if hit is None:
             continue
         sdk_id, prefix = hit
         f = found.setdefault(sdk_id, _Found())
+        f.has_code = True
         seen = f.prefixes.get(prefix)
         if seen is None or class_name < seen:
             f.prefixes[prefix] = class_name
@@ -323,6 +356,8 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
         if f is None:
             continue
         f.components.append(f"manifest {kind} {name}")
+        if name in defined and not side.app_side(name):  # component classes keep their names in obfuscated APKs
+            f.has_code = True
         if prefix is not None:
             f.prefixes.setdefault(prefix, name)
 
@@ -335,6 +370,7 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
         sdk_id = side.native_lib(posixpath.basename(path))
         if sdk_id is not None and (f := slot(sdk_id)) is not None:
             f.native_libs.append(f"native lib {path}")
+            f.has_code = True
 
     return [_to_match(sdk_id, f) for sdk_id, f in sorted(found.items())]
 
@@ -344,13 +380,20 @@ def _to_match(sdk_id: str, f: _Found) -> SdkMatch:
     prefixes = sorted(f.prefixes, key=lambda p: (-p.count("."), p))
     classes = [f"class {f.prefixes[p]}" for p in prefixes if f.prefixes[p] and not _is_component(f, f.prefixes[p])]
     kinds = [classes, sorted(set(f.components)), sorted(set(f.meta_data)), sorted(set(f.native_libs))]
-    evidence: list[str] = []
+    declared_only = _declared_only(f)
+    evidence: list[str] = [DECLARED_ONLY_EVIDENCE] if declared_only else []
     # each kind of evidence gets a place before any kind gets a second line
     for depth in range(MAX_EVIDENCE):
         for lines in kinds:
             if depth < len(lines) and len(evidence) < MAX_EVIDENCE:
                 evidence.append(lines[depth])
-    return SdkMatch(id=sdk_id, packages=sorted(f.prefixes), evidence=evidence)
+    return SdkMatch(id=sdk_id, packages=sorted(f.prefixes), evidence=evidence, declared_only=declared_only)
+
+
+def _declared_only(f: _Found) -> bool:
+    """Components are declared, yet no class of the SDK is defined. Reliable because obfuscators keep the
+    names of manifest components; meta-data alone says nothing (the SDK's other classes may all be renamed)."""
+    return bool(f.components) and not f.has_code
 
 
 def _is_component(f: _Found, name: str) -> bool:

@@ -229,6 +229,29 @@ def _app_type_pi(data: Any, get: Getter) -> Iterator[str]:
     yield from _pi_refs(data["app_types"], "app_types", "pi_type_refs", "key", pi_type_ids(get))
 
 
+# ---- platform_libraries.yaml -------------------------------------------------------------------------------------
+
+class PlatformLibrary(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    name: str
+    prefixes: Annotated[list[str], Field(min_length=1)]
+    artifacts: Words = []
+    upgrade_zh: str
+    upgrade_en: str
+    severity_cap: Literal["low", "medium", "high", "critical"] | None = None
+
+
+@schema("platform_libraries.yaml")
+class PlatformLibraries(Strict):
+    severity_cap: Literal["low", "medium", "high", "critical"]
+    platform_libraries: list[PlatformLibrary]
+
+    @model_validator(mode="after")
+    def _unique(self) -> PlatformLibraries:
+        no_duplicates(p.id for p in self.platform_libraries)
+        return self
+
+
 # ---- sdks.yaml, sdk_categories.yaml ---------------------------------------------------------------------------
 
 class SdkCategory(Strict):
@@ -258,6 +281,7 @@ class SdkEntry(Strict):
     hot_update: bool = False
     components: Words = []
     meta_data: Words = []
+    obfuscated_in: Words = []  # vendor namespaces whose one- or two-letter subpackages are this SDK's
 
 
 @schema("sdks.yaml")

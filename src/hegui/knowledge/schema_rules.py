@@ -135,8 +135,8 @@ def _value_problems(attr: str, spec: dict[str, Any], expected: Any, allowed: set
 
 def _subject_problems(expected: Any, sdk_ids: set[str]) -> Iterator[str]:
     for value in expected if isinstance(expected, list) else [expected]:
-        if not isinstance(value, str) or (value not in ("app", "sdk") and value not in sdk_ids):
-            yield f"where.subject: {value!r} is neither app, sdk nor an SDK id of sdks.yaml"
+        if not isinstance(value, str) or (value not in ("app", "sdk", "platform") and value not in sdk_ids):
+            yield f"where.subject: {value!r} is neither app, sdk, platform nor an SDK id of sdks.yaml"
 
 
 @cross_check("rules/*.yaml")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hegui import knowledge
-from hegui.model import APP_SUBJECT, Evidence, Observation, said
+from hegui.model import APP_SUBJECT, Evidence, Observation, is_platform_subject, is_sdk_subject, said
 from hegui.policy.analyse import PolicyAnalysis
 from hegui.policy.lexicon import SdkRef, lexicon, sdk_catalog
 
@@ -53,6 +53,8 @@ def _sdk_label(sdk_id: str, refs: dict[str, SdkRef]) -> str:
 def _behaviour_evidence(subject: str, pi_type: str, refs: dict[str, SdkRef]) -> Evidence:
     if subject == APP_SUBJECT:
         return said("call", "own_code_collects", **_pi_names(pi_type))
+    if is_platform_subject(subject):
+        return said("call", "platform_library_collects", library=subject.partition(":")[2], **_pi_names(pi_type))
     return said("sdk", "sdk_collects", sdk=subject, sdk_label=_sdk_label(subject, refs), **_pi_names(pi_type))
 
 
@@ -115,7 +117,7 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
     if analysis.says_no_sharing:
         for subject in sorted(facts.pi_types_by_subject):
             collected = sorted(facts.pi_types_by_subject[subject])
-            if subject == APP_SUBJECT or not collected:
+            if not is_sdk_subject(subject) or not collected:
                 continue
             out.append(Observation("policy_denies_sharing_but_sdk_collects", subject, [
                 said("policy", "policy_says", source=source, excerpt=analysis.no_sharing_excerpt),

@@ -16,6 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from hegui import knowledge
+from hegui.model import PLATFORM_SUBJECT_PREFIX
 from hegui.report.header import ReportHeader
 from hegui.report.model import SEVERITY_ORDER, EvidenceItem, Finding, Report
 from hegui.report.render import (
@@ -94,6 +95,9 @@ def _evidence_view(evidence: list[EvidenceItem]) -> list[dict]:
 def _finding_view(report: Report, finding: Finding) -> dict:
     if finding.subject == "app":
         subject = "应用自身 The app itself"
+    elif finding.subject.startswith(PLATFORM_SUBJECT_PREFIX):
+        zh, en = subject_names(report, finding.subject)
+        subject = f"{zh} {en}"
     else:
         sdk_name = next((s.name for s in report.sdks if s.id == finding.subject), finding.subject)
         subject = f"第三方SDK Third-party SDK：{sdk_name}"
@@ -124,7 +128,9 @@ def _call_views(report: Report) -> Capped:
         name_zh, name_en = pi_type_names(call.pi_type)
         rows.append({
             "pi_zh": name_zh, "pi_en": name_en, "pi_type": call.pi_type, "api": call.api, "caller": call.caller,
-            "sdk": sdk_names.get(call.sdk, call.sdk) if call.sdk else None,
+            "sdk": sdk_names.get(call.sdk, call.sdk) if call.sdk else
+                   subject_names(report, PLATFORM_SUBJECT_PREFIX + call.platform_library)[0] if call.platform_library
+                   else None,
             "at_startup": call.at_startup, "via_reflection": call.via_reflection,
         })
     return Capped(rows, max(0, len(ordered) - MAX_CALL_ROWS))
@@ -188,7 +194,8 @@ def _pi_summary(report: Report) -> list[dict]:
                                         "subjects": {}}
         row["calls"] += 1
         row["startup"] += call.at_startup
-        row["subjects"][subject_names(report, call.sdk or "app")[0]] = None
+        owner = call.sdk or (PLATFORM_SUBJECT_PREFIX + call.platform_library if call.platform_library else "app")
+        row["subjects"][subject_names(report, owner)[0]] = None
     return sorted(({**r, "subjects": list(r["subjects"])} for r in rows.values()),
                   key=lambda r: (-r["startup"], -r["calls"], r["pi_type"]))
 

@@ -64,6 +64,20 @@ class Sdk(_Model):
     category: str | None = None
     packages: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    # addition: manifest components/meta-data are declared but no code of the SDK is in the APK; no behaviour
+    # finding is raised for it
+    declared_only: bool = False
+
+
+class PlatformLibraryUse(_Model):
+    """A platform library (AndroidX, support library, Kotlin, Material…) in the APK (addition to the contract).
+    Findings on its call sites have the subject `subject` ("platform:<id>")."""
+
+    id: str
+    name: str
+    subject: str
+    classes: int
+    versions: dict[str, str] = Field(default_factory=dict)  # "group:artifact" -> version from META-INF/*.version
 
 
 class SensitiveCall(_Model):
@@ -73,6 +87,7 @@ class SensitiveCall(_Model):
     sdk: str | None
     at_startup: bool
     via_reflection: bool
+    platform_library: str | None = None  # addition: platform library id of the caller (then sdk is null)
 
 
 class PolicyElement(_Model):
@@ -126,6 +141,8 @@ class Finding(_Model):
     title_zh: str
     title_en: str
     sources: list[SourceRef]
+    # "app", an SDK id, or (addition) "platform:<id>" for a platform library (AndroidX, support library, Kotlin,
+    # Material: report.platform_libraries names it and its version)
     subject: str
     evidence: list[EvidenceItem]
     remediation: Remediation | str
@@ -151,6 +168,7 @@ class Report(_Model):
     app: AppInfo = Field(default_factory=AppInfo)
     permissions: list[Permission] = Field(default_factory=list)
     sdks: list[Sdk] = Field(default_factory=list)
+    platform_libraries: list[PlatformLibraryUse] = Field(default_factory=list)  # addition
     sensitive_calls: list[SensitiveCall] = Field(default_factory=list)
     policy: Policy = Field(default_factory=lambda: Policy(found=False))
     findings: list[Finding] = Field(default_factory=list)

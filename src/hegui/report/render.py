@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from hegui import knowledge
+from hegui.model import PLATFORM_SUBJECT_PREFIX
 from hegui.report.model import Finding, Report, SourceRef
 
 if TYPE_CHECKING:
@@ -110,9 +111,18 @@ def remediation_pair(finding: Finding) -> tuple[str, str]:
 
 
 def subject_names(report: Report, subject: str) -> tuple[str, str]:
-    """(zh, en) display name of a finding's subject: the app, or the SDK's name as the report lists it."""
+    """(zh, en) display name of a finding's subject: the app, a platform library (with the version the APK
+    records), or the SDK's name as the report lists it."""
     if subject == "app":
         return APP_SUBJECT_ZH, APP_SUBJECT_EN
+    if subject.startswith(PLATFORM_SUBJECT_PREFIX):
+        for lib in report.platform_libraries:
+            if lib.subject == subject:
+                version = ", ".join(f"{a} {v}" for a, v in lib.versions.items())
+                label = f"{lib.name} {version}" if version else lib.name
+                return f"平台库：{label}", f"Platform library: {label}"
+        name = subject[len(PLATFORM_SUBJECT_PREFIX):]
+        return f"平台库：{name}", f"Platform library: {name}"
     for sdk in report.sdks:
         if sdk.id == subject:
             return f"SDK：{sdk.name}", f"SDK: {sdk.name}"

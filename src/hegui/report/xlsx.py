@@ -138,8 +138,10 @@ def render_xlsx(report: Report, *, generated_at: datetime | None = None) -> byte
     def call_rows():
         for c in report.sensitive_calls:
             name_zh, name_en = pi_type_names(c.pi_type)
-            yield [c.pi_type, name_zh, name_en, c.api, c.caller, c.sdk or "app",
-                   sdk_names.get(c.sdk, c.sdk) if c.sdk else "应用自身", _yes_no(c.at_startup), _yes_no(c.via_reflection)]
+            owner = c.sdk or (f"platform:{c.platform_library}" if c.platform_library else "app")
+            owner_zh = sdk_names.get(c.sdk, c.sdk) if c.sdk else subject_names(report, owner)[0]
+            yield [c.pi_type, name_zh, name_en, c.api, c.caller, owner, owner_zh, _yes_no(c.at_startup),
+                   _yes_no(c.via_reflection)]
 
     _write_sheet(wb.create_sheet(SHEET_CALLS), [
         "个人信息类型 PI type", "名称 Name (zh)", "Name (en)", "接口 API", "调用位置 Caller", "SDK ID",

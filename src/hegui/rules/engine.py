@@ -17,7 +17,8 @@ from typing import Any
 
 from hegui import knowledge
 from hegui.knowledge import RuleInfo, Trigger
-from hegui.model import APP_SUBJECT, Observation
+from hegui.knowledge.platform import platform_library_of_subject
+from hegui.model import Observation, is_platform_subject, is_sdk_subject
 from hegui.report.model import SEVERITY_ORDER, Finding, Remediation, SourceRef
 from hegui.rules.evidence import evidence_item, identity, more_of_kind
 
@@ -56,8 +57,10 @@ def _match_value(actual: Any, expected: Any) -> bool:
 
 
 def _subject_matches(subject: str, expected: Any) -> bool:
-    if expected == "sdk":
-        return subject != APP_SUBJECT
+    if expected == "sdk":  # a third-party SDK; a platform library (AndroidX, Kotlin…) is none
+        return is_sdk_subject(subject)
+    if expected == "platform":
+        return is_platform_subject(subject)
     if isinstance(expected, list):
         return any(_subject_matches(subject, e) for e in expected)
     return subject == expected
@@ -83,6 +86,16 @@ def _finding(rule: RuleInfo, subject: str, severity: str) -> Finding:
     )
 
 
+def _capped(severity: str, obs: Observation) -> str:
+    """A platform library's call site alone is capped at its `severity_cap` (platform_libraries.yaml): library
+    code collects for no vendor, so it is critical/high only when the API semantics say the call really
+    returns personal information (``real_collection: true``)."""
+    lib = platform_library_of_subject(obs.subject)
+    if lib is None or obs.attrs.get("real_collection") is True:
+        return severity
+    return severity if SEVERITY_ORDER[severity] <= SEVERITY_ORDER[lib.severity_cap] else lib.severity_cap
+
+
 def evaluate(
     observations: Iterable[Observation],
     trigger_set: Sequence[Trigger] | None = None,
@@ -106,7 +119,7 @@ def evaluate(
                 continue
             rule = rules[trig.rule]
             key = (rule.id, obs.subject)
-            severity = trig.severity or rule.severity
+            severity = _capped(trig.severity or rule.severity, obs)
             f = findings.get(key)
             if f is None:
                 f = findings[key] = _finding(rule, obs.subject, severity)

@@ -1,0 +1,60 @@
+"""Platform libraries (``platform_libraries.yaml``): AndroidX, the support library, Kotlin, Material.
+
+Loaded here, beside the data, because both the detectors (who owns a call site) and the rule engine (how severe
+a finding resting only on such a call site may be) read it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from hegui.knowledge import load_yaml
+from hegui.model import PLATFORM_SUBJECT_PREFIX
+
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+SEVERITIES = ("low", "medium", "high", "critical")
+_KEYS = frozenset({"id", "name", "prefixes", "artifacts", "upgrade_zh", "upgrade_en", "severity_cap"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformLibrary:
+    id: str
+    name: str
+    prefixes: tuple[str, ...]
+    artifacts: tuple[str, ...]  # Maven group:artifact, for the META-INF/<group>_<artifact>.version file
+    upgrade_zh: str
+    upgrade_en: str
+    severity_cap: str
+
+    @property
+    def subject(self) -> str:
+        return PLATFORM_SUBJECT_PREFIX + self.id
+
+
+@cache
+def platform_libraries() -> dict[str, PlatformLibrary]:
+    """All platform libraries by id (ValueError names a malformed entry)."""
+    data = load_yaml("platform_libraries.yaml")
+    default_cap = data["severity_cap"]
+    out: dict[str, PlatformLibrary] = {}
+    for entry in data["platform_libraries"]:
+        unknown = set(entry) - _KEYS
+        if unknown or not ID_PATTERN.fullmatch(str(entry.get("id", ""))) or not entry.get("prefixes"):
+            raise ValueError(f"platform_libraries.yaml: {entry.get('id')}: bad entry (unknown keys {sorted(unknown)})")
+        cap = entry.get("severity_cap", default_cap)
+        if cap not in SEVERITIES or entry["id"] in out:
+            raise ValueError(f"platform_libraries.yaml: {entry['id']}: bad severity_cap or duplicate id")
+        out[entry["id"]] = PlatformLibrary(
+            id=entry["id"], name=entry["name"], prefixes=tuple(entry["prefixes"]),
+            artifacts=tuple(entry.get("artifacts") or ()), upgrade_zh=entry["upgrade_zh"],
+            upgrade_en=entry["upgrade_en"], severity_cap=cap)
+    return out
+
+
+def platform_library_of_subject(subject: str) -> PlatformLibrary | None:
+    """The library a ``platform:<id>`` subject names (None for the app, an SDK or an unknown id)."""
+    if not subject.startswith(PLATFORM_SUBJECT_PREFIX):
+        return None
+    return platform_libraries().get(subject[len(PLATFORM_SUBJECT_PREFIX):])
