@@ -21,6 +21,7 @@ from hegui.apk.archive import ArchiveLimits
 from hegui.detect.behaviours import DETECTORS, wanted_call_keys
 from hegui.detect.context import SdkOf, StaticContext
 from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
+from hegui.detect.semantics import COLLECTING
 from hegui.detect.sensitive import find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
@@ -82,12 +83,13 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             own_subject = _own_subject(report.app.package, attributor)
             sdk_of = _package_code_owner(attributor, own_subject)
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
+        ctx.app_manifest = sdk is None
         budget.check("call graph")
         hits = find_sensitive_calls(ctx)
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
                           sdk=None if h.subject == "app" else h.subject, at_startup=h.at_startup,
-                          via_reflection=h.via_reflection)
+                          via_reflection=h.via_reflection, collects=h.collects)
             for h in hits
         ]
         observations.extend(sensitive_observations(ctx, hits))
@@ -241,6 +243,8 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     pi_by_subject: dict[str, set[str]] = {}
     for obs in observations:
         pi_type = obs.attrs.get("pi_type")
+        if obs.kind == "sensitive_call" and obs.attrs.get("collects") not in COLLECTING:
+            continue  # a call that cannot or does not read the data (detect/semantics.py) collects nothing
         if isinstance(pi_type, str) and obs.kind in ("sensitive_call", "trace_pi_collection"):
             pi_by_subject.setdefault(obs.subject, set()).add(pi_type)
     from hegui.policy.category import infer_app_category

@@ -72,6 +72,9 @@ class SensitiveCall(_Model):
     sdk: str | None
     at_startup: bool
     via_reflection: bool
+    # addition to the contract: whether the call collects (detect/semantics.py): yes | no_permission |
+    # guarded | not_broad | intent_unknown | user_action
+    collects: str = "yes"
 
 
 class PolicyElement(_Model):
