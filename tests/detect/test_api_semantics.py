@@ -230,15 +230,54 @@ def test_location_read_on_the_denied_branch_is_collection(tmp_path):
     assert collection_findings(scanned) == {("PI-COLLECT-BEFORE-CONSENT", "app", "critical")}
 
 
+def fix_then_use(check: str) -> dict[str, str]:
+    """locate(): `loc = null; [if granted] loc = getLastKnownLocation(); useFix(loc)` (TwilightManager's shape);
+    useFix(Location) reads its latitude."""
+    read = last_location() + "    move-result-object v4\n"
+    body = "    const/4 v4, 0x0\n" + (granted(FINE) + read + "    :denied\n" if check else read)
+    body += f"    invoke-static {{v4}}, {HDESC}->useFix(Landroid/location/Location;)V\n"
+    smali = probe_app({"locate": body})
+    use = "    invoke-virtual {p0}, Landroid/location/Location;->getLatitude()D\n"
+    smali[HELPER] = smali[HELPER].rstrip() + "\n" + method("useFix", use, params="Landroid/location/Location;", static=True)
+    return smali
+
+
+@pytest.mark.apktool
+def test_location_getter_in_the_class_of_a_guarded_request_is_guarded(tmp_path):
+    scanned = scan_app(tmp_path, fix_then_use("granted"), permissions=[FINE])
+    assert {(c.caller, c.api.split("#")[1], c.collects) for c in scanned.calls("location_precise")} == {
+        (f"{HELPER}#locate", "getLastKnownLocation", "guarded"), (f"{HELPER}#useFix", "getLatitude", "guarded")}
+    assert collection_findings(scanned) == set()
+
+
+@pytest.mark.apktool
+def test_location_getter_in_the_class_of_an_unguarded_request_is_collection(tmp_path):
+    scanned = scan_app(tmp_path, fix_then_use(""), permissions=[FINE])
+    assert {(c.caller, c.api.split("#")[1], c.collects) for c in scanned.calls("location_precise")} == {
+        (f"{HELPER}#locate", "getLastKnownLocation", "yes"), (f"{HELPER}#useFix", "getLatitude", "yes")}
+    assert collection_findings(scanned) == {("PI-COLLECT-BEFORE-CONSENT", "app", "critical")}
+
+
+@pytest.mark.apktool
+def test_location_read_behind_a_granted_check_in_a_pre_marshmallow_app_is_collection(tmp_path):
+    # targetSdkVersion 22: dangerous permissions are granted at install, the check passes on first launch
+    scanned = scan_app(tmp_path, probe_app({
+        "locate": granted(FINE) + last_location() + "    :denied\n",
+    }), permissions=[FINE], target_sdk=22)
+    assert {(c.caller, c.collects) for c in scanned.calls("location_precise")
+            if c.api.endswith("getLastKnownLocation")} == {(f"{HELPER}#locate", "yes")}
+    assert collection_findings(scanned) == {("PI-COLLECT-BEFORE-CONSENT", "app", "critical")}
+
+
 # --- the knowledge file ----------------------------------------------------------------------------------
 
 def test_every_rule_names_catalog_apis_and_says_why():
     catalog = {a if "#" in a else "#".join(a.rsplit(".", 1)) for pi in knowledge.pi_types().values() for a in pi.apis}
     catalog = {a.split("(")[0] for a in catalog}
     sem = api_semantics()
-    assert {r.kind for r in sem.rules} == {"intent_query", "user_action", "requires_permission"}
+    assert {r.kind for r in sem.rules} == {"intent_query", "user_action", "requires_permission", "derived"}
     for rule in sem.rules:
-        assert rule.apis <= catalog, (rule.id, sorted(rule.apis - catalog))
+        assert rule.apis | rule.sources <= catalog, (rule.id, sorted((rule.apis | rule.sources) - catalog))
         assert rule.reason.en and rule.reason.zh and rule.source.startswith("https://developer.android.com/")
     permissions = knowledge.permissions()
     for rule in sem.rules:

@@ -36,7 +36,7 @@ YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION = (
 VERDICTS = (YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION)
 # Verdicts under which the data is really read (a guarded call does, once the user granted the permission).
 COLLECTING = frozenset((YES, GUARDED))
-_KINDS = ("intent_query", "user_action", "requires_permission")
+_KINDS = ("intent_query", "user_action", "requires_permission", "derived")
 _INTENT = "Landroid/content/Intent;"
 _RUNTIME_PERMISSIONS_SINCE = 23  # Android 6: dangerous permissions are granted at run time, not at install
 
@@ -67,6 +67,7 @@ class SemanticRule:
     targeting: frozenset[str] = frozenset()
     data: frozenset[str] = frozenset()
     unknown_reason: Reason | None = None
+    sources: frozenset[str] = frozenset()  # derived
 
     def applies(self, api: str, pi_type: str) -> bool:
         return api in self.apis and (self.pi_types is None or pi_type in self.pi_types)
@@ -142,6 +143,8 @@ def parse_semantics(data: Any) -> ApiSemantics:
         )
         if kind == "requires_permission":
             rule = replace(rule, any_of=tuple(_strings(entry, "any_of")))
+        elif kind == "derived":
+            rule = replace(rule, sources=frozenset(_strings(entry, "sources")))
         elif kind == "user_action":
             rule = replace(rule, callers=frozenset(_strings(entry, "callers")),
                            caller_types=frozenset(class_descriptor(t) for t in _strings(entry, "caller_types")))
@@ -538,4 +541,20 @@ def judge_hits(ctx: StaticContext, hits: list[Any]) -> list[Any]:
     for h in hits:
         v = judge.verdict(h.pi_type, h.api, h.caller, direct_call=not h.via_reflection and h.direct)
         out.append(h if v.collects == YES else replace(h, collects=v.collects, semantic_rule=v.rule, reason=v.reason))
+    return _derived(judge.semantics, out)
+
+
+def _derived(sem: ApiSemantics, hits: list[Any]) -> list[Any]:
+    """Getters judged like the calls of their class that obtained the object (`derived` rules)."""
+    rules = [r for r in sem.rules if r.kind == "derived"]
+    if not rules:
+        return hits
+    out = []
+    for h in hits:
+        rule = next((r for r in rules if h.collects == YES and r.applies(h.api, h.pi_type)), None)
+        if rule is not None:
+            found = {s.collects for s in hits if s.api in rule.sources and s.caller.cls == h.caller.cls}
+            if found == {GUARDED}:  # (a source without the permission already made the getter no_permission)
+                h = replace(h, collects=GUARDED, semantic_rule=rule.id, reason=rule.reason)
+        out.append(h)
     return out
