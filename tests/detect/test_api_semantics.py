@@ -46,6 +46,11 @@ def probe_app(methods: dict[str, str], *, static_params: str = "Landroid/content
     return smali
 
 
+def private(smali_method: str) -> str:
+    """A static method made private: only its own class can call it, so its callers are known."""
+    return smali_method.replace(".method public static", ".method private static", 1)
+
+
 def query(intent_reg: str = "v1", api: str = "queryIntentActivities") -> str:
     return (f"    invoke-virtual {{p0}}, Landroid/content/Context;->getPackageManager()L{PM[1:]}\n"
             "    move-result-object v0\n    const/4 v2, 0x0\n"
@@ -108,16 +113,29 @@ def test_queries_for_one_specific_intent_are_not_app_list_collection(tmp_path):
     assert collection_findings(scanned) == set()
 
 
-@pytest.mark.apktool
-def test_intent_passed_by_every_caller_decides_a_query_on_a_parameter(tmp_path):
+def resolver_app(intent: str) -> dict[str, str]:
+    """Probe.caller() builds `intent` and hands it to the private Probe.resolve(ctx, intent), which queries."""
     smali = probe_app({
-        "galaxy": new_intent("com.baidu.intent.action.GALAXY") + f"    invoke-static {{p0, v1}}, {HDESC}->resolve(Landroid/content/Context;{INTENT})V\n",
+        "caller": intent + f"    invoke-static {{p0, v1}}, {HDESC}->resolve(Landroid/content/Context;{INTENT})V\n",
     })
-    smali[HELPER] = smali[HELPER].rstrip() + "\n" + method(
-        "resolve", query("p1", "queryBroadcastReceivers"), params=f"Landroid/content/Context;{INTENT}", static=True)
-    scanned = scan_app(tmp_path, smali)
+    smali[HELPER] = smali[HELPER].rstrip() + "\n" + private(method(
+        "resolve", query("p1", "queryBroadcastReceivers"), params=f"Landroid/content/Context;{INTENT}", static=True))
+    return smali
+
+
+@pytest.mark.apktool
+def test_specific_intent_passed_to_a_private_resolver_is_not_app_list_collection(tmp_path):
+    scanned = scan_app(tmp_path, resolver_app(new_intent("com.baidu.intent.action.GALAXY")))
     assert verdicts(scanned, "installed_apps") == {(f"{HELPER}#resolve", "not_broad")}
     assert collection_findings(scanned) == set()
+
+
+@pytest.mark.apktool
+def test_broad_intent_passed_to_a_private_resolver_is_app_list_collection(tmp_path):
+    scanned = scan_app(tmp_path, resolver_app(new_intent("android.intent.action.MAIN") + LAUNCHER))
+    assert verdicts(scanned, "installed_apps") == {(f"{HELPER}#resolve", "yes")}
+    assert collection_findings(scanned) == {("PI-APPLIST-COLLECTION", "app", "high"),
+                                            ("PI-COLLECT-BEFORE-CONSENT", "app", "critical")}
 
 
 def clipboard_read(ctx: str) -> str:
@@ -200,8 +218,8 @@ def test_location_read_behind_a_granted_check_does_not_run_before_consent(tmp_pa
 def test_location_helper_called_only_behind_a_granted_check_is_guarded(tmp_path):
     smali = probe_app({"locate": granted(FINE) + f"    invoke-static {{p0}}, {HDESC}->lastFix(Landroid/content/Context;)V\n"
                        + "    :denied\n"})
-    smali[HELPER] = smali[HELPER].rstrip() + "\n" + method("lastFix", last_location(), params="Landroid/content/Context;",
-                                                          static=True)
+    smali[HELPER] = smali[HELPER].rstrip() + "\n" + private(method("lastFix", last_location(),
+                                                                  params="Landroid/content/Context;", static=True))
     scanned = scan_app(tmp_path, smali, permissions=[FINE])
     assert {(c.caller, c.collects) for c in scanned.calls("location_precise")
             if c.api.endswith("getLastKnownLocation")} == {(f"{HELPER}#lastFix", "guarded")}

@@ -38,6 +38,7 @@ VERDICTS = (YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION)
 COLLECTING = frozenset((YES, GUARDED))
 _KINDS = ("intent_query", "user_action", "requires_permission", "derived")
 _INTENT = "Landroid/content/Intent;"
+ACC_PRIVATE = 0x2  # access_flags of a private method (DEX format)
 _RUNTIME_PERMISSIONS_SINCE = 23  # Android 6: dangerous permissions are granted at run time, not at install
 
 
@@ -166,24 +167,37 @@ def api_semantics() -> ApiSemantics:
 
 
 class Callers:
-    """The methods that invoke a given method (by its exact reference or one resolving to it), on demand."""
+    """The callers of a private method: the methods of its own class that invoke it (no other code can).
+
+    Only private methods are followed to their callers: their callers are found in their class, without a
+    sweep of the whole APK (which would cost as much as indexing the call sites again)."""
 
     def __init__(self, ctx: StaticContext) -> None:
         self.index = ctx.index
-        self._found: dict[tuple[str, str, str], list[MethodInfo]] = {}
+        self._found: dict[int, list[tuple[MethodInfo, frozenset[int]]]] = {}  # method id -> (caller, refs to it)
 
-    def of(self, m: MethodInfo) -> list[MethodInfo]:
-        got = self._found.get(m.key)
+    def of(self, m: MethodInfo) -> list[tuple[MethodInfo, frozenset[int]]]:
+        """(caller, the method_ids indices of the caller's DEX that name `m`) for each caller; [] when `m`
+        is not private or nothing calls it."""
+        got = self._found.get(m.id)
         if got is None:
-            index = self.index
-            got = []
-            for dex in index.dex_files:
-                idxs = {i for i, ref in enumerate(index.method_refs(dex))
-                        if ref[1] == m.name and ref[2] == m.proto and (ref[0] == m.cls or index.resolve(*ref) is m)}
-                if idxs:
-                    got.extend(c for c in index.methods if c.dex is dex and not idxs.isdisjoint(c.code.invokes))
-            self._found[m.key] = got
+            got = self._found[m.id] = self._search(m)
         return got
+
+    def _search(self, m: MethodInfo) -> list[tuple[MethodInfo, frozenset[int]]]:
+        info = self.index.classes.get(m.cls)
+        if not m.access & ACC_PRIVATE or info is None:
+            return []
+        refs = self.index.method_refs(m.dex)
+        out = []
+        for mid in info.methods.values():
+            c = self.index.methods[mid]
+            if c.dex is not m.dex:
+                continue
+            hits = frozenset(i for i in c.code.invokes if refs[i] == m.key)
+            if hits and c is not m:
+                out.append((c, hits))
+        return out
 
 
 # --- the intent a query resolves -------------------------------------------------------------------------
@@ -265,7 +279,7 @@ class IntentReader:
         return out
 
     def _passed(self, m: MethodInfo, j: int) -> list[_IntentValue]:
-        callers = self.callers.of(m)
+        callers = [c for c, _refs in self.callers.of(m)]
         if not callers:
             return [_UNKNOWN_INTENT]
         slot = (0 if m.access & ACC_STATIC else 1) + sum(2 if t in ("J", "D") else 1 for t in param_types(m.proto)[:j])
@@ -436,11 +450,17 @@ class PermissionGuards:
                  names: frozenset[str]) -> bool | None:
         """Whether every call in `m` to a method named in `names` (or, with `wanted`, to those method_ids
         indices) is dominated by a granted check of one of `permissions`; None when `m` has no such call."""
+        refs = self.ctx.index.method_refs(m.dex)
+        sem = self.semantics
+        if not any(refs[i][2].endswith(")I") and (refs[i][1] in sem.check_names or refs[i][2] in sem.check_descriptors)
+                   for i in m.code.invokes):
+            # no permission check at all: nothing to decode
+            return None if not any((i in wanted) if wanted is not None else refs[i][1] in names
+                                   for i in m.code.invokes) else False
         try:
             code = self.reader.decode(m)
         except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
             return False
-        refs = self.ctx.index.method_refs(m.dex)
         sites = [pos for pos, ref in code.invokes
                  if (ref in wanted if wanted is not None else refs[ref][1] in names)]
         if not sites:
@@ -476,13 +496,7 @@ class PermissionGuards:
         callers = self.callers.of(m)
         if not callers:
             return False
-        for caller in callers:
-            wanted = frozenset(i for i, key in enumerate(self.ctx.index.method_refs(caller.dex))
-                               if key[1] == m.name and key[2] == m.proto
-                               and (key[0] == m.cls or self.ctx.index.resolve(*key) is m))
-            if not self._guarded(caller, permissions, wanted, frozenset()):
-                return False
-        return True
+        return all(self._guarded(caller, permissions, refs, frozenset()) for caller, refs in callers)
 
 
 # --- judging ---------------------------------------------------------------------------------------------
