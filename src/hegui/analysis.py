@@ -89,7 +89,8 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
                           sdk=None if h.subject == "app" else h.subject, at_startup=h.at_startup,
-                          via_reflection=h.via_reflection, collects=h.collects)
+                          via_reflection=h.via_reflection, collects=h.collects,
+                          collects_reason=f"{h.reason.en} / {h.reason.zh}" if h.reason else None)
             for h in hits
         ]
         observations.extend(sensitive_observations(ctx, hits))

@@ -12,7 +12,7 @@ import smali_snippets as s
 from apkbuild import smali_class
 from hegui import knowledge
 from hegui.detect.semantics import SemanticsError, api_semantics, parse_semantics
-from scanfixtures import APP, app_smali, scan_app
+from scanfixtures import APP, APP_CLASS, app_smali, scan_app
 from smali_snippets import method
 
 COLLECTION_RULES = {"PI-COLLECT-BEFORE-CONSENT", "PI-SDK-COLLECT-BEFORE-CONSENT", "PI-APPLIST-COLLECTION",
@@ -192,6 +192,9 @@ def test_imei_read_without_read_phone_state_cannot_return_data(tmp_path):
     scanned = scan_app(tmp_path, app_smali(s.read_imei()))
     [call] = scanned.calls("imei")
     assert (call.at_startup, call.collects) == (True, "no_permission")
+    assert call.collects_reason == (
+        "TelephonyManager returns device and SIM identifiers only to an app holding READ_PHONE_STATE / "
+        "TelephonyManager 仅向持有 READ_PHONE_STATE 权限的应用返回设备与 SIM 卡标识")
     assert collection_findings(scanned) == set()
 
 
@@ -199,9 +202,24 @@ def test_imei_read_without_read_phone_state_cannot_return_data(tmp_path):
 def test_imei_read_with_read_phone_state_is_collection(tmp_path):
     scanned = scan_app(tmp_path, app_smali(s.read_imei()), permissions=[PHONE])
     [call] = scanned.calls("imei")
-    assert (call.at_startup, call.collects) == (True, "yes")
+    assert (call.at_startup, call.collects, call.collects_reason) == (True, "yes", None)
     assert collection_findings(scanned) == {("PI-COLLECT-BEFORE-CONSENT", "app", "critical"),
                                             ("PI-DEVICE-ID-NONRESETTABLE", "app", "medium")}
+
+
+@pytest.mark.apktool
+def test_imei_read_behind_a_granted_check_is_collected_but_not_before_consent(tmp_path):
+    smali = app_smali(granted(PHONE) + s.read_imei() + "    :denied\n")
+    scanned = scan_app(tmp_path, smali, permissions=[PHONE])
+    [call] = scanned.calls("imei")
+    assert (call.caller, call.at_startup, call.collects) == (f"{APP_CLASS}#onCreate", True, "guarded")
+    assert collection_findings(scanned) == {("PI-DEVICE-ID-NONRESETTABLE", "app", "medium")}
+    assert {e.detail for e in scanned.finding("PI-DEVICE-ID-NONRESETTABLE").evidence} == {
+        f"android.telephony.TelephonyManager#getDeviceId called from {APP_CLASS}#onCreate",
+        f"runs at startup: {APP_CLASS}#onCreate is a startup entry point",
+        f"not before a runtime permission grant: the call runs only after a check that {PHONE} was granted at run time"
+        f" / 仅在运行时授权之后：该调用仅在检查到 {PHONE} 运行时权限已授予后执行",
+    }
 
 
 @pytest.mark.apktool

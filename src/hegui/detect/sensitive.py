@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hegui import knowledge
 from hegui.detect.apis import ApiSpec, api_matcher
 from hegui.detect.context import StaticContext
-from hegui.detect.semantics import YES, Reason, judge_hits
+from hegui.detect.semantics import GUARDED, YES, Reason, judge_hits
 from hegui.dex import MethodInfo, descriptor_to_java
 from hegui.model import Evidence, Observation
 
@@ -100,7 +100,10 @@ def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list
         if h.via_reflection:
             detail += " (via reflection)"
         evidence = [Evidence("call", detail)]
-        if h.reason is not None:  # the call does not count as collection, and the report says why
+        if h.reason is not None and h.collects == GUARDED:  # it reads, but never before the user granted it
+            evidence.append(Evidence("call", f"not before a runtime permission grant: {h.reason.en} / "
+                                             f"仅在运行时授权之后：{h.reason.zh}"))
+        elif h.reason is not None:  # the call does not count as collection, and the report says why
             evidence.append(Evidence("call", f"not counted as collection ({h.collects}): {h.reason.en} / "
                                              f"不计为收集：{h.reason.zh}"))
         if h.at_startup:
