@@ -244,7 +244,7 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     pi_by_subject: dict[str, set[str]] = {}
     for obs in observations:
         pi_type = obs.attrs.get("pi_type")
-        if obs.kind == "sensitive_call" and obs.attrs.get("collects") not in COLLECTING:
+        if obs.kind == "sensitive_call" and obs.attrs.get("collects", "yes") not in COLLECTING:
             continue  # a call that cannot or does not read the data (detect/semantics.py) collects nothing
         if isinstance(pi_type, str) and obs.kind in ("sensitive_call", "trace_pi_collection"):
             pi_by_subject.setdefault(obs.subject, set()).add(pi_type)

@@ -11,7 +11,7 @@ import pytest
 import smali_snippets as s
 from apkbuild import smali_class
 from hegui import knowledge
-from hegui.detect.semantics import SemanticsError, api_semantics, parse_semantics
+from hegui.detect.semantics import VERDICTS, SemanticsError, api_semantics, parse_semantics
 from scanfixtures import APP, APP_CLASS, app_smali, scan_app
 from smali_snippets import method
 
@@ -318,6 +318,14 @@ def test_every_rule_names_catalog_apis_and_says_why():
     permissions = knowledge.permissions()
     for rule in sem.rules:
         assert all(p in permissions for p in rule.any_of if p != "android.permission.READ_PRIVILEGED_PHONE_STATE"), rule.id
+
+
+def test_collection_triggers_name_only_known_verdicts():
+    named = set()
+    for t in knowledge.triggers():
+        if t.observation == "sensitive_call" and "collects" in t.where:
+            named |= set(t.where["collects"]["not_in"])
+    assert named == set(VERDICTS) - {"yes"}
 
 
 @pytest.mark.parametrize(("edit", "message"), [
