@@ -42,6 +42,10 @@ ACC_PRIVATE = 0x2  # access_flags of a private method (DEX format)
 _RUNTIME_PERMISSIONS_SINCE = 23  # Android 6: dangerous permissions are granted at run time, not at install
 
 
+# what decoding or walking malformed code raises: the call is then judged as if nothing were known
+_UNREADABLE = (Unsupported, DexFormatError, struct.error, IndexError, KeyError, ValueError)
+
+
 class SemanticsError(ValueError):
     """api_semantics.yaml does not have the shape this module reads."""
 
@@ -264,12 +268,11 @@ class IntentReader:
 
     def query_intents(self, m: MethodInfo, api_name: str) -> list[_IntentValue]:
         """The intent of each call of `api_name` in `m` (unknown when the method cannot be decoded)."""
-        try:
-            code = self.reader.decode(m)
-        except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
-            return [_UNKNOWN_INTENT]
         found: list[Any] = []
-        self._walk(m, code, api_name, found, depth=0)
+        try:
+            self._walk(m, self.reader.decode(m), api_name, found, depth=0)
+        except _UNREADABLE:  # hostile or unmodelled code: nothing is known of the intent
+            return [_UNKNOWN_INTENT]
         out: list[_IntentValue] = []
         for value in found or [_UNKNOWN_INTENT]:
             if isinstance(value, _Param):  # `query(intent)` on a parameter: what every caller passes (one level)
@@ -285,12 +288,11 @@ class IntentReader:
         slot = (0 if m.access & ACC_STATIC else 1) + sum(2 if t in ("J", "D") else 1 for t in param_types(m.proto)[:j])
         out: list[_IntentValue] = []
         for caller in callers:
-            try:
-                code = self.reader.decode(caller)
-            except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
-                return [_UNKNOWN_INTENT]
             passed: list[Any] = []
-            self._walk(caller, code, None, passed, depth=1, target=(m, slot))
+            try:
+                self._walk(caller, self.reader.decode(caller), None, passed, depth=1, target=(m, slot))
+            except _UNREADABLE:
+                return [_UNKNOWN_INTENT]
             if not passed:
                 return [_UNKNOWN_INTENT]
             out.extend(v if isinstance(v, _IntentValue) else _UNKNOWN_INTENT for v in passed)
@@ -410,7 +412,7 @@ class IntentReader:
                 shapes = {(i.action, frozenset(i.categories), i.targeted, i.data, i.known) for i in returned}
                 if len(shapes) == 1:
                     got = returned[0].copy()
-            except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
+            except _UNREADABLE:
                 pass
             self._returned[m.id] = got
         return got.copy()
@@ -459,7 +461,7 @@ class PermissionGuards:
                                    for i in m.code.invokes) else False
         try:
             code = self.reader.decode(m)
-        except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
+        except _UNREADABLE:
             return False
         sites = [pos for pos, ref in code.invokes
                  if (ref in wanted if wanted is not None else refs[ref][1] in names)]
@@ -483,7 +485,7 @@ class PermissionGuards:
         try:
             states = flow(code, m.dex, call_value, lambda _f: False)
             guarded = guarded_positions(code, states)
-        except (Unsupported, DexFormatError, struct.error, IndexError, ValueError):
+        except _UNREADABLE:
             return False
         return all(pos in guarded for pos in sites)
 
