@@ -23,6 +23,7 @@ from hegui.detect.behaviours import DETECTORS, wanted_call_keys
 from hegui.detect.context import SdkOf, StaticContext
 from hegui.detect.platform import PlatformAttributor, PlatformUse, platform_uses
 from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
+from hegui.detect.semantics import COLLECTING
 from hegui.detect.sensitive import SensitiveHit, find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
 from hegui.dex import DexIndex, descriptor_to_java
@@ -100,6 +101,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             sdk_of = _package_code_owner(attributor, own_subject, PlatformAttributor())
         ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
         report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
+        ctx.app_manifest = sdk is None
         budget.check("call graph")
         report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent))
         hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
@@ -107,7 +109,9 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
                           sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
                           via_reflection=h.via_reflection,
-                          platform_library=h.subject.partition(":")[2] if is_platform_subject(h.subject) else None)
+                          platform_library=h.subject.partition(":")[2] if is_platform_subject(h.subject) else None,
+                          collects=h.collects,
+                          collects_reason=f"{h.reason.en} / {h.reason.zh}" if h.reason else None)
             for h in hits
         ]
         observations.extend(sensitive_observations(ctx, hits))
@@ -313,6 +317,8 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
     pi_by_subject: dict[str, set[str]] = {}
     for obs in observations:
         pi_type = obs.attrs.get("pi_type")
+        if obs.kind == "sensitive_call" and obs.attrs.get("collects", "yes") not in COLLECTING:
+            continue  # a call that cannot or does not read the data (detect/semantics.py) collects nothing
         if isinstance(pi_type, str) and obs.kind in ("sensitive_call", "trace_pi_collection"):
             pi_by_subject.setdefault(obs.subject, set()).add(pi_type)
     from hegui.policy.category import infer_app_category

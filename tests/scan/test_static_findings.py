@@ -66,7 +66,8 @@ def test_sdk_content_provider_oncreate_runs_at_startup(tmp_path):
     body = ("    invoke-virtual {p0}, Landroid/content/ContentProvider;->getContext()Landroid/content/Context;\n"
             "    move-result-object v5\n" + s.read_imei("v5") + "    const/4 v0, 0x1\n    return v0\n")
     smali[provider] = smali_class(provider, method("onCreate", body, ret="Z"), super_="Landroid/content/ContentProvider;")
-    scanned = scan_app(tmp_path, smali, components=f'<provider android:name="{provider}" android:authorities="{APP}.umeng" android:exported="false"/>')
+    scanned = scan_app(tmp_path, smali, permissions=["android.permission.READ_PHONE_STATE"],
+                       components=f'<provider android:name="{provider}" android:authorities="{APP}.umeng" android:exported="false"/>')
     [call] = scanned.calls("imei")
     assert call.at_startup and call.sdk == scanned.sdk_id("com.umeng")
     assert "PI-SDK-COLLECT-BEFORE-CONSENT" in scanned.rules(call.sdk)

@@ -33,6 +33,9 @@ class StaticContext:
     startup: Reachability
     sdk_info: dict[str, object] = field(default_factory=dict)  # sdk id -> SdkInfo of identified SDKs
     wanted_calls: frozenset[tuple[str, str]] = frozenset()  # (class descriptor, method) the detectors ask about
+    # the manifest is the app's own (an APK): its permissions are all the code can hold. An SDK package's
+    # manifest is not: the host app declares the permissions.
+    app_manifest: bool = True
 
     @property
     def manifest(self) -> Manifest:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hegui import knowledge
 from hegui.detect.apis import ApiSpec, api_matcher
 from hegui.detect.context import StaticContext
+from hegui.detect.semantics import GUARDED, YES, Reason, judge_hits
 from hegui.dex import MethodInfo, descriptor_to_java
 from hegui.model import Observation, said
 
@@ -27,6 +28,11 @@ class SensitiveHit:
     subject: str
     at_startup: bool
     via_reflection: bool
+    direct: bool = True  # a call instruction (False: a field read or a reflective call)
+    # what the call means (detect/semantics.py): "yes" it collects, else why it does not
+    collects: str = YES
+    semantic_rule: str | None = None
+    reason: Reason | None = None
 
 
 def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
@@ -34,11 +40,12 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
     index = ctx.index
     hits: dict[tuple[str, str, int], SensitiveHit] = {}
 
-    def record(spec: ApiSpec, m: MethodInfo, reflective: bool, at_startup: bool) -> None:
+    def record(spec: ApiSpec, m: MethodInfo, reflective: bool, at_startup: bool, direct: bool = True) -> None:
         key = (spec.pi_type, spec.api, m.id)
         known = hits.get(key)
         if known is None or (at_startup and not known.at_startup):  # one unguarded site makes it before consent
-            hits[key] = SensitiveHit(spec.pi_type, spec.api, m, ctx.subject_of(m), at_startup, reflective)
+            hits[key] = SensitiveHit(spec.pi_type, spec.api, m, ctx.subject_of(m), at_startup, reflective,
+                                     direct and (known is None or known.direct))
 
     for (cls, name), sites in ctx.call_sites.items():
         if (cls, name) not in matcher.methods:
@@ -65,7 +72,7 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
             for fidx in m.code.fields:
                 spec = wanted_fields.get(fidx)
                 if spec is not None:
-                    record(spec, m, False, ctx.field_read_at_startup(m, *index.field_refs(m.dex)[fidx]))
+                    record(spec, m, False, ctx.field_read_at_startup(m, *index.field_refs(m.dex)[fidx]), False)
 
     reflective_callers = {site.caller.id: site.caller for key in matcher.reflection_calls
                           for site in ctx.call_sites.get(key, ())}
@@ -78,8 +85,9 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
             for api_name, specs in matcher.reflection.get(s.replace("/", "."), {}).items():
                 if api_name in names:
                     for spec in specs:
-                        record(spec, m, True, ctx.at_startup(m))  # the reflective call is not one call site
-    return sorted(hits.values(), key=lambda h: (h.pi_type, h.api, h.caller.cls, h.caller.name))
+                        record(spec, m, True, ctx.at_startup(m), False)  # the reflective call is not one call site
+    ordered = sorted(hits.values(), key=lambda h: (h.pi_type, h.api, h.caller.cls, h.caller.name))
+    return judge_hits(ctx, ordered)
 
 
 def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list[Observation]:
@@ -90,6 +98,11 @@ def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list
         caller = java_member(h.caller.cls, h.caller.name)
         evidence = [said("call", "call_from_reflection" if h.via_reflection else "call_from", api=h.api, caller=caller,
                          pi_type=h.pi_type, pi_name_zh=pi.name_zh if pi else None)]
+        if h.reason is not None and h.collects == GUARDED:  # it reads, but never before the user granted it
+            evidence.append(said("call", "not_before_grant", reason_en=h.reason.en, reason_zh=h.reason.zh))
+        elif h.reason is not None:  # the call does not count as collection, and the report says why
+            evidence.append(said("call", "not_counted_as_collection", collects=h.collects, reason_en=h.reason.en,
+                                 reason_zh=h.reason.zh))
         if h.at_startup:
             path = ctx.startup.path_to(h.caller.id)
             if len(path) > 1:
@@ -104,6 +117,7 @@ def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list
                 "sensitivity": pi.sensitivity if pi else None, "resettable": pi.resettable if pi else None,
                 "category": pi.category if pi else None,
                 "sdk_category": getattr(sdk, "category", None),
+                "collects": h.collects, "semantic_rule": h.semantic_rule,
             },
         ))
     return out

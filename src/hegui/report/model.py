@@ -88,6 +88,10 @@ class SensitiveCall(_Model):
     at_startup: bool
     via_reflection: bool
     platform_library: str | None = None  # addition: platform library id of the caller (then sdk is null)
+    # addition to the contract: whether the call collects (detect/semantics.py): yes | no_permission |
+    # guarded | not_broad | intent_unknown | user_action
+    collects: str = "yes"
+    collects_reason: str | None = None  # addition: why it does not collect, "English / 中文"; None when it does
 
 
 class PolicyElement(_Model):
