@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from hegui import knowledge
 from hegui.policy.document import PolicyDocument
+from hegui.policy.evidence import Sentence, choose_proof, document_sentences, is_chinese
 from hegui.policy.lexicon import (
     Lexicon,
     SdkMatcher,
@@ -121,9 +122,10 @@ def sentence_elements(sentence: str, lex: Lexicon | None = None) -> set[str]:
 
 def _denial_start(sentence: str, lex: Lexicon) -> int | None:
     m = lex.negation.search(sentence)
-    if m is None or lex.negation_conditional.search(sentence):
-        return None
-    return m.end()
+    if m is not None and not lex.negation_conditional.search(sentence):
+        return m.end()
+    en = lex.negation_en.search(sentence)  # the English half of a bilingual policy ("We do not collect …")
+    return en.end() if en is not None and not lex.negation_en_conditional.search(sentence) else None
 
 
 def _is_cjk(ch: str) -> bool:
@@ -187,47 +189,66 @@ def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, s
     return list(seen.items())
 
 
-def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
-    lex = lexicon()
-    sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
-    sentences = [s for _heading, s in doc.sentences()]
-
+def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, ElementHit], tuple[int, str] | None]:
+    """Each element's verdict and the sentence proving it (see `hegui.policy.evidence`)."""
     hits: dict[str, ElementHit] = {}
-    requirement_hits: dict[str, str] = {}
     complaint_days: tuple[int, str] | None = None
     # Each sentence's elements, computed once. An overview sentence ("本政策将帮助您了解：收集、共享、存储、
     # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
-    per_sentence = [(s, classify_sentence(s, lex)) for s in sentences]
+    per_sentence = [classify_sentence(s.text, lex) for s in sentences]
+    texts = [s.text for s in sentences]
     for eid, matcher in lex.elements.items():
-        matching = [(len(found), i, s) for i, (s, found) in enumerate(per_sentence) if eid in found]
-        first = min(matching)[2] if matching else None
-        if first is None:
+        candidates = [(s, len(found)) for s, found in zip(sentences, per_sentence, strict=True) if eid in found]
+        if matcher.after is not None and matcher.after_previous is not None:
+            candidates += [(s, 1) for prev, s in zip(sentences, sentences[1:], strict=False)
+                           if prev.section == s.section and not s.is_heading and matcher.after.search(s.text)
+                           and matcher.after_previous.search(prev.text) and eid not in per_sentence[s.index]]
+        affine = {s.section for s, found in zip(sentences, per_sentence, strict=True)
+                  if s.is_heading and (eid in found or (matcher.section is not None and matcher.section.search(s.text)))}
+        proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)
+        if proof is None:
             hits[eid] = ElementHit(False)
             continue
+        first = proof.text
+        if matcher.document_requires:
+            found_req = [next((t for t in texts if r.matches(t)), None) for r in matcher.document_requires]
+            if any(t is None for t in found_req):
+                hits[eid] = ElementHit(False)
+                continue
+            parts = list(dict.fromkeys(t for t in found_req if t is not None))
+            hits[eid] = ElementHit(True, " … ".join(excerpt(t) for t in parts))
+            continue
         if matcher.requires is not None:
-            proof = None
-            for s in sentences:
-                if matcher.requires.search(s):
-                    days = _response_days(s)
+            timed = None
+            for t in texts:
+                if matcher.requires.search(t):
+                    days = _response_days(t)
                     if days is None or _within_limit(days, lex):
-                        proof = s
+                        timed = t
                         complaint_days = days
                         break
                     complaint_days = complaint_days or days
-            if proof is None:
+            if timed is None:
                 hits[eid] = ElementHit(False, excerpt(first))
                 continue
-            requirement_hits[eid] = proof
-            joined = excerpt(first) if proof == first else f"{excerpt(first)} … {excerpt(proof)}"
+            joined = excerpt(first) if timed == first else f"{excerpt(first)} … {excerpt(timed)}"
             hits[eid] = ElementHit(True, joined)
             continue
         hits[eid] = ElementHit(True, excerpt(first))
+    return hits, complaint_days
+
+
+def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
+    lex = lexicon()
+    sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
+    marked = document_sentences(doc, lex)
+    sentences = [s.text for s in marked]
+
+    hits, complaint_days = _element_hits(marked, lex)
     for eid in knowledge.policy_clauses():
         hits.setdefault(eid, ElementHit(False))
-    cjk = len(_CJK.findall(doc.text))
-    visible = sum(1 for ch in doc.text if not ch.isspace())
-    if visible and cjk / visible >= 0.3:
-        first_cn = next((s for s in sentences if _CJK.search(s)), None)
+    if is_chinese(marked, doc.text, lex):
+        first_cn = next((s.text for s in marked if _CJK.search(s.text) and not s.is_heading and s.weak is None), None)
         hits["language_simplified_chinese"] = ElementHit(True, excerpt(first_cn) if first_cn else None)
 
     pi_excerpts: dict[str, str] = {}
@@ -236,10 +257,11 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     mentioned_permissions: set[str] = set()
     says_no_sharing = False
     no_sharing_excerpt: str | None = None
-    for s in sentences:
+    for mark in marked:
+        s = mark.text
         mentions = _pi_mentions(s, lex)
         if mentions:
-            denial_at = _denial_start(s, lex)
+            denial_at = 0 if mark.under_denial else _denial_start(s, lex)
             for pos, term in mentions:
                 for pi in lex.pi_types_by_term.get(term, frozenset()):
                     if denial_at is not None and pos >= denial_at:

@@ -161,10 +161,20 @@ _HEADING = re.compile(
 _MAX_HEADING_CHARS = 40
 
 
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
+_EMPHASIS = re.compile(r"[*_]{2,}|\*")
+
+
 def _is_heading(line: str) -> bool:
-    if len(line) > _MAX_HEADING_CHARS or line.endswith(("。", "；", ";", "，", ",", "：", ":")):
+    if _MARKDOWN_HEADING.match(line):
+        return len(line) <= 2 * _MAX_HEADING_CHARS
+    plain = normalise_space(_EMPHASIS.sub("", line))
+    if len(plain) > _MAX_HEADING_CHARS or plain.endswith(("。", "；", ";", "，", ",", "：", ":")) or not plain:
         return False
-    return bool(_HEADING.match(line)) or line.endswith(("？", "?"))
+    # a short line set entirely in bold is a heading in Markdown (and in HTML converted to Markdown)
+    if line.startswith("**") and line.endswith("**") and not re.search(r"[。；;，,]", plain):
+        return True
+    return bool(_HEADING.match(plain)) or plain.endswith(("？", "?"))
 
 
 def _table_cells(line: str) -> list[str] | None:
@@ -262,7 +272,8 @@ def _from_html(text: str, source: str) -> PolicyDocument:
             flush()
             continue
         if node.is_text_node:
-            buffer.append(node.text_content or "")
+            # HTML collapses a line break inside text to a space; <br> and block elements end a line
+            buffer.append((node.text_content or "").replace("\r", " ").replace("\n", " "))
             continue
         tag = node.tag or ""
         if tag in _DROP_TAGS or (node.is_element_node and _is_navigation(node)):

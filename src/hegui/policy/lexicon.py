@@ -59,6 +59,20 @@ def bounded(text: str, start: int, end: int) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """Something the whole document must say somewhere (the operator's legal name, a contact)."""
+
+    name: str
+    include: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+
+    def matches(self, sentence: str) -> bool:
+        if self.include is None or not self.include.search(sentence):
+            return False
+        return not (self.exclude is not None and self.exclude.search(sentence))
+
+
+@dataclass(frozen=True, slots=True)
 class ElementMatcher:
     id: str
     include: re.Pattern[str] | None
@@ -66,6 +80,15 @@ class ElementMatcher:
     requires_name: str | None = None
     requires: re.Pattern[str] | None = None
     yields_to: tuple[str, ...] = ()
+    document_requires: tuple[Requirement, ...] = ()
+    # a sentence matching `after` proves the element when the sentence before it matches `after_previous`
+    # ("如您不希望接收上述信息，可退订" right after a sentence about personalised recommendations)
+    after: re.Pattern[str] | None = None
+    after_previous: re.Pattern[str] | None = None
+    # among proving sentences, those saying how (a path, a way to act) are cited first
+    prefer: re.Pattern[str] | None = None
+    # a section whose heading matches this is about the element: its sentences are cited first
+    section: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
         if self.include is None or not self.include.search(sentence):
@@ -101,6 +124,10 @@ class Lexicon:
     necessity_sensitivities: frozenset[str]
     app_type_hints: dict[int, dict[str, tuple[str, ...]]]
     app_type_min_score: int
+    quality: ExcerptQuality
+    negation_en: re.Pattern[str]
+    negation_en_conditional: re.Pattern[str]
+    pi_not_near: dict[str, re.Pattern[str]]
 
 
 def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -113,11 +140,30 @@ def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
 
 def _matcher(name: str, spec: dict[str, Any]) -> ElementMatcher:
     req = spec.get("also_requires") or {}
+    after = spec.get("after_previous") or {}
     return ElementMatcher(
         id=name, include=_alternation(spec.get("patterns") or []), exclude=_alternation(spec.get("exclude") or []),
         requires_name=req.get("name"), requires=_alternation(req.get("patterns") or []),
         yields_to=tuple(spec.get("yields_to") or ()),
+        document_requires=tuple(Requirement(r["name"], _alternation(r.get("patterns") or []),
+                                            _alternation(r.get("exclude") or []))
+                                for r in spec.get("document_requires") or ()),
+        after=_alternation(after.get("patterns") or []), after_previous=_alternation(after.get("previous") or []),
+        prefer=_alternation(spec.get("prefer") or []), section=_alternation(spec.get("section") or []),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExcerptQuality:
+    """Sentences that mention a subject without proving it: a preamble, a definition, a metadata line."""
+
+    preamble: re.Pattern[str] | None
+    definition: re.Pattern[str] | None
+    metadata: re.Pattern[str] | None
+    list_item: re.Pattern[str]
+    negation_weakens: frozenset[str]
+    chinese_sentence_share: float
+    min_chinese_sentences: int
 
 
 def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
@@ -194,6 +240,18 @@ def lexicon() -> Lexicon:
         necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
         app_type_hints=hints,
         app_type_min_score=int(raw["app_type_min_score"]),
+        quality=ExcerptQuality(
+            preamble=_alternation(raw["excerpt_quality"]["preamble"]),
+            definition=_alternation(raw["excerpt_quality"]["definition"]),
+            metadata=_alternation(raw["excerpt_quality"]["metadata"]),
+            list_item=re.compile(raw["excerpt_quality"]["list_item"]),
+            negation_weakens=frozenset(raw["excerpt_quality"]["negation_weakens"]),
+            chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
+            min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
+        ),
+        negation_en=re.compile(raw["negation"]["pattern_en"], re.I),
+        negation_en_conditional=re.compile(raw["negation"]["conditional_en"], re.I),
+        pi_not_near={str(k): re.compile(v, re.I) for k, v in (raw.get("pi_term_not_near") or {}).items()},
     )
 
 
