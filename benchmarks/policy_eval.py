@@ -34,7 +34,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from hegui.errors import InputError
-from hegui.policy.analyse import _pi_mentions, sentence_elements, sentence_permissions, sentence_pi_types
+from hegui.policy.analyse import (
+    _pi_mentions,
+    mention_types,
+    sentence_elements,
+    sentence_permissions,
+    sentence_pi_types,
+)
 from hegui.policy.extract import decode_text
 from hegui.policy.lexicon import lexicon
 
@@ -203,7 +209,7 @@ def eval_ca4p(corpus: Path, split: str) -> tuple[dict[str, Score], Score]:
                     end = start + len(term)
                     inside = [s for s in data_spans if s[0] <= start and end <= s[1]]
                     hit_spans.update(inside)
-                    for pi in lex.pi_types_by_term.get(term, frozenset()):
+                    for pi in mention_types(sentence, pos, term, lex):
                         by_type[pi].add(True, bool(inside))
                 offset += len(sentence)
         for span in set(data_spans):

@@ -21,6 +21,7 @@ from hegui.policy.lexicon import (
 )
 
 MAX_EXCERPT_CHARS = 300
+PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_near`
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
@@ -94,12 +95,22 @@ def _pi_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, str]]:
     return out
 
 
+def mention_types(sentence: str, pos: int, term: str, lex: Lexicon) -> frozenset[str]:
+    """The PI types one mention names: a term's types minus those its surroundings rule out ("网络类型（Wi-Fi/4G）"
+    is a connection type, not Wi-Fi data; "向您发送短信验证码" reads no SMS)."""
+    types = lex.pi_types_by_term.get(term, frozenset())
+    if not lex.pi_not_near or not types & lex.pi_not_near.keys():
+        return types
+    window = sentence[max(0, pos - PI_WINDOW): pos + len(term) + PI_WINDOW]
+    return frozenset(t for t in types if t not in lex.pi_not_near or not lex.pi_not_near[t].search(window))
+
+
 def sentence_pi_types(sentence: str, lex: Lexicon | None = None) -> set[str]:
     """PI types a single sentence names (used by the benchmark and by the analysis below)."""
     lex = lex or lexicon()
     found: set[str] = set()
-    for _pos, term in _pi_mentions(sentence, lex):
-        found |= lex.pi_types_by_term.get(term, frozenset())
+    for pos, term in _pi_mentions(sentence, lex):
+        found |= mention_types(sentence, pos, term, lex)
     return found
 
 
@@ -135,11 +146,19 @@ def _is_cjk(ch: str) -> bool:
 def _sdk_mention_counts(text: str, start: int, end: int, term: str, lex: Lexicon, in_sdk_list: bool) -> bool:
     if not bounded(text, start, end):
         return False
-    if in_sdk_list or "." in term or "sdk" in term.lower():
+    if "." in term:
+        return True
+    if start > 0 and text[start - 1] in "/.@" or text[end:end + 1] == "." and text[end + 1:end + 2].isalnum():
+        return False  # part of a URL or e-mail address (docs.jiguang.cn)
+    glued_right = _is_cjk(term[-1]) and end < len(text) and _is_cjk(text[end])
+    if glued_right and len(term) <= 4 and not lex.sdk_continuation.match(text, end):
+        return False  # the first characters of a longer name (腾讯云 in 腾讯云慧眼人脸核身SDK)
+    if in_sdk_list or "sdk" in term.lower():
         return True
     if len(term) <= 2 and _is_cjk(term[0]) and start > 0 and _is_cjk(text[start - 1]) \
             and not lex.sdk_continuation.match(text, end):
         return False
+    # running text: a partner named for paying or logging in is not an embedded SDK unless the policy says so
     window = text[max(0, start - lex.sdk_window): end + lex.sdk_window]
     return bool(lex.sdk_context.search(window))
 
@@ -178,15 +197,16 @@ def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, s
         if "SDK" not in header_text.upper() and not any(lex.sdk_name_like.search(r[column] or "") for r in table[1:]
                                                          if len(r) > column):
             continue
-        found.extend((row[column], " ".join(row)) for row in table[1:] if len(row) > column and row[column])
+        found.extend((row[column], " | ".join(row)) for row in table[1:] if len(row) > column and row[column])
     for m in lex.sdk_name_in_text.finditer(doc.text):
         found.append((m.group(2), m.group(2)))
+    # one entry per row: a company name cell repeats across the rows of its SDKs
     seen: dict[str, str] = {}
     for name, row in found:
         name = name.strip()
-        if name and len(name) <= 60 and name not in seen:
-            seen[name] = row
-    return list(seen.items())
+        if name and len(name) <= 60 and row not in seen:
+            seen[row] = name
+    return [(name, row) for row, name in seen.items()]
 
 
 def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, ElementHit], tuple[int, str] | None]:
@@ -242,7 +262,6 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     lex = lexicon()
     sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
     marked = document_sentences(doc, lex)
-    sentences = [s.text for s in marked]
 
     hits, complaint_days = _element_hits(marked, lex)
     for eid in knowledge.policy_clauses():
@@ -263,7 +282,7 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
         if mentions:
             denial_at = 0 if mark.under_denial else _denial_start(s, lex)
             for pos, term in mentions:
-                for pi in lex.pi_types_by_term.get(term, frozenset()):
+                for pi in mention_types(s, pos, term, lex):
                     if denial_at is not None and pos >= denial_at:
                         denied.setdefault(pi, excerpt(s))
                     else:
@@ -279,20 +298,33 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
             says_no_sharing = True
             no_sharing_excerpt = excerpt(s)
 
-    # One pass over the whole text (the catalog has ~1,000 SDKs); the proving sentence is looked up afterwards.
+    # Sentence by sentence: inside a section about third-party SDKs every line is an entry of the list; elsewhere a
+    # name needs an embedding word nearby. A sentence denying any SDK ("我们未集成任何第三方SDK") declares none.
     sdk_excerpts: dict[str, str] = {}
-    for sdk_id, term in _match_sdks(doc.text, sdk_matcher, lex).items():
-        lowered = term.lower()
-        sentence = next((s for s in sentences if lowered in s.lower()), term)
-        sdk_excerpts[sdk_id] = excerpt(sentence)
+    sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
+    for mark in marked:
+        if mark.weak == "negated" or mark.is_heading:
+            continue
+        # an English sentence in such a section is prose ("… to display advertisements"), not a list entry
+        listed = mark.section in sdk_sections and bool(_CJK.search(mark.text))
+        # a table row names its SDK in its first cells; its purpose and data cells name other things (实人认证, OAID)
+        cells = mark.text.split(" | ")[:2] if " | " in mark.text else [mark.text]
+        for cell in cells:
+            for sdk_id in _match_sdks(cell, sdk_matcher, lex, in_sdk_list=listed):
+                sdk_excerpts.setdefault(sdk_id, excerpt(mark.text))
     unmatched: list[str] = []
     for name, row in _sdk_names_in_tables(doc, lex):
-        listed = _match_sdks(row, sdk_matcher, lex, in_sdk_list=True)
-        if not listed:
+        # the name cell first: the purpose and data cells of a row name other things (实人认证, OAID)
+        listed = next((hit for cell in (name, *row.split(" | ")[:1], row)
+                       if (hit := _match_sdks(cell, sdk_matcher, lex, in_sdk_list=True))), {})
+        if not listed and name not in unmatched:
             unmatched.append(name)
         for sdk_id in listed:
             sdk_excerpts.setdefault(sdk_id, excerpt(row))
 
+    first_listed = next(iter(sdk_excerpts.values()), None)
+    if first_listed and hits.get("sdk_list") and hits["sdk_list"].present:
+        hits["sdk_list"] = ElementHit(True, first_listed)  # an entry of the list proves the list
     return PolicyAnalysis(
         elements=hits,
         declared_pi_types=sorted(pi_excerpts),

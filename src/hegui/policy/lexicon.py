@@ -117,6 +117,7 @@ class Lexicon:
     sdk_name_in_text: re.Pattern[str]
     sdk_name_like: re.Pattern[str]
     sdk_context: re.Pattern[str]
+    sdk_section: re.Pattern[str]
     sdk_continuation: re.Pattern[str]
     sdk_window: int
     max_working_days: int
@@ -233,6 +234,7 @@ def lexicon() -> Lexicon:
         sdk_name_in_text=re.compile(raw["sdk_table"]["name_in_text"]),
         sdk_name_like=re.compile(raw["sdk_table"]["name_like_sdk"]),
         sdk_context=re.compile(raw["sdk_mention"]["context"], re.I),
+        sdk_section=re.compile(raw["sdk_mention"]["section"], re.I),
         sdk_continuation=re.compile(raw["sdk_mention"]["continuation"]),
         sdk_window=int(raw["sdk_mention"]["window"]),
         max_working_days=int(raw["complaint_response"]["max_working_days"]),
@@ -317,6 +319,38 @@ class SdkMatcher:
 
 
 MIN_PACKAGE_CHARS = 5
+_SDK_SUFFIX = re.compile(r"\s*(SDK|sdk|Sdk)$")
+_VENDOR_IN_PARENS = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[)）]$")
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])")
+
+
+def _long_enough(name: str) -> bool:
+    """A shortened name must still be distinctive: 3 Chinese characters, or 5 Latin ones that are not an acronym
+    (the "OAID" of "OAID SDK" is a device identifier, not the SDK)."""
+    if name.isascii():
+        return len(name) >= 5 and not name.isupper()
+    return len(name) >= 3
+
+
+def name_variants(name: str) -> list[str]:
+    """The ways a policy writes an SDK name: with or without spaces and the word SDK ("友盟统计 SDK",
+    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", and an English name with its vendor in parentheses
+    ("JPush (极光)") as the name alone."""
+    out = [name]
+    parens = _VENDOR_IN_PARENS.match(name)
+    if parens and _long_enough(parens.group(1)):
+        out.append(parens.group(1))
+    for n in list(out):
+        out += [n.replace(" ", ""), _SCRIPT_BOUNDARY.sub(" ", n)]
+    for n in list(out):
+        base = _SDK_SUFFIX.sub("", n)
+        if base != n and _long_enough(base):
+            out.append(base)
+        if base == n:
+            out += [n + "SDK", n + " SDK"]
+        if base.endswith("推送") and len(base) > 2:
+            out += [base[:-2] + " PUSH", base[:-2] + "PUSH"]
+    return list(dict.fromkeys(v.strip() for v in out if v.strip()))
 
 
 def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
@@ -326,7 +360,7 @@ def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
         if ref.company:
             company_count[ref.company] = company_count.get(ref.company, 0) + 1
     for ref in catalog:
-        terms = list(ref.names) + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
+        terms = [v for n in ref.names for v in name_variants(n)] + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
         # a company names its SDK only when it runs a single one (Tencent runs dozens)
         if ref.company and company_count[ref.company] == 1 and len(ref.company) >= 4:
             terms.append(ref.company)
