@@ -53,16 +53,16 @@ def _weakness(text: str, lex: Lexicon, heading_keys: set[str], is_heading: bool)
         return "toc"  # the same words stand as a heading further on: this is the table of contents
     if q.metadata is not None and q.metadata.search(text):
         return "metadata"
-    if not is_heading and _HEADING_LIKE.match(text.rstrip("：: *")) and len(text) <= 30:
-        return "label"  # "账户信息", "存储时长：": a label whose content is the next sentence
-    if text.rstrip(" *").endswith(("：", ":")) and not _negated(text, lex):
-        return "lead-in"  # "我们会收集以下信息：" announces a list; the items say what is collected
     if q.definition is not None and q.definition.search(text):
         return "definition"
     if q.preamble is not None and q.preamble.search(text):
         return "preamble"
     if _negated(text, lex):
         return "negated"
+    if not is_heading and _HEADING_LIKE.match(text.rstrip("：: *")) and len(text) <= 30:
+        return "label"  # "账户信息", "存储时长：": a label whose content is the next sentence
+    if text.rstrip(" *").endswith(("：", ":")):
+        return "lead-in"  # "我们会收集以下信息：" announces a list; the items say what is collected
     return None
 
 
