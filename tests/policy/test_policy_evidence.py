@@ -108,6 +108,11 @@ def test_line_breaks_inside_html_text_are_spaces():
     assert [s for _h, s in doc.sentences()] == ["在您使用本应用时，您需提供 统一认证账号 及相关信息。"]
 
 
+def test_markdown_with_a_stray_html_tag_keeps_its_lines():
+    doc = extract_policy("# 隐私政策\n我们会收集您的手机号码。<br>\n我们不会出售您的信息。\n".encode(), "p.md")
+    assert [s for _h, s in doc.sentences()] == ["# 隐私政策", "我们会收集您的手机号码。", "我们不会出售您的信息。"]
+
+
 def test_markdown_headings_and_bold_lines_are_headings():
     doc = extract_policy("# 隐私政策\n**一、我们收集的信息**\n我们会收集您的手机号码。\n".encode(), "p.md")
     assert [sec.heading for sec in doc.sections] == ["# 隐私政策", "**一、我们收集的信息**"]

@@ -303,8 +303,8 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     sdk_excerpts: dict[str, str] = {}
     sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
     for mark in marked:
-        if mark.weak == "negated" or mark.is_heading:
-            continue
+        if mark.weak == "negated":
+            continue  # (a heading counts: SDK lists often give each SDK a heading of its own)
         # an English sentence in such a section is prose ("… to display advertisements"), not a list entry
         listed = mark.section in sdk_sections and bool(_CJK.search(mark.text))
         # a table row names its SDK in its first cells; its purpose and data cells name other things (实人认证, OAID)

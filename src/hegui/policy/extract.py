@@ -272,8 +272,13 @@ def _from_html(text: str, source: str) -> PolicyDocument:
             flush()
             continue
         if node.is_text_node:
-            # HTML collapses a line break inside text to a space; <br> and block elements end a line
-            buffer.append((node.text_content or "").replace("\r", " ").replace("\n", " "))
+            text_content = node.text_content or ""
+            parent = node.parent
+            if parent is not None and parent.tag not in ("body", "html", "pre"):
+                # inside an element HTML collapses a line break to a space (<br> and blocks end lines); text
+                # straight under <body> is Markdown or plain text with a stray tag, whose lines are kept
+                text_content = text_content.replace("\r", " ").replace("\n", " ")
+            buffer.append(text_content)
             continue
         tag = node.tag or ""
         if tag in _DROP_TAGS or (node.is_element_node and _is_navigation(node)):
