@@ -22,6 +22,7 @@ from hegui.policy.lexicon import (
 
 MAX_EXCERPT_CHARS = 300
 PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_near`
+AFTER_LOOKBACK = 6  # sentences before an opt-out searched for the personalisation it ends
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
@@ -217,12 +218,17 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
     # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
     per_sentence = [classify_sentence(s.text, lex) for s in sentences]
     texts = [s.text for s in sentences]
+    outside: dict[str, set[int]] = {}
     for eid, matcher in lex.elements.items():
-        candidates = [(s, len(found)) for s, found in zip(sentences, per_sentence, strict=True) if eid in found]
+        candidates = [(s, len(found)) for s, found in zip(sentences, per_sentence, strict=True) if eid in found
+                      and (matcher.outside_section is None or s.section not in outside.setdefault(eid, {
+                          t.section for t in sentences if t.is_heading and matcher.outside_section.search(t.text)}))]
         if matcher.after is not None and matcher.after_previous is not None:
-            candidates += [(s, 1) for prev, s in zip(sentences, sentences[1:], strict=False)
-                           if prev.section == s.section and not s.is_heading and matcher.after.search(s.text)
-                           and matcher.after_previous.search(prev.text) and eid not in per_sentence[s.index]]
+            # the opt-out may come a few sentences after the personalisation it ends, in the same section
+            candidates += [(s, 1) for s in sentences
+                           if not s.is_heading and eid not in per_sentence[s.index] and matcher.after.search(s.text)
+                           and any(t.section == s.section and matcher.after_previous.search(t.text)
+                                   for t in sentences[max(0, s.index - AFTER_LOOKBACK):s.index])]
         affine = {s.section for s, found in zip(sentences, per_sentence, strict=True)
                   if s.is_heading and (eid in found or (matcher.section is not None and matcher.section.search(s.text)))}
         proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)

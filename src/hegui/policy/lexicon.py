@@ -89,6 +89,9 @@ class ElementMatcher:
     prefer: re.Pattern[str] | None = None
     # a section whose heading matches this is about the element: its sentences are cited first
     section: re.Pattern[str] | None = None
+    # sentences of a section whose heading matches this never prove the element (an SDK's purpose is not an
+    # inventory of the app's own functions)
+    outside_section: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
         if self.include is None or not self.include.search(sentence):
@@ -151,6 +154,7 @@ def _matcher(name: str, spec: dict[str, Any]) -> ElementMatcher:
                                 for r in spec.get("document_requires") or ()),
         after=_alternation(after.get("patterns") or []), after_previous=_alternation(after.get("previous") or []),
         prefer=_alternation(spec.get("prefer") or []), section=_alternation(spec.get("section") or []),
+        outside_section=_alternation(spec.get("outside_section") or []),
     )
 
 
