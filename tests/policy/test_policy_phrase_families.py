@@ -36,6 +36,14 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
          "mac_address"),
         # web beacons are not Bluetooth beacons
         ("我们会扫描附近的iBeacon设备以提供室内导航。", "我们使用网络 Beacon 统计访问量，并记录相关信息。", "bluetooth_nearby"),
+        # the photo library, not a list of the kinds of content users post
+        ("发布动态时，我们会访问您的相册以选择照片。", "您发布的文章、图片、视频等内容，我们有权展示。", "media_files"),
+        # the microphone, not audio as a kind of content
+        ("语音输入时，我们会申请麦克风权限并收集您的音频。", "平台上的文字、音频、视频等信息的版权归我们所有。", "microphone"),
+        # SMS sent by the app, not us texting you among other channels
+        ("为读取验证码，我们会申请读取短信权限。", "我们可能会向您发送短信、邮件或其他消息，以通知活动信息。", "sms"),
+        # a screen recording, not a screenshot the user chooses to attach
+        ("为实现投屏功能，我们会申请录屏权限并获取屏幕内容。", "您可以采用截图方式保存页面，并提交相关信息反馈问题。", "screen_content"),
         # 口令 as a share code on the clipboard, not a password
         ("我们会读取剪贴板中的淘口令以打开分享的商品。", "我们会收集您的登录密码、口令保护答案等信息。", "clipboard"),
     ],
