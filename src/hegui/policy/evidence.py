@@ -21,6 +21,7 @@ _NUMBERING = re.compile(r"^[\s#*\-•·>]*(第[一二三四五六七八九十百
                         r"[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}(\.\d{1,2}){0,3}[、.．\s]?)\s*")
 _NOISE = re.compile(r"[\s*#_`>|【】\[\]（）()：:、.．\-—]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ def _negated(text: str, lex: Lexicon) -> bool:
 
 def _weakness(text: str, lex: Lexicon, heading_keys: set[str], is_heading: bool) -> str | None:
     q = lex.quality
+    if not _WORD.search(text):
+        return "empty"  # a table rule (|---|---|) or a line of punctuation
     if not is_heading and _HEADING_LIKE.match(text) and len(_key(text)) >= 2 and _key(text) in heading_keys:
         return "toc"  # the same words stand as a heading further on: this is the table of contents
     if q.metadata is not None and q.metadata.search(text):
