@@ -108,9 +108,15 @@ def test_line_breaks_inside_html_text_are_spaces():
     assert [s for _h, s in doc.sentences()] == ["在您使用本应用时，您需提供 统一认证账号 及相关信息。"]
 
 
-def test_markdown_with_a_stray_html_tag_keeps_its_lines():
-    doc = extract_policy("# 隐私政策\n我们会收集您的手机号码。<br>\n我们不会出售您的信息。\n".encode(), "p.md")
-    assert [s for _h, s in doc.sentences()] == ["# 隐私政策", "我们会收集您的手机号码。", "我们不会出售您的信息。"]
+def test_markdown_with_a_stray_html_tag_keeps_its_headings_and_lines():
+    doc = extract_policy("# 隐私政策\n我们会收集您的手机号码。<br>\n## 第三方SDK\n极光推送\n".encode(), "p.md")
+    assert [sec.heading for sec in doc.sections] == ["# 隐私政策", "## 第三方SDK"]
+    assert doc.sections[0].sentences == ["我们会收集您的手机号码。"]
+
+
+def test_html_text_straight_under_body_keeps_its_lines():
+    doc = extract_policy("<html><body>我们会收集您的手机号码。<br>\n我们不会出售您的信息。\n</body></html>".encode(), "p.html")
+    assert [s for _h, s in doc.sentences()] == ["我们会收集您的手机号码。", "我们不会出售您的信息。"]
 
 
 def test_markdown_headings_and_bold_lines_are_headings():

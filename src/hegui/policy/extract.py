@@ -147,10 +147,23 @@ def extract_policy(data: bytes, name: str) -> PolicyDocument:
         raise InputError("policy looks like binary data: it contains control characters")
     if text.count(_REPLACEMENT) > max(8, len(text) // 100):
         raise InputError("policy text is damaged: too many undecodable characters")
-    doc = _from_html(text, name) if _HTML_SNIFF.search(text[:4096]) else _from_plain_text(text, name)
+    doc = _from_html(text, name) if _looks_html(text) else _from_plain_text(text, name)
     if not doc.text.strip():
         raise InputError("policy document contains no readable text")
     return doc
+
+
+_MARKDOWN_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
+
+
+def _looks_html(text: str) -> bool:
+    """HTML, unless it is Markdown with a stray tag or two (a `<br>` in a Markdown policy must not turn its
+    headings and tables into one run of text)."""
+    head = text[:4096]
+    if not _HTML_SNIFF.search(head):
+        return False
+    tags = len(_HTML_SNIFF.findall(text[:200_000]))
+    return len(_MARKDOWN_HEADING_LINE.findall(text[:200_000])) <= tags
 
 
 # --- plain text -------------------------------------------------------------------------------------------------
@@ -203,7 +216,11 @@ def _build(source: str, blocks: list[tuple[str, str]], tables: list[list[list[st
     return PolicyDocument(source=source, text="\n".join(lines), sections=sections, tables=tables)
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
 def _from_plain_text(text: str, source: str) -> PolicyDocument:
+    text = _BR.sub("\n", text)  # Markdown policies use <br> for a line break
     blocks: list[tuple[str, str]] = []
     tables: list[list[list[str]]] = []
     current_table: list[list[str]] = []
