@@ -38,6 +38,12 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         ("我们会扫描附近的iBeacon设备以提供室内导航。", "我们使用网络 Beacon 统计访问量，并记录相关信息。", "bluetooth_nearby"),
         # the photo library, not a list of the kinds of content users post
         ("发布动态时，我们会访问您的相册以选择照片。", "您发布的文章、图片、视频等内容，我们有权展示。", "media_files"),
+        # ... nor a photo of an ID card taken for real-name verification
+        ("为更换头像，我们会读取您相册中的照片。", "实名认证时，我们会收集您的身份证正反面照片。", "media_files"),
+        # the address book, not a contact person named by a company
+        ("添加好友时，我们会读取您的通讯录联系人。", "单位认证时需提供单位授权联系人姓名和电话。", "contacts"),
+        # cell-tower data, not a warning about fake base stations
+        ("为定位，我们会收集您附近的基站信息。", "我们会识别非法基站等引起的广告注入，并记录相关信息。", "cell_info"),
         # the microphone, not audio as a kind of content
         ("语音输入时，我们会申请麦克风权限并收集您的音频。", "平台上的文字、音频、视频等信息的版权归我们所有。", "microphone"),
         # SMS sent by the app, not us texting you among other channels
