@@ -112,3 +112,9 @@ def test_name_variants_cover_spacing_the_sdk_suffix_push_and_a_vendor_in_parenth
     assert name_variants("QQ分享 SDK") == ["QQ分享 SDK", "QQ分享SDK", "QQ 分享 SDK", "QQ分享", "QQ 分享"]
     assert "JVerification" in name_variants("JVerification (极光认证)")
     assert "OAID" not in name_variants("OAID SDK")  # an acronym left alone is a device identifier
+
+
+def test_the_operator_naming_its_own_product_declares_no_third_party_sdk():
+    text = "隐私政策\n本应用集成了极光推送，用于向您推送消息。\n"
+    assert _sdks(text) == ["jpush"]
+    assert _sdks("隐私政策\n本政策由深圳市和讯华谷信息技术有限公司制定。\n" + text[5:]) == []

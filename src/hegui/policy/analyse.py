@@ -18,6 +18,7 @@ from hegui.policy.lexicon import (
     classify_sentence,
     default_sdk_matcher,
     lexicon,
+    sdk_catalog,
 )
 
 MAX_EXCERPT_CHARS = 300
@@ -180,6 +181,22 @@ def _match_sdks(text: str, matcher: SdkMatcher, lex: Lexicon, *, in_sdk_list: bo
     return found
 
 
+def sentences_text(marked: list[Sentence]) -> list[str]:
+    return [m.text for m in marked]
+
+
+def _operator_sdks(texts: list[str], lex: Lexicon, catalog_override: Sequence[SdkRef] | None) -> frozenset[str]:
+    """SDKs run by the policy's own operator: its legal name (the operator-identity requirement) is their company."""
+    requirement = next((r for r in lex.elements["operator_identity"].document_requires if r.name == "legal_name"), None)
+    if requirement is None or requirement.include is None:
+        return frozenset()
+    names = {m.group(0) for t in texts if requirement.matches(t) for m in requirement.include.finditer(t)}
+    if not names:
+        return frozenset()
+    catalog = sdk_catalog() if catalog_override is None else tuple(catalog_override)
+    return frozenset(ref.id for ref in catalog if ref.company and any(ref.company in n or n in ref.company for n in names))
+
+
 def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, str]]:
     """(SDK name, the whole row) from SDK tables and "SDK名称：…" labels; the row lets a package or company
     cell identify an SDK whose name cell is generic ("推送服务")."""
@@ -307,6 +324,7 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     # Sentence by sentence: inside a section about third-party SDKs every line is an entry of the list; elsewhere a
     # name needs an embedding word nearby. A sentence denying any SDK ("我们未集成任何第三方SDK") declares none.
     sdk_excerpts: dict[str, str] = {}
+    own_sdks = _operator_sdks(sentences_text(marked), lex, sdk_catalog_override)
     sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
     for mark in marked:
         if mark.weak == "negated":
@@ -317,6 +335,8 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
         cells = mark.text.split(" | ")[:2] if " | " in mark.text else [mark.text]
         for cell in cells:
             for sdk_id in _match_sdks(cell, sdk_matcher, lex, in_sdk_list=listed):
+                if not listed and sdk_id in own_sdks:
+                    continue  # the operator naming its own product in running text (支付宝 in Alipay's policy)
                 sdk_excerpts.setdefault(sdk_id, excerpt(mark.text))
     unmatched: list[str] = []
     for name, row in _sdk_names_in_tables(doc, lex):
