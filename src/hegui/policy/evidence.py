@@ -21,6 +21,7 @@ _NUMBERING = re.compile(r"^[\s#*\-•·>]*(第[一二三四五六七八九十百
                         r"[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}(\.\d{1,2}){0,3}[、.．\s]?)\s*")
 _NOISE = re.compile(r"[\s*#_`>|【】\[\]（）()：:、.．\-—]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LABEL_CHARS = 16
 _WORD = re.compile(r"[A-Za-z\u4e00-\u9fff]{2}")
 
 
@@ -62,7 +63,8 @@ def _weakness(text: str, lex: Lexicon, heading_keys: set[str], is_heading: bool)
         return "preamble"
     if _negated(text, lex):
         return "negated"
-    if not is_heading and _HEADING_LIKE.match(text.rstrip("：: *")) and len(text) <= 30:
+    if not is_heading and _HEADING_LIKE.match(text.rstrip("：: *")) and (
+            len(text) <= _LABEL_CHARS or text.rstrip(" *").endswith(("：", ":")) and len(text) <= 30):
         return "label"  # "账户信息", "存储时长：": a label whose content is the next sentence
     if text.rstrip(" *").endswith(("：", ":")):
         return "lead-in"  # "我们会收集以下信息：" announces a list; the items say what is collected
@@ -127,5 +129,6 @@ def choose_proof(eid: str, candidates: Sequence[tuple[Sentence, int]], sentences
             nxt = next((t for t in following if not weak(t)), None)
             if nxt is not None and (s.is_heading or nxt.index <= s.index + 3):
                 return nxt
-    metadata = [s for s, _n in body if s.weak == "metadata"]
+    # a date line set as a heading (**更新日期：2025年10月24日**) is still the only evidence of an update date
+    metadata = [s for s, _n in sorted(candidates, key=lambda c: c[0].index) if s.weak == "metadata"]
     return metadata[0] if metadata else None
