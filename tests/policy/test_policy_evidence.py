@@ -40,6 +40,11 @@ def test_a_metadata_line_is_cited_only_when_nothing_better_exists():
     assert date_only.elements["policy_change_notice"].excerpt == "更新日期：2024年1月1日"
 
 
+def test_a_date_set_as_a_heading_still_dates_the_policy():
+    analysis = _analyse("# 隐私政策\n我们会收集您的手机号码用于登录。\n**更新日期：2025年10月24日**\n", "p.md")
+    assert analysis.elements["policy_change_notice"].excerpt == "**更新日期：2025年10月24日**"
+
+
 def test_a_definition_of_sensitive_information_is_no_sensitive_pi_notice():
     definition = _analyse("隐私政策\n敏感个人信息是指一旦泄露可能危害人身和财产安全的个人信息。\n")
     assert not definition.elements["sensitive_pi_notice"].present
