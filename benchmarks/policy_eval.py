@@ -12,6 +12,12 @@ Corpora (in ../shared/corpus, read in place, never copied):
   our PI-type mentions (does a mention fall inside a human-labelled data span?) per PI type, and the share of
   data spans we recognise (many spans name data outside the PI-type catalog: 昵称, 订单信息 …).
 
+- data/policy_eval (hegui's own set, see its README.md): real Chinese policies from public repositories outside the
+  three corpora, labelled by hand before hegui was run on them (element verdicts, the sentences that prove each
+  element, declared SDKs as sets of acceptable catalog ids, declared PI types). Reported on every split: element
+  micro P/R/F1, the share of excerpts of correct verdicts that contain a labelled proving sentence, declared-SDK
+  P/R/F1 (SDKs the catalog does not know are counted apart) and declared-PI-type P/R/F1.
+
 The split is fixed up front by a hash (sha1 of the sentence or file name, 30 % test), so the lexicon is tuned on
 `dev` and reported on `test`; `--split dev` exists only for development.
 """
@@ -28,11 +34,18 @@ from collections import defaultdict
 from pathlib import Path
 
 from hegui.errors import InputError
-from hegui.policy.analyse import _pi_mentions, sentence_elements, sentence_permissions, sentence_pi_types
+from hegui.policy.analyse import (
+    _pi_mentions,
+    mention_types,
+    sentence_elements,
+    sentence_permissions,
+    sentence_pi_types,
+)
 from hegui.policy.extract import decode_text
 from hegui.policy.lexicon import lexicon
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+OWN_SET = Path(__file__).resolve().parent / "data" / "policy_eval"
 TEST_SHARE = 3  # of 10 hash buckets
 
 # VioDroid-Finder compliance rules → our elements (README_VioDroid-Finder.md). CRs without a counterpart
@@ -196,12 +209,77 @@ def eval_ca4p(corpus: Path, split: str) -> tuple[dict[str, Score], Score]:
                     end = start + len(term)
                     inside = [s for s in data_spans if s[0] <= start and end <= s[1]]
                     hit_spans.update(inside)
-                    for pi in lex.pi_types_by_term.get(term, frozenset()):
+                    for pi in mention_types(sentence, pos, term, lex):
                         by_type[pi].add(True, bool(inside))
                 offset += len(sentence)
         for span in set(data_spans):
             spans_found.add(span in hit_spans, True)
     return dict(by_type), spans_found
+
+
+def _squash(text: str) -> str:
+    """Compare sentences without whitespace and Markdown emphasis (converters break lines and spaces freely)."""
+    return re.sub(r"[\s*_]+", "", text)
+
+
+def _is_proof(excerpt_text: str | None, proofs: list[str]) -> bool:
+    if not excerpt_text:
+        return False
+    squashed = _squash(excerpt_text)
+    return any(_squash(p) in squashed for p in proofs)
+
+
+def eval_own(directory: Path = OWN_SET, round_: str | None = None) -> dict[str, object]:
+    """hegui's own hand-labelled set: elements, proving excerpts, declared SDKs and PI types.
+
+    `round_`: "dev" (the documents looked at while improving the lexicon), "test" (labelled afterwards, run once)
+    or None for both."""
+    from hegui.policy import analyse_policy, extract_policy
+
+    entries = json.loads((directory / "sources.json").read_text(encoding="utf-8"))
+    sources = {s["id"]: s["file"] for s in entries if round_ is None or s["round"] == round_}
+    labels = {k: v for k, v in json.loads((directory / "labels.json").read_text(encoding="utf-8")).items()
+              if k in sources}
+    elements: dict[str, Score] = defaultdict(Score)
+    sdk, pi = Score(), Score()
+    proofs_ok = proofs_total = 0
+    unknown_sdks = 0
+    misses: list[str] = []
+    for pid, gold in sorted(labels.items()):
+        analysis = analyse_policy(extract_policy((directory / sources[pid]).read_bytes(), sources[pid]))
+        for eid, present in gold["elements"].items():
+            hit = analysis.elements.get(eid)
+            predicted = bool(hit and hit.present)
+            elements[eid].add(predicted, present)
+            if predicted != present:
+                misses.append(f"{pid}: {eid} {'missed' if present else 'wrongly found'}"
+                              + (f" ({hit.excerpt[:80]})" if hit and hit.excerpt and predicted else ""))
+            elif present and gold["proofs"].get(eid):
+                proofs_total += 1
+                if _is_proof(hit.excerpt if hit else None, gold["proofs"][eid]):
+                    proofs_ok += 1
+                else:
+                    misses.append(f"{pid}: {eid} excerpt is no proof ({(hit.excerpt or '')[:80]})")
+        declared = set(analysis.declared_sdks)
+        known = [set(ids) for ids in gold["declared_sdks"] if not all(i.startswith("name:") for i in ids)]
+        unknown_sdks += len(gold["declared_sdks"]) - len(known)
+        for ids in known:
+            sdk.add(bool(declared & ids), True)
+            if not declared & ids:
+                misses.append(f"{pid}: SDK {sorted(ids)} missed")
+        acceptable = set().union(*known) if known else set()
+        for extra in sorted(declared - acceptable):
+            sdk.add(True, False)
+            misses.append(f"{pid}: SDK {extra} wrongly declared ({analysis.sdk_excerpts.get(extra, '')[:60]})")
+        if gold["declared_pi_types"] is not None:
+            gold_pi = set(gold["declared_pi_types"])
+            found = set(analysis.declared_pi_types)
+            for t in gold_pi | found:
+                pi.add(t in found, t in gold_pi)
+                if (t in found) != (t in gold_pi):
+                    misses.append(f"{pid}: PI {t} {'wrongly declared (' + analysis.pi_excerpts.get(t, '')[:60] + ')' if t in found else 'missed'}")
+    return {"policies": len(labels), "elements": dict(elements), "proofs": (proofs_ok, proofs_total), "sdk": sdk,
+            "sdk_not_in_catalog": unknown_sdks, "pi": pi, "misses": misses}
 
 
 def _table(title: str, scores: dict[str, Score]) -> list[str]:
@@ -219,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("test", "dev", "all"), default="test")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="list every disagreement on the own set")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
@@ -226,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     vio = eval_viodroid(args.corpus, args.split)
     appch_lines, appch_docs = eval_appch(args.corpus, args.split)
     ca4p_types, ca4p_spans = eval_ca4p(args.corpus, args.split)
+    own_rounds = {r: eval_own(round_=r) for r in ("test", "dev", None)}
     if args.json:
         print(json.dumps({
             "split": args.split,
@@ -234,6 +314,13 @@ def main(argv: list[str] | None = None) -> int:
             "appch_doc_groups": {k: v.row() for k, v in appch_docs.items()} | {"micro": micro(appch_docs).row()},
             "ca4p_mention_precision": {k: v.row()["precision"] for k, v in ca4p_types.items()},
             "ca4p_data_span_recall": ca4p_spans.row()["recall"],
+            "own_set": {r or "all": {
+                "policies": own["policies"],
+                "elements": {k: v.row() for k, v in own["elements"].items()} | {"micro": micro(own["elements"]).row()},
+                "excerpt_proof_share": round(own["proofs"][0] / own["proofs"][1], 3) if own["proofs"][1] else None,
+                "declared_sdks": own["sdk"].row(), "sdks_not_in_catalog": own["sdk_not_in_catalog"],
+                "declared_pi_types": own["pi"].row(),
+            } for r, own in own_rounds.items()},
         }, ensure_ascii=False, indent=1))
         return 0
     out = [f"split: {args.split} (30% of items by sha1 hash are test; the lexicon was developed on dev)", ""]
@@ -246,6 +333,22 @@ def main(argv: list[str] | None = None) -> int:
     out.append(f"  {'all mentions':28} {micro(ca4p_types).prf()[0]:6.3f}")
     out.append(f"CA4P-483, share of 数据 spans containing a PI-type mention: {ca4p_spans.prf()[1]:.3f} "
                f"of {ca4p_spans.tp + ca4p_spans.fn}")
+    own = own_rounds["test"]
+    out += [""] + _table(f"Own set, test round ({own['policies']} policies labelled after the lexicon work, run once; "
+                         "every --split), elements:", own["elements"])
+    out.append(f"  {'':28} {'P':>6} {'R':>6} {'F1':>6} {'n':>6}   excerpts that prove")
+    for r, o in own_rounds.items():
+        ok, total = o["proofs"]
+        el_p, el_r, el_f = micro(o["elements"]).prf()
+        out.append(f"  {(r or 'all') + ' round, ' + str(o['policies']) + ' policies':28}"
+                   f" {el_p:6.3f} {el_r:6.3f} {el_f:6.3f} {'':6}   {ok}/{total} = {ok / total if total else 0:.3f}")
+        for name, score in (("  declared SDKs", o["sdk"]), ("  declared PI types", o["pi"])):
+            p, rr, f = score.prf()
+            out.append(f"  {name:28} {p:6.3f} {rr:6.3f} {f:6.3f} {score.tp + score.fn:6d}")
+        out.append(f"  {'  SDKs not in the catalog':28} {o['sdk_not_in_catalog']:>27d} (listed, not scored)")
+    if args.verbose:
+        for r, o in own_rounds.items():
+            out += ["", f"Own set, {r or 'all'} round, every disagreement:"] + [f"  {m}" for m in o["misses"]]
     print("\n".join(out))
     return 0
 

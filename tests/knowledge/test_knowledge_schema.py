@@ -163,8 +163,8 @@ def test_an_sdk_entry_with_an_unknown_key_names_the_sdk(edited) -> None:
 
 
 def test_a_policy_pattern_that_is_no_regular_expression_fails_the_check(edited) -> None:
-    root = edited("policy_lexicon.yaml", "  operator_identity:\n    patterns:\n    - '(有限|股份|责任)公司'",
-                  "  operator_identity:\n    patterns:\n    - '(有限|股份|责任公司'")
+    root = edited("policy_lexicon.yaml", "    patterns:\n    - '(有限|股份|责任)公司'",
+                  "    patterns:\n    - '(有限|股份|责任公司'")
     assert check(root) == [
         "knowledge/policy_lexicon.yaml: elements.operator_identity.patterns: not a regular expression (missing ), "
         "unterminated subpattern at position 0): '(有限|股份|责任公司'"]

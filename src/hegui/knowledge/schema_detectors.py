@@ -93,14 +93,45 @@ class AlsoRequires(Patterns):
     name: str
 
 
+class AfterPrevious(Strict):
+    """A sentence that proves the element only right after one that matches `previous` (an opt-out after the
+    personalisation it opts out of)."""
+    patterns: list[Regex]
+    previous: list[Regex]
+
+
 class Element(Patterns):
     yields_to: Words = []
     also_requires: AlsoRequires | None = None
+    section: list[Regex] = []            # headings of the section about the element (its body is cited first)
+    outside_section: list[Regex] = []    # sections whose sentences do not prove it (an SDK list for PI inventory)
+    prefer: list[Regex] = []             # sentences that say how (path, purpose, recipient), cited before others
+    document_requires: list[AlsoRequires] = []  # facts the whole document must also state (legal name, contact)
+    after_previous: AfterPrevious | None = None
 
 
 class PatternPair(Strict):
     pattern: str
     conditional: str
+
+
+class Negation(PatternPair):
+    pattern_en: str | None = None        # the same in the English half of a bilingual policy
+    conditional_en: str | None = None
+
+
+class ExcerptQuality(Strict):
+    """Sentences that are never the proof of an element (cited last, if at all)."""
+    preamble: list[Regex]
+    definition: list[Regex]
+    metadata: list[Regex]
+    list_item: Regex
+    negation_weakens: list[Regex]
+
+
+class Language(Strict):
+    chinese_sentence_share: float
+    min_chinese_sentences: int
 
 
 class PiTermContext(Strict):
@@ -110,6 +141,7 @@ class PiTermContext(Strict):
 
 class SdkMention(Strict):
     context: str
+    section: str | None = None           # headings of a section about third-party SDKs
     continuation: str
     window: int
 
@@ -141,7 +173,7 @@ class PolicyLexicon(Strict):
     complaint_response: ComplaintResponse
     pi_terms: dict[str, Words]
     pi_term_context: PiTermContext
-    negation: PatternPair
+    negation: Negation
     no_sharing: PatternPair
     permission_terms: dict[str, Words]
     permission_mention: str
@@ -152,6 +184,9 @@ class PolicyLexicon(Strict):
     necessity: Necessity
     app_type_hints: dict[int, AppTypeHint]
     app_type_min_score: int
+    pi_term_not_near: dict[str, Regex] = {}  # PI type → context that makes its term something else
+    excerpt_quality: ExcerptQuality | None = None
+    language: Language | None = None
 
 
 @cross_check("policy_lexicon.yaml")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from hegui import knowledge
 from hegui.policy.document import PolicyDocument
+from hegui.policy.evidence import Sentence, choose_proof, document_sentences, is_chinese
 from hegui.policy.lexicon import (
     Lexicon,
     SdkMatcher,
@@ -17,9 +18,12 @@ from hegui.policy.lexicon import (
     classify_sentence,
     default_sdk_matcher,
     lexicon,
+    sdk_catalog,
 )
 
 MAX_EXCERPT_CHARS = 300
+PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_near`
+AFTER_LOOKBACK = 6  # sentences before an opt-out searched for the personalisation it ends
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
@@ -93,12 +97,22 @@ def _pi_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, str]]:
     return out
 
 
+def mention_types(sentence: str, pos: int, term: str, lex: Lexicon) -> frozenset[str]:
+    """The PI types one mention names: a term's types minus those its surroundings rule out ("网络类型（Wi-Fi/4G）"
+    is a connection type, not Wi-Fi data; "向您发送短信验证码" reads no SMS)."""
+    types = lex.pi_types_by_term.get(term, frozenset())
+    if not lex.pi_not_near or not types & lex.pi_not_near.keys():
+        return types
+    window = sentence[max(0, pos - PI_WINDOW): pos + len(term) + PI_WINDOW]
+    return frozenset(t for t in types if t not in lex.pi_not_near or not lex.pi_not_near[t].search(window))
+
+
 def sentence_pi_types(sentence: str, lex: Lexicon | None = None) -> set[str]:
     """PI types a single sentence names (used by the benchmark and by the analysis below)."""
     lex = lex or lexicon()
     found: set[str] = set()
-    for _pos, term in _pi_mentions(sentence, lex):
-        found |= lex.pi_types_by_term.get(term, frozenset())
+    for pos, term in _pi_mentions(sentence, lex):
+        found |= mention_types(sentence, pos, term, lex)
     return found
 
 
@@ -121,9 +135,10 @@ def sentence_elements(sentence: str, lex: Lexicon | None = None) -> set[str]:
 
 def _denial_start(sentence: str, lex: Lexicon) -> int | None:
     m = lex.negation.search(sentence)
-    if m is None or lex.negation_conditional.search(sentence):
-        return None
-    return m.end()
+    if m is not None and not lex.negation_conditional.search(sentence):
+        return m.end()
+    en = lex.negation_en.search(sentence)  # the English half of a bilingual policy ("We do not collect …")
+    return en.end() if en is not None and not lex.negation_en_conditional.search(sentence) else None
 
 
 def _is_cjk(ch: str) -> bool:
@@ -133,11 +148,19 @@ def _is_cjk(ch: str) -> bool:
 def _sdk_mention_counts(text: str, start: int, end: int, term: str, lex: Lexicon, in_sdk_list: bool) -> bool:
     if not bounded(text, start, end):
         return False
-    if in_sdk_list or "." in term or "sdk" in term.lower():
+    if "." in term:
+        return True
+    if start > 0 and text[start - 1] in "/.@" or text[end:end + 1] == "." and text[end + 1:end + 2].isalnum():
+        return False  # part of a URL or e-mail address (docs.jiguang.cn)
+    glued_right = _is_cjk(term[-1]) and end < len(text) and _is_cjk(text[end])
+    if glued_right and len(term) <= 4 and not lex.sdk_continuation.match(text, end):
+        return False  # the first characters of a longer name (腾讯云 in 腾讯云慧眼人脸核身SDK)
+    if in_sdk_list or "sdk" in term.lower():
         return True
     if len(term) <= 2 and _is_cjk(term[0]) and start > 0 and _is_cjk(text[start - 1]) \
             and not lex.sdk_continuation.match(text, end):
         return False
+    # running text: a partner named for paying or logging in is not an embedded SDK unless the policy says so
     window = text[max(0, start - lex.sdk_window): end + lex.sdk_window]
     return bool(lex.sdk_context.search(window))
 
@@ -158,6 +181,22 @@ def _match_sdks(text: str, matcher: SdkMatcher, lex: Lexicon, *, in_sdk_list: bo
     return found
 
 
+def sentences_text(marked: list[Sentence]) -> list[str]:
+    return [m.text for m in marked]
+
+
+def _operator_sdks(texts: list[str], lex: Lexicon, catalog_override: Sequence[SdkRef] | None) -> frozenset[str]:
+    """SDKs run by the policy's own operator: its legal name (the operator-identity requirement) is their company."""
+    requirement = next((r for r in lex.elements["operator_identity"].document_requires if r.name == "legal_name"), None)
+    if requirement is None or requirement.include is None:
+        return frozenset()
+    names = {m.group(0) for t in texts if requirement.matches(t) for m in requirement.include.finditer(t)}
+    if not names:
+        return frozenset()
+    catalog = sdk_catalog() if catalog_override is None else tuple(catalog_override)
+    return frozenset(ref.id for ref in catalog if ref.company and any(ref.company in n or n in ref.company for n in names))
+
+
 def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, str]]:
     """(SDK name, the whole row) from SDK tables and "SDK名称：…" labels; the row lets a package or company
     cell identify an SDK whose name cell is generic ("推送服务")."""
@@ -176,58 +215,82 @@ def _sdk_names_in_tables(doc: PolicyDocument, lex: Lexicon) -> list[tuple[str, s
         if "SDK" not in header_text.upper() and not any(lex.sdk_name_like.search(r[column] or "") for r in table[1:]
                                                          if len(r) > column):
             continue
-        found.extend((row[column], " ".join(row)) for row in table[1:] if len(row) > column and row[column])
+        found.extend((row[column], " | ".join(row)) for row in table[1:] if len(row) > column and row[column])
     for m in lex.sdk_name_in_text.finditer(doc.text):
         found.append((m.group(2), m.group(2)))
+    # one entry per row: a company name cell repeats across the rows of its SDKs
     seen: dict[str, str] = {}
     for name, row in found:
         name = name.strip()
-        if name and len(name) <= 60 and name not in seen:
-            seen[name] = row
-    return list(seen.items())
+        if name and len(name) <= 60 and row not in seen:
+            seen[row] = name
+    return [(name, row) for row, name in seen.items()]
+
+
+def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, ElementHit], tuple[int, str] | None]:
+    """Each element's verdict and the sentence proving it (see `hegui.policy.evidence`)."""
+    hits: dict[str, ElementHit] = {}
+    complaint_days: tuple[int, str] | None = None
+    # Each sentence's elements, computed once. An overview sentence ("本政策将帮助您了解：收集、共享、存储、
+    # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
+    per_sentence = [classify_sentence(s.text, lex) for s in sentences]
+    texts = [s.text for s in sentences]
+    outside: dict[str, set[int]] = {}
+    for eid, matcher in lex.elements.items():
+        candidates = [(s, len(found)) for s, found in zip(sentences, per_sentence, strict=True) if eid in found
+                      and (matcher.outside_section is None or s.section not in outside.setdefault(eid, {
+                          t.section for t in sentences if t.is_heading and matcher.outside_section.search(t.text)}))]
+        if matcher.after is not None and matcher.after_previous is not None:
+            # the opt-out may come a few sentences after the personalisation it ends, in the same section
+            candidates += [(s, 1) for s in sentences
+                           if not s.is_heading and eid not in per_sentence[s.index] and matcher.after.search(s.text)
+                           and any(t.section == s.section and matcher.after_previous.search(t.text)
+                                   for t in sentences[max(0, s.index - AFTER_LOOKBACK):s.index])]
+        affine = {s.section for s, found in zip(sentences, per_sentence, strict=True)
+                  if s.is_heading and (eid in found or (matcher.section is not None and matcher.section.search(s.text)))}
+        proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)
+        if proof is None:
+            hits[eid] = ElementHit(False)
+            continue
+        first = proof.text
+        if matcher.document_requires:
+            found_req = [next((t for t in texts if r.matches(t)), None) for r in matcher.document_requires]
+            if any(t is None for t in found_req):
+                hits[eid] = ElementHit(False)
+                continue
+            parts = list(dict.fromkeys(t for t in found_req if t is not None))
+            hits[eid] = ElementHit(True, " … ".join(excerpt(t) for t in parts))
+            continue
+        if matcher.requires is not None:
+            timed = None
+            for t in texts:
+                if matcher.requires.search(t):
+                    days = _response_days(t)
+                    if days is None or _within_limit(days, lex):
+                        timed = t
+                        complaint_days = days
+                        break
+                    complaint_days = complaint_days or days
+            if timed is None:
+                hits[eid] = ElementHit(False, excerpt(first))
+                continue
+            joined = excerpt(first) if timed == first else f"{excerpt(first)} … {excerpt(timed)}"
+            hits[eid] = ElementHit(True, joined)
+            continue
+        hits[eid] = ElementHit(True, excerpt(first))
+    return hits, complaint_days
 
 
 def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
     lex = lexicon()
     sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
-    sentences = [s for _heading, s in doc.sentences()]
+    marked = document_sentences(doc, lex)
 
-    hits: dict[str, ElementHit] = {}
-    requirement_hits: dict[str, str] = {}
-    complaint_days: tuple[int, str] | None = None
-    # Each sentence's elements, computed once. An overview sentence ("本政策将帮助您了解：收集、共享、存储、
-    # 您的权利…") matches many elements; the sentence matching the fewest is the most specific proof.
-    per_sentence = [(s, classify_sentence(s, lex)) for s in sentences]
-    for eid, matcher in lex.elements.items():
-        matching = [(len(found), i, s) for i, (s, found) in enumerate(per_sentence) if eid in found]
-        first = min(matching)[2] if matching else None
-        if first is None:
-            hits[eid] = ElementHit(False)
-            continue
-        if matcher.requires is not None:
-            proof = None
-            for s in sentences:
-                if matcher.requires.search(s):
-                    days = _response_days(s)
-                    if days is None or _within_limit(days, lex):
-                        proof = s
-                        complaint_days = days
-                        break
-                    complaint_days = complaint_days or days
-            if proof is None:
-                hits[eid] = ElementHit(False, excerpt(first))
-                continue
-            requirement_hits[eid] = proof
-            joined = excerpt(first) if proof == first else f"{excerpt(first)} … {excerpt(proof)}"
-            hits[eid] = ElementHit(True, joined)
-            continue
-        hits[eid] = ElementHit(True, excerpt(first))
+    hits, complaint_days = _element_hits(marked, lex)
     for eid in knowledge.policy_clauses():
         hits.setdefault(eid, ElementHit(False))
-    cjk = len(_CJK.findall(doc.text))
-    visible = sum(1 for ch in doc.text if not ch.isspace())
-    if visible and cjk / visible >= 0.3:
-        first_cn = next((s for s in sentences if _CJK.search(s)), None)
+    if is_chinese(marked, doc.text, lex):
+        first_cn = next((s.text for s in marked if _CJK.search(s.text) and not s.is_heading and s.weak is None), None)
         hits["language_simplified_chinese"] = ElementHit(True, excerpt(first_cn) if first_cn else None)
 
     pi_excerpts: dict[str, str] = {}
@@ -236,12 +299,13 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     mentioned_permissions: set[str] = set()
     says_no_sharing = False
     no_sharing_excerpt: str | None = None
-    for s in sentences:
+    for mark in marked:
+        s = mark.text
         mentions = _pi_mentions(s, lex)
         if mentions:
-            denial_at = _denial_start(s, lex)
+            denial_at = 0 if mark.under_denial else _denial_start(s, lex)
             for pos, term in mentions:
-                for pi in lex.pi_types_by_term.get(term, frozenset()):
+                for pi in mention_types(s, pos, term, lex):
                     if denial_at is not None and pos >= denial_at:
                         denied.setdefault(pi, excerpt(s))
                     else:
@@ -257,20 +321,36 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
             says_no_sharing = True
             no_sharing_excerpt = excerpt(s)
 
-    # One pass over the whole text (the catalog has ~1,000 SDKs); the proving sentence is looked up afterwards.
+    # Sentence by sentence: inside a section about third-party SDKs every line is an entry of the list; elsewhere a
+    # name needs an embedding word nearby. A sentence denying any SDK ("我们未集成任何第三方SDK") declares none.
     sdk_excerpts: dict[str, str] = {}
-    for sdk_id, term in _match_sdks(doc.text, sdk_matcher, lex).items():
-        lowered = term.lower()
-        sentence = next((s for s in sentences if lowered in s.lower()), term)
-        sdk_excerpts[sdk_id] = excerpt(sentence)
+    own_sdks = _operator_sdks(sentences_text(marked), lex, sdk_catalog_override)
+    sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
+    for mark in marked:
+        if mark.weak == "negated":
+            continue  # (a heading counts: SDK lists often give each SDK a heading of its own)
+        # an English sentence in such a section is prose ("… to display advertisements"), not a list entry
+        listed = mark.section in sdk_sections and bool(_CJK.search(mark.text))
+        # a table row names its SDK in its first cells; its purpose and data cells name other things (实人认证, OAID)
+        cells = mark.text.split(" | ")[:2] if " | " in mark.text else [mark.text]
+        for cell in cells:
+            for sdk_id in _match_sdks(cell, sdk_matcher, lex, in_sdk_list=listed):
+                if not listed and sdk_id in own_sdks:
+                    continue  # the operator naming its own product in running text (支付宝 in Alipay's policy)
+                sdk_excerpts.setdefault(sdk_id, excerpt(mark.text))
     unmatched: list[str] = []
     for name, row in _sdk_names_in_tables(doc, lex):
-        listed = _match_sdks(row, sdk_matcher, lex, in_sdk_list=True)
-        if not listed:
+        # the name cell first: the purpose and data cells of a row name other things (实人认证, OAID)
+        listed = next((hit for cell in (name, *row.split(" | ")[:1], row)
+                       if (hit := _match_sdks(cell, sdk_matcher, lex, in_sdk_list=True))), {})
+        if not listed and name not in unmatched:
             unmatched.append(name)
         for sdk_id in listed:
             sdk_excerpts.setdefault(sdk_id, excerpt(row))
 
+    first_listed = next(iter(sdk_excerpts.values()), None)
+    if first_listed and hits.get("sdk_list") and hits["sdk_list"].present:
+        hits["sdk_list"] = ElementHit(True, first_listed)  # an entry of the list proves the list
     return PolicyAnalysis(
         elements=hits,
         declared_pi_types=sorted(pi_excerpts),

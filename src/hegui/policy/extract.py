@@ -147,10 +147,23 @@ def extract_policy(data: bytes, name: str) -> PolicyDocument:
         raise InputError("policy looks like binary data: it contains control characters")
     if text.count(_REPLACEMENT) > max(8, len(text) // 100):
         raise InputError("policy text is damaged: too many undecodable characters")
-    doc = _from_html(text, name) if _HTML_SNIFF.search(text[:4096]) else _from_plain_text(text, name)
+    doc = _from_html(text, name) if _looks_html(text) else _from_plain_text(text, name)
     if not doc.text.strip():
         raise InputError("policy document contains no readable text")
     return doc
+
+
+_MARKDOWN_HEADING_LINE = re.compile(r"^#{1,6}\s+\S", re.M)
+
+
+def _looks_html(text: str) -> bool:
+    """HTML, unless it is Markdown with a stray tag or two (a `<br>` in a Markdown policy must not turn its
+    headings and tables into one run of text)."""
+    head = text[:4096]
+    if not _HTML_SNIFF.search(head):
+        return False
+    tags = len(_HTML_SNIFF.findall(text[:200_000]))
+    return len(_MARKDOWN_HEADING_LINE.findall(text[:200_000])) <= tags
 
 
 # --- plain text -------------------------------------------------------------------------------------------------
@@ -161,10 +174,20 @@ _HEADING = re.compile(
 _MAX_HEADING_CHARS = 40
 
 
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
+_EMPHASIS = re.compile(r"[*_]{2,}|\*")
+
+
 def _is_heading(line: str) -> bool:
-    if len(line) > _MAX_HEADING_CHARS or line.endswith(("。", "；", ";", "，", ",", "：", ":")):
+    if _MARKDOWN_HEADING.match(line):
+        return len(line) <= 2 * _MAX_HEADING_CHARS
+    plain = normalise_space(_EMPHASIS.sub("", line))
+    if len(plain) > _MAX_HEADING_CHARS or plain.endswith(("。", "；", ";", "，", ",", "：", ":")) or not plain:
         return False
-    return bool(_HEADING.match(line)) or line.endswith(("？", "?"))
+    # a short line set entirely in bold is a heading in Markdown (and in HTML converted to Markdown)
+    if line.startswith("**") and line.endswith("**") and not re.search(r"[。；;，,]", plain):
+        return True
+    return bool(_HEADING.match(plain)) or plain.endswith(("？", "?"))
 
 
 def _table_cells(line: str) -> list[str] | None:
@@ -193,7 +216,11 @@ def _build(source: str, blocks: list[tuple[str, str]], tables: list[list[list[st
     return PolicyDocument(source=source, text="\n".join(lines), sections=sections, tables=tables)
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
 def _from_plain_text(text: str, source: str) -> PolicyDocument:
+    text = _BR.sub("\n", text)  # Markdown policies use <br> for a line break
     blocks: list[tuple[str, str]] = []
     tables: list[list[list[str]]] = []
     current_table: list[list[str]] = []
@@ -262,7 +289,13 @@ def _from_html(text: str, source: str) -> PolicyDocument:
             flush()
             continue
         if node.is_text_node:
-            buffer.append(node.text_content or "")
+            text_content = node.text_content or ""
+            parent = node.parent
+            if parent is not None and parent.tag not in ("body", "html", "pre"):
+                # inside an element HTML collapses a line break to a space (<br> and blocks end lines); text
+                # straight under <body> is Markdown or plain text with a stray tag, whose lines are kept
+                text_content = text_content.replace("\r", " ").replace("\n", " ")
+            buffer.append(text_content)
             continue
         tag = node.tag or ""
         if tag in _DROP_TAGS or (node.is_element_node and _is_navigation(node)):

@@ -59,6 +59,20 @@ def bounded(text: str, start: int, end: int) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """Something the whole document must say somewhere (the operator's legal name, a contact)."""
+
+    name: str
+    include: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+
+    def matches(self, sentence: str) -> bool:
+        if self.include is None or not self.include.search(sentence):
+            return False
+        return not (self.exclude is not None and self.exclude.search(sentence))
+
+
+@dataclass(frozen=True, slots=True)
 class ElementMatcher:
     id: str
     include: re.Pattern[str] | None
@@ -66,6 +80,18 @@ class ElementMatcher:
     requires_name: str | None = None
     requires: re.Pattern[str] | None = None
     yields_to: tuple[str, ...] = ()
+    document_requires: tuple[Requirement, ...] = ()
+    # a sentence matching `after` proves the element when the sentence before it matches `after_previous`
+    # ("如您不希望接收上述信息，可退订" right after a sentence about personalised recommendations)
+    after: re.Pattern[str] | None = None
+    after_previous: re.Pattern[str] | None = None
+    # among proving sentences, those saying how (a path, a way to act) are cited first
+    prefer: re.Pattern[str] | None = None
+    # a section whose heading matches this is about the element: its sentences are cited first
+    section: re.Pattern[str] | None = None
+    # sentences of a section whose heading matches this never prove the element (an SDK's purpose is not an
+    # inventory of the app's own functions)
+    outside_section: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
         if self.include is None or not self.include.search(sentence):
@@ -94,6 +120,7 @@ class Lexicon:
     sdk_name_in_text: re.Pattern[str]
     sdk_name_like: re.Pattern[str]
     sdk_context: re.Pattern[str]
+    sdk_section: re.Pattern[str]
     sdk_continuation: re.Pattern[str]
     sdk_window: int
     max_working_days: int
@@ -101,6 +128,10 @@ class Lexicon:
     necessity_sensitivities: frozenset[str]
     app_type_hints: dict[int, dict[str, tuple[str, ...]]]
     app_type_min_score: int
+    quality: ExcerptQuality
+    negation_en: re.Pattern[str]
+    negation_en_conditional: re.Pattern[str]
+    pi_not_near: dict[str, re.Pattern[str]]
 
 
 def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -113,11 +144,31 @@ def _by_term(mapping: dict[str, list[str]]) -> dict[str, frozenset[str]]:
 
 def _matcher(name: str, spec: dict[str, Any]) -> ElementMatcher:
     req = spec.get("also_requires") or {}
+    after = spec.get("after_previous") or {}
     return ElementMatcher(
         id=name, include=_alternation(spec.get("patterns") or []), exclude=_alternation(spec.get("exclude") or []),
         requires_name=req.get("name"), requires=_alternation(req.get("patterns") or []),
         yields_to=tuple(spec.get("yields_to") or ()),
+        document_requires=tuple(Requirement(r["name"], _alternation(r.get("patterns") or []),
+                                            _alternation(r.get("exclude") or []))
+                                for r in spec.get("document_requires") or ()),
+        after=_alternation(after.get("patterns") or []), after_previous=_alternation(after.get("previous") or []),
+        prefer=_alternation(spec.get("prefer") or []), section=_alternation(spec.get("section") or []),
+        outside_section=_alternation(spec.get("outside_section") or []),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExcerptQuality:
+    """Sentences that mention a subject without proving it: a preamble, a definition, a metadata line."""
+
+    preamble: re.Pattern[str] | None
+    definition: re.Pattern[str] | None
+    metadata: re.Pattern[str] | None
+    list_item: re.Pattern[str]
+    negation_weakens: frozenset[str]
+    chinese_sentence_share: float
+    min_chinese_sentences: int
 
 
 def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
@@ -187,6 +238,7 @@ def lexicon() -> Lexicon:
         sdk_name_in_text=re.compile(raw["sdk_table"]["name_in_text"]),
         sdk_name_like=re.compile(raw["sdk_table"]["name_like_sdk"]),
         sdk_context=re.compile(raw["sdk_mention"]["context"], re.I),
+        sdk_section=re.compile(raw["sdk_mention"]["section"], re.I),
         sdk_continuation=re.compile(raw["sdk_mention"]["continuation"]),
         sdk_window=int(raw["sdk_mention"]["window"]),
         max_working_days=int(raw["complaint_response"]["max_working_days"]),
@@ -194,6 +246,18 @@ def lexicon() -> Lexicon:
         necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
         app_type_hints=hints,
         app_type_min_score=int(raw["app_type_min_score"]),
+        quality=ExcerptQuality(
+            preamble=_alternation(raw["excerpt_quality"]["preamble"]),
+            definition=_alternation(raw["excerpt_quality"]["definition"]),
+            metadata=_alternation(raw["excerpt_quality"]["metadata"]),
+            list_item=re.compile(raw["excerpt_quality"]["list_item"]),
+            negation_weakens=frozenset(raw["excerpt_quality"]["negation_weakens"]),
+            chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
+            min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
+        ),
+        negation_en=re.compile(raw["negation"]["pattern_en"], re.I),
+        negation_en_conditional=re.compile(raw["negation"]["conditional_en"], re.I),
+        pi_not_near={str(k): re.compile(v, re.I) for k, v in (raw.get("pi_term_not_near") or {}).items()},
     )
 
 
@@ -259,6 +323,38 @@ class SdkMatcher:
 
 
 MIN_PACKAGE_CHARS = 5
+_SDK_SUFFIX = re.compile(r"\s*(SDK|sdk|Sdk)$")
+_VENDOR_IN_PARENS = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[)）]$")
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])")
+
+
+def _long_enough(name: str) -> bool:
+    """A shortened name must still be distinctive: 3 Chinese characters, or 5 Latin ones that are not an acronym
+    (the "OAID" of "OAID SDK" is a device identifier, not the SDK)."""
+    if name.isascii():
+        return len(name) >= 5 and not name.isupper()
+    return len(name) >= 3
+
+
+def name_variants(name: str) -> list[str]:
+    """The ways a policy writes an SDK name: with or without spaces and the word SDK ("友盟统计 SDK",
+    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", and an English name with its vendor in parentheses
+    ("JPush (极光)") as the name alone."""
+    out = [name]
+    parens = _VENDOR_IN_PARENS.match(name)
+    if parens and _long_enough(parens.group(1)):
+        out.append(parens.group(1))
+    for n in list(out):
+        out += [n.replace(" ", ""), _SCRIPT_BOUNDARY.sub(" ", n)]
+    for n in list(out):
+        base = _SDK_SUFFIX.sub("", n)
+        if base != n and _long_enough(base):
+            out.append(base)
+        if base == n:
+            out += [n + "SDK", n + " SDK"]
+        if base.endswith("推送") and len(base) > 2:
+            out += [base[:-2] + " PUSH", base[:-2] + "PUSH"]
+    return list(dict.fromkeys(v.strip() for v in out if v.strip()))
 
 
 def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
@@ -268,7 +364,7 @@ def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
         if ref.company:
             company_count[ref.company] = company_count.get(ref.company, 0) + 1
     for ref in catalog:
-        terms = list(ref.names) + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
+        terms = [v for n in ref.names for v in name_variants(n)] + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
         # a company names its SDK only when it runs a single one (Tencent runs dozens)
         if ref.company and company_count[ref.company] == 1 and len(ref.company) >= 4:
             terms.append(ref.company)

@@ -1,0 +1,130 @@
+"""Excerpts that prove: the sentence cited for an element is the one that satisfies it, never a heading, a
+table-of-contents line, a preamble, a definition or a metadata line; negated lead-ins govern their list;
+operator identity needs a legal name and a contact; a bilingual page is Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+from hegui.policy import analyse_policy, extract_policy
+
+
+def _analyse(text: str, name: str = "policy.txt"):
+    return analyse_policy(extract_policy(text.encode("utf-8"), name))
+
+
+def test_a_heading_with_a_body_is_proved_by_the_body_sentence():
+    analysis = _analyse("隐私政策\n六、我们如何保存您的个人信息\n我们仅在实现目的所必需的最短时间内保留您的个人信息，期满后删除。\n")
+    assert analysis.elements["retention"].present
+    assert analysis.elements["retention"].excerpt == "我们仅在实现目的所必需的最短时间内保留您的个人信息，期满后删除。"
+
+
+def test_a_table_of_contents_line_is_not_cited_when_its_section_says_more():
+    analysis = _analyse(
+        "隐私政策\n本政策将帮助您了解以下内容：\n1. 我们如何收集信息\n2. 本政策如何更新\n"
+        "一、我们如何收集信息\n注册时我们会收集您的手机号码，用于创建账号。\n"
+        "二、本政策如何更新\n本政策更新后，我们会在您下次打开应用时以弹窗方式通知您。\n")
+    assert analysis.elements["policy_change_notice"].excerpt == "本政策更新后，我们会在您下次打开应用时以弹窗方式通知您。"
+    assert analysis.elements["pi_inventory_by_function"].excerpt == "注册时我们会收集您的手机号码，用于创建账号。"
+
+
+def test_a_preamble_alone_proves_no_user_rights():
+    analysis = _analyse("隐私政策\n本政策将帮助您了解以下内容：您的权利、我们如何保护您的个人信息。\n")
+    assert not analysis.elements["user_rights"].present
+
+
+def test_a_metadata_line_is_cited_only_when_nothing_better_exists():
+    with_notice = _analyse("隐私政策\n更新日期：2024年1月1日\n本政策修订后，我们会通过站内信通知您。\n")
+    assert with_notice.elements["policy_change_notice"].excerpt == "本政策修订后，我们会通过站内信通知您。"
+    date_only = _analyse("隐私政策\n更新日期：2024年1月1日\n我们会收集您的手机号码用于登录。\n")
+    assert date_only.elements["policy_change_notice"].excerpt == "更新日期：2024年1月1日"
+
+
+def test_a_date_set_as_a_heading_still_dates_the_policy():
+    analysis = _analyse("# 隐私政策\n我们会收集您的手机号码用于登录。\n**更新日期：2025年10月24日**\n", "p.md")
+    assert analysis.elements["policy_change_notice"].excerpt == "**更新日期：2025年10月24日**"
+
+
+def test_a_definition_of_sensitive_information_is_no_sensitive_pi_notice():
+    definition = _analyse("隐私政策\n敏感个人信息是指一旦泄露可能危害人身和财产安全的个人信息。\n")
+    assert not definition.elements["sensitive_pi_notice"].present
+    notice = _analyse("隐私政策\n您的身份证号码属于敏感个人信息，拒绝提供将无法完成实名认证。\n")
+    assert notice.elements["sensitive_pi_notice"].excerpt == "您的身份证号码属于敏感个人信息，拒绝提供将无法完成实名认证。"
+
+
+def test_a_security_measure_about_sensitive_data_is_no_sensitive_pi_notice():
+    analysis = _analyse("隐私政策\n我们对敏感个人信息采用加密存储等安全措施，防止泄露。\n")
+    assert not analysis.elements["sensitive_pi_notice"].present
+
+
+def test_a_negated_lead_in_denies_the_items_listed_under_it():
+    denied = _analyse("隐私政策\n我们不会收集以下信息：\n- 通讯录\n- 通话记录\n")
+    assert denied.declared_pi_types == []
+    assert sorted(denied.denied_pi_types) == ["call_log", "contacts"]
+    collected = _analyse("隐私政策\n为了添加好友，我们会收集以下信息：\n- 通讯录\n")
+    assert collected.declared_pi_types == ["contacts"]
+
+
+def test_a_statement_that_nothing_is_collected_or_shared_proves_neither():
+    analysis = _analyse("隐私政策\n本应用不收集任何个人信息。\n我们不会与任何第三方分享您的个人信息。\n")
+    assert not analysis.elements["pi_inventory_by_function"].present
+    assert not analysis.elements["third_party_sharing"].present
+
+
+def test_an_english_negation_in_a_bilingual_policy_denies_collection():
+    analysis = _analyse("Privacy Policy\nWe do not collect your location or IP address.\n")
+    assert analysis.declared_pi_types == []
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        ("隐私政策\n本应用由上海示例网络科技有限公司运营。\n如有疑问，请发送邮件至privacy@example.com。\n", True),
+        # a contact without the operator's legal name
+        ("隐私政策\n如有疑问，请通过应用内的联系方式与我们联系。\n请发送邮件至privacy@example.com。\n", False),
+        # an SDK vendor's name is not the operator
+        ("隐私政策\n第三方名称：微软（中国）有限公司\n请发送邮件至privacy@example.com。\n", False),
+        # the legal name without any way to reach it
+        ("隐私政策\n本应用由上海示例网络科技有限公司运营。\n如有疑问，请联系我们。\n", False),
+    ],
+)
+def test_operator_identity_needs_the_legal_name_and_a_contact(text, present):
+    assert _analyse(text).elements["operator_identity"].present is present
+
+
+def test_a_chinese_text_next_to_an_english_one_is_chinese():
+    text = (
+        "# 隐私政策 | Privacy Policy\n"
+        "我们不会收集您的任何个人信息。\nWe do not collect any of your personal information at any time.\n"
+        "所有数据都保存在您的设备上。\nAll data is kept on your device and never leaves it.\n"
+        "我们可能会不时更新本政策。\nWe may update this policy from time to time, so check it now and then.\n")
+    assert _analyse(text, "PRIVACY.md").elements["language_simplified_chinese"].present
+
+
+def test_an_english_policy_naming_its_company_in_chinese_is_not_chinese():
+    text = ("Privacy Policy\nThis app is operated by 示例科技.\nWe collect your e-mail address to create an account.\n"
+            "We keep it until you delete the account.\nContact us at privacy@example.com with any question.\n")
+    assert not _analyse(text).elements["language_simplified_chinese"].present
+
+
+def test_line_breaks_inside_html_text_are_spaces():
+    html = "<html><body><p>在您使用本应用时，您需提供\n  <strong>统一认证账号</strong> 及相关信息。</p></body></html>"
+    doc = extract_policy(html.encode("utf-8"), "policy.html")
+    assert [s for _h, s in doc.sentences()] == ["在您使用本应用时，您需提供 统一认证账号 及相关信息。"]
+
+
+def test_markdown_with_a_stray_html_tag_keeps_its_headings_and_lines():
+    doc = extract_policy("# 隐私政策\n我们会收集您的手机号码。<br>\n## 第三方SDK\n极光推送\n".encode(), "p.md")
+    assert [sec.heading for sec in doc.sections] == ["# 隐私政策", "## 第三方SDK"]
+    assert doc.sections[0].sentences == ["我们会收集您的手机号码。"]
+
+
+def test_html_text_straight_under_body_keeps_its_lines():
+    doc = extract_policy("<html><body>我们会收集您的手机号码。<br>\n我们不会出售您的信息。\n</body></html>".encode(), "p.html")
+    assert [s for _h, s in doc.sentences()] == ["我们会收集您的手机号码。", "我们不会出售您的信息。"]
+
+
+def test_markdown_headings_and_bold_lines_are_headings():
+    doc = extract_policy("# 隐私政策\n**一、我们收集的信息**\n我们会收集您的手机号码。\n".encode(), "p.md")
+    assert [sec.heading for sec in doc.sections] == ["# 隐私政策", "**一、我们收集的信息**"]
+    assert doc.sections[1].sentences == ["我们会收集您的手机号码。"]
