@@ -217,9 +217,10 @@ def test_imei_read_behind_a_granted_check_is_collected_but_not_before_consent(tm
     assert {e.detail for e in scanned.finding("PI-DEVICE-ID-NONRESETTABLE").evidence} == {
         f"android.telephony.TelephonyManager#getDeviceId called from {APP_CLASS}#onCreate",
         f"runs at startup: {APP_CLASS}#onCreate is a startup entry point",
-        f"not before a runtime permission grant: the call runs only after a check that {PHONE} was granted at run time"
-        f" / 仅在运行时授权之后：该调用仅在检查到 {PHONE} 运行时权限已授予后执行",
+        f"not before a runtime permission grant: the call runs only after a check that {PHONE} was granted at run time",
     }
+    assert f"仅在用户授予运行时权限之后调用：该调用仅在检查到 {PHONE} 运行时权限已授予后执行" in {
+        e.zh for e in scanned.finding("PI-DEVICE-ID-NONRESETTABLE").evidence}
 
 
 @pytest.mark.apktool
