@@ -87,14 +87,16 @@ class Reachability:
     def reachable(self) -> set[int]:
         return set(self.parent)
 
-    def path_to(self, method_id: int, limit: int = 12) -> list[MethodInfo]:
-        """Entry → … → method, for evidence."""
+    def path_to(self, method_id: int, limit: int = 64) -> list[MethodInfo]:
+        """Entry → … → method, for evidence. A path longer than `limit` keeps its entry point and the last calls
+        before the method: evidence that starts mid-way would name a library method as where startup begins."""
         chain: list[MethodInfo] = []
         cur: int | None = method_id
-        while cur is not None and len(chain) < limit:
+        while cur is not None and len(chain) <= len(self.parent):  # the parents form a tree; the bound is a guard
             chain.append(self.index.methods[cur])
             cur = self.parent.get(cur)
-        return list(reversed(chain))
+        chain.reverse()
+        return chain if len(chain) <= limit else [chain[0], *chain[-(limit - 1):]]
 
     def call_at_startup(self, m: MethodInfo, name: str, proto: str) -> bool:
         """Whether reached `m` makes a call to a `name(proto)` method outside any consent guard.
