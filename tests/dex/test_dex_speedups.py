@@ -23,6 +23,7 @@ import pytest
 
 from apkbuild import build_apk, manifest, smali_class
 from hegui.dex import DexIndex, parser
+from hostile_dex import uleb as _uleb
 
 needs_extension = pytest.mark.skipif(
     parser.speedups is None, reason="hegui.dex._speedups is not built (pip install -e . with a C compiler)"
@@ -148,18 +149,6 @@ def _build(blobs: list[tuple[str, bytes]], *, accelerated: bool) -> DexIndex:
 
 def _both(blobs: list[tuple[str, bytes]]) -> tuple[DexIndex, DexIndex]:
     return _build(blobs, accelerated=True), _build(blobs, accelerated=False)
-
-
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 @pytest.fixture(scope="module")
