@@ -82,17 +82,22 @@ class StaticContext:
         wanted = self.wanted_calls
         names = {name for _cls, name in wanted}
         hits_by_dex: dict[int, dict[int, tuple[str, ...]]] = {}
+        resolved: dict[tuple[str, str, str], tuple[str, ...]] = {}  # the DEX files of a multidex APK share refs
         for dex in index.dex_files:
             hits: dict[int, tuple[str, ...]] = {}
-            for idx, (cls, name, proto) in enumerate(index.method_refs(dex)):
+            for idx, ref in enumerate(index.method_refs(dex)):
+                cls, name, proto = ref
                 if name not in names:
                     continue
-                owners = [cls] if (cls, name) in wanted else []
-                for owner in call_owners(index, hierarchy, cls, name, proto):
-                    if owner != cls and (owner, name) in wanted:
-                        owners.append(owner)
-                if owners:
-                    hits[idx] = tuple(owners)
+                found = resolved.get(ref)
+                if found is None:
+                    owners = [cls] if (cls, name) in wanted else []
+                    for owner in call_owners(index, hierarchy, cls, name, proto):
+                        if owner != cls and (owner, name) in wanted:
+                            owners.append(owner)
+                    found = resolved[ref] = tuple(owners)
+                if found:
+                    hits[idx] = found
             hits_by_dex[id(dex)] = hits
         out: dict[tuple[str, str], list[CallSite]] = {}
         for m in index.methods:
