@@ -21,6 +21,7 @@ API: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
     ("POST", "/api/v1/scans"): (ALL, False),
     ("GET", "/api/v1/scans"): (ALL, False),
     ("GET", "/api/v1/scans/{scan_id}"): (ALL, True),
+    ("GET", "/api/v1/scans/{scan_id}/report/{fmt}"): (ALL, True),
     ("GET", "/api/v1/apps"): (ALL, False),
     ("GET", "/api/v1/apps/{app_id}"): (ALL, True),
     ("GET", "/api/v1/apps/{app_id}/diff"): (ALL, True),
@@ -61,6 +62,7 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/scans"): (ALL, False),
     ("GET", "/scans/{scan_id}"): (ALL, True),
     ("GET", "/scans/{scan_id}/report"): (ALL, True),
+    ("GET", "/scans/{scan_id}/download/{fmt}"): (ALL, True),
     ("GET", "/cases"): (ALL, False),
     ("GET", "/cases/{case_id}"): (ALL, True),
     ("POST", "/cases/{case_id}/escalate"): (REG, False),
@@ -102,7 +104,7 @@ def world(sqlite_platform):
     complaint = p.client.post("/api/v1/complaints", headers=reviewer,
                               json={"app_name": "shop", "content": "x"}).json()
     ids = {"app_id": app["id"], "scan_id": scan_id, "case_id": case["id"], "complaint_id": complaint["id"],
-           "code": "en"}
+           "code": "en", "fmt": "json"}
     query = f"?from_version={versions[0]}&to_version={versions[1]}"
     return p, ids, query
 

@@ -59,3 +59,29 @@ def test_uploads_that_are_not_zip_files_or_too_large_are_refused(sqlite_platform
     assert res.status_code == 413
     assert p.client.get("/api/v1/scans", headers=p.users["dev"].auth).json() == []
     assert not list(p.settings.blob_dir.rglob("*.apk"))
+
+
+def test_a_scan_report_downloads_in_each_format_as_an_attachment_named_by_its_hash(sqlite_platform):
+    import json as _json
+
+    from platform_kit import ingest, make_report, startup_imei
+
+    scan_id = ingest(sqlite_platform, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="ab" * 32))
+    auth = sqlite_platform.users["dev"].auth
+    got = {}
+    for fmt in ("json", "html", "xlsx", "sarif", "pdf"):
+        res = sqlite_platform.client.get(f"/api/v1/scans/{scan_id}/report/{fmt}", headers=auth)
+        assert res.status_code == 200, (fmt, res.text)
+        got[fmt] = res
+    ext = {"json": "json", "html": "html", "xlsx": "xlsx", "sarif": "sarif", "pdf": "pdf"}
+    assert got["pdf"].content[:5] == b"%PDF-"
+    for fmt, res in got.items():
+        assert res.headers["content-disposition"] == f'attachment; filename="hegui-{"ab" * 8}.{ext[fmt]}"'
+        assert "sandbox" in res.headers["content-security-policy"]
+    assert _json.loads(got["json"].content)["app"]["package"] == "com.demo.shop"
+    assert got["xlsx"].content[:2] == b"PK"
+    assert _json.loads(got["sarif"].content)["version"] == "2.1.0"
+    assert sqlite_platform.client.get(f"/api/v1/scans/{scan_id}/report/docx", headers=auth).status_code == 404
+    other = sqlite_platform.client.get(f"/api/v1/scans/{scan_id}/report/json",
+                                       headers=sqlite_platform.users["dev2"].auth)
+    assert other.status_code == 404  # another developer's scan does not exist for them

@@ -25,7 +25,7 @@ from hegui.platform.db import (
 from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today, work_calendar
 from hegui.platform.listing import ListingInput, check_listing
 from hegui.platform.lookup import Lookup
-from hegui.platform.scans import submit_scan, version_report
+from hegui.platform.scans import ReportUnavailable, report_download, submit_scan, version_report
 from hegui.platform.storage import UploadRejected
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -313,6 +313,24 @@ def decide_held(scan_id: int, body: DecisionIn, user: RegulatorUser, db: DB) -> 
         raise HTTPException(409, str(err)) from None
     db.commit()
     return scan_out(db, scan, with_report=False)
+
+
+@router.get("/scans/{scan_id}/report/{fmt}", response_class=Response,
+            responses={200: {"description": "the report file"}, 409: {"description": "no report yet"}})
+def download_report(scan_id: int, fmt: str, user: ApiUser, db: DB) -> Response:
+    """The scan's report as a file: ``json``, ``html``, ``pdf``, ``xlsx`` or ``sarif`` (the scanner's renderers)."""
+    return report_file(find.scan(db, user, scan_id), fmt)
+
+
+def report_file(scan: Scan, fmt: str) -> Response:
+    try:
+        body, media_type, filename = report_download(scan, fmt)
+    except ReportUnavailable as err:
+        raise HTTPException(err.status, str(err)) from None
+    # An attachment, and a sandbox if a browser opens it anyway: the HTML report holds the APK's own strings.
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"})
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)

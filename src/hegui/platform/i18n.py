@@ -7,7 +7,7 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("合规 · App 个人信息保护监管平台", "hegui · App personal-information supervision platform"),
     "search": ("搜索（包名、名称、规则…）", "Search (package, name, rule…)"), "any": ("全部", "any"),
-    "filter": ("筛选", "Filter"), "previous_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"),
+    "filter": ("筛选", "Filter"), "download": ("下载报告", "Download"), "previous_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"),
     "in_case": ("已立案", "In a case"), "open": ("待处理", "Open"),
     "login": ("登录", "Log in"), "logout": ("退出", "Log out"), "user": ("用户名", "User name"),
     "password": ("密码", "Password"), "bad_login": ("用户名或密码错误", "Wrong user name or password"),

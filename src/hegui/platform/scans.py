@@ -298,3 +298,37 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
 def version_report(db: Session, version: AppVersion) -> dict[str, Any]:
     scan = db.get(Scan, version.scan_id)
     return scan.report_json or {}
+
+
+# Media types of the report formats a scan can be downloaded as (hegui.report.render.FORMATS).
+REPORT_MEDIA_TYPES = {
+    "json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+    "sarif": "application/sarif+json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ReportUnavailable(Exception):
+    """A report that cannot be rendered as asked: `status` is the HTTP answer, the message says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def report_download(scan: Scan, fmt: str) -> tuple[bytes, str, str]:
+    """(body, media type, file name) of the scan's report in `fmt`, rendered by the scanner's own renderers.
+
+    The file name is made from the content hash, never from the uploaded name (which the uploader chose)."""
+    from hegui.errors import InputError
+    from hegui.report.render import extension, render
+
+    if fmt not in REPORT_MEDIA_TYPES:
+        raise ReportUnavailable(404, f"no such report format {fmt!r} (one of {', '.join(REPORT_MEDIA_TYPES)})")
+    if scan.report_json is None:
+        raise ReportUnavailable(409, "the scan has no report yet")
+    try:
+        body = render(Report.model_validate(scan.report_json), fmt)
+    except InputError as err:  # a PDF on a server without WeasyPrint/Pango
+        raise ReportUnavailable(501, str(err)) from None
+    return body, REPORT_MEDIA_TYPES[fmt], f"hegui-{scan.sha256[:16]}.{extension(fmt)}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hegui import knowledge
 from hegui.platform import access, export, lists, signers, workflow
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
-from hegui.platform.api import announcement_response, record_listing
+from hegui.platform.api import announcement_response, record_listing, report_file
 from hegui.platform.db import (
     ESCALATIONS,
     App,
@@ -337,6 +337,12 @@ def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Respon
     # The renderer's page may carry its own inline styles; it is shown in a sandbox without scripts.
     return HTMLResponse(body, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                                                   "img-src data:; sandbox"})
+
+
+@router.get("/scans/{scan_id}/download/{fmt}")
+def scan_download(scan_id: int, fmt: str, db: DB, user: AnyUser) -> Response:
+    """The report as a file (JSON, HTML, PDF, XLSX, SARIF), as the API serves it."""
+    return report_file(find.scan(db, user, scan_id), fmt)
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
