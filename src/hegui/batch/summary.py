@@ -69,8 +69,7 @@ def _sdk_catalog_names() -> dict[str, SdkSeen]:
     out: dict[str, SdkSeen] = {}
     with contextlib.suppress(Exception):  # a broken knowledge file must not cost the batch its summary
         for sdk_id, info in sdk_catalog().items():
-            out[sdk_id] = SdkSeen(sdk_id, str(info.name), getattr(info, "company", None),
-                                  getattr(info, "category", None))
+            out[sdk_id] = SdkSeen(sdk_id, info.name, info.company, info.category)
     return out
 
 

@@ -69,14 +69,14 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
     """Push SDKs known for keep-alive (knowledge `keep_alive: true`) with services or receivers declared."""
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
-        if not getattr(info, "keep_alive", False):
+        if not info.keep_alive:
             continue
         comps = [c for c in ctx.manifest.components
                  if c.kind in ("service", "receiver") and c.enabled and ctx.subject_of_class(c.name) == sdk_id]
         if comps:
             out.append(Observation(kind="keep_alive_sdk", subject=sdk_id, evidence=[
                 said("manifest", "keep_alive_component", component_kind=c.kind, component=c.name, sdk=sdk_id,
-                     sdk_name=getattr(info, 'name', sdk_id))
+                     sdk_name=info.name)
                 for c in comps[:MAX_EVIDENCE_PER_OBSERVATION]]))
     return out
 
@@ -172,10 +172,10 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
-        if getattr(info, "hot_update", False):
+        if info.hot_update:
             out.append(Observation(kind="hot_update_sdk", subject=sdk_id, evidence=[
-                said("sdk", "hot_update_engine", sdk=sdk_id, sdk_name=getattr(info, 'name', sdk_id),
-                     packages=tuple(getattr(info, 'packages', ())[:3]))]))
+                said("sdk", "hot_update_engine", sdk=sdk_id, sdk_name=info.name,
+                     packages=tuple(info.packages[:3]))]))
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from hegui.apk import Apk, Manifest
 from hegui.detect.startup import live_reachability
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
 from hegui.dex.framework import call_owners
+
+if TYPE_CHECKING:
+    from hegui.detect.sdks import SdkInfo
 
 SdkOf = Callable[[str], "str | None"]
 
@@ -31,7 +35,7 @@ class StaticContext:
     index: DexIndex
     sdk_of: SdkOf
     startup: Reachability
-    sdk_info: dict[str, object] = field(default_factory=dict)  # sdk id -> SdkInfo of identified SDKs
+    sdk_info: dict[str, SdkInfo] = field(default_factory=dict)  # identified SDKs, by id
     wanted_calls: frozenset[tuple[str, str]] = frozenset()  # (class descriptor, method) the detectors ask about
     # the manifest is the app's own (an APK): its permissions are all the code can hold. An SDK package's
     # manifest is not: the host app declares the permissions.

@@ -116,7 +116,7 @@ def sensitive_observations(ctx: StaticContext, hits: list[SensitiveHit]) -> list
                 "pi_type": h.pi_type, "api": h.api, "at_startup": h.at_startup, "via_reflection": h.via_reflection,
                 "sensitivity": pi.sensitivity if pi else None, "resettable": pi.resettable if pi else None,
                 "category": pi.category if pi else None,
-                "sdk_category": getattr(sdk, "category", None),
+                "sdk_category": sdk.category if sdk else None,
                 "collects": h.collects, "semantic_rule": h.semantic_rule,
             },
         ))
