@@ -32,10 +32,12 @@ ALLOWED: dict[str, set[str]] = {
     "rules": {"knowledge", "report"},
     "report": {"knowledge"},
     # one scan, many scans, the platform, the command line
-    "analysis": {"apk", "dex", "jvm", "knowledge", "detect", "policy", "trace", "listing", "rules", "report"},
-    "pipeline": {"analysis", "report", "miniapp", "miniapp_analysis"},
+    # the options of one scan, typed, below everything that runs a scan
+    "options": {"report"},
+    "analysis": {"apk", "dex", "jvm", "knowledge", "detect", "policy", "trace", "listing", "rules", "report", "options"},
+    "pipeline": {"analysis", "report", "miniapp", "miniapp_analysis", "options"},
     # the scan of a mini-program, quick app or HAP: its readers, detector, the rule engine
-    "miniapp_analysis": {"miniapp", "detect", "knowledge", "policy", "rules", "report"},
+    "miniapp_analysis": {"miniapp", "detect", "knowledge", "policy", "rules", "report", "options"},
     # batch/warm.py preloads the scanner's packages by name before forking workers
     "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},
     "platform": {"pipeline", "report", "knowledge", "rules", "listing"},

@@ -33,6 +33,7 @@ from hegui.jvm import Allowance, read_program
 from hegui.knowledge import Trigger
 from hegui.knowledge.platform import platform_library_of_subject
 from hegui.model import APP_SUBJECT, Observation, is_platform_subject, is_sdk_subject
+from hegui.options import ScanOptions
 from hegui.report.model import (
     AppInfo,
     ErrorItem,
@@ -70,7 +71,7 @@ class Budget:
                 f"memory budget of {self.memory_bytes // 2**20} MB ran out during {stage} ({used // 2**20} MB used)")
 
 
-def analyse_package(path: Path, report: Report, options) -> None:  # options: hegui.pipeline.ScanOptions
+def analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
     """Scan an APK, or an SDK package (AAR/JAR): which one is decided by the container's entries."""
     # The code index is millions of objects in no reference cycle; every collection of the oldest generation
     # during the analysis would walk them all again (a quarter of a large scan). Once built they are frozen
@@ -83,7 +84,7 @@ def analyse_package(path: Path, report: Report, options) -> None:  # options: he
             gc.unfreeze()
 
 
-def _analyse_package(path: Path, report: Report, options) -> None:
+def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
     budget = Budget(options.time_budget_s, options.memory_budget_mb)
     opened = open_package(path, ArchiveLimits())  # InputError: nothing readable at all
     sdk = opened if isinstance(opened, SdkPackage) else None

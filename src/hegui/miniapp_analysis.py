@@ -22,6 +22,7 @@ from hegui.knowledge import Trigger
 from hegui.miniapp import open_miniapp
 from hegui.miniapp.code import read_code
 from hegui.miniapp.declarations import read_declarations
+from hegui.options import ScanOptions
 from hegui.report.model import AppInfo, ErrorItem, Permission, Policy, Report, Sdk, SensitiveCall
 from hegui.rules import evaluate
 
@@ -35,7 +36,7 @@ def form_triggers(form: str) -> list[Trigger]:
     return [t for t in knowledge.triggers() if t.rule in applies]
 
 
-def analyse_miniapp(path: Path, report: Report, options) -> None:  # options: hegui.pipeline.ScanOptions
+def analyse_miniapp(path: Path, report: Report, options: ScanOptions) -> None:
     pkg = open_miniapp(path, getattr(options, "appid", None))  # InputError: nothing readable at all
     try:
         report.input.kind = pkg.kind
