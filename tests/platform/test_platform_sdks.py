@@ -38,9 +38,9 @@ def _rows(p, who: str, **params) -> list[tuple]:
     return [(s["id"], s["name"], s["apps"], s["findings"], s["worst_severity"]) for s in res.json()]
 
 
-def test_a_regulator_sees_every_sdk_of_the_latest_versions_with_apps_findings_and_worst_severity(sqlite_platform):
-    _seed(sqlite_platform)
-    assert _rows(sqlite_platform, "regulator") == [("jpush", "jpush", 1, 0, None),
+def test_a_regulator_sees_every_sdk_of_the_latest_versions_with_apps_findings_and_worst_severity(platform):
+    _seed(platform)
+    assert _rows(platform, "regulator") == [("jpush", "jpush", 1, 0, None),
                                                    ("umeng", "umeng", 3, 4, "critical")]
 
 
@@ -75,8 +75,8 @@ def test_an_sdk_only_in_an_older_version_is_not_listed(sqlite_platform):
                                       ).status_code == 404
 
 
-def test_a_vendor_sees_findings_about_their_sdk_across_apps_but_not_other_accounts_packages(sqlite_platform):
-    p = sqlite_platform
+def test_a_vendor_sees_findings_about_their_sdk_across_apps_but_not_other_accounts_packages(platform):
+    p = platform
     _seed(p)
     aar = _report("com.umeng.analytics", "9.0", 90, ("umeng",), sha=9)
     aar["input"]["kind"] = "aar"
@@ -97,6 +97,16 @@ def test_a_vendor_sees_findings_about_their_sdk_across_apps_but_not_other_accoun
 def test_a_vendor_without_sdk_records_or_uploads_sees_no_sdks(sqlite_platform):
     _seed(sqlite_platform)
     assert _rows(sqlite_platform, "vendor") == []
+
+
+def test_the_sdks_in_a_vendors_own_app_upload_count_as_theirs(sqlite_platform):
+    p = sqlite_platform
+    _seed(p)
+    # a vendor's APK is scanned but not filed under an app (apps are for developer accounts); its SDKs are theirs
+    ingest(p, "vendor", _report("com.vendor.demo", "1.0", 1, ("jpush",), sha=8))
+    assert _rows(p, "vendor") == [("jpush", "jpush", 1, 0, None)]
+    body = p.client.get("/api/v1/sdks/jpush", headers=p.users["vendor"].auth).json()
+    assert (body["apps"], body["hidden_apps"], body["findings"]) == ([], 1, [])
 
 
 def test_an_unknown_sdk_is_404_in_the_api_and_on_the_page(sqlite_platform):
