@@ -99,11 +99,16 @@ def test_a_vendor_without_sdk_records_or_uploads_sees_no_sdks(sqlite_platform):
     assert _rows(sqlite_platform, "vendor") == []
 
 
-def test_the_sdks_in_a_vendors_own_app_upload_count_as_theirs(sqlite_platform):
+def test_a_vendors_own_sdk_package_upload_makes_its_sdks_theirs_but_an_apk_upload_does_not(sqlite_platform):
     p = sqlite_platform
     _seed(p)
-    # a vendor's APK is scanned but not filed under an app (apps are for developer accounts); its SDKs are theirs
+    # an APK embeds other companies' SDKs: uploading one must not open their findings across apps to a vendor
     ingest(p, "vendor", _report("com.vendor.demo", "1.0", 1, ("jpush",), sha=8))
+    assert _rows(p, "vendor") == []
+    # a JAR the platform does not file under an SDK record (package too broad) still makes its SDKs the vendor's
+    jar = _report("com.shop", "5.0", 5, ("jpush",), sha=7)
+    jar["input"]["kind"] = "jar"
+    ingest(p, "vendor", jar)
     assert _rows(p, "vendor") == [("jpush", "jpush", 1, 0, None)]
     body = p.client.get("/api/v1/sdks/jpush", headers=p.users["vendor"].auth).json()
     assert (body["apps"], body["hidden_apps"], body["findings"]) == ([], 1, [])

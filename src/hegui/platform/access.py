@@ -62,6 +62,12 @@ def owned_sdk_records(user: User) -> Select:
     return select(App).where(App.kind == "sdk", App.owner_id == user.id)
 
 
+def vendor_sdk_uploads(user: User) -> Select:
+    """The vendor's own uploads whose SDKs are theirs: SDK packages (AAR, JAR) only. An APK a vendor uploads
+    embeds other companies' SDKs too; uploading one must not open those SDKs' findings across apps to them."""
+    return visible_scans(user).where(Scan.status == "done", Scan.kind.in_(("aar", "jar")))
+
+
 def sdk_app_named(user: User, app: App) -> bool:
     """Whether an SDK page names this embedding app (its id, package, version) or only counts it."""
     return app_visible(user, app)

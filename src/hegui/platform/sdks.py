@@ -105,7 +105,7 @@ def _scope(db: Session, user: User) -> tuple[list[_Latest], set[str] | None]:
     if not vendor:
         return latest, None
     own = _sdk_names(_latest_versions(db, db.scalars(access.owned_sdk_records(user))))
-    uploads = db.scalars(access.visible_scans(user).where(Scan.status == "done").with_only_columns(Scan.report_json))
+    uploads = db.scalars(access.vendor_sdk_uploads(user).with_only_columns(Scan.report_json))
     ids = set(own) | {s["id"] for report in uploads for s in (report or {}).get("sdks", [])}
     return latest, ids
 
