@@ -166,3 +166,14 @@ def test_a_regulator_can_record_a_clue_from_an_sdk_finding(sqlite_platform):
     clues = p.client.get("/api/v1/clues", headers=p.users["regulator"].auth).json()
     assert [(c["app_id"], c["rule_id"], c["note"]) for c in clues] == [
         (app_id, "PI-SDK-COLLECT-BEFORE-CONSENT", "SDK umeng")]
+
+
+def test_an_apps_page_links_each_sdk_of_its_latest_version_to_the_sdk_page(sqlite_platform):
+    p = sqlite_platform
+    _seed(p)
+    app_id = next(a["id"] for a in p.client.get("/api/v1/apps", headers=p.users["dev"].auth).json()
+                  if a["package"] == "com.shop")
+    token, _csrf = web_login(p, "dev")
+    html = p.client.get(f"/apps/{app_id}", cookies={"hegui_session": token}).text
+    assert ('<li><a href="/sdks/umeng">umeng</a> <code>umeng</code></li>' in html,
+            '<li><a href="/sdks/jpush">jpush</a> <code>jpush</code></li>' in html, "oldsdk" in html) == (True, True, False)
