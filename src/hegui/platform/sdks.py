@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from hegui.platform import access, lists
@@ -73,18 +73,23 @@ class _Latest:
     report: dict[str, Any]
 
 
-def _latest_versions(db: Session, apps: Iterable[App]) -> list[_Latest]:
-    """The latest version of each app (workflow.latest_version's order, in one query) with its report."""
+def _latest_versions(db: Session, apps: Iterable[App], with_calls: bool = False) -> list[_Latest]:
+    """The latest version of each app (workflow.latest_version's order, in one query) with the parts of its
+    report the SDK views read: `sdks` (and `sensitive_calls` with `with_calls`), extracted by the database so a
+    list over thousands of apps does not load whole reports."""
     by_id = {a.id: a for a in apps}
     if not by_id:
         return []
-    rows = db.execute(select(AppVersion, Scan.report_json).join(Scan, Scan.id == AppVersion.scan_id)
+    calls = Scan.report_json["sensitive_calls"] if with_calls else null()
+    rows = db.execute(select(AppVersion, Scan.report_json["sdks"], calls).join(Scan, Scan.id == AppVersion.scan_id)
                       .where(AppVersion.app_id.in_(by_id))
                       .order_by(AppVersion.app_id, AppVersion.version_code.desc().nulls_last(),
                                 AppVersion.id.desc())).all()
     out: dict[int, _Latest] = {}
-    for version, report in rows:
-        out.setdefault(version.app_id, _Latest(by_id[version.app_id], version, report or {}))
+    for version, sdks, sensitive_calls in rows:
+        if version.app_id not in out:
+            out[version.app_id] = _Latest(by_id[version.app_id], version,
+                                          {"sdks": sdks or [], "sensitive_calls": sensitive_calls or []})
     return [out[k] for k in sorted(out, key=lambda k: by_id[k].package)]
 
 
@@ -97,16 +102,16 @@ def _sdk_names(latest: Iterable[_Latest]) -> dict[str, str]:
     return names
 
 
-def _scope(db: Session, user: User) -> tuple[list[_Latest], set[str] | None]:
+def _scope(db: Session, user: User, with_calls: bool = False) -> tuple[list[_Latest], set[str] | None]:
     """The app versions whose SDKs the user may see, and the SDK ids they are limited to (None: every SDK in
     those versions). See access.sdk_scope for who sees what."""
     apps, vendor = access.sdk_scope(user)
-    latest = _latest_versions(db, db.scalars(apps))
+    latest = _latest_versions(db, db.scalars(apps), with_calls)
     if not vendor:
         return latest, None
     own = _sdk_names(_latest_versions(db, db.scalars(access.owned_sdk_records(user))))
-    uploads = db.scalars(access.vendor_sdk_uploads(user).with_only_columns(Scan.report_json))
-    ids = set(own) | {s["id"] for report in uploads for s in (report or {}).get("sdks", [])}
+    uploads = db.scalars(access.vendor_sdk_uploads(user).with_only_columns(Scan.report_json["sdks"]))
+    ids = set(own) | {s["id"] for sdks in uploads for s in sdks or []}
     return latest, ids
 
 
@@ -164,7 +169,7 @@ def sdk_page(db: Session, user: User, params: Any) -> lists.Page:
 
 def sdk_detail(db: Session, user: User, sdk_id: str) -> SdkDetail | None:
     """What the user may know about one SDK; None when no app they may see embeds it (answered 404)."""
-    latest, limit = _scope(db, user)
+    latest, limit = _scope(db, user, with_calls=True)
     if limit is not None and sdk_id not in limit:
         return None
     embedding = [e for e in latest if any(s["id"] == sdk_id for s in e.report.get("sdks", []))]
