@@ -26,6 +26,8 @@ API: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
     ("GET", "/api/v1/apps/{app_id}"): (ALL, True),
     ("GET", "/api/v1/apps/{app_id}/diff"): (ALL, True),
     ("GET", "/api/v1/findings"): (ALL, False),
+    ("GET", "/api/v1/sdks"): (ALL, False),
+    ("GET", "/api/v1/sdks/{sdk_id}"): (ALL, True),
     ("GET", "/api/v1/clues"): (STAFF, False),
     ("POST", "/api/v1/clues"): (STAFF, False),
     ("GET", "/api/v1/cases"): (ALL, False),
@@ -63,6 +65,8 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/scans/{scan_id}"): (ALL, True),
     ("GET", "/scans/{scan_id}/report"): (ALL, True),
     ("GET", "/scans/{scan_id}/download/{fmt}"): (ALL, True),
+    ("GET", "/sdks"): (ALL, False),
+    ("GET", "/sdks/{sdk_id}"): (ALL, True),
     ("GET", "/cases"): (ALL, False),
     ("GET", "/cases/{case_id}"): (ALL, True),
     ("POST", "/cases/{case_id}/escalate"): (REG, False),
@@ -95,7 +99,7 @@ def app_routes(app) -> set[tuple[str, str]]:
 def world(sqlite_platform):
     p = sqlite_platform
     scan_id = ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64))
-    ingest(p, "dev", make_report("com.demo.shop", "1.1", 2, [startup_imei()], sha="2" * 64))
+    ingest(p, "dev", make_report("com.demo.shop", "1.1", 2, [startup_imei()], sdks=("umeng",), sha="2" * 64))
     reviewer = p.users["reviewer"].auth
     app = p.client.get("/api/v1/apps", headers=reviewer).json()[0]
     versions = [v["id"] for v in p.client.get(f"/api/v1/apps/{app['id']}", headers=reviewer).json()["versions"]]
@@ -104,7 +108,7 @@ def world(sqlite_platform):
     complaint = p.client.post("/api/v1/complaints", headers=reviewer,
                               json={"app_name": "shop", "content": "x"}).json()
     ids = {"app_id": app["id"], "scan_id": scan_id, "case_id": case["id"], "complaint_id": complaint["id"],
-           "code": "en", "fmt": "json"}
+           "code": "en", "fmt": "json", "sdk_id": "umeng"}
     query = f"?from_version={versions[0]}&to_version={versions[1]}"
     return p, ids, query
 

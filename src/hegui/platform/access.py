@@ -43,3 +43,31 @@ def visible_scans(user: User) -> Select:
 def visible_cases(user: User) -> Select:
     query = select(Case).options(selectinload(Case.app)).order_by(Case.id.desc())
     return query if sees_all(user) else query.join(App, Case.app_id == App.id).where(App.owner_id == user.id)
+
+
+# --- SDKs (sdks.py) ----------------------------------------------------------------------------------------
+# An SDK is regulated across the apps that embed it. Staff see every app; a developer sees the SDKs in their own
+# apps; an SDK vendor sees, for the SDKs they own (in their SDK records or their own uploads), the findings and
+# call sites across every app, but the package of an app of another account is withheld (only counted).
+
+def sdk_scope(user: User) -> tuple[Select, bool]:
+    """The apps whose latest versions count for the user's SDK views, and whether the SDKs shown are limited to
+    the user's own (an SDK vendor's)."""
+    if user.role == "sdk_vendor":
+        return select(App).where(App.kind == "app"), True
+    return visible_apps(user).where(App.kind == "app"), False
+
+
+def owned_sdk_records(user: User) -> Select:
+    return select(App).where(App.kind == "sdk", App.owner_id == user.id)
+
+
+def vendor_sdk_uploads(user: User) -> Select:
+    """The vendor's own uploads whose SDKs are theirs: SDK packages (AAR, JAR) only. An APK a vendor uploads
+    embeds other companies' SDKs too; uploading one must not open those SDKs' findings across apps to them."""
+    return visible_scans(user).where(Scan.status == "done", Scan.kind.in_(("aar", "jar")))
+
+
+def sdk_app_named(user: User, app: App) -> bool:
+    """Whether an SDK page names this embedding app (its id, package, version) or only counts it."""
+    return app_visible(user, app)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, export, lists, signers, workflow
+from hegui.platform import access, export, lists, sdks, signers, workflow
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     App,
@@ -206,6 +206,49 @@ class AuditOut(BaseModel):
     detail: str
 
 
+class SdkOut(BaseModel):
+    id: str
+    name: str
+    apps: int  # apps whose latest version embeds it (of those the caller may see)
+    findings: int  # findings whose subject is this SDK in those versions
+    worst_severity: Literal["low", "medium", "high", "critical"] | None
+
+
+class SdkAppOut(BaseModel):
+    id: int
+    package: str
+    version_id: int
+    version_name: str | None
+
+
+class SdkFindingOut(BaseModel):
+    rule_id: str
+    severity: str
+    title_zh: str
+    title_en: str
+    # None for an app of another account, withheld from an SDK vendor
+    app_id: int | None
+    package: str | None
+    version_id: int | None
+    version_name: str | None
+
+
+class SdkCallSiteOut(BaseModel):
+    pi_type: str
+    api: str
+    apps: int
+    at_startup: int
+
+
+class SdkDetailOut(BaseModel):
+    id: str
+    name: str
+    apps: list[SdkAppOut]
+    hidden_apps: int  # apps of other accounts embedding it, counted but not named (an SDK vendor's view)
+    findings: list[SdkFindingOut]
+    call_sites: list[SdkCallSiteOut]
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 
 find = Lookup(lambda what: f"{what} not found")
@@ -365,6 +408,32 @@ def list_findings(request: Request, response: Response, user: ApiUser, db: DB) -
     `sort`; `offset` paging or keyset paging by `after_id` (ordered by id)."""
     return [FindingOut.model_validate(f, from_attributes=True)
             for f in _page(lists.FINDINGS, request, response, db, user).rows]
+
+
+# --- SDKs --------------------------------------------------------------------------------------------------
+
+@router.get("/sdks", response_model=list[SdkOut])
+def list_sdks(request: Request, response: Response, user: ApiUser, db: DB) -> list[SdkOut]:
+    """Third-party SDKs in the latest versions of the apps the caller may see (an SDK vendor: their own SDKs
+    across all apps); `q` (id, name), `sort` (id, name, apps, findings, severity), `limit`, `offset`."""
+    try:
+        page = sdks.sdk_page(db, user, request.query_params)
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None
+    response.headers["X-Total-Count"] = str(page.total)
+    link = page.link_header(str(request.url.replace(query="")))
+    if link:
+        response.headers["Link"] = link
+    return [SdkOut.model_validate(s, from_attributes=True) for s in page.rows]
+
+
+@router.get("/sdks/{sdk_id}", response_model=SdkDetailOut)
+def get_sdk(sdk_id: str, user: ApiUser, db: DB) -> SdkDetailOut:
+    """The apps embedding the SDK, its findings across them, and its PI call sites (aggregated per API)."""
+    detail = sdks.sdk_detail(db, user, sdk_id)
+    if detail is None:
+        raise find.missing("sdk")
+    return SdkDetailOut.model_validate(detail, from_attributes=True)
 
 
 # --- clues and cases ---------------------------------------------------------------------------------------

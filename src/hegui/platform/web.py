@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, lists, signers, workflow
+from hegui.platform import access, export, lists, sdks, signers, workflow
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing, report_file
 from hegui.platform.db import (
@@ -343,6 +343,25 @@ def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Respon
 def scan_download(scan_id: int, fmt: str, db: DB, user: AnyUser) -> Response:
     """The report as a file (JSON, HTML, PDF, XLSX, SARIF), as the API serves it."""
     return report_file(find.scan(db, user, scan_id), fmt)
+
+
+# --- SDKs (sdks.py) ----------------------------------------------------------------------------------------
+
+@router.get("/sdks", response_class=HTMLResponse)
+def sdks_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
+    try:
+        rows = sdks.sdk_page(db, user, request.query_params)
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None
+    return page(request, "sdks.html", sdks=rows.rows, page=rows, choices={})
+
+
+@router.get("/sdks/{sdk_id}", response_class=HTMLResponse)
+def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLResponse:
+    detail = sdks.sdk_detail(db, user, sdk_id)
+    if detail is None:
+        raise find.missing("sdk")
+    return page(request, "sdk.html", sdk=detail, regulator=user.role == "regulator")
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
