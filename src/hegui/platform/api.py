@@ -304,6 +304,10 @@ def _page(spec: lists.ListSpec, request: Request, response: Response, db: Sessio
         page = spec.run(db, user, lists.ListQuery.from_params(request.query_params, spec.filter_names))
     except lists.ListRequestError as err:
         raise HTTPException(422, str(err)) from None
+    return _paged(page, request, response)
+
+
+def _paged(page: lists.Page, request: Request, response: Response) -> lists.Page:
     response.headers["X-Total-Count"] = str(page.total)
     link = page.link_header(str(request.url.replace(query="")))
     if link:
@@ -417,13 +421,9 @@ def list_sdks(request: Request, response: Response, user: ApiUser, db: DB) -> li
     """Third-party SDKs in the latest versions of the apps the caller may see (an SDK vendor: their own SDKs
     across all apps); `q` (id, name), `sort` (id, name, apps, findings, severity), `limit`, `offset`."""
     try:
-        page = sdks.sdk_page(db, user, request.query_params)
+        page = _paged(sdks.sdk_page(db, user, request.query_params), request, response)
     except lists.ListRequestError as err:
         raise HTTPException(422, str(err)) from None
-    response.headers["X-Total-Count"] = str(page.total)
-    link = page.link_header(str(request.url.replace(query="")))
-    if link:
-        response.headers["Link"] = link
     return [SdkOut.model_validate(s, from_attributes=True) for s in page.rows]
 
 
