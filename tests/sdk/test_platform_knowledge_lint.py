@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from hegui.knowledge import load_yaml
-from hegui.knowledge.platform import SEVERITIES, platform_libraries
+from hegui.knowledge.platform import platform_libraries
+from hegui.report.model import SEVERITY_ORDER
 
 LIBS = platform_libraries()
 DOTTED = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*")
@@ -14,7 +15,7 @@ ARTIFACT = re.compile(r"[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*")
 
 def test_the_default_cap_keeps_critical_and_high_for_real_collections() -> None:
     assert load_yaml("platform_libraries.yaml")["severity_cap"] == "medium"
-    assert {lib.severity_cap for lib in LIBS.values()} <= set(SEVERITIES) - {"high", "critical"}
+    assert {lib.severity_cap for lib in LIBS.values()} <= set(SEVERITY_ORDER) - {"high", "critical"}
 
 
 def test_a_prefix_belongs_to_one_library_and_is_a_dotted_name() -> None:

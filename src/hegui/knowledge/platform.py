@@ -6,16 +6,11 @@ a finding resting only on such a call site may be) read it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 from hegui.knowledge import load_yaml
 from hegui.model import PLATFORM_SUBJECT_PREFIX
-
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-SEVERITIES = ("low", "medium", "high", "critical")
-_KEYS = frozenset({"id", "name", "prefixes", "artifacts", "upgrade_zh", "upgrade_en", "severity_cap"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,22 +30,13 @@ class PlatformLibrary:
 
 @cache
 def platform_libraries() -> dict[str, PlatformLibrary]:
-    """All platform libraries by id (ValueError names a malformed entry)."""
+    """All platform libraries by id. Keys, ids, prefixes, severities and uniqueness are checked when the file
+    loads (`hegui.knowledge.schema_catalog.PlatformLibraries`)."""
     data = load_yaml("platform_libraries.yaml")
-    default_cap = data["severity_cap"]
-    out: dict[str, PlatformLibrary] = {}
-    for entry in data["platform_libraries"]:
-        unknown = set(entry) - _KEYS
-        if unknown or not ID_PATTERN.fullmatch(str(entry.get("id", ""))) or not entry.get("prefixes"):
-            raise ValueError(f"platform_libraries.yaml: {entry.get('id')}: bad entry (unknown keys {sorted(unknown)})")
-        cap = entry.get("severity_cap", default_cap)
-        if cap not in SEVERITIES or entry["id"] in out:
-            raise ValueError(f"platform_libraries.yaml: {entry['id']}: bad severity_cap or duplicate id")
-        out[entry["id"]] = PlatformLibrary(
-            id=entry["id"], name=entry["name"], prefixes=tuple(entry["prefixes"]),
-            artifacts=tuple(entry.get("artifacts") or ()), upgrade_zh=entry["upgrade_zh"],
-            upgrade_en=entry["upgrade_en"], severity_cap=cap)
-    return out
+    return {entry["id"]: PlatformLibrary(
+        id=entry["id"], name=entry["name"], prefixes=tuple(entry["prefixes"]),
+        artifacts=tuple(entry.get("artifacts") or ()), upgrade_zh=entry["upgrade_zh"], upgrade_en=entry["upgrade_en"],
+        severity_cap=entry.get("severity_cap") or data["severity_cap"]) for entry in data["platform_libraries"]}
 
 
 def platform_library_of_subject(subject: str) -> PlatformLibrary | None:
