@@ -39,6 +39,15 @@ def _entry_modules(decl: Declarations) -> set[str]:
     return {f"{decl.root}{decl.entry_page}.js"} if decl.entry_page else set()
 
 
+def _read(pkg: MiniPackage, name: str, facts: CodeFacts, max_size: int | None = None) -> bytes | None:
+    """One file's bytes, or None with the reason among the package's problems (the scan goes on without it)."""
+    try:
+        return pkg.read(name) if max_size is None else pkg.read(name, max_size)
+    except InputError as exc:
+        facts.problems.append(f"{name}: {exc}")
+        return None
+
+
 def read_code(pkg: MiniPackage, decl: Declarations, names: Iterable[str], open_types: Iterable[str]) -> CodeFacts:
     facts = CodeFacts()
     names = frozenset(names)
@@ -50,10 +59,8 @@ def read_code(pkg: MiniPackage, decl: Declarations, names: Iterable[str], open_t
         if size > MAX_JS_BYTES or total + size > MAX_JS_TOTAL:
             facts.problems.append(f"{name}: {size} bytes of JavaScript past the limits: not parsed")
             continue
-        try:
-            source = pkg.read(name, MAX_JS_BYTES)
-        except InputError as exc:
-            facts.problems.append(f"{name}: {exc}")
+        source = _read(pkg, name, facts, MAX_JS_BYTES)
+        if source is None:
             continue
         total += len(source)
         facts.js_files += 1
@@ -67,20 +74,16 @@ def read_code(pkg: MiniPackage, decl: Declarations, names: Iterable[str], open_t
             _COMPILED_VALUE if name.endswith((".html", "app-wxss.js", "page-frame.js")) else None
         if pattern is None or not wanted_types:
             continue
-        try:
-            data = pkg.read(name, MAX_JS_BYTES)
-        except InputError as exc:
-            facts.problems.append(f"{name}: {exc}")
+        data = _read(pkg, name, facts, MAX_JS_BYTES)
+        if data is None:
             continue
         for m in pattern.finditer(data):
             if m.group(1) in wanted_types:
                 facts.open_types.append((m.group(1).decode(), name, data.count(b"\n", 0, m.start()) + 1))
     if pkg.kind == "hap":
         for name in (n for n in pkg.names if n.endswith(".abc")):
-            try:
-                data = pkg.read(name)
-            except InputError as exc:
-                facts.problems.append(f"{name}: {exc}")
+            data = _read(pkg, name, facts)
+            if data is None:
                 continue
             facts.ohos_modules.extend(sorted({m.group(1).decode() for m in _OHOS_MODULE.finditer(data)}
                                              - set(facts.ohos_modules)))
