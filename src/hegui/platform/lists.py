@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hegui.platform import access
 from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User
 from hegui.platform.workflow import OPEN_CASE_STATUSES
+from hegui.report.model import SEVERITY_ORDER
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -144,7 +145,7 @@ def _date_range(column: ColumnElement) -> dict[str, Callable[[Select, str], Sele
             "until": lambda s, v: s.where(column < _date("until", v) + dt.timedelta(days=1))}
 
 
-SEVERITIES = frozenset({"low", "medium", "high", "critical"})
+SEVERITIES = frozenset(SEVERITY_ORDER)  # the report's vocabulary
 SCAN_STATUSES = frozenset({"queued", "running", "done", "failed"})
 CASE_STATUSES = frozenset({"notice_sent", "recheck_failed", "escalated", "closed"})
 CLUE_STATUSES = frozenset({"open", "in_case"})

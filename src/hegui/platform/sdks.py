@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from hegui.platform import access, lists
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User
-
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+from hegui.report.model import SEVERITY_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +138,7 @@ def _summaries(db: Session, user: User) -> list[SdkSummary]:
     worst: dict[str, str] = {}
     for f in _findings(db, latest, embedding):
         counts[f.subject] = counts.get(f.subject, 0) + 1
-        if SEVERITY_RANK.get(f.severity, 0) > SEVERITY_RANK.get(worst.get(f.subject, ""), 0):
+        if SEVERITY_ORDER.get(f.severity, 0) > SEVERITY_ORDER.get(worst.get(f.subject, ""), 0):
             worst[f.subject] = f.severity
     return [SdkSummary(id=i, name=names[i], apps=n, findings=counts.get(i, 0), worst_severity=worst.get(i))
             for i, n in embedding.items()]
@@ -147,7 +146,7 @@ def _summaries(db: Session, user: User) -> list[SdkSummary]:
 
 SORTS = {"id": lambda s: s.id, "name": lambda s: s.name.casefold(), "apps": lambda s: s.apps,
          "findings": lambda s: s.findings,
-         "severity": lambda s: SEVERITY_RANK.get(s.worst_severity or "", 0)}
+         "severity": lambda s: SEVERITY_ORDER.get(s.worst_severity or "", 0)}
 
 
 def sdk_page(db: Session, user: User, params: Any) -> lists.Page:
