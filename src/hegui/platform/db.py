@@ -18,15 +18,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
     create_engine,
     event,
     false,
+    func,
+    select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 ROLES = ("regulator", "reviewer", "developer", "sdk_vendor")
 SCAN_STATUSES = ("queued", "running", "done", "failed")
@@ -253,3 +256,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def count_rows(db: Session, stmt: Select) -> int:
+    """How many rows `stmt` selects (its ordering dropped: a count needs none)."""
+    return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from hegui.platform import access
-from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User
+from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User, count_rows
 from hegui.platform.workflow import OPEN_CASE_STATUSES
 from hegui.report.model import SEVERITY_ORDER
 
@@ -106,7 +106,7 @@ class ListSpec:
             stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in self.search)))
         for name, value in query.filters.items():
             stmt = self.filters[name](stmt, value)
-        total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = count_rows(db, stmt)
         key = query.sort or self.default_sort
         column = self.sorts.get(key.removeprefix("-"))
         if column is None:

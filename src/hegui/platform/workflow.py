@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
@@ -25,6 +25,7 @@ from hegui.platform.db import (
     RepeatOffence,
     Scan,
     User,
+    count_rows,
     utcnow,
 )
 from hegui.platform.workdays import WorkCalendar
@@ -278,23 +279,16 @@ def overview_counts(db: Session, user: User, today: dt.date, calendar: WorkCalen
     """The numbers a role's overview starts with; a developer's count only their own apps and cases."""
     month_start = dt.datetime.combine(today.replace(day=1), dt.time())
     soon, _ = calendar.add_working_days(today, 2)
-    cases = access.visible_cases(user).order_by(None).subquery()
-
-    def count(stmt: Select) -> int:
-        return db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-
+    cases = access.visible_cases(user)
     counts = {
-        "apps": count(access.visible_apps(user)),
-        "scans_this_month": count(access.visible_scans(user).where(Scan.created_at >= month_start)),
-        "open_cases": db.scalar(select(func.count()).select_from(cases)
-                                .where(cases.c.status.in_(OPEN_CASE_STATUSES))) or 0,
-        "overdue_cases": db.scalar(select(func.count()).select_from(cases)
-                                   .where(cases.c.status == "notice_sent", cases.c.deadline < today)) or 0,
-        "due_within_2_days": db.scalar(select(func.count()).select_from(cases)
-                                       .where(cases.c.status == "notice_sent", cases.c.deadline >= today,
-                                              cases.c.deadline <= soon)) or 0,
+        "apps": count_rows(db, access.visible_apps(user)),
+        "scans_this_month": count_rows(db, access.visible_scans(user).where(Scan.created_at >= month_start)),
+        "open_cases": count_rows(db, cases.where(Case.status.in_(OPEN_CASE_STATUSES))),
+        "overdue_cases": count_rows(db, cases.where(Case.status == "notice_sent", Case.deadline < today)),
+        "due_within_2_days": count_rows(db, cases.where(Case.status == "notice_sent", Case.deadline >= today,
+                                                        Case.deadline <= soon)),
     }
     if access.sees_all(user):
-        counts["open_clues"] = count(select(Clue).where(Clue.status == "open"))
-        counts["open_complaints"] = count(select(Complaint).where(Complaint.status != "resolved"))
+        counts["open_clues"] = count_rows(db, select(Clue).where(Clue.status == "open"))
+        counts["open_complaints"] = count_rows(db, select(Complaint).where(Complaint.status != "resolved"))
     return counts
