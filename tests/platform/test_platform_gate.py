@@ -196,6 +196,7 @@ def test_uploads_take_only_their_own_slots(tmp_path: Path):
         first = socket.create_connection(("127.0.0.1", port))
         try:
             first.sendall(upload_head(port, 4 * MB, f"Bearer {token}") + b"\0" * 65536)  # holds the upload slot
+            time.sleep(0.5)  # sendall returns before the server admits it: on a loaded machine the second came first
             t0 = time.monotonic()
             status, _sent = send_until_answered(port, upload_head(port, 4 * MB, f"Bearer {token}"), b"\0" * 4096,
                                                 32 * 1024)
