@@ -5,9 +5,9 @@ These models are the boundary other tools rely on: add fields, never rename or d
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = "1"
 
@@ -132,6 +132,12 @@ class EvidenceItem(_Model):
     permission: str | None = None
     file: str | None = None
     excerpt: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _facts_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A fact the line does not state is left out, not null: `"sdk": null` would read as "the app's own code".
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k in ("kind", "detail")}
 
 
 class Remediation(_Model):
