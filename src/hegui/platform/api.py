@@ -109,11 +109,17 @@ class ClueIn(BaseModel):
 
 class ClueOut(BaseModel):
     id: int
-    app_id: int
+    app_id: int | None  # None: a tip or complaint about an app not on the platform (app_name), or an SDK's clue
     rule_id: str
     version_id: int | None
     note: str
     status: str
+    source: Literal["finding", "tip", "complaint", "campaign"] = "finding"
+    app_name: str | None = None
+    subject: str | None = None
+    complaint_id: int | None = None
+    sdk_id: str | None = None
+    campaign_id: int | None = None
 
 
 class CaseIn(BaseModel):

@@ -24,6 +24,8 @@ from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
+from hegui.platform.routers import campaigns as campaign_routes
+from hegui.platform.routers import casework
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
@@ -150,6 +152,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.calendar = calendar
     app.state.credential_cache = credential_cache
     app.state.worker_notify = lambda: None
+    app.include_router(casework.router)  # before api.router: /clues/tips is not /clues/{id}
+    app.include_router(campaign_routes.router)
     app.include_router(api.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),

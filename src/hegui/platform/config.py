@@ -89,17 +89,29 @@ class Settings:
     queued_quota: int = 20              # scans waiting or running at once
     upload_quota_per_day: int = 500     # uploads in 24 hours
     storage_quota_mb: int = 20 * 1024   # bytes of all the account's uploads
+    # Campaigns (campaigns.py): the only folder tree a regulator may scan from, and whether campaign URLs may
+    # reach private addresses (an operator's internal mirror); by default only public addresses are fetched.
+    campaign_root: Path | None = None
+    campaign_private_urls: bool = False
+    # The printable rectification notice (整改通知书): who issues it and how the developer replies.
+    issuing_authority: str = ""
+    notice_contact: str = ""
 
     @classmethod
     def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
         data = data_dir or default_data_dir()
         max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
         holidays = os.environ.get("HEGUI_HOLIDAYS")
+        campaign_root = os.environ.get("HEGUI_CAMPAIGN_ROOT")
         lease = _seconds(os.environ.get("HEGUI_SCAN_LEASE_S"), DEFAULT_SCAN_LEASE_S, MIN_SCAN_LEASE_S,
                          "HEGUI_SCAN_LEASE_S")
         return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
                    holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease,
                    fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1",
+                   campaign_root=Path(campaign_root) if campaign_root else None,
+                   campaign_private_urls=os.environ.get("HEGUI_CAMPAIGN_PRIVATE_URLS", "") == "1",
+                   issuing_authority=os.environ.get("HEGUI_ISSUING_AUTHORITY", "").strip(),
+                   notice_contact=os.environ.get("HEGUI_NOTICE_CONTACT", "").strip(),
                    secure_cookies=os.environ.get("HEGUI_SECURE_COOKIES", "") == "1",
                    per_client_requests=_count(os.environ.get("HEGUI_PER_CLIENT_REQUESTS"), 16,
                                               "HEGUI_PER_CLIENT_REQUESTS"),

@@ -37,6 +37,9 @@ APP_KINDS = ("app", "sdk")  # an app is filed from APKs, an SDK from AARs and JA
 CASE_STATUSES = ("notice_sent", "recheck_failed", "closed", "escalated")
 ESCALATIONS = ("public_notice", "removal", "penalty", "bad_list")
 COMPLAINT_STATUSES = ("received", "assigned", "resolved")
+CLUE_SOURCES = ("finding", "tip", "complaint", "campaign")  # where a clue came from (cases.py)
+MARK_VERDICTS = ("false_positive", "accepted")  # a reviewer's word on a finding (marks.py)
+CAMPAIGN_SOURCES = ("upload", "url", "folder")  # how a campaign item reached the platform (campaigns.py)
 REVIEWS = ("held", "counterfeit", "genuine")  # Scan.review: a version signed by another certificate
 
 
@@ -148,15 +151,25 @@ class FindingRow(Base):
 
 
 class Clue(Base):
+    """A suspected violation. Its subject is an app (`app_id`), an app not on the platform yet (`app_name`, from a
+    tip or a complaint), or an SDK (`sdk_id`) and the vendor account answering for it (`vendor_id`)."""
     __tablename__ = "clues"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[int | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     rule_id: Mapped[str] = mapped_column(String(80))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | in_case
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(12), default="finding", server_default="finding")
+    app_name: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(120))  # the finding's subject ("app" or an SDK id)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"), index=True)
+    sdk_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    app: Mapped[App | None] = relationship(foreign_keys=[app_id])
 
 
 class Case(Base):
@@ -176,6 +189,8 @@ class Case(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A case against an SDK vendor: the SDK id the findings name, filed on the vendor's SDK record (`app_id`).
+    sdk_id: Mapped[str | None] = mapped_column(String(120), index=True)
     app: Mapped[App] = relationship()
 
 
@@ -219,6 +234,59 @@ class StoreListing(Base):
     findings: Mapped[list[Any]] = mapped_column(JSON)  # report-format findings, see services.check_listing
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseAnswer(Base):
+    """A developer's (or vendor's) answer to a case: a rectification statement and the fixed build's scan."""
+    __tablename__ = "case_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class FindingMark(Base):
+    """A reviewer's verdict on a finding (rule + subject) of an app, from the version it was marked on onwards:
+    "false_positive" (it neither keeps a case open nor files a clue again) or "accepted" (confirmed)."""
+    __tablename__ = "finding_marks"
+    __table_args__ = (UniqueConstraint("app_id", "rule_id", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(120))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Campaign(Base):
+    """A special inspection (专项检测): many inputs scanned together, clues filed for findings at or above
+    `min_severity`."""
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    min_severity: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    items: Mapped[list[CampaignItem]] = relationship(back_populates="campaign", order_by="CampaignItem.id")
+
+
+class CampaignItem(Base):
+    __tablename__ = "campaign_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    ref: Mapped[str] = mapped_column(String(1000))  # file name, redacted URL or path under the campaign root
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"), index=True)
+    error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
+    campaign: Mapped[Campaign] = relationship(back_populates="items")
+    scan: Mapped[Scan | None] = relationship()
 
 
 class AuditEvent(Base):

@@ -149,6 +149,7 @@ SEVERITIES = frozenset(SEVERITY_ORDER)  # the report's vocabulary
 SCAN_STATUSES = frozenset({"queued", "running", "done", "failed"})
 CASE_STATUSES = frozenset({"notice_sent", "recheck_failed", "escalated", "closed"})
 CLUE_STATUSES = frozenset({"open", "in_case"})
+CLUE_SOURCES = frozenset({"finding", "tip", "complaint", "campaign"})
 COMPLAINT_STATUSES = frozenset({"received", "assigned", "resolved"})
 
 
@@ -199,13 +200,17 @@ FINDINGS = ListSpec(
 )
 
 CLUES = ListSpec(
-    base=lambda user: select(Clue).join(App, Clue.app_id == App.id),
-    search=(Clue.rule_id, Clue.note, App.package, App.label),
+    # An outer join: a clue from a tip or complaint may name an app not on the platform, an SDK's clue no app.
+    base=lambda user: select(Clue).outerjoin(App, Clue.app_id == App.id),
+    search=(Clue.rule_id, Clue.note, App.package, App.label, Clue.app_name, Clue.sdk_id),
     sorts={"id": Clue.id, "created": Clue.created_at, "rule": Clue.rule_id, "package": App.package},
     default_sort="-id",
     filters={"status": lambda s, v: s.where(Clue.status == _one_of("status", v, CLUE_STATUSES)),
              "rule_id": lambda s, v: s.where(Clue.rule_id == v),
              "app_id": lambda s, v: s.where(Clue.app_id == _int("app_id", v)),
+             "source": lambda s, v: s.where(Clue.source == _one_of("source", v, CLUE_SOURCES)),
+             "campaign_id": lambda s, v: s.where(Clue.campaign_id == _int("campaign_id", v)),
+             "sdk_id": lambda s, v: s.where(Clue.sdk_id == v),
              **_date_range(Clue.created_at)},
 )
 

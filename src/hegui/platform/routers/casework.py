@@ -1,0 +1,252 @@
+"""REST routes of the case from both sides (cases.py, marks.py): clues from tips, complaints and SDK findings,
+cases against SDK vendors, the developer's answer, the case timeline and false-positive marks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hegui.platform import access, cases, marks
+from hegui.platform.db import App, Case, CaseAnswer, Clue, FindingMark, FindingRow, User
+from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today, work_calendar
+from hegui.platform.lookup import Lookup
+from hegui.platform.storage import UploadRejected
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+DB = Annotated[Session, Depends(get_db)]
+ApiUser = Annotated[User, Depends(api_user)]
+StaffUser = Annotated[User, Depends(api_role(*access.STAFF))]
+find = Lookup(lambda what: f"{what} not found")
+
+
+class ClueDetailOut(BaseModel):
+    id: int
+    app_id: int | None  # None: a tip or complaint about an app not on the platform (app_name), or an SDK's clue
+    app_name: str | None
+    rule_id: str
+    version_id: int | None
+    note: str
+    status: str
+    source: Literal["finding", "tip", "complaint", "campaign"]
+    subject: str | None
+    complaint_id: int | None
+    sdk_id: str | None
+    vendor: str | None
+    campaign_id: int | None
+
+
+def clue_out(db: Session, clue: Clue) -> ClueDetailOut:
+    vendor = db.get(User, clue.vendor_id) if clue.vendor_id else None
+    return ClueDetailOut(id=clue.id, app_id=clue.app_id, app_name=clue.app_name, rule_id=clue.rule_id,
+                         version_id=clue.version_id, note=clue.note, status=clue.status, source=clue.source,
+                         subject=clue.subject, complaint_id=clue.complaint_id, sdk_id=clue.sdk_id,
+                         vendor=vendor.name if vendor else None, campaign_id=clue.campaign_id)
+
+
+class TipIn(BaseModel):
+    rule_id: str = Field(max_length=80)
+    note: str = Field(min_length=1, max_length=4000)  # what the tip reports
+    app_id: int | None = None
+    app_name: str = Field("", max_length=255)  # when the app is not on the platform
+
+
+class ComplaintClueIn(BaseModel):
+    rule_id: str = Field(max_length=80)
+    note: str = Field("", max_length=4000)
+
+
+class SdkClueIn(BaseModel):
+    vendor: str = Field(min_length=1, max_length=80)  # the SDK vendor's account name
+    rule_id: str = Field(max_length=80)
+    note: str = Field("", max_length=4000)
+
+
+class SdkCaseIn(BaseModel):
+    vendor: str = Field(min_length=1, max_length=80)
+    rule_ids: list[str] = Field(max_length=100)
+    note: str = Field("", max_length=4000)
+
+
+class SdkCaseOut(BaseModel):
+    id: int
+    sdk_id: str | None
+    app_id: int  # the vendor's SDK record the case is filed on
+    package: str
+    status: str
+    rule_ids: list[str]
+    notice_date: dt.date
+    deadline: dt.date
+    remaining_rule_ids: list[str] | None
+
+
+class AnswerOut(BaseModel):
+    id: int
+    case_id: int
+    user: str
+    statement: str
+    scan_id: int | None
+    created_at: dt.datetime
+
+
+class TimelineOut(BaseModel):
+    at: dt.datetime
+    kind: Literal["opened", "notice", "answer", "recheck", "recheck_skipped", "closed", "escalation", "override"]
+    actor: str | None
+    detail: str
+    scan_id: int | None
+    version_id: int | None
+
+
+class MarkIn(BaseModel):
+    verdict: Literal["false_positive", "accepted"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class MarkOut(BaseModel):
+    app_id: int
+    rule_id: str
+    subject: str
+    verdict: Literal["false_positive", "accepted"]
+    reason: str
+    version_id: int  # the version it was marked on; it holds for newer builds too
+    by: str
+    at: dt.datetime
+
+
+def mark_out(m: FindingMark) -> MarkOut:
+    return MarkOut(app_id=m.app_id, rule_id=m.rule_id, subject=m.subject, verdict=m.verdict, reason=m.reason,
+                   version_id=m.version_id, by=m.user.name, at=m.created_at)
+
+
+def sdk_case_out(case: Case) -> SdkCaseOut:
+    return SdkCaseOut(id=case.id, sdk_id=case.sdk_id, app_id=case.app_id, package=case.app.package,
+                      status=case.status, rule_ids=list(case.rule_ids), notice_date=case.notice_date,
+                      deadline=case.deadline,
+                      remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None
+                      else None)
+
+
+def answer_out(a: CaseAnswer) -> AnswerOut:
+    return AnswerOut(id=a.id, case_id=a.case_id, user=a.user.name, statement=a.statement, scan_id=a.scan_id,
+                     created_at=a.created_at)
+
+
+# --- clues -----------------------------------------------------------------------------------------------
+
+@router.post("/clues/tips", status_code=201, response_model=ClueDetailOut)
+def clue_from_tip(body: TipIn, user: StaffUser, db: DB) -> ClueDetailOut:
+    """A clue from an outside tip, about an app on the platform (`app_id`) or one only named (`app_name`)."""
+    app = find.app(db, user, body.app_id) if body.app_id is not None else None
+    with refusal_is_conflict():
+        clue = cases.clue_from_tip(db, user, body.rule_id, body.note, app=app, app_name=body.app_name)
+    db.commit()
+    return clue_out(db, clue)
+
+
+@router.post("/complaints/{complaint_id}/clues", status_code=201, response_model=ClueDetailOut)
+def clue_from_complaint(complaint_id: int, body: ComplaintClueIn, user: StaffUser, db: DB) -> ClueDetailOut:
+    """The complaint becomes a clue (linked to it)."""
+    complaint = find.complaint(db, complaint_id)
+    with refusal_is_conflict():
+        clue = cases.clue_from_complaint(db, user, complaint, body.rule_id, body.note)
+    db.commit()
+    return clue_out(db, clue)
+
+
+@router.get("/clues/{clue_id}", response_model=ClueDetailOut)
+def get_clue(clue_id: int, user: StaffUser, db: DB) -> ClueDetailOut:
+    clue = db.get(Clue, clue_id)
+    if clue is None:
+        raise find.missing("clue")
+    return clue_out(db, clue)
+
+
+# --- SDK vendors ---------------------------------------------------------------------------------------------
+
+@router.post("/sdks/{sdk_id}/clues", status_code=201, response_model=ClueDetailOut)
+def sdk_clue(sdk_id: str, body: SdkClueIn, user: StaffUser, db: DB) -> ClueDetailOut:
+    """A clue about an SDK's findings across apps, answered for by the SDK vendor's account `vendor`."""
+    vendor = find.user_named(db, body.vendor)
+    with refusal_is_conflict():
+        clue = cases.sdk_clue(db, user, sdk_id, vendor, body.rule_id, body.note)
+    db.commit()
+    return clue_out(db, clue)
+
+
+@router.post("/sdks/{sdk_id}/cases", status_code=201, response_model=SdkCaseOut)
+def sdk_case(sdk_id: str, body: SdkCaseIn, request: Request, user: StaffUser, db: DB) -> SdkCaseOut:
+    """A rectification notice to the SDK vendor for findings about its SDK across apps (filed on the vendor's
+    SDK record, whose next version is the re-check)."""
+    vendor = find.user_named(db, body.vendor)
+    with refusal_is_conflict():
+        case = cases.open_sdk_case(db, user, sdk_id, vendor, body.rule_ids, today(request), body.note,
+                                   calendar=work_calendar(request))
+    db.commit()
+    return sdk_case_out(case)
+
+
+@router.get("/sdks/{sdk_id}/cases", response_model=list[SdkCaseOut])
+def list_sdk_cases(sdk_id: str, user: ApiUser, db: DB) -> list[SdkCaseOut]:
+    """Cases about the SDK the caller may see (an SDK vendor: the cases filed on its own records)."""
+    return [sdk_case_out(c) for c in cases.sdk_cases(db, user, sdk_id)]
+
+
+# --- answers and timeline ------------------------------------------------------------------------------------
+
+@router.post("/cases/{case_id}/answers", status_code=202, response_model=AnswerOut,
+             responses={413: {"description": "file too large"}, 415: {"description": "not a ZIP"}})
+def answer_case(case_id: int, request: Request, user: ApiUser, db: DB,
+                statement: Annotated[str, Form(max_length=10000)], file: Annotated[UploadFile, File()]) -> AnswerOut:
+    """The developer (or SDK vendor) answers the case: a rectification statement and the fixed build (multipart
+    field ``file``), queued as a scan; a build newer than the case's is its re-check once scanned."""
+    case = find.case(db, user, case_id)
+    try:
+        with refusal_is_conflict():
+            answer = cases.answer_case(db, request.app.state.settings, user, case, statement, file.file,
+                                       file.filename)
+    except UploadRejected as err:
+        raise HTTPException(err.status, str(err)) from None
+    db.commit()
+    request.app.state.worker_notify()
+    return answer_out(answer)
+
+
+@router.get("/cases/{case_id}/answers", response_model=list[AnswerOut])
+def list_answers(case_id: int, user: ApiUser, db: DB) -> list[AnswerOut]:
+    return [answer_out(a) for a in cases.case_answers(db, find.case(db, user, case_id))]
+
+
+@router.get("/cases/{case_id}/timeline", response_model=list[TimelineOut])
+def case_timeline(case_id: int, user: ApiUser, db: DB) -> list[TimelineOut]:
+    """Every event of the case in order: opened, notice, answers, re-checks, escalation, override, close."""
+    return [TimelineOut.model_validate(e, from_attributes=True)
+            for e in cases.timeline(db, find.case(db, user, case_id))]
+
+
+# --- false-positive / accepted marks -------------------------------------------------------------------------
+
+@router.post("/findings/{finding_id}/mark", response_model=MarkOut)
+def mark_finding(finding_id: int, body: MarkIn, user: StaffUser, db: DB) -> MarkOut:
+    """Mark a finding (its rule + subject in its app, from its version on) a false positive or accepted."""
+    finding = db.get(FindingRow, finding_id)
+    if finding is None:
+        raise find.missing("finding")
+    try:
+        mark = marks.mark_finding(db, user, finding, body.verdict, body.reason)
+    except marks.MarkError as err:
+        raise HTTPException(422, str(err)) from None
+    db.commit()
+    return mark_out(mark)
+
+
+@router.get("/apps/{app_id}/marks", response_model=list[MarkOut])
+def list_marks(app_id: int, user: ApiUser, db: DB) -> list[MarkOut]:
+    """The verdicts given on the app's findings (its developer sees them too)."""
+    app: App = find.app(db, user, app_id)
+    return [mark_out(m) for m in db.scalars(select(FindingMark).where(FindingMark.app_id == app.id)
+                                            .order_by(FindingMark.id))]
