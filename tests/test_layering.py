@@ -40,7 +40,8 @@ ALLOWED: dict[str, set[str]] = {
     "miniapp_analysis": {"miniapp", "detect", "knowledge", "policy", "rules", "report", "options"},
     # batch/warm.py preloads the scanner's packages by name before forking workers
     "batch": {"pipeline", "analysis", "report", "knowledge", "apk", "dex", "detect", "policy", "rules"},
-    "platform": {"pipeline", "report", "knowledge", "rules", "listing"},
+    # policy: campaigns fetch URLs through the scanner's public-address connection guard (policy.source)
+    "platform": {"pipeline", "report", "knowledge", "rules", "listing", "policy"},
     # the inputs a user names with an option, read before a scan starts so a bad one is refused out loud
     "named_inputs": {"listing", "policy", "trace", "report"},
     "cli": {"pipeline", "report", "batch", "trace", "platform", "named_inputs",

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hegui import __version__
-from hegui.platform import api, web
+from hegui.platform import api, web, web_casework
 from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
 from hegui.platform.db import make_engine, session_factory
@@ -155,6 +155,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.include_router(casework.router)  # before api.router: /clues/tips is not /clues/{id}
     app.include_router(campaign_routes.router)
     app.include_router(api.router)
+    app.include_router(web_casework.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
               name="static")

@@ -15,18 +15,18 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hegui.batch.download import redact_url
 from hegui.platform import marks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import AppVersion, Campaign, CampaignItem, Clue, FindingRow, Scan, User
 from hegui.platform.scans import submit_scan
 from hegui.platform.storage import UploadRejected
-from hegui.policy.source import checked_handler, public_address
+from hegui.policy.source import NonPublicAddress, checked_handler, public_address
 from hegui.report.model import SEVERITY_ORDER
 
 MAX_ITEMS = 1000  # inputs of one campaign (a folder with more is refused, not cut short)
@@ -54,6 +54,19 @@ class Inputs:
     uploads: list[tuple[BinaryIO, str | None]] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     folder: str | None = None
+
+
+def redact_url(url: str) -> str:
+    """The URL as shown and stored: no user info, query string (a presigned URL's signature) or fragment."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        if parts.port:
+            netloc += f":{parts.port}"
+    except ValueError:
+        pass
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 # --- inputs ------------------------------------------------------------------------------------------------
@@ -88,6 +101,9 @@ def fetch_url(url: str, max_bytes: int, *, private_ok: bool = False) -> BinaryIO
     except UploadRejected:
         out.close()
         raise
+    except NonPublicAddress as err:
+        out.close()
+        raise UploadRejected(f"leads to a non-public address ({err.address}): not fetched", 422) from None
     except urllib.error.HTTPError as err:
         out.close()
         raise UploadRejected(f"HTTP {err.code}", 502) from None

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, lists, sdks, signers, workflow
+from hegui.platform import access, export, lists, marks, sdks, signers, workflow
+from hegui.platform import cases as casework
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing, report_file
 from hegui.platform.db import (
@@ -218,6 +219,7 @@ def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLRespon
     on = today(request)
     return page(request, "app.html", app=app, latest=latest, findings=findings, cases=cases, listings=listings,
                 repeats=repeats, report=report, staff=access.sees_all(user),
+                marks=marks.marks_for(db, latest) if latest else {},
                 case_overdue=lambda c: workflow.case_overdue(c, on))
 
 
@@ -361,7 +363,10 @@ def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLRespon
     detail = sdks.sdk_detail(db, user, sdk_id)
     if detail is None:
         raise find.missing("sdk")
-    return page(request, "sdk.html", sdk=detail, regulator=user.role == "regulator")
+    staff = access.sees_all(user)
+    return page(request, "sdk.html", sdk=detail, regulator=user.role == "regulator", staff=staff,
+                sdk_cases=casework.sdk_cases(db, user, sdk_id),
+                sdk_rules=sorted({f.rule_id for f in detail.findings}) if staff else [])
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
@@ -381,7 +386,7 @@ def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResp
                 escalation_due=workflow.escalation_due(case, today(request)),
                 escalations=ESCALATIONS, days=workflow.rectification_days(),
                 recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
-                version=db.get(AppVersion, case.version_id))
+                version=db.get(AppVersion, case.version_id), answers=casework.case_answers(db, case))
 
 
 @router.post("/cases/{case_id}/escalate")
@@ -406,8 +411,11 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
     findings = [f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids]
     listing = db.scalar(select(StoreListing).where(StoreListing.app_id == case.app_id)
                         .order_by(StoreListing.id.desc()).limit(1))
+    settings = request.app.state.settings
     return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
-                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name)
+                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name,
+                authority=settings.issuing_authority, contact=settings.notice_contact,
+                documents=export.notice_documents(findings))
 
 
 def _clause_name(source: dict) -> str:
