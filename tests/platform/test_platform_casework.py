@@ -158,6 +158,10 @@ def test_a_false_positive_neither_keeps_a_case_open_nor_files_a_clue(platform):
     ingest(p, "dev", make_report(SHOP, "1.4", 14, [later_imei()], sha="e" * 64))
     case = p.client.get(f"/api/v1/cases/{case_id}", headers=rev).json()
     assert (case["status"], case["remaining_rule_ids"]) == ("closed", [])
+    # The finding lists show the verdict on the marked version and on the newer build it holds for.
+    listed = p.client.get("/api/v1/findings?sort=id", headers=p.users["dev"].auth).json()
+    assert [(f["rule_id"], f["mark"]) for f in listed] == [
+        (BEFORE_CONSENT, None), (DEVICE_ID, "false_positive"), (DEVICE_ID, "false_positive")]
     assert [(m["rule_id"], m["verdict"]) for m in
             p.client.get(f"/api/v1/apps/{app_id}/marks", headers=p.users["dev"].auth).json()] == [
         (DEVICE_ID, "false_positive")]

@@ -51,6 +51,8 @@ def test_a_false_positive_mark_shows_on_the_app_page(sqlite_platform):
     assert re.findall(r'data-verdict="([^"]+)">([^<]+)</span> ([^<\n]+)', html) == [
         ("false_positive", "误报", "读取的是自有序列号")]
     assert f'action="/findings/{finding["id"]}/mark"' not in html  # developers do not mark
+    scan_page = p.client.get("/scans/1", headers=dev_headers).text  # the report page shows it too
+    assert re.findall(r'data-verdict="([^"]+)" title="([^"]+)">', scan_page) == [("false_positive", "读取的是自有序列号")]
 
 
 def test_the_developer_answers_on_the_case_page_and_the_notice_says_how(sqlite_platform):

@@ -52,6 +52,7 @@ def test_a_clue_and_a_case_against_an_sdk_vendor(sqlite_platform):
     assert (case["sdk_id"], case["app_id"], case["package"], case["status"]) == (
         "umeng", record_id, "com.umeng.analytics", "notice_sent")
     assert p.client.get(f"/api/v1/clues/{clue.json()['id']}", headers=rev).json()["status"] == "in_case"
+    assert p.client.get(f"/api/v1/cases/{case['id']}", headers=vendor).json()["sdk_id"] == "umeng"
 
     # The vendor sees the case and the findings about its SDK across apps; the app's developer does not see it.
     assert [c["id"] for c in p.client.get("/api/v1/cases", headers=vendor).json()] == [case["id"]]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, export, lists, sdks, signers, workflow
+from hegui.platform import access, export, lists, marks, sdks, signers, workflow
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     App,
@@ -99,6 +99,8 @@ class FindingOut(BaseModel):
     subject: str
     title_zh: str
     title_en: str
+    # a reviewer's verdict on this rule + subject of the app holding for this version (marks.py); None: none given
+    mark: Literal["false_positive", "accepted"] | None = None
 
 
 class ClueIn(BaseModel):
@@ -141,6 +143,7 @@ class CaseOut(BaseModel):
     recheck_version_id: int | None
     remaining_rule_ids: list[str] | None
     escalation: str | None
+    sdk_id: str | None = None  # a case against an SDK vendor: the SDK (the app is the vendor's SDK record)
 
 
 class EscalateIn(BaseModel):
@@ -295,7 +298,7 @@ def case_out(case: Case, on: dt.date) -> CaseOut:
                    deadline_exact=not case.deadline_approximate, overdue=workflow.case_overdue(case, on),
                    recheck_version_id=case.recheck_version_id,
                    remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None else None,
-                   escalation=case.escalation)
+                   escalation=case.escalation, sdk_id=case.sdk_id)
 
 
 def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
@@ -416,8 +419,10 @@ def diff_versions(app_id: int, from_version: int, to_version: int, user: ApiUser
 def list_findings(request: Request, response: Response, user: ApiUser, db: DB) -> list[FindingOut]:
     """Findings of the visible apps; `q`, `rule_id`, `severity`, `subject`, `app_id`, `version_id`, `owner`,
     `sort`; `offset` paging or keyset paging by `after_id` (ordered by id)."""
-    return [FindingOut.model_validate(f, from_attributes=True)
-            for f in _page(lists.FINDINGS, request, response, db, user).rows]
+    rows = _page(lists.FINDINGS, request, response, db, user).rows
+    verdicts = marks.verdicts(db, rows)
+    return [FindingOut.model_validate(f, from_attributes=True).model_copy(update={"mark": verdicts.get(f.id)})
+            for f in rows]
 
 
 # --- SDKs --------------------------------------------------------------------------------------------------

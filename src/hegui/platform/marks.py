@@ -46,6 +46,20 @@ def live_rules(db: Session, version: AppVersion, rule_ids: Iterable[str] | None 
     return {r for r, s in found if (wanted is None or r in wanted) and (r, s) not in fp}
 
 
+def verdicts(db: Session, findings: Iterable[FindingRow]) -> dict[int, str]:
+    """finding id → the verdict that holds for it (findings without one are left out), for a page of a list."""
+    rows = list(findings)
+    by_app: dict[int, dict[tuple[str, str], FindingMark]] = {}
+    for mark in db.scalars(select(FindingMark).where(FindingMark.app_id.in_({f.app_id for f in rows}))):
+        by_app.setdefault(mark.app_id, {})[(mark.rule_id, mark.subject)] = mark
+    out: dict[int, str] = {}
+    for f in rows:
+        mark = by_app.get(f.app_id, {}).get((f.rule_id, f.subject))
+        if mark is not None and _covers(db, mark, db.get(AppVersion, f.version_id)):
+            out[f.id] = mark.verdict
+    return out
+
+
 def mark_finding(db: Session, user: User, finding: FindingRow, verdict: str, reason: str) -> FindingMark:
     """Give a verdict on `finding` (its rule + subject in its app, from its version on)."""
     if verdict not in MARK_VERDICTS:

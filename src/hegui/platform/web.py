@@ -322,7 +322,8 @@ def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
 def scan_page(request: Request, scan_id: int, db: DB, user: AnyUser) -> HTMLResponse:
     scan = find.scan(db, user, scan_id)
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
-    return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {})
+    return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {},
+                marks=marks.marks_for(db, version) if version else {})
 
 
 @router.get("/scans/{scan_id}/report", response_class=HTMLResponse)
