@@ -74,6 +74,7 @@ def test_a_tip_and_a_complaint_become_clues(sqlite_platform):
         "note": "核实中\n未同意隐私政策即获取位置"}
     again = p.client.post(f"/api/v1/complaints/{complaint['id']}/clues", headers=rev, json={"rule_id": BEFORE_CONSENT})
     assert again.status_code == 409
+    assert p.client.get("/api/v1/complaints", headers=rev).json()[0]["clue_ids"] == [clue.json()["id"]]
 
     listed = p.client.get("/api/v1/clues", headers=rev)
     assert ([c["id"] for c in listed.json()], listed.headers["x-total-count"]) == (

@@ -34,6 +34,8 @@ def test_a_tip_and_a_complaint_become_clues_on_the_clue_page(sqlite_platform):
     rows = re.findall(r'<tr id="clue-\d+"><td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td><code>([^<]+)</code></td><td>([^<(]+)',
                       html)
     assert rows == [("2", "某某商城", DEVICE_ID, "投诉转线索 "), ("1", "某某阅读", BEFORE_CONSENT, "外部举报")]
+    complaints = p.client.get("/complaints", headers=headers).text
+    assert re.findall(r'class="complaint-clue">([^<]+)</a>', complaints) == ["违规线索 #2"]
     assert p.client.post("/clues/tips", headers=headers, data={"rule_id": BEFORE_CONSENT, "note": "x",
                                                                  "app_name": "y"}).status_code == 403  # no CSRF token
 

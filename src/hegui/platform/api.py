@@ -178,6 +178,7 @@ class ComplaintOut(BaseModel):
     overdue: bool
     assignee: str | None
     resolution: str | None
+    clue_ids: list[int] = Field(default_factory=list)  # the clues the complaint became (cases.clue_from_complaint)
 
 
 class ListingPermission(BaseModel):
@@ -304,7 +305,8 @@ def case_out(case: Case, on: dt.date) -> CaseOut:
 def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
     return ComplaintOut(id=c.id, app_id=c.app_id, app_name=c.app_name, status=c.status, received_on=c.received_on,
                         due_on=c.due_on, overdue=workflow.complaint_overdue(c, on),
-                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
+                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution,
+                        clue_ids=[clue.id for clue in c.clues])
 
 
 def _page(spec: lists.ListSpec, request: Request, response: Response, db: Session, user: User) -> lists.Page:

@@ -219,6 +219,7 @@ class Complaint(Base):
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    clues: Mapped[list[Clue]] = relationship(order_by="Clue.id", viewonly=True)  # the clues it became
 
 
 class StoreListing(Base):
