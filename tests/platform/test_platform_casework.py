@@ -190,3 +190,22 @@ def test_an_accepted_finding_still_counts(sqlite_platform):
     ingest(p, "dev", make_report(SHOP, "1.4", 14, [later_imei()], sha="e" * 64))
     case = p.client.get(f"/api/v1/cases/{case_id}", headers=rev).json()
     assert (case["status"], case["remaining_rule_ids"]) == ("recheck_failed", [DEVICE_ID])
+
+
+def test_a_real_fixed_build_answered_in_the_case_closes_it(live_platform, shop_apks):
+    """Real APKs on the live scan worker: 1.0 reads the IMEI in Application.onCreate, 1.1 (the answer) does not."""
+    from platform_kit import wait_for_scan
+
+    p, dev, rev = live_platform, live_platform.users["dev"].auth, live_platform.users["reviewer"].auth
+    v1, v2 = shop_apks
+    first = p.client.post("/api/v1/scans", headers=dev, files={"file": ("shop-1.0.apk", v1.read_bytes())}).json()
+    app_id = wait_for_scan(p.client, first["id"], dev)["app_id"]
+    case = p.client.post("/api/v1/cases", headers=rev, json={"app_id": app_id, "rule_ids": [BEFORE_CONSENT]}).json()
+    answered = p.client.post(f"/api/v1/cases/{case['id']}/answers", headers=dev, data={"statement": "同意后再读取"},
+                             files={"file": ("shop-1.1.apk", v2.read_bytes())})
+    assert answered.status_code == 202, answered.text
+    assert wait_for_scan(p.client, answered.json()["scan_id"], dev)["status"] == "done"
+    closed = p.client.get(f"/api/v1/cases/{case['id']}", headers=dev).json()
+    assert (closed["status"], closed["remaining_rule_ids"]) == ("closed", [])
+    kinds = [e["kind"] for e in p.client.get(f"/api/v1/cases/{case['id']}/timeline", headers=dev).json()]
+    assert kinds == ["opened", "notice", "answer", "closed"]
