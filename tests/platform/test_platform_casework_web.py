@@ -107,3 +107,13 @@ def test_a_campaign_from_the_web_form_and_its_progress_page(sqlite_platform):
     assert "Campaigns" in p.client.get("/campaigns", headers={**headers, "Cookie": headers["Cookie"] + "; hegui_lang=en"}).text
     report = p.client.get("/campaigns/clue-report?month=2026-09", headers=headers)
     assert report.headers["content-disposition"] == 'attachment; filename="clues-2026-09.xlsx"'
+
+
+def test_every_source_verdict_and_timeline_event_has_a_chinese_and_an_english_name():
+    from hegui.platform.cases import TIMELINE_KINDS
+    from hegui.platform.i18n import MESSAGES
+    from hegui.platform.vocab import CampaignSource, ClueSource, MarkVerdict
+
+    keys = [*(f"clue_source_{s}" for s in ClueSource), *MarkVerdict, *(f"campaign_source_{s}" for s in CampaignSource),
+            *(f"event_{k}" for k in {*TIMELINE_KINDS.values(), "notice"})]
+    assert [k for k in keys if k not in MESSAGES or not all(MESSAGES[k])] == []

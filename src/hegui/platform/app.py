@@ -24,8 +24,6 @@ from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
-from hegui.platform.routers import campaigns as campaign_routes
-from hegui.platform.routers import casework
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
@@ -127,7 +125,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Raises workdays.HolidayFileError before touching the database when the holidays file is not valid."""
     calendar = load_holidays(settings.holidays_file) if settings.holidays_file else LIBRARY_CALENDAR
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url, pool_size=settings.pool_size)
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     if migrate:
         upgrade_head(engine)
     sessions = session_factory(engine)
@@ -152,8 +150,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.calendar = calendar
     app.state.credential_cache = credential_cache
     app.state.worker_notify = lambda: None
-    app.include_router(casework.router)  # before api.router: /clues/tips is not /clues/{id}
-    app.include_router(campaign_routes.router)
     app.include_router(api.router)
     app.include_router(web_casework.router)
     app.include_router(web.router)

@@ -26,6 +26,7 @@ from hegui.platform.config import Settings
 from hegui.platform.db import AppVersion, Campaign, CampaignItem, Clue, FindingRow, Scan, User
 from hegui.platform.scans import submit_scan
 from hegui.platform.storage import UploadRejected
+from hegui.platform.vocab import CampaignSource, ClueSource, ClueStatus, ScanStatus
 from hegui.policy.source import NonPublicAddress, checked_handler, public_address
 from hegui.report.model import SEVERITY_ORDER
 
@@ -135,6 +136,11 @@ def folder_files(root: Path | None, folder: str) -> list[Path]:
     return found
 
 
+def parse_urls(text: str) -> list[str]:
+    """The URLs of a form's text area: one per line; blank lines and ``#`` comments skipped."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
 # --- the campaign ------------------------------------------------------------------------------------------
 
 def create_campaign(db: Session, settings: Settings, user: User, name: str, min_severity: str,
@@ -166,20 +172,20 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
         db.add(item)
 
     for body, filename in inputs.uploads:
-        add("upload", filename or "upload", body, filename)
+        add(CampaignSource.UPLOAD, filename or "upload", body, filename)
     for url in inputs.urls:
         shown = redact_url(url)  # a presigned URL's query string is a secret
         try:
             body = fetch_url(url, settings.max_upload_bytes, private_ok=settings.campaign_private_urls)
         except UploadRejected as err:
-            add("url", shown, None, None, str(err))
+            add(CampaignSource.URL, shown, None, None, str(err))
             continue
         with body:
-            add("url", shown, body, shown.rsplit("/", 1)[-1] or "download.apk")
+            add(CampaignSource.URL, shown, body, shown.rsplit("/", 1)[-1] or "download.apk")
     root = settings.campaign_root.resolve() if settings.campaign_root else None
     for path in files:
         with path.open("rb") as body:
-            add("folder", str(path.relative_to(root)) if root else path.name, body, path.name)
+            add(CampaignSource.FOLDER, str(path.relative_to(root)) if root else path.name, body, path.name)
     db.flush()
     audit(db, user, "campaign.create", f"campaign:{campaign.id}",
           f"{campaign.name}: {count} inputs, clues at {min_severity} or above")
@@ -188,11 +194,11 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
 
 def progress(db: Session, campaign: Campaign) -> Progress:
     """Where the campaign's inputs are: a scan's status, or failed for an input that never became a scan."""
-    counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
+    counts = {s.value: 0 for s in ScanStatus}
     statuses = dict(db.execute(select(Scan.id, Scan.status).join(CampaignItem, CampaignItem.scan_id == Scan.id)
                                .where(CampaignItem.campaign_id == campaign.id)).all())
     for item in campaign.items:
-        counts[statuses.get(item.scan_id, "failed") if item.scan_id else "failed"] += 1
+        counts[statuses.get(item.scan_id, ScanStatus.FAILED) if item.scan_id else ScanStatus.FAILED] += 1
     clues = len(list(db.scalars(select(Clue.id).where(Clue.campaign_id == campaign.id))))
     return Progress(total=len(campaign.items), clues=clues, **counts)
 
@@ -216,12 +222,12 @@ def after_campaign_scan(db: Session, scan: Scan) -> list[Clue]:
     filed: list[Clue] = []
     for (rule_id, subject), row in wanted.items():
         known = db.scalar(select(Clue.id).where(Clue.app_id == version.app_id, Clue.rule_id == rule_id,
-                                                Clue.status == "open",
+                                                Clue.status == ClueStatus.OPEN,
                                                 (Clue.subject == subject) | Clue.subject.is_(None)).limit(1))
         if known is not None:
             continue
         clue = Clue(app_id=version.app_id, rule_id=rule_id, subject=subject, version_id=version.id,
-                    source="campaign", campaign_id=campaign.id, created_by=campaign.created_by,
+                    source=ClueSource.CAMPAIGN, campaign_id=campaign.id, created_by=campaign.created_by,
                     note=f"{campaign.name}: {row.title_zh}"[:4000])
         db.add(clue)
         filed.append(clue)

@@ -19,10 +19,9 @@ from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
 from hegui.platform.scans import submit_scan
+from hegui.platform.vocab import ANSWERABLE_CASE_STATUSES, CaseStatus, ClueSource, ClueStatus, Role
 from hegui.platform.workdays import WorkCalendar
 from hegui.platform.workflow import WorkflowError, latest_version, rectification_days
-
-ANSWERABLE = ("notice_sent", "recheck_failed")  # an escalated or closed case takes no more answers
 
 
 def _rule(rule_id: str) -> str:
@@ -44,7 +43,7 @@ def clue_from_tip(db: Session, user: User, rule_id: str, note: str, *, app: App 
     if not note.strip():
         raise WorkflowError("say what the tip reports")
     version = latest_version(db, app) if app else None
-    clue = Clue(app_id=app.id if app else None, app_name=app_name or None, rule_id=rule_id, source="tip",
+    clue = Clue(app_id=app.id if app else None, app_name=app_name or None, rule_id=rule_id, source=ClueSource.TIP,
                 version_id=version.id if version else None, note=note.strip()[:4000], created_by=user.id)
     db.add(clue)
     db.flush()
@@ -62,7 +61,7 @@ def clue_from_complaint(db: Session, user: User, complaint: Complaint, rule_id: 
     version = latest_version(db, app) if app else None
     text = (note.strip() + "\n" if note.strip() else "") + complaint.content
     clue = Clue(app_id=app.id if app else None, app_name=None if app else complaint.app_name, rule_id=rule_id,
-                source="complaint", complaint_id=complaint.id, version_id=version.id if version else None,
+                source=ClueSource.COMPLAINT, complaint_id=complaint.id, version_id=version.id if version else None,
                 note=text[:4000], created_by=user.id)
     db.add(clue)
     db.flush()
@@ -88,7 +87,7 @@ def sdk_rule_ids(db: Session, user: User, sdk_id: str) -> set[str]:
 
 
 def _vendor(user: User) -> User:
-    if user.role != "sdk_vendor":
+    if user.role != Role.SDK_VENDOR:
         raise WorkflowError(f"{user.name} is a {user.role} account, not an SDK vendor's")
     return user
 
@@ -110,7 +109,7 @@ def sdk_clue(db: Session, user: User, sdk_id: str, vendor: User, rule_id: str, n
     if _rule(rule_id) not in sdk_rule_ids(db, user, sdk_id):
         raise WorkflowError(f"{rule_id} is not a finding about the SDK {sdk_id} in any app's latest version")
     record = vendor_record(db, vendor, sdk_id)
-    clue = Clue(app_id=record.id if record else None, rule_id=rule_id, source="finding", sdk_id=sdk_id[:120],
+    clue = Clue(app_id=record.id if record else None, rule_id=rule_id, source=ClueSource.FINDING, sdk_id=sdk_id[:120],
                 subject=sdk_id[:120], vendor_id=vendor.id, note=note.strip()[:4000], created_by=user.id)
     db.add(clue)
     db.flush()
@@ -134,18 +133,18 @@ def open_sdk_case(db: Session, user: User, sdk_id: str, vendor: User, rule_ids: 
         raise WorkflowError(f"{vendor.name} has no SDK package on the platform that contains {sdk_id}: the vendor "
                             "uploads it first (or a regulator gives its record to the vendor)")
     if db.scalar(select(Case.id).where(Case.app_id == record.id, Case.sdk_id == sdk_id,
-                                       Case.status == "notice_sent")) is not None:
+                                       Case.status == CaseStatus.NOTICE_SENT)) is not None:
         raise WorkflowError(f"the SDK {sdk_id} already has a case waiting for rectification")
     version = latest_version(db, record)
     deadline, exact = calendar.add_working_days(today, rectification_days())
-    case = Case(app_id=record.id, version_id=version.id, rule_ids=wanted, status="notice_sent", notice_date=today,
+    case = Case(app_id=record.id, version_id=version.id, rule_ids=wanted, status=CaseStatus.NOTICE_SENT, notice_date=today,
                 deadline=deadline, deadline_approximate=not exact, note=note.strip()[:4000], created_by=user.id,
                 sdk_id=sdk_id[:120])
     db.add(case)
     db.flush()
     for clue in db.scalars(select(Clue).where(Clue.sdk_id == sdk_id, Clue.vendor_id == vendor.id,
-                                              Clue.rule_id.in_(wanted), Clue.status == "open")):
-        clue.status = "in_case"
+                                              Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
+        clue.status = ClueStatus.IN_CASE
     audit(db, user, "case.open", f"case:{case.id}",
           f"sdk {sdk_id} vendor {vendor.name} ({record.package}) deadline={deadline} rules={','.join(wanted)}")
     return case
@@ -166,7 +165,7 @@ def answer_case(db: Session, settings: Settings, user: User, case: Case, stateme
     storage.UploadRejected."""
     if case.app.owner_id != user.id:
         raise WorkflowError("only the account the app belongs to answers its case")
-    if case.status not in ANSWERABLE:
+    if case.status not in ANSWERABLE_CASE_STATUSES:  # an escalated or closed case takes none
         raise WorkflowError(f"the case is {case.status}: it takes no more answers")
     statement = statement.strip()
     if not statement:

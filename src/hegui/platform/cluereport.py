@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -35,6 +36,24 @@ class Period:
         end = dt.date(year, month, CUTOFF_DAY)
         previous = dt.date(year - 1, 12, 1) if month == 1 else dt.date(year, month - 1, 1)
         return cls(start=previous.replace(day=CUTOFF_DAY + 1), end=end)
+
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def month_period(month: str) -> Period:
+    """The reporting period of ``YYYY-MM``; ValueError otherwise."""
+    found = MONTH.fullmatch(month.strip())
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise ValueError("month must be YYYY-MM")
+    return Period.of_month(int(found.group(1)), int(found.group(2)))
+
+
+def report_file(db: Session, month: str) -> tuple[bytes, str]:
+    """(xlsx, file name) of the month's clue report; ValueError for a malformed month."""
+    period = month_period(month)
+    return report_xlsx(db, period), f"clues-{period.end:%Y-%m}.xlsx"
 
 
 def period_clues(db: Session, period: Period) -> list[Clue]:

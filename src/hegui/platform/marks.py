@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui.platform.accounts import audit
-from hegui.platform.db import MARK_VERDICTS, App, AppVersion, FindingMark, FindingRow, User
+from hegui.platform.db import App, AppVersion, FindingMark, FindingRow, User
+from hegui.platform.vocab import MarkVerdict
 
 
 class MarkError(ValueError):
@@ -34,7 +35,7 @@ def marks_for(db: Session, version: AppVersion) -> dict[tuple[str, str], Finding
 
 
 def false_positives(db: Session, version: AppVersion) -> set[tuple[str, str]]:
-    return {key for key, m in marks_for(db, version).items() if m.verdict == "false_positive"}
+    return {key for key, m in marks_for(db, version).items() if m.verdict == MarkVerdict.FALSE_POSITIVE}
 
 
 def live_rules(db: Session, version: AppVersion, rule_ids: Iterable[str] | None = None) -> set[str]:
@@ -62,8 +63,8 @@ def verdicts(db: Session, findings: Iterable[FindingRow]) -> dict[int, str]:
 
 def mark_finding(db: Session, user: User, finding: FindingRow, verdict: str, reason: str) -> FindingMark:
     """Give a verdict on `finding` (its rule + subject in its app, from its version on)."""
-    if verdict not in MARK_VERDICTS:
-        raise MarkError(f"verdict must be one of {', '.join(MARK_VERDICTS)}")
+    if verdict not in {v.value for v in MarkVerdict}:
+        raise MarkError(f"verdict must be one of {', '.join(MarkVerdict)}")
     reason = reason.strip()
     if not reason:
         raise MarkError("a verdict needs a reason")
@@ -80,7 +81,7 @@ def mark_finding(db: Session, user: User, finding: FindingRow, verdict: str, rea
     audit(db, user, f"finding.{verdict}", f"app:{finding.app_id}",
           f"{app.package} {finding.rule_id} subject={finding.subject} version={finding.version_id}"
           + (f" (was {previous})" if previous else "") + f": {reason[:1500]}")
-    if verdict == "false_positive":
+    if verdict == MarkVerdict.FALSE_POSITIVE:
         from hegui.platform.workflow import reconsider_after_mark
 
         reconsider_after_mark(db, user, app)

@@ -9,10 +9,9 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from hegui.platform import access, campaigns, cases, marks
+from hegui.platform import access, campaigns, cases, cluereport, marks
 from hegui.platform.db import Campaign, Clue, FindingRow
 from hegui.platform.deps import refusal_is_conflict, require_web_role, today, work_calendar
-from hegui.platform.routers.campaigns import clue_report_response, parse_urls
 from hegui.platform.storage import UploadRejected
 from hegui.platform.web import DB, AnyUser, FormUser, RegulatorUser, page, see_other
 from hegui.platform.web import find as web_find
@@ -129,7 +128,7 @@ def campaign_submit(request: Request, db: DB, user: FormUser, name: Annotated[st
                     files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     require_web_role(user, "regulator")
     uploads = [(f.file, f.filename) for f in files or [] if f.filename]  # an empty file input sends one nameless part
-    inputs = campaigns.Inputs(uploads=uploads, urls=parse_urls(urls), folder=folder.strip() or None)
+    inputs = campaigns.Inputs(uploads=uploads, urls=campaigns.parse_urls(urls), folder=folder.strip() or None)
     try:
         campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
     except campaigns.CampaignError as err:
@@ -141,7 +140,11 @@ def campaign_submit(request: Request, db: DB, user: FormUser, name: Annotated[st
 
 @router.get("/campaigns/clue-report")
 def clue_report_download(month: str, db: DB, user: RegulatorUser) -> Response:
-    return clue_report_response(db, month)
+    try:
+        body, filename = cluereport.report_file(db, month)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)

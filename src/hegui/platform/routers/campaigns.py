@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui.platform import campaigns, cluereport
-from hegui.platform.db import Campaign, User
-from hegui.platform.deps import api_role, get_db
-from hegui.platform.lookup import Lookup
+from hegui.platform.db import Campaign
+from hegui.platform.routers.common import DB, RegulatorUser, find
+from hegui.platform.vocab import CampaignSource, ScanStatus
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
-DB = Annotated[Session, Depends(get_db)]
-RegulatorUser = Annotated[User, Depends(api_role("regulator"))]
-find = Lookup(lambda what: f"{what} not found")
-MONTH = re.compile(r"(\d{4})-(\d{2})")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+router = APIRouter()
 
 
 class ProgressOut(BaseModel):
@@ -35,10 +29,10 @@ class ProgressOut(BaseModel):
 
 class ItemOut(BaseModel):
     id: int
-    source: Literal["upload", "url", "folder"]
+    source: CampaignSource
     ref: str  # file name, URL without its query string, or path under the campaign root
     scan_id: int | None
-    status: Literal["queued", "running", "done", "failed"]
+    status: ScanStatus
     error: str | None
 
 
@@ -57,12 +51,8 @@ def campaign_out(db: Session, c: Campaign, with_items: bool) -> CampaignOut:
     if with_items:
         out.items = [ItemOut(id=i.id, source=i.source, ref=i.ref, scan_id=i.scan_id, error=i.error or
                              (i.scan.error if i.scan else None),
-                             status=i.scan.status if i.scan else "failed") for i in c.items]
+                             status=i.scan.status if i.scan else ScanStatus.FAILED) for i in c.items]
     return out
-
-
-def parse_urls(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
 @router.post("/campaigns", status_code=201, response_model=CampaignOut)
@@ -74,7 +64,7 @@ def create_campaign(request: Request, user: RegulatorUser, db: DB, name: Annotat
     """A campaign from uploaded files (multipart ``files``), URLs (one per line in ``urls``, fetched now from
     public addresses only) and/or a ``folder`` under the server's campaign root; each input is queued as a scan,
     and clues are filed for findings at or above ``min_severity``."""
-    inputs = campaigns.Inputs(uploads=[(f.file, f.filename) for f in files or []], urls=parse_urls(urls),
+    inputs = campaigns.Inputs(uploads=[(f.file, f.filename) for f in files or []], urls=campaigns.parse_urls(urls),
                               folder=folder.strip() or None)
     try:
         campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
@@ -99,17 +89,12 @@ def get_campaign(campaign_id: int, user: RegulatorUser, db: DB) -> CampaignOut:
     return campaign_out(db, campaign, with_items=True)
 
 
-def month_period(month: str) -> cluereport.Period:
-    found = MONTH.fullmatch(month.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise HTTPException(422, "month must be YYYY-MM")
-    return cluereport.Period.of_month(int(found.group(1)), int(found.group(2)))
-
-
 def clue_report_response(db: Session, month: str) -> Response:
-    period = month_period(month)
-    return Response(cluereport.report_xlsx(db, period), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="clues-{period.end:%Y-%m}.xlsx"'})
+    try:
+        body, filename = cluereport.report_file(db, month)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/clue-report", response_class=Response)

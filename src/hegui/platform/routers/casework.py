@@ -6,46 +6,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, cases, marks
-from hegui.platform.db import App, Case, CaseAnswer, Clue, FindingMark, FindingRow, User
-from hegui.platform.deps import api_role, api_user, get_db, refusal_is_conflict, today, work_calendar
-from hegui.platform.lookup import Lookup
+from hegui.platform import cases, marks
+from hegui.platform.db import App, CaseAnswer, Clue, FindingMark, FindingRow, User
+from hegui.platform.deps import refusal_is_conflict, today, work_calendar
+from hegui.platform.routers.common import DB, ApiUser, StaffUser, find
+from hegui.platform.schemas import CaseOut, ClueOut, case_out
 from hegui.platform.storage import UploadRejected
+from hegui.platform.vocab import MarkVerdict
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
-DB = Annotated[Session, Depends(get_db)]
-ApiUser = Annotated[User, Depends(api_user)]
-StaffUser = Annotated[User, Depends(api_role(*access.STAFF))]
-find = Lookup(lambda what: f"{what} not found")
+router = APIRouter()
 
 
-class ClueDetailOut(BaseModel):
-    id: int
-    app_id: int | None  # None: a tip or complaint about an app not on the platform (app_name), or an SDK's clue
-    app_name: str | None
-    rule_id: str
-    version_id: int | None
-    note: str
-    status: str
-    source: Literal["finding", "tip", "complaint", "campaign"]
-    subject: str | None
-    complaint_id: int | None
-    sdk_id: str | None
-    vendor: str | None
-    campaign_id: int | None
+class ClueDetailOut(ClueOut):
+    vendor: str | None = None  # the SDK vendor's account a clue about an SDK is answered for by
 
 
 def clue_out(db: Session, clue: Clue) -> ClueDetailOut:
     vendor = db.get(User, clue.vendor_id) if clue.vendor_id else None
-    return ClueDetailOut(id=clue.id, app_id=clue.app_id, app_name=clue.app_name, rule_id=clue.rule_id,
-                         version_id=clue.version_id, note=clue.note, status=clue.status, source=clue.source,
-                         subject=clue.subject, complaint_id=clue.complaint_id, sdk_id=clue.sdk_id,
-                         vendor=vendor.name if vendor else None, campaign_id=clue.campaign_id)
+    return ClueDetailOut.model_validate(clue, from_attributes=True).model_copy(
+        update={"vendor": vendor.name if vendor else None})
 
 
 class TipIn(BaseModel):
@@ -72,18 +56,6 @@ class SdkCaseIn(BaseModel):
     note: str = Field("", max_length=4000)
 
 
-class SdkCaseOut(BaseModel):
-    id: int
-    sdk_id: str | None
-    app_id: int  # the vendor's SDK record the case is filed on
-    package: str
-    status: str
-    rule_ids: list[str]
-    notice_date: dt.date
-    deadline: dt.date
-    remaining_rule_ids: list[str] | None
-
-
 class AnswerOut(BaseModel):
     id: int
     case_id: int
@@ -103,7 +75,7 @@ class TimelineOut(BaseModel):
 
 
 class MarkIn(BaseModel):
-    verdict: Literal["false_positive", "accepted"]
+    verdict: MarkVerdict
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -111,7 +83,7 @@ class MarkOut(BaseModel):
     app_id: int
     rule_id: str
     subject: str
-    verdict: Literal["false_positive", "accepted"]
+    verdict: MarkVerdict
     reason: str
     version_id: int  # the version it was marked on; it holds for newer builds too
     by: str
@@ -121,14 +93,6 @@ class MarkOut(BaseModel):
 def mark_out(m: FindingMark) -> MarkOut:
     return MarkOut(app_id=m.app_id, rule_id=m.rule_id, subject=m.subject, verdict=m.verdict, reason=m.reason,
                    version_id=m.version_id, by=m.user.name, at=m.created_at)
-
-
-def sdk_case_out(case: Case) -> SdkCaseOut:
-    return SdkCaseOut(id=case.id, sdk_id=case.sdk_id, app_id=case.app_id, package=case.app.package,
-                      status=case.status, rule_ids=list(case.rule_ids), notice_date=case.notice_date,
-                      deadline=case.deadline,
-                      remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None
-                      else None)
 
 
 def answer_out(a: CaseAnswer) -> AnswerOut:
@@ -178,8 +142,8 @@ def sdk_clue(sdk_id: str, body: SdkClueIn, user: StaffUser, db: DB) -> ClueDetai
     return clue_out(db, clue)
 
 
-@router.post("/sdks/{sdk_id}/cases", status_code=201, response_model=SdkCaseOut)
-def sdk_case(sdk_id: str, body: SdkCaseIn, request: Request, user: StaffUser, db: DB) -> SdkCaseOut:
+@router.post("/sdks/{sdk_id}/cases", status_code=201, response_model=CaseOut)
+def sdk_case(sdk_id: str, body: SdkCaseIn, request: Request, user: StaffUser, db: DB) -> CaseOut:
     """A rectification notice to the SDK vendor for findings about its SDK across apps (filed on the vendor's
     SDK record, whose next version is the re-check)."""
     vendor = find.user_named(db, body.vendor)
@@ -187,13 +151,13 @@ def sdk_case(sdk_id: str, body: SdkCaseIn, request: Request, user: StaffUser, db
         case = cases.open_sdk_case(db, user, sdk_id, vendor, body.rule_ids, today(request), body.note,
                                    calendar=work_calendar(request))
     db.commit()
-    return sdk_case_out(case)
+    return case_out(case, today(request))
 
 
-@router.get("/sdks/{sdk_id}/cases", response_model=list[SdkCaseOut])
-def list_sdk_cases(sdk_id: str, user: ApiUser, db: DB) -> list[SdkCaseOut]:
+@router.get("/sdks/{sdk_id}/cases", response_model=list[CaseOut])
+def list_sdk_cases(sdk_id: str, request: Request, user: ApiUser, db: DB) -> list[CaseOut]:
     """Cases about the SDK the caller may see (an SDK vendor: the cases filed on its own records)."""
-    return [sdk_case_out(c) for c in cases.sdk_cases(db, user, sdk_id)]
+    return [case_out(c, today(request)) for c in cases.sdk_cases(db, user, sdk_id)]
 
 
 # --- answers and timeline ------------------------------------------------------------------------------------
