@@ -171,3 +171,15 @@ def test_the_monthly_clue_report_counts_clues_entered_by_the_15th(sqlite_platfor
         [2, entered["2026-09-15"], "2026-09-15", "外部举报线索", "shop", "com.demo.shop", "1.0", None,
          BEFORE_CONSENT, "严重", None, "待处理", "举报 2026-09-15"]]
     assert p.client.get("/api/v1/clue-report?month=2026-13", headers=p.users["regulator"].auth).status_code == 422
+
+
+def test_the_campaign_list_pages_and_searches(sqlite_platform):
+    p, reg = sqlite_platform, sqlite_platform.users["regulator"].auth
+    for name in ("一月专项", "二月专项", "二月复查"):
+        assert create(p, name, files=(f"{name}.apk",)).status_code == 201
+    first = p.client.get("/api/v1/campaigns?limit=2", headers=reg)
+    assert ([c["name"] for c in first.json()], first.headers["x-total-count"]) == (["二月复查", "二月专项"], "3")
+    assert 'rel="next"' in first.headers["link"]
+    found = p.client.get("/api/v1/campaigns?q=二月&sort=name", headers=reg).json()
+    assert [c["name"] for c in found] == sorted(["二月专项", "二月复查"])
+    assert p.client.get("/api/v1/campaigns?colour=red", headers=reg).status_code == 422

@@ -117,8 +117,7 @@ def test_the_developer_answers_and_only_a_newer_build_rechecks(sqlite_platform):
         ("answer", "dev"), ("recheck", None), ("answer", "dev"), ("closed", None)]
     assert timeline[2]["detail"] == "已移除启动时读取 IMEI" and timeline[2]["scan_id"] == older.json()["scan_id"]
     assert timeline[5]["detail"] == f"version 1.4 (versionCode 14): {DEVICE_ID}"
-    assert timeline[1]["detail"] == (f"notice of {TODAY.isoformat()}, rectify by 2026-10-10: "
-                                     f"{BEFORE_CONSENT}, {DEVICE_ID}")
+    assert timeline[1]["detail"] == f"{TODAY.isoformat()} → 2026-10-10: {BEFORE_CONSENT}, {DEVICE_ID}"
     assert p.client.get(f"/api/v1/cases/{case_id}/timeline", headers=p.users["dev2"].auth).status_code == 404
 
 

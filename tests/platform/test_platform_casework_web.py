@@ -117,3 +117,24 @@ def test_every_source_verdict_and_timeline_event_has_a_chinese_and_an_english_na
     keys = [*(f"clue_source_{s}" for s in ClueSource), *MarkVerdict, *(f"campaign_source_{s}" for s in CampaignSource),
             *(f"event_{k}" for k in {*TIMELINE_KINDS.values(), "notice"})]
     assert [k for k in keys if k not in MESSAGES or not all(MESSAGES[k])] == []
+
+
+def test_a_reviewer_opens_a_case_against_an_sdk_vendor_on_the_sdk_page(sqlite_platform):
+    p = sqlite_platform
+    aar = make_report("com.umeng.analytics", "9.0", 90, [], sdks=("umeng",), sha="1" * 64)
+    aar["input"]["kind"] = "aar"
+    ingest(p, "vendor", aar)
+    ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei("umeng")], sdks=("umeng",), sha="2" * 64))
+    headers, csrf = session(p, "reviewer")
+    page = p.client.get("/sdks/umeng", headers=headers).text
+    assert 'id="sdk-case-form"' in page
+    res = p.client.post("/sdks/umeng/cases", headers=headers, follow_redirects=False, data={
+        "csrf_token": csrf, "vendor": "vendor", "rule_ids": "PI-SDK-COLLECT-BEFORE-CONSENT"})
+    assert res.status_code == 303
+    case_url = res.headers["location"]
+    vendor_headers, _ = session(p, "vendor")
+    vendor_page = p.client.get("/sdks/umeng", headers=vendor_headers).text
+    assert re.findall(r'<table id="sdk-cases">.*?href="(/cases/\d+)"', vendor_page, re.S) == [case_url]
+    assert 'id="sdk-case-form"' not in vendor_page
+    case_page = p.client.get(case_url, headers=vendor_headers).text
+    assert '<code id="case-sdk">umeng</code>' in case_page and 'id="answer-form"' in case_page

@@ -216,9 +216,9 @@ def timeline(db: Session, case: Case) -> list[TimelineEvent]:
         actor = row.user.name if row.user else None
         if kind == "opened":
             events.append(TimelineEvent(row.at, "opened", actor, row.detail, version_id=case.version_id))
-            events.append(TimelineEvent(row.at, "notice", actor,
-                                        f"notice of {case.notice_date.isoformat()}, rectify by "
-                                        f"{case.deadline.isoformat()}: {', '.join(case.rule_ids)}"))
+            events.append(TimelineEvent(row.at, "notice", actor,  # dates and rules: the same in either language
+                                        f"{case.notice_date.isoformat()} → {case.deadline.isoformat()}: "
+                                        f"{', '.join(case.rule_ids)}"))
             continue
         if kind == "answer":
             found = _ANSWER.search(row.detail)

@@ -17,7 +17,18 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from hegui.platform import access
-from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User, count_rows
+from hegui.platform.db import (
+    App,
+    AuditEvent,
+    Campaign,
+    Case,
+    Clue,
+    Complaint,
+    FindingRow,
+    Scan,
+    User,
+    count_rows,
+)
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
@@ -263,4 +274,13 @@ AUDIT = ListSpec(
     filters={"action": lambda s, v: s.where(AuditEvent.action == v),
              "user": lambda s, v: s.where(AuditEvent.user_id.in_(select(User.id).where(User.name == v))),
              **_date_range(AuditEvent.at)},
+)
+
+CAMPAIGNS = ListSpec(
+    base=lambda user: select(Campaign),
+    search=(Campaign.name,),
+    sorts={"id": Campaign.id, "created": Campaign.created_at, "name": Campaign.name},
+    default_sort="-id",
+    filters={"min_severity": lambda s, v: s.where(Campaign.min_severity == _one_of("min_severity", v, SEVERITIES)),
+             **_date_range(Campaign.created_at)},
 )

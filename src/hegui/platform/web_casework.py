@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from hegui.platform import access, campaigns, cases, cluereport, marks
+from hegui.platform import access, campaigns, cases, cluereport, lists, marks
 from hegui.platform.db import Campaign, Clue, FindingRow
-from hegui.platform.deps import refusal_is_conflict, require_web_role, today, work_calendar
+from hegui.platform.deps import refusal_is_conflict, require_web_role, run_list, today, work_calendar
 from hegui.platform.storage import UploadRejected
 from hegui.platform.web import DB, AnyUser, FormUser, RegulatorUser, page, see_other
 from hegui.platform.web import find as web_find
@@ -115,8 +115,9 @@ def mark_submit(finding_id: int, db: DB, user: FormUser, verdict: Annotated[str,
 
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
-    rows = list(db.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200)))
-    return page(request, "campaigns.html", campaigns=rows, progress={c.id: campaigns.progress(db, c) for c in rows},
+    rows = run_list(request, db, user, lists.CAMPAIGNS)
+    return page(request, "campaigns.html", campaigns=rows.rows, page=rows, choices={},
+                progress={c.id: campaigns.progress(db, c) for c in rows.rows},
                 severities=list(SEVERITY_ORDER), folders=request.app.state.settings.campaign_root is not None)
 
 

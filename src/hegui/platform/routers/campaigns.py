@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hegui.platform import campaigns, cluereport
+from hegui.platform import campaigns, cluereport, lists
 from hegui.platform.db import Campaign
-from hegui.platform.routers.common import DB, RegulatorUser, find
+from hegui.platform.routers.common import DB, RegulatorUser, find, page
 from hegui.platform.vocab import CampaignSource, ScanStatus
 
 router = APIRouter()
@@ -76,9 +75,9 @@ def create_campaign(request: Request, user: RegulatorUser, db: DB, name: Annotat
 
 
 @router.get("/campaigns", response_model=list[CampaignOut])
-def list_campaigns(user: RegulatorUser, db: DB) -> list[CampaignOut]:
-    return [campaign_out(db, c, with_items=False)
-            for c in db.scalars(select(Campaign).order_by(Campaign.id.desc()))]
+def list_campaigns(request: Request, response: Response, user: RegulatorUser, db: DB) -> list[CampaignOut]:
+    """Campaigns, newest first; `q` (name), `min_severity`, `since`, `until`, `sort` (id, created, name)."""
+    return [campaign_out(db, c, with_items=False) for c in page(lists.CAMPAIGNS, request, response, db, user).rows]
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
