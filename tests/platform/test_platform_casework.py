@@ -121,6 +121,23 @@ def test_the_developer_answers_and_only_a_newer_build_rechecks(sqlite_platform):
     assert p.client.get(f"/api/v1/cases/{case_id}/timeline", headers=p.users["dev2"].auth).status_code == 404
 
 
+def test_an_answer_and_a_campaign_take_packages_larger_than_a_form(sqlite_platform):
+    """Bodies of forms are capped at 1 MB; the answer and the campaign carry packages up to the upload limit."""
+    p = sqlite_platform
+    _app_id, case_id = open_shop_case(p, [BEFORE_CONSENT])
+    large = build_bytes("x" * (2 << 20))
+    res = p.client.post(f"/api/v1/cases/{case_id}/answers", headers=p.users["dev"].auth, data={"statement": "已整改"},
+                        files={"file": ("fixed.apk", large, "application/zip")})
+    assert res.status_code == 202, res.text
+    res = p.client.post("/api/v1/campaigns", headers=p.users["regulator"].auth, data={"name": "大文件"},
+                        files=[("files", ("big.apk", large, "application/zip"))])
+    assert res.status_code == 201, res.text
+    too_large = build_bytes("x" * (6 << 20))  # past the platform's 5 MB test limit
+    res = p.client.post(f"/api/v1/cases/{case_id}/answers", headers=p.users["dev"].auth, data={"statement": "x"},
+                        files={"file": ("fixed.apk", too_large, "application/zip")})
+    assert res.status_code == 413
+
+
 def test_escalation_and_override_are_on_the_timeline(sqlite_platform):
     p = sqlite_platform
     _app_id, case_id = open_shop_case(p, [BEFORE_CONSENT])

@@ -22,7 +22,7 @@ from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
 from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
-from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
+from hegui.platform.gate import DISCONNECT, CredentialCache, Exchange, Gate, is_upload
 from hegui.platform.migrate import upgrade_head
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
@@ -46,7 +46,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (self.upload_limit + MULTIPART_OVERHEAD if scope["path"] in UPLOAD_PATHS
+        limit = (self.upload_limit + MULTIPART_OVERHEAD if is_upload(scope["path"])
                  else NON_UPLOAD_BODY_LIMIT)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
