@@ -183,3 +183,24 @@ def test_the_campaign_list_pages_and_searches(sqlite_platform):
     found = p.client.get("/api/v1/campaigns?q=二月&sort=name", headers=reg).json()
     assert [c["name"] for c in found] == sorted(["二月专项", "二月复查"])
     assert p.client.get("/api/v1/campaigns?colour=red", headers=reg).status_code == 422
+
+
+def test_the_campaign_and_notice_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from hegui.platform.config import Settings
+
+    monkeypatch.setenv("HEGUI_CAMPAIGN_ROOT", str(tmp_path))
+    monkeypatch.setenv("HEGUI_CAMPAIGN_PRIVATE_URLS", "1")
+    monkeypatch.setenv("HEGUI_ISSUING_AUTHORITY", "某省通信管理局")
+    monkeypatch.setenv("HEGUI_NOTICE_CONTACT", "010-12345678")
+    s = Settings.from_env(data_dir=tmp_path)
+    assert (s.campaign_root, s.campaign_private_urls, s.issuing_authority, s.notice_contact) == (
+        tmp_path, True, "某省通信管理局", "010-12345678")
+    monkeypatch.delenv("HEGUI_CAMPAIGN_ROOT")
+    monkeypatch.delenv("HEGUI_CAMPAIGN_PRIVATE_URLS")
+    assert (Settings.from_env(data_dir=tmp_path).campaign_root, Settings.from_env(data_dir=tmp_path)
+            .campaign_private_urls) == (None, False)
+
+
+def test_too_many_urls_are_refused_before_any_is_fetched(sqlite_platform):
+    res = create(sqlite_platform, "太多", urls="\n".join(f"https://example.com/{n}.apk" for n in range(101)))
+    assert (res.status_code, res.json()["detail"]) == (422, "101 URLs, more than 100: put the packages in a folder instead")

@@ -10,6 +10,7 @@ read only under the operator's `campaign_root`, and only by a regulator."""
 from __future__ import annotations
 
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ from hegui.report.model import SEVERITY_ORDER
 
 MAX_ITEMS = 1000  # inputs of one campaign (a folder with more is refused, not cut short)
 MAX_REDIRECTS = 3
-FETCH_TIMEOUT_S = 30.0
+FETCH_TIMEOUT_S = 30.0    # connecting, and each read
+FETCH_DEADLINE_S = 300.0  # one whole download: a server trickling bytes cannot hold the request for ever
+MAX_URLS = 100            # URLs are fetched while the campaign is created; more go in a folder
 FOLDER_SUFFIXES = (".apk", ".aar", ".jar")  # what the platform scans; the upload check decides the rest
 
 
@@ -93,8 +96,10 @@ def fetch_url(url: str, max_bytes: int, *, private_ok: bool = False) -> BinaryIO
     try:
         with opener.open(urllib.request.Request(url, headers={"User-Agent": "hegui-campaign/1"}),
                          timeout=FETCH_TIMEOUT_S) as response:
-            size = 0
+            size, deadline = 0, time.monotonic() + FETCH_DEADLINE_S
             while chunk := response.read(1 << 16):
+                if time.monotonic() > deadline:
+                    raise UploadRejected(f"not downloaded within {FETCH_DEADLINE_S:g} s", 504)
                 size += len(chunk)
                 if size > max_bytes:
                     raise UploadRejected(f"larger than the {max_bytes // (1024 * 1024)} MB upload limit", 413)
@@ -158,6 +163,8 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
         raise CampaignError("give the campaign some inputs: files, URLs or a folder")
     if count > MAX_ITEMS:
         raise CampaignError(f"{count} inputs, more than {MAX_ITEMS}")
+    if len(inputs.urls) > MAX_URLS:
+        raise CampaignError(f"{len(inputs.urls)} URLs, more than {MAX_URLS}: put the packages in a folder instead")
     campaign = Campaign(name=name[:200], min_severity=min_severity, created_by=user.id)
     db.add(campaign)
     db.flush()
