@@ -34,6 +34,11 @@ def test_a_tip_and_a_complaint_become_clues_on_the_clue_page(sqlite_platform):
     rows = re.findall(r'<tr id="clue-\d+"><td>(\d+)</td>\s*<td>([^<]*)</td>\s*<td><code>([^<]+)</code></td><td>([^<(]+)',
                       html)
     assert rows == [("2", "某某商城", DEVICE_ID, "投诉转线索 "), ("1", "某某阅读", BEFORE_CONSENT, "外部举报")]
+    ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64))
+    p.client.post("/clues/tips", headers=headers, data={"csrf_token": csrf, "app_name": "com.demo.shop",
+                                                        "rule_id": BEFORE_CONSENT, "note": "电话举报"})
+    tip = p.client.get("/api/v1/clues?source=tip&q=电话", headers=p.users["reviewer"].auth).json()
+    assert [(c["app_id"], c["app_name"], c["version_id"]) for c in tip] == [(1, None, 1)]  # linked to the app on file
     complaints = p.client.get("/complaints", headers=headers).text
     assert re.findall(r'class="complaint-clue">([^<]+)</a>', complaints) == ["违规线索 #2"]
     assert p.client.post("/clues/tips", headers=headers, data={"rule_id": BEFORE_CONSENT, "note": "x",

@@ -43,7 +43,8 @@ def clue_from_tip(db: Session, user: User, rule_id: str, note: str, *, app: App 
     if not note.strip():
         raise WorkflowError("say what the tip reports")
     version = latest_version(db, app) if app else None
-    clue = Clue(app_id=app.id if app else None, app_name=app_name or None, rule_id=rule_id, source=ClueSource.TIP,
+    clue = Clue(app_id=app.id if app else None, app_name=None if app else app_name, rule_id=rule_id,
+                source=ClueSource.TIP,
                 version_id=version.id if version else None, note=note.strip()[:4000], created_by=user.id)
     db.add(clue)
     db.flush()

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from hegui.platform import access, campaigns, cases, cluereport, lists, marks
-from hegui.platform.db import Campaign, Clue, FindingRow
+from hegui.platform.db import App, Campaign, Clue, FindingRow
 from hegui.platform.deps import refusal_is_conflict, require_web_role, run_list, today, work_calendar
 from hegui.platform.storage import UploadRejected
 from hegui.platform.web import DB, AnyUser, FormUser, RegulatorUser, page, see_other
@@ -29,6 +29,9 @@ def tip_submit(db: DB, user: FormUser, rule_id: Annotated[str, Form(max_length=8
                app_id: Annotated[str, Form(max_length=20)] = "") -> Response:
     require_web_role(user, *STAFF)
     app = web_find.app(db, user, int(app_id)) if app_id.strip().isdigit() else None
+    name = app_name.strip()
+    if app is None and name:  # the tip names an app on the platform by its package or name, as complaints do
+        app = db.scalar(select(App).where((App.package == name) | (App.label == name)).order_by(App.id).limit(1))
     with refusal_is_conflict():
         cases.clue_from_tip(db, user, rule_id, note, app=app, app_name=app_name)
     db.commit()
