@@ -86,7 +86,7 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
     for api in signals()["wakeup_apis"]:
         by_subject: dict[str, list[str]] = {}
         for site in ctx.calls_to(api):
-            if ctx.is_live(site.caller):  # a library helper nothing calls schedules nothing
+            if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
                 by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
         for subject, callers in by_subject.items():
             out.append(Observation(
@@ -120,7 +120,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
-        if not ctx.is_live(m):
+        if not ctx.may_run(m):
             continue
         foreign = _foreign_packages(index.strings(m), own)
         if not foreign:
@@ -157,10 +157,11 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
     by_subject: dict[str, list[Evidence]] = {}
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
-            by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
+            if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
+                by_subject.setdefault(ctx.subject_of(site.caller), []).append(
+                    said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
-        if m.code.strings and wanted.intersection(index.strings(m)):
+        if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             by_subject.setdefault(ctx.subject_of(m), []).append(
                 said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
@@ -179,6 +180,8 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
+            if not ctx.may_run(site.caller):
+                continue
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
                 said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for subject, evidence in by_subject.items():
@@ -218,6 +221,8 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
+            if not ctx.may_run(site.caller):
+                continue
             strings = ctx.index.strings(site.caller)
             types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
             hidden = sorted(launchers.intersection(strings) | launchers.intersection(types))
@@ -304,7 +309,7 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
     for m in ctx.index.methods:
-        if not m.code.strings:
+        if not m.code.strings or not ctx.may_run(m):  # a URL only dead code holds is never requested
             continue
         for s in ctx.index.strings(m):
             if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore):
