@@ -82,18 +82,21 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 
 
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
+    me" button) are observed apart with `user_initiated: true`: the user asked for them."""
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
-        by_subject: dict[str, list[str]] = {}
+        by_subject: dict[tuple[str, bool], list[str]] = {}
         for site in ctx.calls_to(api):
             if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
-                by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
-        for subject, callers in by_subject.items():
+                key = (ctx.subject_of(site.caller), ctx.only_on_user_action(site.caller))
+                by_subject.setdefault(key, []).append(java_member(site.caller.cls, site.caller.name))
+        for (subject, user_initiated), callers in by_subject.items():
             out.append(Observation(
                 kind="wakeup_schedule", subject=subject,
                 evidence=[said("call", "call_from", api=api, caller=c)
                           for c in sorted(set(callers))[:MAX_EVIDENCE_PER_OBSERVATION]],
-                attrs={"api": api},
+                attrs={"api": api, "user_initiated": user_initiated},
             ))
     return out
 
@@ -128,7 +131,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
         out.append(Observation(
             kind="associated_start_code", subject=ctx.subject_of(m),
             evidence=[said("call", "starts_other_apps", caller=java_member(m.cls, m.name), targets=_short(foreign))],
-            attrs={"targets": foreign, "at_startup": ctx.at_startup(m)},
+            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m)},
         ))
     prefixes = tuple(cfg["wake_actions_prefixes"])
     for comp in ctx.manifest.components:

@@ -66,6 +66,11 @@ class StaticContext:
         """Some component can reach `method`: code reached from nothing raises nothing."""
         return method.id in self.live.parent
 
+    def only_on_user_action(self, method: MethodInfo) -> bool:
+        """Every path that reaches `method` goes through a user callback (a click, a menu, a list item):
+        it runs because the user acted. False for code liveness does not reach at all (not known)."""
+        return method.id in self.live.parent and not self.live.reached_without_user(method.id)
+
     def may_run(self, method: MethodInfo) -> bool:
         """A finding on a call site in `method` may stand: the method is live, or liveness cannot rule it out.
 

@@ -85,7 +85,9 @@ def live_reachability(manifest: Manifest, index: DexIndex, resources: ResourceCo
     Firebase registrars); a `const-class` may be handed to a factory that creates it by reflection, a name
     handed to `Method.invoke` may name a method of any created object; native
     libraries call any method of the classes they name for JNI (`native`: Java names). All of those count as
-    created (JNI's classes with every method reached): liveness errs towards keeping code."""
+    created (JNI's classes with every method reached): liveness errs towards keeping code. User callbacks
+    (knowledge/startup.yaml) are followed last, so `reached_without_user` tells code that runs only because
+    the user acted (a tap that opens another app is no associated start)."""
     classes: list[str] = []
     for name in (manifest.application_class, manifest.app_component_factory, *(c.name for c in manifest.components)):
         desc = java_to_descriptor(name) if name else None
@@ -96,9 +98,11 @@ def live_reachability(manifest: Manifest, index: DexIndex, resources: ResourceCo
     jni = [d for name in sorted(native) if (d := java_to_descriptor(name)) in index.classes]
     entries += [index.methods[mid] for desc in jni for mid in index.classes[desc].methods.values()]
     named = _named_by_resources_and_manifest(manifest, index, resources) + jni
+    user = knowledge.startup()
     return Reachability(index, entries, classes, hierarchy=framework_hierarchy(), callbacks_of_entries=True,
                         created_by_name=named, click_handlers=resources.click_handlers if resources else frozenset(),
-                        const_class_creates=True, invoke_by_name_anywhere=True)
+                        const_class_creates=True, invoke_by_name_anywhere=True, user_methods=user.user_callback_methods,
+                        user_types=user.user_callback_types, defer_user_callbacks=True)
 
 
 def _named_by_resources_and_manifest(manifest: Manifest, index: DexIndex,

@@ -58,7 +58,7 @@ class Reachability:
                  user_methods: frozenset[str] = frozenset(), user_types: frozenset[str] = frozenset(),
                  callbacks_of_entries: bool = False, created_by_name: Iterable[str] = (),
                  click_handlers: frozenset[str] = frozenset(), const_class_creates: bool = False,
-                 invoke_by_name_anywhere: bool = False) -> None:
+                 invoke_by_name_anywhere: bool = False, defer_user_callbacks: bool = False) -> None:
         self.index = index
         self.guards = guards
         # without a hierarchy no framework type is known to declare anything: no framework callbacks
@@ -85,6 +85,12 @@ class Reachability:
         # (`getClass().getMethod("foo").invoke(this)`), static ones included; by name, for created classes
         self._by_name: dict[str, list[int]] | None = {} if invoke_by_name_anywhere else None
         self._named_indexed: set[str] = set()
+        # liveness: user callbacks (and layout click handlers) are followed only once everything else is,
+        # so what was reached before them is what runs without a user's action (`reached_without_user`)
+        self._defer_user = defer_user_callbacks
+        self._deferred: list[tuple[int, int | None]] = []
+        self._user_phase = False
+        self.before_user: frozenset[int] | None = None
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
         for cls in entry_classes:
             self._instantiate(cls, None, callbacks=callbacks_of_entries)
@@ -95,10 +101,25 @@ class Reachability:
         for m in entries:
             self._reach(m.id, None)
         self._run()
+        if self._defer_user:
+            self.before_user = frozenset(self.parent)
+            self._user_phase = True
+            for mid, via in self._deferred:
+                self._reach(mid, via)
+            self._deferred.clear()
+            self._run()
 
     @property
     def reachable(self) -> set[int]:
         return set(self.parent)
+
+    def reached_without_user(self, method_id: int) -> bool:
+        """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method
+        reached only through those runs because the user acted. Without `defer_user_callbacks`, any reached
+        method."""
+        if self.before_user is None:
+            return method_id in self.parent
+        return method_id in self.before_user
 
     def path_to(self, method_id: int, limit: int = 64) -> list[MethodInfo]:
         """Entry → … → method, for evidence. A path longer than `limit` keeps its entry point and the last calls
@@ -213,7 +234,7 @@ class Reachability:
                 break
             for (name, proto), mid in info.methods.items():
                 if proto == _CLICK_PROTO and name in self.click_handlers:
-                    self._reach(mid, via)
+                    self._user_callback(mid, via)
 
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
         """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
@@ -223,19 +244,34 @@ class Reachability:
             if info is None:
                 break
             for (name, _proto), mid in info.methods.items():
-                if name.startswith("<") or name in self.user_methods or index.methods[mid].access & ACC_STATIC:
+                if name.startswith("<") or index.methods[mid].access & ACC_STATIC:
                     continue
-                if self._is_framework_callback(cls, name):
+                kind = self._callback_kind(cls, name)
+                if kind == "framework":
                     self._reach(mid, via)
+                elif kind == "user":
+                    self._user_callback(mid, via)
 
-    def _is_framework_callback(self, cls: str, name: str) -> bool:
-        """A framework supertype of `cls` declares `name` (java.lang.Object's methods aside), and not only
-        user-driven ones (TextWatcher, ActionMode.Callback: `user_types`)."""
+    def _callback_kind(self, cls: str, name: str) -> str | None:
+        """"framework" when a framework supertype of `cls` declares `name` (java.lang.Object's methods aside),
+        "user" when that callback needs a user's action (`user_methods` by name; `user_types`: TextWatcher,
+        ActionMode.Callback declare only user-driven ones), None for an ordinary method."""
         supers = self._framework_supers.get(cls)
         if supers is None:
             supers = self._framework_supers[cls] = sorted(a for a in self._ancestors(cls) if a not in self.index.classes)
         declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
-        return bool(declaring) and not all(t in self.user_types for t in declaring)
+        if not declaring:
+            return None
+        if name in self.user_methods or all(t in self.user_types for t in declaring):
+            return "user"
+        return "framework"
+
+    def _user_callback(self, mid: int, via: int | None) -> None:
+        """Startup never follows a user callback; liveness follows it after everything else."""
+        if self._user_phase:
+            self._reach(mid, via)
+        elif self._defer_user:
+            self._deferred.append((mid, via))
 
     def _run(self) -> None:
         index = self.index
