@@ -146,17 +146,19 @@ def test_urls_of_an_internal_mirror_when_the_operator_allows_them(sqlite_platfor
         assert db.get(Scan, item["scan_id"]).size == len(package_bytes("served"))
 
 
-def test_the_monthly_clue_report_counts_clues_entered_by_the_15th(sqlite_platform):
+def test_the_monthly_clue_report_counts_clues_entered_by_the_15th_in_beijing(sqlite_platform):
     p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
     ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64))
     app_id = p.client.get("/api/v1/apps", headers=rev).json()[0]["id"]
     entered = {}
-    for day in ("2026-08-15", "2026-08-16", "2026-09-15", "2026-09-16"):
+    # UTC times of entry; the reporting days are Beijing's (UTC+8)
+    for day, utc in (("2026-08-15", "2026-08-15T15:30:00"), ("2026-08-16", "2026-08-15T16:30:00"),
+                     ("2026-09-15", "2026-09-15T15:30:00"), ("2026-09-16", "2026-09-15T16:30:00")):
         clue = p.client.post("/api/v1/clues/tips", headers=rev,
                              json={"rule_id": BEFORE_CONSENT, "note": f"举报 {day}", "app_id": app_id}).json()
         entered[day] = clue["id"]
         with p.sessions() as db:
-            db.get(Clue, clue["id"]).created_at = dt.datetime.fromisoformat(day + "T23:30:00")
+            db.get(Clue, clue["id"]).created_at = dt.datetime.fromisoformat(utc)
             db.commit()
     res = p.client.get("/api/v1/clue-report?month=2026-09", headers=p.users["regulator"].auth)
     assert res.status_code == 200

@@ -1,5 +1,6 @@
 """The monthly clue report (月度线索报送): the clues entered in the month's reporting period — from the 16th of the
-previous month to the 15th of this month, the day the report is due — as an xlsx with Chinese headers."""
+previous month to the 15th of this month (Beijing days), the day the report is due — as an xlsx with Chinese
+headers."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from hegui.platform.export import notice_category
 from hegui.report.cells import neutralise_formula
 
 CUTOFF_DAY = 15
+# The reporting days are Beijing's: a clue entered at 07:00 on the 16th in Beijing (23:00 UTC on the 15th) belongs to
+# the next report. Times are stored as naive UTC (db.utcnow).
+BEIJING = dt.timedelta(hours=8)
 HEADERS = ("序号", "线索编号", "录入日期", "线索来源", "应用名称", "包名", "版本", "涉及SDK", "问题类型", "规则编号",
            "风险等级", "所属专项", "状态", "说明")
 SOURCES_ZH = {"finding": "检测发现", "tip": "外部举报线索", "complaint": "投诉转线索", "campaign": "专项检测"}
@@ -57,8 +61,8 @@ def report_file(db: Session, month: str) -> tuple[bytes, str]:
 
 
 def period_clues(db: Session, period: Period) -> list[Clue]:
-    since = dt.datetime.combine(period.start, dt.time())
-    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time())
+    since = dt.datetime.combine(period.start, dt.time()) - BEIJING
+    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()) - BEIJING
     return list(db.scalars(select(Clue).where(Clue.created_at >= since, Clue.created_at < until).order_by(Clue.id)))
 
 
@@ -72,7 +76,7 @@ def report_rows(db: Session, period: Period) -> list[list[object]]:
         vendor = db.get(User, clue.vendor_id) if clue.vendor_id else None
         rule = rulebook.get(clue.rule_id)
         sdk = f"{clue.sdk_id}（{vendor.name}）" if clue.sdk_id and vendor else (clue.sdk_id or "")
-        rows.append([n, clue.id, clue.created_at.date().isoformat(), SOURCES_ZH.get(clue.source, clue.source),
+        rows.append([n, clue.id, (clue.created_at + BEIJING).date().isoformat(), SOURCES_ZH.get(clue.source, clue.source),
                      (app.label or app.package) if app else (clue.app_name or ""), app.package if app else "",
                      version.version_name or "" if version else "", sdk, notice_category(clue.rule_id),
                      clue.rule_id, SEVERITY_ZH.get(rule.severity, rule.severity) if rule else "",
