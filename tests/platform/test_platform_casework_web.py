@@ -106,6 +106,17 @@ def test_a_campaign_from_the_web_form_and_its_progress_page(sqlite_platform):
     page = p.client.get("/campaigns/1", headers=headers).text
     assert [re.search(rf'id="progress-{k}">(\d+)<', page).group(1) for k in ("queued", "running", "done", "failed",
                                                                            "clues")] == ["1", "0", "0", "0", "0"]
+    assert '<meta http-equiv="refresh" content="10">' in page  # reloads while its scan waits
+    scan_id = p.client.get("/api/v1/campaigns/1", headers=p.users["regulator"].auth).json()["items"][0]["scan_id"]
+    with p.sessions() as db:
+        row = db.get(Scan, scan_id)
+        row.status = "running"
+        finish_scan(db, row, {"report": make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64)})
+        db.commit()
+    page = p.client.get("/campaigns/1", headers=headers).text
+    assert 'http-equiv="refresh"' not in page  # nothing left to wait for
+    assert re.findall(r'<a href="/apps/\d+">([^<]+)</a></td><td><code>([^<]+)</code>', page) == [
+        ("com.demo.shop", BEFORE_CONSENT)]  # the one critical finding
     listing = p.client.get("/campaigns", headers=headers).text
     assert '<a href="/campaigns/1">九月专项</a>' in listing
     p.client.get("/lang/en")
