@@ -39,6 +39,9 @@ def test_a_tip_and_a_complaint_become_clues_on_the_clue_page(sqlite_platform):
                                                         "rule_id": BEFORE_CONSENT, "note": "电话举报"})
     tip = p.client.get("/api/v1/clues?source=tip&q=电话", headers=p.users["reviewer"].auth).json()
     assert [(c["app_id"], c["app_name"], c["version_id"]) for c in tip] == [(1, None, 1)]  # linked to the app on file
+    filtered = p.client.get("/clues?source=complaint", headers=headers).text
+    assert re.findall(r'<tr id="clue-(\d+)">', filtered) == ["2"]
+    assert '<option value="complaint" selected>投诉转线索</option>' in filtered
     complaints = p.client.get("/complaints", headers=headers).text
     assert re.findall(r'class="complaint-clue">([^<]+)</a>', complaints) == ["违规线索 #2"]
     assert p.client.post("/clues/tips", headers=headers, data={"rule_id": BEFORE_CONSENT, "note": "x",

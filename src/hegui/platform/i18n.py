@@ -111,6 +111,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "to_clue": ("转为线索", "Make a clue"), "source": ("来源", "Source"),
     "clue_source_finding": ("检测发现", "Scan finding"), "clue_source_tip": ("外部举报", "Outside tip"),
     "clue_source_complaint": ("投诉转线索", "From a complaint"), "clue_source_campaign": ("专项检测", "Campaign"),
+    # the same sources as values of the clue list's `source` filter
+    "finding": ("检测发现", "Scan finding"), "tip": ("外部举报", "Outside tip"), "complaint": ("投诉转线索", "From a complaint"),
+    "campaign": ("专项检测", "Campaign"),
     "sdk_cases": ("针对该 SDK 的案件", "Cases about this SDK"),
     "sdk_vendor_account": ("SDK 厂商账号", "SDK vendor account"),
     "campaigns": ("专项检测", "Campaigns"), "campaign_name": ("专项名称", "Campaign name"),

@@ -441,7 +441,7 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     rows = run_list(request, db, user, lists.CLUES)
     apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in rows.rows})))}
     return page(request, "clues.html", clues=rows.rows, apps=apps, page=rows,
-                choices={"status": sorted(lists.CLUE_STATUSES)})
+                choices={"status": sorted(lists.CLUE_STATUSES), "source": sorted(lists.CLUE_SOURCES)})
 
 
 # --- possible counterfeits (signers.py) ---------------------------------------------------------------------
