@@ -157,3 +157,8 @@ def test_a_reviewer_opens_a_case_against_an_sdk_vendor_on_the_sdk_page(sqlite_pl
     assert 'id="sdk-case-form"' not in vendor_page
     case_page = p.client.get(case_url, headers=vendor_headers).text
     assert '<code id="case-sdk">umeng</code>' in case_page and 'id="answer-form"' in case_page
+    notice = p.client.get(case_url + "/notice", headers=vendor_headers).text
+    problems = re.search(r"<ol>(.*?)</ol>", notice, re.S).group(1)
+    assert "<strong>未经同意收集使用</strong>：SDK在App获得用户同意前初始化或收集个人信息" in problems
+    assert "检出该问题的应用数：1" in problems
+    assert "com.demo" not in notice.replace("com.umeng", "")  # another account's app is not named

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from hegui import knowledge
 from hegui.platform import access, sdks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
-from hegui.platform.db import App, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
+from hegui.platform.db import App, AppVersion, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
 from hegui.platform.scans import submit_scan
 from hegui.platform.vocab import ANSWERABLE_CASE_STATUSES, CaseStatus, ClueSource, ClueStatus, Role
 from hegui.platform.workdays import WorkCalendar
@@ -149,6 +149,25 @@ def open_sdk_case(db: Session, user: User, sdk_id: str, vendor: User, rule_ids: 
     audit(db, user, "case.open", f"case:{case.id}",
           f"sdk {sdk_id} vendor {vendor.name} ({record.package}) deadline={deadline} rules={','.join(wanted)}")
     return case
+
+
+def sdk_case_findings(db: Session, case: Case) -> list[dict[str, Any]]:
+    """The problems an SDK case's notice lists: one report finding per rule of the case, taken from an app whose
+    latest version has it about the SDK (the apps are other accounts': their evidence lines are left out, only
+    the number of apps is given)."""
+    staff = User(role=Role.REGULATOR)  # every app counts, as for the regulator who opened the case
+    detail = sdks.sdk_detail(db, staff, case.sdk_id or "")
+    found: dict[str, dict[str, Any]] = {}
+    apps: dict[str, set[int]] = {}
+    for f in detail.findings if detail else []:
+        if f.rule_id not in case.rule_ids:
+            continue
+        apps.setdefault(f.rule_id, set()).add(f.app_id)
+        if f.rule_id not in found:
+            report = db.get(Scan, db.get(AppVersion, f.version_id).scan_id).report_json or {}
+            found[f.rule_id] = next(r for r in report.get("findings", [])
+                                    if r["rule_id"] == f.rule_id and r["subject"] == case.sdk_id)
+    return [{**found[r], "evidence": [], "apps": len(apps[r])} for r in case.rule_ids if r in found]
 
 
 def sdk_cases(db: Session, user: User, sdk_id: str) -> list[Case]:

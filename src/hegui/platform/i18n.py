@@ -116,6 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "campaign": ("专项检测", "Campaign"),
     "sdk_cases": ("针对该 SDK 的案件", "Cases about this SDK"),
     "sdk_vendor_account": ("SDK 厂商账号", "SDK vendor account"),
+    "sdk_found_in_apps": ("检出该问题的应用数", "Apps where it was found"),
     "campaigns": ("专项检测", "Campaigns"), "campaign_name": ("专项名称", "Campaign name"),
     "clue_severity": ("自动生成线索的最低风险等级", "File clues at or above"),
     "campaign_files": ("上传文件（可多选）", "Files (several)"),

@@ -418,7 +418,8 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
     case = find.case(db, user, case_id)
     version = db.get(AppVersion, case.version_id)
     report = version_report(db, version)
-    findings = [f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids]
+    findings = ([f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids] if not case.sdk_id
+                else casework.sdk_case_findings(db, case))  # an SDK's problems are found in the apps embedding it
     listing = db.scalar(select(StoreListing).where(StoreListing.app_id == case.app_id)
                         .order_by(StoreListing.id.desc()).limit(1))
     settings = request.app.state.settings
