@@ -49,8 +49,8 @@ def create(p, name: str, files=(), urls: str = "", folder: str = "", severity: s
                          files=[("files", (n, package_bytes(n), "application/zip")) for n in files] or None)
 
 
-def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(sqlite_platform):
-    p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
+def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
+    p, rev = platform, platform.users["reviewer"].auth
     # An app already on file whose startup collection a reviewer marked a false positive.
     ingest(p, "regulator", make_report("com.demo.news", "1.0", 1, [startup_imei()], sha="9" * 64))
     fp = [f for f in p.client.get(f"/api/v1/findings?rule_id={BEFORE_CONSENT}", headers=rev).json()][0]

@@ -84,8 +84,8 @@ def test_a_tip_and_a_complaint_become_clues(sqlite_platform):
     assert {"clue.tip", "complaint.clue", "clue.complaint"} <= trail
 
 
-def test_the_developer_answers_and_only_a_newer_build_rechecks(sqlite_platform):
-    p = sqlite_platform
+def test_the_developer_answers_and_only_a_newer_build_rechecks(platform):
+    p = platform
     _app_id, case_id = open_shop_case(p, [BEFORE_CONSENT, DEVICE_ID])
     assert answer(p, case_id, "已整改", who="dev2").status_code == 404  # not their app
     assert answer(p, case_id, "已整改", who="reviewer").status_code == 409  # staff do not answer for developers

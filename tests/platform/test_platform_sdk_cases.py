@@ -28,8 +28,8 @@ def world(p):
     return record["id"]
 
 
-def test_a_clue_and_a_case_against_an_sdk_vendor(sqlite_platform):
-    p, rev, vendor = sqlite_platform, sqlite_platform.users["reviewer"].auth, sqlite_platform.users["vendor"].auth
+def test_a_clue_and_a_case_against_an_sdk_vendor(platform):
+    p, rev, vendor = platform, platform.users["reviewer"].auth, platform.users["vendor"].auth
     record_id = world(p)
     clue = p.client.post("/api/v1/sdks/umeng/clues", headers=rev, json={"vendor": "vendor", "rule_id": SDK_RULE})
     assert clue.status_code == 201, clue.text
