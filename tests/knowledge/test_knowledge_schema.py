@@ -3,8 +3,7 @@ silently switched on or off (issue 15's experiments: `wher:`, `pi_typ:`, `observ
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,45 +13,14 @@ from hegui import knowledge
 from hegui.knowledge import KnowledgeError
 from hegui.knowledge.schema import check, knowledge_files, schema_for
 from hegui.knowledge.schema_rules import TraceTriggerFile, TriggerFile
+from knowledgekit import PACKAGE
 
-PACKAGE = Path(knowledge.__file__).resolve().parent
 # the start of the PI-CLIPBOARD-READ trigger, up to its pi_type value (other filters may follow it)
 CLIPBOARD = "  - rule: PI-CLIPBOARD-READ\n    observation: sensitive_call\n    where: {pi_type: clipboard"
 # where PI-CLIPBOARD-READ sits among the triggers of rules/static.yaml (the messages name the index)
 CLIPBOARD_INDEX = next(i for i, t in enumerate(yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "src/hegui/knowledge/rules/static.yaml").read_text(encoding="utf-8"))["triggers"])
     if t["rule"] == "PI-CLIPBOARD-READ")
-
-
-@pytest.fixture
-def edited(tmp_path: Path) -> Callable[[str, str, str], Path]:
-    """A copy of hegui's knowledge folder with one exact text replaced (which must occur exactly once)."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(PACKAGE, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-
-    def edit(name: str, old: str, new: str) -> Path:
-        path = root / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-        return root
-
-    return edit
-
-
-@pytest.fixture
-def load_from() -> Iterator[Callable[[Path], None]]:
-    """Point the package's loader at another folder, as if the package's own files had been edited."""
-    saved = knowledge._ROOT
-
-    def reset(root: object) -> None:
-        knowledge._ROOT = root
-        knowledge._LOADED.clear()
-        knowledge.triggers.cache_clear()
-        knowledge.rulebook.cache_clear()
-
-    yield reset
-    reset(saved)
 
 
 def _load_error(load_from: Callable[[Path], None], root: Path) -> list[str]:
