@@ -187,3 +187,18 @@ def test_a_startup_file_with_a_misspelt_entry_kind_is_refused(edited) -> None:
                                        encoding="utf-8")
     [message] = check(root)
     assert message.startswith("knowledge/startup.yaml: entries.aplication: Input should be 'application', 'provider'")
+
+
+def test_the_evidence_templates_are_parsed_once_per_process(load_from, monkeypatch) -> None:
+    # the load-time check of evidence.yaml parses the templates; the renderer reuses that parse
+    from hegui.knowledge import evidence
+
+    calls: list[object] = []
+    parse = evidence._parse
+    monkeypatch.setattr(evidence, "_parse", lambda raw, origin: calls.append(raw) or parse(raw, origin))
+    load_from(PACKAGE)
+    evidence._catalog.cache_clear()
+    evidence.templates()
+    evidence.render("call_from", {"api": "a.B#c", "caller": "d.E#f"}, "en")
+    assert calls == [knowledge.load_yaml("evidence.yaml")]
+    evidence._catalog.cache_clear()
