@@ -193,12 +193,12 @@ def test_the_evidence_templates_are_parsed_once_per_process(load_from, monkeypat
     # the load-time check of evidence.yaml parses the templates; the renderer reuses that parse
     from hegui.knowledge import evidence
 
-    calls: list[object] = []
-    parse = evidence._parse
-    monkeypatch.setattr(evidence, "_parse", lambda raw, origin: calls.append(raw) or parse(raw, origin))
+    texts: list[str] = []
+    facts_of = evidence._facts_of
+    monkeypatch.setattr(evidence, "_facts_of", lambda text: texts.append(text) or facts_of(text))
     load_from(PACKAGE)
     evidence._catalog.cache_clear()
-    evidence.templates()
     evidence.render("call_from", {"api": "a.B#c", "caller": "d.E#f"}, "en")
-    assert calls == [knowledge.load_yaml("evidence.yaml")]
+    shipped = knowledge.load_yaml("evidence.yaml")["templates"].values()
+    assert sorted(texts) == sorted(t[lang] for t in shipped for lang in ("zh", "en"))
     evidence._catalog.cache_clear()
