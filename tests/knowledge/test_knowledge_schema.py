@@ -182,11 +182,32 @@ def test_a_scan_with_a_broken_knowledge_file_exits_2_naming_the_problem(edited, 
 
 
 def test_a_startup_file_with_a_misspelt_entry_kind_is_refused(edited) -> None:
-    root = edited("api_context.yaml", "needs_context:", "needs_context:")
-    (root / "startup.yaml").write_text("entries:\n  aplication: [onCreate]\nuser_callbacks: {methods: [onClick], types: []}\n",
-                                       encoding="utf-8")
-    [message] = check(root)
-    assert message.startswith("knowledge/startup.yaml: entries.aplication: Input should be 'application', 'provider'")
+    root = edited("startup.yaml", "  application:", "  aplication:")
+    assert check(root) == [
+        "knowledge/startup.yaml: entries.application: missing",
+        "knowledge/startup.yaml: entries: unknown key 'aplication' (expected: application, component_factory, "
+        "launcher, provider, startup_initializer)"]
+
+
+def test_a_startup_method_listed_twice_is_refused(edited) -> None:
+    root = edited("startup.yaml", '  launcher: ["<init>", "<clinit>",', '  launcher: ["<init>", "<init>",')
+    assert check(root) == ["knowledge/startup.yaml: entries.launcher: listed twice: <init>"]
+
+
+def test_a_kind_of_startup_entry_without_methods_is_refused(edited) -> None:
+    root = edited("startup.yaml", '  provider: ["<init>", "<clinit>", onCreate, attachInfo]', "  provider: []")
+    assert check(root) == ["knowledge/startup.yaml: entries.provider: List should have at least 1 item after "
+                           "validation, not 0 (got [])"]
+
+
+def test_the_startup_knowledge_gives_each_kind_its_methods_and_user_callback_types_as_descriptors() -> None:
+    startup = knowledge.startup()
+    assert list(startup.entries) == ["application", "provider", "launcher", "component_factory",
+                                     "startup_initializer"]
+    assert startup.entries["provider"] == ("<init>", "<clinit>", "onCreate", "attachInfo")
+    raw = knowledge.load_yaml("startup.yaml")["user_callbacks"]
+    assert startup.user_callback_types == {"L" + t.replace(".", "/") + ";" for t in raw["types"]}
+    assert startup.user_callback_methods == set(raw["methods"])
 
 
 def test_the_evidence_templates_are_parsed_once_per_process(load_from, monkeypatch) -> None:

@@ -11,6 +11,8 @@ from pydantic import Field, model_validator
 
 from hegui.knowledge.schema import (
     Getter,
+    Name,
+    Names,
     Severity,
     Strict,
     Words,
@@ -262,11 +264,6 @@ class SdkCategory(Strict):
 @schema("sdk_categories.yaml")
 class SdkCategories(Strict):
     sdk_categories: dict[str, SdkCategory]
-
-
-# a signature or name of sdks.yaml: an empty string would match every class / manifest name
-Name = Annotated[str, Field(min_length=1)]
-Names = list[Name]
 
 
 class SdkEntry(Strict):

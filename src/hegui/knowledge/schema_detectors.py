@@ -12,6 +12,7 @@ from pydantic import Field
 from hegui.knowledge.schema import (
     ApiList,
     Getter,
+    NameSet,
     Strict,
     Words,
     cross_check,
@@ -295,13 +296,23 @@ class MiniappApis(Strict):
 # ---- startup.yaml, api_semantics.yaml (arriving with the callgraph and semantics branches; checked against them) --
 
 class UserCallbacks(Strict):
-    methods: Words
-    types: Words
+    methods: NameSet  # framework method names
+    types: NameSet    # framework types (dotted) all of whose callbacks the user drives
+
+
+class StartupEntries(Strict):
+    """Entry methods by kind of component (`hegui.detect.startup` roots each kind's methods)."""
+
+    application: NameSet
+    provider: NameSet
+    launcher: NameSet
+    component_factory: NameSet
+    startup_initializer: NameSet
 
 
 @schema("startup.yaml")
 class Startup(Strict):
-    entries: dict[Literal["application", "provider", "launcher", "component_factory", "startup_initializer"], Words]
+    entries: StartupEntries
     user_callbacks: UserCallbacks
 
 
