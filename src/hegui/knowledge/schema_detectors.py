@@ -12,6 +12,7 @@ from pydantic import Field
 from hegui.knowledge.schema import (
     ApiList,
     Getter,
+    Names,
     NameSet,
     Strict,
     Words,
@@ -48,6 +49,7 @@ class AssociatedStart(Strict):
     start_apis: ApiList
     target_apis: ApiList
     wake_actions_prefixes: Words
+    not_app_package_prefixes: Names
 
 
 class InstallSignals(Strict):
@@ -69,6 +71,7 @@ class Uninstall(Strict):
 
 class Cleartext(Strict):
     ignore_url_prefixes: Words
+    refused_by_default_from_target_sdk: Annotated[int, Field(ge=1)]
 
 
 @schema("static_signals.yaml")
