@@ -316,10 +316,6 @@ class ApkArchive:
         entry = self._entries.get(name)
         return entry.uncompressed_size if entry and entry.uncompressed_size >= 0 else None
 
-    def compressed_size_of(self, name: str) -> int | None:
-        entry = self._entries.get(name)
-        return entry.compressed_size if entry else None
-
     def read(self, name: str, max_size: int | None = None) -> bytes:
         entry = self._entries.get(name)
         shown = shown_name(name)
