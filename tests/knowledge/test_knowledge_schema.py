@@ -223,3 +223,10 @@ def test_the_evidence_templates_are_parsed_once_per_process(load_from, monkeypat
     shipped = knowledge.load_yaml("evidence.yaml")["templates"].values()
     assert sorted(texts) == sorted(t[lang] for t in shipped for lang in ("zh", "en"))
     evidence._catalog.cache_clear()
+
+
+def test_a_scope_needing_a_purpose_that_no_wechat_api_has_is_refused(edited) -> None:
+    root = edited("miniapp_apis.yaml", "scope.userFuzzyLocation, scope.userLocationBackground]",
+                  "scope.userFuzyLocation, scope.userLocationBackground]")
+    assert check(root) == ["knowledge/miniapp_apis.yaml: wechat_scopes_needing_desc[1]: 'scope.userFuzyLocation' "
+                           "is the scope of no API under wechat"]

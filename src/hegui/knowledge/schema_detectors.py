@@ -286,6 +286,7 @@ class WechatPlugin(Strict):
 class MiniappApis(Strict):
     wechat: dict[str, MiniApi]
     wechat_privacy_flow: Words
+    wechat_scopes_needing_desc: NameSet
     wechat_open_types: dict[str, MiniApi]
     quick_app: dict[str, MiniApi]
     harmony_user_grant: dict[str, str]  # permission → PI type
@@ -294,6 +295,14 @@ class MiniappApis(Strict):
 
 
 # No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
+
+
+@cross_check("miniapp_apis.yaml")
+def _scopes_needing_desc(data: Any, get: Getter) -> Iterator[str]:
+    scopes = {api.get("scope") for api in data["wechat"].values()}
+    for i, scope in enumerate(data["wechat_scopes_needing_desc"]):
+        if scope not in scopes:
+            yield f"wechat_scopes_needing_desc[{i}]: {scope!r} is the scope of no API under wechat"
 
 
 # ---- startup.yaml, api_semantics.yaml (arriving with the callgraph and semantics branches; checked against them) --
