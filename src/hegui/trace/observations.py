@@ -115,7 +115,7 @@ def _opt_bool(value: Any) -> bool | None:
 
 def _registrable(labels: Sequence[str]) -> str:
     """Last two labels, or three under a second-level public suffix (``com.cn``, ``co.uk``)."""
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "gov", "edu", "ac", "co"}:
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in trace_knowledge().second_level_labels:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
 
