@@ -137,10 +137,6 @@ class ApkArchive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def file_size(self) -> int:
-        return len(self._data)
-
     def view(self, start: int, end: int) -> bytes:
         """Raw bytes of the file in [start, end) (clipped to the file); used by the signing-block reader."""
         start = max(0, start)
