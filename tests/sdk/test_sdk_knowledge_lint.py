@@ -24,8 +24,9 @@ NOT_AN_SDK = {"com", "cn", "org", "io", "android", "androidx", "java", "javax", 
 SHARED_ALIASES = {"wechat location"}
 
 
-# the first entry of sdks.yaml, as the file spells it (the edits below change one of its lines)
+# an entry of sdks.yaml as the file spells it (the edits below change one of its lines), and its index
 FIRST = "  - id: 360dialog\n    name_zh: 360Dialog\n    name_en: 360Dialog\n    company: null\n    category: location\n"
+AT = next(i for i, e in enumerate(RAW) if e["id"] == "360dialog")
 
 
 def _catalog_error(load_from: Callable[[Path], None], root: Path) -> list[str]:
@@ -39,8 +40,8 @@ def _catalog_error(load_from: Callable[[Path], None], root: Path) -> list[str]:
 def test_a_misspelt_key_fails_at_load_naming_file_entry_and_the_expected_keys(edited, load_from) -> None:
     root = edited("sdks.yaml", FIRST, FIRST.replace("name_en:", "name_eng:"))
     assert _catalog_error(load_from, root) == [
-        "knowledge/sdks.yaml: sdks[0] (360dialog).name_en: missing",
-        "knowledge/sdks.yaml: sdks[0] (360dialog): unknown key 'name_eng' (expected: aliases, category, collects, "
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).name_en: missing",
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog): unknown key 'name_eng' (expected: aliases, category, collects, "
         "company, components, hot_update, id, keep_alive, library, meta_data, name_en, name_zh, native_libs, "
         "obfuscated_in, packages, parent, policy_url)"]
 
@@ -48,7 +49,7 @@ def test_a_misspelt_key_fails_at_load_naming_file_entry_and_the_expected_keys(ed
 def test_an_id_that_is_not_lowercase_fails_at_load(edited, load_from) -> None:
     root = edited("sdks.yaml", FIRST, FIRST.replace("id: 360dialog", "id: 3Dialog"))
     assert _catalog_error(load_from, root) == [
-        "knowledge/sdks.yaml: sdks[0] (3Dialog).id: String should match pattern '^[a-z0-9][a-z0-9_.-]*$' "
+        f"knowledge/sdks.yaml: sdks[{AT}] (3Dialog).id: String should match pattern '^[a-z0-9][a-z0-9_.-]*$' "
         "(got '3Dialog')"]
 
 
@@ -60,7 +61,7 @@ def test_a_duplicate_id_fails_at_load(edited, load_from) -> None:
 def test_a_flag_that_is_not_a_boolean_fails_at_load(edited, load_from) -> None:
     root = edited("sdks.yaml", FIRST, FIRST + "    keep_alive: sometimes\n")
     assert _catalog_error(load_from, root) == [
-        "knowledge/sdks.yaml: sdks[0] (360dialog).keep_alive: Input should be a valid boolean, unable to interpret "
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).keep_alive: Input should be a valid boolean, unable to interpret "
         "input (got 'sometimes')"]
 
 
@@ -68,13 +69,13 @@ def test_an_empty_signature_fails_at_load(edited, load_from) -> None:
     # an empty package prefix would claim every class of the DEX for the SDK
     root = edited("sdks.yaml", FIRST, FIRST + "    native_libs: ['']\n")
     assert _catalog_error(load_from, root) == [
-        "knowledge/sdks.yaml: sdks[0] (360dialog).native_libs[0]: String should have at least 1 character (got '')"]
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).native_libs[0]: String should have at least 1 character (got '')"]
 
 
 def test_a_category_sdk_categories_yaml_lacks_fails_at_load(edited, load_from) -> None:
     root = edited("sdks.yaml", FIRST, FIRST.replace("category: location", "category: locaton"))
     assert _catalog_error(load_from, root) == [
-        "knowledge/sdks.yaml: sdks[0] (360dialog): unknown category 'locaton' (sdk_categories.yaml)"]
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog): unknown category 'locaton' (sdk_categories.yaml)"]
 
 
 def test_the_catalog_holds_every_entry_once() -> None:
