@@ -26,16 +26,6 @@ from typing import Any
 
 from hegui.knowledge import load_yaml
 
-CATEGORIES = frozenset({
-    "analytics", "push", "ads", "crash", "hot_update", "location", "map", "share", "login", "pay", "webview",
-    "device_id", "risk_control", "one_tap_login", "speech", "im", "live", "security", "customer_service", "social",
-    "cloud", "other",
-})
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_REQUIRED_KEYS = ("id", "name_zh", "name_en", "company", "category")
-_LIST_KEYS = ("packages", "obfuscated_in", "components", "meta_data", "native_libs", "collects", "aliases")
-_BOOL_KEYS = ("keep_alive", "hot_update", "library")
-KNOWN_KEYS = frozenset(_REQUIRED_KEYS + _LIST_KEYS + _BOOL_KEYS + ("parent", "policy_url"))
 MAX_EVIDENCE = 5
 # an obfuscator's package names: one or two lowercase letters (com.facebook.a.a, com.huawei.b)
 _OBFUSCATED_SEGMENT = re.compile(r"[a-z]{1,2}")
@@ -70,46 +60,32 @@ class SdkInfo:
         return self.name_zh
 
 
-def _str_tuple(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = entry.get(key) or ()
-    if isinstance(value, str):
-        value = (value,)
-    if not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"sdks.yaml: {entry.get('id')}: {key} must be a list of non-empty strings")
-    return tuple(value)
+def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
-def parse_sdk(entry: Mapping[str, Any]) -> SdkInfo:
-    """One ``sdks.yaml`` entry → `SdkInfo` (ValueError names the entry and the problem)."""
-    unknown = set(entry) - KNOWN_KEYS
-    missing = [k for k in _REQUIRED_KEYS if k not in entry]
-    if unknown or missing:
-        raise ValueError(f"sdks.yaml: {entry.get('id')}: unknown keys {sorted(unknown)}, missing {missing}")
-    for key in _BOOL_KEYS:
-        if not isinstance(entry.get(key, False), bool):
-            raise ValueError(f"sdks.yaml: {entry['id']}: {key} must be true or false")
+def _sdk_info(entry: Mapping[str, Any]) -> SdkInfo:
+    """One ``sdks.yaml`` entry → `SdkInfo`. The loader has already checked the entry against its schema
+    (`hegui.knowledge.schema_catalog.SdkEntry`: keys, id pattern, types, non-empty names; category and parents
+    against the other files), so nothing is checked again here."""
     return SdkInfo(
-        id=str(entry["id"]), name_zh=str(entry["name_zh"]), name_en=str(entry["name_en"]),
-        company=entry["company"], category=str(entry["category"]),
-        packages=_str_tuple(entry, "packages"), components=_str_tuple(entry, "components"),
-        meta_data=_str_tuple(entry, "meta_data"), native_libs=_str_tuple(entry, "native_libs"),
+        id=entry["id"], name_zh=entry["name_zh"], name_en=entry["name_en"],
+        company=entry["company"], category=entry["category"],
+        packages=_tuple(entry.get("packages")), components=_tuple(entry.get("components")),
+        meta_data=_tuple(entry.get("meta_data")), native_libs=_tuple(entry.get("native_libs")),
         keep_alive=entry.get("keep_alive", False), hot_update=entry.get("hot_update", False),
-        collects=_str_tuple(entry, "collects"), aliases=_str_tuple(entry, "aliases"),
-        policy_url=entry.get("policy_url"), parents=_str_tuple(entry, "parent"),
-        library=entry.get("library", False), obfuscated_in=_str_tuple(entry, "obfuscated_in"),
+        collects=_tuple(entry.get("collects")), aliases=_tuple(entry.get("aliases")),
+        policy_url=entry.get("policy_url"), parents=_tuple(entry.get("parent")),
+        library=entry.get("library", False), obfuscated_in=_tuple(entry.get("obfuscated_in")),
     )
 
 
 @cache
 def sdk_catalog() -> dict[str, SdkInfo]:
     """All SDKs of ``sdks.yaml`` by id (cached; treat as read-only)."""
-    out: dict[str, SdkInfo] = {}
-    for entry in load_yaml("sdks.yaml")["sdks"]:
-        info = parse_sdk(entry)
-        if info.id in out:
-            raise ValueError(f"sdks.yaml: duplicate id {info.id}")
-        out[info.id] = info
-    return out
+    return {entry["id"]: _sdk_info(entry) for entry in load_yaml("sdks.yaml")["sdks"]}  # ids: unique (schema)
 
 
 def ancestors(sdk_id: str, catalog: dict[str, SdkInfo] | None = None) -> tuple[str, ...]:
