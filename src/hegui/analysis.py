@@ -107,7 +107,7 @@ def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
     scan = _open(path, report, options)
     try:
         scan.budget.check("reading the APK")
-        index, sdk_of, namespaces = _index_apk(scan) if scan.sdk is None else _index_sdk_package(scan)
+        index, sdk_of, namespaces = _index_apk(scan) if scan.sdk is None else _index_sdk_package(scan, scan.sdk)
         _static_stage(scan, index, sdk_of, namespaces)
         if options.trace is not None:
             scan.observations.extend(_trace_stage(options.trace, scan.apk, report, sdk_of))
@@ -145,10 +145,10 @@ def _index_apk(scan: _Scan) -> tuple[DexIndex, SdkOf, tuple[str, ...]]:
     return index, _code_owner(attributor, PlatformAttributor()), namespaces
 
 
-def _index_sdk_package(scan: _Scan) -> tuple[DexIndex, SdkOf, tuple[str, ...]]:
+def _index_sdk_package(scan: _Scan, sdk: SdkPackage) -> tuple[DexIndex, SdkOf, tuple[str, ...]]:
     """An SDK package's class files as one index; its own code is the package's subject."""
     report = scan.report
-    index = _jvm_index(scan.sdk, report, scan.budget)
+    index = _jvm_index(sdk, report, scan.budget)
     scan.budget.check("class indexing")
     attributor = SdkAttributor()
     if report.app.package is None:

@@ -299,56 +299,77 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
     cat = catalog if catalog is not None else sdk_catalog()
     side = _side_index_of_default() if catalog is None else _SideIndex(cat)
     attributor = SdkAttributor(cat, app_package, app_namespaces=app_namespaces, include_libraries=include_libraries)
-    found: dict[str, _Found] = {}
-    defined: set[str] = set()
+    found = _Findings(cat, include_libraries)
+    defined = found.classes(class_names, attributor)
+    found.components(component_names, side, attributor, defined)
+    found.side_signals(meta_data_keys, native_libs, side)
+    return [_to_match(sdk_id, f) for sdk_id, f in sorted(found.by_id.items())]
 
-    def slot(sdk_id: str) -> _Found | None:
-        if not include_libraries and cat[sdk_id].library:
+
+class _Findings:
+    """What each signal says of which SDK, gathered signal by signal (`identify_sdks`)."""
+
+    def __init__(self, catalog: dict[str, SdkInfo], include_libraries: bool) -> None:
+        self.catalog = catalog
+        self.include_libraries = include_libraries
+        self.by_id: dict[str, _Found] = {}
+
+    def slot(self, sdk_id: str) -> _Found | None:
+        """The SDK's record, None for a development library not asked for (its class prefixes are never
+        matched then either: the attributor skips them)."""
+        if not self.include_libraries and self.catalog[sdk_id].library:
             return None
-        return found.setdefault(sdk_id, _Found())
+        return self.by_id.setdefault(sdk_id, _Found())
 
-    for class_name in class_names:
-        defined.add(class_name)
-        hit = attributor.match(class_name)
-        if hit is None:
-            continue
-        sdk_id, prefix = hit
-        f = found.setdefault(sdk_id, _Found())
-        f.has_code = True
-        seen = f.prefixes.get(prefix)
-        if seen is None or class_name < seen:
-            f.prefixes[prefix] = class_name
-
-    for item in component_names:
-        kind, name = _component_item(item)
-        sdk_id = side.component(name)
-        prefix = None
-        if sdk_id is None:
-            hit = attributor.match(name)
+    def classes(self, class_names: Iterable[str], attributor: SdkAttributor) -> set[str]:
+        """Defined classes under an SDK's package prefix (the smallest class per prefix is the evidence);
+        returns every defined class name."""
+        defined: set[str] = set()
+        for class_name in class_names:
+            defined.add(class_name)
+            hit = attributor.match(class_name)
             if hit is None:
                 continue
             sdk_id, prefix = hit
-        f = slot(sdk_id)
-        if f is None:
-            continue
-        f.components.append(f"manifest {kind} {name}")
-        if name in defined and not side.app_side(name):  # component classes keep their names in obfuscated APKs
+            f = self.by_id.setdefault(sdk_id, _Found())
             f.has_code = True
-        if prefix is not None:
-            f.prefixes.setdefault(prefix, name)
+            seen = f.prefixes.get(prefix)
+            if seen is None or class_name < seen:
+                f.prefixes[prefix] = class_name
+        return defined
 
-    for key in meta_data_keys:
-        sdk_id = side.meta.get(key)
-        if sdk_id is not None and (f := slot(sdk_id)) is not None:
-            f.meta_data.append(f"meta-data {key}")
+    def components(self, component_names: Iterable[str | tuple[str, str]], side: _SideIndex,
+                   attributor: SdkAttributor, defined: set[str]) -> None:
+        """Manifest components named by an SDK's component signatures, or under its package prefixes."""
+        for item in component_names:
+            kind, name = _component_item(item)
+            sdk_id = side.component(name)
+            prefix = None
+            if sdk_id is None:
+                hit = attributor.match(name)
+                if hit is None:
+                    continue
+                sdk_id, prefix = hit
+            f = self.slot(sdk_id)
+            if f is None:
+                continue
+            f.components.append(f"manifest {kind} {name}")
+            if name in defined and not side.app_side(name):  # component classes keep their names in obfuscated APKs
+                f.has_code = True
+            if prefix is not None:
+                f.prefixes.setdefault(prefix, name)
 
-    for path in native_libs:
-        sdk_id = side.native_lib(posixpath.basename(path))
-        if sdk_id is not None and (f := slot(sdk_id)) is not None:
-            f.native_libs.append(f"native lib {path}")
-            f.has_code = True
-
-    return [_to_match(sdk_id, f) for sdk_id, f in sorted(found.items())]
+    def side_signals(self, meta_data_keys: Iterable[str], native_libs: Iterable[str], side: _SideIndex) -> None:
+        """Meta-data keys and native libraries (a native library is code: the SDK is present, not declared only)."""
+        for key in meta_data_keys:
+            sdk_id = side.meta.get(key)
+            if sdk_id is not None and (f := self.slot(sdk_id)) is not None:
+                f.meta_data.append(f"meta-data {key}")
+        for path in native_libs:
+            sdk_id = side.native_lib(posixpath.basename(path))
+            if sdk_id is not None and (f := self.slot(sdk_id)) is not None:
+                f.native_libs.append(f"native lib {path}")
+                f.has_code = True
 
 
 def _to_match(sdk_id: str, f: _Found) -> SdkMatch:
