@@ -20,8 +20,6 @@ from hegui.dex import descriptor_to_java
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
 _PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){1,}$")
-_FRAMEWORK_PACKAGES = ("android.", "java.", "javax.", "androidx.", "com.android.", "kotlin.", "dalvik.", "org.json",
-                       "org.xml", "org.w3c", "com.google.android.gms.", "com.google.android.material.")
 MAX_EVIDENCE_PER_OBSERVATION = 5
 
 
@@ -103,8 +101,9 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
 
 def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
     found = set()
+    platform = tuple(signals()["associated_start"]["not_app_package_prefixes"])
     for s in strings:
-        if len(s) > 100 or not _PACKAGE_NAME.match(s) or s.startswith(_FRAMEWORK_PACKAGES):
+        if len(s) > 100 or not _PACKAGE_NAME.match(s) or s.startswith(platform):
             continue
         if own and (s == own or s.startswith(own + ".")):
             continue
@@ -301,9 +300,10 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     manifest = ctx.manifest
     out: list[Observation] = []
     allowed = manifest.uses_cleartext_traffic
-    if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < 28:
+    refused_from = cfg["refused_by_default_from_target_sdk"]
+    if allowed is None and manifest.network_security_config is None and (manifest.target_sdk or 0) < refused_from:
         # no targetSdkVersion at all (old build tools) counts as an old target: say "unset", never drop the fact
-        reason = said("manifest", "cleartext_old_target",
+        reason = said("manifest", "cleartext_old_target", refused_from=refused_from,
                       target_sdk=manifest.target_sdk if manifest.target_sdk is not None else "unset")
     elif allowed:
         reason = said("manifest", "cleartext_flag")

@@ -94,13 +94,6 @@ class SensitiveCall(_Model):
     collects_reason: str | None = None  # addition: why it does not collect, "English / 中文"; None when it does
 
 
-class PolicyElement(_Model):
-    """Why an element counts as present: the sentence that proves it (addition to the contract)."""
-
-    present: bool
-    excerpt: str | None = None
-
-
 class Policy(_Model):
     found: bool
     source: str | None = None
