@@ -179,6 +179,11 @@ def test_a_false_positive_neither_keeps_a_case_open_nor_files_a_clue(platform):
     listed = p.client.get("/api/v1/findings?sort=id", headers=p.users["dev"].auth).json()
     assert [(f["rule_id"], f["mark"]) for f in listed] == [
         (BEFORE_CONSENT, None), (DEVICE_ID, "false_positive"), (DEVICE_ID, "false_positive")]
+    by_mark = {m: [f["id"] for f in p.client.get(f"/api/v1/findings?mark={m}&sort=id", headers=rev).json()]
+               for m in ("false_positive", "accepted", "none")}
+    assert by_mark == {"false_positive": [listed[1]["id"], listed[2]["id"]], "accepted": [],
+                       "none": [listed[0]["id"]]}
+    assert p.client.get("/api/v1/findings?mark=maybe", headers=rev).status_code == 422
     assert [(m["rule_id"], m["verdict"]) for m in
             p.client.get(f"/api/v1/apps/{app_id}/marks", headers=p.users["dev"].auth).json()] == [
         (DEVICE_ID, "false_positive")]

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access
+from hegui.platform import access, marks
 from hegui.platform.db import (
     App,
     AuditEvent,
@@ -37,6 +37,7 @@ from hegui.platform.vocab import (
     ClueStatus,
     ComplaintStatus,
     InputKind,
+    MarkVerdict,
     ScanStatus,
 )
 from hegui.report.model import SEVERITY_ORDER
@@ -173,6 +174,7 @@ COMPLAINT_STATUSES = frozenset(ComplaintStatus)
 # the kinds the scan list's `kind` filter accepts (not yet the mini-program, quick-app and HAP kinds)
 SCAN_KINDS = frozenset({InputKind.APK, InputKind.AAR, InputKind.JAR})
 CLUE_SOURCES = frozenset(ClueSource)
+MARK_FILTERS = frozenset({*MarkVerdict, "none"})
 
 
 def _owned_by(stmt: Select, name: str) -> Select:
@@ -218,7 +220,10 @@ FINDINGS = ListSpec(
              "app_id": lambda s, v: s.where(FindingRow.app_id == _int("app_id", v)),
              "version_id": lambda s, v: s.where(FindingRow.version_id == _int("version_id", v)),
              "after_id": lambda s, v: s.where(FindingRow.id > _int("after_id", v)),  # keyset paging, as before
-             "owner": _owned_by},
+             "owner": _owned_by,
+             # a reviewer's verdict holding for the finding's version (marks.py); "none": no verdict
+             "mark": lambda s, v: s.where(marks.holds_clause(
+                 None if _one_of("mark", v, MARK_FILTERS) == "none" else v))},
 )
 
 CLUES = ListSpec(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, aliased
 
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, AppVersion, FindingMark, FindingRow, User
@@ -59,6 +59,24 @@ def verdicts(db: Session, findings: Iterable[FindingRow]) -> dict[int, str]:
         if mark is not None and _covers(db, mark, db.get(AppVersion, f.version_id)):
             out[f.id] = mark.verdict
     return out
+
+
+def holds_clause(verdict: str | None) -> ColumnElement[bool]:
+    """SQL for the finding lists' `mark` filter: the FindingRow has a verdict `verdict` holding for its version
+    (None: no verdict holds). The same coverage as `_covers`, in the database, so a filtered page is counted
+    and paged there."""
+    marked_on, version = aliased(AppVersion), aliased(AppVersion)
+    covers = ((marked_on.id == version.id)
+              | (marked_on.version_code.is_not(None) & version.version_code.is_not(None)
+                 & (version.version_code > marked_on.version_code))
+              | ((marked_on.version_code.is_(None) | version.version_code.is_(None)) & (version.id > marked_on.id)))
+    holding = (select(FindingMark.id).join(marked_on, marked_on.id == FindingMark.version_id)
+               .join(version, version.id == FindingRow.version_id)
+               .where(FindingMark.app_id == FindingRow.app_id, FindingMark.rule_id == FindingRow.rule_id,
+                      FindingMark.subject == FindingRow.subject, covers))
+    if verdict is None:
+        return ~holding.exists()
+    return holding.where(FindingMark.verdict == verdict).exists()
 
 
 def mark_finding(db: Session, user: User, finding: FindingRow, verdict: str, reason: str) -> FindingMark:
