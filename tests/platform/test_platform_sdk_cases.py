@@ -65,3 +65,15 @@ def test_a_clue_and_a_case_against_an_sdk_vendor(platform):
     ingest(p, "vendor", aar("9.1", 91, [], sha="3" * 64))
     rechecked = p.client.get(f"/api/v1/cases/{case['id']}", headers=vendor).json()
     assert (rechecked["status"], rechecked["remaining_rule_ids"]) == ("closed", [])
+
+
+def test_a_finding_about_the_sdk_marked_a_false_positive_files_no_sdk_clue(sqlite_platform):
+    p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
+    world(p)
+    finding = p.client.get(f"/api/v1/findings?rule_id={DEVICE_ID}&subject=umeng", headers=rev).json()[0]
+    p.client.post(f"/api/v1/findings/{finding['id']}/mark", headers=rev,
+                  json={"verdict": "false_positive", "reason": "该 SDK 读取的是广告 ID"})
+    res = p.client.post("/api/v1/sdks/umeng/clues", headers=rev, json={"vendor": "vendor", "rule_id": DEVICE_ID})
+    assert res.status_code == 409
+    assert p.client.post("/api/v1/sdks/umeng/clues", headers=rev,
+                         json={"vendor": "vendor", "rule_id": SDK_RULE}).status_code == 201

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, sdks
+from hegui.platform import access, marks, sdks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
@@ -80,11 +80,17 @@ def _staff_view(user: User) -> User:
 
 
 def sdk_rule_ids(db: Session, user: User, sdk_id: str) -> set[str]:
-    """The rules of the findings whose subject is `sdk_id` in the latest versions of the apps embedding it."""
+    """The rules of the findings whose subject is `sdk_id` in the latest versions of the apps embedding it, except
+    those a reviewer marked false positives in that app."""
     detail = sdks.sdk_detail(db, _staff_view(user), sdk_id)
     if detail is None:
         raise WorkflowError(f"no app on the platform embeds the SDK {sdk_id!r}")
-    return {f.rule_id for f in detail.findings}
+    rules: set[str] = set()
+    for f in detail.findings:
+        version = db.get(AppVersion, f.version_id)
+        if (f.rule_id, sdk_id) not in marks.false_positives(db, version):
+            rules.add(f.rule_id)
+    return rules
 
 
 def _vendor(user: User) -> User:
