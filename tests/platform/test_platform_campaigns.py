@@ -80,6 +80,16 @@ def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
     # the news app's finding is a marked false positive
     assert [(c["rule_id"], c["subject"], c["source"]) for c in clues] == [(BEFORE_CONSENT, "app", "campaign")]
 
+    # An app with an open case about the rule gets no clue for it: the case's re-check covers it.
+    ingest(p, "regulator", make_report("com.demo.mall", "1.0", 1, [startup_imei()], sha="5" * 64))
+    mall = [a for a in p.client.get("/api/v1/apps?q=mall", headers=rev).json()][0]["id"]
+    assert p.client.post("/api/v1/cases", headers=rev,
+                         json={"app_id": mall, "rule_ids": [BEFORE_CONSENT]}).status_code == 201
+    in_case = create(p, "商城复查", files=("mall-1.1.apk",)).json()
+    finish(p, in_case["items"][0]["scan_id"],
+           {"report": make_report("com.demo.mall", "1.1", 2, [startup_imei()], sha="6" * 64)})
+    assert p.client.get(f"/api/v1/clues?campaign_id={in_case['id']}", headers=rev).json() == []
+
     # A second campaign on the shop's next build files nothing new while the clue is open.
     again = create(p, "复查", files=("shop-1.1.apk",)).json()
     finish(p, again["items"][0]["scan_id"],

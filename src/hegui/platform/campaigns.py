@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from hegui.platform import marks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
-from hegui.platform.db import AppVersion, Campaign, CampaignItem, Clue, FindingRow, Scan, User
+from hegui.platform.db import AppVersion, Campaign, CampaignItem, Case, Clue, FindingRow, Scan, User
 from hegui.platform.scans import submit_scan
 from hegui.platform.storage import UploadRejected
-from hegui.platform.vocab import CampaignSource, ClueSource, ClueStatus, ScanStatus
+from hegui.platform.vocab import OPEN_CASE_STATUSES, CampaignSource, ClueSource, ClueStatus, ScanStatus
 from hegui.policy.source import NonPublicAddress, checked_handler, public_address
 from hegui.report.model import SEVERITY_ORDER
 
@@ -212,7 +212,8 @@ def progress(db: Session, campaign: Campaign) -> Progress:
 
 def after_campaign_scan(db: Session, scan: Scan) -> list[Clue]:
     """A scan finished: if it belongs to a campaign and was filed under an app, file a clue for each rule +
-    subject at or above the campaign's severity, except false positives and those with an open clue already."""
+    subject at or above the campaign's severity, except false positives, those with an open clue already and rules
+    an open case of the app is about."""
     item = db.scalar(select(CampaignItem).where(CampaignItem.scan_id == scan.id))
     if item is None or scan.version_id is None:
         return []
@@ -226,8 +227,13 @@ def after_campaign_scan(db: Session, scan: Scan) -> list[Clue]:
         key = (row.rule_id, row.subject)
         if SEVERITY_ORDER.get(row.severity, 0) >= floor and key not in false_positive:
             wanted.setdefault(key, row)
+    in_cases = {r for case in db.scalars(select(Case).where(Case.app_id == version.app_id,
+                                                            Case.status.in_(OPEN_CASE_STATUSES)))
+                for r in case.rule_ids}
     filed: list[Clue] = []
     for (rule_id, subject), row in wanted.items():
+        if rule_id in in_cases:  # already being rectified: the case's re-check covers it
+            continue
         known = db.scalar(select(Clue.id).where(Clue.app_id == version.app_id, Clue.rule_id == rule_id,
                                                 Clue.status == ClueStatus.OPEN,
                                                 (Clue.subject == subject) | Clue.subject.is_(None)).limit(1))
