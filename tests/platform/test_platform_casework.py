@@ -84,6 +84,19 @@ def test_a_tip_and_a_complaint_become_clues(sqlite_platform):
     assert {"clue.tip", "complaint.clue", "clue.complaint"} <= trail
 
 
+def test_a_tip_about_an_app_not_yet_on_file_is_linked_when_it_arrives(sqlite_platform):
+    p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
+    tip = p.client.post("/api/v1/clues/tips", headers=rev,
+                        json={"rule_id": BEFORE_CONSENT, "note": "举报", "app_name": SHOP}).json()
+    other = p.client.post("/api/v1/clues/tips", headers=rev,
+                          json={"rule_id": BEFORE_CONSENT, "note": "举报", "app_name": "别的应用"}).json()
+    ingest(p, "dev", make_report(SHOP, "1.0", 1, [startup_imei()], sha="a" * 64))
+    linked = p.client.get(f"/api/v1/clues/{tip['id']}", headers=rev).json()
+    app_id = p.client.get("/api/v1/apps", headers=rev).json()[0]["id"]
+    assert (linked["app_id"], linked["app_name"]) == (app_id, SHOP)
+    assert p.client.get(f"/api/v1/clues/{other['id']}", headers=rev).json()["app_id"] is None
+
+
 def test_the_developer_answers_and_only_a_newer_build_rechecks(platform):
     p = platform
     _app_id, case_id = open_shop_case(p, [BEFORE_CONSENT, DEVICE_ID])

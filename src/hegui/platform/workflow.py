@@ -169,6 +169,7 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 "the two builds / 同一版本号的不同构建")
         notes.append(note)
         audit(db, None, "version.changed_build", f"app:{app.id}", note)
+    link_named_clues(db, app, version)
     rule_ids = marks.live_rules(db, version, rule_ids)  # a finding marked a false positive keeps no case open
     # A failed re-check is tried again on a build the developer answered the case with (cases.answer_case).
     answered = set(db.scalars(select(CaseAnswer.case_id).where(CaseAnswer.scan_id == version.scan_id)))
@@ -206,6 +207,16 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 app.repeat_offender = True
                 audit(db, None, "app.repeat_offender", f"app:{app.id}", f"{rule_id} returned after case {case.id}")
     return notes
+
+
+def link_named_clues(db: Session, app: App, version: AppVersion) -> None:
+    """Open clues from tips or complaints that named an app not yet on the platform, by its package or its name,
+    are linked to it once a version of it is filed (they can then become a case)."""
+    names = {app.package, *([app.label] if app.label else [])}
+    for clue in db.scalars(select(Clue).where(Clue.app_id.is_(None), Clue.sdk_id.is_(None),
+                                              Clue.status == ClueStatus.OPEN, Clue.app_name.in_(names))):
+        clue.app_id, clue.version_id = app.id, version.id
+        audit(db, None, "clue.linked", f"clue:{clue.id}", f"{clue.app_name} is {app.package}")
 
 
 def reconsider_after_mark(db: Session, user: User, app: App) -> None:
