@@ -376,7 +376,7 @@ def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLRespon
     staff = access.sees_all(user)
     return page(request, "sdk.html", sdk=detail, regulator=user.role == Role.REGULATOR, staff=staff,
                 sdk_cases=casework.sdk_cases(db, user, sdk_id),
-                sdk_rules=sorted({f.rule_id for f in detail.findings}) if staff else [])
+                sdk_rules=sorted(casework.sdk_rule_ids(db, user, sdk_id)) if staff else [])  # no false positives
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
