@@ -183,6 +183,9 @@ def test_the_monthly_clue_report_counts_clues_entered_by_the_15th_in_beijing(sql
         [2, entered["2026-09-15"], "2026-09-15", "外部举报线索", "shop", "com.demo.shop", "1.0", None,
          BEFORE_CONSENT, "严重", None, "待处理", "举报 2026-09-15"]]
     assert p.client.get("/api/v1/clue-report?month=2026-13", headers=p.users["regulator"].auth).status_code == 422
+    trail = p.client.get("/api/v1/audit?action=clue_report.export", headers=p.users["regulator"].auth).json()
+    assert [(e["user"], e["target"], e["detail"]) for e in trail] == [
+        ("regulator", "2026-09", "2 clues entered 2026-08-16 to 2026-09-15")]
 
 
 def test_the_campaign_list_pages_and_searches(sqlite_platform):

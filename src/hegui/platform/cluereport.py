@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
+from hegui.platform.accounts import audit
 from hegui.platform.db import App, AppVersion, Campaign, Clue, User
 from hegui.platform.export import notice_category
 from hegui.report.cells import neutralise_formula
@@ -54,10 +55,14 @@ def month_period(month: str) -> Period:
     return Period.of_month(int(found.group(1)), int(found.group(2)))
 
 
-def report_file(db: Session, month: str) -> tuple[bytes, str]:
-    """(xlsx, file name) of the month's clue report; ValueError for a malformed month."""
+def report_file(db: Session, user: User, month: str) -> tuple[bytes, str]:
+    """(xlsx, file name) of the month's clue report, its export audited (the caller commits); ValueError for a
+    malformed month."""
     period = month_period(month)
-    return report_xlsx(db, period), f"clues-{period.end:%Y-%m}.xlsx"
+    body = report_xlsx(db, period)
+    audit(db, user, "clue_report.export", f"{period.end:%Y-%m}",
+          f"{len(period_clues(db, period))} clues entered {period.start} to {period.end}")
+    return body, f"clues-{period.end:%Y-%m}.xlsx"
 
 
 def period_clues(db: Session, period: Period) -> list[Clue]:

@@ -145,9 +145,10 @@ def campaign_submit(request: Request, db: DB, user: FormUser, name: Annotated[st
 @router.get("/campaigns/clue-report")
 def clue_report_download(month: str, db: DB, user: RegulatorUser) -> Response:
     try:
-        body, filename = cluereport.report_file(db, month)
+        body, filename = cluereport.report_file(db, user, month)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
+    db.commit()
     return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
