@@ -25,24 +25,39 @@ from hegui.platform.vocab import (
     Review,
     Role,
     ScanStatus,
+    values_of,
 )
+
+# The vocabularies as the API validates and documents them (inline enums of their values).
+RoleValue = values_of(Role)
+ScanStatusValue = values_of(ScanStatus)
+InputKindValue = values_of(InputKind)
+AppKindValue = values_of(AppKind)
+ReviewValue = values_of(Review)
+HeldDecisionValue = values_of(HeldDecision)
+ClueStatusValue = values_of(ClueStatus)
+CaseStatusValue = values_of(CaseStatus)
+EscalationValue = values_of(Escalation)
+ComplaintStatusValue = values_of(ComplaintStatus)
+ClueSourceValue = values_of(ClueSource)
+MarkVerdictValue = values_of(MarkVerdict)
 
 # --- request and response models ---------------------------------------------------------------------------
 
 class ScanOut(BaseModel):
     id: int
-    status: ScanStatus
+    status: ScanStatusValue
     sha256: str
     filename: str
     # what the scanner read the upload as (the report's input.kind); None until scanned
-    kind: InputKind | None = None
+    kind: InputKindValue | None = None
     app_id: int | None = None
     version_id: int | None = None
     note: str | None = None
     error: str | None = None
     # a version signed by another certificate than its app's record (signers.py): held for a regulator's
     # decision, then "counterfeit" or "genuine"; None for every other scan
-    review: Review | None = None
+    review: ReviewValue | None = None
     report: dict[str, Any] | None = None
 
 
@@ -59,7 +74,7 @@ class HeldOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    decision: HeldDecision
+    decision: HeldDecisionValue
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -75,7 +90,7 @@ class VersionOut(BaseModel):
 class AppOut(BaseModel):
     id: int
     package: str
-    kind: AppKind  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
+    kind: AppKindValue  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
     label: str | None
     owner: str | None
     repeat_offender: bool
@@ -92,7 +107,7 @@ class FindingOut(BaseModel):
     title_zh: str
     title_en: str
     # a reviewer's verdict on this rule + subject of the app holding for this version (marks.py); None: none given
-    mark: MarkVerdict | None = None
+    mark: MarkVerdictValue | None = None
 
 
 class ClueIn(BaseModel):
@@ -107,8 +122,8 @@ class ClueOut(BaseModel):
     rule_id: str
     version_id: int | None
     note: str
-    status: ClueStatus
-    source: ClueSource = ClueSource.FINDING
+    status: ClueStatusValue
+    source: ClueSourceValue = ClueSource.FINDING.value
     app_name: str | None = None
     subject: str | None = None  # the finding's subject ("app" or an SDK id), when filed from one
     complaint_id: int | None = None
@@ -126,7 +141,7 @@ class CaseOut(BaseModel):
     id: int
     app_id: int
     package: str
-    status: CaseStatus
+    status: CaseStatusValue
     rule_ids: list[str]
     notice_date: dt.date
     deadline: dt.date
@@ -134,12 +149,12 @@ class CaseOut(BaseModel):
     overdue: bool
     recheck_version_id: int | None
     remaining_rule_ids: list[str] | None
-    escalation: Escalation | None
+    escalation: EscalationValue | None
     sdk_id: str | None = None  # a case against an SDK vendor: the SDK (the app is the vendor's SDK record)
 
 
 class EscalateIn(BaseModel):
-    escalation: Escalation
+    escalation: EscalationValue
     note: str = ""
     # needed before the deadline has passed and while no re-check failed (kept in the audit log)
     override_reason: str = Field("", max_length=2000)
@@ -164,7 +179,7 @@ class ComplaintOut(BaseModel):
     id: int
     app_id: int | None
     app_name: str
-    status: ComplaintStatus
+    status: ComplaintStatusValue
     received_on: dt.date
     due_on: dt.date
     overdue: bool
@@ -197,7 +212,7 @@ class ListingOut(BaseModel):
 class MeOut(BaseModel):
     id: int
     name: str
-    role: Role
+    role: RoleValue
 
 
 class AuditOut(BaseModel):

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from hegui.platform import campaigns, cluereport, lists
 from hegui.platform.db import Campaign, User
 from hegui.platform.routers.common import DB, RegulatorUser, find, page
-from hegui.platform.vocab import CampaignSource, ScanStatus
+from hegui.platform.schemas import ScanStatusValue
+from hegui.platform.vocab import CampaignSource, ScanStatus, values_of
 
 router = APIRouter()
+CampaignSourceValue = values_of(CampaignSource)
 
 
 class ProgressOut(BaseModel):
@@ -28,10 +30,10 @@ class ProgressOut(BaseModel):
 
 class ItemOut(BaseModel):
     id: int
-    source: CampaignSource
+    source: CampaignSourceValue
     ref: str  # file name, URL without its query string, or path under the campaign root
     scan_id: int | None
-    status: ScanStatus
+    status: ScanStatusValue
     error: str | None
 
 

@@ -15,9 +15,8 @@ from hegui.platform import cases, marks
 from hegui.platform.db import App, CaseAnswer, Clue, FindingMark, FindingRow, User
 from hegui.platform.deps import refusal_is_conflict, today, work_calendar
 from hegui.platform.routers.common import DB, ApiUser, StaffUser, find
-from hegui.platform.schemas import CaseOut, ClueOut, case_out
+from hegui.platform.schemas import CaseOut, ClueOut, MarkVerdictValue, case_out
 from hegui.platform.storage import UploadRejected
-from hegui.platform.vocab import MarkVerdict
 
 router = APIRouter()
 
@@ -75,7 +74,7 @@ class TimelineOut(BaseModel):
 
 
 class MarkIn(BaseModel):
-    verdict: MarkVerdict
+    verdict: MarkVerdictValue
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -83,7 +82,7 @@ class MarkOut(BaseModel):
     app_id: int
     rule_id: str
     subject: str
-    verdict: MarkVerdict
+    verdict: MarkVerdictValue
     reason: str
     version_id: int  # the version it was marked on; it holds for newer builds too
     by: str
