@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hegui import knowledge
 from hegui.platform import access, export, lists, sdks, signers, workflow
+from hegui.platform import dashboard as overview
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
 from hegui.platform.api import announcement_response, record_listing, report_file
 from hegui.platform.db import (
@@ -199,7 +200,11 @@ def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     on = today(request)
     sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
     counts = workflow.overview_counts(db, user, on, work_calendar(request))
+    lang = lang_of(request)
+    charts = overview.charts(db, user, on, {k: translate(f"chart_{k}", lang) for k in
+                                            ("findings_by_rule", "sdk_prevalence", "findings_per_month")}, lang)
     return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
+                charts=charts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
                 complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 

@@ -1,0 +1,89 @@
+"""What the overview's charts show, per role: findings by rule in the latest version of each visible app, the
+SDKs embedded by most visible apps, and findings found per month. A developer's charts count only their own
+apps (access.visible_apps); an SDK vendor's SDK chart covers their own SDKs across apps (access.sdk_scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from markupsafe import Markup
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from hegui import knowledge
+from hegui.platform import access, sdks
+from hegui.platform.charts import Bar, bar_chart, column_chart
+from hegui.platform.db import App, AppVersion, FindingRow, User
+
+TOP_RULES = 10
+TOP_SDKS = 10
+MONTHS = 12
+
+
+def latest_version_ids(apps: Select) -> Select:
+    """The id of the latest version (workflow.latest_version's order) of each app `apps` selects."""
+    ranked = (select(AppVersion.id, func.row_number().over(
+        partition_by=AppVersion.app_id,
+        order_by=(AppVersion.version_code.desc().nulls_last(), AppVersion.id.desc())).label("place"))
+        .where(AppVersion.app_id.in_(apps.with_only_columns(App.id).order_by(None))).subquery())
+    return select(ranked.c.id).where(ranked.c.place == 1)
+
+
+def findings_by_rule(db: Session, user: User, top: int = TOP_RULES) -> list[tuple[str, int]]:
+    """(rule id, findings) in the latest versions of the apps the user may see, most findings first."""
+    count = func.count().label("n")
+    rows = db.execute(select(FindingRow.rule_id, count)
+                      .where(FindingRow.version_id.in_(latest_version_ids(access.visible_apps(user))))
+                      .group_by(FindingRow.rule_id).order_by(count.desc(), FindingRow.rule_id).limit(top))
+    return [(rule, n) for rule, n in rows]
+
+
+def month_starts(today: dt.date, months: int = MONTHS) -> list[dt.date]:
+    """The first days of the `months` months ending with today's, oldest first."""
+    year, month = today.year, today.month
+    out = []
+    for _ in range(months):
+        out.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def findings_per_month(db: Session, user: User, today: dt.date, months: int = MONTHS) -> list[tuple[str, int]]:
+    """("YYYY-MM", findings in the versions filed that month) for the last `months` months (empty months
+    count 0), over the apps the user may see."""
+    starts = month_starts(today, months)
+    since = dt.datetime.combine(starts[0], dt.time())
+    until = dt.datetime.combine((starts[-1] + dt.timedelta(days=32)).replace(day=1), dt.time())  # next month
+    if db.get_bind().dialect.name == "postgresql":
+        month = func.to_char(AppVersion.created_at, "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", AppVersion.created_at)
+    visible = access.visible_apps(user).with_only_columns(App.id).order_by(None)
+    counts = dict(db.execute(select(month, func.count()).select_from(FindingRow)
+                             .join(AppVersion, AppVersion.id == FindingRow.version_id)
+                             .where(FindingRow.app_id.in_(visible), AppVersion.created_at >= since,
+                                    AppVersion.created_at < until).group_by(month)).all())
+    return [(f"{s:%Y-%m}", counts.get(f"{s:%Y-%m}", 0)) for s in starts]
+
+
+@dataclass(frozen=True, slots=True)
+class Charts:
+    findings_by_rule: Markup | None  # None: nothing to draw (the page says so)
+    sdk_prevalence: Markup | None
+    findings_per_month: Markup
+
+
+def charts(db: Session, user: User, today: dt.date, titles: dict[str, str], lang: str) -> Charts:
+    """The overview's three charts as inline SVG, titled in the page's language."""
+    rulebook = knowledge.rulebook()
+    rules = [Bar(rule, n, detail=(rulebook[rule].title_zh if lang == "zh" else rulebook[rule].title_en)
+                 if rule in rulebook else None) for rule, n in findings_by_rule(db, user)]
+    embedded = [Bar(s.name, s.apps, href=f"/sdks/{quote(s.id, safe='')}", detail=s.id)
+                for s in sdks.sdk_prevalence(db, user, TOP_SDKS)]
+    months = [Bar(label, n) for label, n in findings_per_month(db, user, today)]
+    return Charts(
+        findings_by_rule=bar_chart("chart-findings-by-rule", titles["findings_by_rule"], rules) if rules else None,
+        sdk_prevalence=bar_chart("chart-sdk-prevalence", titles["sdk_prevalence"], embedded) if embedded else None,
+        findings_per_month=column_chart("chart-findings-per-month", titles["findings_per_month"], months))
