@@ -24,6 +24,7 @@ from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
+from hegui.platform.routers import users
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
@@ -152,6 +153,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
     app.include_router(web.router)
+    app.include_router(users.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
               name="static")
 

@@ -104,8 +104,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "revoke_tokens": ("吊销全部 API 令牌", "Revoke all API tokens"), "api_tokens": ("有效 API 令牌", "Active API tokens"),
     "new_token_once": ("新用户的 API 令牌（只显示这一次，请妥善保存）：",
                        "The new user's API token (shown this once only; keep it safe):"),
-    "role_regulator": ("监管人员", "Regulator"), "role_reviewer": ("审核人员", "Reviewer"),
-    "role_developer": ("开发者", "Developer"), "role_sdk_vendor": ("SDK 厂商", "SDK vendor"),
+    "regulator": ("监管人员", "Regulator"), "reviewer": ("审核人员", "Reviewer"),
+    "developer": ("开发者", "Developer"), "sdk_vendor": ("SDK 厂商", "SDK vendor"),
+    "actions": ("操作", "Actions"),
     "api_docs": ("API 文档", "API reference"), "api_docs_intro": (
         "REST API（/api/v1，JSON，请求头 Authorization: Bearer 令牌）。机器可读的接口描述见 /openapi.json。",
         "REST API (/api/v1, JSON, header Authorization: Bearer TOKEN). The machine-readable description is /openapi.json."),
