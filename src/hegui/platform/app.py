@@ -24,7 +24,7 @@ from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
-from hegui.platform.routers import users
+from hegui.platform.routers import docs, users
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
@@ -84,7 +84,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    # Pages use no inline script; the API docs page (/docs) is not served.
+    # Pages use no inline script; the API reference (/docs) is rendered on the server (apidocs.py).
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
@@ -154,6 +154,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.include_router(api.router)
     app.include_router(web.router)
     app.include_router(users.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
               name="static")
 
