@@ -136,3 +136,22 @@ def test_a_long_label_is_cut_but_kept_whole_in_the_tooltip():
 def test_month_starts_cross_the_year_boundary():
     assert month_starts(dt.date(2026, 2, 14), 4) == [dt.date(2025, 11, 1), dt.date(2025, 12, 1),
                                                      dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
+
+
+def test_chart_data_is_kept_for_its_ttl_and_shared_by_staff_but_not_by_developers(sqlite_platform):
+    from hegui.platform.dashboard import ChartCache
+    from hegui.platform.db import User
+
+    p = sqlite_platform
+    _seed(p)
+    cache = ChartCache(ttl_s=60)
+    with p.sessions() as db:
+        users = {u.name: u for u in db.query(User)}
+        first = cache.get(db, users["regulator"], dt.date(2026, 9, 28))
+        ingest(p, "dev2", make_report("com.extra", "1.0", 1, [startup_imei()], sha="6" * 64))
+        assert cache.get(db, users["reviewer"], dt.date(2026, 9, 28)) is first  # staff see the same apps
+        assert [s.id for s in cache.get(db, users["dev2"], dt.date(2026, 9, 28)).prevalence] == ["umeng"]
+        fresh = ChartCache(ttl_s=0).get(db, users["regulator"], dt.date(2026, 9, 28))
+    assert dict(first.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 2, "PI-SDK-COLLECT-BEFORE-CONSENT": 2}
+    assert dict(fresh.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 3, "PI-SDK-COLLECT-BEFORE-CONSENT": 2,
+                                   "PI-COLLECT-BEFORE-CONSENT": 1}

@@ -5,7 +5,10 @@ apps (access.visible_apps); an SDK vendor's SDK chart covers their own SDKs acro
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -20,6 +23,8 @@ from hegui.platform.db import App, AppVersion, FindingRow, User
 TOP_RULES = 10
 TOP_SDKS = 10
 MONTHS = 12
+CHART_CACHE_S = 60.0
+CHART_CACHE_ENTRIES = 10_000  # bounded: expired entries are dropped when it fills
 
 
 def latest_version_ids(apps: Select) -> Select:
@@ -61,11 +66,49 @@ def findings_per_month(db: Session, user: User, today: dt.date, months: int = MO
     else:
         month = func.strftime("%Y-%m", AppVersion.created_at)
     visible = access.visible_apps(user).with_only_columns(App.id).order_by(None)
-    counts = dict(db.execute(select(month, func.count()).select_from(FindingRow)
-                             .join(AppVersion, AppVersion.id == FindingRow.version_id)
-                             .where(FindingRow.app_id.in_(visible), AppVersion.created_at >= since,
+    # Findings counted per version first (an index-only scan), then summed per month: on 100,000 findings a
+    # third of the time of grouping the joined rows by month.
+    per_version = (select(FindingRow.version_id, func.count().label("n")).group_by(FindingRow.version_id)
+                   .subquery())
+    counts = dict(db.execute(select(month, func.sum(per_version.c.n))
+                             .join_from(per_version, AppVersion, AppVersion.id == per_version.c.version_id)
+                             .where(AppVersion.app_id.in_(visible), AppVersion.created_at >= since,
                                     AppVersion.created_at < until).group_by(month)).all())
+    counts = {k: int(v) for k, v in counts.items()}
     return [(f"{s:%Y-%m}", counts.get(f"{s:%Y-%m}", 0)) for s in starts]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    by_rule: list[tuple[str, int]]
+    prevalence: list[sdks.SdkSummary]
+    per_month: list[tuple[str, int]]
+
+
+class ChartCache:
+    """Chart data per audience for `ttl_s` seconds (one server's memory): the overview is the page everyone opens
+    first, and its three aggregations over every finding cost more than the rest of the page. Staff share one
+    entry (they see the same apps); every other account has its own. Charts may lag filing by `ttl_s`."""
+
+    def __init__(self, ttl_s: float = CHART_CACHE_S) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[tuple[Any, ...], tuple[float, ChartData]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Session, user: User, today: dt.date) -> ChartData:
+        key = ("staff" if access.sees_all(user) else user.id, today)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        data = ChartData(findings_by_rule(db, user), sdks.sdk_prevalence(db, user, TOP_SDKS),
+                         findings_per_month(db, user, today))
+        with self._lock:
+            if len(self._entries) >= CHART_CACHE_ENTRIES:
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            self._entries[key] = (now + self.ttl_s, data)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +118,15 @@ class Charts:
     findings_per_month: Markup
 
 
-def charts(db: Session, user: User, today: dt.date, titles: dict[str, str], lang: str) -> Charts:
-    """The overview's three charts as inline SVG, titled in the page's language."""
+def charts(db: Session, user: User, today: dt.date, titles: dict[str, str], lang: str,
+           cache: ChartCache | None = None) -> Charts:
+    """The overview's three charts as inline SVG, titled in the page's language (data from `cache` if given)."""
+    data = (cache or ChartCache(0)).get(db, user, today)
     rulebook = knowledge.rulebook()
     rules = [Bar(rule, n, detail=(rulebook[rule].title_zh if lang == "zh" else rulebook[rule].title_en)
-                 if rule in rulebook else None) for rule, n in findings_by_rule(db, user)]
-    embedded = [Bar(s.name, s.apps, href=f"/sdks/{quote(s.id, safe='')}", detail=s.id)
-                for s in sdks.sdk_prevalence(db, user, TOP_SDKS)]
-    months = [Bar(label, n) for label, n in findings_per_month(db, user, today)]
+                 if rule in rulebook else None) for rule, n in data.by_rule]
+    embedded = [Bar(s.name, s.apps, href=f"/sdks/{quote(s.id, safe='')}", detail=s.id) for s in data.prevalence]
+    months = [Bar(label, n) for label, n in data.per_month]
     return Charts(
         findings_by_rule=bar_chart("chart-findings-by-rule", titles["findings_by_rule"], rules) if rules else None,
         sdk_prevalence=bar_chart("chart-sdk-prevalence", titles["sdk_prevalence"], embedded) if embedded else None,

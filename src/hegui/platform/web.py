@@ -202,7 +202,8 @@ def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     counts = workflow.overview_counts(db, user, on, work_calendar(request))
     lang = lang_of(request)
     charts = overview.charts(db, user, on, {k: translate(f"chart_{k}", lang) for k in
-                                            ("findings_by_rule", "sdk_prevalence", "findings_per_month")}, lang)
+                                            ("findings_by_rule", "sdk_prevalence", "findings_per_month")}, lang,
+                            request.app.state.chart_cache)
     return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
                 charts=charts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
