@@ -155,3 +155,39 @@ def test_migration_0005_backfills_the_table_from_the_stored_reports(db_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM app_versions")).scalar() == 3
     engine.dispose()
+
+
+def test_findings_search_matches_the_apps_package_and_name_and_the_findings_own_text(platform):
+    ingest(platform, "dev", make_report("com.shop", "1.0", 1, [startup_imei()], sha="1" * 64))  # label "shop"
+    ingest(platform, "dev", make_report("com.news", "1.0", 1, [startup_imei("umeng")], sdks=("umeng",),
+                                        sha="2" * 64))
+    auth = platform.users["regulator"].auth
+
+    def found(q: str) -> list[tuple[str, str]]:
+        res = platform.client.get("/api/v1/findings", params={"q": q, "sort": "rule"}, headers=auth)
+        return [(f["rule_id"], f["subject"]) for f in res.json()]
+
+    assert found("com.shop") == [("PI-COLLECT-BEFORE-CONSENT", "app"), ("PI-DEVICE-ID-NONRESETTABLE", "app")]
+    assert found("umeng") == [("PI-DEVICE-ID-NONRESETTABLE", "umeng"), ("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng")]
+    assert found("SDK-COLLECT") == [("PI-SDK-COLLECT-BEFORE-CONSENT", "umeng")]
+    assert found("nothing-like-this") == []
+
+
+def test_postgresql_gets_the_trigram_indexes_of_list_searches(pg_url):
+    from sqlalchemy import inspect
+
+    engine = make_engine(pg_url)
+    upgrade_head(engine)
+    found = {(table, ix["name"], tuple(ix["column_names"])) for table in ("findings", "apps")
+             for ix in inspect(engine).get_indexes(table) if ix["name"].startswith("ix_trgm_")}
+    assert found == {("findings", "ix_trgm_findings_rule_id", ("rule_id",)),
+                     ("findings", "ix_trgm_findings_subject", ("subject",)),
+                     ("findings", "ix_trgm_findings_title_zh", ("title_zh",)),
+                     ("findings", "ix_trgm_findings_title_en", ("title_en",)),
+                     ("apps", "ix_trgm_apps_package", ("package",)), ("apps", "ix_trgm_apps_label", ("label",))}
+    with engine.connect() as conn:  # they can serve the search's shape (an empty table's planner would scan it)
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(conn.execute(text(
+            "EXPLAIN SELECT id FROM findings WHERE title_en ILIKE '%consent%' OR app_id IN (1, 2)")).scalars())
+    engine.dispose()
+    assert ("ix_trgm_findings_title_en" in plan, "Seq Scan on findings" in plan) == (True, False)
