@@ -24,7 +24,7 @@ from hegui.report.model import SEVERITY_ORDER
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_QUERY_CHARS = 200
-MAX_APP_IDS = 1000  # app ids a search passes as a list; a broader match is passed as a subquery
+MAX_APP_IDS = 5000  # app ids a search passes as a list; a broader match is passed as a subquery
 
 
 class ListRequestError(ValueError):
