@@ -32,8 +32,10 @@ def test_an_operation_shows_its_parameters_body_and_response_models(sqlite_platf
     assert '<a href="#schema-CaseOut"><code>CaseOut</code></a>' in section
     model = re.search(r'<section class="card schema" id="schema-EscalateIn">(.*?)</section>', html, re.S).group(1)
     assert re.findall(r"<tr><td><code>(\w+)</code></td><td><code>([^<]+)</code></td>", model) == [
-        ("escalation", '&#34;public_notice&#34; | &#34;removal&#34; | &#34;penalty&#34; | &#34;bad_list&#34;'),
-        ("note", "string"), ("override_reason", "string")]
+        ("escalation", "Escalation"), ("note", "string"), ("override_reason", "string")]
+    values = re.search(r'<section class="card schema" id="schema-Escalation">(.*?)</section>', html, re.S).group(1)
+    assert '<p class="values"><code>&#34;public_notice&#34; | &#34;removal&#34; | &#34;penalty&#34; | ' \
+           '&#34;bad_list&#34;</code></p>' in values
 
 
 def test_the_docs_page_is_linked_from_every_page_and_english_on_request(sqlite_platform):

@@ -38,6 +38,7 @@ class Schema:
     name: str
     description: str
     fields: list[tuple[str, str, bool, str]] = field(default_factory=list)  # (name, type, required, description)
+    values: str | None = None  # an enumeration's values ("a" | "b")
 
 
 def type_name(schema: dict[str, Any] | None) -> str:
@@ -98,6 +99,7 @@ def schemas(openapi: dict[str, Any]) -> list[Schema]:
     for name, schema in sorted(openapi.get("components", {}).get("schemas", {}).items()):
         required = set(schema.get("required", []))
         out.append(Schema(name=name, description=schema.get("description", ""),
+                          values=type_name(schema) if "enum" in schema else None,
                           fields=[(prop, type_name(spec), prop in required, spec.get("description", ""))
                                   for prop, spec in schema.get("properties", {}).items()]))
     return out

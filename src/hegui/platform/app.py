@@ -25,7 +25,6 @@ from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
 from hegui.platform.migrate import upgrade_head
-from hegui.platform.routers import docs, users
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
 
@@ -127,7 +126,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Raises workdays.HolidayFileError before touching the database when the holidays file is not valid."""
     calendar = load_holidays(settings.holidays_file) if settings.holidays_file else LIBRARY_CALENDAR
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url, pool_size=settings.pool_size)
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     if migrate:
         upgrade_head(engine)
     sessions = session_factory(engine)
@@ -155,8 +154,6 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
     app.include_router(web.router)
-    app.include_router(users.router)
-    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
               name="static")
 

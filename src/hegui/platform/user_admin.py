@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from hegui.platform import lists
 from hegui.platform.accounts import AccountError, audit, create_user, disable_user
-from hegui.platform.db import ROLES, ApiToken, User, WebSession
+from hegui.platform.db import ApiToken, User, WebSession
 from hegui.platform.security import hash_password
+from hegui.platform.vocab import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ USERS = lists.ListSpec(
     search=(User.name,),
     sorts={"name": User.name, "role": User.role, "created": User.created_at, "id": User.id},
     default_sort="name",
-    filters={"role": lambda s, v: s.where(User.role == lists._one_of("role", v, frozenset(ROLES))),
+    filters={"role": lambda s, v: s.where(User.role == lists._one_of("role", v, frozenset(Role))),
              "disabled": lambda s, v: s.where(User.disabled.is_(v in ("1", "true", "yes")))},
 )
 
