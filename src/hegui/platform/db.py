@@ -130,7 +130,9 @@ class AppVersion(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_app_rule", "app_id", "rule_id"),)
+    # (severity, id): the findings list sorted by severity pages through an index, deep offsets included
+    __table_args__ = (Index("ix_findings_app_rule", "app_id", "rule_id"),
+                      Index("ix_findings_severity_id", "severity", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id", ondelete="CASCADE"), index=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
