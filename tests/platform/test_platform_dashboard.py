@@ -138,20 +138,26 @@ def test_month_starts_cross_the_year_boundary():
                                                      dt.date(2026, 1, 1), dt.date(2026, 2, 1)]
 
 
-def test_chart_data_is_kept_for_its_ttl_and_shared_by_staff_but_not_by_developers(sqlite_platform):
+def test_chart_data_is_shared_by_staff_kept_until_a_filing_and_not_shared_with_developers(sqlite_platform):
     from hegui.platform.dashboard import ChartCache
-    from hegui.platform.db import User
+    from hegui.platform.db import App, User
 
     p = sqlite_platform
     _seed(p)
     cache = ChartCache(ttl_s=60)
+    on = dt.date(2026, 9, 28)
     with p.sessions() as db:
         users = {u.name: u for u in db.query(User)}
-        first = cache.get(db, users["regulator"], dt.date(2026, 9, 28))
+        first = cache.get(db, users["regulator"], on)
+        assert cache.get(db, users["reviewer"], on) is first  # staff see the same apps: one entry
+        assert [s.id for s in cache.get(db, users["dev2"], on).prevalence] == ["umeng"]
+        # what filing does not write is kept for the TTL: an app given to another account
+        db.execute(update(App).where(App.package == "com.game").values(owner_id=users["dev"].id))
+        db.commit()
+        assert [s.apps for s in cache.get(db, users["dev2"], on).prevalence] == [1]
+        assert ChartCache(ttl_s=0).get(db, users["dev2"], on).prevalence == []
         ingest(p, "dev2", make_report("com.extra", "1.0", 1, [startup_imei()], sha="6" * 64))
-        assert cache.get(db, users["reviewer"], dt.date(2026, 9, 28)) is first  # staff see the same apps
-        assert [s.id for s in cache.get(db, users["dev2"], dt.date(2026, 9, 28)).prevalence] == ["umeng"]
-        fresh = ChartCache(ttl_s=0).get(db, users["regulator"], dt.date(2026, 9, 28))
+        after = cache.get(db, users["regulator"], on)  # a filing shows at once
     assert dict(first.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 2, "PI-SDK-COLLECT-BEFORE-CONSENT": 2}
-    assert dict(fresh.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 3, "PI-SDK-COLLECT-BEFORE-CONSENT": 2,
+    assert dict(after.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 3, "PI-SDK-COLLECT-BEFORE-CONSENT": 2,
                                    "PI-COLLECT-BEFORE-CONSENT": 1}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hegui import knowledge
 from hegui.platform import access, sdks
 from hegui.platform.charts import Bar, bar_chart, column_chart
-from hegui.platform.db import App, AppVersion, FindingRow, User
+from hegui.platform.db import App, AppVersion, FindingRow, SdkUsage, User
 
 TOP_RULES = 10
 TOP_SDKS = 10
@@ -86,9 +86,11 @@ class ChartData:
 
 
 class ChartCache:
-    """Chart data per audience for `ttl_s` seconds (one server's memory): the overview is the page everyone opens
-    first, and its three aggregations over every finding cost more than the rest of the page. Staff share one
-    entry (they see the same apps); every other account has its own. Charts may lag filing by `ttl_s`."""
+    """Chart data per audience for up to `ttl_s` seconds (one server's memory): the overview is the page everyone
+    opens first, and its three aggregations over every finding cost more than the rest of the page. Staff share
+    one entry (they see the same apps); every other account has its own. An entry also names the newest finding,
+    version and SDK row it counted (three primary-key lookups), so a filing shows at once; what the TTL bounds is
+    only what filing does not write (an app given to another account)."""
 
     def __init__(self, ttl_s: float = CHART_CACHE_S) -> None:
         self.ttl_s = ttl_s
@@ -96,7 +98,10 @@ class ChartCache:
         self._lock = threading.Lock()
 
     def get(self, db: Session, user: User, today: dt.date) -> ChartData:
-        key = ("staff" if access.sees_all(user) else user.id, today)
+        newest = db.execute(select(select(func.max(FindingRow.id)).scalar_subquery(),
+                                   select(func.max(AppVersion.id)).scalar_subquery(),
+                                   select(func.max(SdkUsage.id)).scalar_subquery())).one()
+        key = ("staff" if access.sees_all(user) else user.id, today, *newest)
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
