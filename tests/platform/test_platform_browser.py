@@ -326,9 +326,12 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     page.screenshot(path=str(SHOTS / "16-announcement.png"), full_page=True)
     with page.expect_download() as download:
         page.click("#export-xlsx")
+    import io
+
     import openpyxl
 
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     assert [r[2] for r in rows if "某某网络科技有限公司" in r] == ["某某网络科技有限公司"]
 

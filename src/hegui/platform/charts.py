@@ -15,7 +15,7 @@ from html import escape
 
 from markupsafe import Markup
 
-MAX_LABEL_CHARS = 32  # longer labels are cut (the whole label stays in the bar's tooltip)
+MAX_LABEL_CHARS = 40  # longer labels are cut (the whole label stays in the bar's tooltip); rule ids fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ def _svg(chart_id: str, title: str, width: int, height: int, body: list[str]) ->
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, width: int = 640, row: int = 24,
-              label_width: int = 230) -> Markup:
+              label_width: int = 300) -> Markup:
     """Horizontal bars, one row per bar in the order given, each with its label on the left and its value at
     its end; bar lengths are proportional to the largest value."""
     height = max(1, len(bars)) * row + 8
