@@ -127,9 +127,11 @@ def test_bar_lengths_are_proportional_to_the_largest_value():
 
 
 def test_a_long_label_is_cut_but_kept_whole_in_the_tooltip():
-    label = "很长的第三方SDK名称" * 5  # 55 characters; the longest rule id (38) is not cut
+    label = "很长的第三方SDK名称" * 5  # 8 Chinese characters (2 columns each) and 3 letters, 5 times: 95 columns
     svg = ET.fromstring(str(column_chart("c", "t", [Bar(label, 3)])))
-    assert svg.find(f"{SVG}g/{SVG}text[@class='label']").text == label[:39] + "…"
+    assert svg.find(f"{SVG}g/{SVG}text[@class='label']").text == "很长的第三方SDK名称很长的第三方SDK名称…"  # 19 columns each, then the ellipsis
+    rule = "PI-SEC-PI-IN-LOGS-OR-PLAINTEXT-STORAGE"  # the longest rule id is not cut
+    assert ET.fromstring(str(bar_chart("c", "t", [Bar(rule, 1)]))).find(f"{SVG}g/{SVG}text").text == rule
     assert svg.find(f"{SVG}g/{SVG}title").text == f"{label}: 3"
 
 

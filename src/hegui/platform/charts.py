@@ -9,13 +9,14 @@ Every text drawn is escaped here: labels may come from an APK (an SDK's name as 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
 
-MAX_LABEL_CHARS = 40  # longer labels are cut (the whole label stays in the bar's tooltip); rule ids fit
+MAX_LABEL_CHARS = 40  # columns; longer labels are cut (the whole label stays in the bar's tooltip); rule ids fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,21 @@ def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1  # a Chinese character takes two columns
+
+
 def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL_CHARS else label[:MAX_LABEL_CHARS - 1] + "…"
+    """The label cut to MAX_LABEL_CHARS columns (a Chinese character counts two), so it fits left of the bars."""
+    if sum(map(_width, label)) <= MAX_LABEL_CHARS:
+        return label
+    out, used = [], 1  # room for the ellipsis
+    for ch in label:
+        if used + _width(ch) > MAX_LABEL_CHARS:
+            break
+        out.append(ch)
+        used += _width(ch)
+    return "".join(out) + "…"
 
 
 def _svg(chart_id: str, title: str, width: int, height: int, body: list[str]) -> Markup:
