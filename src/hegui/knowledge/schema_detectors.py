@@ -12,6 +12,8 @@ from pydantic import Field
 from hegui.knowledge.schema import (
     ApiList,
     Getter,
+    Names,
+    NameSet,
     Strict,
     Words,
     cross_check,
@@ -47,6 +49,7 @@ class AssociatedStart(Strict):
     start_apis: ApiList
     target_apis: ApiList
     wake_actions_prefixes: Words
+    not_app_package_prefixes: Names
 
 
 class InstallSignals(Strict):
@@ -68,6 +71,7 @@ class Uninstall(Strict):
 
 class Cleartext(Strict):
     ignore_url_prefixes: Words
+    refused_by_default_from_target_sdk: Annotated[int, Field(ge=1)]
 
 
 @schema("static_signals.yaml")
@@ -282,6 +286,7 @@ class WechatPlugin(Strict):
 class MiniappApis(Strict):
     wechat: dict[str, MiniApi]
     wechat_privacy_flow: Words
+    wechat_scopes_needing_desc: NameSet
     wechat_open_types: dict[str, MiniApi]
     quick_app: dict[str, MiniApi]
     harmony_user_grant: dict[str, str]  # permission → PI type
@@ -292,16 +297,34 @@ class MiniappApis(Strict):
 # No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
 
 
+@cross_check("miniapp_apis.yaml")
+def _scopes_needing_desc(data: Any, get: Getter) -> Iterator[str]:
+    scopes = {api.get("scope") for api in data["wechat"].values()}
+    for i, scope in enumerate(data["wechat_scopes_needing_desc"]):
+        if scope not in scopes:
+            yield f"wechat_scopes_needing_desc[{i}]: {scope!r} is the scope of no API under wechat"
+
+
 # ---- startup.yaml, api_semantics.yaml (arriving with the callgraph and semantics branches; checked against them) --
 
 class UserCallbacks(Strict):
-    methods: Words
-    types: Words
+    methods: NameSet  # framework method names
+    types: NameSet    # framework types (dotted) all of whose callbacks the user drives
+
+
+class StartupEntries(Strict):
+    """Entry methods by kind of component (`hegui.detect.startup` roots each kind's methods)."""
+
+    application: NameSet
+    provider: NameSet
+    launcher: NameSet
+    component_factory: NameSet
+    startup_initializer: NameSet
 
 
 @schema("startup.yaml")
 class Startup(Strict):
-    entries: dict[Literal["application", "provider", "launcher", "component_factory", "startup_initializer"], Words]
+    entries: StartupEntries
     user_callbacks: UserCallbacks
 
 

@@ -262,7 +262,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
     if app.kind != app_kind:
-        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == 'sdk' else 'app'}: "
+        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == AppKind.SDK else 'app'}: "
                      f"this {kind.upper()} is not filed under it")
         return
     certs = signers.version_certs(report)

@@ -518,7 +518,7 @@ def announcements_page(request: Request, db: DB, user: RegulatorUser) -> HTMLRes
 
 
 @router.get("/announcements/export")
-def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "",
+def announcements_export(db: DB, user: RegulatorUser, format: str = AnnouncementFormat.XLSX, escalation: str = "",
                          skip_incomplete: bool = False) -> Response:
     if format not in tuple(AnnouncementFormat) or (escalation and escalation not in tuple(Escalation)):
         raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(Escalation))
