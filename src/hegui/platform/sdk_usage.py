@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hegui.platform.db import App, AppVersion, SdkUsage
+from hegui.platform.vocab import AppKind
 from hegui.report.model import SEVERITY_ORDER
 
 # Findings that say the SDK collects before the user consents (the rulebook's ids; test_platform_sdk_usage
@@ -69,7 +70,7 @@ def record_version(db: Session, app: App, version: AppVersion, report: Mapping[s
     """(Re)write the SDK rows of a version being filed and re-mark the app's latest version. An SDK's own
     package (an SDK record) gives its version name as the SDK version; an app does not state its SDKs' versions."""
     db.execute(delete(SdkUsage).where(SdkUsage.version_id == version.id))
-    sdk_version = version.version_name if app.kind == "sdk" else None
+    sdk_version = version.version_name if app.kind == AppKind.SDK else None
     db.add_all(SdkUsage(app_id=app.id, version_id=version.id, **row) for row in usage_rows(report, sdk_version))
     db.flush()
     refresh_latest(db, app.id)
