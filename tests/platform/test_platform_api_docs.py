@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from hegui.platform.apidocs import type_name
+from markupsafe import escape
+
+from hegui.platform.apidocs import schemas, type_name
 
 
 def test_the_docs_page_lists_every_api_operation_under_the_strict_csp(sqlite_platform):
@@ -31,11 +33,21 @@ def test_an_operation_shows_its_parameters_body_and_response_models(sqlite_platf
     assert "<code>application/json: EscalateIn</code>" in section
     assert '<a href="#schema-CaseOut"><code>CaseOut</code></a>' in section
     model = re.search(r'<section class="card schema" id="schema-EscalateIn">(.*?)</section>', html, re.S).group(1)
+    spec = sqlite_platform.client.get("/openapi.json").json()["components"]["schemas"]["EscalateIn"]["properties"]
     assert re.findall(r"<tr><td><code>(\w+)</code></td><td><code>([^<]+)</code></td>", model) == [
-        ("escalation", "Escalation"), ("note", "string"), ("override_reason", "string")]
-    values = re.search(r'<section class="card schema" id="schema-Escalation">(.*?)</section>', html, re.S).group(1)
-    assert '<p class="values"><code>&#34;public_notice&#34; | &#34;removal&#34; | &#34;penalty&#34; | ' \
-           '&#34;bad_list&#34;</code></p>' in values
+        (name, str(escape(type_name(field)))) for name, field in spec.items()]
+    assert [name for name in spec] == ["escalation", "note", "override_reason"]
+
+
+def test_an_enumeration_schema_is_listed_with_its_values():
+    listed = schemas({"components": {"schemas": {
+        "Escalation": {"type": "string", "enum": ["public_notice", "removal"], "title": "Escalation"},
+        "EscalateIn": {"type": "object", "required": ["escalation"],
+                       "properties": {"escalation": {"$ref": "#/components/schemas/Escalation"},
+                                      "note": {"type": "string", "description": "why"}}}}}})
+    assert [(s.name, s.values, s.fields) for s in listed] == [
+        ("EscalateIn", None, [("escalation", "Escalation", True, ""), ("note", "string", False, "why")]),
+        ("Escalation", '"public_notice" | "removal"', [])]
 
 
 def test_the_docs_page_is_linked_from_every_page_and_english_on_request(sqlite_platform):
