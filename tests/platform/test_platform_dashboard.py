@@ -163,3 +163,18 @@ def test_chart_data_is_shared_by_staff_kept_until_a_filing_and_not_shared_with_d
     assert dict(first.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 2, "PI-SDK-COLLECT-BEFORE-CONSENT": 2}
     assert dict(after.by_rule) == {"PI-DEVICE-ID-NONRESETTABLE": 3, "PI-SDK-COLLECT-BEFORE-CONSENT": 2,
                                    "PI-COLLECT-BEFORE-CONSENT": 1}
+
+
+def test_an_sdk_vendors_overview_lists_the_sdks_of_all_their_done_scans(platform):
+    aar = make_report("com.umeng.sdk", "9.0", 90, [startup_imei("umeng")], sdks=("umeng",), sha="7" * 64)
+    aar["input"]["kind"] = "aar"
+    ingest(platform, "vendor", aar)
+    ingest(platform, "vendor", make_report("com.vendor.demo", "1.0", 1, [], sdks=("umeng", "jpush"), sha="8" * 64))
+    ingest(platform, "dev", make_report("com.other", "1.0", 1, [startup_imei("bugly")], sdks=("bugly",),
+                                        sha="9" * 64))
+    html = _dashboard(platform, "vendor")
+    table = html[html.index('<table id="sdks">'):]
+    rows = re.findall(r"<tr><td>[^<]*<code>([^<]+)</code></td><td>(\d+)</td><td>(.*?)</td></tr>",
+                      table[:table.index("</table>")])
+    assert [(sdk, int(scans), re.findall(r"<code>([^<]+)</code>", rules)) for sdk, scans, rules in rows] == [
+        ("jpush", 1, []), ("umeng", 2, ["PI-DEVICE-ID-NONRESETTABLE", "PI-SDK-COLLECT-BEFORE-CONSENT"])]
