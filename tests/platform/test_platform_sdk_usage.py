@@ -191,3 +191,15 @@ def test_postgresql_gets_the_trigram_indexes_of_list_searches(pg_url):
             "EXPLAIN SELECT id FROM findings WHERE title_en ILIKE '%consent%' OR app_id IN (1, 2)")).scalars())
     engine.dispose()
     assert ("ix_trgm_findings_title_en" in plan, "Seq Scan on findings" in plan) == (True, False)
+
+
+def test_findings_sorted_by_severity_go_by_rank_not_by_the_word(platform):
+    report = make_report("com.sev", "1.0", 1, [startup_imei()], sha="3" * 64)  # critical and medium findings
+    report["findings"].append({**report["findings"][0], "rule_id": "PI-POLICY-ABSENT", "severity": "high"})
+    report["findings"].append({**report["findings"][0], "rule_id": "PI-START-SELF", "severity": "low"})
+    ingest(platform, "dev", report)
+    auth = platform.users["regulator"].auth
+    down = platform.client.get("/api/v1/findings", params={"sort": "-severity"}, headers=auth).json()
+    up = platform.client.get("/api/v1/findings", params={"sort": "severity"}, headers=auth).json()
+    assert [f["severity"] for f in down] == ["critical", "high", "medium", "low"]
+    assert [f["severity"] for f in up] == ["low", "medium", "high", "critical"]

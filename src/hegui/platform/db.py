@@ -130,7 +130,7 @@ class AppVersion(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
-    # (severity, id): the findings list sorted by severity pages through an index, deep offsets included
+    # (severity, id): the findings list filtered by severity pages through an index in id order
     __table_args__ = (Index("ix_findings_app_rule", "app_id", "rule_id"),
                       Index("ix_findings_severity_id", "severity", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

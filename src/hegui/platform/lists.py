@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import Session
 
 from hegui.platform import access
@@ -207,7 +207,9 @@ FINDINGS = ListSpec(
     base=_visible_findings,
     search=(FindingRow.rule_id, FindingRow.subject, FindingRow.title_zh, FindingRow.title_en),
     app_column=FindingRow.app_id,  # and the app's package and name
-    sorts={"id": FindingRow.id, "rule": FindingRow.rule_id, "severity": FindingRow.severity,
+    # by rank (low < medium < high < critical), not by the stored word (which sorts critical < high < low)
+    sorts={"id": FindingRow.id, "rule": FindingRow.rule_id,
+           "severity": case(SEVERITY_ORDER, value=FindingRow.severity, else_=0),
            "subject": FindingRow.subject, "package": App.package},
     default_sort="id",
     filters={"rule_id": lambda s, v: s.where(FindingRow.rule_id == v),
