@@ -129,9 +129,18 @@ class ExcerptQuality(Strict):
     negation_weakens: list[Regex]
 
 
+class Traditional(Strict):
+    """Reading a traditional-character page: character pairs and regional words, both converted one for one."""
+    min_share: float
+    dominance: float                     # share of traditional forms among the characters written differently
+    characters: str                      # traditional/simplified pairs, one after the other
+    phrases: dict[str, str] = {}         # regional word → mainland word of the same length
+
+
 class Language(Strict):
     chinese_sentence_share: float
     min_chinese_sentences: int
+    traditional: Traditional | None = None
 
 
 class PiTermContext(Strict):
@@ -203,6 +212,12 @@ def _lexicon_refs(data: Any, get: Getter) -> Iterator[str]:
     for term in data["pi_terms"]:
         if term not in pis:
             yield f"pi_terms.{term}: unknown PI type (pi_types.yaml)"
+    traditional = (data.get("language") or {}).get("traditional") or {}
+    if len(traditional.get("characters") or "") % 2:
+        yield "language.traditional.characters: not a sequence of traditional/simplified pairs (odd length)"
+    for word, mainland in (traditional.get("phrases") or {}).items():
+        if len(word) != len(mainland):
+            yield f"language.traditional.phrases.{word}: {mainland!r} differs in length (excerpts map back by position)"
     types_ = {t["id"] for t in get("app_types.yaml")["app_types"]}
     for t in data["app_type_hints"]:
         if t not in types_:

@@ -20,6 +20,7 @@ from hegui.policy.lexicon import (
     lexicon,
     sdk_catalog,
 )
+from hegui.policy.script import Restorer, is_traditional, simplified_document
 
 MAX_EXCERPT_CHARS = 300
 PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_near`
@@ -282,6 +283,23 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
 
 
 def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
+    """What `doc` says. A traditional-character page is read in simplified characters (the lexicon's) and quoted
+    in its own; it is Chinese, but not the simplified-Chinese version of the rules."""
+    if not is_traditional(doc.text):
+        return _analyse(doc, sdk_catalog_override, simplified=True)
+    converted = simplified_document(doc)
+    analysis = _analyse(converted, sdk_catalog_override, simplified=False)
+    restore = Restorer(doc, converted, excerpt)
+    analysis.elements = {k: ElementHit(h.present, restore(h.excerpt)) for k, h in analysis.elements.items()}
+    analysis.no_sharing_excerpt = restore(analysis.no_sharing_excerpt)
+    for table in (analysis.pi_excerpts, analysis.denied_pi_types, analysis.permission_purposes, analysis.sdk_excerpts):
+        for key, text in table.items():
+            table[key] = restore(text) or text
+    analysis.unmatched_sdk_names = [restore(n) or n for n in analysis.unmatched_sdk_names]
+    return analysis
+
+
+def _analyse(doc: PolicyDocument, sdk_catalog_override: Sequence[SdkRef] | None, *, simplified: bool) -> PolicyAnalysis:
     lex = lexicon()
     sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
     marked = document_sentences(doc, lex)
@@ -289,7 +307,7 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     hits, complaint_days = _element_hits(marked, lex)
     for eid in knowledge.policy_clauses():
         hits.setdefault(eid, ElementHit(False))
-    if is_chinese(marked, doc.text, lex):
+    if simplified and is_chinese(marked, doc.text, lex):
         first_cn = next((s.text for s in marked if _CJK.search(s.text) and not s.is_heading and s.weak is None), None)
         hits["language_simplified_chinese"] = ElementHit(True, excerpt(first_cn) if first_cn else None)
 
