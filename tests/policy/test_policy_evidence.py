@@ -128,3 +128,56 @@ def test_markdown_headings_and_bold_lines_are_headings():
     doc = extract_policy("# 隐私政策\n**一、我们收集的信息**\n我们会收集您的手机号码。\n".encode(), "p.md")
     assert [sec.heading for sec in doc.sections] == ["# 隐私政策", "**一、我们收集的信息**"]
     assert doc.sections[1].sentences == ["我们会收集您的手机号码。"]
+
+
+def test_a_line_ending_in_a_colon_is_a_lead_in_only_when_it_announces_a_list():
+    contact = _analyse("隐私政策\n如有疑问，您可通过客服电话（4000188113）或寄送材料与我们联系:\n邮寄地址：上海市某区某路1号\n")
+    assert contact.elements["customer_service_hotline"].excerpt == "如有疑问，您可通过客服电话（4000188113）或寄送材料与我们联系:"
+    listing = _analyse("隐私政策\n注册时我们会收集以下信息：\n- 手机号码，用于创建账号；\n")
+    assert listing.elements["pi_inventory_by_function"].excerpt == "- 手机号码，用于创建账号；"
+
+
+def test_a_request_to_read_inside_a_sentence_does_not_make_it_a_preamble():
+    notice = _analyse("隐私政策\n当本指引发生变更时，我们会通过弹窗的方式告知您变更后的内容，请您仔细阅读变更后的指引。\n")
+    assert notice.elements["policy_change_notice"].excerpt == \
+        "当本指引发生变更时，我们会通过弹窗的方式告知您变更后的内容，请您仔细阅读变更后的指引。"
+    preamble = _analyse("隐私政策\n在使用我们的服务前，请您仔细阅读本政策的变更内容。\n")
+    assert not preamble.elements["policy_change_notice"].present
+
+
+def test_a_privacy_statement_is_a_policy_whose_changes_are_notified():
+    counts = _analyse("隐私声明\n我们可能会定期更新此隐私声明，如果进行任何重大更改，我们会在应用内发布通知。\n")
+    assert counts.elements["policy_change_notice"].present
+    near_miss = _analyse("隐私声明\n我们可能会在应用内发布活动通知。\n")
+    assert not near_miss.elements["policy_change_notice"].present
+
+
+def test_the_complaint_handling_time_is_the_one_promised_for_complaints():
+    analysis = _analyse("隐私政策\n您可发送邮件访问您的信息，我们将在15天内回应您的访问请求。\n"
+                        "如需投诉举报，请访问举报平台。我们承诺在收到举报后15日内给予答复。\n")
+    assert analysis.elements["complaint_channel"].excerpt == "如需投诉举报，请访问举报平台。 … 我们承诺在收到举报后15日内给予答复。"
+
+
+@pytest.mark.parametrize(
+    ("counts", "near_miss"),
+    [
+        # a link to a third party's site is not a provision of PI
+        ("我们会将您的订单信息提供给配送服务商，以完成配送。", "我们通过广告向您提供链接，使您可以接入第三方的服务或网站。"),
+        # information about you that others share with us is a source, not a sharing
+        ("我们会与合作伙伴共享您的设备信息，用于广告归因。", "其他方使用我们的服务时所提供有关您的共享信息。"),
+        # a prohibition addressed to the user
+        ("我们可能向支付机构提供您的订单号，以完成支付。", "您不能以任何形式向任何第三方提供地图数据。"),
+        # our own platform's service is not someone else's
+        ("当您使用第三方支付公司提供的支付服务时，该公司会获取您的订单信息。", "您在使用本应用平台提供的搜索服务时输入的关键字信息。"),
+    ],
+)
+def test_a_sharing_counts_and_its_near_miss_does_not(counts, near_miss):
+    assert _analyse("隐私政策\n" + counts + "\n").elements["third_party_sharing"].present
+    assert not _analyse("隐私政策\n" + near_miss + "\n").elements["third_party_sharing"].present
+
+
+def test_a_recipient_bound_to_confidentiality_is_still_a_recipient():
+    analysis = _analyse("隐私政策\n我们可能会将包含您个人信息的资料提供给承担保密义务的关联公司。\n")
+    assert analysis.elements["third_party_sharing"].present
+    measure = _analyse("隐私政策\n我们与员工签署保密协议，防止个人信息泄露。\n")
+    assert not measure.elements["third_party_sharing"].present

@@ -52,11 +52,29 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         ("为实现投屏功能，我们会申请录屏权限并获取屏幕内容。", "您可以采用截图方式保存页面，并提交相关信息反馈问题。", "screen_content"),
         # 口令 as a share code on the clipboard, not a password
         ("我们会读取剪贴板中的淘口令以打开分享的商品。", "我们会收集您的登录密码、口令保护答案等信息。", "clipboard"),
+        # the device's call log, not our correspondence with the user
+        ("为识别骚扰电话，我们会读取您的通话记录。", "当您与我们联系时，我们可能会保存您的通信/通话记录和内容。", "call_log"),
+        # the microphone, not a recorded call to our hotline
+        ("语音搜索时，我们会使用麦克风录音。", "您接听和拨打我们的客服电话可能会被录音，用于监控服务质量。", "microphone"),
+        # the camera, not the date and place of a photo the user shared
+        ("扫码登录时，我们会调用您的相机。", "我们会收集您拍摄或上传的共享照片的日期、时间或地点。", "camera"),
+        # the photo library, not a profile photo (個人檔案照片 once converted)
+        ("更换头像时，我们会访问您的相册。", "我们会收集您的个人资料照片和昵称。", "media_files"),
     ],
 )
 def test_a_phrase_counts_and_its_near_miss_does_not(counts, near_miss, pi_type):
     assert pi_type in sentence_pi_types(counts)
     assert pi_type not in sentence_pi_types(near_miss)
+
+
+def test_a_definition_explains_a_word_and_declares_nothing():
+    defines = analyse_policy(extract_policy(
+        "个人敏感信息是指一旦泄露可能危害人身财产安全的个人信息，包括身份证件号码、银行账号。\n"
+        "我们会收集您的手机号码，用于注册。".encode(), "p.txt"))
+    assert defines.declared_pi_types == ["phone_number"]
+    provides = analyse_policy(extract_policy(
+        "“隐私”是指用户为获得服务而提供给我们的个人资料，包括真实姓名、手机号码。".encode(), "p.txt"))
+    assert provides.declared_pi_types == ["phone_number"]
 
 
 def test_a_bare_device_identification_code_is_the_imei_only():

@@ -127,6 +127,7 @@ class ExcerptQuality(Strict):
     metadata: list[Regex]
     list_item: Regex
     negation_weakens: list[Regex]
+    lead_in: Regex | None = None         # words by which a line ending in a colon announces a list
 
 
 class Traditional(Strict):

@@ -27,6 +27,7 @@ PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_n
 AFTER_LOOKBACK = 6  # sentences before an opt-out searched for the personalisation it ends
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DEFINES_COLLECTED = re.compile(r"提供给|向我们提供|我们(会|将|所)?(收集|获取|采集)")
 _DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
 
 
@@ -264,7 +265,9 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
             continue
         if matcher.requires is not None:
             timed = None
-            for t in texts:
+            # the handling time of a complaint, before a time promised for something else (an access request)
+            about = [t for t in texts if matcher.matches(t)]
+            for t in about + [t for t in texts if not matcher.matches(t)]:
                 if matcher.requires.search(t):
                     days = _response_days(t)
                     if days is None or _within_limit(days, lex):
@@ -319,7 +322,10 @@ def _analyse(doc: PolicyDocument, sdk_catalog_override: Sequence[SdkRef] | None,
     no_sharing_excerpt: str | None = None
     for mark in marked:
         s = mark.text
-        mentions = _pi_mentions(s, lex)
+        # a definition ("个人敏感信息是指…，包括身份证件号码、银行账号…") explains a word and collects nothing,
+        # unless it defines what users give the operator ("“隐私”是指用户…提供给第七大道的个人资料，包括…")
+        defines_only = mark.weak == "definition" and not _DEFINES_COLLECTED.search(s)
+        mentions = _pi_mentions(s, lex) if not defines_only else []
         if mentions:
             denial_at = 0 if mark.under_denial else _denial_start(s, lex)
             for pos, term in mentions:

@@ -66,7 +66,7 @@ def _weakness(text: str, lex: Lexicon, heading_keys: set[str], is_heading: bool)
     if not is_heading and _HEADING_LIKE.match(text.rstrip("：: *")) and (
             len(text) <= _LABEL_CHARS or text.rstrip(" *").endswith(("：", ":")) and len(text) <= 30):
         return "label"  # "账户信息", "存储时长：": a label whose content is the next sentence
-    if text.rstrip(" *").endswith(("：", ":")):
+    if text.rstrip(" *").endswith(("：", ":")) and (q.lead_in is None or q.lead_in.search(text)):
         return "lead-in"  # "我们会收集以下信息：" announces a list; the items say what is collected
     return None
 

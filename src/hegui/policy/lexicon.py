@@ -167,6 +167,7 @@ class ExcerptQuality:
     metadata: re.Pattern[str] | None
     list_item: re.Pattern[str]
     negation_weakens: frozenset[str]
+    lead_in: re.Pattern[str] | None
     chinese_sentence_share: float
     min_chinese_sentences: int
 
@@ -252,6 +253,7 @@ def lexicon() -> Lexicon:
             metadata=_alternation(raw["excerpt_quality"]["metadata"]),
             list_item=re.compile(raw["excerpt_quality"]["list_item"]),
             negation_weakens=frozenset(raw["excerpt_quality"]["negation_weakens"]),
+            lead_in=re.compile(raw["excerpt_quality"]["lead_in"]) if raw["excerpt_quality"].get("lead_in") else None,
             chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
             min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
         ),
