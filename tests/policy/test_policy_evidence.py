@@ -181,3 +181,55 @@ def test_a_recipient_bound_to_confidentiality_is_still_a_recipient():
     assert analysis.elements["third_party_sharing"].present
     measure = _analyse("隐私政策\n我们与员工签署保密协议，防止个人信息泄露。\n")
     assert not measure.elements["third_party_sharing"].present
+
+
+def test_a_table_header_row_is_a_label_of_the_rows_below():
+    analysis = _analyse("隐私政策\n\n| 权限名称 | 使用目的 |\n|---|---|\n| 相机权限 | 用于扫码登录 |\n", "policy.md")
+    assert analysis.elements["permission_list"].excerpt == "相机权限 | 用于扫码登录"
+
+
+def test_an_enumeration_of_rights_proves_the_rights_and_the_withdrawal():
+    analysis = _analyse("隐私政策\n您可以通过查询、复制、更正、删除、撤回授权等方式管理您的个人信息。\n")
+    assert analysis.elements["user_rights"].present
+    assert analysis.elements["consent_withdrawal"].present
+    only_withdrawal = _analyse("隐私政策\n您可以在系统设置中关闭相机权限，撤回授权。\n")
+    assert not only_withdrawal.elements["user_rights"].present
+
+
+def test_a_lead_in_naming_the_recipients_proves_the_sharing():
+    analysis = _analyse("隐私政策\n我们可能将您的个人信息与我们的关联公司、合作伙伴分享，用作下列用途：\n- 向您提供服务；\n")
+    assert analysis.elements["third_party_sharing"].excerpt == "我们可能将您的个人信息与我们的关联公司、合作伙伴分享，用作下列用途："
+
+
+def test_the_user_withdrawing_consent_is_cited_before_other_ways_of_saying_it():
+    analysis = _analyse("隐私政策\n您可以在系统设置中管理权限，如需关闭，请前往设置。\n撤回同意：您可随时撤回对本政策的同意。\n")
+    assert analysis.elements["consent_withdrawal"].excerpt == "撤回同意：您可随时撤回对本政策的同意。"
+
+
+def test_a_row_of_collected_data_is_no_statement_of_user_rights():
+    analysis = _analyse("隐私政策\n\n| 个人信息 | 场景 |\n|---|---|\n| 电子邮件地址 | 用户修改绑定邮箱时 |\n", "policy.md")
+    assert not analysis.elements["user_rights"].present
+
+
+def test_a_link_to_an_sdk_list_published_elsewhere_is_not_the_list():
+    linked = _analyse("隐私政策\n本软件接入第三方SDK，详情请见[《第三方SDK清单》](https://example.com/sdk)。\n")
+    assert not linked.elements["sdk_list"].present
+    listed = _analyse("隐私政策\n我们接入的第三方SDK清单如下：\nSDK名称：友盟统计SDK，用于统计分析。\n")
+    assert listed.elements["sdk_list"].present
+
+
+def test_a_table_row_says_nothing_about_policy_changes():
+    analysis = _analyse("隐私政策\n\n| SDK名称 | 场景 |\n|---|---|\n| 易盾SDK | 当您登录时，协议更新后 |\n", "policy.md")
+    assert not analysis.elements["policy_change_notice"].present
+
+
+def test_android_shared_storage_is_no_sharing():
+    analysis = _analyse("隐私政策\n存储权限：允许应用访问用户共享集合中保留的地理位置，用于显示天气。\n")
+    assert not analysis.elements["third_party_sharing"].present
+
+
+def test_asking_users_not_to_submit_sensitive_data_is_no_sensitive_pi_notice():
+    asked = _analyse("隐私政策\n请不要在反馈中提交密码、支付卡号或其他不必要的敏感信息。\n")
+    assert not asked.elements["sensitive_pi_notice"].present
+    notice = _analyse("隐私政策\n身份证号码属于敏感个人信息，我们收集它是为了完成实名认证，拒绝提供将无法使用支付功能。\n")
+    assert notice.elements["sensitive_pi_notice"].present

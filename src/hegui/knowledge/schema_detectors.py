@@ -108,6 +108,7 @@ class Element(Patterns):
     prefer: list[Regex] = []             # sentences that say how (path, purpose, recipient), cited before others
     document_requires: list[AlsoRequires] = []  # facts the whole document must also state (legal name, contact)
     after_previous: AfterPrevious | None = None
+    holds: list[Regex] = []              # sentences keeping the element whatever it yields to
 
 
 class PatternPair(Strict):
@@ -128,6 +129,7 @@ class ExcerptQuality(Strict):
     list_item: Regex
     negation_weakens: list[Regex]
     lead_in: Regex | None = None         # words by which a line ending in a colon announces a list
+    lead_in_weakens: list[Regex] | None = None  # elements a lead-in proves only through its items (None: all)
 
 
 class Traditional(Strict):
