@@ -233,3 +233,20 @@ def test_asking_users_not_to_submit_sensitive_data_is_no_sensitive_pi_notice():
     assert not asked.elements["sensitive_pi_notice"].present
     notice = _analyse("隐私政策\n身份证号码属于敏感个人信息，我们收集它是为了完成实名认证，拒绝提供将无法使用支付功能。\n")
     assert notice.elements["sensitive_pi_notice"].present
+
+
+def test_an_individual_developer_named_with_a_contact_is_the_operator():
+    named = _analyse("隐私政策\n我们会收集您的手机号码用于登录。\n联系邮箱：dev@example.com\n开发者：张小明\n")
+    assert named.elements["operator_identity"].present
+    unnamed = _analyse("隐私政策\n我们会收集您的手机号码用于登录。\n联系邮箱：dev@example.com\n开发者：\n")
+    assert not unnamed.elements["operator_identity"].present
+
+
+def test_markdown_front_matter_is_metadata():
+    analysis = _analyse("---\ntitle: 某某接入第三方SDK明细及权限说明\ndate: 2022/8/28\n---\n我们会收集您的手机号码用于登录。\n", "p.md")
+    assert not analysis.elements["permission_list"].present
+
+
+def test_a_numbered_label_ending_in_a_full_stop_is_proved_by_the_next_sentence():
+    analysis = _analyse("隐私政策\n1、存储期限。\n我们仅在实现目的所需的期限内保留您的个人信息，期满后删除。\n")
+    assert analysis.elements["retention"].excerpt == "我们仅在实现目的所需的期限内保留您的个人信息，期满后删除。"

@@ -136,3 +136,28 @@ def test_the_operator_naming_its_own_product_declares_no_third_party_sdk():
     text = "隐私政策\n本应用集成了极光推送，用于向您推送消息。\n"
     assert _sdks(text) == ["jpush"]
     assert _sdks("隐私政策\n本政策由深圳市和讯华谷信息技术有限公司制定。\n" + text[5:]) == []
+
+
+def test_a_list_opened_by_an_sdk_lead_in_names_embedded_sdks_even_by_their_company():
+    text = ("我们接入的相关第三方SDK目录如下：\n1、统计SDK\n运营公司：友盟同欣(北京)科技有限公司\n功能：数据统计\n")
+    assert _sdks(text) == ["umeng_analytics"]
+    # the same company line in running text, with no list and no embedding word, names no SDK
+    assert _sdks("如有疑问，可联系友盟同欣(北京)科技有限公司的客服。\n") == []
+
+
+def test_an_sdk_vendor_labelled_as_its_operating_company_is_not_the_policys_operator():
+    analysis = analyse_policy(extract_policy(
+        "第三方SDK目录如下：\n极光推送SDK\n运营公司：深圳市和讯华谷信息技术有限公司\n联系邮箱：dev@example.com\n".encode(), "p.txt"),
+        sdk_catalog_override=CATALOG)
+    assert analysis.declared_sdks == ["jpush"]
+    assert not analysis.elements["operator_identity"].present
+
+
+def test_a_bluetooth_mac_address_is_no_nearby_bluetooth_device():
+    assert "bluetooth_nearby" in sentence_pi_types("我们会获取附近的蓝牙设备信息，用于连接手环。")
+    assert "bluetooth_nearby" not in sentence_pi_types("SDK会收集设备MAC地址、蓝牙 MAC 地址用于风控。")
+
+
+def test_android_id_written_with_a_space():
+    assert "android_id" in sentence_pi_types("SDK会收集唯一设备识别码（安卓 ID）。")
+    assert "android_id" not in sentence_pi_types("本应用支持安卓 和 iOS 两个平台。")

@@ -130,6 +130,7 @@ class ExcerptQuality(Strict):
     negation_weakens: list[Regex]
     lead_in: Regex | None = None         # words by which a line ending in a colon announces a list
     lead_in_weakens: list[Regex] | None = None  # elements a lead-in proves only through its items (None: all)
+    metadata_proves: list[Regex] | None = None  # elements a metadata line may prove as a last resort (None: all)
 
 
 class Traditional(Strict):

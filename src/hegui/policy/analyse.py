@@ -350,11 +350,18 @@ def _analyse(doc: PolicyDocument, sdk_catalog_override: Sequence[SdkRef] | None,
     sdk_excerpts: dict[str, str] = {}
     own_sdks = _operator_sdks(sentences_text(marked), lex, sdk_catalog_override)
     sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
+    list_opened_in: int | None = None  # the section where "第三方SDK目录如下：" opened a list without a heading
     for mark in marked:
+        if mark.is_heading or mark.section != list_opened_in:
+            list_opened_in = None
+        if not mark.is_heading and mark.weak in ("lead-in", "label") and mark.text.rstrip(" *").endswith(("：", ":")) \
+                and lex.sdk_section.search(mark.text):
+            list_opened_in = mark.section
+            continue
         if mark.weak == "negated":
             continue  # (a heading counts: SDK lists often give each SDK a heading of its own)
         # an English sentence in such a section is prose ("… to display advertisements"), not a list entry
-        listed = mark.section in sdk_sections and bool(_CJK.search(mark.text))
+        listed = (mark.section in sdk_sections or mark.section == list_opened_in) and bool(_CJK.search(mark.text))
         # a table row names its SDK in its first cells; its purpose and data cells name other things (实人认证, OAID)
         cells = mark.text.split(" | ")[:2] if " | " in mark.text else [mark.text]
         for cell in cells:

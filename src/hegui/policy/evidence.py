@@ -65,7 +65,11 @@ def _weakness(text: str, lex: Lexicon, heading_keys: set[str], is_heading: bool)
         return "preamble"
     if _negated(text, lex):
         return "negated"
-    if not is_heading and not _TABLE_ROW.search(text) and _HEADING_LIKE.match(text.rstrip("：: *")) and (
+    # a numbered label may end in a full stop ("1、存储期限。"); an unnumbered short sentence is a sentence
+    bare = text.rstrip("：: *")
+    if _NUMBERING.match(bare) and _NUMBERING.match(bare).end() > 0:
+        bare = bare.rstrip("。")
+    if not is_heading and not _TABLE_ROW.search(text) and _HEADING_LIKE.match(bare) and (
             len(text) <= _LABEL_CHARS or text.rstrip(" *").endswith(("：", ":")) and len(text) <= 30):
         return "label"  # "账户信息", "存储时长：": a label whose content is the next sentence
     if text.rstrip(" *").endswith(("：", ":")) and (q.lead_in is None or q.lead_in.search(text)):
@@ -145,5 +149,7 @@ def choose_proof(eid: str, candidates: Sequence[tuple[Sentence, int]], sentences
             if nxt is not None and (s.is_heading or nxt.index <= s.index + 3):
                 return nxt
     # a date line set as a heading (**更新日期：2025年10月24日**) is still the only evidence of an update date
+    if lex.quality.metadata_proves is not None and eid not in lex.quality.metadata_proves:
+        return None
     metadata = [s for s, _n in sorted(candidates, key=lambda c: c[0].index) if s.weak == "metadata"]
     return metadata[0] if metadata else None

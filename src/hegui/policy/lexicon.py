@@ -173,6 +173,7 @@ class ExcerptQuality:
     negation_weakens: frozenset[str]
     lead_in: re.Pattern[str] | None
     lead_in_weakens: frozenset[str] | None
+    metadata_proves: frozenset[str] | None
     chinese_sentence_share: float
     min_chinese_sentences: int
 
@@ -263,6 +264,8 @@ def lexicon() -> Lexicon:
             lead_in=re.compile(raw["excerpt_quality"]["lead_in"]) if raw["excerpt_quality"].get("lead_in") else None,
             lead_in_weakens=frozenset(raw["excerpt_quality"]["lead_in_weakens"])
             if raw["excerpt_quality"].get("lead_in_weakens") is not None else None,
+            metadata_proves=frozenset(raw["excerpt_quality"]["metadata_proves"])
+            if raw["excerpt_quality"].get("metadata_proves") is not None else None,
             chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
             min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
         ),
@@ -349,8 +352,8 @@ def _long_enough(name: str) -> bool:
 
 def name_variants(name: str) -> list[str]:
     """The ways a policy writes an SDK name: with or without spaces and the word SDK ("友盟统计 SDK",
-    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", and an English name with its vendor in parentheses
-    ("JPush (极光)") as the name alone."""
+    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", an English name with its vendor in parentheses
+    ("JPush (极光)") as the name alone, and parentheses of either width ("神策网络科技(北京)有限公司")."""
     out = [name]
     parens = _VENDOR_IN_PARENS.match(name)
     if parens and _long_enough(parens.group(1)):
@@ -365,7 +368,16 @@ def name_variants(name: str) -> list[str]:
             out += [n + "SDK", n + " SDK"]
         if base.endswith("推送") and len(base) > 2:
             out += [base[:-2] + " PUSH", base[:-2] + "PUSH"]
+    out += [_half_width(n) for n in out] + [_full_width(n) for n in out]  # 神策网络科技(北京)有限公司
     return list(dict.fromkeys(v.strip() for v in out if v.strip()))
+
+
+def _half_width(name: str) -> str:
+    return name.replace("（", "(").replace("）", ")")
+
+
+def _full_width(name: str) -> str:
+    return name.replace("(", "（").replace(")", "）")
 
 
 def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
@@ -378,7 +390,7 @@ def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
         terms = [v for n in ref.names for v in name_variants(n)] + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
         # a company names its SDK only when it runs a single one (Tencent runs dozens)
         if ref.company and company_count[ref.company] == 1 and len(ref.company) >= 4:
-            terms.append(ref.company)
+            terms += list(dict.fromkeys((ref.company, _half_width(ref.company), _full_width(ref.company))))
         for term in terms:
             mapping.setdefault(term, []).append(ref.id)
     if not mapping:
