@@ -250,3 +250,28 @@ def test_markdown_front_matter_is_metadata():
 def test_a_numbered_label_ending_in_a_full_stop_is_proved_by_the_next_sentence():
     analysis = _analyse("隐私政策\n1、存储期限。\n我们仅在实现目的所需的期限内保留您的个人信息，期满后删除。\n")
     assert analysis.elements["retention"].excerpt == "我们仅在实现目的所需的期限内保留您的个人信息，期满后删除。"
+
+
+@pytest.mark.parametrize(
+    ("element", "counts", "near_miss"),
+    [
+        # an age limit is a rule for minors
+        ("minors_rules", "如果您未满13岁，您不能使用我们提供的任何服务。", "我们的服务面向13岁以上的广大用户，欢迎使用。"),
+        # switching an option off withdraws the consent it gave
+        ("consent_withdrawal", "您可以随时在【设置】中关闭或打开该选项。", "您可以随时在【设置】中查看该选项。"),
+        ("consent_withdrawal", "您可以选择停用应用程序收集您的位置信息。", "应用程序会收集您的位置信息用于导航。"),
+        # keeping data while the account is valid is a retention period
+        ("retention", "我们会在您的帐户有效期内保留信息。", "您的帐户有效期为一年，到期可续费。"),
+        # opting out of interest-based advertising
+        ("personalized_push_optout", "您可以在系统设置中选择退出兴趣导向广告。", "我们会在应用内展示广告。"),
+    ],
+)
+def test_an_element_phrase_counts_and_its_near_miss_does_not(element, counts, near_miss):
+    assert _analyse("隐私政策\n" + counts + "\n").elements[element].present
+    assert not _analyse("隐私政策\n" + near_miss + "\n").elements[element].present
+
+
+def test_a_sharing_is_cited_before_a_promise_of_no_sharing_unless():
+    analysis = _analyse("隐私政策\n三、信息的使用\n搜狗公司不会将您的个人信息提供给无关的第三方，除非获得您的同意。\n"
+                        "出于改进产品的目的，搜狗公司可能会将您的个人信息提供给签约合作伙伴。\n")
+    assert analysis.elements["third_party_sharing"].excerpt == "出于改进产品的目的，搜狗公司可能会将您的个人信息提供给签约合作伙伴。"
