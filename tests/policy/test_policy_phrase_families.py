@@ -60,6 +60,18 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         ("扫码登录时，我们会调用您的相机。", "我们会收集您拍摄或上传的共享照片的日期、时间或地点。", "camera"),
         # the photo library, not a profile photo (個人檔案照片 once converted)
         ("更换头像时，我们会访问您的相册。", "我们会收集您的个人资料照片和昵称。", "media_files"),
+        # "personally identifying information" is no ID number unless one is named
+        ("实名认证时我们会收集您的个人身份信息（身份证号码）。", "我们不会将分析数据与您提供的个人身份信息相结合。", "id_card_number"),
+        # running apps: their active state, apps running in the background
+        ("我们会收集APP应用列表及活跃状态，用于推送。", "我们会收集您的设备型号，用于适配。", "running_apps"),
+        ("我们会收集在后台中执行的应用程序信息。", "应用程序会在后台下载更新。", "running_apps"),
+        # browsing and search: search queries and the sites visited
+        ("我们会自动收集您的搜索查询内容和访问的记录。", "我们会收集您的手机号码用于登录。", "browsing_search_history"),
+        ("当您使用服务时，我们会收到您访问的网站等信息。", "您可以访问我们的网站了解更多信息。", "browsing_search_history"),
+        # the advertising ID written with a space
+        ("我们会收集您的行动装置识别字（如广告 ID）。", "我们会在广告中向您展示商品信息。", "gaid"),
+        # the OS family is part of the device profile
+        ("我们会收集您的浏览器性质、操作系统种类等信息。", "本应用支持多种操作系统。", "device_profile"),
     ],
 )
 def test_a_phrase_counts_and_its_near_miss_does_not(counts, near_miss, pi_type):
@@ -161,3 +173,11 @@ def test_a_bluetooth_mac_address_is_no_nearby_bluetooth_device():
 def test_android_id_written_with_a_space():
     assert "android_id" in sentence_pi_types("SDK会收集唯一设备识别码（安卓 ID）。")
     assert "android_id" not in sentence_pi_types("本应用支持安卓 和 iOS 两个平台。")
+
+
+def test_telling_users_not_to_send_data_denies_it():
+    analysis = analyse_policy(extract_policy(
+        "如果您未满13岁，请勿将您的任何资料传送给我们，包括您的名字、电话号码。\n我们会收集您的IP地址用于安全风控。\n".encode(),
+        "p.txt"))
+    assert analysis.declared_pi_types == ["ip_address"]
+    assert "phone_number" in analysis.denied_pi_types
