@@ -14,12 +14,15 @@ Corpora (in ../shared/corpus, read in place, never copied):
 
 - data/policy_eval (hegui's own set, see its README.md): real Chinese policies from public repositories outside the
   three corpora, labelled by hand before hegui was run on them (element verdicts, the sentences that prove each
-  element, declared SDKs as sets of acceptable catalog ids, declared PI types). Reported on every split: element
-  micro P/R/F1, the share of excerpts of correct verdicts that contain a labelled proving sentence, declared-SDK
-  P/R/F1 (SDKs the catalog does not know are counted apart) and declared-PI-type P/R/F1.
+  element, declared SDKs as sets of acceptable catalog ids, declared PI types). Reported by the `split` of each
+  document in sources.json — `dev` (looked at while the lexicon was tuned) and `heldout` (never tuned on before its
+  first run; that first run is in the set's README) — and for all: element micro P/R/F1, the share of excerpts of
+  correct verdicts that contain a labelled proving sentence, declared-SDK P/R/F1 (SDKs the catalog does not know
+  are counted apart) and declared-PI-type P/R/F1.
 
-The split is fixed up front by a hash (sha1 of the sentence or file name, 30 % test), so the lexicon is tuned on
-`dev` and reported on `test`; `--split dev` exists only for development.
+For the three corpora the split is fixed up front by a hash (sha1 of the sentence or file name, 30 % test), so the
+lexicon is tuned on `dev` and reported on `test`; `--split dev` exists only for development. The own set is always
+reported on both of its splits.
 """
 
 from __future__ import annotations
