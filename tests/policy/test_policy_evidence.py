@@ -275,3 +275,29 @@ def test_a_sharing_is_cited_before_a_promise_of_no_sharing_unless():
     analysis = _analyse("隐私政策\n三、信息的使用\n搜狗公司不会将您的个人信息提供给无关的第三方，除非获得您的同意。\n"
                         "出于改进产品的目的，搜狗公司可能会将您的个人信息提供给签约合作伙伴。\n")
     assert analysis.elements["third_party_sharing"].excerpt == "出于改进产品的目的，搜狗公司可能会将您的个人信息提供给签约合作伙伴。"
+
+
+def test_a_line_naming_a_permission_is_proved_by_the_purpose_under_it():
+    analysis = _analyse("SDK列表\n- 设备状态权限\n  - 1.为了保障您的账户和资金安全以及支付服务的安全稳定运行。\n", "p.md")
+    assert analysis.elements["permission_list"].excerpt == "- 1.为了保障您的账户和资金安全以及支付服务的安全稳定运行。"
+
+
+@pytest.mark.parametrize(
+    ("element", "counts", "near_miss"),
+    [
+        # deregistering the user's account, not the operator deleting a game character
+        ("account_deletion", "您可以在【设置】中注销用户账号。", "在下列情况下，第七大道可以注销用户创造的角色，并删除该角色的所有记录："),
+        # a right the user may exercise, not something that may (可能) interest them
+        ("user_rights", "您可以在个人中心更新您的昵称。", "我们会向您发送您请求的或我们认为可能感兴趣的信息，例如应用更新。"),
+        # the user weighing whether to make PI public is no sharing by us
+        ("third_party_sharing", "我们会与合作伙伴共享您的设备信息，用于广告投放。", "我们提醒并请您慎重考虑是否通过上述渠道公开或共享您的个人信息。"),
+    ],
+)
+def test_more_element_phrases_count_and_their_near_misses_do_not(element, counts, near_miss):
+    assert _analyse("隐私政策\n" + counts + "\n").elements[element].present
+    assert not _analyse("隐私政策\n" + near_miss + "\n").elements[element].present
+
+
+def test_our_group_companies_name_no_operator():
+    analysis = _analyse("隐私政策\n我们可能为保护我们的集团公司的合法权益披露信息。\n如有疑问请发送邮件至 a@example.com。\n")
+    assert not analysis.elements["operator_identity"].present
