@@ -301,3 +301,27 @@ def test_more_element_phrases_count_and_their_near_misses_do_not(element, counts
 def test_our_group_companies_name_no_operator():
     analysis = _analyse("隐私政策\n我们可能为保护我们的集团公司的合法权益披露信息。\n如有疑问请发送邮件至 a@example.com。\n")
     assert not analysis.elements["operator_identity"].present
+
+
+def test_a_menu_path_inside_brackets_is_the_deregistration_proof():
+    analysis = _analyse("隐私政策\n在您主动注销账号或删除相关信息时，我们将删除或匿名化处理您的个人信息。\n"
+                        "5、注销账户：您可通过【设置-注销账号】进行帐号注销。\n")
+    assert analysis.elements["account_deletion"].excerpt == "5、注销账户：您可通过【设置-注销账号】进行帐号注销。"
+
+
+def test_a_change_notice_with_the_usual_continued_use_clause_still_proves_the_notice():
+    analysis = _analyse("隐私政策\n我们可能随时修改本政策的条款。\n如该等修改造成您权利的实质减少，我们将在修改生效前通过在主页上明显位置提示"
+                        "或向您发送电子邮件通知您，若您继续使用我们的服务，即表示同意接受修订后的政策。\n")
+    assert analysis.elements["policy_change_notice"].excerpt.startswith("如该等修改造成您权利的实质减少")
+
+
+def test_asking_consent_for_a_new_purpose_is_no_change_notice():
+    analysis = _analyse("隐私政策\n如果我们要将您的个人信息用于本政策中未载明的其他用途，我们将通过页面提示另行征得您的同意。\n")
+    assert not analysis.elements["policy_change_notice"].present
+
+
+def test_hong_kong_and_taiwan_wordings_of_the_rights_are_read():
+    formal = _analyse("私隱政策\n閣下有權查閱、更正或刪除我們所持有有關閣下的個人資料。\n")
+    assert formal.elements["user_rights"].excerpt == "閣下有權查閱、更正或刪除我們所持有有關閣下的個人資料。"
+    taiwan = _analyse("隱私權政策\n您也有權修正您的資料、刪除您的資料。\n")
+    assert taiwan.elements["user_rights"].excerpt == "您也有權修正您的資料、刪除您的資料。"

@@ -250,6 +250,12 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
                                    for t in sentences[max(0, s.index - AFTER_LOOKBACK):s.index])]
         affine = {s.section for s, found in zip(sentences, per_sentence, strict=True)
                   if s.is_heading and (eid in found or (matcher.section is not None and matcher.section.search(s.text)))}
+        if candidates and matcher.prefer:
+            # under a heading about the element, the sentence saying how ("会在网页中显著的位置予以发布" under
+            # "8 修订") proves it even without the element's own words; it never makes a verdict, only a proof
+            listed = {c[0].index for c in candidates}
+            candidates += [(s, 1) for s in sentences if s.section in affine and not s.is_heading
+                           and s.index not in listed and s.weak is None and matcher.prefer[0].search(s.text)]
         proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)
         if proof is None:
             hits[eid] = ElementHit(False)
