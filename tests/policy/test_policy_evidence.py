@@ -325,3 +325,12 @@ def test_hong_kong_and_taiwan_wordings_of_the_rights_are_read():
     assert formal.elements["user_rights"].excerpt == "閣下有權查閱、更正或刪除我們所持有有關閣下的個人資料。"
     taiwan = _analyse("隱私權政策\n您也有權修正您的資料、刪除您的資料。\n")
     assert taiwan.elements["user_rights"].excerpt == "您也有權修正您的資料、刪除您的資料。"
+
+
+def test_under_a_heading_about_the_element_the_sentence_saying_how_is_cited():
+    analysis = _analyse("# 隐私声明\n\n## 8 修订\n\n我们随时会对本声明进行修订。\n我们会在网页中显著的位置予以发布。\n", "p.md")
+    assert analysis.elements["policy_change_notice"].excerpt == "我们会在网页中显著的位置予以发布。"
+    # … but never a sentence the element's own exclusions rule out
+    shared = _analyse("# 隐私政策\n\n## 共享\n\n我们会与合作伙伴共享您的设备信息，用于广告投放。\n"
+                      "我们通过广告向您提供链接，使您可以接入第三方的服务或网站。\n", "p.md")
+    assert shared.elements["third_party_sharing"].excerpt == "我们会与合作伙伴共享您的设备信息，用于广告投放。"

@@ -255,7 +255,9 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
             # "8 修订") proves it even without the element's own words; it never makes a verdict, only a proof
             listed = {c[0].index for c in candidates}
             candidates += [(s, 1) for s in sentences if s.section in affine and not s.is_heading
-                           and s.index not in listed and s.weak is None and matcher.prefer[0].search(s.text)]
+                           and s.index not in listed and s.weak is None and matcher.prefer[0].search(s.text)
+                           and not (matcher.exclude is not None and matcher.exclude.search(s.text))
+                           and not any(t in lex.topics and lex.topics[t].matches(s.text) for t in matcher.yields_to)]
         proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)
         if proof is None:
             hits[eid] = ElementHit(False)
