@@ -334,3 +334,19 @@ def test_under_a_heading_about_the_element_the_sentence_saying_how_is_cited():
     shared = _analyse("# 隐私政策\n\n## 共享\n\n我们会与合作伙伴共享您的设备信息，用于广告投放。\n"
                       "我们通过广告向您提供链接，使您可以接入第三方的服务或网站。\n", "p.md")
     assert shared.elements["third_party_sharing"].excerpt == "我们会与合作伙伴共享您的设备信息，用于广告投放。"
+
+
+def test_a_named_recipient_is_cited_before_a_list_announcing_sharing_cases():
+    analysis = _analyse("隐私政策\n我们可能在以下情况下共享个人身份信息： 关联公司。\n"
+                        "我们可能与我们的关联公司共享个人信息，以帮助持续提供和改善我们的服务。\n")
+    assert analysis.elements["third_party_sharing"].excerpt == "我们可能与我们的关联公司共享个人信息，以帮助持续提供和改善我们的服务。"
+
+
+def test_taiwan_wording_of_partners_accessing_data_is_a_sharing():
+    analysis = _analyse("隱私權政策\n這些合作夥伴可能會存取您的資料，並遵守其隱私權原則。\n")
+    assert analysis.elements["third_party_sharing"].excerpt == "這些合作夥伴可能會存取您的資料，並遵守其隱私權原則。"
+
+
+def test_looking_at_the_devices_privacy_settings_is_no_user_right():
+    analysis = _analyse("隐私政策\n您可以通过查看您的设备的隐私设置并选择限制广告追踪。\n")
+    assert not analysis.elements["user_rights"].present

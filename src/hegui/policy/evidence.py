@@ -138,7 +138,7 @@ def choose_proof(eid: str, candidates: Sequence[tuple[Sentence, int]], sentences
 
     body = [(s, n) for s, n in candidates if not s.is_heading]
     # boilerplate around a concrete way ("…我们将在修改生效前通过主页提示通知您，若您继续使用即表示同意") proves it
-    strong = [(s, n) for s, n in body if not weak(s) or s.weak == "preamble" and prefer and rank(s) == 0]
+    strong = [(s, n) for s, n in body if not weak(s) or s.weak == "preamble" and rank(s) < len(prefer)]
     if strong:
         # the first `prefer` pattern names the best proof wherever it stands; then the element's own section
         return min(strong, key=lambda c: (c[0].section not in affine_sections, rank(c[0]), c[1], c[0].index))[0]
