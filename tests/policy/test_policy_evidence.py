@@ -350,3 +350,10 @@ def test_taiwan_wording_of_partners_accessing_data_is_a_sharing():
 def test_looking_at_the_devices_privacy_settings_is_no_user_right():
     analysis = _analyse("隐私政策\n您可以通过查看您的设备的隐私设置并选择限制广告追踪。\n")
     assert not analysis.elements["user_rights"].present
+
+
+def test_sensitive_data_being_better_protected_is_no_sensitive_pi_notice():
+    protected = _analyse("隐私政策\n相比其他个人信息，敏感个人信息受到更加严格的保护。\n")
+    assert not protected.elements["sensitive_pi_notice"].present
+    notice = _analyse("隐私政策\n请注意，您上传的内容可能会泄露您的敏感个人信息，您需要谨慎地考虑是否公开。\n")
+    assert notice.elements["sensitive_pi_notice"].present
