@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, signers
+from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
@@ -295,6 +295,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
                for f in report.findings)
     scan.version_id = version.id
     db.flush()
+    sdk_usage.record_version(db, app, version, scan.report_json or {})
     notes = after_new_version(db, app, version, {f.rule_id for f in report.findings})
     if notes:
         scan.note = "; ".join(notes)[:4000]

@@ -229,6 +229,8 @@ class SdkOut(BaseModel):
     apps: int  # apps whose latest version embeds it (of those the caller may see)
     findings: int  # findings whose subject is this SDK in those versions
     worst_severity: Literal["low", "medium", "high", "critical"] | None
+    before_consent_findings: int  # of those findings, the before-consent ones (collection before the user agrees)
+    pi_call_sites: int  # its PI call sites in those versions, summed over the apps
 
 
 class SdkAppOut(BaseModel):
@@ -236,6 +238,7 @@ class SdkAppOut(BaseModel):
     package: str
     version_id: int
     version_name: str | None
+    sdk_version: str | None  # the SDK's version when known (its own package); apps do not state it
 
 
 class SdkFindingOut(BaseModel):
