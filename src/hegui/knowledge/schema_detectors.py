@@ -337,7 +337,7 @@ class PermissionChecks(Strict):
 
 class SemanticRule(Strict):
     id: str
-    kind: Literal["intent_query", "user_action", "requires_permission", "derived"]
+    kind: Literal["intent_query", "user_action", "requires_permission", "derived", "own_storage"]
     apis: Words
     source: str
     reason_en: str
@@ -353,6 +353,9 @@ class SemanticRule(Strict):
     callers: Words = []
     caller_types: Words = []
     sources: Words = []
+    shared_roots: Words = []  # own_storage
+    shared_paths: Words = []
+    enumerations: Words = []
 
 
 @schema("api_semantics.yaml")
