@@ -1,0 +1,97 @@
+"""Causes of the false critical/high findings the real-app audit found (benchmarks/data/real_app_audit.tsv),
+each pinned by a positive fixture and its near miss:
+
+- device model, brand and OS version (device_profile, sensitivity low) read at startup are no collection
+  before consent (Baidu OCR's DeviceUtil#getDeviceInfo in zcmu_score, ShareSDK Kakao's Build.MODEL);
+- the running-process/task/service list is no installed-app list: since Android 5.1/8.0 it holds only the
+  caller's own (Weibo's WBAgentHandler#isBackground, MTA's getCurProcessName); usage statistics are one;
+- binding Google Play services by its bare package name (MobSDK's DeviceHelper#getAdvertisingID) starts the
+  platform's service, not another app.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from expect import assert_findings
+from scanfixtures import APP_CLASS, MAIN, app_smali, scan_app, tapped
+from smali_snippets import installed_packages, open_other_app, read_android_id
+
+pytestmark = pytest.mark.apktool
+
+POLICY_ABSENT = ("PI-POLICY-ABSENT", "app", "high")
+
+DEVICE_MODEL = ("    sget-object v0, Landroid/os/Build;->MODEL:Ljava/lang/String;\n"
+                "    sget-object v1, Landroid/os/Build;->BRAND:Ljava/lang/String;\n"
+                "    sget-object v2, Landroid/os/Build$VERSION;->RELEASE:Ljava/lang/String;\n")
+
+RUNNING_PROCESSES = ('    const-string v0, "activity"\n'
+                     "    invoke-virtual {p0, v0}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+                     "    move-result-object v0\n"
+                     "    check-cast v0, Landroid/app/ActivityManager;\n"
+                     "    invoke-virtual {v0}, Landroid/app/ActivityManager;->getRunningAppProcesses()Ljava/util/List;\n")
+
+USAGE_STATS = ('    const-string v0, "usagestats"\n'
+               "    invoke-virtual {p0, v0}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+               "    move-result-object v0\n"
+               "    check-cast v0, Landroid/app/usage/UsageStatsManager;\n"
+               "    const/4 v1, 0x0\n"
+               "    const-wide/16 v2, 0x0\n"
+               "    const-wide/16 v4, 0x1\n"
+               "    invoke-virtual/range {v0 .. v5}, Landroid/app/usage/UsageStatsManager;->queryUsageStats(IJJ)Ljava/util/List;\n")
+
+
+def _calls(scanned, pi_type: str) -> list[tuple[str, str, bool]]:
+    return sorted((c.api, c.caller, c.at_startup) for c in scanned.calls(pi_type))
+
+
+def test_an_identifier_read_at_startup_is_collection_before_consent_and_the_device_model_beside_it_is_no_evidence(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(DEVICE_MODEL + read_android_id()))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-COLLECT-BEFORE-CONSENT", "app", "critical")})
+    finding = scanned.finding("PI-COLLECT-BEFORE-CONSENT")
+    assert [e.api for e in finding.evidence if e.api] == ["android.provider.Settings$Secure#getString"]
+
+
+def test_the_device_model_and_os_version_read_at_startup_are_no_collection_before_consent(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(DEVICE_MODEL))
+    assert_findings(scanned.report, {POLICY_ABSENT})
+    # still listed as what the code reads
+    assert _calls(scanned, "device_profile") == [
+        ("android.os.Build#BRAND", f"{APP_CLASS}#onCreate", True),
+        ("android.os.Build#MODEL", f"{APP_CLASS}#onCreate", True),
+        ("android.os.Build$VERSION#RELEASE", f"{APP_CLASS}#onCreate", True)]
+
+
+def test_the_installed_package_list_is_app_list_collection(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("listApps", installed_packages()))))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-APPLIST-COLLECTION", "app", "high")})
+
+
+def test_usage_statistics_are_app_list_collection(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("usage", USAGE_STATS))),
+                       permissions=["android.permission.PACKAGE_USAGE_STATS"])
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-APPLIST-COLLECTION", "app", "high")})
+
+
+def test_the_running_process_list_is_no_app_list(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("processes", RUNNING_PROCESSES))))
+    assert_findings(scanned.report, {POLICY_ABSENT})
+    assert _calls(scanned, "running_apps") == [
+        ("android.app.ActivityManager#getRunningAppProcesses", f"{MAIN}#processes", False)]
+
+
+def test_the_running_process_list_read_at_startup_is_still_collection_before_consent(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(RUNNING_PROCESSES))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-COLLECT-BEFORE-CONSENT", "app", "critical")})
+
+
+def test_binding_google_play_services_by_its_package_name_starts_no_other_app(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_on_create=open_other_app(package="com.google.android.gms")))
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_starting_another_google_app_by_its_package_name_is_associated_start(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_on_create=open_other_app(package="com.google.android.apps.maps")))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "app", "high")})
+    assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED").evidence] == [
+        f"{MAIN}#onCreate starts components of other apps: com.google.android.apps.maps"]
