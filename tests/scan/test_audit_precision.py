@@ -6,16 +6,19 @@ each pinned by a positive fixture and its near miss:
 - the running-process/task/service list is no installed-app list: since Android 5.1/8.0 it holds only the
   caller's own (Weibo's WBAgentHandler#isBackground, MTA's getCurProcessName); usage statistics are one;
 - binding Google Play services by its bare package name (MobSDK's DeviceHelper#getAdvertisingID) starts the
-  platform's service, not another app.
+  platform's service, not another app;
+- a jump to another app from a screen the user opened (ShareSDK's WechatHandlerActivity, Alipay's
+  PayResultActivity) shows that the code can start it, not that it does so unasked: medium; from startup, high.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from apkbuild import smali_class
 from expect import assert_findings
-from scanfixtures import APP_CLASS, MAIN, app_smali, scan_app, tapped
-from smali_snippets import installed_packages, open_other_app, read_android_id
+from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app, tapped
+from smali_snippets import installed_packages, method, open_other_app, read_android_id
 
 pytestmark = pytest.mark.apktool
 
@@ -95,3 +98,15 @@ def test_starting_another_google_app_by_its_package_name_is_associated_start(tmp
     assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "app", "high")})
     assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED").evidence] == [
         f"{MAIN}#onCreate starts components of other apps: com.google.android.apps.maps"]
+
+
+def test_a_jump_to_another_app_from_a_screen_the_user_opened_is_medium(tmp_path):
+    handler = f"{APP}.wxapi.WXEntryActivity"  # the screen WeChat opens when it returns from a share
+    smali = app_smali()
+    smali[handler] = smali_class(handler, method(
+        "onCreate", "    invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V\n"
+        + open_other_app(package="com.tencent.mm"), params="Landroid/os/Bundle;"), super_="Landroid/app/Activity;")
+    scanned = scan_app(tmp_path, smali, components=f'<activity android:name="{handler}" android:exported="true"/>')
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "app", "medium")})
+    assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED").evidence] == [
+        f"{handler}#onCreate starts components of other apps: com.tencent.mm"]
