@@ -325,11 +325,11 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
     for m in ctx.index.methods:
-        if not m.code.strings or not ctx.may_run(m):  # a URL only dead code holds is never requested
+        if not m.code.strings:
             continue
-        for s in ctx.index.strings(m):
-            if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore):
-                urls_by_subject.setdefault(ctx.subject_of(m), set()).add(s[:120])
+        urls = [s[:120] for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)]
+        if urls and ctx.may_run(m):  # a URL only dead code holds is never requested
+            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
             reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))

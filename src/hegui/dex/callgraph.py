@@ -84,7 +84,10 @@ class Reachability:
         # liveness: a name handed to Method.invoke may name a method of any created object
         # (`getClass().getMethod("foo").invoke(this)`), static ones included
         self._invoke_anywhere = invoke_by_name_anywhere
-        self._methods_by_name: dict[str, list[int]] | None = None  # every defined method, by name (built once)
+        # methods of created classes (and their defined superclasses) by name, kept from the first
+        # Method.invoke on: a name found later reaches the methods of classes created before it
+        self._methods_by_name: dict[str, list[int]] | None = None
+        self._by_name_classes: set[str] = set()
         # liveness: user callbacks (and layout click handlers) are followed only once everything else is,
         # so what was reached before them is what runs without a user's action (`reached_without_user`)
         self._defer_user = defer_user_callbacks
@@ -197,6 +200,8 @@ class Reachability:
                     caller = named.get(key[0])
                     if caller is not None:
                         self._reach(info.methods[key], caller)
+        if self._methods_by_name is not None:
+            self._add_by_name(cls)
         if callbacks:
             self._framework_callbacks(cls, via)
         if self.click_handlers:
@@ -364,17 +369,25 @@ class Reachability:
             for cls in self._reflected:
                 self._reach_named(cls, new)
             if self._invoke_anywhere:
-                by_name = self._methods_by_name
-                if by_name is None:
-                    by_name = self._methods_by_name = {}
-                    for m in self.index.methods:
-                        if not m.name.startswith("<"):
-                            by_name.setdefault(m.name, []).append(m.id)
+                if self._methods_by_name is None:
+                    self._methods_by_name = {}
+                    for cls in list(self._instantiated):
+                        self._add_by_name(cls)
                 for name in new:
-                    for mid in by_name.get(name, ()):
-                        # a method of a created class or of a defined superclass of one
-                        if self._inst_by_ancestor.get(self.index.methods[mid].cls):
-                            self._reach(mid, via)
+                    for mid in self._methods_by_name.get(name, ()):
+                        self._reach(mid, via)
+
+    def _add_by_name(self, cls: str) -> None:
+        by_name = self._methods_by_name
+        assert by_name is not None
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None or c in self._by_name_classes:
+                break
+            self._by_name_classes.add(c)
+            for (name, _proto), mid in info.methods.items():
+                if not name.startswith("<"):
+                    by_name.setdefault(name, []).append(mid)
 
     def _reach_named(self, cls: str, names: dict[str, int]) -> None:
         """Methods of reflectively created `cls` (or its defined superclasses) called by name."""
