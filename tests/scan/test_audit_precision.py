@@ -8,7 +8,8 @@ each pinned by a positive fixture and its near miss:
 - binding Google Play services by its bare package name (MobSDK's DeviceHelper#getAdvertisingID) starts the
   platform's service, not another app;
 - a jump to another app from a screen the user opened (ShareSDK's WechatHandlerActivity, Alipay's
-  PayResultActivity) shows that the code can start it, not that it does so unasked: medium; from startup, high.
+  PayResultActivity) shows that the code can start it, not that it does so unasked: medium; from startup, high;
+- likewise APK install code (Bmob's update agent, HMS's upgrade): medium, from startup high.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from apkbuild import smali_class
 from expect import assert_findings
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app, tapped
-from smali_snippets import installed_packages, method, open_other_app, read_android_id
+from smali_snippets import install_apk_intent, installed_packages, method, open_other_app, read_android_id
 
 pytestmark = pytest.mark.apktool
 
@@ -110,3 +111,15 @@ def test_a_jump_to_another_app_from_a_screen_the_user_opened_is_medium(tmp_path)
     assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "app", "medium")})
     assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED").evidence] == [
         f"{handler}#onCreate starts components of other apps: com.tencent.mm"]
+
+
+def test_an_apk_install_intent_built_at_startup_is_a_deceptive_download(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_on_create=install_apk_intent()))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-DECEIVE-DOWNLOAD", "app", "high")})
+    assert [e.detail for e in scanned.finding("PI-DECEIVE-DOWNLOAD").evidence] == [
+        f"{MAIN}#onCreate builds an install intent (application/vnd.android.package-archive)"]
+
+
+def test_an_apk_install_intent_built_on_a_tap_is_medium(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("upgrade", install_apk_intent()))))
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-DECEIVE-DOWNLOAD", "app", "medium")})

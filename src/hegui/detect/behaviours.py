@@ -18,7 +18,7 @@ from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.dex import descriptor_to_java
+from hegui.dex import MethodInfo, descriptor_to_java
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
@@ -170,18 +170,25 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
     index = ctx.index
     wanted = set(cfg["strings"])
     by_subject: dict[str, list[Evidence]] = {}
+    at_startup: set[str] = set()  # subjects with an install site that startup code reaches
+
+    def add(m: MethodInfo, evidence: Evidence) -> None:
+        subject = ctx.subject_of(m)
+        by_subject.setdefault(subject, []).append(evidence)
+        if ctx.at_startup(m):
+            at_startup.add(subject)
+
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
             if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
-                by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                    said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
+                add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
         if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
-            by_subject.setdefault(ctx.subject_of(m), []).append(
-                said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
+            add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
-        out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
+        out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION],
+                               attrs={"at_startup": subject in at_startup}))
     return out
 
 
