@@ -62,3 +62,17 @@ def test_a_prefix_of_the_apps_own_package_is_no_other_app(tmp_path):
     on_create = start(constant(APP.rpartition(".")[0]))  # "com.demo"
     assert_findings(scan_app(tmp_path, app_smali(main_on_create=on_create)).report,
                     {("PI-POLICY-ABSENT", "app", "high")})
+
+
+def test_a_prefix_of_an_sdks_package_can_be_another_app(tmp_path):
+    # WeChat's SDK (com.tencent.mm.opensdk) opening WeChat itself (com.tencent.mm) from onCreate
+    sdk = "com.tencent.mm.opensdk.openapi.WXApiImplV10"
+    sdk_d = "L" + sdk.replace(".", "/") + ";"
+    smali = app_smali(main_on_create=f"    invoke-static {{p0}}, {sdk_d}->openWXApp(Landroid/content/Context;)V\n")
+    smali[sdk] = smali_class(sdk, method("openWXApp", start(constant("com.tencent.mm")),
+                                         params="Landroid/content/Context;", static=True))
+    scanned = scan_app(tmp_path, smali)
+    subject = scanned.sdk_id("com.tencent.mm.opensdk")
+    finding = scanned.finding("PI-START-ASSOCIATED", subject)
+    assert (finding.severity, [e.detail for e in finding.evidence]) == (
+        "high", [f"{sdk}#openWXApp starts components of other apps: com.tencent.mm"])
