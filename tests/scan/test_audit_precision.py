@@ -9,7 +9,10 @@ each pinned by a positive fixture and its near miss:
   platform's service, not another app;
 - a jump to another app from a screen the user opened (ShareSDK's WechatHandlerActivity, Alipay's
   PayResultActivity) shows that the code can start it, not that it does so unasked: medium; from startup, high;
-- likewise APK install code (Bmob's update agent, HMS's upgrade): medium, from startup high.
+- likewise APK install code (Bmob's update agent, HMS's upgrade): medium, from startup high;
+- a manifest receiver for a broadcast the platform no longer delivers to manifest receivers at the app's
+  target API (USER_PRESENT from 26, CONNECTIVITY_CHANGE from 24: TPNS's XGPushReceiver in xgdemo) is no
+  self-start; BOOT_COMPLETED, exempt from the limits, is.
 """
 
 from __future__ import annotations
@@ -123,3 +126,36 @@ def test_an_apk_install_intent_built_at_startup_is_a_deceptive_download(tmp_path
 def test_an_apk_install_intent_built_on_a_tap_is_medium(tmp_path):
     scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("upgrade", install_apk_intent()))))
     assert_findings(scanned.report, {POLICY_ABSENT, ("PI-DECEIVE-DOWNLOAD", "app", "medium")})
+
+
+def _receiver_app(tmp_path, actions: list[str], target_sdk: int):
+    receiver = f"{APP}.WakeReceiver"
+    smali = app_smali()
+    smali[receiver] = smali_class(receiver, method(
+        "onReceive", "", params="Landroid/content/Context;Landroid/content/Intent;"),
+        super_="Landroid/content/BroadcastReceiver;")
+    filters = "".join(f'<action android:name="{a}"/>' for a in actions)
+    return scan_app(tmp_path, smali, target_sdk=target_sdk, components=(
+        f'<receiver android:name="{receiver}" android:exported="true"><intent-filter>{filters}</intent-filter></receiver>'))
+
+
+def test_a_manifest_receiver_for_user_present_is_self_start_below_target_26(tmp_path):
+    scanned = _receiver_app(tmp_path, ["android.intent.action.USER_PRESENT",
+                                       "android.net.conn.CONNECTIVITY_CHANGE"], target_sdk=23)
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-SELF", "app", "high")})
+    assert [e.detail for e in scanned.finding("PI-START-SELF").evidence] == [
+        f"receiver {APP}.WakeReceiver listens for android.intent.action.USER_PRESENT, android.net.conn.CONNECTIVITY_CHANGE"]
+
+
+def test_a_manifest_receiver_for_user_present_and_connectivity_starts_nothing_at_target_28(tmp_path):
+    scanned = _receiver_app(tmp_path, ["android.intent.action.USER_PRESENT",
+                                       "android.net.conn.CONNECTIVITY_CHANGE"], target_sdk=28)
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_a_manifest_receiver_for_boot_completed_is_self_start_at_any_target(tmp_path):
+    scanned = _receiver_app(tmp_path, ["android.intent.action.BOOT_COMPLETED",
+                                       "android.intent.action.USER_PRESENT"], target_sdk=30)
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-SELF", "app", "high")})
+    assert [e.detail for e in scanned.finding("PI-START-SELF").evidence] == [
+        f"receiver {APP}.WakeReceiver listens for android.intent.action.BOOT_COMPLETED"]

@@ -50,11 +50,15 @@ def _short(values: Iterable[str], limit: int = 6) -> str:
 
 def self_start_receivers(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     actions: dict[str, str] = signals()["self_start_actions"]
+    ends: dict[str, int] = signals().get("manifest_broadcast_ends_at_target", {})
+    target = ctx.manifest.target_sdk or 0  # no target: the oldest behaviour, every broadcast delivered
     out: list[Observation] = []
     for comp in ctx.manifest.components:
         if comp.kind != "receiver" or not comp.enabled:
             continue
-        found = sorted({a for f in comp.intent_filters for a in f.actions if a in actions})
+        # a broadcast the platform no longer delivers to this manifest receiver starts nothing
+        found = sorted({a for f in comp.intent_filters for a in f.actions
+                        if a in actions and target < ends.get(a, target + 1)})
         if not found:
             continue
         strength = "high" if any(actions[a] == "high" for a in found) else "medium"
