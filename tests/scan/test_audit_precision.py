@@ -12,7 +12,9 @@ each pinned by a positive fixture and its near miss:
 - likewise APK install code (Bmob's update agent, HMS's upgrade): medium, from startup high;
 - a manifest receiver for a broadcast the platform no longer delivers to manifest receivers at the app's
   target API (USER_PRESENT from 26, CONNECTIVITY_CHANGE from 24: TPNS's XGPushReceiver in xgdemo) is no
-  self-start; BOOT_COMPLETED, exempt from the limits, is.
+  self-start; BOOT_COMPLETED, exempt from the limits, is;
+- a permission request made through a shrunk support-library ActivityCompat (`android.support.v4.b.a#a` in the
+  ShareSDK demo) is the request of the app code that called it, not the library's.
 """
 
 from __future__ import annotations
@@ -159,3 +161,31 @@ def test_a_manifest_receiver_for_boot_completed_is_self_start_at_any_target(tmp_
     assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-SELF", "app", "high")})
     assert [e.detail for e in scanned.finding("PI-START-SELF").evidence] == [
         f"receiver {APP}.WakeReceiver listens for android.intent.action.BOOT_COMPLETED"]
+
+
+SHRUNK_COMPAT = "android.support.v4.b.a"  # ActivityCompat after R8: its requestPermissions is `a`
+SHRUNK_D = "L" + SHRUNK_COMPAT.replace(".", "/") + ";"
+ASK_CAMERA = ("    const/4 v0, 0x1\n"
+              "    new-array v1, v0, [Ljava/lang/String;\n"
+              '    const-string v2, "android.permission.CAMERA"\n'
+              "    const/4 v3, 0x0\n"
+              "    aput-object v2, v1, v3\n"
+              f"    invoke-static {{p0, v1, v0}}, {SHRUNK_D}->a(Landroid/app/Activity;[Ljava/lang/String;I)V\n")
+
+
+def _shrunk_compat() -> dict[str, str]:
+    forward = "    invoke-virtual {p0, p1, p2}, Landroid/app/Activity;->requestPermissions([Ljava/lang/String;I)V\n"
+    return {SHRUNK_COMPAT: smali_class(SHRUNK_COMPAT, method(
+        "a", forward, params="Landroid/app/Activity;[Ljava/lang/String;I", static=True))}
+
+
+def test_a_request_at_startup_through_a_shrunk_activitycompat_is_the_apps(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_on_create=ASK_CAMERA) | _shrunk_compat())
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-PERM-ADVANCE-OR-UNRELATED-REQUEST", "app", "medium")})
+    assert [e.path for e in scanned.finding("PI-PERM-ADVANCE-OR-UNRELATED-REQUEST").evidence] == [
+        [f"{MAIN}#onCreate", f"{SHRUNK_COMPAT}#a"]]
+
+
+def test_the_same_request_from_a_menu_item_is_no_request_before_consent(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("ask", ASK_CAMERA))) | _shrunk_compat())
+    assert_findings(scanned.report, {POLICY_ABSENT})

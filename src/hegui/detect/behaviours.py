@@ -291,12 +291,20 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
                                                  and is_platform_subject(ctx.subject_of(site.caller))):
                 continue
             subject = ctx.subject_of(site.caller)
-            path = [java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id)]
+            steps = ctx.startup.path_to(site.caller.id)
+            asker = site.caller
+            if is_platform_subject(subject):
+                # a shrunk ActivityCompat (`android.support.v4.b.a#a`) forwards the request of the code that
+                # called it: the request is the last non-library method's on the startup path
+                asker = next((p for p in reversed(steps) if not is_platform_subject(ctx.subject_of(p))), site.caller)
+                subject = ctx.subject_of(asker)
+            path = [java_member(p.cls, p.name) for p in steps]
             by_subject.setdefault(subject, []).append(said("call", "call_at_startup", api=api, path=path))
-            asked = sorted({s for s in ctx.index.strings(site.caller) if s in perms and perms[s].dangerous})
+            strings = {*ctx.index.strings(site.caller), *ctx.index.strings(asker)}
+            asked = sorted({s for s in strings if s in perms and perms[s].dangerous})
             if len({perms[p].pi_types for p in asked}) >= 2:
                 out.append(Observation(kind="bundled_permission_request", subject=subject, evidence=[said(
-                    "call", "bundled_permission_request", caller=java_member(site.caller.cls, site.caller.name),
+                    "call", "bundled_permission_request", caller=java_member(asker.cls, asker.name),
                     permissions=asked)]))
     out.extend(Observation(kind="permission_request_at_startup", subject=subject, evidence=ev[:MAX_EVIDENCE_PER_OBSERVATION])
                for subject, ev in by_subject.items())
