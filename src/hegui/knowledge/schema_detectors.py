@@ -77,6 +77,8 @@ class Cleartext(Strict):
 @schema("static_signals.yaml")
 class StaticSignals(Strict):
     self_start_actions: dict[str, Literal["high", "medium"]]
+    # broadcast action -> the targetSdkVersion from which manifest receivers no longer get it
+    manifest_broadcast_ends_at_target: dict[str, Annotated[int, Field(ge=1)]] = {}
     wakeup_apis: ApiList
     associated_start: AssociatedStart
     install: InstallSignals
