@@ -71,6 +71,8 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         # notification content read by a listener, not notification-bar messages a push SDK delivers
         ("我们会读取通知栏消息，用于自动填写验证码。", "华为Push SDK需要读取您的设备识别号，用于推送/下发通知栏消息。",
          "screen_content"),
+        # real-name verification is a process: the ID number is declared when it is named
+        ("实名认证时，我们会收集您的身份证号码。", "部分功能需要您完成实名认证后方可使用。", "id_card_number"),
         # body weight, not 体重 read across 主体|重新
         ("我们会记录您的身高、体重，用于计算运动消耗。", "我们会要求新的主体重新征得您的授权同意。", "activity_health"),
         # browsing and search: search queries and the sites visited
