@@ -16,7 +16,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from array import array
 from pathlib import Path
 
 import pytest
@@ -129,12 +128,17 @@ def _dex_blobs(apk: Path) -> list[tuple[str, bytes]]:
 
 
 def _snapshot(index: DexIndex) -> tuple:
-    """Everything the index holds that the parser decides, in comparable form."""
+    """Everything the index holds that the parser decides, in comparable form (the C path's code records are
+    `PackedCode`, the Python path's `MethodCode`: compared by what they say, `parser.code_facts`)."""
     return (
         index.problems,
-        [(dex.name, dex.problems, dex.strings, dex.types, dex.protos, dex.classes) for dex in index.dex_files],
-        [(m.id, m.cls, m.name, m.proto, m.access, m.code) for m in index.methods],
+        [(dex.name, dex.problems, dex.strings, dex.types, dex.protos, list(dex.methods), list(dex.fields),
+          [(c.type_idx, c.access, c.superclass_idx, c.interface_idxs, [parser.code_facts(m) for m in c.methods])
+           for c in dex.classes])
+         for dex in index.dex_files],
+        [(m.id, m.cls, m.name, m.proto, m.access, parser.code_facts(m.code)) for m in index.methods],
         {desc: (c.superclass, c.interfaces, c.access, c.methods, c.dex_name) for desc, c in index.classes.items()},
+        [(index.method_refs(dex), index.field_refs(dex)) for dex in index.dex_files],
     )
 
 
@@ -256,13 +260,26 @@ def test_payload_dex_is_indexed_identically_and_references_are_exact(payload_dex
 @needs_extension
 @pytest.mark.apktool
 def test_c_path_gives_the_same_types_as_the_python_path(payload_dex):
+    fast, slow = _both([("classes.dex", payload_dex)])
+    for path, index in (("c", fast), ("python", slow)):
+        assert {type(m.code).__name__ for m in index.methods} == {"c": {"PackedCode"}, "python": {"MethodCode"}}[path]
+        for m in index.methods:
+            refs = (m.code.method_idx, m.code.access, m.code.invokes, m.code.invoke_ops, m.code.strings,
+                    m.code.types, m.code.fields)
+            assert [type(r) for r in refs] == [int, int, tuple, bytes, tuple, tuple, tuple]
+            assert all(type(i) is int for r in (m.code.invokes, m.code.strings, m.code.types, m.code.fields) for i in r)
+        native = index.methods[index.classes["Lcom/demo/dex/Payloads;"].methods[("secret", "()Ljava/lang/String;")]]
+        assert native.code.invokes == () and native.access & parser.ACC_NATIVE
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_c_code_records_are_read_only(payload_dex):
     fast, _slow = _both([("classes.dex", payload_dex)])
-    for m in fast.methods:
-        assert type(m.code) is parser.MethodCode
-        assert [a.typecode for a in (m.code.invokes, m.code.strings, m.code.types, m.code.fields)] == ["I"] * 4
-        assert type(m.code.invoke_ops) is bytes
-    native = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("secret", "()Ljava/lang/String;")]]
-    assert native.code.invokes == array("I") and native.access & parser.ACC_NATIVE
+    code = fast.methods[0].code
+    for attr in ("method_idx", "access", "invokes", "invoke_ops", "strings", "types", "fields"):
+        with pytest.raises(AttributeError):
+            setattr(code, attr, ())
 
 
 # --- identical results on hostile bytes ----------------------------------------------------------------------
@@ -445,7 +462,7 @@ def test_references_read_before_a_cut_instruction_are_kept(payload_dex):
     fast, _slow = _both([("classes.dex", _hostile_case(payload_dex, "ends inside an instruction"))])
     pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
     assert [n for (_c, n, _p), _op in fast.invokes(pick)] == ["pick"]
-    assert pick.code.strings == array("I")
+    assert pick.code.strings == ()
 
 
 @needs_extension
@@ -463,7 +480,6 @@ def test_method_code_from_c_is_left_out_of_cycle_collection(payload_dex):
     fast, _slow = _both([("classes.dex", payload_dex)])
     codes = [m.code for m in fast.methods]
     assert codes and not any(gc.is_tracked(c) for c in codes)
-    assert not any(gc.is_tracked(a) for c in codes for a in (c.invokes, c.strings, c.types, c.fields))
 
 
 @needs_extension

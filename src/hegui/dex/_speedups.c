@@ -316,9 +316,98 @@ static int read_class(const uint8_t *data, size_t size, size_t walk_end, size_t 
     return OK;
 }
 
-/* One array('I') holding every reference of the class; each method's arrays are slices of it. */
-static PyObject *make_all_refs(PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+/*
+ * PackedCode: one method's references as a window on its class's shared tables. A MethodCode of Python objects
+ * costs about 600 bytes (the object, four arrays with their buffers, the opcode bytes, two ints); a large APK
+ * has half a million methods, so the code index was most of a scan's memory. This is 80 bytes, holds nothing
+ * but two bytes objects (no reference cycle possible, so it is not tracked by the cycle collector), and makes
+ * the reference tuples when asked (a caller reads a method's references once or twice).
+ */
+typedef struct {
+    PyObject_HEAD
+    unsigned long long method_idx, access;
+    PyObject *refs; /* bytes: the class's u32 references, invokes then strings, types, fields */
+    PyObject *ops;  /* bytes: the class's invoke opcodes */
+    uint32_t at[4], n[4]; /* per kind (invokes, strings, types, fields): first u32 in `refs`, count */
+} PackedCode;
+
+enum { R_INVOKES = 0, R_STRINGS = 1, R_TYPES = 2, R_FIELDS = 3 };
+
+static void packed_dealloc(PackedCode *self) {
+    Py_XDECREF(self->refs);
+    Py_XDECREF(self->ops);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *packed_refs(PackedCode *self, int kind) {
+    uint32_t count = self->n[kind];
+    PyObject *out = PyTuple_New(count);
+    if (!out || !count) return out;
+    const uint8_t *base = (const uint8_t *)PyBytes_AS_STRING(self->refs) + 4 * (size_t)self->at[kind];
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t v;
+        memcpy(&v, base + 4 * (size_t)i, 4);
+        PyObject *item = PyLong_FromUnsignedLong(v);
+        if (!item) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static PyObject *packed_invokes(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_INVOKES); }
+static PyObject *packed_strings(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_STRINGS); }
+static PyObject *packed_types(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_TYPES); }
+static PyObject *packed_fields(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_FIELDS); }
+
+static PyObject *packed_invoke_ops(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyBytes_FromStringAndSize(PyBytes_AS_STRING(self->ops) + self->at[R_INVOKES], self->n[R_INVOKES]);
+}
+
+static PyObject *packed_method_idx(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->method_idx);
+}
+
+static PyObject *packed_access(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->access);
+}
+
+static PyObject *packed_repr(PackedCode *self) {
+    return PyUnicode_FromFormat("PackedCode(method_idx=%llu, access=%llu, %u invokes, %u strings, %u types, %u fields)",
+                                self->method_idx, self->access, self->n[0], self->n[1], self->n[2], self->n[3]);
+}
+
+static PyGetSetDef packed_getset[] = {
+    {"method_idx", (getter)packed_method_idx, NULL, "method_ids index of the method", NULL},
+    {"access", (getter)packed_access, NULL, "access flags", NULL},
+    {"invokes", (getter)packed_invokes, NULL, "method_ids indices of its invokes, in instruction order", NULL},
+    {"invoke_ops", (getter)packed_invoke_ops, NULL, "the opcode of each entry of `invokes`", NULL},
+    {"strings", (getter)packed_strings, NULL, "string_ids indices (const-string)", NULL},
+    {"types", (getter)packed_types, NULL, "type_ids indices (new-instance / const-class)", NULL},
+    {"fields", (getter)packed_fields, NULL, "field_ids indices (iget*/sget*)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject PackedCodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "hegui.dex._speedups.PackedCode",
+    .tp_basicsize = sizeof(PackedCode),
+    .tp_dealloc = (destructor)packed_dealloc,
+    .tp_repr = (reprfunc)packed_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "References made by one method's instructions (parser.MethodCode's attributes, as tuples), read-only.",
+    .tp_getset = packed_getset,
+};
+
+/* The class's references, kind after kind, as one bytes object. */
+static PyObject *make_all_refs(const ClassScan *s) {
     size_t total = s->invokes.len + s->strings.len + s->types.len + s->fields.len;
+    if (total > UINT32_MAX) return PyErr_NoMemory();
     PyObject *raw = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
     if (!raw) return NULL;
     char *out = PyBytes_AS_STRING(raw);
@@ -327,69 +416,52 @@ static PyObject *make_all_refs(PyObject *array_type, PyObject *typecode, const C
         if (parts[k]->len) memcpy(out, parts[k]->items, parts[k]->len * sizeof(uint32_t));
         out += parts[k]->len * sizeof(uint32_t);
     }
-    PyObject *refs = PyObject_CallFunctionObjArgs(array_type, typecode, raw, NULL);
-    Py_DECREF(raw);
-    return refs;
+    return raw;
 }
 
-static void untrack(PyObject *obj) {
-    if (PyObject_IS_GC(obj) && PyObject_GC_IsTracked(obj)) PyObject_GC_UnTrack(obj);
-}
-
-static PyObject *build_methods(PyObject *method_code, PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+static PyObject *build_methods(const ClassScan *s) {
     PyObject *methods = PyList_New((Py_ssize_t)s->methods.len);
     if (!methods || s->methods.len == 0) return methods;
-    PyObject *refs = make_all_refs(array_type, typecode, s);
-    if (!refs) {
+    PyObject *refs = make_all_refs(s);
+    PyObject *ops = refs ? PyBytes_FromStringAndSize((const char *)s->invoke_ops.items, (Py_ssize_t)s->invoke_ops.len)
+                         : NULL;
+    if (!ops) {
+        Py_XDECREF(refs);
         Py_DECREF(methods);
         return NULL;
     }
     /* Where each kind starts inside `refs`. */
-    const size_t base_strings = s->invokes.len;
-    const size_t base_types = base_strings + s->strings.len;
-    const size_t base_fields = base_types + s->types.len;
+    const size_t base[4] = {0, s->invokes.len, s->invokes.len + s->strings.len,
+                            s->invokes.len + s->strings.len + s->types.len};
+    const size_t total[4] = {s->invokes.len, s->strings.len, s->types.len, s->fields.len};
     for (size_t m = 0; m < s->methods.len; m++) {
         const MethodSpan *span = &s->methods.items[m];
-        const int last = m + 1 == s->methods.len;
-        const MethodSpan *next = last ? NULL : &s->methods.items[m + 1];
-        size_t inv_end = last ? s->invokes.len : next->invokes_at;
-        size_t str_end = last ? s->strings.len : next->strings_at;
-        size_t typ_end = last ? s->types.len : next->types_at;
-        size_t fld_end = last ? s->fields.len : next->fields_at;
-        PyObject *args[7] = {
-            PyLong_FromUnsignedLongLong(span->method_idx),
-            PyLong_FromUnsignedLongLong(span->access),
-            PySequence_GetSlice(refs, (Py_ssize_t)span->invokes_at, (Py_ssize_t)inv_end),
-            PyBytes_FromStringAndSize((const char *)s->invoke_ops.items + span->invokes_at,
-                                      (Py_ssize_t)(inv_end - span->invokes_at)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_strings + span->strings_at), (Py_ssize_t)(base_strings + str_end)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_types + span->types_at), (Py_ssize_t)(base_types + typ_end)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_fields + span->fields_at), (Py_ssize_t)(base_fields + fld_end)),
-        };
-        PyObject *code = NULL;
-        int complete = 1;
-        for (int a = 0; a < 7; a++) complete &= args[a] != NULL;
-        if (complete) code = PyObject_Vectorcall(method_code, args, 7, NULL);
-        /* A MethodCode holds only ints, bytes and arrays, and an array holds only numbers (and its type):
-         * none of them can be part of a reference cycle, so the cycle collector need not traverse the
-         * ~2.5 million of them a large APK has (CPython does the same for tuples of atomic values).
-         * Traversing them was a third of a large scan's time. */
-        if (code) {
-            untrack(code);
-            untrack(args[2]);
-            untrack(args[4]);
-            untrack(args[5]);
-            untrack(args[6]);
-        }
-        for (int a = 0; a < 7; a++) Py_XDECREF(args[a]);
+        const MethodSpan *next = m + 1 == s->methods.len ? NULL : &s->methods.items[m + 1];
+        const size_t start[4] = {span->invokes_at, span->strings_at, span->types_at, span->fields_at};
+        const size_t stop[4] = {next ? next->invokes_at : total[0], next ? next->strings_at : total[1],
+                                next ? next->types_at : total[2], next ? next->fields_at : total[3]};
+        PackedCode *code = PyObject_New(PackedCode, &PackedCodeType);
         if (!code) {
             Py_DECREF(refs);
+            Py_DECREF(ops);
             Py_DECREF(methods);
             return NULL;
         }
-        PyList_SET_ITEM(methods, (Py_ssize_t)m, code);
+        code->method_idx = span->method_idx;
+        code->access = span->access;
+        Py_INCREF(refs);
+        code->refs = refs;
+        Py_INCREF(ops);
+        code->ops = ops;
+        for (int k = 0; k < 4; k++) {
+            code->at[k] = (uint32_t)(base[k] + start[k]);
+            code->n[k] = (uint32_t)(stop[k] - start[k]);
+        }
+        code->at[R_INVOKES] = (uint32_t)start[R_INVOKES]; /* the same position indexes `ops` */
+        PyList_SET_ITEM(methods, (Py_ssize_t)m, (PyObject *)code);
     }
     Py_DECREF(refs);
+    Py_DECREF(ops);
     return methods;
 }
 
@@ -484,18 +556,67 @@ done:
     return result;
 }
 
-static PyObject *array_type; /* array.array, looked up once at import */
-static PyObject *typecode_u32;
+/* Entry `idx` of list `names`, or `fallback` (borrowed references). */
+static inline PyObject *name_at(PyObject *names, long idx, PyObject *fallback) {
+    return idx >= 0 && idx < PyList_GET_SIZE(names) ? PyList_GET_ITEM(names, idx) : fallback;
+}
+
+PyDoc_STRVAR(member_keys_doc,
+             "member_keys(ids, types, strings, protos) -> list\n"
+             "\n"
+             "DexFile.method_ref / field_ref for every 8-byte entry of `ids` (the raw method_ids or field_ids\n"
+             "table: u16 class_idx, u16 proto_idx or type_idx, u32 name_idx): with `protos` a list,\n"
+             "(class, name, proto) method keys; with protos None, (class, name) field keys. Indices beyond a\n"
+             "table give 'L?;', '' and '()V', as in parser.py.");
+
+static PyObject *member_keys(PyObject *module, PyObject *args) {
+    Py_buffer ids;
+    PyObject *types, *strings, *protos;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*O!O!O:member_keys", &ids, &PyList_Type, &types, &PyList_Type, &strings, &protos))
+        return NULL;
+    PyObject *out = NULL, *unknown_type = NULL, *no_name = NULL, *no_proto = NULL;
+    if (protos != Py_None && !PyList_Check(protos)) {
+        PyErr_SetString(PyExc_TypeError, "protos must be a list or None");
+        goto done;
+    }
+    unknown_type = PyUnicode_FromString("L?;");
+    no_name = PyUnicode_New(0, 0);
+    no_proto = PyUnicode_FromString("()V");
+    if (!unknown_type || !no_name || !no_proto) goto done;
+    const Py_ssize_t count = ids.len / 8;
+    out = PyList_New(count);
+    const uint8_t *raw = (const uint8_t *)ids.buf;
+    for (Py_ssize_t i = 0; out && i < count; i++) {
+        const uint8_t *e = raw + 8 * i;
+        long cls = (long)e[0] | ((long)e[1] << 8);
+        long mid = (long)e[2] | ((long)e[3] << 8);
+        long name = (long)((uint32_t)e[4] | ((uint32_t)e[5] << 8) | ((uint32_t)e[6] << 16) | ((uint32_t)e[7] << 24));
+        PyObject *key = protos == Py_None
+            ? PyTuple_Pack(2, name_at(types, cls, unknown_type), name_at(strings, name, no_name))
+            : PyTuple_Pack(3, name_at(types, cls, unknown_type), name_at(strings, name, no_name),
+                           name_at(protos, mid, no_proto));
+        if (!key) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, key);
+    }
+done:
+    Py_XDECREF(unknown_type);
+    Py_XDECREF(no_name);
+    Py_XDECREF(no_proto);
+    PyBuffer_Release(&ids);
+    return out;
+}
 
 PyDoc_STRVAR(read_class_data_doc,
-             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget, walk_budget,\n"
-             "                method_budget)\n"
+             "read_class_data(data, offset, n_method_ids, lengths, kinds, budget, walk_budget, method_budget)\n"
              "    -> (methods, events, error, budget, walked)\n"
              "\n"
              "Read the class_data_item at `offset` of DEX bytes `data` and sweep the code of its methods.\n"
-             "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes; `method_code` is called as\n"
-             "method_code(method_idx, access, invokes, invoke_ops, strings, types, fields) for each method.\n"
-             "methods: those objects, direct then virtual (empty when `error` is set);\n"
+             "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes.\n"
+             "methods: a PackedCode per method, direct then virtual (empty when `error` is set);\n"
              "events: (kind, method_idx) per-method problems in order: 0 code outside the file, 1 code runs past\n"
              "the file end, 2 ends inside an instruction, 3 not swept as the budget of code units is spent;\n"
              "error: None, or why the class data is unreadable (the text parser.py's exception would carry);\n"
@@ -506,10 +627,9 @@ PyDoc_STRVAR(read_class_data_doc,
 static PyObject *read_class_data(PyObject *module, PyObject *args) {
     Py_buffer data, lengths, kinds;
     unsigned long long offset, n_method_ids, budget, walk_budget, method_budget;
-    PyObject *method_code;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*KKy*y*OKKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
-                          &method_code, &budget, &walk_budget, &method_budget))
+    if (!PyArg_ParseTuple(args, "y*KKy*y*KKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
+                          &budget, &walk_budget, &method_budget))
         return NULL;
     PyObject *result = NULL;
     if (lengths.len != 256 || kinds.len != 256) {
@@ -539,7 +659,7 @@ static PyObject *read_class_data(PyObject *module, PyObject *args) {
     if (rc == ERR_MEMORY) {
         PyErr_NoMemory();
     } else {
-        PyObject *methods = rc == OK ? build_methods(method_code, array_type, typecode_u32, &scan) : PyList_New(0);
+        PyObject *methods = rc == OK ? build_methods(&scan) : PyList_New(0);
         PyObject *events = methods ? build_events(&scan) : NULL;
         if (methods && events) {
             if (rc == OK)
@@ -563,6 +683,7 @@ done:
 static PyMethodDef speedups_methods[] = {
     {"read_class_data", read_class_data, METH_VARARGS, read_class_data_doc},
     {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
+    {"member_keys", member_keys, METH_VARARGS, member_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -575,24 +696,14 @@ static struct PyModuleDef speedups_module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
-    PyObject *array_module = PyImport_ImportModule("array");
-    if (!array_module) return NULL;
-    array_type = PyObject_GetAttrString(array_module, "array");
-    Py_DECREF(array_module);
-    if (!array_type) return NULL;
-    typecode_u32 = PyUnicode_InternFromString("I");
-    if (!typecode_u32) return NULL;
-    /* The sweep stores uint32_t; array('I') must hold exactly that, or the pure-Python path is used. */
-    PyObject *probe = PyObject_CallOneArg(array_type, typecode_u32);
-    if (!probe) return NULL;
-    PyObject *itemsize = PyObject_GetAttrString(probe, "itemsize");
-    Py_DECREF(probe);
-    if (!itemsize) return NULL;
-    long width = PyLong_AsLong(itemsize);
-    Py_DECREF(itemsize);
-    if (width != (long)sizeof(uint32_t)) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ImportError, "array('I') is not 32 bits wide here");
+    if (PyType_Ready(&PackedCodeType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (!module) return NULL;
+    Py_INCREF(&PackedCodeType);
+    if (PyModule_AddObject(module, "PackedCode", (PyObject *)&PackedCodeType) < 0) {
+        Py_DECREF(&PackedCodeType);
+        Py_DECREF(module);
         return NULL;
     }
-    return PyModule_Create(&speedups_module);
+    return module;
 }

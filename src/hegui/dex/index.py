@@ -11,7 +11,8 @@ import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, DexFile, DexFormatError, MethodCode
+from hegui.dex import parser
+from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, CodeRefs, DexFile, DexFormatError, IdTable
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
 
@@ -35,7 +36,7 @@ class MethodInfo:
     proto: str
     access: int
     dex: DexFile
-    code: MethodCode
+    code: CodeRefs
 
     @property
     def key(self) -> MethodKey:
@@ -68,6 +69,7 @@ class DexIndex:
         self._refs: dict[int, list[MethodKey]] = {}  # id(dex) -> method_ids as keys
         self._field_refs: dict[int, list[tuple[str, str]]] = {}
         self._subtypes: dict[str, list[str]] | None = None
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
 
     @classmethod
     def build(cls, blobs: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -99,8 +101,10 @@ class DexIndex:
         """Add an already parsed program: a DEX file, or JVM classes in DEX form (hegui.jvm)."""
         self.problems.extend(dex.problems)
         self.dex_files.append(dex)
-        self._refs[id(dex)] = [dex.method_ref(i) for i in range(len(dex.methods))]
-        self._field_refs[id(dex)] = [dex.field_ref(i) for i in range(len(dex.fields))]
+        self._refs[id(dex)], self._field_refs[id(dex)] = _member_keys(dex)
+        refs = self._refs[id(dex)]
+        # (name, proto) pairs repeat across classes (<init>()V, run()V, …): one tuple per pair, not per method
+        pairs = self._pairs
         for cdef in dex.classes:
             desc = dex.type_name(cdef.type_idx)
             if desc in self.classes:
@@ -109,10 +113,11 @@ class DexIndex:
             info = ClassInfo(desc, sup, tuple(dex.type_name(t) for t in cdef.interface_idxs), cdef.access, {},
                              dex.name)
             for mc in cdef.methods:
-                _, mname, proto = self._refs[id(dex)][mc.method_idx]
+                _, mname, proto = refs[mc.method_idx]
                 mid = len(self.methods)
                 self.methods.append(MethodInfo(mid, desc, mname, proto, mc.access, dex, mc))
-                info.methods[(mname, proto)] = mid
+                pair = (mname, proto)
+                info.methods[pairs.setdefault(pair, pair)] = mid
             self.classes[desc] = info
         self._subtypes = None
 
@@ -201,3 +206,12 @@ class DexIndex:
             if c not in self.classes:
                 return c
         return last
+
+
+def _member_keys(dex: DexFile) -> tuple[list[MethodKey], list[tuple[str, str]]]:
+    """`dex.method_ref` and `dex.field_ref` of every method_ids and field_ids entry (in C when built)."""
+    fast = parser.speedups
+    if fast is not None and isinstance(dex.methods, IdTable) and isinstance(dex.fields, IdTable):
+        return (fast.member_keys(dex.methods.raw, dex.types, dex.strings, dex.protos),
+                fast.member_keys(dex.fields.raw, dex.types, dex.strings, None))
+    return [dex.method_ref(i) for i in range(len(dex.methods))], [dex.field_ref(i) for i in range(len(dex.fields))]
