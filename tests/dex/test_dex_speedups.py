@@ -2,8 +2,10 @@
 
 Each comparison parses the same bytes twice in one process, once with the extension and once with
 `parser.speedups = None` (the Python path), and requires identical results: the string table, every class,
-method, invoke, invoke opcode, string, type and field reference, and every problem line, on real APKs, on an apktool
-build with switch/array payloads, and on truncated, bit-flipped and hand-corrupted DEX bytes.
+method, invoke, invoke opcode, string, type and field reference, the method and field keys, what
+`DexIndex.invokes_at` / `strings_at` / `types` / `field_reads_at` give for every method, and every problem
+line, on real APKs, on an apktool build with switch/array payloads, and on truncated, bit-flipped and
+hand-corrupted DEX bytes.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def _snapshot(index: DexIndex) -> tuple:
         [(m.id, m.cls, m.name, m.proto, m.access, parser.code_facts(m.code)) for m in index.methods],
         {desc: (c.superclass, c.interfaces, c.access, c.methods, c.dex_name) for desc, c in index.classes.items()},
         [(index.method_refs(dex), index.field_refs(dex)) for dex in index.dex_files],
+        [(index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) for m in index.methods],
     )
 
 
@@ -493,3 +496,22 @@ def test_modified_utf8_strings_decode_as_in_python(payload_dex, case, text):
     fast, _slow = _both([("classes.dex", _hostile_case(payload_dex, case))])
     pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
     assert pick.code.strings[0] == fast.dex_files[0].strings.index(text)
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_references_beyond_the_tables_are_looked_up_as_none_and_unknown_type_by_both_paths(payload_dex):
+    pick = _method_idx(payload_dex, "Lcom/demo/dex/Payloads;", "pick")
+    code = _code_item([0x0071, 0xFFFF, 0,  # invoke-static {}, method@0xffff
+                       0x001A, 0xFFFF,  # const-string v0, string@0xffff
+                       0x0022, 0xFFFF,  # new-instance v0, type@0xffff
+                       0x0060, 0xFFFF,  # sget v0, field@0xffff
+                       0x0071, pick, 0,  # invoke-static {}, pick (a reference inside the table)
+                       0x000E])  # return-void
+    data = _with_class_data(payload_dex, lambda code_at: _one_method(pick, code_at), code)
+    for index in _both([("classes.dex", data)]):
+        m = index.methods[index.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
+        pick_key = ("Lcom/demo/dex/Payloads;", "pick", "(I)Ljava/lang/String;")
+        assert (index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) == (
+            [None, (pick_key, 0x71)], [None], ["L?;"], [None])
+        assert (list(index.invokes(m)), index.strings(m), index.field_reads(m)) == ([(pick_key, 0x71)], [], [])

@@ -382,6 +382,80 @@ static PyObject *packed_repr(PackedCode *self) {
                                 self->method_idx, self->access, self->n[0], self->n[1], self->n[2], self->n[3]);
 }
 
+/* u32 reference `i` of kind `kind`. */
+static inline uint32_t packed_ref(const PackedCode *self, int kind, uint32_t i) {
+    uint32_t v;
+    memcpy(&v, PyBytes_AS_STRING(self->refs) + 4 * ((size_t)self->at[kind] + i), 4);
+    return v;
+}
+
+/*
+ * The references of `kind` looked up in `table` (a list): table[ref] per position, or `missing` (None for
+ * DexIndex.invokes_at / strings_at / field_reads_at, "L?;" for DexIndex.types) where a reference lies beyond it.
+ * With `ops`, each entry is (table[ref], opcode), as DexIndex.invokes_at gives. No int object is made.
+ */
+static PyObject *packed_lookup(PackedCode *self, PyObject *table, int kind, int with_ops, PyObject *missing) {
+    if (!PyList_Check(table)) {
+        PyErr_SetString(PyExc_TypeError, "the table must be a list");
+        return NULL;
+    }
+    uint32_t count = self->n[kind];
+    PyObject *out = PyList_New(count);
+    if (!out) return NULL;
+    const uint8_t *ops = (const uint8_t *)PyBytes_AS_STRING(self->ops) + self->at[R_INVOKES];
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t ref = packed_ref(self, kind, i);
+        PyObject *item;
+        if ((Py_ssize_t)ref < PyList_GET_SIZE(table)) {
+            PyObject *value = PyList_GET_ITEM(table, ref);
+            if (with_ops) {
+                PyObject *op = PyLong_FromLong(ops[i]); /* small ints: cached by CPython */
+                item = op ? PyTuple_Pack(2, value, op) : NULL;
+                Py_XDECREF(op);
+            } else {
+                Py_INCREF(value);
+                item = value;
+            }
+        } else {
+            Py_INCREF(missing);
+            item = missing;
+        }
+        if (!item) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static PyObject *unknown_type_name; /* "L?;", DexFile.type_name of an index beyond the table */
+
+static PyObject *packed_invokes_at(PackedCode *self, PyObject *refs) {
+    return packed_lookup(self, refs, R_INVOKES, 1, Py_None);
+}
+static PyObject *packed_strings_at(PackedCode *self, PyObject *table) {
+    return packed_lookup(self, table, R_STRINGS, 0, Py_None);
+}
+static PyObject *packed_fields_at(PackedCode *self, PyObject *refs) {
+    return packed_lookup(self, refs, R_FIELDS, 0, Py_None);
+}
+static PyObject *packed_type_names(PackedCode *self, PyObject *types) {
+    return packed_lookup(self, types, R_TYPES, 0, unknown_type_name);
+}
+
+static PyMethodDef packed_methods[] = {
+    {"invokes_at", (PyCFunction)packed_invokes_at, METH_O,
+     "invokes_at(method_keys) -> [(key, opcode) or None]: DexIndex.invokes_at for this method"},
+    {"strings_at", (PyCFunction)packed_strings_at, METH_O,
+     "strings_at(strings) -> [str or None]: DexIndex.strings_at for this method"},
+    {"fields_at", (PyCFunction)packed_fields_at, METH_O,
+     "fields_at(field_keys) -> [key or None]: DexIndex.field_reads_at for this method"},
+    {"type_names", (PyCFunction)packed_type_names, METH_O,
+     "type_names(types) -> [str]: DexIndex.types for this method ('L?;' beyond the table)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyGetSetDef packed_getset[] = {
     {"method_idx", (getter)packed_method_idx, NULL, "method_ids index of the method", NULL},
     {"access", (getter)packed_access, NULL, "access flags", NULL},
@@ -402,6 +476,7 @@ static PyTypeObject PackedCodeType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "References made by one method's instructions (parser.MethodCode's attributes, as tuples), read-only.",
     .tp_getset = packed_getset,
+    .tp_methods = packed_methods,
 };
 
 /* The class's references, kind after kind, as one bytes object. */
@@ -696,6 +771,8 @@ static struct PyModuleDef speedups_module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
+    unknown_type_name = PyUnicode_InternFromString("L?;");
+    if (!unknown_type_name) return NULL;
     if (PyType_Ready(&PackedCodeType) < 0) return NULL;
     PyObject *module = PyModule_Create(&speedups_module);
     if (!module) return NULL;

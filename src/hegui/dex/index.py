@@ -15,6 +15,8 @@ from hegui.dex import parser
 from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, CodeRefs, DexFile, DexFormatError, IdTable
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
+# The C extension's code record type (None without the extension): its references are looked up in C.
+_PACKED: type | None = parser.speedups.PackedCode if parser.speedups is not None else None
 
 
 def descriptor_to_java(desc: str) -> str:
@@ -137,24 +139,33 @@ class DexIndex:
         return [s for s in self.strings_at(m) if s is not None]
 
     def types(self, m: MethodInfo) -> list[str]:
+        if type(m.code) is _PACKED:
+            return m.code.type_names(m.dex.types)
         return [m.dex.type_name(i) for i in m.code.types]
 
     def field_reads(self, m: MethodInfo) -> list[tuple[str, str]]:
         return [f for f in self.field_reads_at(m) if f is not None]
 
     # One entry per position of `m.code`'s lists, None where an instruction names an entry beyond its DEX's
-    # table: the consent-guard analysis names the instructions it guards by these positions.
+    # table: the consent-guard analysis names the instructions it guards by these positions. The C code
+    # records look their references up themselves (no int object per reference); the results are the same.
     def invokes_at(self, m: MethodInfo) -> list[tuple[MethodKey, int] | None]:
         refs = self._refs[id(m.dex)]
+        if type(m.code) is _PACKED:
+            return m.code.invokes_at(refs)
         n = len(refs)
         return [(refs[idx], op) if idx < n else None for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True)]
 
     def strings_at(self, m: MethodInfo) -> list[str | None]:
         table = m.dex.strings
+        if type(m.code) is _PACKED:
+            return m.code.strings_at(table)
         return [table[i] if i < len(table) else None for i in m.code.strings]
 
     def field_reads_at(self, m: MethodInfo) -> list[tuple[str, str] | None]:
         refs = self._field_refs[id(m.dex)]
+        if type(m.code) is _PACKED:
+            return m.code.fields_at(refs)
         return [refs[i] if i < len(refs) else None for i in m.code.fields]
 
     def all_strings(self) -> Iterator[str]:
