@@ -72,6 +72,7 @@ class DexIndex:
         self._field_refs: dict[int, list[tuple[str, str]]] = {}
         self._subtypes: dict[str, list[str]] | None = None
         self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lineages: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def build(cls, blobs: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -122,6 +123,7 @@ class DexIndex:
                 info.methods[pairs.setdefault(pair, pair)] = mid
             self.classes[desc] = info
         self._subtypes = None
+        self._lineages = {}
 
     # --- references of a method ---------------------------------------------------------------------
     def method_refs(self, dex: DexFile) -> list[MethodKey]:
@@ -173,14 +175,24 @@ class DexIndex:
             yield from dex.strings
 
     # --- hierarchy ----------------------------------------------------------------------------------
-    def superclasses(self, desc: str) -> Iterator[str]:
+    def superclasses(self, desc: str) -> tuple[str, ...]:
         """`desc`'s superclass chain, ending with the first class not defined in the APK (or None)."""
-        seen = {desc}
-        cur = self.classes.get(desc)
-        while cur is not None and cur.superclass and cur.superclass not in seen:
-            seen.add(cur.superclass)
-            yield cur.superclass
-            cur = self.classes.get(cur.superclass)
+        return self.lineage(desc)[1:]
+
+    def lineage(self, desc: str) -> tuple[str, ...]:
+        """`desc` and its superclass chain. Asked hundreds of thousands of times by the call graph for a few
+        thousand classes, so each chain is walked once (the index does not change once built)."""
+        got = self._lineages.get(desc)
+        if got is None:
+            chain = [desc]
+            seen = {desc}
+            cur = self.classes.get(desc)
+            while cur is not None and cur.superclass and cur.superclass not in seen:
+                seen.add(cur.superclass)
+                chain.append(cur.superclass)
+                cur = self.classes.get(cur.superclass)
+            got = self._lineages[desc] = tuple(chain)
+        return got
 
     def ancestors(self, desc: str) -> set[str]:
         """All supertypes (classes and interfaces, defined or framework) of `desc`, `desc` excluded."""
@@ -198,11 +210,13 @@ class DexIndex:
 
     def resolve(self, cls: str, name: str, proto: str) -> MethodInfo | None:
         """The defined method a call to cls->name(proto) lands on, walking up defined superclasses."""
-        for c in (cls, *self.superclasses(cls)):
-            info = self.classes.get(c)
+        key = (name, proto)
+        classes = self.classes
+        for c in self.lineage(cls):
+            info = classes.get(c)
             if info is None:
                 return None
-            mid = info.methods.get((name, proto))
+            mid = info.methods.get(key)
             if mid is not None and not self.methods[mid].access & ACC_ABSTRACT:
                 return self.methods[mid]
         return None
