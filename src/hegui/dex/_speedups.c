@@ -479,6 +479,179 @@ static PyTypeObject PackedCodeType = {
     .tp_methods = packed_methods,
 };
 
+/*
+ * MethodRecord: DexIndex's MethodInfo for a method read by the C path (the same attributes, read-only). The
+ * Python dataclass costs 104 bytes and an int for its access flags per method, and building half a million of
+ * them through the dataclass __init__ was a fifth of indexing; this is 72 bytes, made by add_methods() below.
+ * It holds its DexFile, names and code record but nothing refers back to it from those, so it cannot be part of
+ * a reference cycle and is not tracked by the cycle collector.
+ */
+typedef struct {
+    PyObject_HEAD
+    uint32_t id;
+    unsigned long long access;
+    PyObject *cls, *name, *proto, *dex, *code;
+} MethodRecord;
+
+static void record_dealloc(MethodRecord *self) {
+    Py_XDECREF(self->cls);
+    Py_XDECREF(self->name);
+    Py_XDECREF(self->proto);
+    Py_XDECREF(self->dex);
+    Py_XDECREF(self->code);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+#define RECORD_OBJECT_GETTER(field)                                          \
+    static PyObject *record_##field(MethodRecord *self, void *closure) {     \
+        (void)closure;                                                       \
+        Py_INCREF(self->field);                                              \
+        return self->field;                                                  \
+    }
+RECORD_OBJECT_GETTER(cls)
+RECORD_OBJECT_GETTER(name)
+RECORD_OBJECT_GETTER(proto)
+RECORD_OBJECT_GETTER(dex)
+RECORD_OBJECT_GETTER(code)
+
+static PyObject *record_id(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLong(self->id);
+}
+
+static PyObject *record_access(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->access);
+}
+
+static PyObject *record_key(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyTuple_Pack(3, self->cls, self->name, self->proto);
+}
+
+/* index.descriptor_to_java: ``Lcom/a/B;`` -> ``com.a.B``; anything else unchanged. */
+static PyObject *descriptor_to_java(PyObject *desc) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(desc);
+    if (n < 2 || PyUnicode_READ_CHAR(desc, 0) != 'L' || PyUnicode_READ_CHAR(desc, n - 1) != ';') {
+        Py_INCREF(desc);
+        return desc;
+    }
+    PyObject *inner = PyUnicode_Substring(desc, 1, n - 1);
+    if (!inner) return NULL;
+    PyObject *slash = PyUnicode_FromOrdinal('/'), *dot = slash ? PyUnicode_FromOrdinal('.') : NULL;
+    PyObject *out = dot ? PyUnicode_Replace(inner, slash, dot, -1) : NULL;
+    Py_XDECREF(slash);
+    Py_XDECREF(dot);
+    Py_DECREF(inner);
+    return out;
+}
+
+static PyObject *record_java(MethodRecord *self, PyObject *unused) {
+    (void)unused;
+    PyObject *java = descriptor_to_java(self->cls);
+    if (!java) return NULL;
+    PyObject *out = PyUnicode_FromFormat("%U#%U", java, self->name);
+    Py_DECREF(java);
+    return out;
+}
+
+static PyObject *record_repr(MethodRecord *self) {
+    return PyUnicode_FromFormat("MethodInfo(id=%u, cls=%R, name=%R, proto=%R, access=%llu)", self->id, self->cls,
+                                self->name, self->proto, self->access);
+}
+
+static PyGetSetDef record_getset[] = {
+    {"id", (getter)record_id, NULL, "position in DexIndex.methods", NULL},
+    {"cls", (getter)record_cls, NULL, "class descriptor", NULL},
+    {"name", (getter)record_name, NULL, "method name", NULL},
+    {"proto", (getter)record_proto, NULL, "proto descriptor", NULL},
+    {"access", (getter)record_access, NULL, "access flags", NULL},
+    {"dex", (getter)record_dex, NULL, "the DexFile defining it", NULL},
+    {"code", (getter)record_code, NULL, "its code record (PackedCode)", NULL},
+    {"key", (getter)record_key, NULL, "(cls, name, proto)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef record_methods[] = {
+    {"java", (PyCFunction)record_java, METH_NOARGS, "``com.a.B#name``"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MethodRecordType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "hegui.dex._speedups.MethodRecord",
+    .tp_basicsize = sizeof(MethodRecord),
+    .tp_dealloc = (destructor)record_dealloc,
+    .tp_repr = (reprfunc)record_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One method of a DexIndex (index.MethodInfo's attributes), read-only.",
+    .tp_getset = record_getset,
+    .tp_methods = record_methods,
+};
+
+PyDoc_STRVAR(add_methods_doc,
+             "add_methods(codes, method_keys, cls, dex, methods, by_name, pairs) -> None\n"
+             "\n"
+             "DexIndex.add_parsed's per-method step for one class: for each PackedCode of `codes`, append a\n"
+             "MethodRecord (id = its position in `methods`, name and proto from method_keys[code.method_idx]) to\n"
+             "`methods` and set by_name[(name, proto)] = id, the (name, proto) tuple taken from `pairs` (one per\n"
+             "distinct pair). The caller has checked that every method_idx is inside `method_keys`.");
+
+static PyObject *add_methods(PyObject *module, PyObject *args) {
+    PyObject *codes, *keys, *cls, *dex, *methods, *by_name, *pairs;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!O!UOO!O!O!:add_methods", &PyList_Type, &codes, &PyList_Type, &keys, &cls, &dex,
+                          &PyList_Type, &methods, &PyDict_Type, &by_name, &PyDict_Type, &pairs))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(codes);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(codes, i);
+        if (!Py_IS_TYPE(item, &PackedCodeType)) {
+            PyErr_SetString(PyExc_TypeError, "add_methods takes PackedCode records");
+            return NULL;
+        }
+        PackedCode *code = (PackedCode *)item;
+        if (code->method_idx >= (unsigned long long)PyList_GET_SIZE(keys)) {
+            PyErr_SetString(PyExc_IndexError, "method index beyond the method keys");
+            return NULL;
+        }
+        PyObject *key = PyList_GET_ITEM(keys, (Py_ssize_t)code->method_idx);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3) {
+            PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
+            return NULL;
+        }
+        Py_ssize_t mid = PyList_GET_SIZE(methods);
+        if (mid > (Py_ssize_t)UINT32_MAX) return PyErr_NoMemory();
+        MethodRecord *rec = PyObject_New(MethodRecord, &MethodRecordType);
+        if (!rec) return NULL;
+        rec->id = (uint32_t)mid;
+        rec->access = code->access;
+        PyObject *name = PyTuple_GET_ITEM(key, 1), *proto = PyTuple_GET_ITEM(key, 2);
+        Py_INCREF(cls);
+        rec->cls = cls;
+        Py_INCREF(name);
+        rec->name = name;
+        Py_INCREF(proto);
+        rec->proto = proto;
+        Py_INCREF(dex);
+        rec->dex = dex;
+        Py_INCREF(item);
+        rec->code = item;
+        int rc = PyList_Append(methods, (PyObject *)rec);
+        Py_DECREF(rec);
+        if (rc < 0) return NULL;
+        PyObject *pair = PyTuple_Pack(2, name, proto);
+        if (!pair) return NULL;
+        PyObject *shared = PyDict_SetDefault(pairs, pair, pair); /* borrowed */
+        PyObject *id = shared ? PyLong_FromSsize_t(mid) : NULL;
+        rc = id ? PyDict_SetItem(by_name, shared, id) : -1;
+        Py_XDECREF(id);
+        Py_DECREF(pair);
+        if (rc < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* The class's references, kind after kind, as one bytes object. */
 static PyObject *make_all_refs(const ClassScan *s) {
     size_t total = s->invokes.len + s->strings.len + s->types.len + s->fields.len;
@@ -759,6 +932,7 @@ static PyMethodDef speedups_methods[] = {
     {"read_class_data", read_class_data, METH_VARARGS, read_class_data_doc},
     {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
     {"member_keys", member_keys, METH_VARARGS, member_keys_doc},
+    {"add_methods", add_methods, METH_VARARGS, add_methods_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -773,12 +947,11 @@ static struct PyModuleDef speedups_module = {
 PyMODINIT_FUNC PyInit__speedups(void) {
     unknown_type_name = PyUnicode_InternFromString("L?;");
     if (!unknown_type_name) return NULL;
-    if (PyType_Ready(&PackedCodeType) < 0) return NULL;
+    if (PyType_Ready(&PackedCodeType) < 0 || PyType_Ready(&MethodRecordType) < 0) return NULL;
     PyObject *module = PyModule_Create(&speedups_module);
     if (!module) return NULL;
-    Py_INCREF(&PackedCodeType);
-    if (PyModule_AddObject(module, "PackedCode", (PyObject *)&PackedCodeType) < 0) {
-        Py_DECREF(&PackedCodeType);
+    if (PyModule_AddObjectRef(module, "PackedCode", (PyObject *)&PackedCodeType) < 0 ||
+        PyModule_AddObjectRef(module, "MethodRecord", (PyObject *)&MethodRecordType) < 0) {
         Py_DECREF(module);
         return NULL;
     }
