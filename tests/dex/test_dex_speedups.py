@@ -515,3 +515,19 @@ def test_references_beyond_the_tables_are_looked_up_as_none_and_unknown_type_by_
         assert (index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) == (
             [None, (pick_key, 0x71)], [None], ["L?;"], [None])
         assert (list(index.invokes(m)), index.strings(m), index.field_reads(m)) == ([(pick_key, 0x71)], [], [])
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_methods_read_in_c_answer_as_the_python_method_info_does(payload_dex):
+    fast, slow = _both([("classes.dex", payload_dex)])
+    assert ({type(m).__name__ for m in fast.methods}, {type(m).__name__ for m in slow.methods}) == (
+        {"MethodRecord"}, {"MethodInfo"})
+    assert [(m.key, m.java(), type(m.id), type(m.access)) for m in fast.methods] == [
+        (m.key, m.java(), int, int) for m in slow.methods]
+    pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
+    assert (pick.java(), pick.dex is fast.dex_files[0], fast.resolve(*pick.key) is pick) == (
+        "com.demo.dex.Payloads#pick", True, True)
+    with pytest.raises(AttributeError):
+        pick.name = "other"
+    assert not gc.is_tracked(pick)
