@@ -24,6 +24,7 @@ import pytest
 
 from apkbuild import build_apk, manifest, smali_class
 from hegui.dex import DexIndex, parser
+from hostile_dex import build_dex, fix_checksum
 from hostile_dex import uleb as _uleb
 
 needs_extension = pytest.mark.skipif(
@@ -531,3 +532,29 @@ def test_methods_read_in_c_answer_as_the_python_method_info_does(payload_dex):
     with pytest.raises(AttributeError):
         pick.name = "other"
     assert not gc.is_tracked(pick)
+
+
+@needs_extension
+def test_protos_past_the_descriptor_budget_are_unnamed_alike_by_both_paths():
+    # Protos sharing one list of 255 parameters of the longest type: more descriptor characters than the budget
+    # of 16 per byte + 1 MiB from a file of a few kB; the original protos stay first (methods name them).
+    data, _layout = build_dex(1)
+    longest = max(range(len(parser.DexFile(data).types)), key=lambda i: len(parser.DexFile(data).types[i]))
+    per_proto = 255 * len(parser.DexFile(data).types[longest])
+    extra = (1 << 20) // per_proto + 100
+    (count, table) = struct.unpack_from("<II", data, 0x48)
+    blob = bytearray(data)
+    blob += b"\0" * (-len(blob) % 4)
+    params_at = len(blob)
+    blob += struct.pack("<I", 255) + struct.pack("<H", longest) * 255 + b"\0\0"
+    table_at = len(blob)
+    blob += data[table : table + 12 * count] + struct.pack("<III", 0, 0, params_at) * extra
+    struct.pack_into("<II", blob, 0x48, count + extra, table_at)
+    struct.pack_into("<I", blob, 32, len(blob))
+    fast, slow = _both([("classes.dex", fix_checksum(bytes(blob)))])
+    assert _snapshot(fast) == _snapshot(slow)
+    protos = fast.dex_files[0].protos
+    first_unnamed = protos.index("(?)V")
+    assert count < first_unnamed < count + extra and set(protos[first_unnamed:]) == {"(?)V"}
+    assert fast.problems == [f"classes.dex: proto {first_unnamed} and later protos not named "
+                             "(descriptors longer than the file allows)"]

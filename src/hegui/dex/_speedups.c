@@ -858,6 +858,138 @@ done:
     return out;
 }
 
+static inline uint32_t u32_at(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* DexFile.type_name: types[idx], or "L?;" beyond the table (a new reference). */
+static inline PyObject *type_name_ref(PyObject *types, uint32_t idx) {
+    PyObject *name = (Py_ssize_t)idx < PyList_GET_SIZE(types) ? PyList_GET_ITEM(types, idx) : unknown_type_name;
+    Py_INCREF(name);
+    return name;
+}
+
+#define MAX_PARAMETERS 255 /* parser.MAX_PARAMETERS */
+
+/*
+ * The parameter descriptors of the type_list at `off`: their concatenation, or "" and *why (a new str) when
+ * the list is unreadable, as parser.DexFile._type_list(off, MAX_PARAMETERS, "parameters", 1 << 32) says.
+ */
+static PyObject *parameter_text(const uint8_t *data, size_t size, size_t off, PyObject *types, PyObject **why) {
+    *why = NULL;
+    if (off + 4 > size) {
+        *why = PyUnicode_FromString("outside the file");
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    uint32_t count = u32_at(data + off);
+    if (count > MAX_PARAMETERS) {
+        *why = PyUnicode_FromFormat("%u parameters declared, at most %d", count, MAX_PARAMETERS);
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    if (off + 4 + 2 * (size_t)count > size) {
+        *why = PyUnicode_FromFormat("%u parameters declared, the file ends first", count);
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    PyObject *names = PyList_New(count);
+    if (!names) return NULL;
+    for (uint32_t k = 0; k < count; k++) {
+        const uint8_t *e = data + off + 4 + 2 * (size_t)k;
+        PyList_SET_ITEM(names, k, type_name_ref(types, (uint32_t)e[0] | ((uint32_t)e[1] << 8)));
+    }
+    PyObject *empty = PyUnicode_New(0, 0);
+    PyObject *text = empty ? PyUnicode_Join(empty, names) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(names);
+    return text;
+}
+
+PyDoc_STRVAR(read_protos_doc,
+             "read_protos(data, offset, count, types, text_budget) -> (protos, problems, text_budget)\n"
+             "\n"
+             "DexFile._read_protos: the descriptor of each of the `count` proto_id_items at `offset` (bounds\n"
+             "checked by the caller), parameter lists shared by offset. problems: in order, (proto index, why)\n"
+             "for a bad parameter list and (proto index, None) where the budget of descriptor characters ran\n"
+             "out (that proto and later ones are '(?)V'); the budget (-1 once spent) is handed back.");
+
+static PyObject *read_protos(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    unsigned long long offset, count;
+    long long budget;
+    PyObject *types;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*KKO!L:read_protos", &data, &offset, &count, &PyList_Type, &types, &budget))
+        return NULL;
+    PyObject *protos = NULL, *problems = NULL, *lists = NULL, *unnamed = NULL, *result = NULL;
+    const uint8_t *bytes = (const uint8_t *)data.buf;
+    const size_t size = (size_t)data.len;
+    if (count && (count > (unsigned long long)size / 12 || offset > (unsigned long long)size - count * 12)) {
+        PyErr_SetString(PyExc_ValueError, "proto_ids table lies outside the data");
+        goto done;
+    }
+    protos = PyList_New((Py_ssize_t)count);
+    problems = PyList_New(0);
+    lists = PyDict_New(); /* parameter text by list offset: protos may share a list */
+    unnamed = PyUnicode_FromString("(?)V");
+    if (!protos || !problems || !lists || !unnamed) goto done;
+    for (unsigned long long i = 0; i < count; i++) {
+        const uint8_t *item = bytes + offset + 12 * i;
+        uint32_t ret_idx = u32_at(item + 4), params_off = u32_at(item + 8);
+        PyObject *params = NULL;
+        if (params_off) {
+            PyObject *key = PyLong_FromUnsignedLong(params_off);
+            if (!key) goto done;
+            params = PyDict_GetItemWithError(lists, key);
+            if (params) {
+                Py_INCREF(params);
+            } else if (!PyErr_Occurred()) {
+                PyObject *why;
+                params = parameter_text(bytes, size, params_off, types, &why);
+                if (params && why) {
+                    PyObject *problem = Py_BuildValue("(KO)", i, why);
+                    if (!problem || PyList_Append(problems, problem) < 0) Py_CLEAR(params);
+                    Py_XDECREF(problem);
+                }
+                Py_XDECREF(why);
+                if (params && PyDict_SetItem(lists, key, params) < 0) Py_CLEAR(params);
+            }
+            Py_DECREF(key);
+            if (!params) goto done;
+        }
+        PyObject *ret = type_name_ref(types, ret_idx);
+        PyObject *text = params ? PyUnicode_FromFormat("(%U)%U", params, ret) : PyUnicode_FromFormat("()%U", ret);
+        Py_DECREF(ret);
+        Py_XDECREF(params);
+        if (!text) goto done;
+        long long length = (long long)PyUnicode_GET_LENGTH(text);
+        if (length > budget) {
+            if (budget >= 0) {
+                PyObject *problem = Py_BuildValue("(KO)", i, Py_None);
+                int rc = problem ? PyList_Append(problems, problem) : -1;
+                Py_XDECREF(problem);
+                if (rc < 0) {
+                    Py_DECREF(text);
+                    goto done;
+                }
+            }
+            budget = -1;
+            Py_DECREF(text);
+            Py_INCREF(unnamed);
+            text = unnamed;
+        } else {
+            budget -= length;
+        }
+        PyList_SET_ITEM(protos, (Py_ssize_t)i, text);
+    }
+    result = Py_BuildValue("(OOL)", protos, problems, budget);
+done:
+    Py_XDECREF(protos);
+    Py_XDECREF(problems);
+    Py_XDECREF(lists);
+    Py_XDECREF(unnamed);
+    PyBuffer_Release(&data);
+    return result;
+}
+
 PyDoc_STRVAR(read_class_data_doc,
              "read_class_data(data, offset, n_method_ids, lengths, kinds, budget, walk_budget, method_budget)\n"
              "    -> (methods, events, error, budget, walked)\n"
@@ -933,6 +1065,7 @@ static PyMethodDef speedups_methods[] = {
     {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
     {"member_keys", member_keys, METH_VARARGS, member_keys_doc},
     {"add_methods", add_methods, METH_VARARGS, add_methods_doc},
+    {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -298,6 +298,20 @@ class DexFile:
         return self.strings[idx] if idx < len(self.strings) else ""
 
     def _read_protos(self, off: int, count: int) -> list[str]:
+        if speedups is not None:
+            out, problems, self._text_budget = speedups.read_protos(self.data, off, count, self.types,
+                                                                    self._text_budget)
+            for i, why in problems:
+                if why is None:
+                    self._problem(f"{self.name}: proto {i} and later protos not named "
+                                  f"(descriptors longer than the file allows)")
+                else:
+                    self._problem(f"{self.name}: proto {i} has a bad parameter list ({why})")
+            return out
+        return self._read_protos_py(off, count)
+
+    def _read_protos_py(self, off: int, count: int) -> list[str]:
+        """_read_protos without the C extension."""
         data = self.data
         out: list[str] = []
         lists: dict[int, str] = {}  # parameter text by list offset: protos may share a list
