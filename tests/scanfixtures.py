@@ -52,6 +52,16 @@ def app_smali(on_create: str = "", *, main_on_create: str = "", main_extra: str 
     }
 
 
+def tapped(*methods: tuple[str, str]) -> str:
+    """MainActivity methods (name, body) that run when the user picks a menu item (`onOptionsItemSelected`
+    calls each): live code, never startup code. A method nothing calls would be dead code and raise nothing."""
+    main = "L" + MAIN.replace(".", "/") + ";"
+    calls = "".join(f"    invoke-virtual {{p0}}, {main}->{name}()V\n" for name, _body in methods)
+    return (method("onOptionsItemSelected", calls + "    const/4 v0, 0x1\n    return v0\n",
+                   params="Landroid/view/MenuItem;", ret="Z")
+            + "".join(method(name, body) for name, body in methods))
+
+
 def scan_app(
     tmp_path: Path,
     smali: dict[str, str],
@@ -62,6 +72,7 @@ def scan_app(
     label: str | None = "DemoShop",
     res: dict[str, str | bytes] | None = None,
     assets: dict[str, str | bytes] | None = None,
+    extra_files: dict[str, bytes] | None = None,
     target_sdk: int = 30,
     launcher: bool = True,
     options: ScanOptions | None = None,
@@ -71,7 +82,7 @@ def scan_app(
         attrs += f' android:label="{label}"'
     body = (launcher_activity(MAIN) if launcher else "") + components
     xml = manifest(APP, body, permissions=list(permissions), application_attrs=attrs)
-    apk = build_apk(tmp_path, xml, smali, res=res, assets=assets, target_sdk=target_sdk)
+    apk = build_apk(tmp_path, xml, smali, res=res, assets=assets, extra_files=extra_files, target_sdk=target_sdk)
     return Scanned(scan_path(apk, options), apk)
 
 

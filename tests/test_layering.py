@@ -94,3 +94,38 @@ def test_each_part_imports_only_the_layers_below_it(part):
 
 def test_every_part_of_the_package_has_a_place_in_the_table():
     assert set(IMPORTS) - set(ALLOWED) == set()
+
+
+# Inside the platform: the two surfaces (REST routers, web pages) sit on the same services and never on each
+# other. Only the application assembles them; api.py is the routers' old import name (hegui.platform.api.router).
+SURFACES = {"hegui.platform.web", "hegui.platform.api", "hegui.platform.routers"}
+ASSEMBLERS = {"platform/app.py", "platform/api.py"}
+
+
+def _platform_imports(path: Path) -> set[str]:
+    """The hegui.platform modules a file imports, by their full names (``from hegui.platform import web`` too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("hegui.platform.")}
+
+
+def _surface(module: str) -> str | None:
+    return next((s for s in SURFACES if module == s or module.startswith(s + ".")), None)
+
+
+def test_only_the_application_assembles_the_platforms_surfaces():
+    offenders: dict[str, list[str]] = {}
+    for path in sorted((SRC / "platform").rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        own = "hegui." + rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        if rel in ASSEMBLERS:
+            continue
+        used = {_surface(m) for m in _platform_imports(path)} - {None, _surface(own)}
+        if used:
+            offenders[rel] = sorted(used)
+    assert offenders == {}

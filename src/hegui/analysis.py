@@ -118,8 +118,12 @@ def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
         report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
         ctx.app_manifest = sdk is None
         budget.check("call graph")
-        report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent))
-        hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
+        all_hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
+        # a sensitive call in code nothing reaches collects nothing: counted, never a finding
+        hits = [h for h in all_hits if ctx.may_run(h.caller)]
+        report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent),
+                             live_methods=len(ctx.live.parent) if ctx.app_manifest else None,
+                             dead_sensitive_calls=len(all_hits) - len(hits) if ctx.app_manifest else None)
         report.sensitive_calls = [
             SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
                           sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
@@ -132,7 +136,7 @@ def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
         observations.extend(sensitive_observations(ctx, hits))
         for detect in DETECTORS:
             budget.check(detect.__name__)
-            observations.extend(detect(ctx, hits))
+            observations.extend(detect(ctx, all_hits))  # a dead call still marks its permission as used
         # an SDK whose code is absent cannot run: what its declared components would do is not judged
         absent = {s.id for s in report.sdks if s.declared_only}
         observations = [o for o in observations if o.subject not in absent]

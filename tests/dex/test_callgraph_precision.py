@@ -14,7 +14,8 @@ import pytest
 from apkbuild import smali_class
 from hegui import knowledge
 from hegui.apk.apk import open_apk
-from hegui.detect.startup import framework_hierarchy, startup_reachability
+from hegui.apk.code_names import resource_code_names
+from hegui.detect.startup import framework_hierarchy, live_reachability, startup_reachability
 from hegui.dex import DexIndex
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
 from smali_snippets import method
@@ -88,15 +89,17 @@ def test_new_instance_makes_a_runnable_a_startup_callback_and_const_class_does_n
     assert (f"{NAMED}#run", False) in reads
 
 
-def test_a_method_no_framework_type_declares_is_not_a_callback(precision):
-    assert (f"{HELPER}#collect", False) in serial_reads(precision)
+def test_a_method_no_framework_type_declares_is_not_a_callback_and_nothing_else_calls_it(precision):
+    # Helper#collect is dead code: not a sensitive call of the report, only counted in the stats
+    assert f"{HELPER}#collect" not in {caller for caller, _startup in serial_reads(precision)}
+    assert precision.report.stats is not None and precision.report.stats.dead_sensitive_calls == 1
 
 
 def test_user_driven_callbacks_of_objects_created_at_startup_are_not_startup(precision):
     # TextWatcher and ActionMode.Callback by type, the paste menu of a text field by method name; a View's
     # onAttachedToWindow is a framework callback that runs without a touch
     assert serial_reads(precision) == {
-        (f"{WORKER}#run", True), (f"{NAMED}#run", False), (f"{HELPER}#collect", False),
+        (f"{WORKER}#run", True), (f"{NAMED}#run", False),
         (f"{WATCHER}#afterTextChanged", False), (f"{MODE}#onCreateActionMode", False),
         (f"{EDIT}#onTextContextMenuItem", False), (f"{EDIT}#onAttachedToWindow", True),
     }
@@ -116,8 +119,15 @@ def test_the_startup_call_graph_is_exactly_the_entries_and_what_they_create_and_
     reach = startup_reachability(apk.manifest, index)
     assert sorted(index.methods[mid].java() for mid in reach.parent) == STARTUP_METHODS
     assert precision.report.stats is not None
+    # live: the startup methods, Named (a const-class may be handed to a reflective factory) and the
+    # user-driven callbacks; not Helper#collect (nothing calls it) nor the alarm helper
+    live = STARTUP_METHODS + [f"{NAMED}#<init>", f"{NAMED}#run", f"{WATCHER}#afterTextChanged",
+                              f"{MODE}#onCreateActionMode", f"{EDIT}#onTextContextMenuItem"]
+    live_reach = live_reachability(apk.manifest, index, resource_code_names(apk.archive))
+    assert sorted(index.methods[mid].java() for mid in live_reach.parent) == sorted(live)
     assert precision.report.stats.model_dump() == {"methods": len(index.methods),
-                                                   "startup_reachable_methods": len(STARTUP_METHODS)}
+                                                   "startup_reachable_methods": len(STARTUP_METHODS),
+                                                   "live_methods": len(live), "dead_sensitive_calls": 1}
 
 
 def test_a_library_helper_nothing_calls_schedules_nothing(precision):

@@ -20,7 +20,7 @@ from hegui.platform.db import AuditEvent, User
 def run(platform, *args: str):
     app = typer.Typer()
     platform_cli.register(app)
-    return CliRunner().invoke(app, [*args, "--db", platform.settings.db_url,
+    return CliRunner().invoke(app, [*args, "--db", platform.settings.database_url,
                                     "--data-dir", str(platform.settings.data_dir)])
 
 

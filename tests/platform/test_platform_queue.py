@@ -96,7 +96,7 @@ def test_a_starting_server_requeues_at_once_on_sqlite_and_only_expired_leases_on
     (scan_id,) = queue_scans(platform, 1)
     claim(platform, "host-a:1:aa")  # a live-looking lease: its server was killed a moment ago
     starting = ScanWorker(platform.settings, platform.app.state.sessions, worker_id="host-a:2:bb")
-    single_server = platform.settings.db_url.startswith("sqlite")
+    single_server = platform.settings.database_url.startswith("sqlite")
     assert starting.recover(at_start=True) == (1 if single_server else 0)
     assert row(platform, scan_id).status == ("queued" if single_server else "running")
 
@@ -205,7 +205,7 @@ def pg_platform(pg_url, tmp_path):
 def test_postgresql_claims_skip_a_scan_another_server_is_claiming(pg_platform):
     platform = pg_platform  # SKIP LOCKED is PostgreSQL's; SQLite serialises writers instead
     first, second = queue_scans(platform, 2)
-    other = make_engine(platform.settings.db_url, pool_size=1)
+    other = make_engine(platform.settings.database_url, pool_size=1)
     try:
         with session_factory(other)() as locker:
             # Another server's claim transaction, caught between locking the oldest scan and committing.

@@ -6,7 +6,7 @@ import pytest
 
 import smali_snippets as s
 from apkbuild import smali_class
-from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
+from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app, tapped
 from smali_snippets import method
 
 pytestmark = pytest.mark.apktool
@@ -86,7 +86,7 @@ def test_reflective_imei_read_is_reported_as_via_reflection(tmp_path):
 
 
 def test_contacts_query_needs_a_contacts_uri(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("load", s.query_contacts())),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("load", s.query_contacts()))),
                        permissions=["android.permission.READ_CONTACTS"])
     assert {c.api for c in scanned.calls("contacts")} == {
         "android.content.ContentResolver#query", "android.provider.ContactsContract$Contacts#CONTENT_URI"}
@@ -94,7 +94,7 @@ def test_contacts_query_needs_a_contacts_uri(tmp_path):
 
 
 def test_query_of_the_apps_own_provider_is_not_contacts(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("load", s.query_own_provider())))
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("load", s.query_own_provider()))))
     assert scanned.report.sensitive_calls == []
 
 
@@ -140,12 +140,12 @@ def test_starting_another_apps_component_is_associated_start(tmp_path):
 
 
 def test_starting_own_package_is_not_associated_start(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("again", s.open_other_app("p0", APP))))
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("again", s.open_other_app("p0", APP)))))
     assert "PI-START-ASSOCIATED" not in scanned.rules()
 
 
 def test_apk_install_intent_and_permission_are_deceptive_download_signals(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("upgrade", s.install_apk_intent())),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("upgrade", s.install_apk_intent()))),
                        permissions=["android.permission.REQUEST_INSTALL_PACKAGES"])
     finding = scanned.finding("PI-DECEIVE-DOWNLOAD")
     assert finding.severity == "high"
@@ -156,7 +156,7 @@ def test_apk_install_intent_and_permission_are_deceptive_download_signals(tmp_pa
 
 
 def test_dex_class_loader_is_a_hot_update_lead(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("patch", s.dex_class_loader())))
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("patch", s.dex_class_loader()))))
     finding = scanned.finding("PI-HOT-UPDATE-UNDISCLOSED-CHANGE")
     assert finding.severity == "medium"
     assert [e.detail for e in finding.evidence] == [f"dalvik.system.DexClassLoader#<init> called from {MAIN}#patch"]
@@ -187,19 +187,19 @@ def test_accelerometer_in_an_ad_sdk_is_a_shake_to_jump_lead(tmp_path):
 
 
 def test_accelerometer_in_app_code_is_not_an_ad_trigger(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("tilt", s.register_accelerometer())))
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("tilt", s.register_accelerometer()))))
     assert scanned.calls("motion_sensors")
     assert "PI-AD-MISLEADING-TRIGGER" not in scanned.rules()
 
 
 def test_installed_app_list_and_clipboard_reads(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("a", s.installed_packages()) + method("b", s.read_clipboard())))
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("a", s.installed_packages()), ("b", s.read_clipboard()))))
     assert {"PI-APPLIST-COLLECTION", "PI-CLIPBOARD-READ"} <= scanned.rules("app")
     assert "PI-COLLECT-BEFORE-CONSENT" not in scanned.rules()
 
 
 def test_cleartext_allowed_with_http_urls_is_plaintext_transmission(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("u", s.http_url("http://api.demo-shop.cn/collect"))),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("http://api.demo-shop.cn/collect")))),
                        application_attrs='android:usesCleartextTraffic="true"')
     finding = scanned.finding("PI-SEC-PLAINTEXT-TRANSMISSION")
     assert [e.detail for e in finding.evidence] == [
@@ -207,7 +207,7 @@ def test_cleartext_allowed_with_http_urls_is_plaintext_transmission(tmp_path):
 
 
 def test_https_only_app_has_no_plaintext_finding(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=method("u", s.http_url("https://api.demo-shop.cn/collect"))),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("https://api.demo-shop.cn/collect")))),
                        application_attrs='android:usesCleartextTraffic="true"')
     assert "PI-SEC-PLAINTEXT-TRANSMISSION" not in scanned.rules()
 
@@ -243,8 +243,8 @@ def test_sdk_consent_switch_the_app_never_calls_is_a_lead(tmp_path):
 
 
 def test_sdk_consent_switch_called_by_the_app_is_no_finding(tmp_path):
-    smali = app_smali(main_extra=method("agreed", "    const/4 v1, 0x1\n" + s.call_static(
-        AMAP, "updatePrivacyAgree", params="Landroid/content/Context;Z", args="{p0, v1}")))
+    smali = app_smali(main_extra=tapped(("agreed", "    const/4 v1, 0x1\n" + s.call_static(
+        AMAP, "updatePrivacyAgree", params="Landroid/content/Context;Z", args="{p0, v1}"))))
     scanned = scan_app(tmp_path, {**smali, AMAP: AMAP_SDK})
     assert "PI-SDK-COLLECT-BEFORE-CONSENT" not in scanned.rules()
 

@@ -102,5 +102,7 @@ def test_platform_library_call_sites_are_never_the_apps() -> None:
     platform_calls = [c for c in report.sensitive_calls if c.platform_library]
     assert platform_calls and {c.platform_library for c in platform_calls} >= {"androidx.appcompat", "androidx.core"}
     judged = {(c.pi_type, c.collects) for c in platform_calls if c.pi_type in ("installed_apps", "location_precise")}
-    assert judged == {("installed_apps", "intent_unknown"), ("installed_apps", "not_broad"), ("location_precise", "no_permission")}
+    # ActivityChooserModel (ShareActionProvider's) and ShortcutManagerCompat are dead code in md5er: nothing
+    # reaches them, no layout or menu names them, so they are not sensitive calls at all
+    assert judged == {("installed_apps", "not_broad"), ("location_precise", "no_permission")}
     assert [c.caller for c in report.sensitive_calls if c.sdk is None and c.platform_library is None] == []

@@ -82,18 +82,21 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 
 
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
+    me" button) are observed apart with `user_initiated: true`: the user asked for them."""
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
-        by_subject: dict[str, list[str]] = {}
+        by_subject: dict[tuple[str, bool], list[str]] = {}
         for site in ctx.calls_to(api):
-            if ctx.is_live(site.caller):  # a library helper nothing calls schedules nothing
-                by_subject.setdefault(ctx.subject_of(site.caller), []).append(java_member(site.caller.cls, site.caller.name))
-        for subject, callers in by_subject.items():
+            if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
+                key = (ctx.subject_of(site.caller), ctx.only_on_user_action(site.caller))
+                by_subject.setdefault(key, []).append(java_member(site.caller.cls, site.caller.name))
+        for (subject, user_initiated), callers in by_subject.items():
             out.append(Observation(
                 kind="wakeup_schedule", subject=subject,
                 evidence=[said("call", "call_from", api=api, caller=c)
                           for c in sorted(set(callers))[:MAX_EVIDENCE_PER_OBSERVATION]],
-                attrs={"api": api},
+                attrs={"api": api, "user_initiated": user_initiated},
             ))
     return out
 
@@ -120,7 +123,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
-        if not ctx.is_live(m):
+        if not ctx.may_run(m):
             continue
         foreign = _foreign_packages(index.strings(m), own)
         if not foreign:
@@ -128,7 +131,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
         out.append(Observation(
             kind="associated_start_code", subject=ctx.subject_of(m),
             evidence=[said("call", "starts_other_apps", caller=java_member(m.cls, m.name), targets=_short(foreign))],
-            attrs={"targets": foreign, "at_startup": ctx.at_startup(m)},
+            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m)},
         ))
     prefixes = tuple(cfg["wake_actions_prefixes"])
     for comp in ctx.manifest.components:
@@ -157,10 +160,11 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
     by_subject: dict[str, list[Evidence]] = {}
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
-            by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
+            if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
+                by_subject.setdefault(ctx.subject_of(site.caller), []).append(
+                    said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
-        if m.code.strings and wanted.intersection(index.strings(m)):
+        if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             by_subject.setdefault(ctx.subject_of(m), []).append(
                 said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
@@ -179,6 +183,8 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
+            if not ctx.may_run(site.caller):
+                continue
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
                 said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for subject, evidence in by_subject.items():
@@ -218,6 +224,8 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
+            if not ctx.may_run(site.caller):
+                continue
             strings = ctx.index.strings(site.caller)
             types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
             hidden = sorted(launchers.intersection(strings) | launchers.intersection(types))
@@ -304,7 +312,7 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
     for m in ctx.index.methods:
-        if not m.code.strings:
+        if not m.code.strings or not ctx.may_run(m):  # a URL only dead code holds is never requested
             continue
         for s in ctx.index.strings(m):
             if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore):

@@ -8,10 +8,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hegui.apk import Apk, Manifest
+from hegui.apk.code_names import native_class_names, resource_code_names
 from hegui.detect.startup import live_reachability
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
 from hegui.dex.framework import call_owners
+from hegui.dex.index import java_to_descriptor
 
 if TYPE_CHECKING:
     from hegui.detect.sdks import SdkInfo
@@ -54,11 +56,63 @@ class StaticContext:
     @cached_property
     def live(self) -> Reachability:
         """What can run at all (every manifest component and what it reaches); computed when first asked."""
-        return live_reachability(self.manifest, self.index)
+        return live_reachability(self.manifest, self.index, resource_code_names(self.apk.archive), self._native_names)
+
+    @cached_property
+    def _native_names(self) -> frozenset[str]:
+        return native_class_names(self.apk.archive, self.apk.native_libs)
 
     def is_live(self, method: MethodInfo) -> bool:
         """Some component can reach `method`: code reached from nothing raises nothing."""
         return method.id in self.live.parent
+
+    def only_on_user_action(self, method: MethodInfo) -> bool:
+        """Every path that reaches `method` goes through a user callback (a click, a menu, a list item):
+        it runs because the user acted. False for code liveness does not reach at all (not known)."""
+        return method.id in self.live.parent and not self.live.reached_without_user(method.id)
+
+    def may_run(self, method: MethodInfo) -> bool:
+        """A finding on a call site in `method` may stand: the method is live, or liveness cannot rule it out.
+
+        In an SDK package every public method is the host app's to call. In an APK, code the call graph does
+        not reach may still run when its class is loaded by a name built at run time: the class's name (or a
+        package prefix of it) is a string of live code, or most declared components are not in the DEX at
+        all (a packer or plugin framework loads the real code). Those stay; only code that nothing names is
+        dead (`dead_sensitive_calls` in the stats)."""
+        if not self.app_manifest or method.id in self.live.parent or self._liveness_unsure:
+            return True
+        return self._named_in_live_code(method.cls)
+
+    @cached_property
+    def _liveness_unsure(self) -> bool:
+        declared = [c.name for c in self.manifest.components]
+        if self.manifest.application_class:
+            declared.append(self.manifest.application_class)
+        defined = sum(1 for name in declared if java_to_descriptor(name) in self.index.classes)
+        return defined * 2 < len(declared) or not defined
+
+    @cached_property
+    def _live_names(self) -> frozenset[str]:
+        """Dotted names and package prefixes (``com.x.plugin.``) that live code holds as strings; slashes
+        (JNI and resource paths) read as dots."""
+        index = self.index
+        names: set[str] = set()
+        for mid in self.live.parent:
+            for s in index.strings(index.methods[mid]):
+                if len(s) < 200 and ("." in s or "/" in s) and " " not in s:
+                    names.add(s.replace("/", "."))
+        return frozenset(names)
+
+    def _named_in_live_code(self, cls: str) -> bool:
+        """The class's name, or a package prefix of it, is a string of live code (``"com.x.plugin."`` + a
+        computed suffix) or of a native library (``"com.x"``, where it looks classes up or patches them)."""
+        outer = descriptor_to_java(cls).partition("$")[0]
+        names, native = self._live_names, self._native_names
+        if outer in names or outer in native:
+            return True
+        parts = outer.split(".")
+        return any((package := ".".join(parts[:i])) + "." in names or package in native
+                   for i in range(2, len(parts)))
 
     def at_startup(self, method: MethodInfo) -> bool:
         return method.id in self.startup.parent

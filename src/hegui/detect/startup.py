@@ -16,6 +16,7 @@ from functools import cache
 
 from hegui import knowledge
 from hegui.apk import Manifest
+from hegui.apk.code_names import ResourceCodeNames
 from hegui.dex import DexIndex, MethodInfo
 from hegui.dex.callgraph import Reachability, methods_named
 from hegui.dex.framework import FrameworkHierarchy
@@ -73,10 +74,20 @@ def startup_reachability(manifest: Manifest, index: DexIndex) -> Reachability:
                         user_types=user.user_callback_types)
 
 
-def live_reachability(manifest: Manifest, index: DexIndex) -> Reachability:
+def live_reachability(manifest: Manifest, index: DexIndex, resources: ResourceCodeNames | None = None,
+                      native: frozenset[str] = frozenset()) -> Reachability:
     """What can run at all: every manifest component created by the framework, all its framework callbacks
     (user-driven ones included), and what they reach. Code outside it is reached from nothing: a library's
-    helper the app never calls (AndroidX's AlarmManagerCompat) raises nothing."""
+    helper the app never calls (AndroidX's AlarmManagerCompat) raises nothing.
+
+    The framework also creates classes that no code allocates: Views and Fragments named in layouts (and
+    their `android:onClick` handlers), classes named in manifest meta-data (initializers, Glide modules,
+    Firebase registrars); a `const-class` may be handed to a factory that creates it by reflection, a name
+    handed to `Method.invoke` may name a method of any created object; native
+    libraries call any method of the classes they name for JNI (`native`: Java names). All of those count as
+    created (JNI's classes with every method reached): liveness errs towards keeping code. User callbacks
+    (knowledge/startup.yaml) are followed last, so `reached_without_user` tells code that runs only because
+    the user acted (a tap that opens another app is no associated start)."""
     classes: list[str] = []
     for name in (manifest.application_class, manifest.app_component_factory, *(c.name for c in manifest.components)):
         desc = java_to_descriptor(name) if name else None
@@ -84,4 +95,32 @@ def live_reachability(manifest: Manifest, index: DexIndex) -> Reachability:
             classes.append(desc)
     entries = [index.methods[mid] for desc in classes for (n, _p), mid in index.classes[desc].methods.items()
                if n in ("<init>", "<clinit>")]
-    return Reachability(index, entries, classes, hierarchy=framework_hierarchy(), callbacks_of_entries=True)
+    jni = [d for name in sorted(native) if (d := java_to_descriptor(name)) in index.classes]
+    entries += [index.methods[mid] for desc in jni for mid in index.classes[desc].methods.values()]
+    named = _named_by_resources_and_manifest(manifest, index, resources) + jni
+    user = knowledge.startup()
+    return Reachability(index, entries, classes, hierarchy=framework_hierarchy(), callbacks_of_entries=True,
+                        created_by_name=named, click_handlers=resources.click_handlers if resources else frozenset(),
+                        const_class_creates=True, invoke_by_name_anywhere=True, user_methods=user.user_callback_methods,
+                        user_types=user.user_callback_types, defer_user_callbacks=True)
+
+
+def _named_by_resources_and_manifest(manifest: Manifest, index: DexIndex,
+                                     resources: ResourceCodeNames | None) -> list[str]:
+    """Defined classes that resource XML or manifest meta-data name (keys and values; a Firebase registrar's
+    key is ``com.google.firebase.components:<class>``)."""
+    names: set[str] = set(resources.classes) if resources else set()
+    for meta in (manifest.app_meta_data, *(c.meta_data for c in manifest.components)):
+        for key, value in meta.items():
+            names.update((key, key.rpartition(":")[2], value))
+    package = manifest.package or ""
+    out: list[str] = []
+    for name in sorted(names):
+        if name.startswith(".") and package:
+            name = package + name
+        if "." not in name or " " in name:
+            continue
+        desc = java_to_descriptor(name)
+        if desc in index.classes:
+            out.append(desc)
+    return out

@@ -46,6 +46,7 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 # (Tinker's application calls its delegate's "onCreate" that way). On classes instantiated by reflection,
 # methods of those names are reachable.
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
+_CLICK_PROTO = "(Landroid/view/View;)V"
 _LOADER_DEPTH = 2  # nested calls between a method handed a class name and the Class.forName that loads it
 
 
@@ -55,7 +56,9 @@ class Reachability:
     def __init__(self, index: DexIndex, entries: Iterable[MethodInfo], entry_classes: Iterable[str] = (),
                  guards: ConsentGuards | None = None, *, hierarchy: FrameworkHierarchy | None = None,
                  user_methods: frozenset[str] = frozenset(), user_types: frozenset[str] = frozenset(),
-                 callbacks_of_entries: bool = False) -> None:
+                 callbacks_of_entries: bool = False, created_by_name: Iterable[str] = (),
+                 click_handlers: frozenset[str] = frozenset(), const_class_creates: bool = False,
+                 invoke_by_name_anywhere: bool = False, defer_user_callbacks: bool = False) -> None:
         self.index = index
         self.guards = guards
         # without a hierarchy no framework type is known to declare anything: no framework callbacks
@@ -76,16 +79,47 @@ class Reachability:
         self._method_loader: dict[tuple[int, int], bool] = {}
         self._reflected: dict[str, int | None] = {}  # classes instantiated by reflection -> via
         self._reflective_names: dict[str, int] = {}  # method names given to Method.invoke -> via
+        self.click_handlers = click_handlers
+        self.const_class_creates = const_class_creates
+        # liveness: a name handed to Method.invoke may name a method of any created object
+        # (`getClass().getMethod("foo").invoke(this)`), static ones included; by name, for created classes
+        self._by_name: dict[str, list[int]] | None = {} if invoke_by_name_anywhere else None
+        self._named_indexed: set[str] = set()
+        # liveness: user callbacks (and layout click handlers) are followed only once everything else is,
+        # so what was reached before them is what runs without a user's action (`reached_without_user`)
+        self._defer_user = defer_user_callbacks
+        self._deferred: list[tuple[int, int | None]] = []
+        self._user_phase = False
+        self.before_user: frozenset[int] | None = None
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
         for cls in entry_classes:
             self._instantiate(cls, None, callbacks=callbacks_of_entries)
+        # classes the framework creates from a name in resources or the manifest (a View in a layout, a
+        # Fragment, a meta-data initializer): created when anything is, with all their framework callbacks
+        for cls in created_by_name:
+            self._create_by_framework(cls, None)
         for m in entries:
             self._reach(m.id, None)
         self._run()
+        if self._defer_user:
+            self.before_user = frozenset(self.parent)
+            self._user_phase = True
+            for mid, via in self._deferred:
+                self._reach(mid, via)
+            self._deferred.clear()
+            self._run()
 
     @property
     def reachable(self) -> set[int]:
         return set(self.parent)
+
+    def reached_without_user(self, method_id: int) -> bool:
+        """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method
+        reached only through those runs because the user acted. Without `defer_user_callbacks`, any reached
+        method."""
+        if self.before_user is None:
+            return method_id in self.parent
+        return method_id in self.before_user
 
     def path_to(self, method_id: int, limit: int = 64) -> list[MethodInfo]:
         """Entry → … → method, for evidence. A path longer than `limit` keeps its entry point and the last calls
@@ -160,6 +194,47 @@ class Reachability:
                         self._reach(target.id, via)
         if callbacks:
             self._framework_callbacks(cls, via)
+        if self._by_name is not None:
+            self._index_by_name(cls, via)
+        if self.click_handlers:
+            self._click_handlers(cls, via)
+
+    def _index_by_name(self, cls: str, via: int | None) -> None:
+        by_name = self._by_name
+        assert by_name is not None
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None or c in self._named_indexed:
+                break
+            self._named_indexed.add(c)
+            for (name, _proto), mid in info.methods.items():
+                if name.startswith("<"):
+                    continue
+                caller = self._reflective_names.get(name)
+                if caller is not None:
+                    self._reach(mid, caller)
+                else:
+                    by_name.setdefault(name, []).append(mid)
+
+    def _create_by_framework(self, cls: str, via: int | None) -> None:
+        """`cls` created by reflection (an inflater, a factory handed `X.class`): with its constructors, which
+        no call instruction reaches."""
+        if cls in self._instantiated or cls not in self.index.classes:
+            return
+        self._instantiate(cls, via)
+        for (name, _proto), mid in self.index.classes[cls].methods.items():
+            if name == "<init>":
+                self._reach(mid, via)
+
+    def _click_handlers(self, cls: str, via: int | None) -> None:
+        """`android:onClick="name"` in a layout binds `public void name(View)` of the Activity inflating it."""
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None:
+                break
+            for (name, proto), mid in info.methods.items():
+                if proto == _CLICK_PROTO and name in self.click_handlers:
+                    self._user_callback(mid, via)
 
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
         """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
@@ -169,19 +244,34 @@ class Reachability:
             if info is None:
                 break
             for (name, _proto), mid in info.methods.items():
-                if name.startswith("<") or name in self.user_methods or index.methods[mid].access & ACC_STATIC:
+                if name.startswith("<") or index.methods[mid].access & ACC_STATIC:
                     continue
-                if self._is_framework_callback(cls, name):
+                kind = self._callback_kind(cls, name)
+                if kind == "framework":
                     self._reach(mid, via)
+                elif kind == "user":
+                    self._user_callback(mid, via)
 
-    def _is_framework_callback(self, cls: str, name: str) -> bool:
-        """A framework supertype of `cls` declares `name` (java.lang.Object's methods aside), and not only
-        user-driven ones (TextWatcher, ActionMode.Callback: `user_types`)."""
+    def _callback_kind(self, cls: str, name: str) -> str | None:
+        """"framework" when a framework supertype of `cls` declares `name` (java.lang.Object's methods aside),
+        "user" when that callback needs a user's action (`user_methods` by name; `user_types`: TextWatcher,
+        ActionMode.Callback declare only user-driven ones), None for an ordinary method."""
         supers = self._framework_supers.get(cls)
         if supers is None:
             supers = self._framework_supers[cls] = sorted(a for a in self._ancestors(cls) if a not in self.index.classes)
         declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
-        return bool(declaring) and not all(t in self.user_types for t in declaring)
+        if not declaring:
+            return None
+        if name in self.user_methods or all(t in self.user_types for t in declaring):
+            return "user"
+        return "framework"
+
+    def _user_callback(self, mid: int, via: int | None) -> None:
+        """Startup never follows a user callback; liveness follows it after everything else."""
+        if self._user_phase:
+            self._reach(mid, via)
+        elif self._defer_user:
+            self._deferred.append((mid, via))
 
     def _run(self) -> None:
         index = self.index
@@ -207,11 +297,15 @@ class Reachability:
                     if target is not None:
                         self._reach(target.id, mid)
             if types:
-                # new-instance is followed by a call of the class's constructor; a const-class is not
+                # new-instance is followed by a call of the class's constructor; a const-class is not, but
+                # liveness (`const_class_creates`) takes it as created: `X.class` handed to a factory that
+                # creates by reflection (WorkManager, Gson, Room) may create it
                 constructed = {c for (c, n, _p), _op in invokes if n == "<init>"}
                 for t in types:
                     if t in constructed:
                         self._instantiate(t, mid)
+                    elif self.const_class_creates:
+                        self._create_by_framework(t, mid)
             for cls, _field in fields:
                 self._init_class(cls, mid)
             if strings:
@@ -283,6 +377,10 @@ class Reachability:
             self._reflective_names.update(new)
             for cls in self._reflected:
                 self._reach_named(cls, new)
+            if self._by_name is not None:
+                for name in new:
+                    for mid in self._by_name.pop(name, ()):
+                        self._reach(mid, via)
 
     def _reach_named(self, cls: str, names: dict[str, int]) -> None:
         """Methods of reflectively created `cls` (or its defined superclasses) called by name."""

@@ -7,11 +7,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from hegui.platform.db import App, Case, Scan, User
+from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, Role, ScanStatus
 
-STAFF = frozenset({"regulator", "reviewer"})
+STAFF = frozenset({Role.REGULATOR, Role.REVIEWER})
 # The role that may own each kind of record (and so file it first): developers own apps, SDK vendors SDKs.
-OWNER_ROLE = {"app": "developer", "sdk": "sdk_vendor"}
-ALL_ROLES = frozenset({"regulator", "reviewer", "developer", "sdk_vendor"})
+OWNER_ROLE = {AppKind.APP: Role.DEVELOPER, AppKind.SDK: Role.SDK_VENDOR}
 
 
 def sees_all(user: User) -> bool:
@@ -53,19 +53,19 @@ def visible_cases(user: User) -> Select:
 def sdk_scope(user: User) -> tuple[Select, bool]:
     """The apps whose latest versions count for the user's SDK views, and whether the SDKs shown are limited to
     the user's own (an SDK vendor's)."""
-    if user.role == "sdk_vendor":
-        return select(App).where(App.kind == "app"), True
-    return visible_apps(user).where(App.kind == "app"), False
+    if user.role == Role.SDK_VENDOR:
+        return select(App).where(App.kind == AppKind.APP), True
+    return visible_apps(user).where(App.kind == AppKind.APP), False
 
 
 def owned_sdk_records(user: User) -> Select:
-    return select(App).where(App.kind == "sdk", App.owner_id == user.id)
+    return select(App).where(App.kind == AppKind.SDK, App.owner_id == user.id)
 
 
 def vendor_sdk_uploads(user: User) -> Select:
     """The vendor's own uploads whose SDKs are theirs: SDK packages (AAR, JAR) only. An APK a vendor uploads
     embeds other companies' SDKs too; uploading one must not open those SDKs' findings across apps to them."""
-    return visible_scans(user).where(Scan.status == "done", Scan.kind.in_(("aar", "jar")))
+    return visible_scans(user).where(Scan.status == ScanStatus.DONE, Scan.kind.in_(SDK_PACKAGE_KINDS))
 
 
 def sdk_app_named(user: User, app: App) -> bool:

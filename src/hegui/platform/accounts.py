@@ -12,11 +12,11 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hegui.platform.db import ROLES, ApiToken, AuditEvent, User, WebSession, utcnow
+from hegui.platform.db import ApiToken, AuditEvent, User, WebSession, utcnow
 from hegui.platform.security import hash_password, new_csrf_token, new_token, token_digest, verify_password
+from hegui.platform.vocab import Role
 
 USER_NAME = re.compile(r"[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,80}")
-STAFF_ROLES = frozenset({"regulator", "reviewer"})
 
 
 class AccountError(ValueError):
@@ -30,8 +30,8 @@ def audit(db: Session, user: User | None, action: str, target: str = "", detail:
 
 def create_user(db: Session, name: str, role: str, password: str | None = None) -> tuple[User, str]:
     """Create a user and a first API token; returns (user, token). The token is never stored in clear."""
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (one of: {', '.join(ROLES)})")
+    if role not in tuple(Role):
+        raise AccountError(f"unknown role {role!r} (one of: {', '.join(Role)})")
     if not USER_NAME.fullmatch(name):
         raise AccountError("user name: 1-80 letters, digits, Chinese characters or _ . @ -")
     if db.scalar(select(User).where(User.name == name)) is not None:

@@ -125,7 +125,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     Raises workdays.HolidayFileError before touching the database when the holidays file is not valid."""
     calendar = load_holidays(settings.holidays_file) if settings.holidays_file else LIBRARY_CALENDAR
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url, pool_size=settings.pool_size)
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
     if migrate:
         upgrade_head(engine)
     sessions = session_factory(engine)

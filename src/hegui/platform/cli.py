@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 
-from hegui.platform.config import (  # stdlib-only module: safe without the platform extra
+from hegui.platform.defaults import (  # stdlib-only module: safe without the platform extra
     DEFAULT_KEEP_ALIVE_S,
     DEFAULT_SCAN_LEASE_S,
+    DEFAULT_SCAN_WORKERS,
     MIN_SCAN_LEASE_S,
 )
 
@@ -27,10 +28,12 @@ def _fail(message: str) -> None:
 
 
 # What the `platform` extra installs; checked before any command so a missing one is one line, not a traceback.
-_PLATFORM_MODULES = ("fastapi", "sqlalchemy", "alembic", "uvicorn", "argon2", "chinese_calendar", "multipart")
+_PLATFORM_MODULES = ("fastapi", "sqlalchemy", "alembic", "uvicorn", "argon2", "chinese_calendar", "multipart",
+                     "pydantic_settings")
 
 
-def _settings(db: str | None, data_dir: Path | None):
+def _settings(db: str | None, data_dir: Path | None, **overrides):
+    """The settings from HEGUI_* variables, the command's own flags (None: not given) winning."""
     try:
         for module in _PLATFORM_MODULES:
             importlib.import_module(module)
@@ -38,7 +41,7 @@ def _settings(db: str | None, data_dir: Path | None):
     except ImportError as err:  # the platform extra is missing
         _fail(f"the platform needs extra packages: pip install 'hegui[platform]' ({err.name} missing)")
     try:
-        return Settings.from_env(db_url=db, data_dir=data_dir)
+        return Settings.from_env(db_url=db, data_dir=data_dir, **overrides)
     except ValueError as err:  # a malformed HEGUI_* variable
         _fail(str(err))
 
@@ -48,10 +51,12 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     data_dir: Annotated[Path | None, typer.Option(help="uploads and default database (HEGUI_DATA_DIR)")] = None,
-    workers: Annotated[int, typer.Option(help="scans running at once")] = 2,
+    workers: Annotated[int | None, typer.Option(help=f"scans running at once (HEGUI_SCAN_WORKERS, default "
+                                                     f"{DEFAULT_SCAN_WORKERS})")] = None,
     max_upload_mb: Annotated[int | None, typer.Option(help="upload size limit (HEGUI_MAX_UPLOAD_MB)")] = None,
-    keep_alive: Annotated[int, typer.Option(min=1, help="seconds an idle keep-alive connection stays open; keep it "
-                                                   "above the idle timeout of any proxy in front")] = DEFAULT_KEEP_ALIVE_S,
+    keep_alive: Annotated[int | None, typer.Option(min=1, help="seconds an idle keep-alive connection stays open; keep "
+                                                          "it above the idle timeout of any proxy in front "
+                                                          f"(HEGUI_KEEP_ALIVE_S, default {DEFAULT_KEEP_ALIVE_S})")] = None,
     holidays: Annotated[Path | None, typer.Option(help="holiday schedules for years chinese-calendar lacks, YAML/JSON "
                                                      "(HEGUI_HOLIDAYS)")] = None,
     fetch_policy: Annotated[bool, typer.Option("--fetch-policy", help="scans download a privacy-policy URL found "
@@ -63,17 +68,11 @@ def serve(
                       f"retried by another after this (HEGUI_SCAN_LEASE_S, default {DEFAULT_SCAN_LEASE_S:g})")] = None,
 ) -> None:
     """Start the supervision platform (web UI + REST API); runs database migrations first."""
-    settings = _settings(db, data_dir)
-    settings.scan_workers = max(1, workers)
-    if max_upload_mb is not None:
-        settings.max_upload_bytes = max_upload_mb * 1024 * 1024
-    settings.keep_alive_s = keep_alive
-    if holidays is not None:
-        settings.holidays_file = holidays
-    if scan_lease is not None:
-        settings.scan_lease_s = scan_lease
-    settings.fetch_policy = settings.fetch_policy or fetch_policy
-    settings.secure_cookies = settings.secure_cookies or secure_cookies
+    # A switch given on the command line turns its setting on; left out, the environment decides.
+    settings = _settings(db, data_dir, scan_workers=max(1, workers) if workers is not None else None,
+                         max_upload_mb=max_upload_mb, keep_alive_s=keep_alive, holidays_file=holidays,
+                         scan_lease_s=scan_lease, fetch_policy=fetch_policy or None,
+                         secure_cookies=secure_cookies or None)
     import logging
 
     import uvicorn
@@ -117,7 +116,7 @@ def user_add(
     if password and not secret:
         secret = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.database_url)
     try:
         upgrade_head(engine)
         with session_factory(engine)() as session:
@@ -141,7 +140,7 @@ def _with_db(db: str | None, data_dir: Path | None, change) -> object:
     from hegui.platform.migrate import upgrade_head
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.database_url)
     try:
         upgrade_head(engine)
         with session_factory(engine)() as session:

@@ -1,65 +1,70 @@
-"""Platform settings: where the database and uploaded files live, and the limits that protect the server."""
+"""Platform settings: where the database and uploaded files live, and the limits that protect the server.
+
+Every setting can come from a ``HEGUI_*`` environment variable (pydantic-settings: ``HEGUI_`` and the field
+name, upper case, e.g. ``HEGUI_QUEUED_QUOTA``); ``HEGUI_DB`` and ``HEGUI_HOLIDAYS`` keep their older short
+names. Values passed to the constructor (the flags of ``hegui serve``, tests) win over the environment; an empty
+variable counts as unset. The database URL may hold a password: it is a `SecretStr`, masked wherever the
+settings are printed, logged or dumped."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-DEFAULT_MAX_UPLOAD_MB = 300
-# Idle keep-alive connections are closed by the server after this long. It must exceed every client's and proxy's
-# own idle-pool time (httpx 5 s, aiohttp 15 s, nginx upstream keepalive_timeout 60 s): with uvicorn's default of
-# 5 s, a client reusing a connection idle for ~5 s races the server's close and gets a connection reset.
-DEFAULT_KEEP_ALIVE_S = 75
-# A running scan is its server's for this long unless renewed (every third of it); a killed server's scans are
-# taken over by another server after this. Longer: slower recovery; shorter: more renewals, and a server that
-# cannot reach the database for this long loses its scans.
-DEFAULT_SCAN_LEASE_S = 60.0
-MIN_SCAN_LEASE_S = 0.5
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hegui.platform.defaults import (
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_MAX_UPLOAD_MB,
+    DEFAULT_SCAN_LEASE_S,
+    DEFAULT_SCAN_WORKERS,
+    MIN_SCAN_LEASE_S,
+)
+
+ENV_PREFIX = "HEGUI_"
+MB = 1024 * 1024
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("HEGUI_DATA_DIR") or Path.home() / ".local" / "share" / "hegui")
-
-
-def default_db_url(data_dir: Path) -> str:
-    return os.environ.get("HEGUI_DB") or f"sqlite:///{data_dir / 'hegui.sqlite3'}"
-
-
-def _seconds(text: str | None, default: float, least: float, name: str) -> float:
-    """A duration from the environment; ValueError (one line) when it is not a number of at least `least`."""
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {text[:40]!r}") from None
-    if not value >= least:  # also refuses NaN
-        raise ValueError(f"{name} must be at least {least:g} seconds")
-    return value
-
-
-def _count(text: str | None, default: int, name: str, least: int = 1) -> int:
-    """A whole number of at least `least` from the environment; ValueError (one line) otherwise."""
-    if text is None or not text.strip():
-        return default
-    if not text.strip().isdigit() or int(text) < least:
-        raise ValueError(f"{name} must be a whole number of at least {least}, not {text[:40]!r}")
-    return int(text)
+    return Path.home() / ".local" / "share" / "hegui"
 
 
 def _today() -> dt.date:
     return dt.date.today()
 
 
-@dataclass(slots=True)
-class Settings:
-    db_url: str
-    data_dir: Path
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    scan_workers: int = 2               # child processes scanning at once
+def _seconds(text: str, least: float, name: str) -> float:
+    """A duration written in the environment; ValueError (one line) when it is not a number of at least `least`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {text[:40]!r}") from None
+    if math.isnan(value) or value < least:
+        raise ValueError(f"{name} must be at least {least:g} seconds")
+    return value
+
+
+def _count(text: str, least: int, name: str) -> int:
+    """A whole number written in the environment; ValueError (one line) unless it is one of at least `least`."""
+    if not text.strip().isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {text[:40]!r}")
+    return int(text)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, populate_by_name=True,
+                                      extra="ignore")
+
+    # None: a SQLite file in data_dir. A URL may carry a password: read it with get_secret_value() only to connect.
+    db_url: SecretStr | None = Field(default=None, validation_alias="HEGUI_DB")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    max_upload_mb: int | None = Field(default=None, exclude=True, repr=False)  # input: sets max_upload_bytes
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * MB
+    scan_workers: int = DEFAULT_SCAN_WORKERS  # child processes scanning at once
     request_threads: int = 40           # threads serving requests (each holds at most one DB connection)
     scan_timeout_s: float = 600.0       # wall-clock limit of one scan child
     scan_memory_mb: int = 3072          # address-space limit of one scan child
@@ -69,8 +74,9 @@ class Settings:
     session_hours: int = 12
     secure_cookies: bool = False        # set when served behind HTTPS
     start_worker: bool = True
-    today: Callable[[], dt.date] = field(default=_today)  # injectable clock for deadlines
-    holidays_file: Path | None = None   # operator's holiday schedules for years chinese-calendar lacks (workdays.py)
+    today: Callable[[], dt.date] = Field(default=_today, exclude=True)  # injectable clock for deadlines
+    # operator's holiday schedules for years chinese-calendar lacks (workdays.py)
+    holidays_file: Path | None = Field(default=None, validation_alias="HEGUI_HOLIDAYS")
     fetch_policy: bool = False          # scans download a policy URL found in the APK (public addresses only)
     # Request admission (gate.py). Anonymous requests are counted per client address, authenticated ones per account.
     per_client_requests: int = 16       # requests of one client in flight at once; more answer 429
@@ -90,24 +96,50 @@ class Settings:
     upload_quota_per_day: int = 500     # uploads in 24 hours
     storage_quota_mb: int = 20 * 1024   # bytes of all the account's uploads
 
+    # Text is what the environment gives; the checks below hold it to the one-line messages operators get from
+    # `hegui serve`. Values passed as numbers (tests, the command line's own validated flags) are taken as given.
+    @field_validator("scan_lease_s", mode="before")
     @classmethod
-    def from_env(cls, db_url: str | None = None, data_dir: Path | None = None) -> Settings:
-        data = data_dir or default_data_dir()
-        max_mb = int(os.environ.get("HEGUI_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
-        holidays = os.environ.get("HEGUI_HOLIDAYS")
-        lease = _seconds(os.environ.get("HEGUI_SCAN_LEASE_S"), DEFAULT_SCAN_LEASE_S, MIN_SCAN_LEASE_S,
-                         "HEGUI_SCAN_LEASE_S")
-        return cls(db_url=db_url or default_db_url(data), data_dir=data, max_upload_bytes=max_mb * 1024 * 1024,
-                   holidays_file=Path(holidays) if holidays else None, scan_lease_s=lease,
-                   fetch_policy=os.environ.get("HEGUI_FETCH_POLICY", "") == "1",
-                   secure_cookies=os.environ.get("HEGUI_SECURE_COOKIES", "") == "1",
-                   per_client_requests=_count(os.environ.get("HEGUI_PER_CLIENT_REQUESTS"), 16,
-                                              "HEGUI_PER_CLIENT_REQUESTS"),
-                   queued_quota=_count(os.environ.get("HEGUI_QUEUED_QUOTA"), 20, "HEGUI_QUEUED_QUOTA", least=0),
-                   upload_quota_per_day=_count(os.environ.get("HEGUI_UPLOAD_QUOTA_PER_DAY"), 500,
-                                               "HEGUI_UPLOAD_QUOTA_PER_DAY", least=0),
-                   storage_quota_mb=_count(os.environ.get("HEGUI_STORAGE_QUOTA_MB"), 20 * 1024,
-                                           "HEGUI_STORAGE_QUOTA_MB", least=0))
+    def _lease_from_text(cls, value: Any) -> Any:
+        return _seconds(value, MIN_SCAN_LEASE_S, "HEGUI_SCAN_LEASE_S") if isinstance(value, str) else value
+
+    @field_validator("max_upload_mb", "per_client_requests", mode="before")
+    @classmethod
+    def _positive_from_text(cls, value: Any, info: Any) -> Any:
+        return _count(value, 1, ENV_PREFIX + info.field_name.upper()) if isinstance(value, str) else value
+
+    @field_validator("queued_quota", "upload_quota_per_day", "storage_quota_mb", mode="before")
+    @classmethod
+    def _quota_from_text(cls, value: Any, info: Any) -> Any:
+        return _count(value, 0, ENV_PREFIX + info.field_name.upper()) if isinstance(value, str) else value
+
+    @field_validator("fetch_policy", "secure_cookies", mode="before")
+    @classmethod
+    def _switch_from_text(cls, value: Any) -> Any:
+        return value == "1" if isinstance(value, str) else value  # HEGUI_FETCH_POLICY=1, as documented
+
+    @model_validator(mode="after")
+    def _derived(self) -> Settings:
+        if self.db_url is None:
+            self.db_url = SecretStr(f"sqlite:///{self.data_dir / 'hegui.sqlite3'}")
+        if self.max_upload_mb is not None:
+            self.max_upload_bytes, self.max_upload_mb = self.max_upload_mb * MB, None
+        return self
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """The settings from the environment, `overrides` (None: not given) winning. Raises ValueError with a
+        one-line reason for a malformed ``HEGUI_*`` variable."""
+        try:
+            return cls(**{name: value for name, value in overrides.items() if value is not None})
+        except ValidationError as err:
+            raise ValueError(_one_line(err)) from None
+
+    @property
+    def database_url(self) -> str:
+        """The database URL to connect with (it may hold a password: never print or log it)."""
+        assert self.db_url is not None  # set by _derived
+        return self.db_url.get_secret_value()
 
     @property
     def pool_size(self) -> int:
@@ -120,3 +152,14 @@ class Settings:
     @property
     def result_dir(self) -> Path:
         return self.data_dir / "results"
+
+
+def _one_line(err: ValidationError) -> str:
+    """The first refusal, named by its variable: our own checks' messages as written, pydantic's prefixed."""
+    first = err.errors(include_url=False, include_input=False)[0]
+    if first["type"] == "value_error":
+        return str(first["ctx"]["error"])
+    field = str(first["loc"][0]) if first["loc"] else ""
+    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    name = alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+    return f"{name}: {first['msg']}"

@@ -31,13 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-ROLES = ("regulator", "reviewer", "developer", "sdk_vendor")
-SCAN_STATUSES = ("queued", "running", "done", "failed")
-APP_KINDS = ("app", "sdk")  # an app is filed from APKs, an SDK from AARs and JARs
-CASE_STATUSES = ("notice_sent", "recheck_failed", "closed", "escalated")
-ESCALATIONS = ("public_notice", "removal", "penalty", "bad_list")
-COMPLAINT_STATUSES = ("received", "assigned", "resolved")
-REVIEWS = ("held", "counterfeit", "genuine")  # Scan.review: a version signed by another certificate
+from hegui.platform.vocab import AppKind, CaseStatus, ClueStatus, ComplaintStatus, ScanStatus
 
 
 def utcnow() -> dt.datetime:
@@ -52,7 +46,7 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))  # vocab.Role
     password_hash: Mapped[str | None] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -82,7 +76,7 @@ class App(Base):
     __tablename__ = "apps"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     package: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[str] = mapped_column(String(8), default="app", server_default="app")
+    kind: Mapped[str] = mapped_column(String(8), default=AppKind.APP, server_default=AppKind.APP.value)  # vocab.AppKind
     label: Mapped[str | None] = mapped_column(String(255))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     repeat_offender: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -101,9 +95,9 @@ class Scan(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     filename: Mapped[str] = mapped_column(String(255))  # display only, never used as a path
-    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ScanStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str | None] = mapped_column(String(8))  # apk | aar | jar: the report's input.kind, known once scanned
+    kind: Mapped[str | None] = mapped_column(String(8))  # vocab.InputKind: the report's input.kind, known once scanned
     # The server running the scan, and until when its claim holds unless renewed (worker.py: leases).
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -112,7 +106,7 @@ class Scan(Base):
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
-    # A possible counterfeit (signers.py): "held" for a regulator's decision about `held_app_id`, then
+    # A possible counterfeit (signers.py, vocab.Review): "held" for a regulator's decision about `held_app_id`, then
     # "counterfeit" (stays unfiled) or "genuine" (filed, the record re-bound to its certificates).
     review: Mapped[str | None] = mapped_column(String(12), index=True)
     held_app_id: Mapped[int | None] = mapped_column(ForeignKey("apps.id", ondelete="SET NULL"))
@@ -154,7 +148,7 @@ class Clue(Base):
     rule_id: Mapped[str] = mapped_column(String(80))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open | in_case
+    status: Mapped[str] = mapped_column(String(12), default=ClueStatus.OPEN)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -165,13 +159,13 @@ class Case(Base):
     app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id"))
     rule_ids: Mapped[list[Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="notice_sent", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NOTICE_SENT, index=True)
     notice_date: Mapped[dt.date] = mapped_column(Date)
     deadline: Mapped[dt.date] = mapped_column(Date)
     deadline_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
     recheck_version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"))
     remaining_rule_ids: Mapped[list[Any] | None] = mapped_column(JSON)
-    escalation: Mapped[str | None] = mapped_column(String(16))
+    escalation: Mapped[str | None] = mapped_column(String(16))  # vocab.Escalation
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -198,7 +192,7 @@ class Complaint(Base):
     content: Mapped[str] = mapped_column(Text)
     received_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ComplaintStatus.RECEIVED, index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from hegui.platform import workflow
+from hegui.platform import lists, workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import User, WebSession
 from hegui.platform.workdays import WorkCalendar
@@ -91,3 +91,19 @@ def refusal_is_conflict() -> Iterator[None]:
         yield
     except workflow.WorkflowError as err:
         raise HTTPException(409, str(err)) from None
+
+
+def run_list(request: Request, db: Session, user: User, spec: lists.ListSpec) -> lists.Page:
+    """One page of a list from the request's query string (the same search, filters and sorts for the API and
+    the web pages); a parameter the list refuses answers 422 with the reason."""
+    with list_refusal_is_unprocessable():
+        return spec.run(db, user, lists.ListQuery.from_params(request.query_params, spec.filter_names))
+
+
+@contextmanager
+def list_refusal_is_unprocessable() -> Iterator[None]:
+    """A list parameter the list does not know, or cannot take, answers 422 with the one-line reason."""
+    try:
+        yield
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hegui import knowledge
 from hegui.platform.db import App, AppVersion, Case, StoreListing
+from hegui.platform.vocab import CaseStatus
 from hegui.report.cells import neutralise_formula
 
 HEADERS_ZH = ("序号", "应用名称", "应用开发者", "应用版本", "应用来源", "所涉问题")
@@ -57,7 +58,7 @@ def problems_text(rule_ids: list[str]) -> str:
 
 def announcement_rows(db: Session, escalation: str | None = None) -> list[AnnouncementRow]:
     """One row per escalated or failed-recheck case (optionally only one kind of escalation)."""
-    query = select(Case).where(Case.status.in_(("escalated", "recheck_failed"))).order_by(Case.id)
+    query = select(Case).where(Case.status.in_((CaseStatus.ESCALATED, CaseStatus.RECHECK_FAILED))).order_by(Case.id)
     if escalation:
         query = query.where(Case.escalation == escalation)
     rows: list[AnnouncementRow] = []

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from hegui.platform import access
 from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User, count_rows
-from hegui.platform.workflow import OPEN_CASE_STATUSES
+from hegui.platform.vocab import (
+    OPEN_CASE_STATUSES,
+    AppKind,
+    CaseStatus,
+    ClueStatus,
+    ComplaintStatus,
+    InputKind,
+    ScanStatus,
+)
 from hegui.report.model import SEVERITY_ORDER
 
 DEFAULT_LIMIT = 50
@@ -146,10 +154,12 @@ def _date_range(column: ColumnElement) -> dict[str, Callable[[Select, str], Sele
 
 
 SEVERITIES = frozenset(SEVERITY_ORDER)  # the report's vocabulary
-SCAN_STATUSES = frozenset({"queued", "running", "done", "failed"})
-CASE_STATUSES = frozenset({"notice_sent", "recheck_failed", "escalated", "closed"})
-CLUE_STATUSES = frozenset({"open", "in_case"})
-COMPLAINT_STATUSES = frozenset({"received", "assigned", "resolved"})
+SCAN_STATUSES = frozenset(ScanStatus)
+CASE_STATUSES = frozenset(CaseStatus)
+CLUE_STATUSES = frozenset(ClueStatus)
+COMPLAINT_STATUSES = frozenset(ComplaintStatus)
+# the kinds the scan list's `kind` filter accepts (not yet the mini-program, quick-app and HAP kinds)
+SCAN_KINDS = frozenset({InputKind.APK, InputKind.AAR, InputKind.JAR})
 
 
 def _owned_by(stmt: Select, name: str) -> Select:
@@ -161,7 +171,7 @@ APPS = ListSpec(
     search=(App.package, App.label),
     sorts={"package": App.package, "label": App.label, "created": App.created_at, "id": App.id},
     default_sort="package",
-    filters={"kind": lambda s, v: s.where(App.kind == _one_of("kind", v, frozenset({"app", "sdk"}))),
+    filters={"kind": lambda s, v: s.where(App.kind == _one_of("kind", v, frozenset(AppKind))),
              "owner": _owned_by,
              "repeat_offender": lambda s, v: s.where(App.repeat_offender.is_(v in ("1", "true", "yes"))),
              **_date_range(App.created_at)},
@@ -173,7 +183,7 @@ SCANS = ListSpec(
     sorts={"id": Scan.id, "created": Scan.created_at, "status": Scan.status, "filename": Scan.filename},
     default_sort="-id",
     filters={"status": lambda s, v: s.where(Scan.status == _one_of("status", v, SCAN_STATUSES)),
-             "kind": lambda s, v: s.where(Scan.kind == _one_of("kind", v, frozenset({"apk", "aar", "jar"}))),
+             "kind": lambda s, v: s.where(Scan.kind == _one_of("kind", v, SCAN_KINDS)),
              **_date_range(Scan.created_at)},
 )
 
@@ -235,7 +245,7 @@ COMPLAINTS = ListSpec(
     sorts={"id": Complaint.id, "due": Complaint.due_on, "received": Complaint.received_on, "status": Complaint.status},
     default_sort="due",
     filters={"status": lambda s, v: s.where(Complaint.status == _one_of("status", v, COMPLAINT_STATUSES)),
-             "open": lambda s, v: s.where(Complaint.status != "resolved") if v in ("1", "true", "yes") else s,
+             "open": lambda s, v: s.where(Complaint.status != ComplaintStatus.RESOLVED) if v in ("1", "true", "yes") else s,
              "app_id": lambda s, v: s.where(Complaint.app_id == _int("app_id", v))},
 )
 

@@ -20,6 +20,7 @@ from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
 from hegui.platform.storage import UploadRejected, store_upload
+from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, InputKind, ScanStatus
 from hegui.report.model import Report
 
 MAX_FILENAME = 255
@@ -40,7 +41,7 @@ def check_quotas(db: Session, settings: Settings, user: User, size: int) -> None
         return
     mine = Scan.uploader_id == user.id
     if settings.queued_quota:
-        waiting = db.scalar(select(func.count()).where(mine, Scan.status.in_(("queued", "running"))))
+        waiting = db.scalar(select(func.count()).where(mine, Scan.status.in_((ScanStatus.QUEUED, ScanStatus.RUNNING))))
         if waiting >= settings.queued_quota:
             raise UploadRejected(f"{waiting} of your scans are still waiting or running (at most "
                                  f"{settings.queued_quota}): upload again when some are done", 429)
@@ -63,7 +64,8 @@ def submit_scan(db: Session, settings: Settings, user: User, source: BinaryIO, f
     source.seek(0)
     check_quotas(db, settings, user, declared)
     sha256, size = store_upload(settings.blob_dir, source, settings.max_upload_bytes)
-    scan = Scan(uploader_id=user.id, sha256=sha256, size=size, filename=safe_display_name(filename), status="queued")
+    scan = Scan(uploader_id=user.id, sha256=sha256, size=size, filename=safe_display_name(filename),
+                status=ScanStatus.QUEUED)
     db.add(scan)
     db.flush()
     audit(db, user, "scan.upload", f"scan:{scan.id}", f"sha256={sha256} size={size}")
@@ -84,12 +86,12 @@ def requeue_expired(db: Session, *, all_running: bool = False) -> list[tuple[int
     server older than leases. A live server's scan keeps its lease and is never taken — unless `all_running`:
     the only server a database can have (SQLite) starting up knows every running scan is a dead one's."""
     now = db_now(db)
-    expired = (Scan.status == "running") & (Scan.lease_until.is_(None) | (Scan.lease_until < now) | all_running)
+    expired = (Scan.status == ScanStatus.RUNNING) & (Scan.lease_until.is_(None) | (Scan.lease_until < now) | all_running)
     requeued: list[tuple[int, str | None]] = []
     for scan_id, holder in db.execute(select(Scan.id, Scan.worker_id).where(expired).order_by(Scan.id)).all():
         # Compare-and-set: the holder may have renewed or finished since the select.
         done = db.execute(update(Scan).where(Scan.id == scan_id, expired, Scan.worker_id.is_not_distinct_from(holder))
-                          .values(status="queued", worker_id=None, lease_until=None))
+                          .values(status=ScanStatus.QUEUED, worker_id=None, lease_until=None))
         if done.rowcount == 1:
             requeued.append((scan_id, holder))
             audit(db, None, "scan.requeue", f"scan:{scan_id}", f"the lease of {holder or 'an older server'} ran out")
@@ -106,8 +108,8 @@ def fair_order(db: Session) -> list[int]:
     never), then the older scan. Several candidates are returned for a server to skip rows another has locked."""
     queued = (select(Scan.id, Scan.uploader_id,
                      func.row_number().over(partition_by=Scan.uploader_id, order_by=Scan.id).label("place"))
-              .where(Scan.status == "queued").subquery())
-    running = (select(Scan.uploader_id, func.count().label("n")).where(Scan.status == "running")
+              .where(Scan.status == ScanStatus.QUEUED).subquery())
+    running = (select(Scan.uploader_id, func.count().label("n")).where(Scan.status == ScanStatus.RUNNING)
                .group_by(Scan.uploader_id).subquery())
     served = (select(Scan.uploader_id, func.max(Scan.started_at).label("at")).where(Scan.started_at.is_not(None))
               .group_by(Scan.uploader_id).subquery())
@@ -128,7 +130,7 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
     while True:
         row = None
         for scan_id in fair_order(db):
-            row = db.execute(select(Scan.id, Scan.attempts).where(Scan.id == scan_id, Scan.status == "queued")
+            row = db.execute(select(Scan.id, Scan.attempts).where(Scan.id == scan_id, Scan.status == ScanStatus.QUEUED)
                              .with_for_update(skip_locked=True)).first()
             if row is not None:
                 break
@@ -136,14 +138,14 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
             db.rollback()
             return None
         if row.attempts >= max_attempts:
-            db.execute(update(Scan).where(Scan.id == row.id, Scan.status == "queued").values(
-                status="failed", finished_at=utcnow(), worker_id=None, lease_until=None,
+            db.execute(update(Scan).where(Scan.id == row.id, Scan.status == ScanStatus.QUEUED).values(
+                status=ScanStatus.FAILED, finished_at=utcnow(), worker_id=None, lease_until=None,
                 error=f"the scan was interrupted {row.attempts} times; giving up"))
             db.commit()
             continue
         now = db_now(db)
-        claimed = db.execute(update(Scan).where(Scan.id == row.id, Scan.status == "queued").values(
-            status="running", attempts=Scan.attempts + 1, worker_id=worker_id,
+        claimed = db.execute(update(Scan).where(Scan.id == row.id, Scan.status == ScanStatus.QUEUED).values(
+            status=ScanStatus.RUNNING, attempts=Scan.attempts + 1, worker_id=worker_id,
             lease_until=now + dt.timedelta(seconds=lease_s), started_at=now))
         if claimed.rowcount == 1:
             audit(db, None, "scan.start", f"scan:{row.id}", f"attempt {row.attempts + 1} on {worker_id}")
@@ -155,7 +157,7 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
 def _held_by(scan_id: int, worker_id: str, attempt: int) -> Any:
     """The scan still runs under the claim `worker_id` made as attempt `attempt`. The attempt matters: a
     server whose lease ran out may claim the same scan again, and its first claim must not pass for the new one."""
-    return ((Scan.id == scan_id) & (Scan.status == "running") & (Scan.worker_id == worker_id)
+    return ((Scan.id == scan_id) & (Scan.status == ScanStatus.RUNNING) & (Scan.worker_id == worker_id)
             & (Scan.attempts == attempt))
 
 
@@ -179,7 +181,7 @@ def take_for_finish(db: Session, scan_id: int, worker_id: str, attempt: int) -> 
 
 
 def fail_scan(db: Session, scan: Scan, reason: str) -> None:
-    scan.status, scan.error, scan.finished_at = "failed", reason[:1000], utcnow()
+    scan.status, scan.error, scan.finished_at = ScanStatus.FAILED, reason[:1000], utcnow()
     audit(db, None, "scan.failed", f"scan:{scan.id}", reason[:200])
 
 
@@ -197,7 +199,7 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
     report.input.path = scan.filename  # the server-side blob path is nobody's business
     scan.kind = report.input.kind
     scan.report_json = report.model_dump(mode="json")
-    scan.status, scan.error, scan.finished_at = "done", None, utcnow()
+    scan.status, scan.error, scan.finished_at = ScanStatus.DONE, None, utcnow()
     audit(db, None, "scan.done", f"scan:{scan.id}", f"{len(report.findings)} findings")
     _file_version(db, scan, report)
 
@@ -211,7 +213,7 @@ def filing_package(kind: str, package: str | None) -> tuple[str | None, str | No
     """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
     manifest declares; a JAR under the package its classes share, if that names one product."""
     package = (package or "").strip()[:255]
-    if kind == "jar":
+    if kind == InputKind.JAR:
         if not package:
             return None, "the JAR's classes share no package: the scan is not filed under an SDK"
         if len(package.split(".")) < MIN_JAR_PACKAGE_LABELS:
@@ -240,8 +242,8 @@ def _insert_or_get(db: Session, row: App | AppVersion, existing: Select) -> Any:
 def _file_version(db: Session, scan: Scan, report: Report) -> None:
     from hegui.platform.workflow import after_new_version
 
-    kind = scan.kind or "apk"  # scans stored before kinds were recorded were APKs
-    app_kind = "sdk" if kind in ("aar", "jar") else "app"  # a quick app or HarmonyOS package is an app too
+    kind = scan.kind or InputKind.APK  # scans stored before kinds were recorded were APKs
+    app_kind = AppKind.SDK if kind in SDK_PACKAGE_KINDS else AppKind.APP  # a quick app or HarmonyOS package is an app too
     package, why_not = filing_package(kind, report.app.package)
     if package is None:
         scan.note = why_not
@@ -250,8 +252,8 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     if uploader.role in access.OWNER_ROLE.values() and access.OWNER_ROLE[app_kind] != uploader.role:
         # Records are owned by who uploads first: a developer filing an SDK (whose package a JAR's class names
         # can forge) could squat a vendor's SDK and see its cases, and a vendor an app. Staff file anything.
-        scan.note = (f"{'SDK packages' if app_kind == 'sdk' else 'apps'} are filed only for "
-                     f"{'SDK vendor' if app_kind == 'sdk' else 'developer'} accounts and staff: this scan keeps its "
+        scan.note = (f"{'SDK packages' if app_kind == AppKind.SDK else 'apps'} are filed only for "
+                     f"{'SDK vendor' if app_kind == AppKind.SDK else 'developer'} accounts and staff: this scan keeps its "
                      "report but is not filed")
         return
     app = db.scalar(select(App).where(App.package == package))

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 from hegui.platform import access
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, Scan, User
+from hegui.platform.vocab import HeldDecision, Review
 from hegui.report.model import Report
-
-DECISIONS = ("counterfeit", "genuine")
 
 
 class DecisionError(ValueError):
@@ -40,7 +39,7 @@ def matches(app: App, certs: list[str]) -> bool:
 
 
 def hold(db: Session, scan: Scan, app: App, certs: list[str]) -> None:
-    scan.review, scan.held_app_id = "held", app.id
+    scan.review, scan.held_app_id = Review.HELD, app.id
     signed = f"signed by {', '.join(c[:16] for c in certs)}" if certs else "unsigned"
     scan.note = (f"possible counterfeit: {app.package} on the platform is signed by another certificate "
                  f"({signed}); the scan is held for a regulator's decision and not filed")
@@ -48,16 +47,16 @@ def hold(db: Session, scan: Scan, app: App, certs: list[str]) -> None:
 
 
 def held_scans(db: Session) -> list[Scan]:
-    return list(db.scalars(select(Scan).where(Scan.review == "held").order_by(Scan.id)))
+    return list(db.scalars(select(Scan).where(Scan.review == Review.HELD).order_by(Scan.id)))
 
 
 def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str) -> None:
     """A regulator's decision about a held scan. Raises DecisionError (one line) when it cannot be taken."""
     from hegui.platform.scans import _file_version
 
-    if decision not in DECISIONS:
-        raise DecisionError(f"decision must be one of: {', '.join(DECISIONS)}")
-    if scan.review != "held":
+    if decision not in tuple(HeldDecision):
+        raise DecisionError(f"decision must be one of: {', '.join(HeldDecision)}")
+    if scan.review != Review.HELD:
         raise DecisionError(f"scan {scan.id} is not held for a decision")
     if not reason.strip():
         raise DecisionError("give the reason for the decision")
@@ -65,8 +64,8 @@ def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str)
     if app is None:
         raise DecisionError("the app this scan claimed is gone")
     audit(db, regulator, f"scan.{decision}", f"scan:{scan.id}", f"app:{app.id}: {reason.strip()[:1800]}")
-    if decision == "counterfeit":
-        scan.review = "counterfeit"
+    if decision == HeldDecision.COUNTERFEIT:
+        scan.review = Review.COUNTERFEIT
         scan.note = f"counterfeit of {app.package} (regulator's decision): not filed"
         return
     report = Report.model_validate(scan.report_json)
@@ -78,5 +77,5 @@ def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str)
         app.owner_id = uploader.id if uploader.role == access.OWNER_ROLE[app.kind] else None
         if previous != app.owner_id:
             audit(db, regulator, "app.owner", f"app:{app.id}", f"{previous} -> {app.owner_id} (genuine version)")
-    scan.review, scan.note = "genuine", None
+    scan.review, scan.note = Review.GENUINE, None
     _file_version(db, scan, report)

@@ -15,9 +15,7 @@ from sqlalchemy.orm import Session
 from hegui import knowledge
 from hegui.platform import access, export, lists, sdks, signers, workflow
 from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
-from hegui.platform.api import announcement_response, record_listing, report_file
 from hegui.platform.db import (
-    ESCALATIONS,
     App,
     AppVersion,
     Case,
@@ -34,8 +32,10 @@ from hegui.platform.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     get_db,
+    list_refusal_is_unprocessable,
     refusal_is_conflict,
     require_web_role,
+    run_list,
     today,
     web_role,
     web_session,
@@ -43,11 +43,23 @@ from hegui.platform.deps import (
     work_calendar,
 )
 from hegui.platform.i18n import LANGS, pick_lang, translate
-from hegui.platform.listing import ListingInput
+from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
+from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
 from hegui.platform.storage import UploadRejected
+from hegui.platform.vocab import (
+    OPEN_CASE_STATUSES,
+    AnnouncementFormat,
+    AppKind,
+    CaseStatus,
+    ComplaintStatus,
+    Escalation,
+    HeldDecision,
+    Role,
+    ScanStatus,
+)
 
 router = APIRouter(include_in_schema=False)
 STAFF = access.STAFF
@@ -55,13 +67,18 @@ find = Lookup(lambda _what: "not found")  # the page heads it with the translate
 DB = Annotated[Session, Depends(get_db)]
 AnyUser = Annotated[User, Depends(web_user)]
 StaffUser = Annotated[User, Depends(web_role(*STAFF))]
-RegulatorUser = Annotated[User, Depends(web_role("regulator"))]
+RegulatorUser = Annotated[User, Depends(web_role(Role.REGULATOR))]
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.files("hegui.platform").joinpath("templates"))),
     autoescape=True,  # everything shown may come from an APK, a listing or a complaint
     undefined=jinja2.StrictUndefined,
 )
+# Templates compare statuses and roles with these members (`user.role == Role.REGULATOR`): a misspelt member
+# fails the render (StrictUndefined) where a misspelt string would silently never match.
+_env.globals.update(Role=Role, ScanStatus=ScanStatus, AppKind=AppKind, CaseStatus=CaseStatus,
+                    ComplaintStatus=ComplaintStatus, HeldDecision=HeldDecision, STAFF_ROLES=STAFF,
+                    OPEN_CASE_STATUSES=OPEN_CASE_STATUSES)
 
 
 async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
@@ -86,14 +103,6 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
         csrf=getattr(request.state, "csrf", ""), today=today(request), request_path=request.url.path,
         rulebook=knowledge.rulebook(), **ctx)
     return HTMLResponse(html, status_code=status)
-
-
-def list_rows(request: Request, db: Session, user: User, spec: lists.ListSpec) -> lists.Page:
-    """One page of a list from the page's query string (the same search and filters as the API)."""
-    try:
-        return spec.run(db, user, lists.ListQuery.from_params(request.query_params, spec.filter_names))
-    except lists.ListRequestError as err:
-        raise HTTPException(422, str(err)) from None
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -180,7 +189,7 @@ def set_language(code: str, next: str = "/") -> Response:
 def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
     """An SDK vendor's view: each SDK found in the scans they uploaded, with the findings it is the subject of."""
     summary: dict[str, dict[str, Any]] = {}
-    for scan in db.scalars(access.visible_scans(user).where(Scan.status == "done").limit(500)):
+    for scan in db.scalars(access.visible_scans(user).where(Scan.status == ScanStatus.DONE).limit(500)):
         report = scan.report_json or {}
         for sdk in report.get("sdks", []):
             entry = summary.setdefault(sdk["id"], {"id": sdk["id"], "name": sdk["name"], "scans": 0, "rules": set()})
@@ -191,13 +200,13 @@ def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    apps = list_rows(request, db, user, lists.APPS)
-    cases = list(db.scalars(access.visible_cases(user).where(Case.status.in_(workflow.OPEN_CASE_STATUSES))
+    apps = run_list(request, db, user, lists.APPS)
+    cases = list(db.scalars(access.visible_cases(user).where(Case.status.in_(OPEN_CASE_STATUSES))
                             .limit(200)))
-    complaints = (list(db.scalars(select(Complaint).where(Complaint.status != "resolved").order_by(Complaint.due_on)
+    complaints = (list(db.scalars(select(Complaint).where(Complaint.status != ComplaintStatus.RESOLVED).order_by(Complaint.due_on)
                                   .limit(200))) if access.sees_all(user) else [])
     on = today(request)
-    sdks = sdk_summary(db, user) if user.role == "sdk_vendor" else []
+    sdks = sdk_summary(db, user) if user.role == Role.SDK_VENDOR else []
     counts = workflow.overview_counts(db, user, on, work_calendar(request))
     return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
@@ -264,7 +273,7 @@ def parse_permission_lines(text: str) -> list[dict[str, str]]:
 
 @router.post("/apps/{app_id}/owner")
 def set_owner(app_id: int, db: DB, user: FormUser, owner: Annotated[str, Form(min_length=1, max_length=120)]) -> Response:
-    require_web_role(user, "regulator")
+    require_web_role(user, Role.REGULATOR)
     app = find.app(db, user, app_id)
     new_owner = find.user_named(db, owner.strip())
     with refusal_is_conflict():
@@ -312,7 +321,7 @@ def upload_submit(request: Request, db: DB, user: FormUser, file: Annotated[Uplo
 
 @router.get("/scans", response_class=HTMLResponse)
 def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    rows = list_rows(request, db, user, lists.SCANS)
+    rows = run_list(request, db, user, lists.SCANS)
     return page(request, "scans.html", scans=rows.rows, page=rows, choices={"status": sorted(lists.SCAN_STATUSES)})
 
 
@@ -335,8 +344,7 @@ def scan_report(request: Request, scan_id: int, db: DB, user: AnyUser) -> Respon
     html = render(Report.model_validate(scan.report_json), "html")
     body = html if isinstance(html, str) else html.decode("utf-8")
     # The renderer's page may carry its own inline styles; it is shown in a sandbox without scripts.
-    return HTMLResponse(body, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                                  "img-src data:; sandbox"})
+    return HTMLResponse(body, headers={"Content-Security-Policy": REPORT_CSP})
 
 
 @router.get("/scans/{scan_id}/download/{fmt}")
@@ -349,10 +357,8 @@ def scan_download(scan_id: int, fmt: str, db: DB, user: AnyUser) -> Response:
 
 @router.get("/sdks", response_class=HTMLResponse)
 def sdks_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
-    try:
+    with list_refusal_is_unprocessable():
         rows = sdks.sdk_page(db, user, request.query_params)
-    except lists.ListRequestError as err:
-        raise HTTPException(422, str(err)) from None
     return page(request, "sdks.html", sdks=rows.rows, page=rows, choices={})
 
 
@@ -361,7 +367,7 @@ def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLRespon
     detail = sdks.sdk_detail(db, user, sdk_id)
     if detail is None:
         raise find.missing("sdk")
-    return page(request, "sdk.html", sdk=detail, regulator=user.role == "regulator")
+    return page(request, "sdk.html", sdk=detail, regulator=user.role == Role.REGULATOR)
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
@@ -369,7 +375,7 @@ def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLRespon
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     on = today(request)
-    rows = list_rows(request, db, user, lists.CASES)
+    rows = run_list(request, db, user, lists.CASES)
     return page(request, "cases.html", cases=rows.rows, page=rows, choices={"status": sorted(lists.CASE_STATUSES)},
                 case_overdue=lambda c: workflow.case_overdue(c, on))
 
@@ -379,7 +385,7 @@ def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResp
     case = find.case(db, user, case_id)
     return page(request, "case.html", case=case, overdue=workflow.case_overdue(case, today(request)),
                 escalation_due=workflow.escalation_due(case, today(request)),
-                escalations=ESCALATIONS, days=workflow.rectification_days(),
+                escalations=tuple(Escalation), days=workflow.rectification_days(),
                 recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
                 version=db.get(AppVersion, case.version_id))
 
@@ -388,7 +394,7 @@ def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResp
 def escalate_submit(request: Request, case_id: int, db: DB, user: FormUser,
                     escalation: Annotated[str, Form(max_length=20)], note: Annotated[str, Form(max_length=4000)] = "",
                     override_reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    require_web_role(user, "regulator")
+    require_web_role(user, Role.REGULATOR)
     case = find.case(db, user, case_id)
     with refusal_is_conflict():
         workflow.escalate_case(db, user, case, escalation, note, today=today(request),
@@ -420,7 +426,7 @@ def _clause_name(source: dict) -> str:
 
 @router.get("/clues", response_class=HTMLResponse)
 def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
-    rows = list_rows(request, db, user, lists.CLUES)
+    rows = run_list(request, db, user, lists.CLUES)
     apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in rows.rows})))}
     return page(request, "clues.html", clues=rows.rows, apps=apps, page=rows,
                 choices={"status": sorted(lists.CLUE_STATUSES)})
@@ -438,7 +444,7 @@ def held_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
 @router.post("/held/{scan_id}")
 def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, Form(max_length=20)],
                 reason: Annotated[str, Form(max_length=2000)]) -> Response:
-    require_web_role(user, "regulator")
+    require_web_role(user, Role.REGULATOR)
     scan = db.get(Scan, scan_id)
     if scan is None:
         raise HTTPException(404, "not found")
@@ -455,7 +461,7 @@ def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, F
 @router.get("/complaints", response_class=HTMLResponse)
 def complaints_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     on = today(request)
-    rows = list_rows(request, db, user, lists.COMPLAINTS)
+    rows = run_list(request, db, user, lists.COMPLAINTS)
     staff = list(db.scalars(select(User).where(User.role.in_(STAFF)).order_by(User.name)))
     return page(request, "complaints.html", complaints=rows.rows, staff=staff, page=rows,
                 choices={"status": sorted(lists.COMPLAINT_STATUSES)},
@@ -501,18 +507,19 @@ def complaint_resolve(request: Request, complaint_id: int, db: DB, user: FormUse
 
 @router.get("/announcements", response_class=HTMLResponse)
 def announcements_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
-    return page(request, "announcements.html", rows=export.announcement_rows(db), escalations=ESCALATIONS)
+    return page(request, "announcements.html", rows=export.announcement_rows(db),
+                escalations=tuple(Escalation))
 
 
 @router.get("/announcements/export")
 def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "",
                          skip_incomplete: bool = False) -> Response:
-    if format not in ("csv", "xlsx") or (escalation and escalation not in ESCALATIONS):
-        raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(ESCALATIONS))
+    if format not in tuple(AnnouncementFormat) or (escalation and escalation not in tuple(Escalation)):
+        raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(Escalation))
     return announcement_response(db, user, format, escalation or None, skip_incomplete)
 
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
-    rows = list_rows(request, db, user, lists.AUDIT)
+    rows = run_list(request, db, user, lists.AUDIT)
     return page(request, "audit.html", events=rows.rows, page=rows, choices={})

@@ -35,6 +35,7 @@ from hegui.platform.scans import (
     take_for_finish,
 )
 from hegui.platform.storage import blob_path
+from hegui.platform.vocab import ScanStatus
 
 log = logging.getLogger("hegui.platform.worker")
 POLL_S = 1.0
@@ -148,7 +149,7 @@ class ScanWorker:
         files = {int(f.stem): f for f in self.settings.result_dir.glob("*.json") if f.stem.isdigit()}
         if not files:
             return
-        stored = db.scalars(select(Scan.id).where(Scan.id.in_(files), Scan.status.in_(("done", "failed")))).all()
+        stored = db.scalars(select(Scan.id).where(Scan.id.in_(files), Scan.status.in_((ScanStatus.DONE, ScanStatus.FAILED)))).all()
         for scan_id in stored:
             files[scan_id].unlink(missing_ok=True)
 
@@ -228,7 +229,7 @@ class ScanWorker:
                 db.rollback()
                 log.warning("scan #%d: the lease of attempt %d ran out while it ran here; the claim that took it "
                             "over stores its result", scan.id, scan.attempts)
-                if status in ("done", "failed"):  # nobody will read this child's file
+                if status in (ScanStatus.DONE, ScanStatus.FAILED):  # nobody will read this child's file
                     result.unlink(missing_ok=True)
                 return True
             if "report" in payload:

@@ -15,7 +15,6 @@ from hegui.platform import access
 from hegui.platform.access import OWNER_ROLE
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
-    ESCALATIONS,
     App,
     AppVersion,
     Case,
@@ -28,9 +27,15 @@ from hegui.platform.db import (
     count_rows,
     utcnow,
 )
+from hegui.platform.vocab import (
+    OPEN_CASE_STATUSES,
+    AppKind,
+    CaseStatus,
+    ClueStatus,
+    ComplaintStatus,
+    Escalation,
+)
 from hegui.platform.workdays import WorkCalendar
-
-OPEN_CASE_STATUSES = ("notice_sent", "recheck_failed", "escalated")
 
 
 class WorkflowError(ValueError):
@@ -104,34 +109,34 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     missing = [r for r in wanted if r not in present]
     if missing:
         raise WorkflowError(f"not a finding of the latest version: {', '.join(missing)}")
-    if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status.in_(("notice_sent",)))) is not None:
+    if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT)) is not None:
         raise WorkflowError("the app already has a case waiting for rectification")
     deadline, exact = calendar.add_working_days(today, rectification_days())
-    case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status="notice_sent", notice_date=today,
+    case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status=CaseStatus.NOTICE_SENT, notice_date=today,
                 deadline=deadline, deadline_approximate=not exact, note=note[:4000], created_by=user.id)
     db.add(case)
     db.flush()
-    for clue in db.scalars(select(Clue).where(Clue.app_id == app.id, Clue.rule_id.in_(wanted), Clue.status == "open")):
-        clue.status = "in_case"
+    for clue in db.scalars(select(Clue).where(Clue.app_id == app.id, Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
+        clue.status = ClueStatus.IN_CASE
     audit(db, user, "case.open", f"case:{case.id}", f"{app.package} deadline={deadline} rules={','.join(wanted)}")
     return case
 
 
 def case_overdue(case: Case, today: dt.date) -> bool:
-    return case.status == "notice_sent" and today > case.deadline
+    return case.status == CaseStatus.NOTICE_SENT and today > case.deadline
 
 
 def escalation_due(case: Case, today: dt.date) -> bool:
     """Escalation follows a failed re-check or a missed deadline (or a case already escalated one step)."""
-    return case.status in ("recheck_failed", "escalated") or case_overdue(case, today)
+    return case.status in (CaseStatus.RECHECK_FAILED, CaseStatus.ESCALATED) or case_overdue(case, today)
 
 
 def escalate_case(db: Session, user: User, case: Case, escalation: str, note: str = "", *,
                   today: dt.date | None = None, override_reason: str = "") -> None:
     """Escalate a case. Before the deadline has passed (and without a failed re-check) the developer still has
     time to rectify: a regulator may escalate anyway only with a reason, which the audit log keeps."""
-    if escalation not in ESCALATIONS:
-        raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(ESCALATIONS)})")
+    if escalation not in tuple(Escalation):
+        raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(Escalation)})")
     if case.status not in OPEN_CASE_STATUSES:
         raise WorkflowError("only an open case can be escalated")
     today = today or dt.date.today()
@@ -140,7 +145,7 @@ def escalate_case(db: Session, user: User, case: Case, escalation: str, note: st
     if not due and not override_reason:
         raise WorkflowError(f"the rectification deadline {case.deadline.isoformat()} has not passed and no re-check "
                             "failed: escalating now needs a reason (override_reason)")
-    case.status, case.escalation = "escalated", escalation
+    case.status, case.escalation = CaseStatus.ESCALATED, escalation
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
     detail = escalation if due else f"{escalation} before the deadline: {override_reason}"
@@ -159,7 +164,7 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 "the two builds / 同一版本号的不同构建")
         notes.append(note)
         audit(db, None, "version.changed_build", f"app:{app.id}", note)
-    for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == "notice_sent",
+    for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT,
                                               Case.version_id != version.id)):
         opened_on = db.get(AppVersion, case.version_id)
         if opened_on is not None and not newer(version, opened_on):
@@ -170,12 +175,12 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
         remaining = sorted(set(case.rule_ids) & rule_ids)
         case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
         if remaining:
-            case.status = "recheck_failed"
+            case.status = CaseStatus.RECHECK_FAILED
             audit(db, None, "case.recheck_failed", f"case:{case.id}", ",".join(remaining))
         else:
-            case.status, case.closed_at = "closed", utcnow()
+            case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
             audit(db, None, "case.closed", f"case:{case.id}", f"rectified in version {version.version_name}")
-    closed = db.scalars(select(Case).where(Case.app_id == app.id, Case.status == "closed",
+    closed = db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.CLOSED,
                                            Case.recheck_version_id.is_not(None),
                                            Case.recheck_version_id < version.id))
     for case in closed:
@@ -198,7 +203,7 @@ def receive_complaint(db: Session, user: User, app_name: str, complainant: str, 
     complaint = Complaint(app_id=app.id if app else None, app_name=app_name.strip()[:255],
                           complainant=complainant.strip()[:255], content=content.strip()[:10000],
                           received_on=today, due_on=today + dt.timedelta(days=complaint_days()),
-                          status="received", created_by=user.id)
+                          status=ComplaintStatus.RECEIVED, created_by=user.id)
     db.add(complaint)
     db.flush()
     audit(db, user, "complaint.receive", f"complaint:{complaint.id}", complaint.app_name)
@@ -206,25 +211,25 @@ def receive_complaint(db: Session, user: User, app_name: str, complainant: str, 
 
 
 def assign_complaint(db: Session, user: User, complaint: Complaint, assignee: User) -> None:
-    if assignee.role not in ("regulator", "reviewer"):
+    if assignee.role not in access.STAFF:
         raise WorkflowError("complaints are assigned to reviewers or regulators")
-    if complaint.status == "resolved":
+    if complaint.status == ComplaintStatus.RESOLVED:
         raise WorkflowError("the complaint is already resolved")
-    complaint.assignee_id, complaint.status = assignee.id, "assigned"
+    complaint.assignee_id, complaint.status = assignee.id, ComplaintStatus.ASSIGNED
     audit(db, user, "complaint.assign", f"complaint:{complaint.id}", assignee.name)
 
 
 def resolve_complaint(db: Session, user: User, complaint: Complaint, resolution: str, today: dt.date) -> None:
-    if complaint.status == "resolved":
+    if complaint.status == ComplaintStatus.RESOLVED:
         raise WorkflowError("the complaint is already resolved")
     if not resolution.strip():
         raise WorkflowError("say how the complaint was handled")
-    complaint.status, complaint.resolution, complaint.resolved_on = "resolved", resolution.strip()[:10000], today
+    complaint.status, complaint.resolution, complaint.resolved_on = ComplaintStatus.RESOLVED, resolution.strip()[:10000], today
     audit(db, user, "complaint.resolve", f"complaint:{complaint.id}")
 
 
 def complaint_overdue(complaint: Complaint, today: dt.date) -> bool:
-    if complaint.status == "resolved":
+    if complaint.status == ComplaintStatus.RESOLVED:
         return complaint.resolved_on is not None and complaint.resolved_on > complaint.due_on
     return today > complaint.due_on
 
@@ -265,7 +270,7 @@ def transfer_ownership(db: Session, actor: User, app: App, new_owner: User) -> N
     owns such records can receive it."""
     wanted = OWNER_ROLE[app.kind]
     if new_owner.role != wanted:
-        what = "an SDK" if app.kind == "sdk" else "an app"
+        what = "an SDK" if app.kind == AppKind.SDK else "an app"
         raise WorkflowError(f"{new_owner.name} is a {new_owner.role} account; {what} belongs to a "
                             f"{wanted.replace('_', ' ')} account")
     previous = app.owner.name if app.owner else "nobody"
@@ -284,11 +289,11 @@ def overview_counts(db: Session, user: User, today: dt.date, calendar: WorkCalen
         "apps": count_rows(db, access.visible_apps(user)),
         "scans_this_month": count_rows(db, access.visible_scans(user).where(Scan.created_at >= month_start)),
         "open_cases": count_rows(db, cases.where(Case.status.in_(OPEN_CASE_STATUSES))),
-        "overdue_cases": count_rows(db, cases.where(Case.status == "notice_sent", Case.deadline < today)),
-        "due_within_2_days": count_rows(db, cases.where(Case.status == "notice_sent", Case.deadline >= today,
+        "overdue_cases": count_rows(db, cases.where(Case.status == CaseStatus.NOTICE_SENT, Case.deadline < today)),
+        "due_within_2_days": count_rows(db, cases.where(Case.status == CaseStatus.NOTICE_SENT, Case.deadline >= today,
                                                         Case.deadline <= soon)),
     }
     if access.sees_all(user):
-        counts["open_clues"] = count_rows(db, select(Clue).where(Clue.status == "open"))
-        counts["open_complaints"] = count_rows(db, select(Complaint).where(Complaint.status != "resolved"))
+        counts["open_clues"] = count_rows(db, select(Clue).where(Clue.status == ClueStatus.OPEN))
+        counts["open_complaints"] = count_rows(db, select(Complaint).where(Complaint.status != ComplaintStatus.RESOLVED))
     return counts

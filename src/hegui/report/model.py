@@ -159,11 +159,16 @@ class Finding(_Model):
 
 
 class Stats(_Model):
-    """The size of what was analysed (contract addition): DEX methods indexed, and how many of them can run as
-    the process starts (the startup call graph, CONTRACT.md `at_startup`)."""
+    """The size of what was analysed (contract addition): DEX methods indexed, how many of them can run as
+    the process starts (the startup call graph, CONTRACT.md `at_startup`) and how many can run at all."""
 
     methods: int
     startup_reachable_methods: int
+    # of an APK (not an SDK package, whose every public method the host may call): the methods some manifest
+    # component, resource-named class or native library can reach, and the sensitive calls outside them
+    # (dead code: never a finding)
+    live_methods: int | None = None
+    dead_sensitive_calls: int | None = None
 
 
 class ErrorItem(_Model):

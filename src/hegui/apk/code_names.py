@@ -1,0 +1,94 @@
+"""Code named outside the DEX: classes resource XML makes the framework create, click handlers it binds, and
+classes native libraries call into through JNI.
+
+A layout inflater creates the View classes named as tags (``<com.example.MyView>``, ``<view class="…">``) and
+the Fragments of ``<fragment android:name="…">``; preference screens, menus (``actionViewClass``),
+navigation graphs and CoordinatorLayout behaviours name classes in attributes too; ``android:onClick="name"``
+binds a method of the inflating Activity by name. None of that is a call in the DEX, so a reader of the code
+alone sees those classes and methods as never used. This module only reads the names; what they mean for the
+call graph is the caller's business.
+
+Native code reaches Java through JNI by class name (``FindClass("com/baidu/vi/VDeviceAPI")``, then
+``GetStaticMethodID``): those names sit in the library as NUL-terminated strings with slashes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hegui.apk.archive import ApkArchive
+from hegui.apk.axml import ANDROID_NS, TYPE_STRING, is_binary_xml, parse_axml
+
+_MAX_XML = 4 * 2**20  # a resource XML larger than this is not a layout anyone inflates
+# a Java class name as resources write it: dotted identifiers, possibly relative (".ui.MyFragment")
+_CLASS_NAME = re.compile(r"\.?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+# NUL-terminated names in native code: a JNI class name (slash separated) or a dotted name
+_NATIVE_NAME = re.compile(rb"(?<![\w$/.])([A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)+|[a-z][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\x00")
+_MAX_NATIVE_BYTES = 96 * 2**20  # read at most this much native code per APK (one ABI)
+_ABI_PREFERENCE = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCodeNames:
+    classes: frozenset[str]  # Java names as written (a leading "." is relative to the app's package)
+    click_handlers: frozenset[str]  # android:onClick method names
+
+
+def resource_code_names(archive: ApkArchive) -> ResourceCodeNames:
+    """The class names and click handlers of every compiled XML under ``res/``. An entry that cannot be read
+    names nothing (the manifest and resource readers report a broken archive)."""
+    classes: set[str] = set()
+    handlers: set[str] = set()
+    for name in archive.names:
+        if not (name.startswith("res/") and name.endswith(".xml")):
+            continue
+        try:
+            data = archive.read(name, max_size=_MAX_XML)
+        except Exception:  # noqa: BLE001 - one unreadable entry must not stop the scan
+            continue
+        if not is_binary_xml(data):
+            continue
+        try:
+            root = parse_axml(data)
+        except Exception:  # noqa: BLE001 - a malformed resource names nothing
+            continue
+        for node in root.iter():
+            if "." in node.tag and _CLASS_NAME.fullmatch(node.tag):
+                classes.add(node.tag)
+            for attr in node.attributes:
+                value = attr.string if attr.value_type == TYPE_STRING else None
+                if not value:
+                    continue
+                if attr.name == "onClick" and attr.namespace == ANDROID_NS:
+                    if _IDENTIFIER.fullmatch(value):
+                        handlers.add(value)
+                elif "." in value and len(value) < 256 and _CLASS_NAME.fullmatch(value):
+                    classes.add(value)
+    return ResourceCodeNames(frozenset(classes), frozenset(handlers))
+
+
+def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset[str]:
+    """Java names (dotted) that the native libraries of one ABI hold: JNI class names (``com/x/Y``) and
+    dotted names (``com.x``, a package the library looks classes up in). The ABI with the most libraries is read (the same code is built once per
+    ABI), the preferred one on a tie; at most `_MAX_NATIVE_BYTES` of it."""
+    by_abi: dict[str, list[str]] = {}
+    for lib in native_libs:
+        by_abi.setdefault(lib.split("/")[1], []).append(lib)
+    if not by_abi:
+        return frozenset()
+    rank = {abi: i for i, abi in enumerate(_ABI_PREFERENCE)}
+    abi = max(by_abi, key=lambda a: (len(by_abi[a]), -rank.get(a, len(rank))))
+    names: set[str] = set()
+    budget = _MAX_NATIVE_BYTES
+    for lib in sorted(by_abi[abi]):
+        if budget <= 0:
+            break
+        try:
+            data = archive.read(lib, max_size=budget)
+        except Exception:  # noqa: BLE001 - an unreadable or oversized library names nothing
+            continue
+        budget -= len(data)
+        names.update(m.decode("ascii", "replace").replace("/", ".") for m in _NATIVE_NAME.findall(data))
+    return frozenset(names)

@@ -1,0 +1,34 @@
+"""What every REST router shares: the caller's dependencies, the 404 lookups and list paging headers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from hegui.platform import access, lists
+from hegui.platform.db import User
+from hegui.platform.deps import api_role, api_user, get_db, run_list
+from hegui.platform.lookup import Lookup
+from hegui.platform.vocab import Role
+
+DB = Annotated[Session, Depends(get_db)]
+ApiUser = Annotated[User, Depends(api_user)]
+StaffUser = Annotated[User, Depends(api_role(*access.STAFF))]
+RegulatorUser = Annotated[User, Depends(api_role(Role.REGULATOR))]
+
+find = Lookup(lambda what: f"{what} not found")
+
+
+def page(spec: lists.ListSpec, request: Request, response: Response, db: Session, user: User) -> lists.Page:
+    """One page of a list; the total and the neighbouring pages go in headers (the body stays a JSON list)."""
+    return paged(run_list(request, db, user, spec), request, response)
+
+
+def paged(rows: lists.Page, request: Request, response: Response) -> lists.Page:
+    response.headers["X-Total-Count"] = str(rows.total)
+    link = rows.link_header(str(request.url.replace(query="")))
+    if link:
+        response.headers["Link"] = link
+    return rows

@@ -1,0 +1,289 @@
+"""The REST API's request and response models (pydantic), and the functions that build the responses from
+database rows. Routers (routers/) declare these as their bodies and response models; nothing here knows HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hegui.platform import workflow
+from hegui.platform.db import App, AppVersion, Case, Complaint, FindingRow, Scan
+from hegui.platform.vocab import (
+    AppKind,
+    CaseStatus,
+    ClueStatus,
+    ComplaintStatus,
+    Escalation,
+    HeldDecision,
+    InputKind,
+    Review,
+    Role,
+    ScanStatus,
+)
+
+# --- request and response models ---------------------------------------------------------------------------
+
+class ScanOut(BaseModel):
+    id: int
+    status: ScanStatus
+    sha256: str
+    filename: str
+    # what the scanner read the upload as (the report's input.kind); None until scanned
+    kind: InputKind | None = None
+    app_id: int | None = None
+    version_id: int | None = None
+    note: str | None = None
+    error: str | None = None
+    # a version signed by another certificate than its app's record (signers.py): held for a regulator's
+    # decision, then "counterfeit" or "genuine"; None for every other scan
+    review: Review | None = None
+    report: dict[str, Any] | None = None
+
+
+class HeldOut(BaseModel):
+    """A held scan as regulators and reviewers see it: which record it claimed and by which certificates."""
+    scan_id: int
+    app_id: int
+    package: str
+    uploader: str
+    owner: str | None
+    version_name: str | None
+    signed_by: list[str]
+    record_signed_by: list[str]
+
+
+class DecisionIn(BaseModel):
+    decision: HeldDecision
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class VersionOut(BaseModel):
+    id: int
+    version_name: str | None
+    version_code: int | None
+    sha256: str
+    scan_id: int
+    findings: int
+
+
+class AppOut(BaseModel):
+    id: int
+    package: str
+    kind: AppKind  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
+    label: str | None
+    owner: str | None
+    repeat_offender: bool
+    versions: list[VersionOut] = Field(default_factory=list)
+
+
+class FindingOut(BaseModel):
+    id: int
+    app_id: int
+    version_id: int
+    rule_id: str
+    severity: str
+    subject: str
+    title_zh: str
+    title_en: str
+
+
+class ClueIn(BaseModel):
+    app_id: int
+    rule_id: str
+    note: str = ""
+
+
+class ClueOut(BaseModel):
+    id: int
+    app_id: int
+    rule_id: str
+    version_id: int | None
+    note: str
+    status: ClueStatus
+
+
+class CaseIn(BaseModel):
+    app_id: int
+    rule_ids: list[str]
+    note: str = ""
+
+
+class CaseOut(BaseModel):
+    id: int
+    app_id: int
+    package: str
+    status: CaseStatus
+    rule_ids: list[str]
+    notice_date: dt.date
+    deadline: dt.date
+    deadline_exact: bool
+    overdue: bool
+    recheck_version_id: int | None
+    remaining_rule_ids: list[str] | None
+    escalation: Escalation | None
+
+
+class EscalateIn(BaseModel):
+    escalation: Escalation
+    note: str = ""
+    # needed before the deadline has passed and while no re-check failed (kept in the audit log)
+    override_reason: str = Field("", max_length=2000)
+
+
+class ComplaintIn(BaseModel):
+    app_name: str
+    complainant: str = ""
+    content: str
+    app_id: int | None = None
+
+
+class AssignIn(BaseModel):
+    assignee: str
+
+
+class ResolveIn(BaseModel):
+    resolution: str
+
+
+class ComplaintOut(BaseModel):
+    id: int
+    app_id: int | None
+    app_name: str
+    status: ComplaintStatus
+    received_on: dt.date
+    due_on: dt.date
+    overdue: bool
+    assignee: str | None
+    resolution: str | None
+
+
+class ListingPermission(BaseModel):
+    name: str = Field(max_length=255)
+    purpose: str = Field(default="", max_length=2000)
+
+
+class ListingIn(BaseModel):
+    store: str = Field(max_length=120)
+    version_name: str | None = Field(default=None, max_length=100)
+    permissions: list[ListingPermission] = Field(default_factory=list, max_length=500)
+    policy_url: str | None = Field(default=None, max_length=2048)
+    developer_name: str | None = Field(default=None, max_length=255)
+    developer_contact: str | None = Field(default=None, max_length=255)
+
+
+class ListingOut(BaseModel):
+    id: int
+    app_id: int
+    store: str
+    findings: list[dict[str, Any]]
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+
+
+class AuditOut(BaseModel):
+    at: dt.datetime
+    user: str | None
+    action: str
+    target: str
+    detail: str
+
+
+class SdkOut(BaseModel):
+    id: str
+    name: str
+    apps: int  # apps whose latest version embeds it (of those the caller may see)
+    findings: int  # findings whose subject is this SDK in those versions
+    worst_severity: Literal["low", "medium", "high", "critical"] | None
+
+
+class SdkAppOut(BaseModel):
+    id: int
+    package: str
+    version_id: int
+    version_name: str | None
+
+
+class SdkFindingOut(BaseModel):
+    rule_id: str
+    severity: str
+    title_zh: str
+    title_en: str
+    # None for an app of another account, withheld from an SDK vendor
+    app_id: int | None
+    package: str | None
+    version_id: int | None
+    version_name: str | None
+
+
+class SdkCallSiteOut(BaseModel):
+    pi_type: str
+    api: str
+    apps: int
+    at_startup: int
+
+
+class SdkDetailOut(BaseModel):
+    id: str
+    name: str
+    apps: list[SdkAppOut]
+    hidden_apps: int  # apps of other accounts embedding it, counted but not named (an SDK vendor's view)
+    findings: list[SdkFindingOut]
+    call_sites: list[SdkCallSiteOut]
+
+
+class OwnerIn(BaseModel):
+    owner: str = Field(min_length=1, max_length=120)  # the account name
+
+
+# --- responses from rows ---------------------------------------------------------------------------
+
+def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
+    version = db.get(AppVersion, scan.version_id) if scan.version_id else None
+    return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename, kind=scan.kind,
+                   app_id=version.app_id if version else None, version_id=scan.version_id, note=scan.note,
+                   error=scan.error, review=scan.review, report=scan.report_json if with_report else None)
+
+
+def held_out(db: Session, scan: Scan) -> HeldOut:
+    app = db.get(App, scan.held_app_id)
+    report = scan.report_json or {}
+    return HeldOut(scan_id=scan.id, app_id=app.id, package=app.package, uploader=scan.uploader.name,
+                   owner=app.owner.name if app.owner else None,
+                   version_name=(report.get("app") or {}).get("version_name"),
+                   signed_by=sorted({s.get("sha256", "") for s in (report.get("app") or {}).get("signers", [])}),
+                   record_signed_by=list(app.signing_certs or []))
+
+
+def app_out(db: Session, app: App, with_versions: bool) -> AppOut:
+    out = AppOut(id=app.id, package=app.package, kind=app.kind, label=app.label, owner=app.owner.name if app.owner else None,
+                 repeat_offender=app.repeat_offender)
+    if with_versions:
+        counts = dict(db.execute(select(FindingRow.version_id, func.count()).where(FindingRow.app_id == app.id)
+                                 .group_by(FindingRow.version_id)).all())
+        out.versions = [VersionOut(id=v.id, version_name=v.version_name, version_code=v.version_code,
+                                   sha256=v.sha256, scan_id=v.scan_id, findings=counts.get(v.id, 0))
+                        for v in app.versions]
+    return out
+
+
+def case_out(case: Case, on: dt.date) -> CaseOut:
+    return CaseOut(id=case.id, app_id=case.app_id, package=case.app.package, status=case.status,
+                   rule_ids=list(case.rule_ids), notice_date=case.notice_date, deadline=case.deadline,
+                   deadline_exact=not case.deadline_approximate, overdue=workflow.case_overdue(case, on),
+                   recheck_version_id=case.recheck_version_id,
+                   remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None else None,
+                   escalation=case.escalation)
+
+
+def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
+    return ComplaintOut(id=c.id, app_id=c.app_id, app_name=c.app_name, status=c.status, received_on=c.received_on,
+                        due_on=c.due_on, overdue=workflow.complaint_overdue(c, on),
+                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
