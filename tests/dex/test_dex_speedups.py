@@ -558,3 +558,17 @@ def test_protos_past_the_descriptor_budget_are_unnamed_alike_by_both_paths():
     assert count < first_unnamed < count + extra and set(protos[first_unnamed:]) == {"(?)V"}
     assert fast.problems == [f"classes.dex: proto {first_unnamed} and later protos not named "
                              "(descriptors longer than the file allows)"]
+
+
+@needs_extension
+@pytest.mark.corpus
+def test_methods_referencing_wanted_entries_are_the_same_by_both_paths(corpus):
+    fast, slow = _both(_dex_blobs(corpus / CORPUS_APKS[0]))
+    for kind, table in (("invokes", DexIndex.method_refs), ("fields", DexIndex.field_refs)):
+        # every 13th entry of each DEX's table, and one index past its end (wanted, but never referenced)
+        wanted = {id(dex): set(range(0, len(table(fast, dex)), 13)) | {len(table(fast, dex))} for dex in fast.dex_files}
+        found = [m.id for m in fast.methods_referencing(kind, wanted)]
+        by_python = [m.id for m in slow.methods_referencing(
+            kind, {id(s): wanted[id(f)] for f, s in zip(fast.dex_files, slow.dex_files, strict=True)})]
+        by_definition = [m.id for m in fast.methods if set(getattr(m.code, kind)) & wanted[id(m.dex)]]
+        assert found == by_python == by_definition and found

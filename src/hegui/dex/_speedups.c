@@ -652,6 +652,50 @@ static PyObject *add_methods(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(referencing_doc,
+             "referencing(methods, start, end, kind, mask) -> list\n"
+             "\n"
+             "The MethodRecords of methods[start:end] with a reference of `kind` (0 invokes, 3 fields) whose\n"
+             "index has a non-zero byte in `mask` (indices past its end count as not wanted), in order.");
+
+static PyObject *referencing(PyObject *module, PyObject *args) {
+    PyObject *methods;
+    Py_ssize_t start, end;
+    int kind;
+    Py_buffer mask;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!nniy*:referencing", &PyList_Type, &methods, &start, &end, &kind, &mask))
+        return NULL;
+    PyObject *out = NULL;
+    if (kind != R_INVOKES && kind != R_FIELDS) {
+        PyErr_SetString(PyExc_ValueError, "kind must be 0 (invokes) or 3 (fields)");
+        goto done;
+    }
+    if (start < 0) start = 0;
+    if (end > PyList_GET_SIZE(methods)) end = PyList_GET_SIZE(methods);
+    out = PyList_New(0);
+    const uint8_t *wanted = (const uint8_t *)mask.buf;
+    for (Py_ssize_t i = start; out && i < end; i++) {
+        PyObject *item = PyList_GET_ITEM(methods, i);
+        if (!Py_IS_TYPE(item, &MethodRecordType) || !Py_IS_TYPE(((MethodRecord *)item)->code, &PackedCodeType)) {
+            PyErr_SetString(PyExc_TypeError, "referencing takes MethodRecords of PackedCode");
+            Py_CLEAR(out);
+            break;
+        }
+        const PackedCode *code = (const PackedCode *)((MethodRecord *)item)->code;
+        for (uint32_t k = 0; k < code->n[kind]; k++) {
+            uint32_t ref = packed_ref(code, kind, k);
+            if ((Py_ssize_t)ref < mask.len && wanted[ref]) {
+                if (PyList_Append(out, item) < 0) Py_CLEAR(out);
+                break;
+            }
+        }
+    }
+done:
+    PyBuffer_Release(&mask);
+    return out;
+}
+
 /* The class's references, kind after kind, as one bytes object. */
 static PyObject *make_all_refs(const ClassScan *s) {
     size_t total = s->invokes.len + s->strings.len + s->types.len + s->fields.len;
@@ -1066,6 +1110,7 @@ static PyMethodDef speedups_methods[] = {
     {"member_keys", member_keys, METH_VARARGS, member_keys_doc},
     {"add_methods", add_methods, METH_VARARGS, add_methods_doc},
     {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
+    {"referencing", referencing, METH_VARARGS, referencing_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -8,7 +8,7 @@ report form.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from hegui.dex import parser
@@ -16,7 +16,9 @@ from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, CodeRefs, DexFile, Dex
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
 # The C extension's code record type (None without the extension): its references are looked up in C.
+_KINDS = {"invokes": 0, "fields": 3}  # PackedCode's reference kinds
 _PACKED: type | None = parser.speedups.PackedCode if parser.speedups is not None else None
+_RECORD: type | None = parser.speedups.MethodRecord if parser.speedups is not None else None
 
 
 def descriptor_to_java(desc: str) -> str:
@@ -76,6 +78,7 @@ class DexIndex:
         self._subtypes: dict[str, list[str]] | None = None
         self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self._lineages: dict[str, tuple[str, ...]] = {}
+        self._ranges: dict[int, tuple[int, int]] = {}  # id(dex) -> its methods' positions in `methods`
 
     @classmethod
     def build(cls, blobs: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -106,6 +109,13 @@ class DexIndex:
 
     def add_parsed(self, dex: DexFile) -> None:
         """Add an already parsed program: a DEX file, or JVM classes in DEX form (hegui.jvm)."""
+        first = len(self.methods)
+        try:
+            self._add_parsed(dex)
+        finally:
+            self._ranges[id(dex)] = (first, len(self.methods))
+
+    def _add_parsed(self, dex: DexFile) -> None:
         self.problems.extend(dex.problems)
         self.dex_files.append(dex)
         self._refs[id(dex)], self._field_refs[id(dex)] = _member_keys(dex)
@@ -177,6 +187,27 @@ class DexIndex:
         if type(m.code) is _PACKED:
             return m.code.fields_at(refs)
         return [refs[i] if i < len(refs) else None for i in m.code.fields]
+
+    def methods_referencing(self, kind: str, wanted: dict[int, Collection[int]]) -> list[MethodInfo]:
+        """The methods, in index order, with an `kind` reference ("invokes": method_ids, "fields": field_ids
+        indices) in wanted[id(their DEX)]: what a detector looking for a few APIs among all methods needs,
+        without a tuple of references made per method (in C for the methods the extension read)."""
+        out: list[MethodInfo] = []
+        for dex in self.dex_files:
+            targets = wanted.get(id(dex))
+            start, end = self._ranges[id(dex)]
+            if not targets or start == end:
+                continue
+            if type(self.methods[start]) is _RECORD:
+                mask = bytearray(max(targets) + 1)
+                for t in targets:
+                    mask[t] = 1
+                out.extend(parser.speedups.referencing(self.methods, start, end, _KINDS[kind], bytes(mask)))  # type: ignore[union-attr]
+            else:
+                wanted_set = targets if isinstance(targets, (set, frozenset)) else set(targets)
+                out.extend(m for m in self.methods[start:end]
+                           if not wanted_set.isdisjoint(getattr(m.code, kind)))
+        return out
 
     def all_strings(self) -> Iterator[str]:
         for dex in self.dex_files:
