@@ -142,7 +142,8 @@ def _snapshot(index: DexIndex) -> tuple:
         [(m.id, m.cls, m.name, m.proto, m.access, parser.code_facts(m.code)) for m in index.methods],
         {desc: (c.superclass, c.interfaces, c.access, c.methods, c.dex_name) for desc, c in index.classes.items()},
         [(index.method_refs(dex), index.field_refs(dex)) for dex in index.dex_files],
-        [(index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) for m in index.methods],
+        [(index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m), index.references(m))
+         for m in index.methods],
     )
 
 
@@ -516,6 +517,7 @@ def test_references_beyond_the_tables_are_looked_up_as_none_and_unknown_type_by_
         assert (index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) == (
             [None, (pick_key, 0x71)], [None], ["L?;"], [None])
         assert (list(index.invokes(m)), index.strings(m), index.field_reads(m)) == ([(pick_key, 0x71)], [], [])
+        assert index.references(m) == ([(pick_key, 0x71)], ["L?;"], [], [])
 
 
 @needs_extension

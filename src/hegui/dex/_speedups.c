@@ -444,7 +444,46 @@ static PyObject *packed_type_names(PackedCode *self, PyObject *types) {
     return packed_lookup(self, types, R_TYPES, 0, unknown_type_name);
 }
 
+/* packed_lookup without the entries beyond the table (DexIndex.invokes / strings / field_reads). */
+static PyObject *packed_present(PackedCode *self, PyObject *table, int kind, int with_ops) {
+    PyObject *all = packed_lookup(self, table, kind, with_ops, Py_None);
+    if (!all) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(all), kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) kept += PyList_GET_ITEM(all, i) != Py_None;
+    if (kept == n) return all;
+    PyObject *out = PyList_New(kept);
+    if (out) {
+        for (Py_ssize_t i = 0, j = 0; i < n; i++) {
+            PyObject *item = PyList_GET_ITEM(all, i);
+            if (item != Py_None) {
+                Py_INCREF(item);
+                PyList_SET_ITEM(out, j++, item);
+            }
+        }
+    }
+    Py_DECREF(all);
+    return out;
+}
+
+static PyObject *packed_references(PackedCode *self, PyObject *args) {
+    PyObject *keys, *strings, *types, *field_keys;
+    if (!PyArg_ParseTuple(args, "OOOO:references", &keys, &strings, &types, &field_keys)) return NULL;
+    PyObject *parts[4] = {
+        packed_present(self, keys, R_INVOKES, 1),
+        NULL, NULL, NULL,
+    };
+    if (parts[0]) parts[1] = packed_lookup(self, types, R_TYPES, 0, unknown_type_name);
+    if (parts[1]) parts[2] = packed_present(self, field_keys, R_FIELDS, 0);
+    if (parts[2]) parts[3] = packed_present(self, strings, R_STRINGS, 0);
+    PyObject *out = parts[3] ? PyTuple_Pack(4, parts[0], parts[1], parts[2], parts[3]) : NULL;
+    for (int k = 0; k < 4; k++) Py_XDECREF(parts[k]);
+    return out;
+}
+
 static PyMethodDef packed_methods[] = {
+    {"references", (PyCFunction)packed_references, METH_VARARGS,
+     "references(method_keys, strings, types, field_keys) -> (invokes, types, field_reads, strings): "
+     "DexIndex.references for this method"},
     {"invokes_at", (PyCFunction)packed_invokes_at, METH_O,
      "invokes_at(method_keys) -> [(key, opcode) or None]: DexIndex.invokes_at for this method"},
     {"strings_at", (PyCFunction)packed_strings_at, METH_O,

@@ -295,10 +295,13 @@ class Reachability:
                 self.guarded[mid] = sites
             else:
                 sites = NOTHING_GUARDED
-            invokes = _unguarded(index.invokes_at(m), sites.invokes)
-            types = _unguarded(index.types(m), sites.types)
-            fields = _unguarded(index.field_reads_at(m), sites.fields)
-            strings = _unguarded(index.strings_at(m), sites.strings)
+            if sites is NOTHING_GUARDED:
+                invokes, types, fields, strings = index.references(m)
+            else:
+                invokes = _unguarded(index.invokes_at(m), sites.invokes)
+                types = _unguarded(index.types(m), sites.types)
+                fields = _unguarded(index.field_reads_at(m), sites.fields)
+                strings = _unguarded(index.strings_at(m), sites.strings)
             for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
                     self._virtual_call(cls, name, proto, mid)

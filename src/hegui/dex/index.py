@@ -166,6 +166,14 @@ class DexIndex:
     def field_reads(self, m: MethodInfo) -> list[tuple[str, str]]:
         return [f for f in self.field_reads_at(m) if f is not None]
 
+    def references(self, m: MethodInfo) -> tuple[list[tuple[MethodKey, int]], list[str], list[tuple[str, str]],
+                                                  list[str]]:
+        """(list(invokes(m)), types(m), field_reads(m), strings(m)) in one step: what the call graph reads of
+        every method it reaches."""
+        if type(m.code) is _PACKED:
+            return m.code.references(self._refs[id(m.dex)], m.dex.strings, m.dex.types, self._field_refs[id(m.dex)])
+        return list(self.invokes(m)), self.types(m), self.field_reads(m), self.strings(m)
+
     # One entry per position of `m.code`'s lists, None where an instruction names an entry beyond its DEX's
     # table: the consent-guard analysis names the instructions it guards by these positions. The C code
     # records look their references up themselves (no int object per reference); the results are the same.
