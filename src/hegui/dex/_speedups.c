@@ -21,6 +21,17 @@
  * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser.mutf8
  * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs), under the
  * per-file budget of string bytes decoded (string ids may all point at one long string).
+ * read_protos() is DexFile._read_protos (shared parameter lists, the budget of descriptor characters).
+ *
+ * The index side (hegui.dex.index) keeps what a large APK has half a million of in compact C objects:
+ *   - PackedCode: one method's references as a window on its class's shared bytes (80 bytes instead of
+ *     ~600 for a MethodCode of arrays); it looks its references up in the DEX tables without making an int
+ *     per reference (invokes_at, strings_at, fields_at, type_names, references);
+ *   - MethodRecord: DexIndex's MethodInfo of such a method, made by add_methods() (72 bytes, no dataclass
+ *     __init__ per method);
+ *   - member_keys() builds the method and field keys of a DEX's raw id tables; referencing() finds the
+ *     methods with a reference in a per-DEX byte mask (the few methods a detector looks at).
+ * None of these objects can be part of a reference cycle, so none is tracked by the cycle collector.
  *
  * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
  * The instruction length and operand-kind tables are passed in from hegui.dex.opcodes so that there

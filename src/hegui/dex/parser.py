@@ -5,9 +5,10 @@ recorded in `problems` while the rest is still read. It does not disassemble: fo
 it records the method, string, type and field-read references of its instructions, which is what call
 graphs, API matching and string evidence need.
 
-The per-class work (class_data_item decoding and the bytecode sweep, most of a scan's time) runs in the
-optional C extension `hegui.dex._speedups` when it was compiled at install time; it gives results
-identical to the Python code below, which is used when the extension is missing or `HEGUI_PURE_PYTHON=1`.
+The per-class work (class_data_item decoding and the bytecode sweep, most of a scan's time), the string and
+proto tables run in the optional C extension `hegui.dex._speedups` when it was compiled at install time; it
+gives results identical to the Python code below, which is used when the extension is missing or
+`HEGUI_PURE_PYTHON=1`. The extension's code records are its compact `PackedCode` objects (see `CodeRefs`).
 """
 
 from __future__ import annotations
