@@ -10,8 +10,10 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
@@ -23,7 +25,7 @@ from hegui.detect.apis import api_matcher
 from hegui.detect.behaviours import DETECTORS, wanted_call_keys
 from hegui.detect.context import SdkOf, StaticContext
 from hegui.detect.platform import PlatformAttributor, PlatformUse, platform_uses
-from hegui.detect.sdks import SdkAttributor, app_code_namespaces, identify_sdks, sdk_catalog
+from hegui.detect.sdks import SdkAttributor, SdkMatch, app_code_namespaces, identify_sdks, sdk_catalog
 from hegui.detect.semantics import COLLECTING
 from hegui.detect.sensitive import SensitiveHit, find_sensitive_calls, java_member, sensitive_observations
 from hegui.detect.startup import startup_reachability
@@ -50,6 +52,9 @@ from hegui.report.model import (
     Stats,
 )
 from hegui.rules import evaluate
+
+if TYPE_CHECKING:  # the policy package is imported when a scan reaches its stage
+    from hegui.policy import PolicyAnalysis, PolicyDocument
 
 MAX_DEX_BYTES = 512 * 2**20  # all classes*.dex of one APK together
 
@@ -84,7 +89,38 @@ def analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
             gc.unfreeze()
 
 
+@dataclass
+class _Scan:
+    """What the phases of one scan hand on to each other, filled in as they run: when the budget stops a phase,
+    the later ones do not run and the report is judged on what is there."""
+
+    report: Report
+    options: ScanOptions
+    budget: Budget
+    apk: Apk
+    sdk: SdkPackage | None  # the SDK package (AAR/JAR) being scanned; None for an APK
+    observations: list[Observation] = field(default_factory=list)
+    own_subject: str | None = None  # an SDK package's subject: its catalog id or package name
+
+
 def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
+    scan = _open(path, report, options)
+    try:
+        scan.budget.check("reading the APK")
+        index, sdk_of, namespaces = _index_apk(scan) if scan.sdk is None else _index_sdk_package(scan, scan.sdk)
+        _static_stage(scan, index, sdk_of, namespaces)
+        if options.trace is not None:
+            scan.observations.extend(_trace_stage(options.trace, scan.apk, report, sdk_of))
+        scan.budget.check("policy analysis")
+        scan.observations.extend(_policy_stage(scan.apk, index, report, options, scan.observations))
+    except BudgetExceeded as exc:
+        report.errors.append(ErrorItem(stage="budget", message=str(exc)))
+    _listing(scan)
+    _judge(scan)
+
+
+def _open(path: Path, report: Report, options: ScanOptions) -> _Scan:
+    """Read the container; the report gets what the manifest says (app, permissions) and what was unreadable."""
     budget = Budget(options.time_budget_s, options.memory_budget_mb)
     opened = open_package(path, ArchiveLimits())  # InputError: nothing readable at all
     sdk = opened if isinstance(opened, SdkPackage) else None
@@ -93,69 +129,89 @@ def _analyse_package(path: Path, report: Report, options: ScanOptions) -> None:
     _errors(report, apk.problems, sdk.kind if sdk else "apk")
     report.app = _app_info(apk)
     report.permissions = _permissions(apk)
-    observations: list[Observation] = []
-    own_subject: str | None = None
-    try:
-        budget.check("reading the APK")
-        if sdk is None:
-            index = DexIndex.build(_dex_blobs(apk, report, budget))
-            gc.freeze()
-            _errors(report, index.problems, "dex")
-            if not index.classes and apk.dex_names:
-                report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
-            budget.check("DEX indexing")
-            attributor, namespaces = _attributor(apk, index)
-            sdk_of: SdkOf = _code_owner(attributor, PlatformAttributor())
-        else:
-            index = _jvm_index(sdk, report, budget)
-            budget.check("class indexing")
-            attributor, namespaces = SdkAttributor(), ()
-            if report.app.package is None:
-                report.app.package = _common_package(index)
-            own_subject = _own_subject(report.app.package, attributor)
-            sdk_of = _package_code_owner(attributor, own_subject, PlatformAttributor())
-        ctx = _context(apk, index, report, sdk_of, namespaces, app_package=None if sdk else apk.manifest.package)
-        report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
-        ctx.app_manifest = sdk is None
-        budget.check("call graph")
-        all_hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
-        # a sensitive call in code nothing reaches collects nothing: counted, never a finding
-        hits = [h for h in all_hits if ctx.may_run(h.caller)]
-        report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent),
-                             live_methods=len(ctx.live.parent) if ctx.app_manifest else None,
-                             dead_sensitive_calls=len(all_hits) - len(hits) if ctx.app_manifest else None)
-        report.sensitive_calls = [
-            SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
-                          sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
-                          via_reflection=h.via_reflection,
-                          platform_library=h.subject.partition(":")[2] if is_platform_subject(h.subject) else None,
-                          collects=h.collects,
-                          collects_reason=f"{h.reason.en} / {h.reason.zh}" if h.reason else None)
-            for h in hits
-        ]
-        observations.extend(sensitive_observations(ctx, hits))
-        for detect in DETECTORS:
-            budget.check(detect.__name__)
-            observations.extend(detect(ctx, all_hits))  # a dead call still marks its permission as used
-        # an SDK whose code is absent cannot run: what its declared components would do is not judged
-        absent = {s.id for s in report.sdks if s.declared_only}
-        observations = [o for o in observations if o.subject not in absent]
-        if options.trace is not None:
-            observations.extend(_trace_stage(options.trace, apk, report, sdk_of))
-        budget.check("policy analysis")
-        observations.extend(_policy_stage(apk, index, report, options, observations))
-    except BudgetExceeded as exc:
-        report.errors.append(ErrorItem(stage="budget", message=str(exc)))
-    if options.listing is not None and sdk is not None:
-        report.errors.append(ErrorItem(stage="listing", message=f"{options.listing}: not applied: a store listing "
+    return _Scan(report=report, options=options, budget=budget, apk=apk, sdk=sdk)
+
+
+def _index_apk(scan: _Scan) -> tuple[DexIndex, SdkOf, tuple[str, ...]]:
+    """The APK's DEX files as one index, and who owns each class (an SDK, a platform library, else the app)."""
+    report, apk = scan.report, scan.apk
+    index = DexIndex.build(_dex_blobs(apk, report, scan.budget))
+    gc.freeze()
+    _errors(report, index.problems, "dex")
+    if not index.classes and apk.dex_names:
+        report.errors.append(ErrorItem(stage="dex", message="no class could be read from the DEX files"))
+    scan.budget.check("DEX indexing")
+    attributor, namespaces = _attributor(apk, index)
+    return index, _code_owner(attributor, PlatformAttributor()), namespaces
+
+
+def _index_sdk_package(scan: _Scan, sdk: SdkPackage) -> tuple[DexIndex, SdkOf, tuple[str, ...]]:
+    """An SDK package's class files as one index; its own code is the package's subject."""
+    report = scan.report
+    index = _jvm_index(sdk, report, scan.budget)
+    scan.budget.check("class indexing")
+    attributor = SdkAttributor()
+    if report.app.package is None:
+        report.app.package = _common_package(index)
+    scan.own_subject = _own_subject(report.app.package, attributor)
+    return index, _package_code_owner(attributor, scan.own_subject, PlatformAttributor()), ()
+
+
+def _static_stage(scan: _Scan, index: DexIndex, sdk_of: SdkOf, namespaces: tuple[str, ...]) -> None:
+    """SDKs, platform libraries, sensitive calls and every static detector's observations."""
+    report, apk, budget = scan.report, scan.apk, scan.budget
+    matches = _identify_sdks(apk, index, namespaces, app_package=None if scan.sdk else apk.manifest.package)
+    report.sdks = _sdk_report(matches)
+    ctx = _context(apk, index, sdk_of, matches)
+    report.platform_libraries = [_platform_report(u) for u in _platform_uses(apk, index)]
+    ctx.app_manifest = scan.sdk is None
+    budget.check("call graph")
+    all_hits = _outside_catalog_wrappers(find_sensitive_calls(ctx))
+    # a sensitive call in code nothing reaches collects nothing: counted, never a finding
+    hits = [h for h in all_hits if ctx.may_run(h.caller)]
+    report.stats = Stats(methods=len(index.methods), startup_reachable_methods=len(ctx.startup.parent),
+                         live_methods=len(ctx.live.parent) if ctx.app_manifest else None,
+                         dead_sensitive_calls=len(all_hits) - len(hits) if ctx.app_manifest else None)
+    report.sensitive_calls = [_sensitive_call_report(h) for h in hits]
+    observations = scan.observations  # extended in place: a budget stop keeps what the earlier detectors saw
+    observations.extend(sensitive_observations(ctx, hits))
+    for detect in DETECTORS:
+        budget.check(detect.__name__)
+        observations.extend(detect(ctx, all_hits))  # a dead call still marks its permission as used
+    # an SDK whose code is absent cannot run: what its declared components would do is not judged
+    absent = {s.id for s in report.sdks if s.declared_only}
+    observations[:] = [o for o in observations if o.subject not in absent]
+
+
+def _sensitive_call_report(h: SensitiveHit) -> SensitiveCall:
+    return SensitiveCall(pi_type=h.pi_type, api=h.api, caller=java_member(h.caller.cls, h.caller.name),
+                         sdk=h.subject if is_sdk_subject(h.subject) else None, at_startup=h.at_startup,
+                         via_reflection=h.via_reflection,
+                         platform_library=h.subject.partition(":")[2] if is_platform_subject(h.subject) else None,
+                         collects=h.collects,
+                         collects_reason=f"{h.reason.en} / {h.reason.zh}" if h.reason else None)
+
+
+def _listing(scan: _Scan) -> None:
+    """A store listing describes an app; it needs only the manifest, so it is judged even when the budget ran out."""
+    listing, report = scan.options.listing, scan.report
+    if listing is None:
+        return
+    if scan.sdk is not None:
+        report.errors.append(ErrorItem(stage="listing", message=f"{listing}: not applied: a store listing "
                                                                 "describes an app, not an SDK package"))
-    elif options.listing is not None:  # needs only the manifest: judged even when the budget ran out
-        observations.extend(_listing_stage(options.listing, report))
-    if sdk is None:
-        report.findings = _name_platform_libraries(evaluate(observations), report)
     else:
-        report.findings = _name_platform_libraries(
-            evaluate(_as_package_subject(observations, own_subject or LIBRARY_SUBJECT), sdk_triggers()), report)
+        scan.observations.extend(_listing_stage(listing, report))
+
+
+def _judge(scan: _Scan) -> None:
+    """The rules over every observation: an APK's with all triggers, an SDK package's as the package's own."""
+    if scan.sdk is None:
+        findings = evaluate(scan.observations)
+    else:
+        findings = evaluate(_as_package_subject(scan.observations, scan.own_subject or LIBRARY_SUBJECT),
+                            sdk_triggers())
+    scan.report.findings = _name_platform_libraries(findings, scan.report)
 
 
 # An SDK package's code and manifest belong to the SDK, named by its catalog id when it is a known one, else
@@ -302,9 +358,30 @@ def _trace_stage(trace_path: Path, apk: Apk, report: Report, sdk_of: SdkOf) -> l
                               dangerous_permissions=_dangerous(apk))
 
 
-def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observations: list[Observation]) -> list[Observation]:
+def _policy_stage(apk: Apk, index: DexIndex, report: Report, options: ScanOptions,
+                  observations: list[Observation]) -> list[Observation]:
+    """The privacy policy (named by the user, or found in the APK) read, reported and held against what the
+    app does."""
     from hegui import policy
     from hegui.policy.consistency import BehaviourFacts, consistency_observations
+
+    document, source = _find_policy(apk, index, report, options)
+    analysis = policy.analyse_policy(document) if document is not None else None
+    report.policy = _policy_report(analysis, source)
+    category = _app_category(document, apk, report, options)
+    embedded = [s for s in report.sdks if not s.declared_only]
+    facts = BehaviourFacts(
+        pi_types_by_subject=_collected_pi_types(observations), sdk_ids={s.id for s in embedded},
+        sdk_categories={s.id: s.category or "" for s in embedded}, dangerous_permissions=_dangerous(apk),
+        app_category=category,
+    )
+    return consistency_observations(analysis, facts, source)
+
+
+def _find_policy(apk: Apk, index: DexIndex, report: Report,
+                 options: ScanOptions) -> tuple[PolicyDocument | None, str | None]:
+    """The policy's text and where it came from (source without text: found, e.g. a URL not fetched)."""
+    from hegui import policy
 
     document = None
     source: str | None = None
@@ -325,34 +402,41 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options, observatio
                     document = policy.extract_policy(policy.fetch_found_policy(candidate.url), candidate.url)
     except InputError as exc:
         report.errors.append(ErrorItem(stage="policy", message=f"{source or options.policy}: {exc}"))
-    analysis = policy.analyse_policy(document) if document is not None else None
-    report.policy = Policy(found=source is not None, source=source)
+    return document, source
+
+
+def _policy_report(analysis: PolicyAnalysis | None, source: str | None) -> Policy:
+    out = Policy(found=source is not None, source=source)
     if analysis is not None:
-        report.policy.elements = {k: hit.present for k, hit in analysis.elements.items()}
-        report.policy.excerpts = {k: hit.excerpt for k, hit in analysis.elements.items() if hit.excerpt}
-        report.policy.declared_pi_types = sorted(analysis.declared_pi_types)
-        report.policy.declared_sdks = sorted(analysis.declared_sdks)
-        report.policy.declared_permissions = sorted(analysis.declared_permissions)
-    pi_by_subject: dict[str, set[str]] = {}
+        out.elements = {k: hit.present for k, hit in analysis.elements.items()}
+        out.excerpts = {k: hit.excerpt for k, hit in analysis.elements.items() if hit.excerpt}
+        out.declared_pi_types = sorted(analysis.declared_pi_types)
+        out.declared_sdks = sorted(analysis.declared_sdks)
+        out.declared_permissions = sorted(analysis.declared_permissions)
+    return out
+
+
+def _collected_pi_types(observations: list[Observation]) -> dict[str, set[str]]:
+    """Subject → the PI types it collects, statically or in the trace."""
+    out: dict[str, set[str]] = {}
     for obs in observations:
         pi_type = obs.attrs.get("pi_type")
         if obs.kind == "sensitive_call" and obs.attrs.get("collects", "yes") not in COLLECTING:
             continue  # a call that cannot or does not read the data (detect/semantics.py) collects nothing
         if isinstance(pi_type, str) and obs.kind in ("sensitive_call", "trace_pi_collection"):
-            pi_by_subject.setdefault(obs.subject, set()).add(pi_type)
+            out.setdefault(obs.subject, set()).add(pi_type)
+    return out
+
+
+def _app_category(document: PolicyDocument | None, apk: Apk, report: Report, options: ScanOptions) -> int | None:
+    """The app type of the necessary-PI rule: the user's, else inferred (and recorded in the report)."""
     from hegui.policy.category import infer_app_category
 
     category = options.category or infer_app_category(document, apk.label, apk.manifest.package)
     if report.app is not None and category is not None:
         report.app.app_type = category
         report.app.app_type_source = "option" if options.category else "inferred"
-    embedded = [s for s in report.sdks if not s.declared_only]
-    facts = BehaviourFacts(
-        pi_types_by_subject=pi_by_subject, sdk_ids={s.id for s in embedded},
-        sdk_categories={s.id: s.category or "" for s in embedded}, dangerous_permissions=_dangerous(apk),
-        app_category=category,
-    )
-    return consistency_observations(analysis, facts, source)
+    return category
 
 
 def _dangerous(apk: Apk) -> set[str]:
@@ -403,22 +487,29 @@ def _attributor(apk: Apk, index: DexIndex) -> tuple[SdkAttributor, tuple[str, ..
     return SdkAttributor(app_package=manifest.package, app_namespaces=namespaces), namespaces
 
 
-def _context(apk: Apk, index: DexIndex, report: Report, sdk_of: SdkOf, namespaces: tuple[str, ...], *,
-             app_package: str | None) -> StaticContext:
+def _identify_sdks(apk: Apk, index: DexIndex, namespaces: tuple[str, ...], *,
+                   app_package: str | None) -> list[SdkMatch]:
     manifest = apk.manifest
     class_names = [descriptor_to_java(d) for d in index.classes]
     component_names = [c.name for c in manifest.components]
     meta_keys = list(manifest.app_meta_data) + [k for c in manifest.components for k in c.meta_data]
-    matches = identify_sdks(class_names, app_package=app_package, app_namespaces=namespaces,
-                            component_names=component_names,
-                            meta_data_keys=meta_keys, native_libs=apk.native_libs)
+    return identify_sdks(class_names, app_package=app_package, app_namespaces=namespaces,
+                         component_names=component_names,
+                         meta_data_keys=meta_keys, native_libs=apk.native_libs)
+
+
+def _sdk_report(matches: list[SdkMatch]) -> list[Sdk]:
     catalog = sdk_catalog()
-    report.sdks = [
+    return [
         Sdk(id=m.id, name=catalog[m.id].name, company=catalog[m.id].company, category=catalog[m.id].category,
             packages=m.packages, evidence=m.evidence, declared_only=m.declared_only)
         for m in matches
     ]
+
+
+def _context(apk: Apk, index: DexIndex, sdk_of: SdkOf, matches: list[SdkMatch]) -> StaticContext:
+    catalog = sdk_catalog()
     return StaticContext(apk=apk, index=index, sdk_of=sdk_of,
-                         startup=startup_reachability(manifest, index),
+                         startup=startup_reachability(apk.manifest, index),
                          sdk_info={m.id: catalog[m.id] for m in matches if not m.declared_only},
                          wanted_calls=wanted_call_keys())

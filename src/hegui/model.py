@@ -61,7 +61,3 @@ class Observation:
     subject: str = APP_SUBJECT
     evidence: list[Evidence] = field(default_factory=list)
     attrs: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def is_sdk(self) -> bool:
-        return is_sdk_subject(self.subject)

@@ -1,43 +1,22 @@
 """Scans that hang, balloon or crash are recorded failed with their reason, and the batch goes on.
 
-The misbehaviour is injected through `scan_fn` (an APK that reliably hangs or segfaults the scanner
-would be a scanner bug to fix, not a fixture); every other input is a real scan of a real APK.
+The misbehaviour is injected through `scan_fn` (tests/misbehave.py); every other input is a real scan of a
+real APK.
 """
 
 from __future__ import annotations
 
-import ctypes
-import faulthandler
-import os
 import shutil
-import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from hegui.batch import collect_inputs, run_batch
-from hegui.pipeline import ScanOptions, scan_path
+from hegui.pipeline import ScanOptions
+from misbehave import misbehaving_scan
 
 pytestmark = pytest.mark.corpus
-
-
-def _misbehave_on_bad(path: Path, options: ScanOptions):
-    """The real scan, except for inputs named after the misbehaviour they trigger."""
-    stem = path.stem
-    if stem == "hang":
-        time.sleep(120)
-    elif stem == "balloon":
-        hoard = bytearray((options.memory_budget_mb + 512) << 20)
-        return hoard  # never reached: the allocation fails under the address-space limit
-    elif stem == "sigkill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    elif stem == "segfault":
-        faulthandler.disable()  # the crash is the point; keep pytest's fault dump out of the log
-        ctypes.string_at(0)
-    elif stem == "bug":
-        raise RuntimeError("detector exploded on\nline two")
-    return scan_path(path, options)
 
 
 @pytest.fixture
@@ -59,7 +38,7 @@ def test_each_limit_and_crash_is_recorded_with_its_reason(folder, tmp_path, inde
     started = time.monotonic()
 
     result = run_batch(collect_inputs([folder]), out, options=options, formats=["json"], jobs=2, quiet=True,
-                       scan_fn=_misbehave_on_bad)
+                       scan_fn=misbehaving_scan)
 
     assert time.monotonic() - started < 30, "a hanging scan is stopped, not waited for"
     assert (result.total, result.done, result.failed) == (6, 1, 5)

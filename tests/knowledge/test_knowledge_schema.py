@@ -3,8 +3,7 @@ silently switched on or off (issue 15's experiments: `wher:`, `pi_typ:`, `observ
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,45 +13,14 @@ from hegui import knowledge
 from hegui.knowledge import KnowledgeError
 from hegui.knowledge.schema import check, knowledge_files, schema_for
 from hegui.knowledge.schema_rules import TraceTriggerFile, TriggerFile
+from knowledgekit import PACKAGE
 
-PACKAGE = Path(knowledge.__file__).resolve().parent
 # the start of the PI-CLIPBOARD-READ trigger, up to its pi_type value (other filters may follow it)
 CLIPBOARD = "  - rule: PI-CLIPBOARD-READ\n    observation: sensitive_call\n    where: {pi_type: clipboard"
 # where PI-CLIPBOARD-READ sits among the triggers of rules/static.yaml (the messages name the index)
 CLIPBOARD_INDEX = next(i for i, t in enumerate(yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "src/hegui/knowledge/rules/static.yaml").read_text(encoding="utf-8"))["triggers"])
     if t["rule"] == "PI-CLIPBOARD-READ")
-
-
-@pytest.fixture
-def edited(tmp_path: Path) -> Callable[[str, str, str], Path]:
-    """A copy of hegui's knowledge folder with one exact text replaced (which must occur exactly once)."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(PACKAGE, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-
-    def edit(name: str, old: str, new: str) -> Path:
-        path = root / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-        return root
-
-    return edit
-
-
-@pytest.fixture
-def load_from() -> Iterator[Callable[[Path], None]]:
-    """Point the package's loader at another folder, as if the package's own files had been edited."""
-    saved = knowledge._ROOT
-
-    def reset(root: object) -> None:
-        knowledge._ROOT = root
-        knowledge._LOADED.clear()
-        knowledge.triggers.cache_clear()
-        knowledge.rulebook.cache_clear()
-
-    yield reset
-    reset(saved)
 
 
 def _load_error(load_from: Callable[[Path], None], root: Path) -> list[str]:
@@ -214,8 +182,51 @@ def test_a_scan_with_a_broken_knowledge_file_exits_2_naming_the_problem(edited, 
 
 
 def test_a_startup_file_with_a_misspelt_entry_kind_is_refused(edited) -> None:
-    root = edited("api_context.yaml", "needs_context:", "needs_context:")
-    (root / "startup.yaml").write_text("entries:\n  aplication: [onCreate]\nuser_callbacks: {methods: [onClick], types: []}\n",
-                                       encoding="utf-8")
-    [message] = check(root)
-    assert message.startswith("knowledge/startup.yaml: entries.aplication: Input should be 'application', 'provider'")
+    root = edited("startup.yaml", "  application:", "  aplication:")
+    assert check(root) == [
+        "knowledge/startup.yaml: entries.application: missing",
+        "knowledge/startup.yaml: entries: unknown key 'aplication' (expected: application, component_factory, "
+        "launcher, provider, startup_initializer)"]
+
+
+def test_a_startup_method_listed_twice_is_refused(edited) -> None:
+    root = edited("startup.yaml", '  launcher: ["<init>", "<clinit>",', '  launcher: ["<init>", "<init>",')
+    assert check(root) == ["knowledge/startup.yaml: entries.launcher: listed twice: <init>"]
+
+
+def test_a_kind_of_startup_entry_without_methods_is_refused(edited) -> None:
+    root = edited("startup.yaml", '  provider: ["<init>", "<clinit>", onCreate, attachInfo]', "  provider: []")
+    assert check(root) == ["knowledge/startup.yaml: entries.provider: List should have at least 1 item after "
+                           "validation, not 0 (got [])"]
+
+
+def test_the_startup_knowledge_gives_each_kind_its_methods_and_user_callback_types_as_descriptors() -> None:
+    startup = knowledge.startup()
+    assert list(startup.entries) == ["application", "provider", "launcher", "component_factory",
+                                     "startup_initializer"]
+    assert startup.entries["provider"] == ("<init>", "<clinit>", "onCreate", "attachInfo")
+    raw = knowledge.load_yaml("startup.yaml")["user_callbacks"]
+    assert startup.user_callback_types == {"L" + t.replace(".", "/") + ";" for t in raw["types"]}
+    assert startup.user_callback_methods == set(raw["methods"])
+
+
+def test_the_evidence_templates_are_parsed_once_per_process(load_from, monkeypatch) -> None:
+    # the load-time check of evidence.yaml parses the templates; the renderer reuses that parse
+    from hegui.knowledge import evidence
+
+    texts: list[str] = []
+    facts_of = evidence._facts_of
+    monkeypatch.setattr(evidence, "_facts_of", lambda text: texts.append(text) or facts_of(text))
+    load_from(PACKAGE)
+    evidence._catalog.cache_clear()
+    evidence.render("call_from", {"api": "a.B#c", "caller": "d.E#f"}, "en")
+    shipped = knowledge.load_yaml("evidence.yaml")["templates"].values()
+    assert sorted(texts) == sorted(t[lang] for t in shipped for lang in ("zh", "en"))
+    evidence._catalog.cache_clear()
+
+
+def test_a_scope_needing_a_purpose_that_no_wechat_api_has_is_refused(edited) -> None:
+    root = edited("miniapp_apis.yaml", "scope.userFuzzyLocation, scope.userLocationBackground]",
+                  "scope.userFuzyLocation, scope.userLocationBackground]")
+    assert check(root) == ["knowledge/miniapp_apis.yaml: wechat_scopes_needing_desc[1]: 'scope.userFuzyLocation' "
+                           "is the scope of no API under wechat"]

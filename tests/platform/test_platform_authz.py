@@ -81,6 +81,10 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/audit"): (REG, False),
     ("GET", "/held"): (STAFF, False),
     ("POST", "/held/{scan_id}"): (REG, False),
+    ("GET", "/users"): (REG, False),
+    ("POST", "/users"): (REG, False),
+    ("POST", "/users/{user_id}/{action}"): (REG, False),
+    ("GET", "/docs"): (PUBLIC, False),
 }
 CALLERS = ("regulator", "reviewer", "dev", "dev2", "vendor", "anonymous", "bad_credential")
 
@@ -108,7 +112,7 @@ def world(sqlite_platform):
     complaint = p.client.post("/api/v1/complaints", headers=reviewer,
                               json={"app_name": "shop", "content": "x"}).json()
     ids = {"app_id": app["id"], "scan_id": scan_id, "case_id": case["id"], "complaint_id": complaint["id"],
-           "code": "en", "fmt": "json", "sdk_id": "umeng"}
+           "code": "en", "fmt": "json", "sdk_id": "umeng", "user_id": p.users["dev2"].id, "action": "enable"}
     query = f"?from_version={versions[0]}&to_version={versions[1]}"
     return p, ids, query
 
@@ -142,6 +146,7 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/complaints/{complaint_id}/resolve": {"resolution": "done"},
         "/login": {"name": "nobody", "password": "x"},
         "/held/{scan_id}": {"decision": "counterfeit", "reason": "x"},
+        "/users": {"name": "matrix-user", "role": "developer"},
     }
     if method == "POST":
         if path in api_bodies:

@@ -24,7 +24,7 @@ def later_imei() -> Observation:
 
 def test_migrations_build_the_schema_from_empty(platform):
     engine = platform.app.state.engine
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {"users", "api_tokens", "apps", "app_versions", "scans", "findings", "clues", "cases",
             "repeat_offences", "complaints", "store_listings", "audit_events", "alembic_version"} <= tables
@@ -36,8 +36,13 @@ def test_the_migrated_schema_matches_the_models(platform):
 
     from hegui.platform.db import Base
 
+    def modelled(obj, name, kind, _reflected, _compare_to) -> bool:
+        # migration 0005's PostgreSQL-only trigram indexes have no model (SQLite has no such index)
+        return not (kind == "index" and name and name.startswith("ix_trgm_"))
+
     with platform.app.state.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_object": modelled})
+        assert compare_metadata(context, Base.metadata) == []
 
 
 def test_case_deadline_recheck_escalation_and_announcement(platform, report_validator):

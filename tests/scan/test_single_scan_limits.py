@@ -2,17 +2,13 @@
 in a child process and its report comes back to the command line, which renders it.
 
 The CLI cases run the real command on a real hostile APK; the helper cases inject the misbehaviour through
-`scan_fn` (an APK that reliably hangs or segfaults the scanner would be a scanner bug to fix, not a fixture).
+`scan_fn` (tests/misbehave.py).
 """
 
 from __future__ import annotations
 
-import ctypes
-import faulthandler
 import json
-import os
 import random
-import signal
 import struct
 import subprocess
 import sys
@@ -25,6 +21,7 @@ import pytest
 from hegui.batch.isolate import ScanFailed, scan_report_isolated
 from hegui.errors import InputError
 from hegui.pipeline import ScanOptions, scan_path
+from misbehave import misbehaving_scan
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "src/hegui/samples/demo-shop.apk"
@@ -102,25 +99,6 @@ def test_the_issue_10_dex_gives_a_report_in_bounded_memory(tmp_path):
     assert b"Traceback" not in err
 
 
-def _misbehave(path: Path, options: ScanOptions):
-    """The real scan, except for inputs named after the misbehaviour they trigger."""
-    stem = path.stem
-    if stem == "hang":
-        time.sleep(120)
-    elif stem == "balloon":
-        return bytearray((options.memory_budget_mb + 512) << 20)  # refused under the address-space limit
-    elif stem == "sigkill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    elif stem == "segfault":
-        faulthandler.disable()  # the crash is the point; keep pytest's fault dump out of the log
-        ctypes.string_at(0)
-    elif stem == "bug":
-        raise RuntimeError("detector exploded on\nline two")
-    elif stem == "unreadable":
-        raise InputError("not a ZIP/APK archive")
-    return scan_path(path, options)
-
-
 @pytest.mark.parametrize(("name", "reason"), [
     ("hang", "timeout after 0.5 s"),
     ("balloon", "memory limit 16 MB exceeded"),
@@ -133,7 +111,7 @@ def test_each_limit_and_crash_of_the_child_is_a_one_line_reason(tmp_path, name, 
     apk.write_bytes(SAMPLE.read_bytes())
     start = time.monotonic()
     with pytest.raises(ScanFailed) as caught:
-        scan_report_isolated(apk, ScanOptions(time_budget_s=0.5, memory_budget_mb=16), scan_fn=_misbehave)
+        scan_report_isolated(apk, ScanOptions(time_budget_s=0.5, memory_budget_mb=16), scan_fn=misbehaving_scan)
     assert str(caught.value) == reason
     assert time.monotonic() - start < 15, "a hanging scan is stopped at its hard limit, not waited for"
 
@@ -142,7 +120,7 @@ def test_an_unreadable_input_is_the_scans_own_reason(tmp_path):
     apk = tmp_path / "unreadable.apk"
     apk.write_bytes(b"x")
     with pytest.raises(InputError, match=r"^not a ZIP/APK archive$"):
-        scan_report_isolated(apk, ScanOptions(), scan_fn=_misbehave)
+        scan_report_isolated(apk, ScanOptions(), scan_fn=misbehaving_scan)
 
 
 def test_the_report_from_the_child_is_the_report_of_an_in_process_scan():

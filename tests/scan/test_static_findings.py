@@ -206,6 +206,17 @@ def test_cleartext_allowed_with_http_urls_is_plaintext_transmission(tmp_path):
         'android:usesCleartextTraffic="true"', "plain-HTTP URL http://api.demo-shop.cn/collect"]
 
 
+@pytest.mark.parametrize(("target_sdk", "fires"), [(27, True), (28, False)])
+def test_cleartext_is_allowed_by_default_below_the_target_sdk_of_static_signals(tmp_path, target_sdk, fires):
+    # static_signals.yaml cleartext.refused_by_default_from_target_sdk: 28 (Android 9 refuses cleartext by default)
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("http://api.demo-shop.cn/collect")))),
+                       target_sdk=target_sdk)
+    evidence = [e.detail for f in scanned.report.findings if f.rule_id == "PI-SEC-PLAINTEXT-TRANSMISSION"
+                for e in f.evidence]
+    assert evidence == ([f"targetSdkVersion {target_sdk} < 28 and no network security config: cleartext allowed",
+                         "plain-HTTP URL http://api.demo-shop.cn/collect"] if fires else [])
+
+
 def test_https_only_app_has_no_plaintext_finding(tmp_path):
     scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("https://api.demo-shop.cn/collect")))),
                        application_attrs='android:usesCleartextTraffic="true"')

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from hegui.detect.sdks import CATEGORIES, ID_PATTERN, KNOWN_KEYS, ancestors, sdk_catalog
-from hegui.knowledge import load_yaml, pi_types
+from hegui.detect.sdks import ancestors, sdk_catalog
+from hegui.knowledge import KnowledgeError, load_yaml, pi_types
 
 RAW = load_yaml("sdks.yaml")["sdks"]
 CATALOG = sdk_catalog()
@@ -22,20 +24,62 @@ NOT_AN_SDK = {"com", "cn", "org", "io", "android", "androidx", "java", "javax", 
 SHARED_ALIASES = {"wechat location"}
 
 
-def test_entries_have_known_keys_and_required_fields() -> None:
-    for entry in RAW:
-        assert set(entry) <= KNOWN_KEYS, entry["id"]
-        assert entry["name_zh"] and entry["name_en"], entry["id"]
+# an entry of sdks.yaml as the file spells it (the edits below change one of its lines), and its index
+FIRST = "  - id: 360dialog\n    name_zh: 360Dialog\n    name_en: 360Dialog\n    company: null\n    category: location\n"
+AT = next(i for i, e in enumerate(RAW) if e["id"] == "360dialog")
 
 
-def test_ids_are_unique_and_lowercase() -> None:
-    ids = [e["id"] for e in RAW]
-    assert len(ids) == len(set(ids)) == len(CATALOG)
-    assert [i for i in ids if not ID_PATTERN.fullmatch(i)] == []
+def _catalog_error(load_from: Callable[[Path], None], root: Path) -> list[str]:
+    """The messages of loading the SDK catalog from the knowledge folder `root`."""
+    load_from(root)
+    with pytest.raises(KnowledgeError) as caught:
+        sdk_catalog()
+    return caught.value.messages
 
 
-def test_categories_come_from_the_fixed_list() -> None:
-    assert {i: s.category for i, s in CATALOG.items() if s.category not in CATEGORIES} == {}
+def test_a_misspelt_key_fails_at_load_naming_file_entry_and_the_expected_keys(edited, load_from) -> None:
+    root = edited("sdks.yaml", FIRST, FIRST.replace("name_en:", "name_eng:"))
+    assert _catalog_error(load_from, root) == [
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).name_en: missing",
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog): unknown key 'name_eng' (expected: aliases, category, collects, "
+        "company, components, hot_update, id, keep_alive, library, meta_data, name_en, name_zh, native_libs, "
+        "obfuscated_in, packages, parent, policy_url)"]
+
+
+def test_an_id_that_is_not_lowercase_fails_at_load(edited, load_from) -> None:
+    root = edited("sdks.yaml", FIRST, FIRST.replace("id: 360dialog", "id: 3Dialog"))
+    assert _catalog_error(load_from, root) == [
+        f"knowledge/sdks.yaml: sdks[{AT}] (3Dialog).id: String should match pattern '^[a-z0-9][a-z0-9_.-]*$' "
+        "(got '3Dialog')"]
+
+
+def test_a_duplicate_id_fails_at_load(edited, load_from) -> None:
+    root = edited("sdks.yaml", "  - id: aarki\n", "  - id: 360dialog\n")
+    assert _catalog_error(load_from, root) == ["knowledge/sdks.yaml: top level: duplicate ids: 360dialog"]
+
+
+def test_a_flag_that_is_not_a_boolean_fails_at_load(edited, load_from) -> None:
+    root = edited("sdks.yaml", FIRST, FIRST + "    keep_alive: sometimes\n")
+    assert _catalog_error(load_from, root) == [
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).keep_alive: Input should be a valid boolean, unable to interpret "
+        "input (got 'sometimes')"]
+
+
+def test_an_empty_signature_fails_at_load(edited, load_from) -> None:
+    # an empty package prefix would claim every class of the DEX for the SDK
+    root = edited("sdks.yaml", FIRST, FIRST + "    native_libs: ['']\n")
+    assert _catalog_error(load_from, root) == [
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog).native_libs[0]: String should have at least 1 character (got '')"]
+
+
+def test_a_category_sdk_categories_yaml_lacks_fails_at_load(edited, load_from) -> None:
+    root = edited("sdks.yaml", FIRST, FIRST.replace("category: location", "category: locaton"))
+    assert _catalog_error(load_from, root) == [
+        f"knowledge/sdks.yaml: sdks[{AT}] (360dialog): unknown category 'locaton' (sdk_categories.yaml)"]
+
+
+def test_the_catalog_holds_every_entry_once() -> None:
+    assert list(CATALOG) == [e["id"] for e in RAW]
 
 
 def test_collects_are_catalog_pi_types() -> None:

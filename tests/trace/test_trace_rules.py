@@ -169,6 +169,17 @@ def test_pi_sent_after_consent_to_an_unknown_third_party_host_is_sharing_but_to_
     assert own == []
 
 
+def test_under_a_country_domain_the_own_host_is_three_labels_deep():
+    # trace.second_level_labels: cn.com.demoshop.app's servers are under demoshop.com.cn, not all of com.cn
+    sent = [{"t": 0, "kind": "consent", "state": "agreed"},
+            {"t": 10, "kind": "network", "host": "api.demoshop.com.cn", "payload_pi_types": ["oaid"]},
+            {"t": 20, "kind": "network", "host": "collect.tracker.com.cn", "payload_pi_types": ["oaid"]}]
+    found = evaluate(trace_observations(events(*sent), sdk_of=sdk_of, app_package="cn.com.demoshop.app",
+                                        dangerous_permissions=dangerous()))
+    assert evidence_of(found, "PI-SHARE-CLIENT-TO-THIRD-PARTY", "app") == [
+        "t=20ms oaid sent to collect.tracker.com.cn (a third-party host)"]
+
+
 # ---- permissions ---------------------------------------------------------------------------------------------
 
 def test_several_dangerous_permissions_at_start_are_bundled_and_advance_requests(validated):

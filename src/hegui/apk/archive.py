@@ -137,10 +137,6 @@ class ApkArchive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def file_size(self) -> int:
-        return len(self._data)
-
     def view(self, start: int, end: int) -> bytes:
         """Raw bytes of the file in [start, end) (clipped to the file); used by the signing-block reader."""
         start = max(0, start)
@@ -315,10 +311,6 @@ class ApkArchive:
         """Declared uncompressed size; None for a missing entry or an unknown size."""
         entry = self._entries.get(name)
         return entry.uncompressed_size if entry and entry.uncompressed_size >= 0 else None
-
-    def compressed_size_of(self, name: str) -> int | None:
-        entry = self._entries.get(name)
-        return entry.compressed_size if entry else None
 
     def read(self, name: str, max_size: int | None = None) -> bytes:
         entry = self._entries.get(name)

@@ -101,9 +101,6 @@ class XmlAttribute:
                 return None
         return None
 
-    def is_reference(self) -> bool:
-        return self.value_type in (TYPE_REFERENCE, TYPE_DYNAMIC_REFERENCE)
-
 
 @dataclass
 class XmlNode:
@@ -129,9 +126,6 @@ class XmlNode:
         """Text of an attribute without namespace (``package``)."""
         attribute = self.attr(name, "")
         return attribute.text() if attribute else None
-
-    def children_named(self, tag: str) -> list[XmlNode]:
-        return [child for child in self.children if child.tag == tag]
 
     def iter(self) -> Iterator[XmlNode]:
         """All nodes, depth first, without recursion."""

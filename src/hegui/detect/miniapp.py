@@ -24,8 +24,6 @@ from hegui.miniapp.js import ApiCall
 from hegui.model import APP_SUBJECT, Evidence, Observation, said
 
 FORM_OF_KIND = {"wxapkg": "mini-program", "miniapp_dir": "mini-program", "rpk": "quick-app", "hap": "harmony-app"}
-# scopes whose `permission` entry (with desc) WeChat requires before the API works
-_DESC_REQUIRED = {"scope.userLocation", "scope.userFuzzyLocation", "scope.userLocationBackground"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +138,9 @@ def _mini_program(decl: Declarations, code: CodeFacts, form: str, policy_text: s
             out.append(Observation(kind="mp_scope_without_purpose", attrs={"scope": scope, "missing": False},
                                    evidence=[said("manifest", "mp_scope_no_desc", file=decl.config_file,
                                                   scope=scope)]))
+    needs_desc = set(_data()["wechat_scopes_needing_desc"])
     for scope, calls in sorted(used_scopes.items()):
-        if scope in _DESC_REQUIRED and scope not in decl.scopes:
+        if scope in needs_desc and scope not in decl.scopes:
             facts = _call_facts(calls[0])
             facts["call_file"] = facts.pop("file")
             facts.pop("pi_name_zh")

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
+from hegui.dex import descriptor_to_java
 from hegui.errors import InputError
 from hegui.knowledge.platform import PlatformLibrary, platform_libraries
 
@@ -80,11 +81,6 @@ class PlatformUse:
     classes: int = 0
     versions: dict[str, str] | None = None  # "group:artifact" -> version, from META-INF/*.version
 
-    @property
-    def version_label(self) -> str:
-        """``androidx.appcompat:appcompat 1.3.1`` (every artifact found), or "" when none was packed."""
-        return ", ".join(f"{a} {v}" for a, v in sorted((self.versions or {}).items()))
-
 
 def platform_uses(class_descriptors: Collection[str], entry_names: Iterable[str],
                   read: Callable[[str], bytes], attributor: PlatformAttributor | None = None) -> list[PlatformUse]:
@@ -110,7 +106,7 @@ def platform_uses(class_descriptors: Collection[str], entry_names: Iterable[str]
             counts[lib] = counts.get(lib, 0) + n
     if by_class.intersection(p[1:].replace("/", ".") for p in per_package):
         for desc in class_descriptors:
-            dotted = desc[1:-1].replace("/", ".")
+            dotted = descriptor_to_java(desc)
             if dotted.rpartition(".")[0] in by_class and (lib := att.library_of(dotted)) is not None:
                 counts[lib] = counts.get(lib, 0) + 1
     by_file = {f"META-INF/{a.replace(':', '_')}.version": (lib.id, a)

@@ -26,16 +26,6 @@ from typing import Any
 
 from hegui.knowledge import load_yaml
 
-CATEGORIES = frozenset({
-    "analytics", "push", "ads", "crash", "hot_update", "location", "map", "share", "login", "pay", "webview",
-    "device_id", "risk_control", "one_tap_login", "speech", "im", "live", "security", "customer_service", "social",
-    "cloud", "other",
-})
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_REQUIRED_KEYS = ("id", "name_zh", "name_en", "company", "category")
-_LIST_KEYS = ("packages", "obfuscated_in", "components", "meta_data", "native_libs", "collects", "aliases")
-_BOOL_KEYS = ("keep_alive", "hot_update", "library")
-KNOWN_KEYS = frozenset(_REQUIRED_KEYS + _LIST_KEYS + _BOOL_KEYS + ("parent", "policy_url"))
 MAX_EVIDENCE = 5
 # an obfuscator's package names: one or two lowercase letters (com.facebook.a.a, com.huawei.b)
 _OBFUSCATED_SEGMENT = re.compile(r"[a-z]{1,2}")
@@ -70,46 +60,32 @@ class SdkInfo:
         return self.name_zh
 
 
-def _str_tuple(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = entry.get(key) or ()
-    if isinstance(value, str):
-        value = (value,)
-    if not all(isinstance(v, str) and v for v in value):
-        raise ValueError(f"sdks.yaml: {entry.get('id')}: {key} must be a list of non-empty strings")
-    return tuple(value)
+def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
-def parse_sdk(entry: Mapping[str, Any]) -> SdkInfo:
-    """One ``sdks.yaml`` entry → `SdkInfo` (ValueError names the entry and the problem)."""
-    unknown = set(entry) - KNOWN_KEYS
-    missing = [k for k in _REQUIRED_KEYS if k not in entry]
-    if unknown or missing:
-        raise ValueError(f"sdks.yaml: {entry.get('id')}: unknown keys {sorted(unknown)}, missing {missing}")
-    for key in _BOOL_KEYS:
-        if not isinstance(entry.get(key, False), bool):
-            raise ValueError(f"sdks.yaml: {entry['id']}: {key} must be true or false")
+def _sdk_info(entry: Mapping[str, Any]) -> SdkInfo:
+    """One ``sdks.yaml`` entry → `SdkInfo`. The loader has already checked the entry against its schema
+    (`hegui.knowledge.schema_catalog.SdkEntry`: keys, id pattern, types, non-empty names; category and parents
+    against the other files), so nothing is checked again here."""
     return SdkInfo(
-        id=str(entry["id"]), name_zh=str(entry["name_zh"]), name_en=str(entry["name_en"]),
-        company=entry["company"], category=str(entry["category"]),
-        packages=_str_tuple(entry, "packages"), components=_str_tuple(entry, "components"),
-        meta_data=_str_tuple(entry, "meta_data"), native_libs=_str_tuple(entry, "native_libs"),
+        id=entry["id"], name_zh=entry["name_zh"], name_en=entry["name_en"],
+        company=entry["company"], category=entry["category"],
+        packages=_tuple(entry.get("packages")), components=_tuple(entry.get("components")),
+        meta_data=_tuple(entry.get("meta_data")), native_libs=_tuple(entry.get("native_libs")),
         keep_alive=entry.get("keep_alive", False), hot_update=entry.get("hot_update", False),
-        collects=_str_tuple(entry, "collects"), aliases=_str_tuple(entry, "aliases"),
-        policy_url=entry.get("policy_url"), parents=_str_tuple(entry, "parent"),
-        library=entry.get("library", False), obfuscated_in=_str_tuple(entry, "obfuscated_in"),
+        collects=_tuple(entry.get("collects")), aliases=_tuple(entry.get("aliases")),
+        policy_url=entry.get("policy_url"), parents=_tuple(entry.get("parent")),
+        library=entry.get("library", False), obfuscated_in=_tuple(entry.get("obfuscated_in")),
     )
 
 
 @cache
 def sdk_catalog() -> dict[str, SdkInfo]:
     """All SDKs of ``sdks.yaml`` by id (cached; treat as read-only)."""
-    out: dict[str, SdkInfo] = {}
-    for entry in load_yaml("sdks.yaml")["sdks"]:
-        info = parse_sdk(entry)
-        if info.id in out:
-            raise ValueError(f"sdks.yaml: duplicate id {info.id}")
-        out[info.id] = info
-    return out
+    return {entry["id"]: _sdk_info(entry) for entry in load_yaml("sdks.yaml")["sdks"]}  # ids: unique (schema)
 
 
 def ancestors(sdk_id: str, catalog: dict[str, SdkInfo] | None = None) -> tuple[str, ...]:
@@ -323,56 +299,77 @@ def identify_sdks(class_names: Iterable[str], *, app_package: str | None, app_na
     cat = catalog if catalog is not None else sdk_catalog()
     side = _side_index_of_default() if catalog is None else _SideIndex(cat)
     attributor = SdkAttributor(cat, app_package, app_namespaces=app_namespaces, include_libraries=include_libraries)
-    found: dict[str, _Found] = {}
-    defined: set[str] = set()
+    found = _Findings(cat, include_libraries)
+    defined = found.classes(class_names, attributor)
+    found.components(component_names, side, attributor, defined)
+    found.side_signals(meta_data_keys, native_libs, side)
+    return [_to_match(sdk_id, f) for sdk_id, f in sorted(found.by_id.items())]
 
-    def slot(sdk_id: str) -> _Found | None:
-        if not include_libraries and cat[sdk_id].library:
+
+class _Findings:
+    """What each signal says of which SDK, gathered signal by signal (`identify_sdks`)."""
+
+    def __init__(self, catalog: dict[str, SdkInfo], include_libraries: bool) -> None:
+        self.catalog = catalog
+        self.include_libraries = include_libraries
+        self.by_id: dict[str, _Found] = {}
+
+    def slot(self, sdk_id: str) -> _Found | None:
+        """The SDK's record, None for a development library not asked for (its class prefixes are never
+        matched then either: the attributor skips them)."""
+        if not self.include_libraries and self.catalog[sdk_id].library:
             return None
-        return found.setdefault(sdk_id, _Found())
+        return self.by_id.setdefault(sdk_id, _Found())
 
-    for class_name in class_names:
-        defined.add(class_name)
-        hit = attributor.match(class_name)
-        if hit is None:
-            continue
-        sdk_id, prefix = hit
-        f = found.setdefault(sdk_id, _Found())
-        f.has_code = True
-        seen = f.prefixes.get(prefix)
-        if seen is None or class_name < seen:
-            f.prefixes[prefix] = class_name
-
-    for item in component_names:
-        kind, name = _component_item(item)
-        sdk_id = side.component(name)
-        prefix = None
-        if sdk_id is None:
-            hit = attributor.match(name)
+    def classes(self, class_names: Iterable[str], attributor: SdkAttributor) -> set[str]:
+        """Defined classes under an SDK's package prefix (the smallest class per prefix is the evidence);
+        returns every defined class name."""
+        defined: set[str] = set()
+        for class_name in class_names:
+            defined.add(class_name)
+            hit = attributor.match(class_name)
             if hit is None:
                 continue
             sdk_id, prefix = hit
-        f = slot(sdk_id)
-        if f is None:
-            continue
-        f.components.append(f"manifest {kind} {name}")
-        if name in defined and not side.app_side(name):  # component classes keep their names in obfuscated APKs
+            f = self.by_id.setdefault(sdk_id, _Found())
             f.has_code = True
-        if prefix is not None:
-            f.prefixes.setdefault(prefix, name)
+            seen = f.prefixes.get(prefix)
+            if seen is None or class_name < seen:
+                f.prefixes[prefix] = class_name
+        return defined
 
-    for key in meta_data_keys:
-        sdk_id = side.meta.get(key)
-        if sdk_id is not None and (f := slot(sdk_id)) is not None:
-            f.meta_data.append(f"meta-data {key}")
+    def components(self, component_names: Iterable[str | tuple[str, str]], side: _SideIndex,
+                   attributor: SdkAttributor, defined: set[str]) -> None:
+        """Manifest components named by an SDK's component signatures, or under its package prefixes."""
+        for item in component_names:
+            kind, name = _component_item(item)
+            sdk_id = side.component(name)
+            prefix = None
+            if sdk_id is None:
+                hit = attributor.match(name)
+                if hit is None:
+                    continue
+                sdk_id, prefix = hit
+            f = self.slot(sdk_id)
+            if f is None:
+                continue
+            f.components.append(f"manifest {kind} {name}")
+            if name in defined and not side.app_side(name):  # component classes keep their names in obfuscated APKs
+                f.has_code = True
+            if prefix is not None:
+                f.prefixes.setdefault(prefix, name)
 
-    for path in native_libs:
-        sdk_id = side.native_lib(posixpath.basename(path))
-        if sdk_id is not None and (f := slot(sdk_id)) is not None:
-            f.native_libs.append(f"native lib {path}")
-            f.has_code = True
-
-    return [_to_match(sdk_id, f) for sdk_id, f in sorted(found.items())]
+    def side_signals(self, meta_data_keys: Iterable[str], native_libs: Iterable[str], side: _SideIndex) -> None:
+        """Meta-data keys and native libraries (a native library is code: the SDK is present, not declared only)."""
+        for key in meta_data_keys:
+            sdk_id = side.meta.get(key)
+            if sdk_id is not None and (f := self.slot(sdk_id)) is not None:
+                f.meta_data.append(f"meta-data {key}")
+        for path in native_libs:
+            sdk_id = side.native_lib(posixpath.basename(path))
+            if sdk_id is not None and (f := self.slot(sdk_id)) is not None:
+                f.native_libs.append(f"native lib {path}")
+                f.has_code = True
 
 
 def _to_match(sdk_id: str, f: _Found) -> SdkMatch:

@@ -136,14 +136,3 @@ def call_owners(index: DexIndex, hierarchy: FrameworkHierarchy, cls: str, name: 
             if t not in owners:
                 owners.append(t)
     return tuple(owners)
-
-
-def overridden_framework_types(index: DexIndex, hierarchy: FrameworkHierarchy, cls: str, name: str) -> tuple[str, ...]:
-    """The framework types above app class `cls` that declare a method `name` (java.lang.Object's excluded:
-    toString/equals/hashCode are not callbacks the framework makes at a moment of its choosing)."""
-    found: list[str] = []
-    for start in framework_supertypes(index, cls):
-        for t in hierarchy.declaring(start, name):
-            if t != OBJECT and t not in found:
-                found.append(t)
-    return tuple(found)

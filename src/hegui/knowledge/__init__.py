@@ -209,28 +209,14 @@ class StartupKnowledge:
     user_callback_types: frozenset[str]  # descriptors
 
 
-STARTUP_ENTRY_KINDS = ("application", "provider", "launcher", "component_factory", "startup_initializer")
-
-
 @cache
 def startup() -> StartupKnowledge:
+    # checked at load (schema_detectors.Startup): every kind of entry present, names non-empty and distinct
     data = _load("startup.yaml")
-    if not isinstance(data, dict) or set(data) != {"entries", "user_callbacks"}:
-        raise ValueError("startup.yaml: expected exactly the keys entries and user_callbacks")
-    entries = data["entries"]
-    if not isinstance(entries, dict) or set(entries) != set(STARTUP_ENTRY_KINDS):
-        raise ValueError(f"startup.yaml: entries must name exactly {', '.join(STARTUP_ENTRY_KINDS)}")
-    user = data["user_callbacks"]
-    if not isinstance(user, dict) or set(user) != {"methods", "types"}:
-        raise ValueError("startup.yaml: user_callbacks must have exactly methods and types")
-    for where, values in [*((f"entries.{k}", v) for k, v in entries.items()),
-                          ("user_callbacks.methods", user["methods"]), ("user_callbacks.types", user["types"])]:
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
-            raise ValueError(f"startup.yaml: {where} must be a non-empty list of names")
-        if len(set(values)) != len(values):
-            raise ValueError(f"startup.yaml: {where} lists a name twice")
+    entries, user = data["entries"], data["user_callbacks"]
     return StartupKnowledge(
         entries={k: tuple(v) for k, v in entries.items()},
         user_callback_methods=frozenset(user["methods"]),
+        # the descriptor form of hegui.dex.java_to_descriptor, spelt here: knowledge imports no reader (test_layering)
         user_callback_types=frozenset("L" + t.replace(".", "/") + ";" for t in user["types"]),
     )

@@ -67,15 +67,30 @@ def _parse(raw: object, origin: str) -> tuple[dict[str, Template], dict[str, dic
     return templates, vocab
 
 
-parse_catalog = _parse  # hegui.knowledge.schema runs the same checks for `hegui rules check`
+Catalog = tuple[dict[str, Template], dict[str, dict[str, dict[str, str]]]]
+# The last evidence.yaml parsed, with the parsed data it came from (held, so its id cannot be reused). The file's
+# load-time check (schema_detectors) is this parse; `_catalog` then finds the same data here instead of parsing
+# the templates a second time.
+_last: tuple[object, Catalog] | None = None
+
+
+def parse_catalog(raw: object, origin: str) -> Catalog:
+    """The templates and vocabularies of the parsed file `raw`, checked (`EvidenceTemplateError` names `origin` and
+    the template). The load-time check of evidence.yaml and `hegui rules check` call this."""
+    global _last
+    if _last is not None and _last[0] is raw:
+        return _last[1]
+    catalog = _parse(raw, origin)
+    _last = (raw, catalog)
+    return catalog
 
 
 @cache
-def _catalog() -> tuple[dict[str, Template], dict[str, dict[str, dict[str, str]]]]:
-    # read like every knowledge file: checked against its schema (hegui.knowledge.schema) when it loads
+def _catalog() -> Catalog:
+    # read like every knowledge file: checked when it loads, and that check already parsed the templates
     from hegui.knowledge import load_yaml
 
-    return _parse(load_yaml("evidence.yaml"), "knowledge/evidence.yaml")
+    return parse_catalog(load_yaml("evidence.yaml"), "knowledge/evidence.yaml")
 
 
 def templates() -> dict[str, Template]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 Getter = Callable[[str], Any]
 CrossCheck = Callable[[Any, Getter], Iterable[str]]
@@ -75,6 +75,21 @@ class Strict(BaseModel):
 
 Severity = Literal["low", "medium", "high", "critical"]
 Words = list[str]
+# a name or signature that must not be empty (an empty package prefix would match every class)
+Name = Annotated[str, Field(min_length=1)]
+Names = list[Name]
+
+
+def _distinct(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    twice = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if twice:
+        raise ValueError(f"listed twice: {', '.join(twice)}")
+    return names
+
+
+# a set written as a list: at least one name, none twice
+NameSet = Annotated[Names, Field(min_length=1), AfterValidator(_distinct)]
 
 
 class _ApiListMarker:

@@ -11,6 +11,8 @@ from pydantic import Field, model_validator
 
 from hegui.knowledge.schema import (
     Getter,
+    Name,
+    Names,
     Severity,
     Strict,
     Words,
@@ -265,23 +267,25 @@ class SdkCategories(Strict):
 
 
 class SdkEntry(Strict):
+    """One SDK (`hegui.detect.sdks.SdkInfo` is built from it without further checks)."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-    name_zh: str
-    name_en: str
+    name_zh: Name
+    name_en: Name
     company: str | None
-    category: str
-    packages: Words = []
+    category: str  # an id of sdk_categories.yaml (cross-checked)
+    packages: Names = []
     library: bool = False
-    parent: str | list[str] | None = None
-    native_libs: Words = []
-    aliases: Words = []
-    collects: Words = []
+    parent: Name | Names | None = None
+    native_libs: Names = []
+    aliases: Names = []
+    collects: Names = []
     policy_url: str | None = None
     keep_alive: bool = False
     hot_update: bool = False
-    components: Words = []
-    meta_data: Words = []
-    obfuscated_in: Words = []  # vendor namespaces whose one- or two-letter subpackages are this SDK's
+    components: Names = []
+    meta_data: Names = []
+    obfuscated_in: Names = []  # vendor namespaces whose one- or two-letter subpackages are this SDK's
 
 
 @schema("sdks.yaml")

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from hegui.knowledge.schema import (
     Getter,
+    NameSet,
     Severity,
     Strict,
     Words,
@@ -70,6 +71,7 @@ class TraceKnowledge(Strict):
     permission_groups: dict[str, Words]
     consent_texts: Words
     refusal_texts: Words
+    second_level_labels: NameSet
 
 
 @schema("rules/trace.yaml")

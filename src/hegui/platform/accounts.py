@@ -28,8 +28,10 @@ def audit(db: Session, user: User | None, action: str, target: str = "", detail:
     db.add(AuditEvent(user_id=user.id if user else None, action=action, target=target[:80], detail=detail[:2000]))
 
 
-def create_user(db: Session, name: str, role: str, password: str | None = None) -> tuple[User, str]:
-    """Create a user and a first API token; returns (user, token). The token is never stored in clear."""
+def create_user(db: Session, name: str, role: str, password: str | None = None,
+                by: User | None = None) -> tuple[User, str]:
+    """Create a user and a first API token; returns (user, token). The token is never stored in clear.
+    `by`: the regulator creating it in the web UI (None: the command line), named in the audit log."""
     if role not in tuple(Role):
         raise AccountError(f"unknown role {role!r} (one of: {', '.join(Role)})")
     if not USER_NAME.fullmatch(name):
@@ -40,7 +42,7 @@ def create_user(db: Session, name: str, role: str, password: str | None = None) 
     db.add(user)
     db.flush()
     token = issue_token(db, user)
-    audit(db, None, "user.create", f"user:{user.id}", f"{name} as {role}")
+    audit(db, by, "user.create", f"user:{user.id}", f"{name} as {role}")
     return user, token
 
 
@@ -150,23 +152,23 @@ def user_id_for(sessions: Callable[[], Session], kind: str, token: str) -> int |
         return session.user_id if session else None
 
 
-def disable_user(db: Session, name: str) -> User:
+def disable_user(db: Session, name: str, by: User | None = None) -> User:
     """Disable an account: its tokens and sessions stop working (they are kept for the audit trail)."""
     user = db.scalar(select(User).where(User.name == name))
     if user is None:
         raise AccountError(f"no user {name!r}")
     user.disabled = True
     db.execute(WebSession.__table__.delete().where(WebSession.user_id == user.id))
-    audit(db, None, "user.disable", f"user:{user.id}", name)
+    audit(db, by, "user.disable", f"user:{user.id}", name)
     return user
 
 
-def revoke_token(db: Session, token_id: int) -> ApiToken:
+def revoke_token(db: Session, token_id: int, by: User | None = None) -> ApiToken:
     row = db.get(ApiToken, token_id)
     if row is None:
         raise AccountError(f"no API token {token_id}")
     row.revoked = True
-    audit(db, None, "token.revoke", f"token:{token_id}", f"user:{row.user_id}")
+    audit(db, by, "token.revoke", f"token:{token_id}", f"user:{row.user_id}")
     return row
 
 

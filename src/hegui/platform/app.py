@@ -20,6 +20,7 @@ from hegui import __version__
 from hegui.platform import api, web
 from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
+from hegui.platform.dashboard import ChartCache
 from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
 from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
@@ -83,7 +84,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    # Pages use no inline script; the API docs page (/docs) is not served.
+    # Pages use no inline script; the API reference (/docs) is rendered on the server (apidocs.py).
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.calendar = calendar
     app.state.credential_cache = credential_cache
+    app.state.chart_cache = ChartCache()
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
     app.include_router(web.router)

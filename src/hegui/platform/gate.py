@@ -35,7 +35,7 @@ from hegui.platform.config import Settings
 from hegui.platform.deps import SESSION_COOKIE
 from hegui.platform.security import token_digest
 
-PUBLIC_PATHS = frozenset({"/login", "/openapi.json", "/favicon.ico", "/robots.txt"})
+PUBLIC_PATHS = frozenset({"/login", "/openapi.json", "/docs", "/favicon.ico", "/robots.txt"})
 PUBLIC_PREFIXES = ("/lang/", "/static/")
 UPLOAD_PATHS = ("/api/v1/scans", "/upload")
 DISCONNECT: Message = {"type": "http.disconnect"}

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hegui.platform import access, signers
+from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
@@ -262,7 +262,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
     if app.kind != app_kind:
-        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == 'sdk' else 'app'}: "
+        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == AppKind.SDK else 'app'}: "
                      f"this {kind.upper()} is not filed under it")
         return
     certs = signers.version_certs(report)
@@ -292,6 +292,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
                for f in report.findings)
     scan.version_id = version.id
     db.flush()
+    sdk_usage.record_version(db, app, version, scan.report_json or {})
     notes = after_new_version(db, app, version, {f.rule_id for f in report.findings})
     if notes:
         scan.note = "; ".join(notes)[:4000]

@@ -23,24 +23,37 @@ from hegui.platform.vocab import (
     Review,
     Role,
     ScanStatus,
+    values_of,
 )
+
+# The vocabularies as the API validates and documents them (inline enums of their values).
+RoleValue = values_of(Role)
+ScanStatusValue = values_of(ScanStatus)
+InputKindValue = values_of(InputKind)
+AppKindValue = values_of(AppKind)
+ReviewValue = values_of(Review)
+HeldDecisionValue = values_of(HeldDecision)
+ClueStatusValue = values_of(ClueStatus)
+CaseStatusValue = values_of(CaseStatus)
+EscalationValue = values_of(Escalation)
+ComplaintStatusValue = values_of(ComplaintStatus)
 
 # --- request and response models ---------------------------------------------------------------------------
 
 class ScanOut(BaseModel):
     id: int
-    status: ScanStatus
+    status: ScanStatusValue
     sha256: str
     filename: str
     # what the scanner read the upload as (the report's input.kind); None until scanned
-    kind: InputKind | None = None
+    kind: InputKindValue | None = None
     app_id: int | None = None
     version_id: int | None = None
     note: str | None = None
     error: str | None = None
     # a version signed by another certificate than its app's record (signers.py): held for a regulator's
     # decision, then "counterfeit" or "genuine"; None for every other scan
-    review: Review | None = None
+    review: ReviewValue | None = None
     report: dict[str, Any] | None = None
 
 
@@ -57,7 +70,7 @@ class HeldOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    decision: HeldDecision
+    decision: HeldDecisionValue
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -73,7 +86,7 @@ class VersionOut(BaseModel):
 class AppOut(BaseModel):
     id: int
     package: str
-    kind: AppKind  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
+    kind: AppKindValue  # an app (filed from APKs) or an SDK (from AAR/JAR packages)
     label: str | None
     owner: str | None
     repeat_offender: bool
@@ -103,7 +116,7 @@ class ClueOut(BaseModel):
     rule_id: str
     version_id: int | None
     note: str
-    status: ClueStatus
+    status: ClueStatusValue
 
 
 class CaseIn(BaseModel):
@@ -116,7 +129,7 @@ class CaseOut(BaseModel):
     id: int
     app_id: int
     package: str
-    status: CaseStatus
+    status: CaseStatusValue
     rule_ids: list[str]
     notice_date: dt.date
     deadline: dt.date
@@ -124,11 +137,11 @@ class CaseOut(BaseModel):
     overdue: bool
     recheck_version_id: int | None
     remaining_rule_ids: list[str] | None
-    escalation: Escalation | None
+    escalation: EscalationValue | None
 
 
 class EscalateIn(BaseModel):
-    escalation: Escalation
+    escalation: EscalationValue
     note: str = ""
     # needed before the deadline has passed and while no re-check failed (kept in the audit log)
     override_reason: str = Field("", max_length=2000)
@@ -153,7 +166,7 @@ class ComplaintOut(BaseModel):
     id: int
     app_id: int | None
     app_name: str
-    status: ComplaintStatus
+    status: ComplaintStatusValue
     received_on: dt.date
     due_on: dt.date
     overdue: bool
@@ -185,7 +198,7 @@ class ListingOut(BaseModel):
 class MeOut(BaseModel):
     id: int
     name: str
-    role: Role
+    role: RoleValue
 
 
 class AuditOut(BaseModel):
@@ -202,6 +215,8 @@ class SdkOut(BaseModel):
     apps: int  # apps whose latest version embeds it (of those the caller may see)
     findings: int  # findings whose subject is this SDK in those versions
     worst_severity: Literal["low", "medium", "high", "critical"] | None
+    before_consent_findings: int  # of those findings, the before-consent ones (collection before the user agrees)
+    pi_call_sites: int  # its PI call sites in those versions, summed over the apps
 
 
 class SdkAppOut(BaseModel):
@@ -209,6 +224,7 @@ class SdkAppOut(BaseModel):
     package: str
     version_id: int
     version_name: str | None
+    sdk_version: str | None  # the SDK's version when known (its own package); apps do not state it
 
 
 class SdkFindingOut(BaseModel):

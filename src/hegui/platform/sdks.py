@@ -1,8 +1,10 @@
 """SDKs as regulated objects (issue 12): which apps embed each third-party SDK, the findings whose subject it is
-and its personal-information call sites, derived from the latest version of each app and its stored report.
+and its personal-information call sites, read from the SDK-by-version table (`sdk_usages`, sdk_usage.py) that
+filing writes, not from every stored report on each request.
 
-An SDK has no table of its own: it is the `sdks[].id` a report names. Only the latest version of an app counts
-(what users install now); an SDK an app dropped in a later build is no longer "embedded" by it."""
+An SDK has no record of its own: it is the `sdks[].id` a report names. Only the latest version of an app counts
+(what users install now; the table's `latest` rows); an SDK an app dropped in a later build is no longer
+"embedded" by it."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import null, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from hegui.platform import access, lists
-from hegui.platform.db import App, AppVersion, FindingRow, Scan, User
+from hegui.platform.db import App, AppVersion, FindingRow, Scan, SdkUsage, User
 from hegui.report.model import SEVERITY_ORDER
+
+SEVERITY_BY_RANK = {rank: name for name, rank in SEVERITY_ORDER.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,8 @@ class SdkSummary:
     apps: int
     findings: int
     worst_severity: str | None
+    before_consent_findings: int  # findings about the SDK of a before-consent rule (sdk_usage.BEFORE_CONSENT_RULES)
+    pi_call_sites: int  # the SDK's PI call sites, summed over the apps
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +39,7 @@ class EmbeddingApp:
     package: str
     version_id: int
     version_name: str | None
+    sdk_version: str | None  # None: the app does not state which version of the SDK it embeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,138 +72,117 @@ class SdkDetail:
     call_sites: list[CallSite] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Latest:
-    app: App
-    version: AppVersion
-    report: dict[str, Any]
 
-
-def _latest_versions(db: Session, apps: Iterable[App], with_calls: bool = False) -> list[_Latest]:
-    """The latest version of each app (workflow.latest_version's order, in one query) with the parts of its
-    report the SDK views read: `sdks` (and `sensitive_calls` with `with_calls`), extracted by the database so a
-    list over thousands of apps does not load whole reports."""
-    by_id = {a.id: a for a in apps}
-    if not by_id:
-        return []
-    calls = Scan.report_json["sensitive_calls"] if with_calls else null()
-    rows = db.execute(select(AppVersion, Scan.report_json["sdks"], calls).join(Scan, Scan.id == AppVersion.scan_id)
-                      .where(AppVersion.app_id.in_(by_id))
-                      .order_by(AppVersion.app_id, AppVersion.version_code.desc().nulls_last(),
-                                AppVersion.id.desc())).all()
-    out: dict[int, _Latest] = {}
-    for version, sdks, sensitive_calls in rows:
-        if version.app_id not in out:
-            out[version.app_id] = _Latest(by_id[version.app_id], version,
-                                          {"sdks": sdks or [], "sensitive_calls": sensitive_calls or []})
-    return [out[k] for k in sorted(out, key=lambda k: by_id[k].package)]
-
-
-def _sdk_names(latest: Iterable[_Latest]) -> dict[str, str]:
-    """SDK id → name, as the reports name them (the first report naming an id wins, apps in package order)."""
-    names: dict[str, str] = {}
-    for entry in latest:
-        for sdk in entry.report.get("sdks", []):
-            names.setdefault(sdk["id"], sdk["name"])
-    return names
-
-
-def _scope(db: Session, user: User, with_calls: bool = False) -> tuple[list[_Latest], set[str] | None]:
-    """The app versions whose SDKs the user may see, and the SDK ids they are limited to (None: every SDK in
-    those versions). See access.sdk_scope for who sees what."""
+def _scope(db: Session, user: User) -> tuple[Select, set[str] | None]:
+    """The latest-version SDK rows the user may see, and the SDK ids they are limited to (None: every SDK in
+    those rows). See access.sdk_scope for who sees what."""
     apps, vendor = access.sdk_scope(user)
-    latest = _latest_versions(db, db.scalars(apps), with_calls)
+    rows = select(SdkUsage).where(SdkUsage.latest.is_(True),
+                                  SdkUsage.app_id.in_(apps.with_only_columns(App.id).order_by(None)))
     if not vendor:
-        return latest, None
-    own = _sdk_names(_latest_versions(db, db.scalars(access.owned_sdk_records(user))))
+        return rows, None
+    owned = access.owned_sdk_records(user).with_only_columns(App.id).order_by(None)
+    ids = set(db.scalars(select(SdkUsage.sdk_id).where(SdkUsage.latest.is_(True), SdkUsage.app_id.in_(owned))))
     uploads = db.scalars(access.vendor_sdk_uploads(user).with_only_columns(Scan.report_json["sdks"]))
-    ids = set(own) | {s["id"] for sdks in uploads for s in sdks or []}
-    return latest, ids
+    ids |= {s["id"] for sdks in uploads for s in sdks or []}
+    return rows.where(SdkUsage.sdk_id.in_(ids)), ids
 
 
-def _findings(db: Session, latest: list[_Latest], sdk_ids: Iterable[str]) -> list[FindingRow]:
-    ids = list(set(sdk_ids))
-    if not latest or not ids:
-        return []
-    version_ids = [e.version.id for e in latest]
-    found: list[FindingRow] = []
-    for start in range(0, len(version_ids), 500):  # keep IN lists within every database's parameter limit
-        found += db.scalars(select(FindingRow).where(FindingRow.version_id.in_(version_ids[start:start + 500]),
-                                                     FindingRow.subject.in_(ids)).order_by(FindingRow.id))
-    return found
+def _summary_query(rows: Select) -> Select:
+    """Per SDK id over `rows`: the apps embedding it, the findings about it, the worst severity, … ; its name
+    is the smallest the reports gave (reports name SDKs from one catalog, so they agree)."""
+    usage = rows.subquery()
+    return select(usage.c.sdk_id.label("id"), func.min(usage.c.sdk_name).label("name"),
+                  func.count(func.distinct(usage.c.app_id)).label("apps"),
+                  func.sum(usage.c.findings).label("findings"), func.max(usage.c.worst_rank).label("worst_rank"),
+                  func.sum(usage.c.before_consent_findings).label("before_consent_findings"),
+                  func.sum(usage.c.pi_call_sites).label("pi_call_sites")).group_by(usage.c.sdk_id)
 
 
-def _summaries(db: Session, user: User) -> list[SdkSummary]:
-    latest, limit = _scope(db, user)
-    names = _sdk_names(latest)
-    embedding: dict[str, int] = {}
-    for entry in latest:
-        for sdk_id in {s["id"] for s in entry.report.get("sdks", [])}:
-            if limit is None or sdk_id in limit:
-                embedding[sdk_id] = embedding.get(sdk_id, 0) + 1
-    counts: dict[str, int] = {}
-    worst: dict[str, str] = {}
-    for f in _findings(db, latest, embedding):
-        counts[f.subject] = counts.get(f.subject, 0) + 1
-        if SEVERITY_ORDER.get(f.severity, 0) > SEVERITY_ORDER.get(worst.get(f.subject, ""), 0):
-            worst[f.subject] = f.severity
-    return [SdkSummary(id=i, name=names[i], apps=n, findings=counts.get(i, 0), worst_severity=worst.get(i))
-            for i, n in embedding.items()]
+def _summary(row: Any) -> SdkSummary:
+    return SdkSummary(id=row.id, name=row.name, apps=row.apps, findings=int(row.findings or 0),
+                      worst_severity=SEVERITY_BY_RANK.get(row.worst_rank or 0),
+                      before_consent_findings=int(row.before_consent_findings or 0),
+                      pi_call_sites=int(row.pi_call_sites or 0))
 
 
-SORTS = {"id": lambda s: s.id, "name": lambda s: s.name.casefold(), "apps": lambda s: s.apps,
-         "findings": lambda s: s.findings,
-         "severity": lambda s: SEVERITY_ORDER.get(s.worst_severity or "", 0)}
+SORTS = ("id", "name", "apps", "findings", "severity", "before_consent", "call_sites")
+_SORT_COLUMN = {"id": "id", "name": "name", "apps": "apps", "findings": "findings", "severity": "worst_rank",
+                "before_consent": "before_consent_findings", "call_sites": "pi_call_sites"}
 
 
 def sdk_page(db: Session, user: User, params: Any) -> lists.Page:
-    """One page of the SDKs the user may see: `q` searches id and name, `sort` by id, name, apps, findings or
-    severity (prefix - for descending; ties by id). Raises lists.ListRequestError like the other lists."""
+    """One page of the SDKs the user may see: `q` searches id and name, `sort` by id, name, apps, findings,
+    severity, before_consent or call_sites (prefix - for descending; ties by id). Counted, sorted and paged by
+    the database. Raises lists.ListRequestError like the other lists."""
     query = lists.ListQuery.from_params(params, frozenset())
     key = query.sort or "id"
-    sort = SORTS.get(key.removeprefix("-"))
-    if sort is None:
+    if key.removeprefix("-") not in _SORT_COLUMN:
         raise lists.ListRequestError(f"sort must be one of {', '.join(sorted(SORTS))} (prefix - for descending)")
-    rows = _summaries(db, user)
+    rows, _limit = _scope(db, user)
     if query.q:
-        needle = query.q.casefold()
-        rows = [s for s in rows if needle in s.id.casefold() or needle in s.name.casefold()]
-    rows.sort(key=lambda s: s.id)
-    rows.sort(key=sort, reverse=key.startswith("-"))
-    return lists.Page(rows=rows[query.offset:query.offset + query.limit], total=len(rows), query=query)
+        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = rows.where(or_(SdkUsage.sdk_id.ilike(pattern, escape="\\"),
+                              SdkUsage.sdk_name.ilike(pattern, escape="\\")))
+    summary = _summary_query(rows).subquery()
+    total = db.scalar(select(func.count()).select_from(summary)) or 0
+    column: ColumnElement = summary.c[_SORT_COLUMN[key.removeprefix("-")]]
+    if key.removeprefix("-") == "name":
+        column = func.lower(column)
+    order = column.desc() if key.startswith("-") else column.asc()
+    page = db.execute(select(summary).order_by(order, summary.c.id).limit(query.limit).offset(query.offset))
+    return lists.Page(rows=[_summary(r) for r in page], total=total, query=query)
+
+
+def sdk_prevalence(db: Session, user: User, top: int) -> list[SdkSummary]:
+    """The `top` SDKs embedded by most of the user's visible apps (the dashboard chart), most apps first."""
+    rows, _limit = _scope(db, user)
+    summary = _summary_query(rows).subquery()
+    return [_summary(r) for r in db.execute(select(summary).order_by(summary.c.apps.desc(), summary.c.id)
+                                            .limit(top))]
+
+
+def _findings(db: Session, version_ids: Iterable[int], sdk_id: str) -> list[FindingRow]:
+    ids = list(version_ids)
+    found: list[FindingRow] = []
+    for start in range(0, len(ids), 500):  # keep IN lists within every database's parameter limit
+        found += db.scalars(select(FindingRow).where(FindingRow.version_id.in_(ids[start:start + 500]),
+                                                     FindingRow.subject == sdk_id).order_by(FindingRow.id))
+    return found
 
 
 def sdk_detail(db: Session, user: User, sdk_id: str) -> SdkDetail | None:
     """What the user may know about one SDK; None when no app they may see embeds it (answered 404)."""
-    latest, limit = _scope(db, user, with_calls=True)
+    rows, limit = _scope(db, user)
     if limit is not None and sdk_id not in limit:
         return None
-    embedding = [e for e in latest if any(s["id"] == sdk_id for s in e.report.get("sdks", []))]
+    embedding = db.execute(rows.where(SdkUsage.sdk_id == sdk_id).with_only_columns(SdkUsage, App, AppVersion)
+                           .join(App, App.id == SdkUsage.app_id).join(AppVersion, AppVersion.id == SdkUsage.version_id)
+                           .order_by(App.package)).all()
     if not embedding:
         return None
-    detail = SdkDetail(id=sdk_id, name=_sdk_names(embedding)[sdk_id])
-    named = {e.app.id for e in embedding if access.sdk_app_named(user, e.app)}
-    by_version = {e.version.id: e for e in embedding}
-    for e in embedding:
-        if e.app.id in named:
-            detail.apps.append(EmbeddingApp(e.app.id, e.app.package, e.version.id, e.version.version_name))
+    detail = SdkDetail(id=sdk_id, name=min(u.sdk_name for u, _a, _v in embedding))
+    named = {a.id for _u, a, _v in embedding if access.sdk_app_named(user, a)}
+    by_version = {v.id: (a, v) for _u, a, v in embedding}
+    for usage, app, version in embedding:
+        if app.id in named:
+            detail.apps.append(EmbeddingApp(app.id, app.package, version.id, version.version_name, usage.sdk_version))
         else:
             detail.hidden_apps += 1
-    for f in _findings(db, embedding, [sdk_id]):
-        e = by_version[f.version_id]
-        shown = e.app.id in named
+    for f in _findings(db, by_version, sdk_id):
+        app, version = by_version[f.version_id]
+        shown = app.id in named
         detail.findings.append(SdkFinding(
             rule_id=f.rule_id, severity=f.severity, title_zh=f.title_zh, title_en=f.title_en,
-            app_id=e.app.id if shown else None, package=e.app.package if shown else None,
-            version_id=e.version.id if shown else None, version_name=e.version.version_name if shown else None))
+            app_id=app.id if shown else None, package=app.package if shown else None,
+            version_id=version.id if shown else None, version_name=version.version_name if shown else None))
     sites: dict[tuple[str, str], tuple[set[int], set[int]]] = {}
-    for e in embedding:
-        for call in e.report.get("sensitive_calls", []):
-            if call.get("sdk") == sdk_id:
-                apps, startup = sites.setdefault((call["pi_type"], call["api"]), (set(), set()))
-                apps.add(e.app.id)
-                if call.get("at_startup"):
-                    startup.add(e.app.id)
+    for usage, app, _version in embedding:
+        for pi_type, api, at_startup in usage.calls:
+            apps, startup = sites.setdefault((pi_type, api), (set(), set()))
+            apps.add(app.id)
+            if at_startup:
+                startup.add(app.id)
     detail.call_sites = [CallSite(pi, api, len(apps), len(startup))
                          for (pi, api), (apps, startup) in sorted(sites.items())]
     return detail

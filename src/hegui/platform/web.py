@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, export, lists, sdks, signers, workflow
-from hegui.platform.accounts import LoginLimits, LoginThrottled, login, logout
+from hegui.platform import access, apidocs, export, lists, sdks, signers, user_admin, workflow
+from hegui.platform import dashboard as overview
+from hegui.platform.accounts import AccountError, LoginLimits, LoginThrottled, login, logout
 from hegui.platform.db import (
     App,
     AppVersion,
@@ -187,14 +188,17 @@ def set_language(code: str, next: str = "/") -> Response:
 # --- apps --------------------------------------------------------------------------------------------------
 
 def sdk_summary(db: Session, user: User) -> list[dict[str, Any]]:
-    """An SDK vendor's view: each SDK found in the scans they uploaded, with the findings it is the subject of."""
+    """An SDK vendor's view: each SDK found in the scans they uploaded, with the findings it is the subject of.
+
+    Every done scan counts (no cap); the database extracts the two parts of each report this reads."""
     summary: dict[str, dict[str, Any]] = {}
-    for scan in db.scalars(access.visible_scans(user).where(Scan.status == ScanStatus.DONE).limit(500)):
-        report = scan.report_json or {}
-        for sdk in report.get("sdks", []):
+    parts = (access.visible_scans(user).where(Scan.status == ScanStatus.DONE)
+             .with_only_columns(Scan.report_json["sdks"], Scan.report_json["findings"]))
+    for sdks_found, findings in db.execute(parts):
+        for sdk in sdks_found or []:
             entry = summary.setdefault(sdk["id"], {"id": sdk["id"], "name": sdk["name"], "scans": 0, "rules": set()})
             entry["scans"] += 1
-            entry["rules"] |= {f["rule_id"] for f in report.get("findings", []) if f["subject"] == sdk["id"]}
+            entry["rules"] |= {f["rule_id"] for f in findings or [] if f["subject"] == sdk["id"]}
     return [{**e, "rules": sorted(e["rules"])} for e in sorted(summary.values(), key=lambda e: e["id"])]
 
 
@@ -208,7 +212,12 @@ def dashboard(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
     on = today(request)
     sdks = sdk_summary(db, user) if user.role == Role.SDK_VENDOR else []
     counts = workflow.overview_counts(db, user, on, work_calendar(request))
+    lang = lang_of(request)
+    charts = overview.charts(db, user, on, {k: translate(f"chart_{k}", lang) for k in
+                                            ("findings_by_rule", "sdk_prevalence", "findings_per_month")}, lang,
+                            request.app.state.chart_cache)
     return page(request, "dashboard.html", apps=apps, cases=cases, complaints=complaints, sdks=sdks, counts=counts,
+                charts=charts,
                 case_overdue=lambda c: workflow.case_overdue(c, on),
                 complaint_overdue=lambda c: workflow.complaint_overdue(c, on))
 
@@ -512,7 +521,7 @@ def announcements_page(request: Request, db: DB, user: RegulatorUser) -> HTMLRes
 
 
 @router.get("/announcements/export")
-def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", escalation: str = "",
+def announcements_export(db: DB, user: RegulatorUser, format: str = AnnouncementFormat.XLSX, escalation: str = "",
                          skip_incomplete: bool = False) -> Response:
     if format not in tuple(AnnouncementFormat) or (escalation and escalation not in tuple(Escalation)):
         raise HTTPException(422, "format is csv or xlsx; escalation one of " + ", ".join(Escalation))
@@ -523,3 +532,84 @@ def announcements_export(db: DB, user: RegulatorUser, format: str = "xlsx", esca
 def audit_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
     rows = run_list(request, db, user, lists.AUDIT)
     return page(request, "audit.html", events=rows.rows, page=rows, choices={})
+
+
+# --- user administration (user_admin.py) --------------------------------------------------------------------
+# Regulators list, create, disable and enable accounts, reset passwords and revoke tokens; every form carries
+# the session's CSRF token and every change is audited under the regulator.
+
+def _users_page(request: Request, db: Session, user: User, status: int = 200, message: str | None = None,
+                new_token: tuple[str, str] | None = None) -> HTMLResponse:
+    params = {k: v for k, v in request.query_params.items()} if request.method == "GET" else {}
+    try:
+        rows = user_admin.user_page(db, user, lists.ListQuery.from_params(params, user_admin.USERS.filter_names))
+    except lists.ListRequestError as err:
+        raise HTTPException(422, str(err)) from None
+    return page(request, "users.html", status=status, users=rows.rows, page=rows, roles=list(Role),
+                choices={"role": list(Role)}, message=message, new_token=new_token)
+
+
+def _target(db: Session, user_id: int) -> User:
+    target = db.get(User, user_id)
+    if target is None:
+        raise HTTPException(404, "not found")
+    return target
+
+
+def _forget_credentials(request: Request) -> None:
+    """Cached credential checks (gate.py) must not outlive a disabled account or a revoked token."""
+    request.app.state.credential_cache.forget()
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, db: DB, user: RegulatorUser) -> HTMLResponse:
+    return _users_page(request, db, user)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_submit(request: Request, db: DB, user: FormUser, name: Annotated[str, Form(max_length=80)],
+                  role: Annotated[str, Form(max_length=20)],
+                  password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    require_web_role(user, Role.REGULATOR)
+    try:
+        created, token = user_admin.create(db, user, name, role, password)
+    except AccountError as err:
+        db.rollback()
+        return _users_page(request, db, user, status=409, message=str(err))
+    db.commit()
+    # The token is shown on this answer only (it is stored as a digest); the page is not cached (no-store).
+    return _users_page(request, db, user, status=201, new_token=(created.name, token))
+
+
+@router.post("/users/{user_id}/{action}")
+def user_action(request: Request, user_id: int, action: str, db: DB, user: FormUser,
+                password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    require_web_role(user, Role.REGULATOR)
+    target = _target(db, user_id)
+    try:
+        if action == "disable":
+            user_admin.disable(db, user, target)
+        elif action == "enable":
+            user_admin.enable(db, user, target)
+        elif action == "password":
+            user_admin.reset_password(db, user, target, password)
+        elif action == "revoke-tokens":
+            user_admin.revoke_tokens(db, user, target)
+        else:
+            raise HTTPException(404, "not found")
+    except AccountError as err:
+        db.rollback()
+        return _users_page(request, db, user, status=409, message=str(err))
+    db.commit()
+    _forget_credentials(request)
+    return see_other("/users")
+
+
+# --- API reference (apidocs.py) -----------------------------------------------------------------------------
+# Public like /openapi.json, built from that schema on the server: no script, no outside asset (CSP).
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    schema = request.app.openapi()
+    return page(request, "api_docs.html", info=schema.get("info", {}), operations=apidocs.operations(schema),
+                schemas=apidocs.schemas(schema))

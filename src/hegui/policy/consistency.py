@@ -73,9 +73,22 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
             return []
         return [Observation("policy_absent", APP_SUBJECT, [said("policy", "policy_absent")])]
     source = policy_source or "policy"
+    return [
+        *_missing_elements(analysis, facts, source, refs, lex.push_or_ads_categories),
+        *_undeclared_pi(analysis, facts, source, refs),
+        *_undeclared_sdks(analysis, facts, source, refs),
+        *_permissions_without_purpose(analysis, facts, source),
+        *_sharing_denied(analysis, facts, source, refs),
+        *necessity_observations(facts, lex.necessity_sensitivities),
+    ]
+
+
+def _missing_elements(analysis: PolicyAnalysis, facts: BehaviourFacts, source: str, refs: dict[str, SdkRef],
+                      push_or_ads_categories: frozenset[str]) -> list[Observation]:
+    """An element the policy lacks (policy_clauses.yaml), with what the app has that makes it matter."""
     out: list[Observation] = []
     push_or_ads = any((facts.sdk_categories.get(s) or (refs[s].category if s in refs else "")) in
-                      lex.push_or_ads_categories for s in facts.sdk_ids)
+                      push_or_ads_categories for s in facts.sdk_ids)
     clauses = knowledge.policy_clauses()
     for element, hit in analysis.elements.items():
         if hit.present:
@@ -87,7 +100,13 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
         out.append(Observation("policy_element_missing", APP_SUBJECT, [evidence],
                                {"element": element, "push_or_ads_sdk": push_or_ads, "has_sdks": bool(facts.sdk_ids),
                                 "has_dangerous_permissions": bool(facts.dangerous_permissions)}))
+    return out
 
+
+def _undeclared_pi(analysis: PolicyAnalysis, facts: BehaviourFacts, source: str,
+                   refs: dict[str, SdkRef]) -> list[Observation]:
+    """PI a subject collects that the policy denies collecting, or never names."""
+    out: list[Observation] = []
     declared = set(analysis.declared_pi_types)
     pi_info = knowledge.pi_types()
     for subject in sorted(facts.pi_types_by_subject):
@@ -101,31 +120,45 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
                 out.append(Observation("pi_undeclared", subject, [
                     said("policy", "policy_never_names", source=source, **_pi_names(pi_type)), behaviour],
                     {"pi_type": pi_type, "sensitivity": pi_info[pi_type].sensitivity if pi_type in pi_info else None}))
+    return out
 
+
+def _undeclared_sdks(analysis: PolicyAnalysis, facts: BehaviourFacts, source: str,
+                     refs: dict[str, SdkRef]) -> list[Observation]:
+    out: list[Observation] = []
     declared_sdks = set(analysis.declared_sdks)
     for sdk_id in sorted(facts.sdk_ids - declared_sdks):
         out.append(Observation("sdk_undeclared", sdk_id, [
             said("sdk", "sdk_not_in_policy_list", sdk=sdk_id, sdk_label=_sdk_label(sdk_id, refs)),
             said("policy", "policy_no_mention", source=source, sdk_name=refs[sdk_id].name if sdk_id in refs else sdk_id)],
             {"category": facts.sdk_categories.get(sdk_id) or (refs[sdk_id].category if sdk_id in refs else None)}))
+    return out
 
-    for permission in sorted(facts.dangerous_permissions - set(analysis.permission_purposes)):
-        out.append(Observation("permission_no_purpose", APP_SUBJECT, [
+
+def _permissions_without_purpose(analysis: PolicyAnalysis, facts: BehaviourFacts, source: str) -> list[Observation]:
+    return [
+        Observation("permission_no_purpose", APP_SUBJECT, [
             said("manifest", "requests_permission", permission=permission),
-            said("policy", "policy_no_purpose", source=source, permission=permission)], {"permission": permission}))
+            said("policy", "policy_no_purpose", source=source, permission=permission)], {"permission": permission})
+        for permission in sorted(facts.dangerous_permissions - set(analysis.permission_purposes))
+    ]
 
-    if analysis.says_no_sharing:
-        for subject in sorted(facts.pi_types_by_subject):
-            collected = sorted(facts.pi_types_by_subject[subject])
-            if not is_sdk_subject(subject) or not collected:
-                continue
-            out.append(Observation("policy_denies_sharing_but_sdk_collects", subject, [
-                said("policy", "policy_says", source=source, excerpt=analysis.no_sharing_excerpt),
-                said("sdk", "third_party_collects", sdk=subject, sdk_label=_sdk_label(subject, refs),
-                     pi_types=collected)],
-                {"pi_types": collected}))
 
-    out.extend(necessity_observations(facts, lex.necessity_sensitivities))
+def _sharing_denied(analysis: PolicyAnalysis, facts: BehaviourFacts, source: str,
+                    refs: dict[str, SdkRef]) -> list[Observation]:
+    """The policy says PI is not shared with third parties, yet an SDK collects some."""
+    if not analysis.says_no_sharing:
+        return []
+    out: list[Observation] = []
+    for subject in sorted(facts.pi_types_by_subject):
+        collected = sorted(facts.pi_types_by_subject[subject])
+        if not is_sdk_subject(subject) or not collected:
+            continue
+        out.append(Observation("policy_denies_sharing_but_sdk_collects", subject, [
+            said("policy", "policy_says", source=source, excerpt=analysis.no_sharing_excerpt),
+            said("sdk", "third_party_collects", sdk=subject, sdk_label=_sdk_label(subject, refs),
+                 pi_types=collected)],
+            {"pi_types": collected}))
     return out
 
 

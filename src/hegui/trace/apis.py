@@ -27,6 +27,7 @@ class TraceKnowledge:
     permission_group: dict[str, str]
     consent_texts: tuple[str, ...]
     refusal_texts: tuple[str, ...]
+    second_level_labels: frozenset[str]
 
 
 @cache
@@ -45,6 +46,7 @@ def trace_knowledge() -> TraceKnowledge:
         permission_group=group_of,
         consent_texts=tuple(section["consent_texts"]),
         refusal_texts=tuple(section["refusal_texts"]),
+        second_level_labels=frozenset(section["second_level_labels"]),
     )
 
 

@@ -115,7 +115,7 @@ def _opt_bool(value: Any) -> bool | None:
 
 def _registrable(labels: Sequence[str]) -> str:
     """Last two labels, or three under a second-level public suffix (``com.cn``, ``co.uk``)."""
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "gov", "edu", "ac", "co"}:
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in trace_knowledge().second_level_labels:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
 
@@ -238,91 +238,129 @@ def trace_observations(
 ) -> list[Observation]:
     """Observations of one recorded trace (see the kinds documented in `knowledge/rules/trace.yaml`)."""
     limits = limits or TraceLimits.from_catalog()
-    tk = trace_knowledge()
-    index = api_index()
-    pi_info = knowledge.pi_types()
     sdk_hosts = {k.lower().rstrip("."): v for k, v in (declared_sdk_hosts or {}).items()}
-    ordered = sorted(events, key=lambda e: (e.t, e.line))
-    consent = ConsentTimeline.of(ordered)
-    denials = _Denials()
-    out: list[Observation] = []
-    groups: dict[tuple[Any, ...], _CallGroup] = {}
-    reads: dict[tuple[str, str, bool], list[int]] = {}
-    refusals: dict[str, int] = {}           # permission -> time of the refusal now in force
-    reprompts: dict[str, list[int]] = {}    # permission -> times of automatic prompts since that refusal
-    last_launch_t = 0
-    startup_groups: set[str] = set()
+    walk = _TraceWalk(sorted(events, key=lambda e: (e.t, e.line)), sdk_of=sdk_of, app_package=app_package,
+                      dangerous=dangerous_permissions, sdk_hosts=sdk_hosts, limits=limits)
+    return walk.run()
 
-    def frames_of(ev: TraceEvent, api: str | None = None) -> list[Frame]:
-        return caller_frames(_strs(ev.data.get("stack")), tk.framework_prefixes, api)
 
-    for ev in ordered:
+class _TraceWalk:
+    """One pass over a trace's events in time order. Each kind of event has its handler; what a later event is
+    judged against (refusals in force, the last launch, calls grouped so far) is the walk's state."""
+
+    def __init__(self, ordered: list[TraceEvent], *, sdk_of: Callable[[str], str | None], app_package: str | None,
+                 dangerous: set[str], sdk_hosts: dict[str, str], limits: TraceLimits) -> None:
+        self.ordered = ordered
+        self.sdk_of = sdk_of
+        self.app_package = app_package
+        self.dangerous = dangerous
+        self.sdk_hosts = sdk_hosts
+        self.limits = limits
+        self.tk = trace_knowledge()
+        self.index = api_index()
+        self.pi_info = knowledge.pi_types()
+        self.consent = ConsentTimeline.of(ordered)
+        self.denials = _Denials()
+        self.out: list[Observation] = []
+        self.groups: dict[tuple[Any, ...], _CallGroup] = {}
+        self.reads: dict[tuple[str, str, bool], list[int]] = {}
+        self.refusals: dict[str, int] = {}           # permission -> time of the refusal now in force
+        self.reprompts: dict[str, list[int]] = {}    # permission -> times of automatic prompts since that refusal
+        self.last_launch_t = 0
+        self.startup_groups: set[str] = set()
+
+    def run(self) -> list[Observation]:
+        handlers: dict[str, Callable[[TraceEvent], None]] = {
+            "api": self._on_api, "permission_result": self._on_permission_result,
+            "permission_request": self._on_permission_request, "app_exit": self._on_app_exit,
+            "launch": self._on_launch, "network": self._on_network,
+        }
+        for ev in self.ordered:
+            handler = handlers.get(ev.kind)
+            if handler is not None:
+                handler(ev)
+        self.out[:0] = _collection_observations(self.groups.values(), self.consent)
+        self.out.extend(_rate_observations(self.reads, self.limits))
+        return self.out
+
+    def _frames(self, ev: TraceEvent, api: str | None = None) -> list[Frame]:
+        return caller_frames(_strs(ev.data.get("stack")), self.tk.framework_prefixes, api)
+
+    def _on_api(self, ev: TraceEvent) -> None:
+        api = ev.data["api"]
+        name = base_api(api)
+        frames = self._frames(ev, api)
+        subject = subject_of(frames, self.sdk_of)
+        target = ev.data.get("target_package")
+        if name in self.tk.associated_start_apis and isinstance(target, str) and target != self.app_package:
+            self._associated_start(ev, name, target, frames, subject)
+            return
+        pis = self.index.resolve(api, _strs(ev.data.get("args")), self.app_package)
+        if pis:
+            self._collection(ev, name, pis, frames, subject)
+
+    def _associated_start(self, ev: TraceEvent, name: str, target: str, frames: list[Frame], subject: str) -> None:
+        evidence = _evidence("trace_associated_start", t=ev.t, api=short_api(name), target=target,
+                             frames=describe_frames(frames) if frames else None)
+        self.out.append(Observation(
+            kind="trace_associated_start", subject=subject, evidence=evidence,
+            attrs={"api": name, "target_package": target, "phase": self.consent.phase(ev.t),
+                   "user_action": _opt_bool(ev.data.get("user_action"))},
+        ))
+
+    def _collection(self, ev: TraceEvent, name: str, pis: Sequence[str], frames: list[Frame], subject: str) -> None:
+        """A PI-reading call: grouped with its like (same caller, phase, state), counted for the rate check."""
         data = ev.data
-        if ev.kind == "api":
-            api = data["api"]
-            name = base_api(api)
-            frames = frames_of(ev, api)
-            subject = subject_of(frames, sdk_of)
-            target = data.get("target_package")
-            if name in tk.associated_start_apis and isinstance(target, str) and target != app_package:
-                evidence = _evidence("trace_associated_start", t=ev.t, api=short_api(name), target=target,
-                                     frames=describe_frames(frames) if frames else None)
-                out.append(Observation(
-                    kind="trace_associated_start", subject=subject, evidence=evidence,
-                    attrs={"api": name, "target_package": target, "phase": consent.phase(ev.t),
-                           "user_action": _opt_bool(data.get("user_action"))},
-                ))
-                continue
-            pis = index.resolve(api, _strs(data.get("args")), app_package)
-            if not pis:
-                continue
-            fg, fgs = _opt_bool(data.get("foreground")), _opt_bool(data.get("foreground_service"))
-            phase = consent.phase(ev.t)
-            denied = denials.covering(pis)
-            key = (subject, name, frames[0] if frames else None, phase, fg, fgs, denied)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = _CallGroup(subject, name, frames, phase, fg, fgs, denied, list(pis), ev.t)
-            group.count += 1
-            group.last_t = ev.t
-            group.threw += 1 if isinstance(data.get("error"), str) else 0
-            background = fg is False and not fgs
-            for pi in pis:
-                category = pi_info[pi].category if pi in pi_info else ""
-                if background or (fg is not False and category in tk.frequency_foreground_categories):
-                    reads.setdefault((subject, pi, not background), []).append(ev.t)
-        elif ev.kind == "permission_result":
-            denials.update(ev)
-            perm = data["permission"]
-            if data["granted"]:
-                refusals.pop(perm, None)
-            else:
-                refusals[perm] = ev.t
-                reprompts[perm] = []
-        elif ev.kind == "permission_request":
-            out.extend(_permission_request(ev, frames_of(ev), sdk_of, dangerous_permissions, consent, limits,
-                                           last_launch_t, startup_groups))
-            out.extend(_rerequests(ev, refusals, reprompts, limits))
-        elif ev.kind == "app_exit":
-            recent = [(t, p) for p, t in refusals.items() if 0 <= ev.t - t <= limits.exit_window_ms]
-            if recent:
-                t_ref, perm = max(recent)
-                secs = (ev.t - t_ref) / 1000
-                evidence = _evidence("trace_exit_after_refusal", t=ev.t, seconds=f"{secs:g}", permission=perm,
-                                     permission_name=perm.rsplit(".", 1)[-1], refused_t=t_ref)
-                out.append(Observation(kind="trace_exit_after_refusal", evidence=evidence,
-                                       attrs={"permission": perm, "seconds_after_refusal": secs}))
-        elif ev.kind == "launch":
-            last_launch_t = ev.t
-            startup_groups = set()
-            out.append(_launch(ev))
-        elif ev.kind == "network":
-            obs = _transmission(ev, frames_of(ev), sdk_of, app_package, sdk_hosts, consent)
-            if obs:
-                out.append(obs)
-    out[:0] = _collection_observations(groups.values(), consent)
-    out.extend(_rate_observations(reads, limits))
-    return out
+        fg, fgs = _opt_bool(data.get("foreground")), _opt_bool(data.get("foreground_service"))
+        phase = self.consent.phase(ev.t)
+        denied = self.denials.covering(pis)
+        key = (subject, name, frames[0] if frames else None, phase, fg, fgs, denied)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _CallGroup(subject, name, frames, phase, fg, fgs, denied, list(pis), ev.t)
+        group.count += 1
+        group.last_t = ev.t
+        group.threw += 1 if isinstance(data.get("error"), str) else 0
+        background = fg is False and not fgs
+        for pi in pis:
+            category = self.pi_info[pi].category if pi in self.pi_info else ""
+            if background or (fg is not False and category in self.tk.frequency_foreground_categories):
+                self.reads.setdefault((subject, pi, not background), []).append(ev.t)
+
+    def _on_permission_result(self, ev: TraceEvent) -> None:
+        self.denials.update(ev)
+        perm = ev.data["permission"]
+        if ev.data["granted"]:
+            self.refusals.pop(perm, None)
+        else:
+            self.refusals[perm] = ev.t
+            self.reprompts[perm] = []
+
+    def _on_permission_request(self, ev: TraceEvent) -> None:
+        self.out.extend(_permission_request(ev, self._frames(ev), self.sdk_of, self.dangerous, self.consent,
+                                            self.limits, self.last_launch_t, self.startup_groups))
+        self.out.extend(_rerequests(ev, self.refusals, self.reprompts, self.limits))
+
+    def _on_app_exit(self, ev: TraceEvent) -> None:
+        recent = [(t, p) for p, t in self.refusals.items() if 0 <= ev.t - t <= self.limits.exit_window_ms]
+        if not recent:
+            return
+        t_ref, perm = max(recent)
+        secs = (ev.t - t_ref) / 1000
+        evidence = _evidence("trace_exit_after_refusal", t=ev.t, seconds=f"{secs:g}", permission=perm,
+                             permission_name=perm.rsplit(".", 1)[-1], refused_t=t_ref)
+        self.out.append(Observation(kind="trace_exit_after_refusal", evidence=evidence,
+                                    attrs={"permission": perm, "seconds_after_refusal": secs}))
+
+    def _on_launch(self, ev: TraceEvent) -> None:
+        self.last_launch_t = ev.t
+        self.startup_groups = set()
+        self.out.append(_launch(ev))
+
+    def _on_network(self, ev: TraceEvent) -> None:
+        obs = _transmission(ev, self._frames(ev), self.sdk_of, self.app_package, self.sdk_hosts, self.consent)
+        if obs:
+            self.out.append(obs)
 
 
 def _permission_request(

@@ -15,7 +15,8 @@ router = APIRouter()
 @router.get("/sdks", response_model=list[SdkOut])
 def list_sdks(request: Request, response: Response, user: ApiUser, db: DB) -> list[SdkOut]:
     """Third-party SDKs in the latest versions of the apps the caller may see (an SDK vendor: their own SDKs
-    across all apps); `q` (id, name), `sort` (id, name, apps, findings, severity), `limit`, `offset`."""
+    across all apps); `q` (id, name), `sort` (id, name, apps, findings, severity, before_consent, call_sites), `limit`,
+    `offset`; read from the SDK-by-version table (sdk_usage.py)."""
     with list_refusal_is_unprocessable():
         rows = paged(sdks.sdk_page(db, user, request.query_params), request, response)
     return [SdkOut.model_validate(s, from_attributes=True) for s in rows.rows]

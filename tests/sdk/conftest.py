@@ -1,0 +1,3 @@
+"""Fixtures of tests/sdk: the edited-knowledge-folder fixtures shared with the other knowledge tests."""
+
+from knowledgekit import edited, load_from  # noqa: F401 - fixtures, found by pytest here
