@@ -47,8 +47,13 @@ RUN_TIMEOUT_S = 3 * 3600
 # A real 24 MB app (2 DEX, 16 MB of DEX) that ships inside a PyPI package: fetched by the benchmark, never stored.
 YOSEMITE = BENCH_DIR / ".cache" / "Yosemite.apk"
 YOSEMITE_DIST = "airtest==1.4.3"
-SPEED_GOAL = 20.0        # androguard time / hegui time, on the 20+ MB multi-dex APK
+SPEED_GOAL = 20.0        # androguard time / hegui time, on a 20+ MB multi-dex APK
 MEMORY_GOAL = 0.25       # hegui peak RSS / androguard peak RSS
+# Issue 16: the synthetic large APK (where androguard is unusually slow) at 40× and under 400 MB peak RSS;
+# a real app within 10× of its unzip floor (inflating its DEX files, which no scanner can avoid).
+LARGE_SPEED_GOAL = 40.0
+LARGE_MEMORY_GOAL_MB = 400
+FLOOR_GOAL = 10.0
 
 
 # ---------------------------------------------------------------- child side: one tool, one APK, one run
@@ -304,10 +309,19 @@ def verdict(rows: list[Row]) -> str:
             continue
         speed, memory = as_ / hs, hm / am
         cpu_speed = r.androguard.median_cpu() / r.hegui.median_cpu()
-        out.append(
-            f"{_label(r.apk.path)}: speed {speed:.1f}× by wall time (goal ≥ {SPEED_GOAL:g}×: "
-            f"{'met' if speed >= SPEED_GOAL else 'NOT met'}; {cpu_speed:.1f}× by CPU time), memory {memory:.2f} "
-            f"of androguard's (goal ≤ {MEMORY_GOAL:g}: {'met' if memory <= MEMORY_GOAL else 'NOT met'}).")
+        large = Path(r.apk.path).name == LARGE_APK.name
+        goal = LARGE_SPEED_GOAL if large else SPEED_GOAL
+        line = (f"{_label(r.apk.path)}: speed {speed:.1f}× by wall time (goal ≥ {goal:g}×: "
+                f"{'met' if speed >= goal else 'NOT met'}; {cpu_speed:.1f}× by CPU time), memory {memory:.2f} "
+                f"of androguard's (goal ≤ {MEMORY_GOAL:g}: {'met' if memory <= MEMORY_GOAL else 'NOT met'})")
+        if large:
+            line += (f", peak {hm:.0f} MB (goal < {LARGE_MEMORY_GOAL_MB} MB: "
+                     f"{'met' if hm < LARGE_MEMORY_GOAL_MB else 'NOT met'})")
+        elif r.apk.unzip_seconds:
+            floor = hs / r.apk.unzip_seconds
+            line += (f", {floor:.1f}× its unzip floor by wall time (goal ≤ {FLOOR_GOAL:g}×: "
+                     f"{'met' if floor <= FLOOR_GOAL else 'NOT met'})")
+        out.append(line + ".")
     return "\n".join(out)
 
 

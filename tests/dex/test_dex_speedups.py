@@ -2,8 +2,10 @@
 
 Each comparison parses the same bytes twice in one process, once with the extension and once with
 `parser.speedups = None` (the Python path), and requires identical results: the string table, every class,
-method, invoke, invoke opcode, string, type and field reference, and every problem line, on real APKs, on an apktool
-build with switch/array payloads, and on truncated, bit-flipped and hand-corrupted DEX bytes.
+method, invoke, invoke opcode, string, type and field reference, the method and field keys, what
+`DexIndex.invokes_at` / `strings_at` / `types` / `field_reads_at` give for every method, and every problem
+line, on real APKs, on an apktool build with switch/array payloads, and on truncated, bit-flipped and
+hand-corrupted DEX bytes.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ import struct
 import subprocess
 import sys
 import zipfile
-from array import array
 from pathlib import Path
 
 import pytest
 
 from apkbuild import build_apk, manifest, smali_class
 from hegui.dex import DexIndex, parser
+from hostile_dex import build_dex, fix_checksum
 from hostile_dex import uleb as _uleb
 
 needs_extension = pytest.mark.skipif(
@@ -129,12 +131,19 @@ def _dex_blobs(apk: Path) -> list[tuple[str, bytes]]:
 
 
 def _snapshot(index: DexIndex) -> tuple:
-    """Everything the index holds that the parser decides, in comparable form."""
+    """Everything the index holds that the parser decides, in comparable form (the C path's code records are
+    `PackedCode`, the Python path's `MethodCode`: compared by what they say, `parser.code_facts`)."""
     return (
         index.problems,
-        [(dex.name, dex.problems, dex.strings, dex.types, dex.protos, dex.classes) for dex in index.dex_files],
-        [(m.id, m.cls, m.name, m.proto, m.access, m.code) for m in index.methods],
+        [(dex.name, dex.problems, dex.strings, dex.types, dex.protos, list(dex.methods), list(dex.fields),
+          [(c.type_idx, c.access, c.superclass_idx, c.interface_idxs, [parser.code_facts(m) for m in c.methods])
+           for c in dex.classes])
+         for dex in index.dex_files],
+        [(m.id, m.cls, m.name, m.proto, m.access, parser.code_facts(m.code)) for m in index.methods],
         {desc: (c.superclass, c.interfaces, c.access, c.methods, c.dex_name) for desc, c in index.classes.items()},
+        [(index.method_refs(dex), index.field_refs(dex)) for dex in index.dex_files],
+        [(index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m), index.references(m))
+         for m in index.methods],
     )
 
 
@@ -256,13 +265,26 @@ def test_payload_dex_is_indexed_identically_and_references_are_exact(payload_dex
 @needs_extension
 @pytest.mark.apktool
 def test_c_path_gives_the_same_types_as_the_python_path(payload_dex):
+    fast, slow = _both([("classes.dex", payload_dex)])
+    for path, index in (("c", fast), ("python", slow)):
+        assert {type(m.code).__name__ for m in index.methods} == {"c": {"PackedCode"}, "python": {"MethodCode"}}[path]
+        for m in index.methods:
+            refs = (m.code.method_idx, m.code.access, m.code.invokes, m.code.invoke_ops, m.code.strings,
+                    m.code.types, m.code.fields)
+            assert [type(r) for r in refs] == [int, int, tuple, bytes, tuple, tuple, tuple]
+            assert all(type(i) is int for r in (m.code.invokes, m.code.strings, m.code.types, m.code.fields) for i in r)
+        native = index.methods[index.classes["Lcom/demo/dex/Payloads;"].methods[("secret", "()Ljava/lang/String;")]]
+        assert native.code.invokes == () and native.access & parser.ACC_NATIVE
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_c_code_records_are_read_only(payload_dex):
     fast, _slow = _both([("classes.dex", payload_dex)])
-    for m in fast.methods:
-        assert type(m.code) is parser.MethodCode
-        assert [a.typecode for a in (m.code.invokes, m.code.strings, m.code.types, m.code.fields)] == ["I"] * 4
-        assert type(m.code.invoke_ops) is bytes
-    native = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("secret", "()Ljava/lang/String;")]]
-    assert native.code.invokes == array("I") and native.access & parser.ACC_NATIVE
+    code = fast.methods[0].code
+    for attr in ("method_idx", "access", "invokes", "invoke_ops", "strings", "types", "fields"):
+        with pytest.raises(AttributeError):
+            setattr(code, attr, ())
 
 
 # --- identical results on hostile bytes ----------------------------------------------------------------------
@@ -445,7 +467,7 @@ def test_references_read_before_a_cut_instruction_are_kept(payload_dex):
     fast, _slow = _both([("classes.dex", _hostile_case(payload_dex, "ends inside an instruction"))])
     pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
     assert [n for (_c, n, _p), _op in fast.invokes(pick)] == ["pick"]
-    assert pick.code.strings == array("I")
+    assert pick.code.strings == ()
 
 
 @needs_extension
@@ -463,7 +485,6 @@ def test_method_code_from_c_is_left_out_of_cycle_collection(payload_dex):
     fast, _slow = _both([("classes.dex", payload_dex)])
     codes = [m.code for m in fast.methods]
     assert codes and not any(gc.is_tracked(c) for c in codes)
-    assert not any(gc.is_tracked(a) for c in codes for a in (c.invokes, c.strings, c.types, c.fields))
 
 
 @needs_extension
@@ -477,3 +498,79 @@ def test_modified_utf8_strings_decode_as_in_python(payload_dex, case, text):
     fast, _slow = _both([("classes.dex", _hostile_case(payload_dex, case))])
     pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
     assert pick.code.strings[0] == fast.dex_files[0].strings.index(text)
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_references_beyond_the_tables_are_looked_up_as_none_and_unknown_type_by_both_paths(payload_dex):
+    pick = _method_idx(payload_dex, "Lcom/demo/dex/Payloads;", "pick")
+    code = _code_item([0x0071, 0xFFFF, 0,  # invoke-static {}, method@0xffff
+                       0x001A, 0xFFFF,  # const-string v0, string@0xffff
+                       0x0022, 0xFFFF,  # new-instance v0, type@0xffff
+                       0x0060, 0xFFFF,  # sget v0, field@0xffff
+                       0x0071, pick, 0,  # invoke-static {}, pick (a reference inside the table)
+                       0x000E])  # return-void
+    data = _with_class_data(payload_dex, lambda code_at: _one_method(pick, code_at), code)
+    for index in _both([("classes.dex", data)]):
+        m = index.methods[index.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
+        pick_key = ("Lcom/demo/dex/Payloads;", "pick", "(I)Ljava/lang/String;")
+        assert (index.invokes_at(m), index.strings_at(m), index.types(m), index.field_reads_at(m)) == (
+            [None, (pick_key, 0x71)], [None], ["L?;"], [None])
+        assert (list(index.invokes(m)), index.strings(m), index.field_reads(m)) == ([(pick_key, 0x71)], [], [])
+        assert index.references(m) == ([(pick_key, 0x71)], ["L?;"], [], [])
+
+
+@needs_extension
+@pytest.mark.apktool
+def test_methods_read_in_c_answer_as_the_python_method_info_does(payload_dex):
+    fast, slow = _both([("classes.dex", payload_dex)])
+    assert ({type(m).__name__ for m in fast.methods}, {type(m).__name__ for m in slow.methods}) == (
+        {"MethodRecord"}, {"MethodInfo"})
+    assert [(m.key, m.java(), type(m.id), type(m.access)) for m in fast.methods] == [
+        (m.key, m.java(), int, int) for m in slow.methods]
+    pick = fast.methods[fast.classes["Lcom/demo/dex/Payloads;"].methods[("pick", "(I)Ljava/lang/String;")]]
+    assert (pick.java(), pick.dex is fast.dex_files[0], fast.resolve(*pick.key) is pick) == (
+        "com.demo.dex.Payloads#pick", True, True)
+    with pytest.raises(AttributeError):
+        pick.name = "other"
+    assert not gc.is_tracked(pick)
+
+
+@needs_extension
+def test_protos_past_the_descriptor_budget_are_unnamed_alike_by_both_paths():
+    # Protos sharing one list of 255 parameters of the longest type: more descriptor characters than the budget
+    # of 16 per byte + 1 MiB from a file of a few kB; the original protos stay first (methods name them).
+    data, _layout = build_dex(1)
+    longest = max(range(len(parser.DexFile(data).types)), key=lambda i: len(parser.DexFile(data).types[i]))
+    per_proto = 255 * len(parser.DexFile(data).types[longest])
+    extra = (1 << 20) // per_proto + 100
+    (count, table) = struct.unpack_from("<II", data, 0x48)
+    blob = bytearray(data)
+    blob += b"\0" * (-len(blob) % 4)
+    params_at = len(blob)
+    blob += struct.pack("<I", 255) + struct.pack("<H", longest) * 255 + b"\0\0"
+    table_at = len(blob)
+    blob += data[table : table + 12 * count] + struct.pack("<III", 0, 0, params_at) * extra
+    struct.pack_into("<II", blob, 0x48, count + extra, table_at)
+    struct.pack_into("<I", blob, 32, len(blob))
+    fast, slow = _both([("classes.dex", fix_checksum(bytes(blob)))])
+    assert _snapshot(fast) == _snapshot(slow)
+    protos = fast.dex_files[0].protos
+    first_unnamed = protos.index("(?)V")
+    assert count < first_unnamed < count + extra and set(protos[first_unnamed:]) == {"(?)V"}
+    assert fast.problems == [f"classes.dex: proto {first_unnamed} and later protos not named "
+                             "(descriptors longer than the file allows)"]
+
+
+@needs_extension
+@pytest.mark.corpus
+def test_methods_referencing_wanted_entries_are_the_same_by_both_paths(corpus):
+    fast, slow = _both(_dex_blobs(corpus / CORPUS_APKS[0]))
+    for kind, table in (("invokes", DexIndex.method_refs), ("fields", DexIndex.field_refs)):
+        # every 13th entry of each DEX's table, and one index past its end (wanted, but never referenced)
+        wanted = {id(dex): set(range(0, len(table(fast, dex)), 13)) | {len(table(fast, dex))} for dex in fast.dex_files}
+        found = [m.id for m in fast.methods_referencing(kind, wanted)]
+        by_python = [m.id for m in slow.methods_referencing(
+            kind, {id(s): wanted[id(f)] for f, s in zip(fast.dex_files, slow.dex_files, strict=True)})]
+        by_definition = [m.id for m in fast.methods if set(getattr(m.code, kind)) & wanted[id(m.dex)]]
+        assert found == by_python == by_definition and found

@@ -168,13 +168,10 @@ class StaticContext:
                     hits[idx] = found
             hits_by_dex[id(dex)] = hits
         out: dict[tuple[str, str], list[CallSite]] = {}
-        for m in index.methods:
-            hits = hits_by_dex.get(id(m.dex))
-            invokes = m.code.invokes
-            if not hits or not invokes or hits.keys().isdisjoint(invokes):
-                continue
+        for m in index.methods_referencing("invokes", {d: hits.keys() for d, hits in hits_by_dex.items()}):
+            hits = hits_by_dex[id(m.dex)]
             refs = index.method_refs(m.dex)
-            for idx in invokes:
+            for idx in m.code.invokes:
                 owners = hits.get(idx)
                 if owners:
                     _cls, name, proto = refs[idx]

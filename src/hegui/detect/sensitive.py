@@ -66,13 +66,12 @@ def find_sensitive_calls(ctx: StaticContext) -> list[SensitiveHit]:
 
     field_hits = {id(dex): {i: spec for i, key in enumerate(index.field_refs(dex))
                             if (spec := matcher.fields.get(key)) is not None} for dex in index.dex_files}
-    for m in index.methods:
-        wanted_fields = field_hits.get(id(m.dex))
-        if wanted_fields and m.code.fields and not wanted_fields.keys().isdisjoint(m.code.fields):
-            for fidx in m.code.fields:
-                spec = wanted_fields.get(fidx)
-                if spec is not None:
-                    record(spec, m, False, ctx.field_read_at_startup(m, *index.field_refs(m.dex)[fidx]), False)
+    for m in index.methods_referencing("fields", {d: wanted.keys() for d, wanted in field_hits.items()}):
+        wanted_fields = field_hits[id(m.dex)]
+        for fidx in m.code.fields:
+            spec = wanted_fields.get(fidx)
+            if spec is not None:
+                record(spec, m, False, ctx.field_read_at_startup(m, *index.field_refs(m.dex)[fidx]), False)
 
     reflective_callers = {site.caller.id: site.caller for key in matcher.reflection_calls
                           for site in ctx.call_sites.get(key, ())}

@@ -21,6 +21,17 @@
  * read_strings() is DexFile._read_strings: the string_ids table decoded as UTF-8, with parser.mutf8
  * called back for the rare string that is modified UTF-8 (NUL as C0 80, surrogate pairs), under the
  * per-file budget of string bytes decoded (string ids may all point at one long string).
+ * read_protos() is DexFile._read_protos (shared parameter lists, the budget of descriptor characters).
+ *
+ * The index side (hegui.dex.index) keeps what a large APK has half a million of in compact C objects:
+ *   - PackedCode: one method's references as a window on its class's shared bytes (80 bytes instead of
+ *     ~600 for a MethodCode of arrays); it looks its references up in the DEX tables without making an int
+ *     per reference (invokes_at, strings_at, fields_at, type_names, references);
+ *   - MethodRecord: DexIndex's MethodInfo of such a method, made by add_methods() (72 bytes, no dataclass
+ *     __init__ per method);
+ *   - member_keys() builds the method and field keys of a DEX's raw id tables; referencing() finds the
+ *     methods with a reference in a per-DEX byte mask (the few methods a detector looks at).
+ * None of these objects can be part of a reference cycle, so none is tracked by the cycle collector.
  *
  * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
  * The instruction length and operand-kind tables are passed in from hegui.dex.opcodes so that there
@@ -316,9 +327,429 @@ static int read_class(const uint8_t *data, size_t size, size_t walk_end, size_t 
     return OK;
 }
 
-/* One array('I') holding every reference of the class; each method's arrays are slices of it. */
-static PyObject *make_all_refs(PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+/*
+ * PackedCode: one method's references as a window on its class's shared tables. A MethodCode of Python objects
+ * costs about 600 bytes (the object, four arrays with their buffers, the opcode bytes, two ints); a large APK
+ * has half a million methods, so the code index was most of a scan's memory. This is 80 bytes, holds nothing
+ * but two bytes objects (no reference cycle possible, so it is not tracked by the cycle collector), and makes
+ * the reference tuples when asked (a caller reads a method's references once or twice).
+ */
+typedef struct {
+    PyObject_HEAD
+    unsigned long long method_idx, access;
+    PyObject *refs; /* bytes: the class's u32 references, invokes then strings, types, fields */
+    PyObject *ops;  /* bytes: the class's invoke opcodes */
+    uint32_t at[4], n[4]; /* per kind (invokes, strings, types, fields): first u32 in `refs`, count */
+} PackedCode;
+
+enum { R_INVOKES = 0, R_STRINGS = 1, R_TYPES = 2, R_FIELDS = 3 };
+
+static void packed_dealloc(PackedCode *self) {
+    Py_XDECREF(self->refs);
+    Py_XDECREF(self->ops);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *packed_refs(PackedCode *self, int kind) {
+    uint32_t count = self->n[kind];
+    PyObject *out = PyTuple_New(count);
+    if (!out || !count) return out;
+    const uint8_t *base = (const uint8_t *)PyBytes_AS_STRING(self->refs) + 4 * (size_t)self->at[kind];
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t v;
+        memcpy(&v, base + 4 * (size_t)i, 4);
+        PyObject *item = PyLong_FromUnsignedLong(v);
+        if (!item) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static PyObject *packed_invokes(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_INVOKES); }
+static PyObject *packed_strings(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_STRINGS); }
+static PyObject *packed_types(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_TYPES); }
+static PyObject *packed_fields(PackedCode *self, void *closure) { (void)closure; return packed_refs(self, R_FIELDS); }
+
+static PyObject *packed_invoke_ops(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyBytes_FromStringAndSize(PyBytes_AS_STRING(self->ops) + self->at[R_INVOKES], self->n[R_INVOKES]);
+}
+
+static PyObject *packed_method_idx(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->method_idx);
+}
+
+static PyObject *packed_access(PackedCode *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->access);
+}
+
+static PyObject *packed_repr(PackedCode *self) {
+    return PyUnicode_FromFormat("PackedCode(method_idx=%llu, access=%llu, %u invokes, %u strings, %u types, %u fields)",
+                                self->method_idx, self->access, self->n[0], self->n[1], self->n[2], self->n[3]);
+}
+
+/* u32 reference `i` of kind `kind`. */
+static inline uint32_t packed_ref(const PackedCode *self, int kind, uint32_t i) {
+    uint32_t v;
+    memcpy(&v, PyBytes_AS_STRING(self->refs) + 4 * ((size_t)self->at[kind] + i), 4);
+    return v;
+}
+
+/*
+ * The references of `kind` looked up in `table` (a list): table[ref] per position, or `missing` (None for
+ * DexIndex.invokes_at / strings_at / field_reads_at, "L?;" for DexIndex.types) where a reference lies beyond it.
+ * With `ops`, each entry is (table[ref], opcode), as DexIndex.invokes_at gives. No int object is made.
+ */
+static PyObject *packed_lookup(PackedCode *self, PyObject *table, int kind, int with_ops, PyObject *missing) {
+    if (!PyList_Check(table)) {
+        PyErr_SetString(PyExc_TypeError, "the table must be a list");
+        return NULL;
+    }
+    uint32_t count = self->n[kind];
+    PyObject *out = PyList_New(count);
+    if (!out) return NULL;
+    const uint8_t *ops = (const uint8_t *)PyBytes_AS_STRING(self->ops) + self->at[R_INVOKES];
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t ref = packed_ref(self, kind, i);
+        PyObject *item;
+        if ((Py_ssize_t)ref < PyList_GET_SIZE(table)) {
+            PyObject *value = PyList_GET_ITEM(table, ref);
+            if (with_ops) {
+                PyObject *op = PyLong_FromLong(ops[i]); /* small ints: cached by CPython */
+                item = op ? PyTuple_Pack(2, value, op) : NULL;
+                Py_XDECREF(op);
+            } else {
+                Py_INCREF(value);
+                item = value;
+            }
+        } else {
+            Py_INCREF(missing);
+            item = missing;
+        }
+        if (!item) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static PyObject *unknown_type_name; /* "L?;", DexFile.type_name of an index beyond the table */
+
+static PyObject *packed_invokes_at(PackedCode *self, PyObject *refs) {
+    return packed_lookup(self, refs, R_INVOKES, 1, Py_None);
+}
+static PyObject *packed_strings_at(PackedCode *self, PyObject *table) {
+    return packed_lookup(self, table, R_STRINGS, 0, Py_None);
+}
+static PyObject *packed_fields_at(PackedCode *self, PyObject *refs) {
+    return packed_lookup(self, refs, R_FIELDS, 0, Py_None);
+}
+static PyObject *packed_type_names(PackedCode *self, PyObject *types) {
+    return packed_lookup(self, types, R_TYPES, 0, unknown_type_name);
+}
+
+/* packed_lookup without the entries beyond the table (DexIndex.invokes / strings / field_reads). */
+static PyObject *packed_present(PackedCode *self, PyObject *table, int kind, int with_ops) {
+    PyObject *all = packed_lookup(self, table, kind, with_ops, Py_None);
+    if (!all) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(all), kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) kept += PyList_GET_ITEM(all, i) != Py_None;
+    if (kept == n) return all;
+    PyObject *out = PyList_New(kept);
+    if (out) {
+        for (Py_ssize_t i = 0, j = 0; i < n; i++) {
+            PyObject *item = PyList_GET_ITEM(all, i);
+            if (item != Py_None) {
+                Py_INCREF(item);
+                PyList_SET_ITEM(out, j++, item);
+            }
+        }
+    }
+    Py_DECREF(all);
+    return out;
+}
+
+static PyObject *packed_references(PackedCode *self, PyObject *args) {
+    PyObject *keys, *strings, *types, *field_keys;
+    if (!PyArg_ParseTuple(args, "OOOO:references", &keys, &strings, &types, &field_keys)) return NULL;
+    PyObject *parts[4] = {
+        packed_present(self, keys, R_INVOKES, 1),
+        NULL, NULL, NULL,
+    };
+    if (parts[0]) parts[1] = packed_lookup(self, types, R_TYPES, 0, unknown_type_name);
+    if (parts[1]) parts[2] = packed_present(self, field_keys, R_FIELDS, 0);
+    if (parts[2]) parts[3] = packed_present(self, strings, R_STRINGS, 0);
+    PyObject *out = parts[3] ? PyTuple_Pack(4, parts[0], parts[1], parts[2], parts[3]) : NULL;
+    for (int k = 0; k < 4; k++) Py_XDECREF(parts[k]);
+    return out;
+}
+
+static PyMethodDef packed_methods[] = {
+    {"references", (PyCFunction)packed_references, METH_VARARGS,
+     "references(method_keys, strings, types, field_keys) -> (invokes, types, field_reads, strings): "
+     "DexIndex.references for this method"},
+    {"invokes_at", (PyCFunction)packed_invokes_at, METH_O,
+     "invokes_at(method_keys) -> [(key, opcode) or None]: DexIndex.invokes_at for this method"},
+    {"strings_at", (PyCFunction)packed_strings_at, METH_O,
+     "strings_at(strings) -> [str or None]: DexIndex.strings_at for this method"},
+    {"fields_at", (PyCFunction)packed_fields_at, METH_O,
+     "fields_at(field_keys) -> [key or None]: DexIndex.field_reads_at for this method"},
+    {"type_names", (PyCFunction)packed_type_names, METH_O,
+     "type_names(types) -> [str]: DexIndex.types for this method ('L?;' beyond the table)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef packed_getset[] = {
+    {"method_idx", (getter)packed_method_idx, NULL, "method_ids index of the method", NULL},
+    {"access", (getter)packed_access, NULL, "access flags", NULL},
+    {"invokes", (getter)packed_invokes, NULL, "method_ids indices of its invokes, in instruction order", NULL},
+    {"invoke_ops", (getter)packed_invoke_ops, NULL, "the opcode of each entry of `invokes`", NULL},
+    {"strings", (getter)packed_strings, NULL, "string_ids indices (const-string)", NULL},
+    {"types", (getter)packed_types, NULL, "type_ids indices (new-instance / const-class)", NULL},
+    {"fields", (getter)packed_fields, NULL, "field_ids indices (iget*/sget*)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject PackedCodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "hegui.dex._speedups.PackedCode",
+    .tp_basicsize = sizeof(PackedCode),
+    .tp_dealloc = (destructor)packed_dealloc,
+    .tp_repr = (reprfunc)packed_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "References made by one method's instructions (parser.MethodCode's attributes, as tuples), read-only.",
+    .tp_getset = packed_getset,
+    .tp_methods = packed_methods,
+};
+
+/*
+ * MethodRecord: DexIndex's MethodInfo for a method read by the C path (the same attributes, read-only). The
+ * Python dataclass costs 104 bytes and an int for its access flags per method, and building half a million of
+ * them through the dataclass __init__ was a fifth of indexing; this is 72 bytes, made by add_methods() below.
+ * It holds its DexFile, names and code record but nothing refers back to it from those, so it cannot be part of
+ * a reference cycle and is not tracked by the cycle collector.
+ */
+typedef struct {
+    PyObject_HEAD
+    uint32_t id;
+    unsigned long long access;
+    PyObject *cls, *name, *proto, *dex, *code;
+} MethodRecord;
+
+static void record_dealloc(MethodRecord *self) {
+    Py_XDECREF(self->cls);
+    Py_XDECREF(self->name);
+    Py_XDECREF(self->proto);
+    Py_XDECREF(self->dex);
+    Py_XDECREF(self->code);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+#define RECORD_OBJECT_GETTER(field)                                          \
+    static PyObject *record_##field(MethodRecord *self, void *closure) {     \
+        (void)closure;                                                       \
+        Py_INCREF(self->field);                                              \
+        return self->field;                                                  \
+    }
+RECORD_OBJECT_GETTER(cls)
+RECORD_OBJECT_GETTER(name)
+RECORD_OBJECT_GETTER(proto)
+RECORD_OBJECT_GETTER(dex)
+RECORD_OBJECT_GETTER(code)
+
+static PyObject *record_id(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLong(self->id);
+}
+
+static PyObject *record_access(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(self->access);
+}
+
+static PyObject *record_key(MethodRecord *self, void *closure) {
+    (void)closure;
+    return PyTuple_Pack(3, self->cls, self->name, self->proto);
+}
+
+/* index.descriptor_to_java: ``Lcom/a/B;`` -> ``com.a.B``; anything else unchanged. */
+static PyObject *descriptor_to_java(PyObject *desc) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(desc);
+    if (n < 2 || PyUnicode_READ_CHAR(desc, 0) != 'L' || PyUnicode_READ_CHAR(desc, n - 1) != ';') {
+        Py_INCREF(desc);
+        return desc;
+    }
+    PyObject *inner = PyUnicode_Substring(desc, 1, n - 1);
+    if (!inner) return NULL;
+    PyObject *slash = PyUnicode_FromOrdinal('/'), *dot = slash ? PyUnicode_FromOrdinal('.') : NULL;
+    PyObject *out = dot ? PyUnicode_Replace(inner, slash, dot, -1) : NULL;
+    Py_XDECREF(slash);
+    Py_XDECREF(dot);
+    Py_DECREF(inner);
+    return out;
+}
+
+static PyObject *record_java(MethodRecord *self, PyObject *unused) {
+    (void)unused;
+    PyObject *java = descriptor_to_java(self->cls);
+    if (!java) return NULL;
+    PyObject *out = PyUnicode_FromFormat("%U#%U", java, self->name);
+    Py_DECREF(java);
+    return out;
+}
+
+static PyObject *record_repr(MethodRecord *self) {
+    return PyUnicode_FromFormat("MethodInfo(id=%u, cls=%R, name=%R, proto=%R, access=%llu)", self->id, self->cls,
+                                self->name, self->proto, self->access);
+}
+
+static PyGetSetDef record_getset[] = {
+    {"id", (getter)record_id, NULL, "position in DexIndex.methods", NULL},
+    {"cls", (getter)record_cls, NULL, "class descriptor", NULL},
+    {"name", (getter)record_name, NULL, "method name", NULL},
+    {"proto", (getter)record_proto, NULL, "proto descriptor", NULL},
+    {"access", (getter)record_access, NULL, "access flags", NULL},
+    {"dex", (getter)record_dex, NULL, "the DexFile defining it", NULL},
+    {"code", (getter)record_code, NULL, "its code record (PackedCode)", NULL},
+    {"key", (getter)record_key, NULL, "(cls, name, proto)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef record_methods[] = {
+    {"java", (PyCFunction)record_java, METH_NOARGS, "``com.a.B#name``"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MethodRecordType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "hegui.dex._speedups.MethodRecord",
+    .tp_basicsize = sizeof(MethodRecord),
+    .tp_dealloc = (destructor)record_dealloc,
+    .tp_repr = (reprfunc)record_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One method of a DexIndex (index.MethodInfo's attributes), read-only.",
+    .tp_getset = record_getset,
+    .tp_methods = record_methods,
+};
+
+PyDoc_STRVAR(add_methods_doc,
+             "add_methods(codes, method_keys, cls, dex, methods, by_name, pairs) -> None\n"
+             "\n"
+             "DexIndex.add_parsed's per-method step for one class: for each PackedCode of `codes`, append a\n"
+             "MethodRecord (id = its position in `methods`, name and proto from method_keys[code.method_idx]) to\n"
+             "`methods` and set by_name[(name, proto)] = id, the (name, proto) tuple taken from `pairs` (one per\n"
+             "distinct pair). The caller has checked that every method_idx is inside `method_keys`.");
+
+static PyObject *add_methods(PyObject *module, PyObject *args) {
+    PyObject *codes, *keys, *cls, *dex, *methods, *by_name, *pairs;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!O!UOO!O!O!:add_methods", &PyList_Type, &codes, &PyList_Type, &keys, &cls, &dex,
+                          &PyList_Type, &methods, &PyDict_Type, &by_name, &PyDict_Type, &pairs))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(codes);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(codes, i);
+        if (!Py_IS_TYPE(item, &PackedCodeType)) {
+            PyErr_SetString(PyExc_TypeError, "add_methods takes PackedCode records");
+            return NULL;
+        }
+        PackedCode *code = (PackedCode *)item;
+        if (code->method_idx >= (unsigned long long)PyList_GET_SIZE(keys)) {
+            PyErr_SetString(PyExc_IndexError, "method index beyond the method keys");
+            return NULL;
+        }
+        PyObject *key = PyList_GET_ITEM(keys, (Py_ssize_t)code->method_idx);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3) {
+            PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
+            return NULL;
+        }
+        Py_ssize_t mid = PyList_GET_SIZE(methods);
+        if (mid > (Py_ssize_t)UINT32_MAX) return PyErr_NoMemory();
+        MethodRecord *rec = PyObject_New(MethodRecord, &MethodRecordType);
+        if (!rec) return NULL;
+        rec->id = (uint32_t)mid;
+        rec->access = code->access;
+        PyObject *name = PyTuple_GET_ITEM(key, 1), *proto = PyTuple_GET_ITEM(key, 2);
+        Py_INCREF(cls);
+        rec->cls = cls;
+        Py_INCREF(name);
+        rec->name = name;
+        Py_INCREF(proto);
+        rec->proto = proto;
+        Py_INCREF(dex);
+        rec->dex = dex;
+        Py_INCREF(item);
+        rec->code = item;
+        int rc = PyList_Append(methods, (PyObject *)rec);
+        Py_DECREF(rec);
+        if (rc < 0) return NULL;
+        PyObject *pair = PyTuple_Pack(2, name, proto);
+        if (!pair) return NULL;
+        PyObject *shared = PyDict_SetDefault(pairs, pair, pair); /* borrowed */
+        PyObject *id = shared ? PyLong_FromSsize_t(mid) : NULL;
+        rc = id ? PyDict_SetItem(by_name, shared, id) : -1;
+        Py_XDECREF(id);
+        Py_DECREF(pair);
+        if (rc < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(referencing_doc,
+             "referencing(methods, start, end, kind, mask) -> list\n"
+             "\n"
+             "The MethodRecords of methods[start:end] with a reference of `kind` (0 invokes, 3 fields) whose\n"
+             "index has a non-zero byte in `mask` (indices past its end count as not wanted), in order.");
+
+static PyObject *referencing(PyObject *module, PyObject *args) {
+    PyObject *methods;
+    Py_ssize_t start, end;
+    int kind;
+    Py_buffer mask;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!nniy*:referencing", &PyList_Type, &methods, &start, &end, &kind, &mask))
+        return NULL;
+    PyObject *out = NULL;
+    if (kind != R_INVOKES && kind != R_FIELDS) {
+        PyErr_SetString(PyExc_ValueError, "kind must be 0 (invokes) or 3 (fields)");
+        goto done;
+    }
+    if (start < 0) start = 0;
+    if (end > PyList_GET_SIZE(methods)) end = PyList_GET_SIZE(methods);
+    out = PyList_New(0);
+    const uint8_t *wanted = (const uint8_t *)mask.buf;
+    for (Py_ssize_t i = start; out && i < end; i++) {
+        PyObject *item = PyList_GET_ITEM(methods, i);
+        if (!Py_IS_TYPE(item, &MethodRecordType) || !Py_IS_TYPE(((MethodRecord *)item)->code, &PackedCodeType)) {
+            PyErr_SetString(PyExc_TypeError, "referencing takes MethodRecords of PackedCode");
+            Py_CLEAR(out);
+            break;
+        }
+        const PackedCode *code = (const PackedCode *)((MethodRecord *)item)->code;
+        for (uint32_t k = 0; k < code->n[kind]; k++) {
+            uint32_t ref = packed_ref(code, kind, k);
+            if ((Py_ssize_t)ref < mask.len && wanted[ref]) {
+                if (PyList_Append(out, item) < 0) Py_CLEAR(out);
+                break;
+            }
+        }
+    }
+done:
+    PyBuffer_Release(&mask);
+    return out;
+}
+
+/* The class's references, kind after kind, as one bytes object. */
+static PyObject *make_all_refs(const ClassScan *s) {
     size_t total = s->invokes.len + s->strings.len + s->types.len + s->fields.len;
+    if (total > UINT32_MAX) return PyErr_NoMemory();
     PyObject *raw = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(total * sizeof(uint32_t)));
     if (!raw) return NULL;
     char *out = PyBytes_AS_STRING(raw);
@@ -327,69 +758,52 @@ static PyObject *make_all_refs(PyObject *array_type, PyObject *typecode, const C
         if (parts[k]->len) memcpy(out, parts[k]->items, parts[k]->len * sizeof(uint32_t));
         out += parts[k]->len * sizeof(uint32_t);
     }
-    PyObject *refs = PyObject_CallFunctionObjArgs(array_type, typecode, raw, NULL);
-    Py_DECREF(raw);
-    return refs;
+    return raw;
 }
 
-static void untrack(PyObject *obj) {
-    if (PyObject_IS_GC(obj) && PyObject_GC_IsTracked(obj)) PyObject_GC_UnTrack(obj);
-}
-
-static PyObject *build_methods(PyObject *method_code, PyObject *array_type, PyObject *typecode, const ClassScan *s) {
+static PyObject *build_methods(const ClassScan *s) {
     PyObject *methods = PyList_New((Py_ssize_t)s->methods.len);
     if (!methods || s->methods.len == 0) return methods;
-    PyObject *refs = make_all_refs(array_type, typecode, s);
-    if (!refs) {
+    PyObject *refs = make_all_refs(s);
+    PyObject *ops = refs ? PyBytes_FromStringAndSize((const char *)s->invoke_ops.items, (Py_ssize_t)s->invoke_ops.len)
+                         : NULL;
+    if (!ops) {
+        Py_XDECREF(refs);
         Py_DECREF(methods);
         return NULL;
     }
     /* Where each kind starts inside `refs`. */
-    const size_t base_strings = s->invokes.len;
-    const size_t base_types = base_strings + s->strings.len;
-    const size_t base_fields = base_types + s->types.len;
+    const size_t base[4] = {0, s->invokes.len, s->invokes.len + s->strings.len,
+                            s->invokes.len + s->strings.len + s->types.len};
+    const size_t total[4] = {s->invokes.len, s->strings.len, s->types.len, s->fields.len};
     for (size_t m = 0; m < s->methods.len; m++) {
         const MethodSpan *span = &s->methods.items[m];
-        const int last = m + 1 == s->methods.len;
-        const MethodSpan *next = last ? NULL : &s->methods.items[m + 1];
-        size_t inv_end = last ? s->invokes.len : next->invokes_at;
-        size_t str_end = last ? s->strings.len : next->strings_at;
-        size_t typ_end = last ? s->types.len : next->types_at;
-        size_t fld_end = last ? s->fields.len : next->fields_at;
-        PyObject *args[7] = {
-            PyLong_FromUnsignedLongLong(span->method_idx),
-            PyLong_FromUnsignedLongLong(span->access),
-            PySequence_GetSlice(refs, (Py_ssize_t)span->invokes_at, (Py_ssize_t)inv_end),
-            PyBytes_FromStringAndSize((const char *)s->invoke_ops.items + span->invokes_at,
-                                      (Py_ssize_t)(inv_end - span->invokes_at)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_strings + span->strings_at), (Py_ssize_t)(base_strings + str_end)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_types + span->types_at), (Py_ssize_t)(base_types + typ_end)),
-            PySequence_GetSlice(refs, (Py_ssize_t)(base_fields + span->fields_at), (Py_ssize_t)(base_fields + fld_end)),
-        };
-        PyObject *code = NULL;
-        int complete = 1;
-        for (int a = 0; a < 7; a++) complete &= args[a] != NULL;
-        if (complete) code = PyObject_Vectorcall(method_code, args, 7, NULL);
-        /* A MethodCode holds only ints, bytes and arrays, and an array holds only numbers (and its type):
-         * none of them can be part of a reference cycle, so the cycle collector need not traverse the
-         * ~2.5 million of them a large APK has (CPython does the same for tuples of atomic values).
-         * Traversing them was a third of a large scan's time. */
-        if (code) {
-            untrack(code);
-            untrack(args[2]);
-            untrack(args[4]);
-            untrack(args[5]);
-            untrack(args[6]);
-        }
-        for (int a = 0; a < 7; a++) Py_XDECREF(args[a]);
+        const MethodSpan *next = m + 1 == s->methods.len ? NULL : &s->methods.items[m + 1];
+        const size_t start[4] = {span->invokes_at, span->strings_at, span->types_at, span->fields_at};
+        const size_t stop[4] = {next ? next->invokes_at : total[0], next ? next->strings_at : total[1],
+                                next ? next->types_at : total[2], next ? next->fields_at : total[3]};
+        PackedCode *code = PyObject_New(PackedCode, &PackedCodeType);
         if (!code) {
             Py_DECREF(refs);
+            Py_DECREF(ops);
             Py_DECREF(methods);
             return NULL;
         }
-        PyList_SET_ITEM(methods, (Py_ssize_t)m, code);
+        code->method_idx = span->method_idx;
+        code->access = span->access;
+        Py_INCREF(refs);
+        code->refs = refs;
+        Py_INCREF(ops);
+        code->ops = ops;
+        for (int k = 0; k < 4; k++) {
+            code->at[k] = (uint32_t)(base[k] + start[k]);
+            code->n[k] = (uint32_t)(stop[k] - start[k]);
+        }
+        code->at[R_INVOKES] = (uint32_t)start[R_INVOKES]; /* the same position indexes `ops` */
+        PyList_SET_ITEM(methods, (Py_ssize_t)m, (PyObject *)code);
     }
     Py_DECREF(refs);
+    Py_DECREF(ops);
     return methods;
 }
 
@@ -484,18 +898,199 @@ done:
     return result;
 }
 
-static PyObject *array_type; /* array.array, looked up once at import */
-static PyObject *typecode_u32;
+/* Entry `idx` of list `names`, or `fallback` (borrowed references). */
+static inline PyObject *name_at(PyObject *names, long idx, PyObject *fallback) {
+    return idx >= 0 && idx < PyList_GET_SIZE(names) ? PyList_GET_ITEM(names, idx) : fallback;
+}
+
+PyDoc_STRVAR(member_keys_doc,
+             "member_keys(ids, types, strings, protos) -> list\n"
+             "\n"
+             "DexFile.method_ref / field_ref for every 8-byte entry of `ids` (the raw method_ids or field_ids\n"
+             "table: u16 class_idx, u16 proto_idx or type_idx, u32 name_idx): with `protos` a list,\n"
+             "(class, name, proto) method keys; with protos None, (class, name) field keys. Indices beyond a\n"
+             "table give 'L?;', '' and '()V', as in parser.py.");
+
+static PyObject *member_keys(PyObject *module, PyObject *args) {
+    Py_buffer ids;
+    PyObject *types, *strings, *protos;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*O!O!O:member_keys", &ids, &PyList_Type, &types, &PyList_Type, &strings, &protos))
+        return NULL;
+    PyObject *out = NULL, *unknown_type = NULL, *no_name = NULL, *no_proto = NULL;
+    if (protos != Py_None && !PyList_Check(protos)) {
+        PyErr_SetString(PyExc_TypeError, "protos must be a list or None");
+        goto done;
+    }
+    unknown_type = PyUnicode_FromString("L?;");
+    no_name = PyUnicode_New(0, 0);
+    no_proto = PyUnicode_FromString("()V");
+    if (!unknown_type || !no_name || !no_proto) goto done;
+    const Py_ssize_t count = ids.len / 8;
+    out = PyList_New(count);
+    const uint8_t *raw = (const uint8_t *)ids.buf;
+    for (Py_ssize_t i = 0; out && i < count; i++) {
+        const uint8_t *e = raw + 8 * i;
+        long cls = (long)e[0] | ((long)e[1] << 8);
+        long mid = (long)e[2] | ((long)e[3] << 8);
+        long name = (long)((uint32_t)e[4] | ((uint32_t)e[5] << 8) | ((uint32_t)e[6] << 16) | ((uint32_t)e[7] << 24));
+        PyObject *key = protos == Py_None
+            ? PyTuple_Pack(2, name_at(types, cls, unknown_type), name_at(strings, name, no_name))
+            : PyTuple_Pack(3, name_at(types, cls, unknown_type), name_at(strings, name, no_name),
+                           name_at(protos, mid, no_proto));
+        if (!key) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, key);
+    }
+done:
+    Py_XDECREF(unknown_type);
+    Py_XDECREF(no_name);
+    Py_XDECREF(no_proto);
+    PyBuffer_Release(&ids);
+    return out;
+}
+
+static inline uint32_t u32_at(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* DexFile.type_name: types[idx], or "L?;" beyond the table (a new reference). */
+static inline PyObject *type_name_ref(PyObject *types, uint32_t idx) {
+    PyObject *name = (Py_ssize_t)idx < PyList_GET_SIZE(types) ? PyList_GET_ITEM(types, idx) : unknown_type_name;
+    Py_INCREF(name);
+    return name;
+}
+
+#define MAX_PARAMETERS 255 /* parser.MAX_PARAMETERS */
+
+/*
+ * The parameter descriptors of the type_list at `off`: their concatenation, or "" and *why (a new str) when
+ * the list is unreadable, as parser.DexFile._type_list(off, MAX_PARAMETERS, "parameters", 1 << 32) says.
+ */
+static PyObject *parameter_text(const uint8_t *data, size_t size, size_t off, PyObject *types, PyObject **why) {
+    *why = NULL;
+    if (off + 4 > size) {
+        *why = PyUnicode_FromString("outside the file");
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    uint32_t count = u32_at(data + off);
+    if (count > MAX_PARAMETERS) {
+        *why = PyUnicode_FromFormat("%u parameters declared, at most %d", count, MAX_PARAMETERS);
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    if (off + 4 + 2 * (size_t)count > size) {
+        *why = PyUnicode_FromFormat("%u parameters declared, the file ends first", count);
+        return *why ? PyUnicode_New(0, 0) : NULL;
+    }
+    PyObject *names = PyList_New(count);
+    if (!names) return NULL;
+    for (uint32_t k = 0; k < count; k++) {
+        const uint8_t *e = data + off + 4 + 2 * (size_t)k;
+        PyList_SET_ITEM(names, k, type_name_ref(types, (uint32_t)e[0] | ((uint32_t)e[1] << 8)));
+    }
+    PyObject *empty = PyUnicode_New(0, 0);
+    PyObject *text = empty ? PyUnicode_Join(empty, names) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(names);
+    return text;
+}
+
+PyDoc_STRVAR(read_protos_doc,
+             "read_protos(data, offset, count, types, text_budget) -> (protos, problems, text_budget)\n"
+             "\n"
+             "DexFile._read_protos: the descriptor of each of the `count` proto_id_items at `offset` (bounds\n"
+             "checked by the caller), parameter lists shared by offset. problems: in order, (proto index, why)\n"
+             "for a bad parameter list and (proto index, None) where the budget of descriptor characters ran\n"
+             "out (that proto and later ones are '(?)V'); the budget (-1 once spent) is handed back.");
+
+static PyObject *read_protos(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    unsigned long long offset, count;
+    long long budget;
+    PyObject *types;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*KKO!L:read_protos", &data, &offset, &count, &PyList_Type, &types, &budget))
+        return NULL;
+    PyObject *protos = NULL, *problems = NULL, *lists = NULL, *unnamed = NULL, *result = NULL;
+    const uint8_t *bytes = (const uint8_t *)data.buf;
+    const size_t size = (size_t)data.len;
+    if (count && (count > (unsigned long long)size / 12 || offset > (unsigned long long)size - count * 12)) {
+        PyErr_SetString(PyExc_ValueError, "proto_ids table lies outside the data");
+        goto done;
+    }
+    protos = PyList_New((Py_ssize_t)count);
+    problems = PyList_New(0);
+    lists = PyDict_New(); /* parameter text by list offset: protos may share a list */
+    unnamed = PyUnicode_FromString("(?)V");
+    if (!protos || !problems || !lists || !unnamed) goto done;
+    for (unsigned long long i = 0; i < count; i++) {
+        const uint8_t *item = bytes + offset + 12 * i;
+        uint32_t ret_idx = u32_at(item + 4), params_off = u32_at(item + 8);
+        PyObject *params = NULL;
+        if (params_off) {
+            PyObject *key = PyLong_FromUnsignedLong(params_off);
+            if (!key) goto done;
+            params = PyDict_GetItemWithError(lists, key);
+            if (params) {
+                Py_INCREF(params);
+            } else if (!PyErr_Occurred()) {
+                PyObject *why;
+                params = parameter_text(bytes, size, params_off, types, &why);
+                if (params && why) {
+                    PyObject *problem = Py_BuildValue("(KO)", i, why);
+                    if (!problem || PyList_Append(problems, problem) < 0) Py_CLEAR(params);
+                    Py_XDECREF(problem);
+                }
+                Py_XDECREF(why);
+                if (params && PyDict_SetItem(lists, key, params) < 0) Py_CLEAR(params);
+            }
+            Py_DECREF(key);
+            if (!params) goto done;
+        }
+        PyObject *ret = type_name_ref(types, ret_idx);
+        PyObject *text = params ? PyUnicode_FromFormat("(%U)%U", params, ret) : PyUnicode_FromFormat("()%U", ret);
+        Py_DECREF(ret);
+        Py_XDECREF(params);
+        if (!text) goto done;
+        long long length = (long long)PyUnicode_GET_LENGTH(text);
+        if (length > budget) {
+            if (budget >= 0) {
+                PyObject *problem = Py_BuildValue("(KO)", i, Py_None);
+                int rc = problem ? PyList_Append(problems, problem) : -1;
+                Py_XDECREF(problem);
+                if (rc < 0) {
+                    Py_DECREF(text);
+                    goto done;
+                }
+            }
+            budget = -1;
+            Py_DECREF(text);
+            Py_INCREF(unnamed);
+            text = unnamed;
+        } else {
+            budget -= length;
+        }
+        PyList_SET_ITEM(protos, (Py_ssize_t)i, text);
+    }
+    result = Py_BuildValue("(OOL)", protos, problems, budget);
+done:
+    Py_XDECREF(protos);
+    Py_XDECREF(problems);
+    Py_XDECREF(lists);
+    Py_XDECREF(unnamed);
+    PyBuffer_Release(&data);
+    return result;
+}
 
 PyDoc_STRVAR(read_class_data_doc,
-             "read_class_data(data, offset, n_method_ids, lengths, kinds, method_code, budget, walk_budget,\n"
-             "                method_budget)\n"
+             "read_class_data(data, offset, n_method_ids, lengths, kinds, budget, walk_budget, method_budget)\n"
              "    -> (methods, events, error, budget, walked)\n"
              "\n"
              "Read the class_data_item at `offset` of DEX bytes `data` and sweep the code of its methods.\n"
-             "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes; `method_code` is called as\n"
-             "method_code(method_idx, access, invokes, invoke_ops, strings, types, fields) for each method.\n"
-             "methods: those objects, direct then virtual (empty when `error` is set);\n"
+             "`lengths` and `kinds` are the 256-byte tables of hegui.dex.opcodes.\n"
+             "methods: a PackedCode per method, direct then virtual (empty when `error` is set);\n"
              "events: (kind, method_idx) per-method problems in order: 0 code outside the file, 1 code runs past\n"
              "the file end, 2 ends inside an instruction, 3 not swept as the budget of code units is spent;\n"
              "error: None, or why the class data is unreadable (the text parser.py's exception would carry);\n"
@@ -506,10 +1101,9 @@ PyDoc_STRVAR(read_class_data_doc,
 static PyObject *read_class_data(PyObject *module, PyObject *args) {
     Py_buffer data, lengths, kinds;
     unsigned long long offset, n_method_ids, budget, walk_budget, method_budget;
-    PyObject *method_code;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*KKy*y*OKKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
-                          &method_code, &budget, &walk_budget, &method_budget))
+    if (!PyArg_ParseTuple(args, "y*KKy*y*KKK:read_class_data", &data, &offset, &n_method_ids, &lengths, &kinds,
+                          &budget, &walk_budget, &method_budget))
         return NULL;
     PyObject *result = NULL;
     if (lengths.len != 256 || kinds.len != 256) {
@@ -539,7 +1133,7 @@ static PyObject *read_class_data(PyObject *module, PyObject *args) {
     if (rc == ERR_MEMORY) {
         PyErr_NoMemory();
     } else {
-        PyObject *methods = rc == OK ? build_methods(method_code, array_type, typecode_u32, &scan) : PyList_New(0);
+        PyObject *methods = rc == OK ? build_methods(&scan) : PyList_New(0);
         PyObject *events = methods ? build_events(&scan) : NULL;
         if (methods && events) {
             if (rc == OK)
@@ -563,6 +1157,10 @@ done:
 static PyMethodDef speedups_methods[] = {
     {"read_class_data", read_class_data, METH_VARARGS, read_class_data_doc},
     {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
+    {"member_keys", member_keys, METH_VARARGS, member_keys_doc},
+    {"add_methods", add_methods, METH_VARARGS, add_methods_doc},
+    {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
+    {"referencing", referencing, METH_VARARGS, referencing_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -575,24 +1173,15 @@ static struct PyModuleDef speedups_module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
-    PyObject *array_module = PyImport_ImportModule("array");
-    if (!array_module) return NULL;
-    array_type = PyObject_GetAttrString(array_module, "array");
-    Py_DECREF(array_module);
-    if (!array_type) return NULL;
-    typecode_u32 = PyUnicode_InternFromString("I");
-    if (!typecode_u32) return NULL;
-    /* The sweep stores uint32_t; array('I') must hold exactly that, or the pure-Python path is used. */
-    PyObject *probe = PyObject_CallOneArg(array_type, typecode_u32);
-    if (!probe) return NULL;
-    PyObject *itemsize = PyObject_GetAttrString(probe, "itemsize");
-    Py_DECREF(probe);
-    if (!itemsize) return NULL;
-    long width = PyLong_AsLong(itemsize);
-    Py_DECREF(itemsize);
-    if (width != (long)sizeof(uint32_t)) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ImportError, "array('I') is not 32 bits wide here");
+    unknown_type_name = PyUnicode_InternFromString("L?;");
+    if (!unknown_type_name) return NULL;
+    if (PyType_Ready(&PackedCodeType) < 0 || PyType_Ready(&MethodRecordType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (!module) return NULL;
+    if (PyModule_AddObjectRef(module, "PackedCode", (PyObject *)&PackedCodeType) < 0 ||
+        PyModule_AddObjectRef(module, "MethodRecord", (PyObject *)&MethodRecordType) < 0) {
+        Py_DECREF(module);
         return NULL;
     }
-    return PyModule_Create(&speedups_module);
+    return module;
 }

@@ -65,7 +65,10 @@ class Reachability:
         self.hierarchy = hierarchy if hierarchy is not None else FrameworkHierarchy({})
         self.user_methods = user_methods
         self.user_types = user_types
-        self._framework_supers: dict[str, list[str]] = {}
+        # _callback_kind per class: its framework supertypes and their answers by method name, one table of
+        # answers per distinct set of framework supertypes
+        self._callback_kinds: dict[str, tuple[tuple[str, ...], dict[str, str | None]]] = {}
+        self._kinds_by_supers: dict[tuple[str, ...], dict[str, str | None]] = {}
         self.parent: dict[int, int | None] = {}
         # reached methods with some code only behind a consent check: what of it was not followed
         self.guarded: dict[int, GuardedSites] = {}
@@ -167,7 +170,7 @@ class Reachability:
             self._queue.append(mid)
 
     def _init_class(self, cls: str, via: int | None) -> None:
-        for c in (cls, *self.index.superclasses(cls)):
+        for c in self.index.lineage(cls):
             if c in self._clinit_done or c not in self.index.classes:
                 return
             self._clinit_done.add(c)
@@ -186,7 +189,7 @@ class Reachability:
         # pending virtual call sites whose receiver type this class satisfies; only methods the class
         # chain defines can be targets, so look those up rather than scanning every call site
         named = self._reflective_names if self._invoke_anywhere else None
-        for c in (cls, *self.index.superclasses(cls)):
+        for c in self.index.lineage(cls):
             info = self.index.classes.get(c)
             if info is None:
                 break
@@ -219,7 +222,7 @@ class Reachability:
 
     def _click_handlers(self, cls: str, via: int | None) -> None:
         """`android:onClick="name"` in a layout binds `public void name(View)` of the Activity inflating it."""
-        for c in (cls, *self.index.superclasses(cls)):
+        for c in self.index.lineage(cls):
             info = self.index.classes.get(c)
             if info is None:
                 break
@@ -230,7 +233,7 @@ class Reachability:
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
         """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
         index = self.index
-        for c in (cls, *index.superclasses(cls)):
+        for c in index.lineage(cls):
             info = index.classes.get(c)
             if info is None:
                 break
@@ -247,15 +250,24 @@ class Reachability:
         """"framework" when a framework supertype of `cls` declares `name` (java.lang.Object's methods aside),
         "user" when that callback needs a user's action (`user_methods` by name; `user_types`: TextWatcher,
         ActionMode.Callback declare only user-driven ones), None for an ordinary method."""
-        supers = self._framework_supers.get(cls)
-        if supers is None:
-            supers = self._framework_supers[cls] = sorted(a for a in self._ancestors(cls) if a not in self.index.classes)
+        # The answer depends only on the framework supertypes and the name: classes with the same framework
+        # supertypes (every Activity, every Runnable) share one table of answers.
+        got = self._callback_kinds.get(cls)
+        if got is None:
+            supers = tuple(sorted(a for a in self._ancestors(cls) if a not in self.index.classes))
+            got = self._callback_kinds[cls] = (supers, self._kinds_by_supers.setdefault(supers, {}))
+        supers, kinds = got
+        if name in kinds:
+            return kinds[name]
         declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
         if not declaring:
-            return None
-        if name in self.user_methods or all(t in self.user_types for t in declaring):
-            return "user"
-        return "framework"
+            kind = None
+        elif name in self.user_methods or all(t in self.user_types for t in declaring):
+            kind = "user"
+        else:
+            kind = "framework"
+        kinds[name] = kind
+        return kind
 
     def _user_callback(self, mid: int, via: int | None) -> None:
         """Startup never follows a user callback; liveness follows it after everything else."""
@@ -274,10 +286,13 @@ class Reachability:
                 self.guarded[mid] = sites
             else:
                 sites = NOTHING_GUARDED
-            invokes = _unguarded(index.invokes_at(m), sites.invokes)
-            types = _unguarded(index.types(m), sites.types)
-            fields = _unguarded(index.field_reads_at(m), sites.fields)
-            strings = _unguarded(index.strings_at(m), sites.strings)
+            if sites is NOTHING_GUARDED:
+                invokes, types, fields, strings = index.references(m)
+            else:
+                invokes = _unguarded(index.invokes_at(m), sites.invokes)
+                types = _unguarded(index.types(m), sites.types)
+                fields = _unguarded(index.field_reads_at(m), sites.fields)
+                strings = _unguarded(index.strings_at(m), sites.strings)
             for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
                     self._virtual_call(cls, name, proto, mid)
@@ -393,7 +408,7 @@ class Reachability:
         """Methods of reflectively created `cls` (or its defined superclasses) called by name."""
         if not names:
             return
-        for c in (cls, *self.index.superclasses(cls)):
+        for c in self.index.lineage(cls):
             info = self.index.classes.get(c)
             if info is None:
                 break
@@ -421,6 +436,8 @@ def _calls_loader(index: DexIndex, m: MethodInfo) -> bool:
 
 def _unguarded(items: list[T | None], guarded: frozenset[int]) -> list[T]:
     """The entries of a method's reference list whose position is not guarded (bad references dropped)."""
+    if not guarded:  # most methods: nothing to skip but references beyond the tables
+        return [item for item in items if item is not None]
     return [item for pos, item in enumerate(items) if pos not in guarded and item is not None]
 
 
@@ -429,7 +446,7 @@ def methods_named(index: DexIndex, cls: str, names: Iterable[str]) -> list[Metho
     wanted = set(names)
     out: list[MethodInfo] = []
     seen: set[tuple[str, str]] = set()
-    for c in (cls, *index.superclasses(cls)):
+    for c in index.lineage(cls):
         info = index.classes.get(c)
         if info is None:
             break

@@ -32,6 +32,7 @@ class FrameworkHierarchy:
         self.source = source
         self._methods: dict[str, frozenset[str]] = {}
         self._declaring: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._supertypes: dict[str, tuple[str, ...]] = {}  # declaring() walks them once per (type, name)
 
     @classmethod
     def from_data(cls, doc: Mapping[str, object]) -> FrameworkHierarchy:
@@ -93,7 +94,10 @@ class FrameworkHierarchy:
         if got is None:
             got = ()
             if desc in self._raw:
-                got = tuple(t for t in self.supertypes(desc) if name in self.methods(t))
+                chain = self._supertypes.get(desc)
+                if chain is None:
+                    chain = self._supertypes[desc] = tuple(self.supertypes(desc))
+                got = tuple(t for t in chain if name in self.methods(t))
             self._declaring[key] = got
         return got
 

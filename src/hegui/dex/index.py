@@ -8,12 +8,17 @@ report form.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
-from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, DexFile, DexFormatError, MethodCode
+from hegui.dex import parser
+from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, CodeRefs, DexFile, DexFormatError, IdTable
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
+# The C extension's code record type (None without the extension): its references are looked up in C.
+_KINDS = {"invokes": 0, "fields": 3}  # PackedCode's reference kinds
+_PACKED: type | None = parser.speedups.PackedCode if parser.speedups is not None else None
+_RECORD: type | None = parser.speedups.MethodRecord if parser.speedups is not None else None
 
 
 def descriptor_to_java(desc: str) -> str:
@@ -29,13 +34,16 @@ def java_to_descriptor(name: str) -> str:
 
 @dataclass(slots=True)
 class MethodInfo:
+    """One defined method. Methods the C extension read are `_speedups.MethodRecord` objects instead: the same
+    attributes (and `key`, `java()`), read-only, at 72 bytes rather than this class's ~140."""
+
     id: int
     cls: str  # descriptor
     name: str
     proto: str
     access: int
     dex: DexFile
-    code: MethodCode
+    code: CodeRefs
 
     @property
     def key(self) -> MethodKey:
@@ -68,6 +76,9 @@ class DexIndex:
         self._refs: dict[int, list[MethodKey]] = {}  # id(dex) -> method_ids as keys
         self._field_refs: dict[int, list[tuple[str, str]]] = {}
         self._subtypes: dict[str, list[str]] | None = None
+        self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lineages: dict[str, tuple[str, ...]] = {}
+        self._ranges: dict[int, tuple[int, int]] = {}  # id(dex) -> its methods' positions in `methods`
 
     @classmethod
     def build(cls, blobs: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -79,6 +90,7 @@ class DexIndex:
             index = cls()
             for name, data in blobs:
                 index.add(name, data)
+            index._pairs = {}  # only needed while adding; the pairs stay shared by the classes' method tables
             return index
         finally:
             if paused:
@@ -97,10 +109,19 @@ class DexIndex:
 
     def add_parsed(self, dex: DexFile) -> None:
         """Add an already parsed program: a DEX file, or JVM classes in DEX form (hegui.jvm)."""
+        first = len(self.methods)
+        try:
+            self._add_parsed(dex)
+        finally:
+            self._ranges[id(dex)] = (first, len(self.methods))
+
+    def _add_parsed(self, dex: DexFile) -> None:
         self.problems.extend(dex.problems)
         self.dex_files.append(dex)
-        self._refs[id(dex)] = [dex.method_ref(i) for i in range(len(dex.methods))]
-        self._field_refs[id(dex)] = [dex.field_ref(i) for i in range(len(dex.fields))]
+        self._refs[id(dex)], self._field_refs[id(dex)] = _member_keys(dex)
+        refs = self._refs[id(dex)]
+        # (name, proto) pairs repeat across classes (<init>()V, run()V, …): one tuple per pair, not per method
+        pairs = self._pairs
         for cdef in dex.classes:
             desc = dex.type_name(cdef.type_idx)
             if desc in self.classes:
@@ -108,13 +129,19 @@ class DexIndex:
             sup = dex.type_name(cdef.superclass_idx) if cdef.superclass_idx != 0xFFFFFFFF else None
             info = ClassInfo(desc, sup, tuple(dex.type_name(t) for t in cdef.interface_idxs), cdef.access, {},
                              dex.name)
-            for mc in cdef.methods:
-                _, mname, proto = self._refs[id(dex)][mc.method_idx]
-                mid = len(self.methods)
-                self.methods.append(MethodInfo(mid, desc, mname, proto, mc.access, dex, mc))
-                info.methods[(mname, proto)] = mid
+            codes = cdef.methods
+            if codes and type(codes[0]) is _PACKED:  # read by the C path: its MethodInfo records are made in C
+                parser.speedups.add_methods(codes, refs, desc, dex, self.methods, info.methods, pairs)
+            else:
+                for mc in codes:
+                    _, mname, proto = refs[mc.method_idx]
+                    mid = len(self.methods)
+                    self.methods.append(MethodInfo(mid, desc, mname, proto, mc.access, dex, mc))
+                    pair = (mname, proto)
+                    info.methods[pairs.setdefault(pair, pair)] = mid
             self.classes[desc] = info
         self._subtypes = None
+        self._lineages = {}
 
     # --- references of a method ---------------------------------------------------------------------
     def method_refs(self, dex: DexFile) -> list[MethodKey]:
@@ -132,39 +159,87 @@ class DexIndex:
         return [s for s in self.strings_at(m) if s is not None]
 
     def types(self, m: MethodInfo) -> list[str]:
+        if type(m.code) is _PACKED:
+            return m.code.type_names(m.dex.types)
         return [m.dex.type_name(i) for i in m.code.types]
 
     def field_reads(self, m: MethodInfo) -> list[tuple[str, str]]:
         return [f for f in self.field_reads_at(m) if f is not None]
 
+    def references(self, m: MethodInfo) -> tuple[list[tuple[MethodKey, int]], list[str], list[tuple[str, str]],
+                                                  list[str]]:
+        """(list(invokes(m)), types(m), field_reads(m), strings(m)) in one step: what the call graph reads of
+        every method it reaches."""
+        if type(m.code) is _PACKED:
+            return m.code.references(self._refs[id(m.dex)], m.dex.strings, m.dex.types, self._field_refs[id(m.dex)])
+        return list(self.invokes(m)), self.types(m), self.field_reads(m), self.strings(m)
+
     # One entry per position of `m.code`'s lists, None where an instruction names an entry beyond its DEX's
-    # table: the consent-guard analysis names the instructions it guards by these positions.
+    # table: the consent-guard analysis names the instructions it guards by these positions. The C code
+    # records look their references up themselves (no int object per reference); the results are the same.
     def invokes_at(self, m: MethodInfo) -> list[tuple[MethodKey, int] | None]:
         refs = self._refs[id(m.dex)]
+        if type(m.code) is _PACKED:
+            return m.code.invokes_at(refs)
         n = len(refs)
         return [(refs[idx], op) if idx < n else None for idx, op in zip(m.code.invokes, m.code.invoke_ops, strict=True)]
 
     def strings_at(self, m: MethodInfo) -> list[str | None]:
         table = m.dex.strings
+        if type(m.code) is _PACKED:
+            return m.code.strings_at(table)
         return [table[i] if i < len(table) else None for i in m.code.strings]
 
     def field_reads_at(self, m: MethodInfo) -> list[tuple[str, str] | None]:
         refs = self._field_refs[id(m.dex)]
+        if type(m.code) is _PACKED:
+            return m.code.fields_at(refs)
         return [refs[i] if i < len(refs) else None for i in m.code.fields]
+
+    def methods_referencing(self, kind: str, wanted: dict[int, Collection[int]]) -> list[MethodInfo]:
+        """The methods, in index order, with an `kind` reference ("invokes": method_ids, "fields": field_ids
+        indices) in wanted[id(their DEX)]: what a detector looking for a few APIs among all methods needs,
+        without a tuple of references made per method (in C for the methods the extension read)."""
+        out: list[MethodInfo] = []
+        for dex in self.dex_files:
+            targets = wanted.get(id(dex))
+            start, end = self._ranges[id(dex)]
+            if not targets or start == end:
+                continue
+            if type(self.methods[start]) is _RECORD:
+                mask = bytearray(max(targets) + 1)
+                for t in targets:
+                    mask[t] = 1
+                out.extend(parser.speedups.referencing(self.methods, start, end, _KINDS[kind], bytes(mask)))  # type: ignore[union-attr]
+            else:
+                wanted_set = targets if isinstance(targets, (set, frozenset)) else set(targets)
+                out.extend(m for m in self.methods[start:end]
+                           if not wanted_set.isdisjoint(getattr(m.code, kind)))
+        return out
 
     def all_strings(self) -> Iterator[str]:
         for dex in self.dex_files:
             yield from dex.strings
 
     # --- hierarchy ----------------------------------------------------------------------------------
-    def superclasses(self, desc: str) -> Iterator[str]:
+    def superclasses(self, desc: str) -> tuple[str, ...]:
         """`desc`'s superclass chain, ending with the first class not defined in the APK (or None)."""
-        seen = {desc}
-        cur = self.classes.get(desc)
-        while cur is not None and cur.superclass and cur.superclass not in seen:
-            seen.add(cur.superclass)
-            yield cur.superclass
-            cur = self.classes.get(cur.superclass)
+        return self.lineage(desc)[1:]
+
+    def lineage(self, desc: str) -> tuple[str, ...]:
+        """`desc` and its superclass chain. Asked hundreds of thousands of times by the call graph for a few
+        thousand classes, so each chain is walked once (the index does not change once built)."""
+        got = self._lineages.get(desc)
+        if got is None:
+            chain = [desc]
+            seen = {desc}
+            cur = self.classes.get(desc)
+            while cur is not None and cur.superclass and cur.superclass not in seen:
+                seen.add(cur.superclass)
+                chain.append(cur.superclass)
+                cur = self.classes.get(cur.superclass)
+            got = self._lineages[desc] = tuple(chain)
+        return got
 
     def ancestors(self, desc: str) -> set[str]:
         """All supertypes (classes and interfaces, defined or framework) of `desc`, `desc` excluded."""
@@ -182,11 +257,13 @@ class DexIndex:
 
     def resolve(self, cls: str, name: str, proto: str) -> MethodInfo | None:
         """The defined method a call to cls->name(proto) lands on, walking up defined superclasses."""
-        for c in (cls, *self.superclasses(cls)):
-            info = self.classes.get(c)
+        key = (name, proto)
+        classes = self.classes
+        for c in self.lineage(cls):
+            info = classes.get(c)
             if info is None:
                 return None
-            mid = info.methods.get((name, proto))
+            mid = info.methods.get(key)
             if mid is not None and not self.methods[mid].access & ACC_ABSTRACT:
                 return self.methods[mid]
         return None
@@ -201,3 +278,12 @@ class DexIndex:
             if c not in self.classes:
                 return c
         return last
+
+
+def _member_keys(dex: DexFile) -> tuple[list[MethodKey], list[tuple[str, str]]]:
+    """`dex.method_ref` and `dex.field_ref` of every method_ids and field_ids entry (in C when built)."""
+    fast = parser.speedups
+    if fast is not None and isinstance(dex.methods, IdTable) and isinstance(dex.fields, IdTable):
+        return (fast.member_keys(dex.methods.raw, dex.types, dex.strings, dex.protos),
+                fast.member_keys(dex.fields.raw, dex.types, dex.strings, None))
+    return [dex.method_ref(i) for i in range(len(dex.methods))], [dex.field_ref(i) for i in range(len(dex.fields))]

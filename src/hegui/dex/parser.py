@@ -5,9 +5,10 @@ recorded in `problems` while the rest is still read. It does not disassemble: fo
 it records the method, string, type and field-read references of its instructions, which is what call
 graphs, API matching and string evidence need.
 
-The per-class work (class_data_item decoding and the bytecode sweep, most of a scan's time) runs in the
-optional C extension `hegui.dex._speedups` when it was compiled at install time; it gives results
-identical to the Python code below, which is used when the extension is missing or `HEGUI_PURE_PYTHON=1`.
+The per-class work (class_data_item decoding and the bytecode sweep, most of a scan's time), the string and
+proto tables run in the optional C extension `hegui.dex._speedups` when it was compiled at install time; it
+gives results identical to the Python code below, which is used when the extension is missing or
+`HEGUI_PURE_PYTHON=1`. The extension's code records are its compact `PackedCode` objects (see `CodeRefs`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import os
 import struct
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Protocol
 
 from hegui.dex import opcodes
 
@@ -62,21 +64,47 @@ class DexFormatError(ValueError):
     """The file is not a DEX we can read at all (bad magic, header beyond the data)."""
 
 
+class CodeRefs(Protocol):
+    """References made by one method's instructions, as indices into its DexFile's tables (read-only).
+
+    The C extension gives its own compact type (`_speedups.PackedCode`), the Python path and hegui.jvm give
+    `MethodCode`; both have these attributes (the DEX reader's references are tuples of ints).
+    """
+
+    @property
+    def method_idx(self) -> int: ...
+    @property
+    def access(self) -> int: ...
+    @property
+    def invokes(self) -> Sequence[int]: ...  # method_ids indices, in instruction order
+    @property
+    def invoke_ops(self) -> bytes: ...  # the opcode of each entry of `invokes`
+    @property
+    def strings(self) -> Sequence[int]: ...  # string_ids indices (const-string)
+    @property
+    def types(self) -> Sequence[int]: ...  # type_ids indices (new-instance / const-class)
+    @property
+    def fields(self) -> Sequence[int]: ...  # field_ids indices (iget*/sget*)
+
+
 @dataclass(slots=True)
 class MethodCode:
-    """References made by one method's instructions, as indices into its DexFile's tables.
-
-    Treat as read-only: the C extension leaves these (and their arrays) out of cycle collection, which is
-    only sound while they hold nothing but ints, bytes and arrays.
-    """
+    """`CodeRefs` as Python objects (the pure-Python path; hegui.jvm). Treat as read-only."""
 
     method_idx: int
     access: int
-    invokes: array  # method_ids indices, in instruction order
-    invoke_ops: bytes  # the opcode of each entry of `invokes`
-    strings: array  # string_ids indices (const-string)
-    types: array  # type_ids indices (new-instance / const-class)
-    fields: array  # field_ids indices (iget*/sget*)
+    invokes: Sequence[int]
+    invoke_ops: bytes
+    strings: Sequence[int]
+    types: Sequence[int]
+    fields: Sequence[int]
+
+
+def code_facts(code: CodeRefs) -> tuple[int, int, tuple[int, ...], bytes, tuple[int, ...], tuple[int, ...],
+                                        tuple[int, ...]]:
+    """Everything a `CodeRefs` says, comparable whichever type holds it (the C and Python paths' are equal)."""
+    return (code.method_idx, code.access, tuple(code.invokes), bytes(code.invoke_ops), tuple(code.strings),
+            tuple(code.types), tuple(code.fields))
 
 
 @dataclass(slots=True)
@@ -85,7 +113,7 @@ class ClassDef:
     access: int
     superclass_idx: int  # _NO_INDEX for java.lang.Object
     interface_idxs: tuple[int, ...]
-    methods: list[MethodCode] = field(default_factory=list)  # direct then virtual; abstract/native included
+    methods: list[CodeRefs] = field(default_factory=list)  # direct then virtual; abstract/native included
 
 
 def uleb128(data: bytes, pos: int) -> tuple[int, int]:
@@ -205,9 +233,10 @@ class DexFile:
         self.strings = self._read_strings(string_ids_off, string_ids_size)
         self.types = [self._string(i) for i in array_from(data, type_ids_off, type_ids_size)]
         self.protos = self._read_protos(proto_ids_off, proto_ids_size)
-        self.fields = list(_ID_ITEM.iter_unpack(data[field_ids_off : field_ids_off + 8 * field_ids_size]))
+        self.fields: Sequence[tuple[int, int, int]] = IdTable(data[field_ids_off : field_ids_off + 8 * field_ids_size])
         # (class_idx, type_idx, name_idx)
-        self.methods = list(_ID_ITEM.iter_unpack(data[method_ids_off : method_ids_off + 8 * method_ids_size]))
+        self.methods: Sequence[tuple[int, int, int]] = IdTable(
+            data[method_ids_off : method_ids_off + 8 * method_ids_size])
         # (class_idx, proto_idx, name_idx)
         # Bytes of class_data_items walked: each is walked once in a well-formed file, while classes pointing
         # at one item would otherwise multiply its methods (memory) and fields (time) by the number of classes.
@@ -270,6 +299,20 @@ class DexFile:
         return self.strings[idx] if idx < len(self.strings) else ""
 
     def _read_protos(self, off: int, count: int) -> list[str]:
+        if speedups is not None:
+            out, problems, self._text_budget = speedups.read_protos(self.data, off, count, self.types,
+                                                                    self._text_budget)
+            for i, why in problems:
+                if why is None:
+                    self._problem(f"{self.name}: proto {i} and later protos not named "
+                                  f"(descriptors longer than the file allows)")
+                else:
+                    self._problem(f"{self.name}: proto {i} has a bad parameter list ({why})")
+            return out
+        return self._read_protos_py(off, count)
+
+    def _read_protos_py(self, off: int, count: int) -> list[str]:
+        """_read_protos without the C extension."""
         data = self.data
         out: list[str] = []
         lists: dict[int, str] = {}  # parameter text by list offset: protos may share a list
@@ -368,7 +411,7 @@ class DexFile:
     def _read_class_data_c(self, accelerated: ModuleType, cdef: ClassDef, pos: int) -> None:
         """`_read_class_data` in C: same methods, same problem lines, same failure text."""
         methods, events, error, self._sweep_budget, walked = accelerated.read_class_data(
-            self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, MethodCode, self._sweep_budget,
+            self.data, pos, len(self.methods), opcodes.LENGTH, opcodes.KIND, self._sweep_budget,
             self._class_data_budget, self._method_budget,
         )
         self._class_data_budget -= walked
@@ -383,7 +426,7 @@ class DexFile:
         self._method_budget -= len(methods)
 
     # --- bytecode sweep -----------------------------------------------------------------------------
-    def _scan_code(self, midx: int, access: int, code_off: int, units: array) -> MethodCode:
+    def _scan_code(self, midx: int, access: int, code_off: int, units: array) -> CodeRefs:
         invokes = array("I")
         ops = bytearray()
         strings = array("I")
@@ -407,7 +450,7 @@ class DexFile:
                         _sweep(units, start, end, invokes, ops, strings, types, fields)
                     except IndexError:
                         self._problem(f"{self.name}: {self.method_name(midx)} ends inside an instruction")
-        return MethodCode(midx, access, invokes, bytes(ops), strings, types, fields)
+        return MethodCode(midx, access, tuple(invokes), bytes(ops), tuple(strings), tuple(types), tuple(fields))
 
     def _stop_sweeping(self, midx: int) -> None:
         """From method `midx` on, methods keep no references: their code was already read many times over."""
@@ -432,6 +475,30 @@ class DexFile:
     def field_ref(self, fidx: int) -> tuple[str, str]:
         cls, _type, name = self.fields[fidx]
         return self.type_name(cls), self._string(name)
+
+
+class IdTable(Sequence[tuple[int, int, int]]):
+    """A field_ids or method_ids table as (class_idx, type or proto idx, name_idx) tuples, kept as its 8-byte
+    entries: a tuple of three ints per entry was a fifth of a large APK's index (half a million entries)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw[: len(raw) - len(raw) % 8]
+
+    def __len__(self) -> int:
+        return len(self.raw) >> 3
+
+    def __getitem__(self, i):  # type: ignore[override]  # ints only: no caller slices an id table
+        n = len(self.raw) >> 3
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("id table index out of range")
+        return _ID_ITEM.unpack_from(self.raw, 8 * i)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        return _ID_ITEM.iter_unpack(self.raw)
 
 
 def array_from(data: bytes, off: int, count: int) -> array:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from hegui.policy.document import PolicyDocument
-from hegui.policy.lexicon import lexicon
+from hegui.policy.lexicon import app_type_hints
 
 LABEL_WEIGHT = 3
 PACKAGE_WEIGHT = 2
@@ -21,11 +21,11 @@ def _package_tokens(package: str) -> set[str]:
 
 
 def app_category_scores(doc: PolicyDocument | None, label: str | None, package: str | None) -> dict[int, int]:
-    lex = lexicon()
+    hints_by_type, _min_score = app_type_hints()
     opening = doc.text[:POLICY_OPENING_CHARS] if doc is not None else ""
     tokens = _package_tokens(package) if package else set()
     scores: dict[int, int] = {}
-    for type_id, hints in lex.app_type_hints.items():
+    for type_id, hints in hints_by_type.items():
         score = 0
         for word in hints["zh"]:
             if label and word in label:
@@ -45,7 +45,7 @@ def infer_app_category(doc: PolicyDocument | None, label: str | None, package: s
         return None
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     best_id, best = ranked[0]
-    if best < lexicon().app_type_min_score:
+    if best < app_type_hints()[1]:
         return None
     if len(ranked) > 1 and ranked[1][1] == best:
         return None

@@ -220,6 +220,16 @@ def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
 
 
 @cache
+def app_type_hints() -> tuple[dict[int, dict[str, tuple[str, ...]]], int]:
+    """policy_lexicon.yaml's app-type hints and minimum score: all that app-category inference reads, without
+    compiling the lexicon's ~200 patterns (a tenth of the scan of an APK that has no policy)."""
+    raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")
+    hints = {int(k): {"zh": tuple(str(w) for w in v.get("zh") or ()), "pkg": tuple(str(w) for w in v.get("pkg") or ())}
+             for k, v in raw["app_type_hints"].items()}
+    return hints, int(raw["app_type_min_score"])
+
+
+@cache
 def lexicon() -> Lexicon:
     raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")
     clause_ids = set(knowledge.policy_clauses())
@@ -242,8 +252,7 @@ def lexicon() -> Lexicon:
         raise ValueError(f"policy_lexicon.yaml names unknown PI types {sorted(unknown)}")
     pi_by_term = _by_term(raw["pi_terms"])
     perm_by_term = _by_term(raw["permission_terms"])
-    hints = {int(k): {"zh": tuple(str(w) for w in v.get("zh") or ()), "pkg": tuple(str(w) for w in v.get("pkg") or ())}
-             for k, v in raw["app_type_hints"].items()}
+    hints, min_score = app_type_hints()
     return Lexicon(
         elements=elements,
         topics=topics,
@@ -281,7 +290,7 @@ def lexicon() -> Lexicon:
         ),
         necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
         app_type_hints=hints,
-        app_type_min_score=int(raw["app_type_min_score"]),
+        app_type_min_score=min_score,
         quality=ExcerptQuality(
             preamble=_alternation(raw["excerpt_quality"]["preamble"]),
             definition=_alternation(raw["excerpt_quality"]["definition"]),
