@@ -189,3 +189,24 @@ def test_a_request_at_startup_through_a_shrunk_activitycompat_is_the_apps(tmp_pa
 def test_the_same_request_from_a_menu_item_is_no_request_before_consent(tmp_path):
     scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("ask", ASK_CAMERA))) | _shrunk_compat())
     assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+# MobSDK's LocationHelper#getLocation (moblink): a network-provider read, which ACCESS_COARSE_LOCATION unlocks
+NETWORK_LOCATION = ('    const-string v0, "location"\n'
+                    "    invoke-virtual {p0, v0}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+                    "    move-result-object v0\n"
+                    "    check-cast v0, Landroid/location/LocationManager;\n"
+                    '    const-string v1, "network"\n'
+                    "    invoke-virtual {v0, v1}, Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;\n")
+COARSE = "android.permission.ACCESS_COARSE_LOCATION"
+
+
+def test_a_network_location_read_uses_the_coarse_location_permission(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("locate", NETWORK_LOCATION))), permissions=[COARSE])
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_the_coarse_location_permission_without_location_code_is_unrelated_collection(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(), permissions=[COARSE])
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-NECESSITY-UNRELATED-COLLECTION", "app", "medium")})
+    assert [e.permission for e in scanned.finding("PI-NECESSITY-UNRELATED-COLLECTION").evidence] == [COARSE]
