@@ -24,7 +24,14 @@ import pytest
 from apkbuild import smali_class
 from expect import assert_findings
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app, tapped
-from smali_snippets import install_apk_intent, installed_packages, method, open_other_app, read_android_id
+from smali_snippets import (
+    call_static,
+    install_apk_intent,
+    installed_packages,
+    method,
+    open_other_app,
+    read_android_id,
+)
 
 pytestmark = pytest.mark.apktool
 
@@ -210,3 +217,30 @@ def test_the_coarse_location_permission_without_location_code_is_unrelated_colle
     scanned = scan_app(tmp_path, app_smali(), permissions=[COARSE])
     assert_findings(scanned.report, {POLICY_ABSENT, ("PI-NECESSITY-UNRELATED-COLLECTION", "app", "medium")})
     assert [e.permission for e in scanned.finding("PI-NECESSITY-UNRELATED-COLLECTION").evidence] == [COARSE]
+
+
+def _handover_app(tmp_path, sdk_class: str):
+    """The screen WeChat opens when it returns (exported, not startup) calls `sdk_class#open`, which starts
+    WeChat by its package name."""
+    handler = f"{APP}.wxapi.WXEntryActivity"
+    smali = app_smali()
+    smali[sdk_class] = smali_class(sdk_class, method("open", open_other_app(package="com.tencent.mm"),
+                                                     params="Landroid/content/Context;", static=True))
+    smali[handler] = smali_class(handler, method(
+        "onCreate", "    invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V\n"
+        + call_static(sdk_class, "open"), params="Landroid/os/Bundle;"), super_="Landroid/app/Activity;")
+    return scan_app(tmp_path, smali, components=f'<activity android:name="{handler}" android:exported="true"/>')
+
+
+def test_a_share_sdk_handing_the_user_over_to_the_app_it_shares_to_is_no_associated_start(tmp_path):
+    # ShareSDK's WeChat plugin (cn.sharesdk.wechat.utils.h#a in glesdemo, moblink, shop): category share
+    scanned = _handover_app(tmp_path, "cn.sharesdk.wechat.utils.Opener")
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_the_same_jump_from_an_sdk_that_is_no_share_login_or_pay_sdk_is_medium(tmp_path):
+    # MobSDK's common tools (sdks.yaml mob, category other) serve no app they hand the user to
+    scanned = _handover_app(tmp_path, "com.mob.tools.utils.Opener")
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "mob", "medium")})
+    assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED", "mob").evidence] == [
+        "com.mob.tools.utils.Opener#open starts components of other apps: com.tencent.mm"]

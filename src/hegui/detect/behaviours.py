@@ -148,7 +148,8 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
         out.append(Observation(
             kind="associated_start_code", subject=ctx.subject_of(m),
             evidence=[said("call", "starts_other_apps", caller=java_member(m.cls, m.name), targets=_short(foreign))],
-            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m)},
+            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m),
+                   "sdk_category": sdk.category if sdk else None},
         ))
     prefixes = tuple(cfg["wake_actions_prefixes"])
     for comp in ctx.manifest.components:
