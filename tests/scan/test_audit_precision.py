@@ -15,6 +15,12 @@ each pinned by a positive fixture and its near miss:
   self-start; BOOT_COMPLETED, exempt from the limits, is;
 - a permission request made through a shrunk support-library ActivityCompat (`android.support.v4.b.a#a` in the
   ShareSDK demo) is the request of the app code that called it, not the library's.
+
+From the medium audit:
+- a dangerous permission is used when a call it unlocks is made, whatever PI type the call is reported as
+  (MobSDK's LocationHelper reads the network provider with ACCESS_COARSE_LOCATION in moblink);
+- a share, login or pay SDK handing the user over to the app it serves, off startup, is no associated start
+  (ShareSDK's WeChat/Weibo plugins in four Mob demos, Alipay's PayResultActivity); another SDK's jump is.
 """
 
 from __future__ import annotations
