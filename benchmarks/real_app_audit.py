@@ -10,7 +10,8 @@ Precision of critical/high = signed / (signed + false).
 
     PYTHONPATH=src python benchmarks/real_app_audit.py [--corpus DIR] [--list]
 
-``--list`` also prints each false, unclear and new finding with its reason.
+``--list`` also prints each false, unclear and new finding with its reason; ``--medium`` counts the medium
+findings (audited for every app) instead of the critical/high ones.
 """
 
 from __future__ import annotations
@@ -54,23 +55,26 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--list", action="store_true", help="print each false, unclear and new finding")
+    ap.add_argument("--medium", action="store_true", help="count the medium findings instead of critical/high")
     args = ap.parse_args(argv)
+    rated = ("medium",) if args.medium else RATED
     apks = sorted((args.corpus / "apks").glob("*.apk"))
     if not apks:
         print(f"no APKs in {args.corpus / 'apks'}", file=sys.stderr)
         return 2
     audit = read_audit()
     totals: Counter[str] = Counter()
-    print(f"{'app':34} {'crit/high':>9} {'signed':>6} {'false':>5} {'unclear':>7} {'new':>4} {'gone':>4} {'lost':>4}")
+    label = "medium" if args.medium else "crit/high"
+    print(f"{'app':34} {label:>9} {'signed':>6} {'false':>5} {'unclear':>7} {'new':>4} {'gone':>4} {'lost':>4}")
     for apk in apks:
         app = apk.name.removesuffix(".apk")
-        keys = scan_keys(apk)
+        keys = scan_keys(apk, rated)
         counts: Counter[str] = Counter(audit[k][0] if k in audit else "new" for k in keys)
-        gone = [k for k in audit if k[0] == app and k[3] in RATED and k not in keys]
+        gone = [k for k in audit if k[0] == app and k[3] in rated and k not in keys]
         counts["gone"] = len(gone)
         counts["lost"] = sum(audit[k][0] == "true" for k in gone)
         totals.update(counts)
-        totals["crit/high"] += len(keys)
+        totals["found"] += len(keys)
         print(f"{app[:34]:34} {len(keys):9d} {counts['true']:6d} {counts['false']:5d} {counts['unclear']:7d} "
               f"{counts['new']:4d} {len(gone):4d} {counts['lost']:4d}")
         if args.list:
@@ -82,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    gone    {k[3]:8} {k[1]:32} {k[2]:18} (was {audit[k][0]})")
     signed, false = totals["true"], totals["false"]
     precision = signed / (signed + false) if signed + false else 1.0
-    print(f"{'TOTAL':34} {totals['crit/high']:9d} {signed:6d} {false:5d} {totals['unclear']:7d} "
+    print(f"{'TOTAL':34} {totals['found']:9d} {signed:6d} {false:5d} {totals['unclear']:7d} "
           f"{totals['new']:4d} {totals['gone']:4d} {totals['lost']:4d}")
-    print(f"precision of critical/high (signed / (signed + false)): {precision:.2f}")
+    print(f"precision of {label} (signed / (signed + false)): {precision:.2f}")
     return 0
 
 

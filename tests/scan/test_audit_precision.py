@@ -15,6 +15,12 @@ each pinned by a positive fixture and its near miss:
   self-start; BOOT_COMPLETED, exempt from the limits, is;
 - a permission request made through a shrunk support-library ActivityCompat (`android.support.v4.b.a#a` in the
   ShareSDK demo) is the request of the app code that called it, not the library's.
+
+From the medium audit:
+- a dangerous permission is used when a call it unlocks is made, whatever PI type the call is reported as
+  (MobSDK's LocationHelper reads the network provider with ACCESS_COARSE_LOCATION in moblink);
+- a share, login or pay SDK handing the user over to the app it serves, off startup, is no associated start
+  (ShareSDK's WeChat/Weibo plugins in four Mob demos, Alipay's PayResultActivity); another SDK's jump is.
 """
 
 from __future__ import annotations
@@ -24,7 +30,14 @@ import pytest
 from apkbuild import smali_class
 from expect import assert_findings
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app, tapped
-from smali_snippets import install_apk_intent, installed_packages, method, open_other_app, read_android_id
+from smali_snippets import (
+    call_static,
+    install_apk_intent,
+    installed_packages,
+    method,
+    open_other_app,
+    read_android_id,
+)
 
 pytestmark = pytest.mark.apktool
 
@@ -189,3 +202,51 @@ def test_a_request_at_startup_through_a_shrunk_activitycompat_is_the_apps(tmp_pa
 def test_the_same_request_from_a_menu_item_is_no_request_before_consent(tmp_path):
     scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("ask", ASK_CAMERA))) | _shrunk_compat())
     assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+# MobSDK's LocationHelper#getLocation (moblink): a network-provider read, which ACCESS_COARSE_LOCATION unlocks
+NETWORK_LOCATION = ('    const-string v0, "location"\n'
+                    "    invoke-virtual {p0, v0}, Landroid/content/Context;->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+                    "    move-result-object v0\n"
+                    "    check-cast v0, Landroid/location/LocationManager;\n"
+                    '    const-string v1, "network"\n'
+                    "    invoke-virtual {v0, v1}, Landroid/location/LocationManager;->getLastKnownLocation(Ljava/lang/String;)Landroid/location/Location;\n")
+COARSE = "android.permission.ACCESS_COARSE_LOCATION"
+
+
+def test_a_network_location_read_uses_the_coarse_location_permission(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("locate", NETWORK_LOCATION))), permissions=[COARSE])
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_the_coarse_location_permission_without_location_code_is_unrelated_collection(tmp_path):
+    scanned = scan_app(tmp_path, app_smali(), permissions=[COARSE])
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-NECESSITY-UNRELATED-COLLECTION", "app", "medium")})
+    assert [e.permission for e in scanned.finding("PI-NECESSITY-UNRELATED-COLLECTION").evidence] == [COARSE]
+
+
+def _handover_app(tmp_path, sdk_class: str):
+    """The screen WeChat opens when it returns (exported, not startup) calls `sdk_class#open`, which starts
+    WeChat by its package name."""
+    handler = f"{APP}.wxapi.WXEntryActivity"
+    smali = app_smali()
+    smali[sdk_class] = smali_class(sdk_class, method("open", open_other_app(package="com.tencent.mm"),
+                                                     params="Landroid/content/Context;", static=True))
+    smali[handler] = smali_class(handler, method(
+        "onCreate", "    invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V\n"
+        + call_static(sdk_class, "open"), params="Landroid/os/Bundle;"), super_="Landroid/app/Activity;")
+    return scan_app(tmp_path, smali, components=f'<activity android:name="{handler}" android:exported="true"/>')
+
+
+def test_a_share_sdk_handing_the_user_over_to_the_app_it_shares_to_is_no_associated_start(tmp_path):
+    # ShareSDK's WeChat plugin (cn.sharesdk.wechat.utils.h#a in glesdemo, moblink, shop): category share
+    scanned = _handover_app(tmp_path, "cn.sharesdk.wechat.utils.Opener")
+    assert_findings(scanned.report, {POLICY_ABSENT})
+
+
+def test_the_same_jump_from_an_sdk_that_is_no_share_login_or_pay_sdk_is_medium(tmp_path):
+    # MobSDK's common tools (sdks.yaml mob, category other) serve no app they hand the user to
+    scanned = _handover_app(tmp_path, "com.mob.tools.utils.Opener")
+    assert_findings(scanned.report, {POLICY_ABSENT, ("PI-START-ASSOCIATED", "mob", "medium")})
+    assert [e.detail for e in scanned.finding("PI-START-ASSOCIATED", "mob").evidence] == [
+        "com.mob.tools.utils.Opener#open starts components of other apps: com.tencent.mm"]

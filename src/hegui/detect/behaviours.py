@@ -16,6 +16,7 @@ from hegui import knowledge
 from hegui.apk.images import icon_is_blank
 from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
+from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
 from hegui.dex import MethodInfo, descriptor_to_java
@@ -147,7 +148,8 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
         out.append(Observation(
             kind="associated_start_code", subject=ctx.subject_of(m),
             evidence=[said("call", "starts_other_apps", caller=java_member(m.cls, m.name), targets=_short(foreign))],
-            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m)},
+            attrs={"targets": foreign, "at_startup": ctx.at_startup(m), "user_initiated": ctx.only_on_user_action(m),
+                   "sdk_category": sdk.category if sdk else None},
         ))
     prefixes = tuple(cfg["wake_actions_prefixes"])
     for comp in ctx.manifest.components:
@@ -314,12 +316,17 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
 def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -> list[Observation]:
     perms = knowledge.permissions()
     used_types = {h.pi_type for h in hits}
+    # A call counts for every permission that unlocks it (api_semantics requires_permission `any_of`), not only
+    # for its reported PI type: LocationManager#getLastKnownLocation("network") is reported as precise location
+    # yet works with ACCESS_COARSE_LOCATION alone (audit: MobSDK's LocationHelper#getLocation in moblink).
+    sem = api_semantics()
+    unlocked = {p for h in hits if (rule := sem.rule("requires_permission", h.api, h.pi_type)) for p in rule.any_of}
     out: list[Observation] = []
     for name in ctx.manifest.uses_permissions:
         info = perms.get(name)
         if info is None or not info.dangerous or not info.pi_types:
             continue
-        if used_types.intersection(info.pi_types):
+        if used_types.intersection(info.pi_types) or name in unlocked:
             continue
         out.append(Observation(kind="unused_dangerous_permission", evidence=[
             said("manifest", "unused_dangerous_permission", permission=name, pi_types=tuple(info.pi_types))],
