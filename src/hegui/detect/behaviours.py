@@ -18,7 +18,7 @@ from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.dex import MethodInfo, descriptor_to_java
+from hegui.dex import MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
@@ -264,7 +264,7 @@ def sdk_consent_switches(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[
     offered: dict[str, list[str]] = {}
     for api in signals()["sdk_consent_apis"]:
         cls, _, name = api.partition("#")
-        info = ctx.index.classes.get("L" + cls.replace(".", "/") + ";")
+        info = ctx.index.classes.get(java_to_descriptor(cls))
         sdk = ctx.sdk_of(cls)
         if info is None or sdk is None or not any(n == name for n, _p in info.methods):
             continue

@@ -13,7 +13,7 @@ from hegui.detect.startup import live_reachability
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
 from hegui.dex.framework import call_owners
-from hegui.dex.index import java_to_descriptor
+from hegui.names import java_to_descriptor
 
 if TYPE_CHECKING:
     from hegui.detect.sdks import SdkInfo
@@ -184,5 +184,5 @@ class StaticContext:
 
     def calls_to(self, java_api: str) -> list[CallSite]:
         cls, _, name = java_api.partition("#")
-        return self.call_sites.get(("L" + cls.replace(".", "/") + ";", name), [])
+        return self.call_sites.get((java_to_descriptor(cls), name), [])
 

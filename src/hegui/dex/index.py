@@ -2,7 +2,7 @@
 
 Android loads classes.dex, classes2.dex, … in order and the first definition of a class wins; the index
 follows that. Names stay in DEX descriptor form (``Lcom/a/B;``) internally; `descriptor_to_java` gives the
-report form.
+report form (both in hegui/names.py).
 """
 
 from __future__ import annotations
@@ -12,19 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, DexFile, DexFormatError, MethodCode
+from hegui.names import descriptor_to_java  # the one conversion, shared with knowledge (hegui/names.py)
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
-
-
-def descriptor_to_java(desc: str) -> str:
-    """``Lcom/a/B$C;`` → ``com.a.B$C``; arrays and primitives are returned unchanged."""
-    if desc.startswith("L") and desc.endswith(";"):
-        return desc[1:-1].replace("/", ".")
-    return desc
-
-
-def java_to_descriptor(name: str) -> str:
-    return "L" + name.replace(".", "/") + ";"
 
 
 @dataclass(slots=True)
