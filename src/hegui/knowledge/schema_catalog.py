@@ -13,6 +13,7 @@ from hegui.knowledge.schema import (
     Getter,
     Name,
     Names,
+    NameSet,
     Severity,
     Strict,
     Words,
@@ -246,6 +247,7 @@ class PlatformLibrary(Strict):
 @schema("platform_libraries.yaml")
 class PlatformLibraries(Strict):
     severity_cap: Literal["low", "medium", "high", "critical"]
+    api_namespaces: NameSet  # dotted prefixes: an evidence line's method there is the API called
     platform_libraries: list[PlatformLibrary]
 
     @model_validator(mode="after")
