@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
-import yaml
 
 from hegui import names
 from hegui.detect.apis import class_descriptor, java_type_to_descriptor
 from hegui.dex import descriptor_to_java, java_to_descriptor
-from hegui.knowledge import startup
 
 
 @pytest.mark.parametrize(("java", "desc"), [("com.a.B", "Lcom/a/B;"), ("com.a.B$C", "Lcom/a/B$C;"),
@@ -29,9 +25,3 @@ def test_the_readers_and_the_detectors_use_the_one_conversion_of_hegui_names() -
 def test_arrays_and_primitives_stay_descriptors() -> None:
     assert [descriptor_to_java(d) for d in ("I", "[Ljava/lang/String;")] == ["I", "[Ljava/lang/String;"]
 
-
-def test_knowledge_gives_every_user_callback_type_of_startup_yaml_as_its_descriptor() -> None:
-    listed = yaml.safe_load((resources.files("hegui.knowledge") / "startup.yaml").read_text(encoding="utf-8"))
-    types = listed["user_callbacks"]["types"]
-    assert startup().user_callback_types == {"L" + t.replace(".", "/") + ";" for t in types}
-    assert "Landroid/view/View$OnClickListener;" in startup().user_callback_types

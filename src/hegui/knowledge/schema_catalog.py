@@ -147,8 +147,9 @@ def _notice_rules(data: Any, get: Getter) -> Iterator[str]:
 
 # ---- pi_types.yaml, permissions.yaml, app_types.yaml ----------------------------------------------------------
 
-PiCategory = Literal["app_usage", "behaviour", "biometric", "communication", "contacts_accounts", "device_attribute",
-                     "device_identifier", "financial", "identity_document", "location", "location_derived", "media",
+# basic_profile (个人基本资料): what a user types or picks in a form (mini-program address, nickname, invoice title)
+PiCategory = Literal["app_usage", "basic_profile", "behaviour", "biometric", "communication", "contacts_accounts",
+                     "device_attribute", "device_identifier", "financial", "identity_document", "location", "location_derived", "media",
                      "media_capture", "network_identifier", "personal_data_store", "screen_content", "sensor"]
 Sensitivity = Literal["low", "personal", "sensitive"]
 
