@@ -62,10 +62,6 @@ class StaticContext:
     def _native_names(self) -> frozenset[str]:
         return native_class_names(self.apk.archive, self.apk.native_libs)
 
-    def is_live(self, method: MethodInfo) -> bool:
-        """Some component can reach `method`: code reached from nothing raises nothing."""
-        return method.id in self.live.parent
-
     def only_on_user_action(self, method: MethodInfo) -> bool:
         """Every path that reaches `method` goes through a user callback (a click, a menu, a list item):
         it runs because the user acted. False for code liveness does not reach at all (not known)."""

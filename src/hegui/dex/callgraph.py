@@ -113,10 +113,6 @@ class Reachability:
             self._deferred.clear()
             self._run()
 
-    @property
-    def reachable(self) -> set[int]:
-        return set(self.parent)
-
     def reached_without_user(self, method_id: int) -> bool:
         """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method
         reached only through those runs because the user acted. Without `defer_user_callbacks`, any reached

@@ -11,7 +11,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, DexFile, DexFormatError, MethodCode
+from hegui.dex.parser import ACC_ABSTRACT, DexFile, DexFormatError, MethodCode
 from hegui.names import descriptor_to_java  # the one conversion, shared with knowledge (hegui/names.py)
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
@@ -43,10 +43,6 @@ class ClassInfo:
     access: int
     methods: dict[tuple[str, str], int]  # (name, proto) -> MethodInfo.id
     dex_name: str
-
-    @property
-    def is_interface(self) -> bool:
-        return bool(self.access & ACC_INTERFACE)
 
 
 class DexIndex:
