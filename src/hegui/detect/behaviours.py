@@ -109,12 +109,13 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
 def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
     found = set()
     platform = tuple(signals()["associated_start"]["not_app_package_prefixes"])
+    two_part_roots = tuple(signals()["associated_start"]["two_part_package_roots"])
     for s in strings:
         if len(s) > 100 or not _PACKAGE_NAME.match(s) or s.startswith(platform):
             continue
         if own and (s == own or s.startswith(own + ".")):
             continue
-        if s.count(".") < 2 and not s.startswith(("com.", "cn.", "net.", "org.")):
+        if s.count(".") < 2 and not s.startswith(two_part_roots):
             continue
         found.add(s)
     return sorted(found)

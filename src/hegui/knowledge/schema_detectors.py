@@ -50,6 +50,7 @@ class AssociatedStart(Strict):
     target_apis: ApiList
     wake_actions_prefixes: Words
     not_app_package_prefixes: Names
+    two_part_package_roots: NameSet
 
 
 class InstallSignals(Strict):
