@@ -14,7 +14,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hegui"
 
-FOUNDATION = {"errors", "model", "__version__"}  # shared by every layer: one-line errors, observations, version
+FOUNDATION = {"errors", "model", "names", "__version__"}  # shared by every layer: one-line errors, observations,
+# the Java name ⇄ descriptor conversion, version
 ALLOWED: dict[str, set[str]] = {
     # reading an APK
     "apk": {"errors"},

@@ -230,3 +230,15 @@ def test_a_scope_needing_a_purpose_that_no_wechat_api_has_is_refused(edited) -> 
                   "scope.userFuzyLocation, scope.userLocationBackground]")
     assert check(root) == ["knowledge/miniapp_apis.yaml: wechat_scopes_needing_desc[1]: 'scope.userFuzyLocation' "
                            "is the scope of no API under wechat"]
+
+
+def test_a_mini_program_interface_with_an_unknown_pi_type_is_refused(edited) -> None:
+    root = edited("miniapp_apis.yaml", "chooseInvoiceTitle: {pi_type: invoice,", "chooseInvoiceTitle: {pi_type: invoce,")
+    assert check(root) == ["knowledge/miniapp_apis.yaml: wechat.chooseInvoiceTitle: unknown PI type 'invoce' "
+                           "(pi_types.yaml)"]
+
+
+def test_a_harmony_permission_with_an_unknown_pi_type_is_refused(edited) -> None:
+    root = edited("miniapp_apis.yaml", "ohos.permission.READ_MESSAGES: sms", "ohos.permission.READ_MESSAGES: sms_inbox")
+    assert check(root) == ["knowledge/miniapp_apis.yaml: harmony_user_grant.ohos.permission.READ_MESSAGES: "
+                           "unknown PI type 'sms_inbox' (pi_types.yaml)"]

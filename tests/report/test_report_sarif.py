@@ -135,6 +135,10 @@ def test_scan_errors_become_tool_notifications(report):
     ("runs at startup: com.demo.shop.ShopApp#onCreate → com.demo.shop.Ids#<clinit> → com.demo.shop.Ids#read",
      "com.demo.shop.Ids#read"),
     ("com.umeng.pm.Waker#wake starts components of other apps: com.other.Service", "com.umeng.pm.Waker#wake"),
+    # no "called from": the first method outside the platform's API namespaces (platform_libraries.yaml)
+    ("kotlinx.coroutines.Job#start and org.json.JSONObject#put, then com.demo.shop.Ids#send",
+     "com.demo.shop.Ids#send"),
+    ("android.app.Activity#finish then java.lang.System#exit", "android.app.Activity#finish"),
     ("a call with no method reference", None),
 ])
 def test_calling_method_is_read_from_the_detectors_evidence_wording(detail, method):

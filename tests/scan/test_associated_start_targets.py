@@ -8,6 +8,7 @@ import pytest
 
 from apkbuild import smali_class
 from expect import assert_findings
+from hegui.detect.behaviours import _foreign_packages
 from scanfixtures import APP, MAIN, app_smali, scan_app
 from smali_snippets import method
 
@@ -76,3 +77,13 @@ def test_a_prefix_of_an_sdks_package_can_be_another_app(tmp_path):
     finding = scanned.finding("PI-START-ASSOCIATED", subject)
     assert (finding.severity, [e.detail for e in finding.evidence]) == (
         "high", [f"{sdk}#openWXApp starts components of other apps: com.tencent.mm"])
+
+
+@pytest.mark.parametrize(("strings", "foreign"), [
+    # two-part names count under the roots static_signals.yaml lists (two_part_package_roots) only
+    (["com.tencent", "cn.jpush", "net.x", "org.y", "user.name", "a.b", "io.z"], ["cn.jpush", "com.tencent", "net.x", "org.y"]),
+    # three parts or more count whatever the root; the platform's and the app's own names never do
+    (["io.z.app", "android.app.Activity", "com.demo.shop", "com.demo.shop.Ids"], ["io.z.app"]),
+])
+def test_the_package_names_a_string_table_can_start_are_read_from_static_signals(strings, foreign):
+    assert _foreign_packages(strings, "com.demo.shop") == foreign

@@ -131,7 +131,7 @@ def test_receiver_for_an_app_defined_action_is_not_self_start(tmp_path):
 
 
 def test_starting_another_apps_component_is_associated_start(tmp_path):
-    # `share` runs from onCreate: a method nothing calls starts nothing (hegui.detect.context.is_live)
+    # `share` runs from onCreate: a method nothing calls starts nothing (hegui.detect.context.may_run)
     main = "L" + MAIN.replace(".", "/") + ";"
     scanned = scan_app(tmp_path, app_smali(main_on_create=f"    invoke-virtual {{p0}}, {main}->share()V\n",
                                            main_extra=method("share", s.open_other_app("p0", "com.tencent.mm"))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from hegui.knowledge import load_yaml
-from hegui.knowledge.platform import platform_libraries
+from hegui.knowledge.platform import api_namespaces, platform_libraries
 from hegui.report.model import SEVERITY_ORDER
 
 LIBS = platform_libraries()
@@ -34,3 +34,7 @@ def test_the_platform_roots_are_exactly_these() -> None:
 def test_artifacts_are_maven_coordinates_and_every_entry_says_how_to_fix_it() -> None:
     assert [a for lib in LIBS.values() for a in lib.artifacts if not ARTIFACT.fullmatch(a)] == []
     assert [i for i, lib in LIBS.items() if not (lib.name and lib.upgrade_zh and lib.upgrade_en)] == []
+
+
+def test_the_api_namespaces_are_the_framework_java_kotlin_and_org_json() -> None:
+    assert api_namespaces() == ("android.", "androidx.", "java.", "javax.", "dalvik.", "kotlin.", "kotlinx.", "org.json.")

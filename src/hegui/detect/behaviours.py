@@ -19,7 +19,7 @@ from hegui.detect.context import StaticContext
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.dex import MethodInfo, descriptor_to_java
+from hegui.dex import MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
@@ -110,12 +110,13 @@ def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observat
 def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
     found = set()
     platform = tuple(signals()["associated_start"]["not_app_package_prefixes"])
+    two_part_roots = tuple(signals()["associated_start"]["two_part_package_roots"])
     for s in strings:
         if len(s) > 100 or not _PACKAGE_NAME.match(s) or s.startswith(platform):
             continue
         if own and (s == own or s.startswith(own + ".")):
             continue
-        if s.count(".") < 2 and not s.startswith(("com.", "cn.", "net.", "org.")):
+        if s.count(".") < 2 and not s.startswith(two_part_roots):
             continue
         found.add(s)
     return sorted(found)
@@ -266,7 +267,7 @@ def sdk_consent_switches(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[
     offered: dict[str, list[str]] = {}
     for api in signals()["sdk_consent_apis"]:
         cls, _, name = api.partition("#")
-        info = ctx.index.classes.get("L" + cls.replace(".", "/") + ";")
+        info = ctx.index.classes.get(java_to_descriptor(cls))
         sdk = ctx.sdk_of(cls)
         if info is None or sdk is None or not any(n == name for n, _p in info.methods):
             continue

@@ -13,7 +13,7 @@ from hegui.detect.startup import live_reachability
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
 from hegui.dex.framework import call_owners
-from hegui.dex.index import java_to_descriptor
+from hegui.names import java_to_descriptor
 
 if TYPE_CHECKING:
     from hegui.detect.sdks import SdkInfo
@@ -61,10 +61,6 @@ class StaticContext:
     @cached_property
     def _native_names(self) -> frozenset[str]:
         return native_class_names(self.apk.archive, self.apk.native_libs)
-
-    def is_live(self, method: MethodInfo) -> bool:
-        """Some component can reach `method`: code reached from nothing raises nothing."""
-        return method.id in self.live.parent
 
     def only_on_user_action(self, method: MethodInfo) -> bool:
         """Every path that reaches `method` goes through a user callback (a click, a menu, a list item):
@@ -181,5 +177,5 @@ class StaticContext:
 
     def calls_to(self, java_api: str) -> list[CallSite]:
         cls, _, name = java_api.partition("#")
-        return self.call_sites.get(("L" + cls.replace(".", "/") + ";", name), [])
+        return self.call_sites.get((java_to_descriptor(cls), name), [])
 

@@ -21,7 +21,7 @@ from hegui.dex import DexIndex, MethodInfo
 from hegui.dex.callgraph import Reachability, methods_named
 from hegui.dex.framework import FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, ConsentLexicon
-from hegui.dex.index import java_to_descriptor
+from hegui.names import java_to_descriptor
 
 STARTUP_INITIALIZER_PROVIDER = "androidx.startup.InitializationProvider"
 

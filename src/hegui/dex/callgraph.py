@@ -29,8 +29,9 @@ from typing import TypeVar
 
 from hegui.dex.framework import OBJECT, FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, GuardedSites
-from hegui.dex.index import DexIndex, MethodInfo, java_to_descriptor
+from hegui.dex.index import DexIndex, MethodInfo
 from hegui.dex.parser import ACC_STATIC
+from hegui.names import java_to_descriptor
 
 T = TypeVar("T")
 NOTHING_GUARDED = GuardedSites(frozenset(), frozenset(), frozenset(), frozenset())
@@ -114,10 +115,6 @@ class Reachability:
                 self._reach(mid, via)
             self._deferred.clear()
             self._run()
-
-    @property
-    def reachable(self) -> set[int]:
-        return set(self.parent)
 
     def reached_without_user(self, method_id: int) -> bool:
         """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method

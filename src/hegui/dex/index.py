@@ -2,7 +2,7 @@
 
 Android loads classes.dex, classes2.dex, … in order and the first definition of a class wins; the index
 follows that. Names stay in DEX descriptor form (``Lcom/a/B;``) internally; `descriptor_to_java` gives the
-report form.
+report form (both in hegui/names.py).
 """
 
 from __future__ import annotations
@@ -12,24 +12,14 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from hegui.dex import parser
-from hegui.dex.parser import ACC_ABSTRACT, ACC_INTERFACE, CodeRefs, DexFile, DexFormatError, IdTable
+from hegui.dex.parser import ACC_ABSTRACT, CodeRefs, DexFile, DexFormatError, IdTable
+from hegui.names import descriptor_to_java  # the one conversion, shared with knowledge (hegui/names.py)
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
 # The C extension's code record type (None without the extension): its references are looked up in C.
 _KINDS = {"invokes": 0, "fields": 3}  # PackedCode's reference kinds
 _PACKED: type | None = parser.speedups.PackedCode if parser.speedups is not None else None
 _RECORD: type | None = parser.speedups.MethodRecord if parser.speedups is not None else None
-
-
-def descriptor_to_java(desc: str) -> str:
-    """``Lcom/a/B$C;`` → ``com.a.B$C``; arrays and primitives are returned unchanged."""
-    if desc.startswith("L") and desc.endswith(";"):
-        return desc[1:-1].replace("/", ".")
-    return desc
-
-
-def java_to_descriptor(name: str) -> str:
-    return "L" + name.replace(".", "/") + ";"
 
 
 @dataclass(slots=True)
@@ -61,10 +51,6 @@ class ClassInfo:
     access: int
     methods: dict[tuple[str, str], int]  # (name, proto) -> MethodInfo.id
     dex_name: str
-
-    @property
-    def is_interface(self) -> bool:
-        return bool(self.access & ACC_INTERFACE)
 
 
 class DexIndex:

@@ -16,6 +16,7 @@ from typing import Any
 
 from hegui.knowledge import schema, schema_detectors
 from hegui.knowledge.schema import KnowledgeError
+from hegui.names import java_to_descriptor
 
 _ROOT = resources.files(__package__)
 _LOADED: dict[str, Any] = {}
@@ -217,6 +218,5 @@ def startup() -> StartupKnowledge:
     return StartupKnowledge(
         entries={k: tuple(v) for k, v in entries.items()},
         user_callback_methods=frozenset(user["methods"]),
-        # the descriptor form of hegui.dex.java_to_descriptor, spelt here: knowledge imports no reader (test_layering)
-        user_callback_types=frozenset("L" + t.replace(".", "/") + ";" for t in user["types"]),
+        user_callback_types=frozenset(java_to_descriptor(t) for t in user["types"]),
     )

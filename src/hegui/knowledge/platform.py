@@ -39,6 +39,12 @@ def platform_libraries() -> dict[str, PlatformLibrary]:
         severity_cap=entry.get("severity_cap") or data["severity_cap"]) for entry in data["platform_libraries"]}
 
 
+@cache
+def api_namespaces() -> tuple[str, ...]:
+    """Dotted prefixes of the platform's own APIs (``android.``, ``java.``…): a method there is a callee."""
+    return tuple(load_yaml("platform_libraries.yaml")["api_namespaces"])
+
+
 def platform_library_of_subject(subject: str) -> PlatformLibrary | None:
     """The library a ``platform:<id>`` subject names (None for the app, an SDK or an unknown id)."""
     if not subject.startswith(PLATFORM_SUBJECT_PREFIX):

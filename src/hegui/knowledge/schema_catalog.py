@@ -13,6 +13,7 @@ from hegui.knowledge.schema import (
     Getter,
     Name,
     Names,
+    NameSet,
     Severity,
     Strict,
     Words,
@@ -146,8 +147,9 @@ def _notice_rules(data: Any, get: Getter) -> Iterator[str]:
 
 # ---- pi_types.yaml, permissions.yaml, app_types.yaml ----------------------------------------------------------
 
-PiCategory = Literal["app_usage", "behaviour", "biometric", "communication", "contacts_accounts", "device_attribute",
-                     "device_identifier", "financial", "identity_document", "location", "location_derived", "media",
+# basic_profile (个人基本资料): what a user types or picks in a form (mini-program address, nickname, invoice title)
+PiCategory = Literal["app_usage", "basic_profile", "behaviour", "biometric", "communication", "contacts_accounts",
+                     "device_attribute", "device_identifier", "financial", "identity_document", "location", "location_derived", "media",
                      "media_capture", "network_identifier", "personal_data_store", "screen_content", "sensor"]
 Sensitivity = Literal["low", "personal", "sensitive"]
 
@@ -246,6 +248,7 @@ class PlatformLibrary(Strict):
 @schema("platform_libraries.yaml")
 class PlatformLibraries(Strict):
     severity_cap: Literal["low", "medium", "high", "critical"]
+    api_namespaces: NameSet  # dotted prefixes: an evidence line's method there is the API called
     platform_libraries: list[PlatformLibrary]
 
     @model_validator(mode="after")

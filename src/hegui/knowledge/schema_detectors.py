@@ -50,6 +50,7 @@ class AssociatedStart(Strict):
     target_apis: ApiList
     wake_actions_prefixes: Words
     not_app_package_prefixes: Names
+    two_part_package_roots: NameSet
 
 
 class InstallSignals(Strict):
@@ -337,7 +338,18 @@ class MiniappApis(Strict):
     wechat_plugins: dict[str, WechatPlugin]
 
 
-# No PI-type cross-check yet: miniapp_apis.yaml names address, profile and invoice, which pi_types.yaml lacks.
+@cross_check("miniapp_apis.yaml")
+def _miniapp_pi(data: Any, get: Getter) -> Iterator[str]:
+    """Every PI type an interface, a HarmonyOS permission or module hands over is one of pi_types.yaml."""
+    known = pi_type_ids(get)
+    for table in ("wechat", "wechat_open_types", "quick_app"):
+        for name, api in data[table].items():
+            if api["pi_type"] not in known:
+                yield f"{table}.{name}: unknown PI type {api['pi_type']!r} (pi_types.yaml)"
+    for table in ("harmony_user_grant", "harmony_modules"):
+        for name, pi in data[table].items():
+            if pi not in known:
+                yield f"{table}.{name}: unknown PI type {pi!r} (pi_types.yaml)"
 
 
 @cross_check("miniapp_apis.yaml")

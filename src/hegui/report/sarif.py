@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from hegui import knowledge
+from hegui.knowledge.platform import api_namespaces
 from hegui.report.model import Finding, Report
 from hegui.report.render import SEVERITY_EN, clause_text, remediation_pair, subject_names
 
@@ -29,8 +30,6 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 
 # A Java method as evidence names it: dotted class, '#', method name (see CONTRACT.md sensitive_calls).
 _METHOD_REF = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*#[\w$<>]+")
-# Platform namespaces: in a call evidence line these are the callee (the API), not where the code sits.
-_PLATFORM_PREFIXES = ("android.", "androidx.", "java.", "javax.", "dalvik.", "kotlin.", "kotlinx.", "org.json.")
 
 
 def artifact_uri(path: str) -> str:
@@ -69,7 +68,8 @@ def calling_method(detail: str) -> str | None:
     if "→" in detail and refs:
         return refs[-1]
     for ref in refs:
-        if not ref.startswith(_PLATFORM_PREFIXES):
+        # platform namespaces (platform_libraries.yaml): in a call line they are the callee, not where the code sits
+        if not ref.startswith(api_namespaces()):
             return ref
     return refs[0] if refs else None
 
