@@ -234,6 +234,7 @@ class Reachability:
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
         """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
         index = self.index
+        kinds = self._callback_table(cls)[1]
         for c in index.lineage(cls):
             info = index.classes.get(c)
             if info is None:
@@ -241,7 +242,7 @@ class Reachability:
             for (name, _proto), mid in info.methods.items():
                 if name.startswith("<") or index.methods[mid].access & ACC_STATIC:
                     continue
-                kind = self._callback_kind(cls, name)
+                kind = kinds[name] if name in kinds else self._callback_kind(cls, name)
                 if kind == "framework":
                     self._reach(mid, via)
                 elif kind == "user":
@@ -253,11 +254,7 @@ class Reachability:
         ActionMode.Callback declare only user-driven ones), None for an ordinary method."""
         # The answer depends only on the framework supertypes and the name: classes with the same framework
         # supertypes (every Activity, every Runnable) share one table of answers.
-        got = self._callback_kinds.get(cls)
-        if got is None:
-            supers = tuple(sorted(a for a in self._ancestors(cls) if a not in self.index.classes))
-            got = self._callback_kinds[cls] = (supers, self._kinds_by_supers.setdefault(supers, {}))
-        supers, kinds = got
+        supers, kinds = self._callback_table(cls)
         if name in kinds:
             return kinds[name]
         declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
@@ -270,6 +267,14 @@ class Reachability:
         kinds[name] = kind
         return kind
 
+    def _callback_table(self, cls: str) -> tuple[tuple[str, ...], dict[str, str | None]]:
+        """`cls`'s framework supertypes and the answers of `_callback_kind` for them, by method name."""
+        got = self._callback_kinds.get(cls)
+        if got is None:
+            supers = tuple(sorted(a for a in self._ancestors(cls) if a not in self.index.classes))
+            got = self._callback_kinds[cls] = (supers, self._kinds_by_supers.setdefault(supers, {}))
+        return got
+
     def _user_callback(self, mid: int, via: int | None) -> None:
         """Startup never follows a user callback; liveness follows it after everything else."""
         if self._user_phase:
@@ -281,6 +286,7 @@ class Reachability:
         index = self.index
         queue = self._queue
         resolve, reach, init_class, virtual_call = index.resolve, self._reach, self._init_class, self._virtual_call
+        virtual_sites, instantiated = self._virtual_sites, self._instantiated
         while queue:
             mid = queue.popleft()
             m = index.methods[mid]
@@ -298,7 +304,9 @@ class Reachability:
                 strings = _unguarded(index.strings_at(m), sites.strings)
             for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
-                    virtual_call(cls, name, proto, mid)
+                    receivers = virtual_sites.get((name, proto))
+                    if receivers is None or cls not in receivers:  # a receiver type seen is already followed
+                        virtual_call(cls, name, proto, mid)
                 else:
                     if op not in _INVOKE_SUPER_OPS and name != "<init>":
                         init_class(cls, mid)
@@ -312,7 +320,8 @@ class Reachability:
                 constructed = {c for (c, n, _p), _op in invokes if n == "<init>"}
                 for t in types:
                     if t in constructed:
-                        self._instantiate(t, mid)
+                        if t not in instantiated:
+                            self._instantiate(t, mid)
                     elif self.const_class_creates:
                         self._create_by_framework(t, mid)
             for cls, _field in fields:
