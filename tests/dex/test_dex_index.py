@@ -135,3 +135,15 @@ def test_every_invoke_agrees_with_debian_dexdump(corpus, tmp_path, apk):
     got = Counter(key for m in index.methods for key, _op in index.invokes(m))
     assert sum(expected.values()) > 1000 or "Reflection" in apk
     assert got == expected
+
+
+@pytest.mark.corpus
+def test_resolve_answers_what_the_classes_added_so_far_define(corpus):
+    """`resolve` keeps its answers for the call graph; adding a DEX that defines the class changes them."""
+    index = DexIndex()
+    index.add("classes.dex", _first_dex(corpus / "exodus-core/apks/blooddonation.apk"))
+    call = ("Lde/ecspride/Button1;", "onCreate", "(Landroid/os/Bundle;)V")
+    assert index.resolve(*call) is None
+    index.add("classes2.dex", _first_dex(corpus / "droidbench/apks/Callbacks/Button1.apk"))
+    target = index.resolve(*call)
+    assert (target.key if target else None, index.resolve(*call) is target) == (call, True)

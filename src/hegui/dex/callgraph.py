@@ -167,6 +167,8 @@ class Reachability:
             self._queue.append(mid)
 
     def _init_class(self, cls: str, via: int | None) -> None:
+        if cls in self._clinit_done:  # most calls: the lineage starts with `cls`, so nothing to do
+            return
         for c in self.index.lineage(cls):
             if c in self._clinit_done or c not in self.index.classes:
                 return
@@ -186,14 +188,16 @@ class Reachability:
         # pending virtual call sites whose receiver type this class satisfies; only methods the class
         # chain defines can be targets, so look those up rather than scanning every call site
         named = self._reflective_names if self._invoke_anywhere else None
-        for c in self.index.lineage(cls):
-            info = self.index.classes.get(c)
+        index = self.index
+        sites = self._virtual_sites
+        for c in index.lineage(cls):
+            info = index.classes.get(c)
             if info is None:
                 break
             for key in info.methods:
-                receivers = self._virtual_sites.get(key)
-                if receivers and receivers & ancestors:
-                    target = self.index.resolve(cls, *key)
+                receivers = sites.get(key)
+                if receivers and not receivers.isdisjoint(ancestors):
+                    target = index.resolve(cls, *key)
                     if target is not None:
                         self._reach(target.id, via)
                 if named:
@@ -230,6 +234,7 @@ class Reachability:
     def _framework_callbacks(self, cls: str, via: int | None) -> None:
         """Reach the methods of instantiated `cls` (and its defined superclasses) that the framework calls."""
         index = self.index
+        kinds = self._callback_table(cls)[1]
         for c in index.lineage(cls):
             info = index.classes.get(c)
             if info is None:
@@ -237,7 +242,7 @@ class Reachability:
             for (name, _proto), mid in info.methods.items():
                 if name.startswith("<") or index.methods[mid].access & ACC_STATIC:
                     continue
-                kind = self._callback_kind(cls, name)
+                kind = kinds[name] if name in kinds else self._callback_kind(cls, name)
                 if kind == "framework":
                     self._reach(mid, via)
                 elif kind == "user":
@@ -249,11 +254,7 @@ class Reachability:
         ActionMode.Callback declare only user-driven ones), None for an ordinary method."""
         # The answer depends only on the framework supertypes and the name: classes with the same framework
         # supertypes (every Activity, every Runnable) share one table of answers.
-        got = self._callback_kinds.get(cls)
-        if got is None:
-            supers = tuple(sorted(a for a in self._ancestors(cls) if a not in self.index.classes))
-            got = self._callback_kinds[cls] = (supers, self._kinds_by_supers.setdefault(supers, {}))
-        supers, kinds = got
+        supers, kinds = self._callback_table(cls)
         if name in kinds:
             return kinds[name]
         declaring = [t for s in supers for t in self.hierarchy.declaring(s, name) if t != OBJECT]
@@ -266,6 +267,14 @@ class Reachability:
         kinds[name] = kind
         return kind
 
+    def _callback_table(self, cls: str) -> tuple[tuple[str, ...], dict[str, str | None]]:
+        """`cls`'s framework supertypes and the answers of `_callback_kind` for them, by method name."""
+        got = self._callback_kinds.get(cls)
+        if got is None:
+            supers = tuple(sorted(a for a in self._ancestors(cls) if a not in self.index.classes))
+            got = self._callback_kinds[cls] = (supers, self._kinds_by_supers.setdefault(supers, {}))
+        return got
+
     def _user_callback(self, mid: int, via: int | None) -> None:
         """Startup never follows a user callback; liveness follows it after everything else."""
         if self._user_phase:
@@ -275,8 +284,11 @@ class Reachability:
 
     def _run(self) -> None:
         index = self.index
-        while self._queue:
-            mid = self._queue.popleft()
+        queue = self._queue
+        resolve, reach, init_class, virtual_call = index.resolve, self._reach, self._init_class, self._virtual_call
+        virtual_sites, instantiated = self._virtual_sites, self._instantiated
+        while queue:
+            mid = queue.popleft()
             m = index.methods[mid]
             sites = self.guards.sites(m) if self.guards is not None else None
             if sites is not None:
@@ -292,13 +304,15 @@ class Reachability:
                 strings = _unguarded(index.strings_at(m), sites.strings)
             for (cls, name, proto), op in invokes:
                 if op in _INVOKE_VIRTUAL_OPS:
-                    self._virtual_call(cls, name, proto, mid)
+                    receivers = virtual_sites.get((name, proto))
+                    if receivers is None or cls not in receivers:  # a receiver type seen is already followed
+                        virtual_call(cls, name, proto, mid)
                 else:
                     if op not in _INVOKE_SUPER_OPS and name != "<init>":
-                        self._init_class(cls, mid)
-                    target = index.resolve(cls, name, proto)
+                        init_class(cls, mid)
+                    target = resolve(cls, name, proto)
                     if target is not None:
-                        self._reach(target.id, mid)
+                        reach(target.id, mid)
             if types:
                 # new-instance is followed by a call of the class's constructor; a const-class is not, but
                 # liveness (`const_class_creates`) takes it as created: `X.class` handed to a factory that
@@ -306,11 +320,12 @@ class Reachability:
                 constructed = {c for (c, n, _p), _op in invokes if n == "<init>"}
                 for t in types:
                     if t in constructed:
-                        self._instantiate(t, mid)
+                        if t not in instantiated:
+                            self._instantiate(t, mid)
                     elif self.const_class_creates:
                         self._create_by_framework(t, mid)
             for cls, _field in fields:
-                self._init_class(cls, mid)
+                init_class(cls, mid)
             if strings:
                 if any((c, n) == _REFLECTIVE_INVOKE for (c, n, _p), _op in invokes):
                     self._reflective_call(strings, mid)
@@ -421,8 +436,9 @@ class Reachability:
             return
         receivers.add(cls)
         # `_inst_by_ancestor[cls]` includes `cls` itself when it is instantiated (entry classes too)
+        resolve = self.index.resolve
         for sub in self._inst_by_ancestor.get(cls, ()):
-            target = self.index.resolve(sub, name, proto)
+            target = resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
 

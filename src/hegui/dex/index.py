@@ -64,6 +64,7 @@ class DexIndex:
         self._subtypes: dict[str, list[str]] | None = None
         self._pairs: dict[tuple[str, str], tuple[str, str]] = {}
         self._lineages: dict[str, tuple[str, ...]] = {}
+        self._resolved: dict[tuple[str, str, str], MethodInfo | None] = {}
         self._ranges: dict[int, tuple[int, int]] = {}  # id(dex) -> its methods' positions in `methods`
 
     @classmethod
@@ -128,6 +129,7 @@ class DexIndex:
             self.classes[desc] = info
         self._subtypes = None
         self._lineages = {}
+        self._resolved = {}
 
     # --- references of a method ---------------------------------------------------------------------
     def method_refs(self, dex: DexFile) -> list[MethodKey]:
@@ -242,8 +244,16 @@ class DexIndex:
         return out
 
     def resolve(self, cls: str, name: str, proto: str) -> MethodInfo | None:
-        """The defined method a call to cls->name(proto) lands on, walking up defined superclasses."""
-        key = (name, proto)
+        """The defined method a call to cls->name(proto) lands on, walking up defined superclasses. The call
+        graph asks the same call tens of thousands of times, so each answer is kept until the next `add`."""
+        ckey = (cls, name, proto)
+        resolved = self._resolved
+        if ckey in resolved:
+            return resolved[ckey]
+        got = resolved[ckey] = self._resolve(cls, (name, proto))
+        return got
+
+    def _resolve(self, cls: str, key: tuple[str, str]) -> MethodInfo | None:
         classes = self.classes
         for c in self.lineage(cls):
             info = classes.get(c)
