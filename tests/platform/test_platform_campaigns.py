@@ -1,6 +1,6 @@
 """Campaigns (专项检测, issue 12): inputs from uploads, URLs (public addresses only unless the operator allows
-private ones) and a folder under the configured root; progress; clues filed at or above the chosen severity,
-respecting false-positive marks; the monthly clue report."""
+private ones; fetched by the background workers, not inside the request) and a folder under the configured root;
+progress; clues filed at or above the chosen severity, respecting false-positive marks; the monthly clue report."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
-from platform_kit import ingest, make_report, startup_imei
+from platform_kit import ingest, make_report, startup_imei, web_login
 
 from hegui.model import Evidence, Observation
-from hegui.platform.db import Clue, Scan
+from hegui.platform import campaigns
+from hegui.platform.db import CampaignItem, Clue, Scan
 from hegui.platform.scans import finish_scan
+from hegui.platform.worker import ScanWorker
 
 BEFORE_CONSENT, DEVICE_ID = "PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"
 
@@ -43,6 +45,19 @@ def finish(p, scan_id: int, payload: dict) -> None:
         db.commit()
 
 
+def fetch_all(p, worker_id: str = "fetcher") -> int:
+    """Run the background fetch of every pending URL item, as a server's fetch thread does; how many were run."""
+    worker, runs = ScanWorker(p.settings, p.sessions, worker_id=worker_id), 0
+    while worker.fetch_once():
+        runs += 1
+    return runs
+
+
+def items_of(p, campaign_id: int) -> list[tuple[str, str, str | None]]:
+    got = p.client.get(f"/api/v1/campaigns/{campaign_id}", headers=p.users["regulator"].auth).json()
+    return [(i["ref"], i["status"], i["error"]) for i in got["items"]]
+
+
 def create(p, name: str, files=(), urls: str = "", folder: str = "", severity: str = "high"):
     return p.client.post("/api/v1/campaigns", headers=p.users["regulator"].auth,
                          data={"name": name, "min_severity": severity, "urls": urls, "folder": folder},
@@ -63,9 +78,14 @@ def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
     items = campaign["items"]
     assert [(i["source"], i["ref"], i["status"]) for i in items] == [
         ("upload", "shop.apk", "queued"), ("upload", "settings.apk", "queued"), ("upload", "news.apk", "queued"),
-        ("upload", "broken.apk", "queued"), ("url", "http://127.0.0.1:9/app.apk", "failed")]
-    assert items[4]["error"] == "leads to a non-public address (127.0.0.1): not fetched"
-    assert campaign["progress"] == {"total": 5, "queued": 4, "running": 0, "done": 0, "failed": 1, "clues": 0}
+        ("upload", "broken.apk", "queued"), ("url", "http://127.0.0.1:9/app.apk", "pending")]
+    assert campaign["progress"] == {"total": 5, "pending": 1, "fetching": 0, "queued": 4, "running": 0, "done": 0,
+                                    "failed": 0, "clues": 0}
+    # the background fetch refuses the private address (no private-URL setting) and names the URL
+    assert fetch_all(p) == 1
+    assert items_of(p, campaign["id"])[4] == (
+        "http://127.0.0.1:9/app.apk", "failed",
+        "http://127.0.0.1:9/app.apk: leads to a non-public address (127.0.0.1): not fetched")
 
     shop, settings_app, news, broken = (i["scan_id"] for i in items[:4])
     finish(p, shop, {"report": make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64)})
@@ -74,7 +94,8 @@ def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
     finish(p, broken, {"error": "not an APK"})
 
     got = p.client.get(f"/api/v1/campaigns/{campaign['id']}", headers=p.users["regulator"].auth).json()
-    assert got["progress"] == {"total": 5, "queued": 0, "running": 0, "done": 3, "failed": 2, "clues": 1}
+    assert got["progress"] == {"total": 5, "pending": 0, "fetching": 0, "queued": 0, "running": 0, "done": 3,
+                               "failed": 2, "clues": 1}
     clues = p.client.get(f"/api/v1/clues?campaign_id={campaign['id']}", headers=rev).json()
     # critical before-consent collection of the shop only: the settings app's medium finding is under the bar,
     # the news app's finding is a marked false positive
@@ -125,12 +146,29 @@ def test_a_folder_under_the_campaign_root(sqlite_platform, tmp_path):
         assert refused.status_code == 422, outside
 
 
+class ApkServer:
+    """A local HTTP server serving one package; `hold` makes it wait (a slow mirror) until `release`."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.requested, self.released = url, threading.Event(), threading.Event()
+        self.released.set()
+
+    def hold(self) -> None:
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @pytest.fixture
 def apk_server():
     body = package_bytes("served")
+    state: list[ApkServer] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
+            state[0].requested.set()
+            state[0].released.wait(30)
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -140,20 +178,91 @@ def apk_server():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.append(ApkServer(f"http://127.0.0.1:{server.server_address[1]}"))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield state[0]
+    state[0].release()
     server.shutdown()
 
 
-def test_urls_of_an_internal_mirror_when_the_operator_allows_them(sqlite_platform, apk_server):
+def test_urls_are_fetched_in_the_background_after_the_request_answered(platform, apk_server):
+    p, mirror = platform, apk_server
+    p.settings.campaign_private_urls = True
+    mirror.hold()  # a slow mirror: nothing answers until released
+    res = create(p, "镜像", urls=f"# mirror\n{mirror.url}/store/app.apk?X-Amz-Signature=abc\n")
+    assert res.status_code == 201, res.text
+    assert not mirror.requested.is_set()  # the request answered without touching the URL
+    campaign_id = res.json()["id"]
+    assert items_of(p, campaign_id) == [(f"{mirror.url}/store/app.apk", "pending", None)]
+
+    fetcher = threading.Thread(target=fetch_all, args=(p,))
+    fetcher.start()
+    assert mirror.requested.wait(10)
+    assert items_of(p, campaign_id) == [(f"{mirror.url}/store/app.apk", "fetching", None)]
+    cookie, _csrf = web_login(p, "regulator")
+    page = p.client.get(f"/campaigns/{campaign_id}", headers={"Cookie": f"hegui_session={cookie}"})
+    assert '<td id="progress-fetching">1</td>' in page.text
+    assert '<meta http-equiv="refresh" content="10">' in page.text
+    mirror.release()
+    fetcher.join(30)
+
+    got = p.client.get(f"/api/v1/campaigns/{campaign_id}", headers=p.users["regulator"].auth).json()
+    [item] = got["items"]
+    assert (item["ref"], item["status"], item["error"]) == (f"{mirror.url}/store/app.apk", "queued", None)
+    assert got["progress"] == {"total": 1, "pending": 0, "fetching": 0, "queued": 1, "running": 0, "done": 0,
+                               "failed": 0, "clues": 0}
+    with p.sessions() as db:
+        scan = db.get(Scan, item["scan_id"])
+        assert (scan.size, scan.uploader_id) == (len(package_bytes("served")), p.users["regulator"].id)
+        # the full URL (its signature) is not kept once fetched
+        assert db.get(CampaignItem, item["id"]).fetch_url is None
+
+
+def test_a_fetch_whose_server_died_is_taken_up_again(platform, apk_server):
+    p = platform
+    p.settings.campaign_private_urls = True
+    campaign_id = create(p, "重启", urls=f"{apk_server.url}/a.apk\n{apk_server.url}/b.apk").json()["id"]
+    with p.sessions() as db:  # a server claimed the first URL, then was killed mid-download
+        claim = campaigns.claim_fetch(db, "dead-server")
+    assert [s for _, s, _ in items_of(p, campaign_id)] == ["fetching", "pending"]
+
+    restarted = ScanWorker(p.settings, p.sessions, worker_id="restarted")
+    restarted.recover()  # the dead server's lease has not run out yet: its fetch is left alone
+    assert [s for _, s, _ in items_of(p, campaign_id)] == ["fetching", "pending"]
+    with p.sessions() as db:
+        db.get(CampaignItem, claim.item_id).fetch_lease_until = dt.datetime(2000, 1, 1)
+        db.commit()
+    restarted.recover()
+    assert [s for _, s, _ in items_of(p, campaign_id)] == ["pending", "pending"]
+    assert fetch_all(p, "restarted") == 2
+    assert [s for _, s, _ in items_of(p, campaign_id)] == ["queued", "queued"]
+    # the dead server's late result is not stored over the new one
+    with p.sessions() as db:
+        assert campaigns.finish_fetch(db, p.settings, claim, "dead-server", None, "cannot be fetched: reset") is None
+
+
+def test_a_restarted_sqlite_server_takes_up_every_fetch_in_progress(sqlite_platform, apk_server):
     p = sqlite_platform
     p.settings.campaign_private_urls = True
-    res = create(p, "镜像", urls=f"# mirror\n{apk_server}/store/app.apk?X-Amz-Signature=abc\n")
-    assert res.status_code == 201, res.text
-    [item] = res.json()["items"]
-    assert (item["ref"], item["status"], item["error"]) == (f"{apk_server}/store/app.apk", "queued", None)
+    campaign_id = create(p, "重启", urls=f"{apk_server.url}/a.apk").json()["id"]
     with p.sessions() as db:
-        assert db.get(Scan, item["scan_id"]).size == len(package_bytes("served"))
+        campaigns.claim_fetch(db, "dead-server")
+    ScanWorker(p.settings, p.sessions, worker_id="restarted").recover(at_start=True)
+    assert [s for _, s, _ in items_of(p, campaign_id)] == ["pending"]
+
+
+def test_a_live_server_fetches_a_campaign_into_scans(live_platform, apk_server):
+    p = live_platform
+    p.settings.campaign_private_urls = True
+    campaign_id = create(p, "后台", urls=f"{apk_server.url}/a.apk").json()["id"]
+    for _ in range(100):
+        if items_of(p, campaign_id)[0][1] not in ("pending", "fetching"):
+            break
+        threading.Event().wait(0.1)
+    [(ref, status, _)] = items_of(p, campaign_id)
+    assert (ref, status in ("queued", "running", "done", "failed")) == (f"{apk_server.url}/a.apk", True)
+    with p.sessions() as db:
+        assert db.get(CampaignItem, 1).scan_id is not None
 
 
 def test_the_monthly_clue_report_counts_clues_entered_by_the_15th_in_beijing(sqlite_platform):

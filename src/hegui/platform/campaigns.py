@@ -3,12 +3,15 @@
 findings at or above a chosen severity. Findings a reviewer marked false positives (marks.py) are not filed, and a
 rule + subject with an open clue is not filed twice.
 
-URLs are fetched when the campaign is created, each connection (redirects included) to public addresses only,
+URLs are fetched by the platform's background workers (worker.py), never inside the request that creates the
+campaign: a URL item waits `pending`, is claimed `fetching` under a lease (a restarted server takes it up again,
+like a scan), and becomes a queued scan or a failed item whose reason names the URL. Each connection (redirects included) to public addresses only,
 like the scanner's policy fetch: a regulator's form must not become a way into the server's network. A folder is
 read only under the operator's `campaign_root`, and only by a regulator."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import time
 import urllib.error
@@ -18,14 +21,14 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hegui.platform import marks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import AppVersion, Campaign, CampaignItem, Case, Clue, FindingRow, Scan, User
-from hegui.platform.scans import submit_scan
+from hegui.platform.scans import db_now, submit_scan
 from hegui.platform.storage import UploadRejected
 from hegui.platform.vocab import OPEN_CASE_STATUSES, CampaignSource, ClueSource, ClueStatus, ScanStatus
 from hegui.policy.source import NonPublicAddress, checked_handler, public_address
@@ -35,7 +38,11 @@ MAX_ITEMS = 1000  # inputs of one campaign (a folder with more is refused, not c
 MAX_REDIRECTS = 3
 FETCH_TIMEOUT_S = 30.0    # connecting, and each read
 FETCH_DEADLINE_S = 300.0  # one whole download: a server trickling bytes cannot hold the request for ever
-MAX_URLS = 100            # URLs are fetched while the campaign is created; more go in a folder
+MAX_URLS = 100            # URLs of one campaign; more go in a folder
+# A claimed fetch ends within about the deadline plus a connect and a read timeout per redirect; past this lease
+# its server is taken for dead and another claims the item (no renewal needed while it downloads).
+FETCH_LEASE_S = FETCH_DEADLINE_S + (MAX_REDIRECTS + 1) * 2 * FETCH_TIMEOUT_S
+PENDING, FETCHING = "pending", "fetching"  # an item's status before it is a scan (then: the scan's status)
 FOLDER_SUFFIXES = (".apk", ".aar", ".jar")  # what the platform scans; the upload check decides the rest
 
 
@@ -51,6 +58,8 @@ class Progress:
     done: int
     failed: int
     clues: int
+    pending: int = 0   # URL items waiting for a fetch
+    fetching: int = 0  # URL items being downloaded
 
 
 @dataclass(slots=True)
@@ -181,14 +190,9 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
     for body, filename in inputs.uploads:
         add(CampaignSource.UPLOAD, filename or "upload", body, filename)
     for url in inputs.urls:
-        shown = redact_url(url)  # a presigned URL's query string is a secret
-        try:
-            body = fetch_url(url, settings.max_upload_bytes, private_ok=settings.campaign_private_urls)
-        except UploadRejected as err:
-            add(CampaignSource.URL, shown, None, None, str(err))
-            continue
-        with body:
-            add(CampaignSource.URL, shown, body, shown.rsplit("/", 1)[-1] or "download.apk")
+        # a presigned URL's query string is a secret: shown and stored redacted, the whole URL only till fetched
+        db.add(CampaignItem(campaign_id=campaign.id, source=CampaignSource.URL, ref=redact_url(url)[:1000],
+                            fetch_url=url, fetch_status=PENDING))
     root = settings.campaign_root.resolve() if settings.campaign_root else None
     for path in files:
         with path.open("rb") as body:
@@ -199,15 +203,90 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
     return campaign
 
 
+def item_status(item: CampaignItem, scan_status: str | None) -> str:
+    """pending or fetching (a URL not downloaded yet), else its scan's status, else failed (never a scan)."""
+    if item.fetch_status:
+        return item.fetch_status
+    return scan_status if item.scan_id and scan_status else ScanStatus.FAILED
+
+
 def progress(db: Session, campaign: Campaign) -> Progress:
-    """Where the campaign's inputs are: a scan's status, or failed for an input that never became a scan."""
-    counts = {s.value: 0 for s in ScanStatus}
+    """Where the campaign's inputs are (item_status)."""
+    counts = {s.value: 0 for s in ScanStatus} | {PENDING: 0, FETCHING: 0}
     statuses = dict(db.execute(select(Scan.id, Scan.status).join(CampaignItem, CampaignItem.scan_id == Scan.id)
                                .where(CampaignItem.campaign_id == campaign.id)).all())
     for item in campaign.items:
-        counts[statuses.get(item.scan_id, ScanStatus.FAILED) if item.scan_id else ScanStatus.FAILED] += 1
+        counts[item_status(item, statuses.get(item.scan_id))] += 1
     clues = len(list(db.scalars(select(Clue.id).where(Clue.campaign_id == campaign.id))))
     return Progress(total=len(campaign.items), clues=clues, **counts)
+
+
+# --- URL items, fetched by the background workers -----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FetchClaim:
+    item_id: int
+    url: str
+    ref: str
+
+
+def release_fetches(db: Session, *, all_fetching: bool = False) -> int:
+    """Put back to pending the fetches whose lease ran out (their server died mid-download), or — `all_fetching`,
+    a starting SQLite server, the only one its database can have — every fetch in progress. Returns how many."""
+    stale = CampaignItem.fetch_status == FETCHING
+    if not all_fetching:
+        stale = stale & (CampaignItem.fetch_lease_until.is_(None) | (CampaignItem.fetch_lease_until < db_now(db)))
+    done = db.execute(update(CampaignItem).where(stale)
+                      .values(fetch_status=PENDING, fetch_worker=None, fetch_lease_until=None))
+    return done.rowcount or 0
+
+
+def claim_fetch(db: Session, worker_id: str) -> FetchClaim | None:
+    """Claim the oldest pending URL item for `worker_id` (compare-and-set on `pending`, so two servers or threads
+    never fetch one item; on PostgreSQL the candidate is skipped when another server has it locked). Commits."""
+    while True:
+        row = db.execute(select(CampaignItem.id, CampaignItem.fetch_url, CampaignItem.ref)
+                         .where(CampaignItem.fetch_status == PENDING).order_by(CampaignItem.id).limit(1)
+                         .with_for_update(skip_locked=True)).first()
+        if row is None:
+            db.rollback()
+            return None
+        lease = db_now(db) + dt.timedelta(seconds=FETCH_LEASE_S)
+        claimed = db.execute(update(CampaignItem).where(CampaignItem.id == row.id, CampaignItem.fetch_status == PENDING)
+                             .values(fetch_status=FETCHING, fetch_worker=worker_id, fetch_lease_until=lease))
+        db.commit()
+        if claimed.rowcount == 1:
+            return FetchClaim(row.id, row.fetch_url or "", row.ref)
+
+
+def finish_fetch(db: Session, settings: Settings, claim: FetchClaim, worker_id: str,
+                 body: BinaryIO | None, error: str | None) -> CampaignItem | None:
+    """Store a fetch's outcome: the body queued as a scan of the campaign's creator (quotas and the upload check
+    as for any upload), or the item failed with a reason naming the URL. None (nothing stored) when this claim
+    was taken away meanwhile (its lease ran out and another server fetches the item). The caller commits."""
+    item = db.scalar(select(CampaignItem).where(CampaignItem.id == claim.item_id, CampaignItem.fetch_status == FETCHING,
+                                                CampaignItem.fetch_worker == worker_id).with_for_update())
+    if item is None:
+        return None
+    if body is not None:
+        user = db.get(User, item.campaign.created_by)
+        try:
+            item.scan_id = submit_scan(db, settings, user, body, claim.ref.rsplit("/", 1)[-1] or "download.apk").id
+        except UploadRejected as err:
+            error = str(err)
+    if error is not None:
+        item.error = f"{claim.ref}: {error}"[:2000]
+    item.fetch_status = item.fetch_worker = item.fetch_lease_until = item.fetch_url = None
+    db.flush()
+    return item
+
+
+def fetch_item(settings: Settings, claim: FetchClaim) -> tuple[BinaryIO | None, str | None]:
+    """Download a claimed item (no database session is held meanwhile): (body, None) or (None, reason)."""
+    try:
+        return fetch_url(claim.url, settings.max_upload_bytes, private_ok=settings.campaign_private_urls), None
+    except UploadRejected as err:
+        return None, str(err)
 
 
 def after_campaign_scan(db: Session, scan: Scan) -> list[Clue]:

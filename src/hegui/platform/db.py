@@ -279,6 +279,12 @@ class CampaignItem(Base):
     ref: Mapped[str] = mapped_column(String(1000))  # file name, redacted URL or path under the campaign root
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"), index=True)
     error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
+    # A URL item waits for a background worker (campaigns.claim_fetch): `pending`, then `fetching` under a lease;
+    # None once it became a scan or failed. The full URL (a presigned one's secret query) is kept only till then.
+    fetch_url: Mapped[str | None] = mapped_column(Text)
+    fetch_status: Mapped[str | None] = mapped_column(String(10), index=True)
+    fetch_worker: Mapped[str | None] = mapped_column(String(120))
+    fetch_lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     campaign: Mapped[Campaign] = relationship(back_populates="items")
     scan: Mapped[Scan | None] = relationship()
 

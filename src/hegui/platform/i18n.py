@@ -149,6 +149,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "create_campaign": ("创建专项", "Create campaign"), "progress": ("进度", "Progress"),
     "campaign_inputs": ("检测对象", "Inputs"), "campaign_source_upload": ("上传", "Upload"),
     "campaign_source_url": ("下载地址", "URL"), "campaign_source_folder": ("服务器目录", "Server folder"),
+    "campaign_pending": ("待下载", "Waiting for download"), "campaign_fetching": ("下载中", "Downloading"),
     "clue_report_month": ("报送月份（截至当月15日）", "Report month (clues entered by the 15th)"),
     "clue_report": ("导出月度线索报表", "Export the monthly clue report"),
     "legal_documents": ("依据文件", "Legal documents"), "how_to_reply": ("答复方式", "How to reply"),

@@ -4,7 +4,10 @@ hostile APK fails only that scan; the server keeps serving.
 
 Several servers may share one PostgreSQL database (and one data folder): they claim scans from the same queue
 (scans.claim_next), each running scan is leased to its server, renewed while its child runs, and a scan
-whose lease ran out (its server was killed) is re-queued by whichever server notices first."""
+whose lease ran out (its server was killed) is re-queued by whichever server notices first.
+
+The same servers download the URL items of campaigns (campaigns.claim_fetch) on a few fetch threads of their
+own, so a slow download neither holds a request nor a scan slot; a fetch whose server died is taken up again."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hegui.platform import campaigns
 from hegui.platform.config import Settings
 from hegui.platform.db import Scan
 from hegui.platform.scans import (
@@ -39,6 +43,7 @@ from hegui.platform.vocab import ScanStatus
 
 log = logging.getLogger("hegui.platform.worker")
 POLL_S = 1.0
+FETCH_THREADS = 2  # concurrent campaign downloads per server: bounded, whatever a campaign holds
 
 
 def run_scan_child(settings: Settings, scan: Scan,
@@ -98,6 +103,7 @@ class ScanWorker:
         self.settings, self.sessions = settings, sessions
         self.worker_id = worker_id or new_worker_id()
         self._wake = threading.Event()
+        self._fetch_wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -113,16 +119,22 @@ class ScanWorker:
             thread = threading.Thread(target=self._loop, name=f"hegui-scan-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        for i in range(FETCH_THREADS):
+            thread = threading.Thread(target=self._fetch_loop, name=f"hegui-fetch-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         beat = threading.Thread(target=self._heartbeat, name="hegui-scan-lease", daemon=True)
         beat.start()
         self._threads.append(beat)
 
     def notify(self) -> None:
         self._wake.set()
+        self._fetch_wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        self._fetch_wake.set()
         for thread in self._threads:
             thread.join(timeout)
 
@@ -133,6 +145,7 @@ class ScanWorker:
         with self.sessions() as db:
             single_server = db.get_bind().dialect.name == "sqlite"
             requeued = requeue_expired(db, all_running=at_start and single_server)
+            released = campaigns.release_fetches(db, all_fetching=at_start and single_server)
             db.commit()
             if at_start:
                 self._drop_stored_results(db)
@@ -140,6 +153,9 @@ class ScanWorker:
             log.warning("re-queued %d scan(s) whose server stopped renewing its lease: %s", len(requeued),
                         ", ".join(f"#{scan_id} ({holder or 'an older server'})" for scan_id, holder in requeued))
             self.notify()
+        if released:
+            log.warning("took up again %d campaign download(s) whose server stopped", released)
+            self._fetch_wake.set()
         return len(requeued)
 
     def _drop_stored_results(self, db: Session) -> None:
@@ -196,6 +212,40 @@ class ScanWorker:
             if not worked:
                 self._wake.wait(POLL_S)
                 self._wake.clear()
+
+    def _fetch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.fetch_once()
+            except Exception:  # a database hiccup must not kill the fetch thread
+                log.exception("campaign fetch iteration failed")
+                worked = False
+            if not worked:
+                self._fetch_wake.wait(POLL_S)
+                self._fetch_wake.clear()
+
+    def fetch_once(self) -> bool:
+        """Claim, download and store one campaign URL item; False when none waits."""
+        with self.sessions() as db:
+            claim = campaigns.claim_fetch(db, self.worker_id)
+        if claim is None:
+            return False
+        log.info("campaign item #%d: fetching %s", claim.item_id, claim.ref)
+        body, error = campaigns.fetch_item(self.settings, claim)
+        try:
+            with self.sessions() as db:
+                item = campaigns.finish_fetch(db, self.settings, claim, self.worker_id, body, error)
+                stored, scan_id = item is not None, item.scan_id if item is not None else None
+                db.commit()
+        finally:
+            if body is not None:
+                body.close()
+        if not stored:
+            log.warning("campaign item #%d: the fetch lease ran out while it ran here; another server fetches it",
+                        claim.item_id)
+        elif scan_id is not None:
+            self._wake.set()  # a new scan is queued
+        return True
 
     def watch(self, scan_id: int, attempt: int, child: subprocess.Popen | None = None) -> None:
         """Renew the lease of this server's claim `attempt` on `scan_id` while it runs here; `child` is stopped

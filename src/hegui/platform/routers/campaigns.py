@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from hegui.platform import campaigns, cluereport, lists
 from hegui.platform.db import Campaign, User
 from hegui.platform.routers.common import DB, RegulatorUser, find, page
-from hegui.platform.schemas import ScanStatusValue
-from hegui.platform.vocab import CampaignSource, ScanStatus, values_of
+from hegui.platform.vocab import CampaignSource, values_of
 
 router = APIRouter()
 CampaignSourceValue = values_of(CampaignSource)
@@ -26,6 +25,8 @@ class ProgressOut(BaseModel):
     done: int
     failed: int
     clues: int  # clues filed from the campaign's findings so far
+    pending: int  # URL items waiting for a background fetch
+    fetching: int  # URL items being downloaded
 
 
 class ItemOut(BaseModel):
@@ -33,7 +34,8 @@ class ItemOut(BaseModel):
     source: CampaignSourceValue
     ref: str  # file name, URL without its query string, or path under the campaign root
     scan_id: int | None
-    status: ScanStatusValue
+    # pending / fetching: a URL not downloaded yet; then its scan's status, or failed if it never became a scan
+    status: Literal["pending", "fetching", "queued", "running", "done", "failed"]
     error: str | None
 
 
@@ -52,7 +54,7 @@ def campaign_out(db: Session, c: Campaign, with_items: bool) -> CampaignOut:
     if with_items:
         out.items = [ItemOut(id=i.id, source=i.source, ref=i.ref, scan_id=i.scan_id, error=i.error or
                              (i.scan.error if i.scan else None),
-                             status=i.scan.status if i.scan else ScanStatus.FAILED) for i in c.items]
+                             status=campaigns.item_status(i, i.scan.status if i.scan else None)) for i in c.items]
     return out
 
 
@@ -62,8 +64,8 @@ def create_campaign(request: Request, user: RegulatorUser, db: DB, name: Annotat
                     urls: Annotated[str, Form(max_length=200_000)] = "",
                     folder: Annotated[str, Form(max_length=1000)] = "",
                     files: Annotated[list[UploadFile] | None, File()] = None) -> CampaignOut:
-    """A campaign from uploaded files (multipart ``files``), URLs (one per line in ``urls``, fetched now from
-    public addresses only) and/or a ``folder`` under the server's campaign root; each input is queued as a scan,
+    """A campaign from uploaded files (multipart ``files``), URLs (one per line in ``urls``, fetched afterwards by
+    the background workers from public addresses only: the answer comes at once, with those items pending) and/or a ``folder`` under the server's campaign root; each input is queued as a scan,
     and clues are filed for findings at or above ``min_severity``."""
     inputs = campaigns.Inputs(uploads=[(f.file, f.filename) for f in files or []], urls=campaigns.parse_urls(urls),
                               folder=folder.strip() or None)
