@@ -8,7 +8,7 @@ import datetime as dt
 from fastapi import HTTPException, Response
 from sqlalchemy.orm import Session
 
-from hegui.platform import export
+from hegui.platform import cluereport, export
 from hegui.platform.accounts import audit
 from hegui.platform.db import Scan, User
 from hegui.platform.scans import ReportUnavailable, report_download
@@ -50,3 +50,13 @@ def announcement_response(db: Session, user: User, fmt: str, escalation: str | N
     return Response(export.rows_to_xlsx(rows),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="announcement-{stamp}.xlsx"'})
+
+
+def clue_report_response(db: Session, user: User, month: str) -> Response:
+    """The month's clue report as an xlsx download (its export audited; 422 for a malformed month)."""
+    try:
+        body, filename = cluereport.report_file(db, user, month)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    db.commit()
+    return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from hegui.platform import access, campaigns, cases, cluereport, lists, marks
+from hegui.platform import access, campaigns, cases, lists, marks, reports
 from hegui.platform.db import App, Campaign, Clue, FindingRow
 from hegui.platform.deps import refusal_is_conflict, require_web_role, run_list, today, work_calendar
 from hegui.platform.storage import UploadRejected
@@ -144,12 +144,7 @@ def campaign_submit(request: Request, db: DB, user: FormUser, name: Annotated[st
 
 @router.get("/campaigns/clue-report")
 def clue_report_download(month: str, db: DB, user: RegulatorUser) -> Response:
-    try:
-        body, filename = cluereport.report_file(db, user, month)
-    except ValueError as err:
-        raise HTTPException(422, str(err)) from None
-    db.commit()
-    return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return reports.clue_report_response(db, user, month)
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)

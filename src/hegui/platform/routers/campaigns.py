@@ -9,8 +9,8 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from hegui.platform import campaigns, cluereport, lists
-from hegui.platform.db import Campaign, User
+from hegui.platform import campaigns, lists, reports
+from hegui.platform.db import Campaign
 from hegui.platform.routers.common import DB, RegulatorUser, find, page
 from hegui.platform.vocab import CampaignSource, values_of
 
@@ -92,17 +92,8 @@ def get_campaign(campaign_id: int, user: RegulatorUser, db: DB) -> CampaignOut:
     return campaign_out(db, campaign, with_items=True)
 
 
-def clue_report_response(db: Session, user: User, month: str) -> Response:
-    try:
-        body, filename = cluereport.report_file(db, user, month)
-    except ValueError as err:
-        raise HTTPException(422, str(err)) from None
-    db.commit()
-    return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @router.get("/clue-report", response_class=Response)
 def clue_report(month: str, user: RegulatorUser, db: DB) -> Response:
     """The monthly clue report: clues entered from the 16th of the previous month to the 15th of ``month``
     (YYYY-MM), as xlsx with Chinese headers."""
-    return clue_report_response(db, user, month)
+    return reports.clue_report_response(db, user, month)
