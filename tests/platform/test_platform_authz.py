@@ -45,6 +45,21 @@ API: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
     ("GET", "/api/v1/audit"): (REG, False),
     ("GET", "/api/v1/held"): (STAFF, False),
     ("POST", "/api/v1/scans/{scan_id}/decision"): (REG, False),
+    ("POST", "/api/v1/clues/tips"): (STAFF, False),
+    ("GET", "/api/v1/clues/{clue_id}"): (STAFF, False),
+    ("POST", "/api/v1/complaints/{complaint_id}/clues"): (STAFF, False),
+    ("POST", "/api/v1/sdks/{sdk_id}/clues"): (STAFF, False),
+    ("POST", "/api/v1/sdks/{sdk_id}/cases"): (STAFF, False),
+    ("GET", "/api/v1/sdks/{sdk_id}/cases"): (ALL, False),
+    ("POST", "/api/v1/cases/{case_id}/answers"): (ALL, True),
+    ("GET", "/api/v1/cases/{case_id}/answers"): (ALL, True),
+    ("GET", "/api/v1/cases/{case_id}/timeline"): (ALL, True),
+    ("POST", "/api/v1/findings/{finding_id}/mark"): (STAFF, False),
+    ("GET", "/api/v1/apps/{app_id}/marks"): (ALL, True),
+    ("POST", "/api/v1/campaigns"): (REG, False),
+    ("GET", "/api/v1/campaigns"): (REG, False),
+    ("GET", "/api/v1/campaigns/{campaign_id}"): (REG, False),
+    ("GET", "/api/v1/clue-report"): (REG, False),
 }
 WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/login"): (PUBLIC, False),
@@ -85,6 +100,17 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("POST", "/users"): (REG, False),
     ("POST", "/users/{user_id}/{action}"): (REG, False),
     ("GET", "/docs"): (PUBLIC, False),
+    ("POST", "/clues/tips"): (STAFF, False),
+    ("POST", "/complaints/{complaint_id}/clues"): (STAFF, False),
+    ("POST", "/sdks/{sdk_id}/clues"): (STAFF, False),
+    ("POST", "/sdks/{sdk_id}/cases"): (STAFF, False),
+    ("POST", "/cases/{case_id}/answers"): (ALL, True),
+    ("GET", "/cases/{case_id}/timeline"): (ALL, True),
+    ("POST", "/findings/{finding_id}/mark"): (STAFF, False),
+    ("GET", "/campaigns"): (REG, False),
+    ("POST", "/campaigns"): (REG, False),
+    ("GET", "/campaigns/clue-report"): (REG, False),
+    ("GET", "/campaigns/{campaign_id}"): (REG, False),
 }
 CALLERS = ("regulator", "reviewer", "dev", "dev2", "vendor", "anonymous", "bad_credential")
 
@@ -111,8 +137,14 @@ def world(sqlite_platform):
                          json={"app_id": app["id"], "rule_ids": ["PI-COLLECT-BEFORE-CONSENT"]}).json()
     complaint = p.client.post("/api/v1/complaints", headers=reviewer,
                               json={"app_name": "shop", "content": "x"}).json()
+    clue = p.client.post("/api/v1/clues/tips", headers=reviewer,
+                         json={"rule_id": "PI-COLLECT-BEFORE-CONSENT", "note": "tip", "app_name": "x"}).json()
+    finding = p.client.get("/api/v1/findings", headers=reviewer).json()[0]
+    campaign = p.client.post("/api/v1/campaigns", headers=p.users["regulator"].auth, data={"name": "c"},
+                             files=[("files", ("a.apk", tiny_zip(), "application/zip"))]).json()
     ids = {"app_id": app["id"], "scan_id": scan_id, "case_id": case["id"], "complaint_id": complaint["id"],
-           "code": "en", "fmt": "json", "sdk_id": "umeng", "user_id": p.users["dev2"].id, "action": "enable"}
+           "code": "en", "fmt": "json", "sdk_id": "umeng", "user_id": p.users["dev2"].id, "action": "enable",
+           "clue_id": clue["id"], "finding_id": finding["id"], "campaign_id": campaign["id"]}
     query = f"?from_version={versions[0]}&to_version={versions[1]}"
     return p, ids, query
 
@@ -124,6 +156,8 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         kwargs["params"] = dict(pair.split("=") for pair in query[1:].split("&"))
     if path == "/api/v1/announcements" or path == "/announcements/export":
         kwargs["params"] = {"format": "csv"}
+    if path in ("/api/v1/clue-report", "/campaigns/clue-report"):
+        kwargs["params"] = {"month": "2026-09"}
     api_bodies = {
         "/api/v1/clues": {"app_id": ids["app_id"], "rule_id": "PI-COLLECT-BEFORE-CONSENT"},
         "/api/v1/cases": {"app_id": ids["app_id"], "rule_ids": ["PI-DEVICE-ID-NONRESETTABLE"]},
@@ -134,7 +168,14 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/api/v1/apps/{app_id}/listings": {"store": "s"},
         "/api/v1/apps/{app_id}/owner": {"owner": "dev"},
         "/api/v1/scans/{scan_id}/decision": {"decision": "counterfeit", "reason": "x"},
+        "/api/v1/clues/tips": {"rule_id": "PI-COLLECT-BEFORE-CONSENT", "note": "tip", "app_name": "x"},
+        "/api/v1/complaints/{complaint_id}/clues": {"rule_id": "PI-DEVICE-ID-NONRESETTABLE"},
+        "/api/v1/sdks/{sdk_id}/clues": {"vendor": "vendor", "rule_id": "PI-SDK-COLLECT-BEFORE-CONSENT"},
+        "/api/v1/sdks/{sdk_id}/cases": {"vendor": "vendor", "rule_ids": ["PI-SDK-COLLECT-BEFORE-CONSENT"]},
+        "/api/v1/findings/{finding_id}/mark": {"verdict": "accepted", "reason": "x"},
     }
+    multipart = {"/api/v1/cases/{case_id}/answers": {"statement": "fixed"},
+                 "/api/v1/campaigns": {"name": "c"}}
     form_bodies = {
         "/apps/{app_id}/clues": {"rule_id": "PI-COLLECT-BEFORE-CONSENT"},
         "/apps/{app_id}/cases": {"rule_ids": "PI-DEVICE-ID-NONRESETTABLE"},
@@ -147,12 +188,23 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/login": {"name": "nobody", "password": "x"},
         "/held/{scan_id}": {"decision": "counterfeit", "reason": "x"},
         "/users": {"name": "matrix-user", "role": "developer"},
+        "/clues/tips": {"rule_id": "PI-COLLECT-BEFORE-CONSENT", "note": "tip", "app_name": "x"},
+        "/complaints/{complaint_id}/clues": {"rule_id": "PI-DEVICE-ID-NONRESETTABLE"},
+        "/sdks/{sdk_id}/clues": {"vendor": "vendor", "rule_id": "PI-SDK-COLLECT-BEFORE-CONSENT"},
+        "/sdks/{sdk_id}/cases": {"vendor": "vendor", "rule_ids": "PI-SDK-COLLECT-BEFORE-CONSENT"},
+        "/cases/{case_id}/answers": {"statement": "fixed"},
+        "/findings/{finding_id}/mark": {"verdict": "accepted", "reason": "x"},
+        "/campaigns": {"name": "c"},
     }
     if method == "POST":
         if path in api_bodies:
             kwargs["json"] = api_bodies[path]
-        if path in ("/api/v1/scans", "/upload"):
+        if path in ("/api/v1/scans", "/upload", "/api/v1/cases/{case_id}/answers", "/cases/{case_id}/answers"):
             kwargs["files"] = {"file": ("a.apk", tiny_zip(), "application/vnd.android.package-archive")}
+        if path in ("/api/v1/campaigns", "/campaigns"):
+            kwargs["files"] = [("files", ("a.apk", tiny_zip(), "application/zip"))]
+        if path in multipart:
+            kwargs["data"] = multipart[path]
         if not path.startswith("/api/"):
             kwargs["data"] = {**form_bodies.get(path, {}), "csrf_token": csrf or ""}
     return kwargs

@@ -3,6 +3,8 @@ the latest version of each app and its stored report."""
 
 from __future__ import annotations
 
+import re
+
 from platform_kit import ingest, make_report, startup_imei, web_login
 
 IMEI = "android.telephony.TelephonyManager#getDeviceId"
@@ -157,7 +159,8 @@ def test_a_regulator_can_record_a_clue_from_an_sdk_finding(sqlite_platform):
     _seed(p)
     token, csrf = web_login(p, "regulator")
     html = p.client.get("/sdks/umeng", cookies={"hegui_session": token}).text
-    assert html.count('value="PI-SDK-COLLECT-BEFORE-CONSENT"') == 2
+    findings = re.search(r'<table id="sdk-findings">.*?</table>', html, re.S).group(0)
+    assert findings.count('value="PI-SDK-COLLECT-BEFORE-CONSENT"') == 2  # a clue form per app
     app_id = next(a["id"] for a in p.client.get("/api/v1/apps", headers=p.users["regulator"].auth).json()
                   if a["package"] == "com.game")
     res = p.client.post(f"/apps/{app_id}/clues", cookies={"hegui_session": token}, follow_redirects=False,

@@ -17,13 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hegui import __version__
-from hegui.platform import api, web
+from hegui.platform import api, web, web_casework
 from hegui.platform.accounts import user_id_for
 from hegui.platform.config import Settings
 from hegui.platform.dashboard import ChartCache
 from hegui.platform.db import make_engine, session_factory
 from hegui.platform.deps import LoginRequired
-from hegui.platform.gate import DISCONNECT, UPLOAD_PATHS, CredentialCache, Exchange, Gate
+from hegui.platform.gate import DISCONNECT, CredentialCache, Exchange, Gate, is_upload
 from hegui.platform.migrate import upgrade_head
 from hegui.platform.workdays import LIBRARY_CALENDAR, load_holidays
 from hegui.platform.worker import ScanWorker
@@ -47,7 +47,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (self.upload_limit + MULTIPART_OVERHEAD if scope["path"] in UPLOAD_PATHS
+        limit = (self.upload_limit + MULTIPART_OVERHEAD if is_upload(scope["path"])
                  else NON_UPLOAD_BODY_LIMIT)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -153,6 +153,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.chart_cache = ChartCache()
     app.state.worker_notify = lambda: None
     app.include_router(api.router)
+    app.include_router(web_casework.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(resources.files("hegui.platform").joinpath("static"))),
               name="static")

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     queued_quota: int = 20              # scans waiting or running at once
     upload_quota_per_day: int = 500     # uploads in 24 hours
     storage_quota_mb: int = 20 * 1024   # bytes of all the account's uploads
+    # Campaigns (campaigns.py): the only folder tree a regulator may scan from, and whether campaign URLs may
+    # reach private addresses (an operator's internal mirror); by default only public addresses are fetched.
+    campaign_root: Path | None = None
+    campaign_private_urls: bool = False
+    # The printable rectification notice (整改通知书): who issues it and how the developer replies.
+    issuing_authority: str = ""
+    notice_contact: str = ""
 
     # Text is what the environment gives; the checks below hold it to the one-line messages operators get from
     # `hegui serve`. Values passed as numbers (tests, the command line's own validated flags) are taken as given.
@@ -113,7 +120,7 @@ class Settings(BaseSettings):
     def _quota_from_text(cls, value: Any, info: Any) -> Any:
         return _count(value, 0, ENV_PREFIX + info.field_name.upper()) if isinstance(value, str) else value
 
-    @field_validator("fetch_policy", "secure_cookies", mode="before")
+    @field_validator("fetch_policy", "secure_cookies", "campaign_private_urls", mode="before")
     @classmethod
     def _switch_from_text(cls, value: Any) -> Any:
         return value == "1" if isinstance(value, str) else value  # HEGUI_FETCH_POLICY=1, as documented

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from hegui.platform.vocab import AppKind, CaseStatus, ClueStatus, ComplaintStatus, ScanStatus
+from hegui.platform.vocab import AppKind, CaseStatus, ClueSource, ClueStatus, ComplaintStatus, ScanStatus
 
 
 def utcnow() -> dt.datetime:
@@ -144,15 +144,25 @@ class FindingRow(Base):
 
 
 class Clue(Base):
+    """A suspected violation. Its subject is an app (`app_id`), an app not on the platform yet (`app_name`, from a
+    tip or a complaint), or an SDK (`sdk_id`) and the vendor account answering for it (`vendor_id`)."""
     __tablename__ = "clues"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[int | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     rule_id: Mapped[str] = mapped_column(String(80))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default=ClueStatus.OPEN)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(12), default=ClueSource.FINDING, server_default="finding")
+    app_name: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(120))  # the finding's subject ("app" or an SDK id)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"), index=True)
+    sdk_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    app: Mapped[App | None] = relationship(foreign_keys=[app_id])
 
 
 class Case(Base):
@@ -172,6 +182,8 @@ class Case(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A case against an SDK vendor: the SDK id the findings name, filed on the vendor's SDK record (`app_id`).
+    sdk_id: Mapped[str | None] = mapped_column(String(120), index=True)
     app: Mapped[App] = relationship()
 
 
@@ -200,6 +212,7 @@ class Complaint(Base):
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    clues: Mapped[list[Clue]] = relationship(order_by="Clue.id", viewonly=True)  # the clues it became
 
 
 class StoreListing(Base):
@@ -239,6 +252,59 @@ class SdkUsage(Base):
     startup_call_sites: Mapped[int] = mapped_column(Integer, default=0)
     # [[pi_type, api, at_startup], …]: the SDK's distinct PI call sites in this version, for its page
     calls: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class CaseAnswer(Base):
+    """A developer's (or vendor's) answer to a case: a rectification statement and the fixed build's scan."""
+    __tablename__ = "case_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    statement: Mapped[str] = mapped_column(Text)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class FindingMark(Base):
+    """A reviewer's verdict on a finding (rule + subject) of an app, from the version it was marked on onwards:
+    "false_positive" (it neither keeps a case open nor files a clue again) or "accepted" (confirmed)."""
+    __tablename__ = "finding_marks"
+    __table_args__ = (UniqueConstraint("app_id", "rule_id", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(120))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Campaign(Base):
+    """A special inspection (专项检测): many inputs scanned together, clues filed for findings at or above
+    `min_severity`."""
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    min_severity: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    items: Mapped[list[CampaignItem]] = relationship(back_populates="campaign", order_by="CampaignItem.id")
+
+
+class CampaignItem(Base):
+    __tablename__ = "campaign_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    ref: Mapped[str] = mapped_column(String(1000))  # file name, redacted URL or path under the campaign root
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"), index=True)
+    error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
+    campaign: Mapped[Campaign] = relationship(back_populates="items")
+    scan: Mapped[Scan | None] = relationship()
 
 
 class AuditEvent(Base):

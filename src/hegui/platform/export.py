@@ -47,6 +47,18 @@ def notice_category(rule_id: str) -> str:
     return rule.title_zh if rule else rule_id
 
 
+def notice_documents(findings: list[dict]) -> list[dict]:
+    """The documents a notice's findings cite, each once by its full name (and number), in the order cited."""
+    known = knowledge.documents()
+    seen: dict[str, dict] = {}
+    for finding in findings:
+        for source in finding.get("sources", []):
+            doc = known.get(str(source.get("doc", "")))
+            if doc is not None:
+                seen.setdefault(doc["id"], doc)
+    return list(seen.values())
+
+
 def problems_text(rule_ids: list[str]) -> str:
     seen: list[str] = []
     for rule_id in rule_ids:

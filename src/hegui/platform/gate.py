@@ -21,6 +21,7 @@ Refusals carry ``Connection: close`` so the server closes the connection rather 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -37,7 +38,14 @@ from hegui.platform.security import token_digest
 
 PUBLIC_PATHS = frozenset({"/login", "/openapi.json", "/docs", "/favicon.ico", "/robots.txt"})
 PUBLIC_PREFIXES = ("/lang/", "/static/")
-UPLOAD_PATHS = ("/api/v1/scans", "/upload")
+UPLOAD_PATHS = ("/api/v1/scans", "/upload", "/api/v1/campaigns", "/campaigns")
+# A developer's answer to a case carries the fixed build (cases.answer_case).
+UPLOAD_PATTERN = re.compile(r"/(?:api/v1/)?cases/\d+/answers")
+
+
+def is_upload(path: str) -> bool:
+    """Whether `path` takes an uploaded package (its body may reach the upload limit, and needs an upload slot)."""
+    return path in UPLOAD_PATHS or UPLOAD_PATTERN.fullmatch(path) is not None
 DISCONNECT: Message = {"type": "http.disconnect"}
 CACHE_ENTRIES = 10_000  # bounded: made-up tokens must not grow it without limit
 LOOKUP_THREADS = 4      # credential lookups run here, never on the request threads authenticated work needs
@@ -172,7 +180,7 @@ class Gate:
         found = credentials(scope)
         # FastAPI reads a request's body before its dependencies authenticate it: an upload is checked against
         # the database itself, so a token revoked a moment ago cannot spool one more upload from the cache.
-        upload = scope["method"] == "POST" and path in UPLOAD_PATHS
+        upload = scope["method"] == "POST" and is_upload(path)
         user_id = await self.cache.user_id(*found, fresh=upload) if found else None
         if user_id is None and not is_public(path):
             await self._refuse_anonymous(scope, send, api)

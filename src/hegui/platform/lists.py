@@ -16,15 +16,28 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import Session
 
-from hegui.platform import access
-from hegui.platform.db import App, AuditEvent, Case, Clue, Complaint, FindingRow, Scan, User, count_rows
+from hegui.platform import access, marks
+from hegui.platform.db import (
+    App,
+    AuditEvent,
+    Campaign,
+    Case,
+    Clue,
+    Complaint,
+    FindingRow,
+    Scan,
+    User,
+    count_rows,
+)
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
     CaseStatus,
+    ClueSource,
     ClueStatus,
     ComplaintStatus,
     InputKind,
+    MarkVerdict,
     ScanStatus,
 )
 from hegui.report.model import SEVERITY_ORDER
@@ -170,6 +183,8 @@ CLUE_STATUSES = frozenset(ClueStatus)
 COMPLAINT_STATUSES = frozenset(ComplaintStatus)
 # the kinds the scan list's `kind` filter accepts (not yet the mini-program, quick-app and HAP kinds)
 SCAN_KINDS = frozenset({InputKind.APK, InputKind.AAR, InputKind.JAR})
+CLUE_SOURCES = frozenset(ClueSource)
+MARK_FILTERS = frozenset({*MarkVerdict, "none"})
 
 
 def _owned_by(stmt: Select, name: str) -> Select:
@@ -218,17 +233,24 @@ FINDINGS = ListSpec(
              "app_id": lambda s, v: s.where(FindingRow.app_id == _int("app_id", v)),
              "version_id": lambda s, v: s.where(FindingRow.version_id == _int("version_id", v)),
              "after_id": lambda s, v: s.where(FindingRow.id > _int("after_id", v)),  # keyset paging, as before
-             "owner": _owned_by},
+             "owner": _owned_by,
+             # a reviewer's verdict holding for the finding's version (marks.py); "none": no verdict
+             "mark": lambda s, v: s.where(marks.holds_clause(
+                 None if _one_of("mark", v, MARK_FILTERS) == "none" else v))},
 )
 
 CLUES = ListSpec(
-    base=lambda user: select(Clue).join(App, Clue.app_id == App.id),
-    search=(Clue.rule_id, Clue.note, App.package, App.label),
+    # An outer join: a clue from a tip or complaint may name an app not on the platform, an SDK's clue no app.
+    base=lambda user: select(Clue).outerjoin(App, Clue.app_id == App.id),
+    search=(Clue.rule_id, Clue.note, App.package, App.label, Clue.app_name, Clue.sdk_id),
     sorts={"id": Clue.id, "created": Clue.created_at, "rule": Clue.rule_id, "package": App.package},
     default_sort="-id",
     filters={"status": lambda s, v: s.where(Clue.status == _one_of("status", v, CLUE_STATUSES)),
              "rule_id": lambda s, v: s.where(Clue.rule_id == v),
              "app_id": lambda s, v: s.where(Clue.app_id == _int("app_id", v)),
+             "source": lambda s, v: s.where(Clue.source == _one_of("source", v, CLUE_SOURCES)),
+             "campaign_id": lambda s, v: s.where(Clue.campaign_id == _int("campaign_id", v)),
+             "sdk_id": lambda s, v: s.where(Clue.sdk_id == v),
              **_date_range(Clue.created_at)},
 )
 
@@ -270,4 +292,13 @@ AUDIT = ListSpec(
     filters={"action": lambda s, v: s.where(AuditEvent.action == v),
              "user": lambda s, v: s.where(AuditEvent.user_id.in_(select(User.id).where(User.name == v))),
              **_date_range(AuditEvent.at)},
+)
+
+CAMPAIGNS = ListSpec(
+    base=lambda user: select(Campaign),
+    search=(Campaign.name,),
+    sorts={"id": Campaign.id, "created": Campaign.created_at, "name": Campaign.name},
+    default_sort="-id",
+    filters={"min_severity": lambda s, v: s.where(Campaign.min_severity == _one_of("min_severity", v, SEVERITIES)),
+             **_date_range(Campaign.created_at)},
 )

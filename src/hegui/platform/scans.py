@@ -202,6 +202,9 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
     scan.status, scan.error, scan.finished_at = ScanStatus.DONE, None, utcnow()
     audit(db, None, "scan.done", f"scan:{scan.id}", f"{len(report.findings)} findings")
     _file_version(db, scan, report)
+    from hegui.platform.campaigns import after_campaign_scan
+
+    after_campaign_scan(db, scan)  # a campaign's scan files its clues (campaigns.py)
 
 
 # A JAR declares no package: hegui names it by the longest package all its classes share. Two labels or fewer

@@ -15,11 +15,13 @@ from hegui.platform.db import App, AppVersion, Case, Complaint, FindingRow, Scan
 from hegui.platform.vocab import (
     AppKind,
     CaseStatus,
+    ClueSource,
     ClueStatus,
     ComplaintStatus,
     Escalation,
     HeldDecision,
     InputKind,
+    MarkVerdict,
     Review,
     Role,
     ScanStatus,
@@ -37,6 +39,8 @@ ClueStatusValue = values_of(ClueStatus)
 CaseStatusValue = values_of(CaseStatus)
 EscalationValue = values_of(Escalation)
 ComplaintStatusValue = values_of(ComplaintStatus)
+ClueSourceValue = values_of(ClueSource)
+MarkVerdictValue = values_of(MarkVerdict)
 
 # --- request and response models ---------------------------------------------------------------------------
 
@@ -102,6 +106,8 @@ class FindingOut(BaseModel):
     subject: str
     title_zh: str
     title_en: str
+    # a reviewer's verdict on this rule + subject of the app holding for this version (marks.py); None: none given
+    mark: MarkVerdictValue | None = None
 
 
 class ClueIn(BaseModel):
@@ -112,11 +118,17 @@ class ClueIn(BaseModel):
 
 class ClueOut(BaseModel):
     id: int
-    app_id: int
+    app_id: int | None  # None: a tip or complaint about an app not on the platform (app_name), or an SDK's clue
     rule_id: str
     version_id: int | None
     note: str
     status: ClueStatusValue
+    source: ClueSourceValue = ClueSource.FINDING.value
+    app_name: str | None = None
+    subject: str | None = None  # the finding's subject ("app" or an SDK id), when filed from one
+    complaint_id: int | None = None
+    sdk_id: str | None = None
+    campaign_id: int | None = None
 
 
 class CaseIn(BaseModel):
@@ -138,6 +150,7 @@ class CaseOut(BaseModel):
     recheck_version_id: int | None
     remaining_rule_ids: list[str] | None
     escalation: EscalationValue | None
+    sdk_id: str | None = None  # a case against an SDK vendor: the SDK (the app is the vendor's SDK record)
 
 
 class EscalateIn(BaseModel):
@@ -172,6 +185,7 @@ class ComplaintOut(BaseModel):
     overdue: bool
     assignee: str | None
     resolution: str | None
+    clue_ids: list[int] = Field(default_factory=list)  # the clues the complaint became (cases.clue_from_complaint)
 
 
 class ListingPermission(BaseModel):
@@ -296,10 +310,11 @@ def case_out(case: Case, on: dt.date) -> CaseOut:
                    deadline_exact=not case.deadline_approximate, overdue=workflow.case_overdue(case, on),
                    recheck_version_id=case.recheck_version_id,
                    remaining_rule_ids=list(case.remaining_rule_ids) if case.remaining_rule_ids is not None else None,
-                   escalation=case.escalation)
+                   escalation=case.escalation, sdk_id=case.sdk_id)
 
 
 def complaint_out(c: Complaint, on: dt.date) -> ComplaintOut:
     return ComplaintOut(id=c.id, app_id=c.app_id, app_name=c.app_name, status=c.status, received_on=c.received_on,
                         due_on=c.due_on, overdue=workflow.complaint_overdue(c, on),
-                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution)
+                        assignee=c.assignee.name if c.assignee else None, resolution=c.resolution,
+                        clue_ids=[clue.id for clue in c.clues])

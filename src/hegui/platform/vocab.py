@@ -90,6 +90,30 @@ OPEN_CASE_STATUSES = (CaseStatus.NOTICE_SENT, CaseStatus.RECHECK_FAILED, CaseSta
 SDK_PACKAGE_KINDS = (InputKind.AAR, InputKind.JAR)  # the uploads filed as SDK records
 
 
+class ClueSource(StrEnum):
+    """Where a clue came from (cases.py, campaigns.py)."""
+    FINDING = "finding"
+    TIP = "tip"
+    COMPLAINT = "complaint"
+    CAMPAIGN = "campaign"
+
+
+class MarkVerdict(StrEnum):
+    """A reviewer's verdict on a finding (marks.py)."""
+    FALSE_POSITIVE = "false_positive"
+    ACCEPTED = "accepted"
+
+
+class CampaignSource(StrEnum):
+    """How a campaign's input reached the platform (campaigns.py)."""
+    UPLOAD = "upload"
+    URL = "url"
+    FOLDER = "folder"
+
+
+ANSWERABLE_CASE_STATUSES = (CaseStatus.NOTICE_SENT, CaseStatus.RECHECK_FAILED)  # an answer is still awaited
+
+
 def values_of(vocabulary: type[StrEnum]) -> Any:
     """``Literal[...]`` of the vocabulary's values, for API models and query parameters: validated, refused (422)
     and documented in OpenAPI exactly as a hand-written Literal, from the one list of members."""

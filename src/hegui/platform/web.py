@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, apidocs, export, lists, sdks, signers, user_admin, workflow
+from hegui.platform import access, apidocs, export, lists, marks, sdks, signers, user_admin, workflow
+from hegui.platform import cases as casework
 from hegui.platform import dashboard as overview
 from hegui.platform.accounts import AccountError, LoginLimits, LoginThrottled, login, logout
 from hegui.platform.db import (
@@ -51,6 +52,7 @@ from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
 from hegui.platform.storage import UploadRejected
 from hegui.platform.vocab import (
+    ANSWERABLE_CASE_STATUSES,
     OPEN_CASE_STATUSES,
     AnnouncementFormat,
     AppKind,
@@ -58,6 +60,7 @@ from hegui.platform.vocab import (
     ComplaintStatus,
     Escalation,
     HeldDecision,
+    MarkVerdict,
     Role,
     ScanStatus,
 )
@@ -79,7 +82,8 @@ _env = jinja2.Environment(
 # fails the render (StrictUndefined) where a misspelt string would silently never match.
 _env.globals.update(Role=Role, ScanStatus=ScanStatus, AppKind=AppKind, CaseStatus=CaseStatus,
                     ComplaintStatus=ComplaintStatus, HeldDecision=HeldDecision, STAFF_ROLES=STAFF,
-                    OPEN_CASE_STATUSES=OPEN_CASE_STATUSES)
+                    OPEN_CASE_STATUSES=OPEN_CASE_STATUSES, ANSWERABLE_CASE_STATUSES=ANSWERABLE_CASE_STATUSES,
+                    MarkVerdict=MarkVerdict)
 
 
 async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
@@ -236,6 +240,7 @@ def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLRespon
     on = today(request)
     return page(request, "app.html", app=app, latest=latest, findings=findings, cases=cases, listings=listings,
                 repeats=repeats, report=report, staff=access.sees_all(user),
+                marks=marks.marks_for(db, latest) if latest else {},
                 case_overdue=lambda c: workflow.case_overdue(c, on))
 
 
@@ -338,7 +343,8 @@ def scans_page(request: Request, db: DB, user: AnyUser) -> HTMLResponse:
 def scan_page(request: Request, scan_id: int, db: DB, user: AnyUser) -> HTMLResponse:
     scan = find.scan(db, user, scan_id)
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
-    return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {})
+    return page(request, "scan.html", scan=scan, version=version, report=scan.report_json or {},
+                marks=marks.marks_for(db, version) if version else {})
 
 
 @router.get("/scans/{scan_id}/report", response_class=HTMLResponse)
@@ -376,7 +382,10 @@ def sdk_page(request: Request, sdk_id: str, db: DB, user: AnyUser) -> HTMLRespon
     detail = sdks.sdk_detail(db, user, sdk_id)
     if detail is None:
         raise find.missing("sdk")
-    return page(request, "sdk.html", sdk=detail, regulator=user.role == Role.REGULATOR)
+    staff = access.sees_all(user)
+    return page(request, "sdk.html", sdk=detail, regulator=user.role == Role.REGULATOR, staff=staff,
+                sdk_cases=casework.sdk_cases(db, user, sdk_id),
+                sdk_rules=sorted(casework.sdk_rule_ids(db, user, sdk_id)) if staff else [])  # no false positives
 
 
 # --- cases and clues ---------------------------------------------------------------------------------------
@@ -396,7 +405,7 @@ def case_page(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLResp
                 escalation_due=workflow.escalation_due(case, today(request)),
                 escalations=tuple(Escalation), days=workflow.rectification_days(),
                 recheck=db.get(AppVersion, case.recheck_version_id) if case.recheck_version_id else None,
-                version=db.get(AppVersion, case.version_id))
+                version=db.get(AppVersion, case.version_id), answers=casework.case_answers(db, case))
 
 
 @router.post("/cases/{case_id}/escalate")
@@ -418,11 +427,15 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
     case = find.case(db, user, case_id)
     version = db.get(AppVersion, case.version_id)
     report = version_report(db, version)
-    findings = [f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids]
+    findings = ([f for f in report.get("findings", []) if f["rule_id"] in case.rule_ids] if not case.sdk_id
+                else casework.sdk_case_findings(db, case))  # an SDK's problems are found in the apps embedding it
     listing = db.scalar(select(StoreListing).where(StoreListing.app_id == case.app_id)
                         .order_by(StoreListing.id.desc()).limit(1))
+    settings = request.app.state.settings
     return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
-                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name)
+                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name,
+                authority=settings.issuing_authority, contact=settings.notice_contact,
+                documents=export.notice_documents(findings))
 
 
 def _clause_name(source: dict) -> str:
@@ -438,7 +451,7 @@ def clues_page(request: Request, db: DB, user: StaffUser) -> HTMLResponse:
     rows = run_list(request, db, user, lists.CLUES)
     apps = {a.id: a for a in db.scalars(select(App).where(App.id.in_({c.app_id for c in rows.rows})))}
     return page(request, "clues.html", clues=rows.rows, apps=apps, page=rows,
-                choices={"status": sorted(lists.CLUE_STATUSES)})
+                choices={"status": sorted(lists.CLUE_STATUSES), "source": sorted(lists.CLUE_SOURCES)})
 
 
 # --- possible counterfeits (signers.py) ---------------------------------------------------------------------

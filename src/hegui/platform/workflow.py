@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access
+from hegui.platform import access, marks
 from hegui.platform.access import OWNER_ROLE
 from hegui.platform.accounts import audit
 from hegui.platform.db import (
     App,
     AppVersion,
     Case,
+    CaseAnswer,
     Clue,
     Complaint,
     FindingRow,
@@ -85,6 +86,8 @@ def create_clue(db: Session, user: User, app: App, rule_id: str, note: str = "")
     version = latest_version(db, app)
     if rule_id not in knowledge.rulebook():
         raise WorkflowError(f"unknown rule {rule_id!r}")
+    if version is not None and rule_id in version_rule_ids(db, version) and not marks.live_rules(db, version, [rule_id]):
+        raise WorkflowError(f"{rule_id} of the latest version is marked a false positive: no clue is filed for it")
     clue = Clue(app_id=app.id, rule_id=rule_id, version_id=version.id if version else None, note=note[:4000],
                 created_by=user.id)
     db.add(clue)
@@ -105,10 +108,10 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     wanted = sorted(set(rule_ids))
     if not wanted:
         raise WorkflowError("choose at least one finding")
-    present = version_rule_ids(db, version)
+    present = marks.live_rules(db, version)
     missing = [r for r in wanted if r not in present]
     if missing:
-        raise WorkflowError(f"not a finding of the latest version: {', '.join(missing)}")
+        raise WorkflowError(f"not a finding of the latest version (or marked a false positive): {', '.join(missing)}")
     if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT)) is not None:
         raise WorkflowError("the app already has a case waiting for rectification")
     deadline, exact = calendar.add_working_days(today, rectification_days())
@@ -149,6 +152,8 @@ def escalate_case(db: Session, user: User, case: Case, escalation: str, note: st
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
     detail = escalation if due else f"{escalation} before the deadline: {override_reason}"
+    if not due:  # its own event, so the case's timeline shows the override apart from the escalation
+        audit(db, user, "case.override", f"case:{case.id}", override_reason)
     audit(db, user, "case.escalate", f"case:{case.id}", detail)
 
 
@@ -164,19 +169,29 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 "the two builds / 同一版本号的不同构建")
         notes.append(note)
         audit(db, None, "version.changed_build", f"app:{app.id}", note)
-    for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT,
-                                              Case.version_id != version.id)):
-        opened_on = db.get(AppVersion, case.version_id)
-        if opened_on is not None and not newer(version, opened_on):
+    link_named_clues(db, app, version)
+    rule_ids = marks.live_rules(db, version, rule_ids)  # a finding marked a false positive keeps no case open
+    # A failed re-check is tried again on a build the developer answered the case with (cases.answer_case).
+    answered = set(db.scalars(select(CaseAnswer.case_id).where(CaseAnswer.scan_id == version.scan_id)))
+    waiting = db.scalars(select(Case).where(Case.app_id == app.id, Case.version_id != version.id,
+                                            (Case.status == CaseStatus.NOTICE_SENT)
+                                            | ((Case.status == CaseStatus.RECHECK_FAILED)
+                                               & Case.id.in_(answered or {-1})))
+                         .order_by(Case.id))
+    for case in waiting:
+        opened_on = db.get(AppVersion, case.recheck_version_id or case.version_id)
+        if opened_on is not None and (opened_on.id == version.id or not newer(version, opened_on)):
             notes.append(f"not a re-check of case {case.id}: versionCode {version.version_code} is not newer than "
-                         f"{opened_on.version_code} (version {opened_on.version_name or '?'}) the case was opened on")
+                         f"{opened_on.version_code} (version {opened_on.version_name or '?'}) the case was "
+                         f"{'re-checked' if case.recheck_version_id else 'opened'} on")
             audit(db, None, "case.recheck_skipped", f"case:{case.id}", notes[-1])
             continue
         remaining = sorted(set(case.rule_ids) & rule_ids)
         case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
         if remaining:
             case.status = CaseStatus.RECHECK_FAILED
-            audit(db, None, "case.recheck_failed", f"case:{case.id}", ",".join(remaining))
+            audit(db, None, "case.recheck_failed", f"case:{case.id}",
+                  f"version {version.version_name} (versionCode {version.version_code}): {','.join(remaining)}")
         else:
             case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
             audit(db, None, "case.closed", f"case:{case.id}", f"rectified in version {version.version_name}")
@@ -192,6 +207,35 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                 app.repeat_offender = True
                 audit(db, None, "app.repeat_offender", f"app:{app.id}", f"{rule_id} returned after case {case.id}")
     return notes
+
+
+def link_named_clues(db: Session, app: App, version: AppVersion) -> None:
+    """Open clues from tips or complaints that named an app not yet on the platform, by its package or its name,
+    are linked to it once a version of it is filed (they can then become a case)."""
+    names = {app.package, *([app.label] if app.label else [])}
+    for clue in db.scalars(select(Clue).where(Clue.app_id.is_(None), Clue.sdk_id.is_(None),
+                                              Clue.status == ClueStatus.OPEN, Clue.app_name.in_(names))):
+        clue.app_id, clue.version_id = app.id, version.id
+        audit(db, None, "clue.linked", f"clue:{clue.id}", f"{clue.app_name} is {app.package}")
+
+
+def reconsider_after_mark(db: Session, user: User, app: App) -> None:
+    """A finding was marked a false positive: failed re-checks of the app that rested on it are counted again,
+    and a case with nothing left is closed."""
+    for case in db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.RECHECK_FAILED,
+                                              Case.recheck_version_id.is_not(None)).order_by(Case.id)):
+        version = db.get(AppVersion, case.recheck_version_id)
+        remaining = sorted(set(case.rule_ids) & marks.live_rules(db, version))
+        if remaining == sorted(case.remaining_rule_ids or []):
+            continue
+        case.remaining_rule_ids = remaining
+        if remaining:
+            audit(db, user, "case.recheck_failed", f"case:{case.id}",
+                  f"after a false-positive mark: {','.join(remaining)}")
+        else:
+            case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
+            audit(db, user, "case.closed", f"case:{case.id}",
+                  "the findings left by the re-check were marked false positives")
 
 
 # --- complaints --------------------------------------------------------------------------------------------

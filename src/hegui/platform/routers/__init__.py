@@ -9,7 +9,9 @@ from hegui.platform.routers import (
     announcements,
     apps,
     audit,
+    campaigns,
     cases,
+    casework,
     clues,
     complaints,
     findings,
@@ -20,7 +22,8 @@ from hegui.platform.routers import (
     sdks,
 )
 
-RESOURCES = (me, scans, held, apps, findings, sdks, clues, cases, complaints, listings, announcements, audit)
+RESOURCES = (me, scans, held, apps, findings, sdks, clues, cases, complaints, listings, announcements, audit, casework,
+             campaigns)
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 for _resource in RESOURCES:

@@ -1,7 +1,7 @@
 """the SDK-by-version table, backfilled from the stored reports; trigram indexes for list searches
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 10:00:00
 
 `sdk_usages`: one row per third-party SDK in each filed version (sdk_usage.py), with the counts the SDK pages,
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
