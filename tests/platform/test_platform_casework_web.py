@@ -65,6 +65,30 @@ def test_a_false_positive_mark_shows_on_the_app_page(sqlite_platform):
     assert re.findall(r'data-verdict="([^"]+)" title="([^"]+)">', scan_page) == [("false_positive", "读取的是自有序列号")]
 
 
+def test_the_app_page_offers_each_rule_a_case_or_clue_may_rest_on_once(sqlite_platform):
+    """One checkbox per rule (not one per subject, with the same id), on its first finding not marked a false
+    positive; a rule marked a false positive for every subject is offered neither for a case nor for a clue."""
+    p = sqlite_platform
+    ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei(), startup_imei("jpush"),
+                                                             startup_imei("umeng")], sdks=("jpush", "umeng"),
+                                 sha="1" * 64))
+    headers, csrf = session(p, "reviewer")
+    findings = {(f["rule_id"], f["subject"]): f["id"]
+                for f in p.client.get("/api/v1/findings", headers=p.users["reviewer"].auth).json()}
+    for key in ((BEFORE_CONSENT, "app"), ("PI-SDK-COLLECT-BEFORE-CONSENT", "jpush")):
+        res = p.client.post(f"/findings/{findings[key]}/mark", headers=headers, follow_redirects=False,
+                            data={"csrf_token": csrf, "verdict": "false_positive", "reason": "人工核验为误报"})
+        assert res.status_code == 303
+    html = p.client.get("/apps/1", headers=headers).text
+    boxes = re.findall(r'<tr><td>(?:<input type="checkbox" name="rule_ids" value="([^"]+)" id="pick-([^"]+)">)?</td>',
+                       html)
+    # rows in filing order: BEFORE_CONSENT app (FP), SDK jpush (FP), SDK umeng, DEVICE_ID app, jpush, umeng
+    assert boxes == [("", ""), ("", ""), ("PI-SDK-COLLECT-BEFORE-CONSENT",) * 2, (DEVICE_ID,) * 2, ("", ""),
+                     ("", "")]
+    clue_form = html.split('action="/apps/1/clues"', 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)">', clue_form) == ["PI-SDK-COLLECT-BEFORE-CONSENT", DEVICE_ID]
+
+
 def test_the_developer_answers_on_the_case_page_and_the_notice_says_how(sqlite_platform):
     p = sqlite_platform
     p.settings.issuing_authority = "某省通信管理局"
