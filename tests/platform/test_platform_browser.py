@@ -445,6 +445,9 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     reviewer.click(f"#mark-{finding_id}-submit")
     reviewer.wait_for_selector(f"#mark-{finding_id}[data-verdict=false_positive]")
     assert reason in reviewer.text_content(f"#findings tr:has(#mark-{finding_id})")
+    # nothing left to open a case or file a clue on: the only finding is a false positive now
+    assert reviewer.locator("#findings input[type=checkbox]").count() == 0
+    assert reviewer.locator("form[action$='/clues'] option").count() == 0
     _shot(reviewer, "29-finding-marked-false-positive")
     assert [f["id"] for f in _all(reg, "/api/v1/findings", mark="false_positive")] == [finding_id]
     assert _wait_case(reviewer, base, shop_case, "closed")[-1] == "closed"
