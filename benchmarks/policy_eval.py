@@ -14,12 +14,15 @@ Corpora (in ../shared/corpus, read in place, never copied):
 
 - data/policy_eval (hegui's own set, see its README.md): real Chinese policies from public repositories outside the
   three corpora, labelled by hand before hegui was run on them (element verdicts, the sentences that prove each
-  element, declared SDKs as sets of acceptable catalog ids, declared PI types). Reported on every split: element
-  micro P/R/F1, the share of excerpts of correct verdicts that contain a labelled proving sentence, declared-SDK
-  P/R/F1 (SDKs the catalog does not know are counted apart) and declared-PI-type P/R/F1.
+  element, declared SDKs as sets of acceptable catalog ids, declared PI types). Reported by the `split` of each
+  document in sources.json — `dev` (looked at while the lexicon was tuned) and `heldout` (never tuned on before its
+  first run; that first run is in the set's README) — and for all: element micro P/R/F1, the share of excerpts of
+  correct verdicts that contain a labelled proving sentence, declared-SDK P/R/F1 (SDKs the catalog does not know
+  are counted apart) and declared-PI-type P/R/F1.
 
-The split is fixed up front by a hash (sha1 of the sentence or file name, 30 % test), so the lexicon is tuned on
-`dev` and reported on `test`; `--split dev` exists only for development.
+For the three corpora the split is fixed up front by a hash (sha1 of the sentence or file name, 30 % test), so the
+lexicon is tuned on `dev` and reported on `test`; `--split dev` exists only for development. The own set is always
+reported on both of its splits.
 """
 
 from __future__ import annotations
@@ -229,15 +232,15 @@ def _is_proof(excerpt_text: str | None, proofs: list[str]) -> bool:
     return any(_squash(p) in squashed for p in proofs)
 
 
-def eval_own(directory: Path = OWN_SET, round_: str | None = None) -> dict[str, object]:
+def eval_own(directory: Path = OWN_SET, split: str | None = None) -> dict[str, object]:
     """hegui's own hand-labelled set: elements, proving excerpts, declared SDKs and PI types.
 
-    `round_`: "dev" (the documents looked at while improving the lexicon), "test" (labelled afterwards, run once)
-    or None for both."""
+    `split`: "dev" (the 30 documents looked at while improving the lexicon, both labelling rounds),
+    "heldout" (labelled later, before hegui was run on them; not tuned on) or None for all."""
     from hegui.policy import analyse_policy, extract_policy
 
     entries = json.loads((directory / "sources.json").read_text(encoding="utf-8"))
-    sources = {s["id"]: s["file"] for s in entries if round_ is None or s["round"] == round_}
+    sources = {s["id"]: s["file"] for s in entries if split is None or s["split"] == split}
     labels = {k: v for k, v in json.loads((directory / "labels.json").read_text(encoding="utf-8")).items()
               if k in sources}
     elements: dict[str, Score] = defaultdict(Score)
@@ -305,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     vio = eval_viodroid(args.corpus, args.split)
     appch_lines, appch_docs = eval_appch(args.corpus, args.split)
     ca4p_types, ca4p_spans = eval_ca4p(args.corpus, args.split)
-    own_rounds = {r: eval_own(round_=r) for r in ("test", "dev", None)}
+    own_splits = {r: eval_own(split=r) for r in ("heldout", "dev", None)}
     if args.json:
         print(json.dumps({
             "split": args.split,
@@ -320,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 "excerpt_proof_share": round(own["proofs"][0] / own["proofs"][1], 3) if own["proofs"][1] else None,
                 "declared_sdks": own["sdk"].row(), "sdks_not_in_catalog": own["sdk_not_in_catalog"],
                 "declared_pi_types": own["pi"].row(),
-            } for r, own in own_rounds.items()},
+            } for r, own in own_splits.items()},
         }, ensure_ascii=False, indent=1))
         return 0
     out = [f"split: {args.split} (30% of items by sha1 hash are test; the lexicon was developed on dev)", ""]
@@ -333,22 +336,22 @@ def main(argv: list[str] | None = None) -> int:
     out.append(f"  {'all mentions':28} {micro(ca4p_types).prf()[0]:6.3f}")
     out.append(f"CA4P-483, share of 数据 spans containing a PI-type mention: {ca4p_spans.prf()[1]:.3f} "
                f"of {ca4p_spans.tp + ca4p_spans.fn}")
-    own = own_rounds["test"]
-    out += [""] + _table(f"Own set, test round ({own['policies']} policies labelled after the lexicon work, run once; "
-                         "every --split), elements:", own["elements"])
+    own = own_splits["heldout"]
+    out += [""] + _table(f"Own set, held-out split ({own['policies']} policies labelled before hegui was run on them, "
+                         "not tuned on; every --split), elements:", own["elements"])
     out.append(f"  {'':28} {'P':>6} {'R':>6} {'F1':>6} {'n':>6}   excerpts that prove")
-    for r, o in own_rounds.items():
+    for r, o in own_splits.items():
         ok, total = o["proofs"]
         el_p, el_r, el_f = micro(o["elements"]).prf()
-        out.append(f"  {(r or 'all') + ' round, ' + str(o['policies']) + ' policies':28}"
+        out.append(f"  {(r or 'all') + ', ' + str(o['policies']) + ' policies':28}"
                    f" {el_p:6.3f} {el_r:6.3f} {el_f:6.3f} {'':6}   {ok}/{total} = {ok / total if total else 0:.3f}")
         for name, score in (("  declared SDKs", o["sdk"]), ("  declared PI types", o["pi"])):
             p, rr, f = score.prf()
             out.append(f"  {name:28} {p:6.3f} {rr:6.3f} {f:6.3f} {score.tp + score.fn:6d}")
         out.append(f"  {'  SDKs not in the catalog':28} {o['sdk_not_in_catalog']:>27d} (listed, not scored)")
     if args.verbose:
-        for r, o in own_rounds.items():
-            out += ["", f"Own set, {r or 'all'} round, every disagreement:"] + [f"  {m}" for m in o["misses"]]
+        for r, o in own_splits.items():
+            out += ["", f"Own set, {r or 'all'} split, every disagreement:"] + [f"  {m}" for m in o["misses"]]
     print("\n".join(out))
     return 0
 

@@ -312,7 +312,7 @@ def test_every_rule_names_catalog_apis_and_says_why():
     catalog = {a if "#" in a else "#".join(a.rsplit(".", 1)) for pi in knowledge.pi_types().values() for a in pi.apis}
     catalog = {a.split("(")[0] for a in catalog}
     sem = api_semantics()
-    assert {r.kind for r in sem.rules} == {"intent_query", "user_action", "requires_permission", "derived"}
+    assert {r.kind for r in sem.rules} == {"intent_query", "user_action", "requires_permission", "derived", "own_storage"}
     for rule in sem.rules:
         assert rule.apis | rule.sources <= catalog, (rule.id, sorted((rule.apis | rule.sources) - catalog))
         assert rule.reason.en and rule.reason.zh and rule.source.startswith("https://developer.android.com/")

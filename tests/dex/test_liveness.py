@@ -98,3 +98,14 @@ def test_a_finding_rests_only_on_live_sensitive_calls(scanned):
     assert (finding.severity, sorted(e.caller for e in finding.evidence)) == ("medium", sorted([
         f"{MAIN}#onTap", f"{MODULE}#<init>", f"{BRIDGE}#onNativeEvent", f"{LATE}#read", f"{VIEW}#<init>",
         f"{VIEW}#onDraw", f"{FRAGMENT}#onCreateView"]))
+
+
+def test_an_app_whose_declared_components_are_mostly_missing_keeps_its_unreached_calls(tmp_path):
+    # a packer's or plugin framework's shape: the manifest declares components whose code is loaded at run
+    # time, so what the DEX's call graph does not reach may still run; the Orphan helper stays a sensitive call
+    missing = "".join(f'<activity android:name="{APP}.loaded.Screen{i}"/>' for i in range(4))
+    smali = app_smali()
+    smali[ORPHAN] = smali_class(ORPHAN, method("read", SERIAL, static=True))
+    scanned = scan_app(tmp_path, smali, components=missing)
+    assert {c.caller for c in scanned.calls("hardware_serial")} == {f"{ORPHAN}#read"}
+    assert scanned.report.stats is not None and scanned.report.stats.dead_sensitive_calls == 0

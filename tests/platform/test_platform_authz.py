@@ -96,10 +96,6 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("GET", "/audit"): (REG, False),
     ("GET", "/held"): (STAFF, False),
     ("POST", "/held/{scan_id}"): (REG, False),
-    ("GET", "/users"): (REG, False),
-    ("POST", "/users"): (REG, False),
-    ("POST", "/users/{user_id}/{action}"): (REG, False),
-    ("GET", "/docs"): (PUBLIC, False),
     ("POST", "/clues/tips"): (STAFF, False),
     ("POST", "/complaints/{complaint_id}/clues"): (STAFF, False),
     ("POST", "/sdks/{sdk_id}/clues"): (STAFF, False),
@@ -111,6 +107,10 @@ WEB: dict[tuple[str, str], tuple[frozenset[str] | None, bool]] = {
     ("POST", "/campaigns"): (REG, False),
     ("GET", "/campaigns/clue-report"): (REG, False),
     ("GET", "/campaigns/{campaign_id}"): (REG, False),
+    ("GET", "/users"): (REG, False),
+    ("POST", "/users"): (REG, False),
+    ("POST", "/users/{user_id}/{action}"): (REG, False),
+    ("GET", "/docs"): (PUBLIC, False),
 }
 CALLERS = ("regulator", "reviewer", "dev", "dev2", "vendor", "anonymous", "bad_credential")
 
@@ -143,8 +143,8 @@ def world(sqlite_platform):
     campaign = p.client.post("/api/v1/campaigns", headers=p.users["regulator"].auth, data={"name": "c"},
                              files=[("files", ("a.apk", tiny_zip(), "application/zip"))]).json()
     ids = {"app_id": app["id"], "scan_id": scan_id, "case_id": case["id"], "complaint_id": complaint["id"],
-           "code": "en", "fmt": "json", "sdk_id": "umeng", "user_id": p.users["dev2"].id, "action": "enable",
-           "clue_id": clue["id"], "finding_id": finding["id"], "campaign_id": campaign["id"]}
+           "code": "en", "fmt": "json", "sdk_id": "umeng", "clue_id": clue["id"], "finding_id": finding["id"],
+           "campaign_id": campaign["id"], "user_id": p.users["dev2"].id, "action": "enable"}
     query = f"?from_version={versions[0]}&to_version={versions[1]}"
     return p, ids, query
 
@@ -187,7 +187,6 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/complaints/{complaint_id}/resolve": {"resolution": "done"},
         "/login": {"name": "nobody", "password": "x"},
         "/held/{scan_id}": {"decision": "counterfeit", "reason": "x"},
-        "/users": {"name": "matrix-user", "role": "developer"},
         "/clues/tips": {"rule_id": "PI-COLLECT-BEFORE-CONSENT", "note": "tip", "app_name": "x"},
         "/complaints/{complaint_id}/clues": {"rule_id": "PI-DEVICE-ID-NONRESETTABLE"},
         "/sdks/{sdk_id}/clues": {"vendor": "vendor", "rule_id": "PI-SDK-COLLECT-BEFORE-CONSENT"},
@@ -195,6 +194,7 @@ def request_for(method: str, path: str, ids: dict, query: str, csrf: str | None)
         "/cases/{case_id}/answers": {"statement": "fixed"},
         "/findings/{finding_id}/mark": {"verdict": "accepted", "reason": "x"},
         "/campaigns": {"name": "c"},
+        "/users": {"name": "matrix-user", "role": "developer"},
     }
     if method == "POST":
         if path in api_bodies:

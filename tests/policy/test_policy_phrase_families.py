@@ -52,11 +52,41 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         ("为实现投屏功能，我们会申请录屏权限并获取屏幕内容。", "您可以采用截图方式保存页面，并提交相关信息反馈问题。", "screen_content"),
         # 口令 as a share code on the clipboard, not a password
         ("我们会读取剪贴板中的淘口令以打开分享的商品。", "我们会收集您的登录密码、口令保护答案等信息。", "clipboard"),
+        # the device's call log, not our correspondence with the user
+        ("为识别骚扰电话，我们会读取您的通话记录。", "当您与我们联系时，我们可能会保存您的通信/通话记录和内容。", "call_log"),
+        # the microphone, not a recorded call to our hotline
+        ("语音搜索时，我们会使用麦克风录音。", "您接听和拨打我们的客服电话可能会被录音，用于监控服务质量。", "microphone"),
+        # the camera, not the date and place of a photo the user shared
+        ("扫码登录时，我们会调用您的相机。", "我们会收集您拍摄或上传的共享照片的日期、时间或地点。", "camera"),
+        # the photo library, not a profile photo (個人檔案照片 once converted)
+        ("更换头像时，我们会访问您的相册。", "我们会收集您的个人资料照片和昵称。", "media_files"),
+        # "personally identifying information" is no ID number unless one is named
+        ("实名认证时我们会收集您的个人身份信息（身份证号码）。", "我们不会将分析数据与您提供的个人身份信息相结合。", "id_card_number"),
+        # running apps: their active state, apps running in the background
+        ("我们会收集APP应用列表及活跃状态，用于推送。", "我们会收集您的设备型号，用于适配。", "running_apps"),
+        ("我们会收集在后台中执行的应用程序信息。", "应用程序会在后台下载更新。", "running_apps"),
+        # browsing and search: search queries and the sites visited
+        ("我们会自动收集您的搜索查询内容和访问的记录。", "我们会收集您的手机号码用于登录。", "browsing_search_history"),
+        ("当您使用服务时，我们会收到您访问的网站等信息。", "您可以访问我们的网站了解更多信息。", "browsing_search_history"),
+        # the advertising ID written with a space
+        ("我们会收集您的行动装置识别字（如广告 ID）。", "我们会在广告中向您展示商品信息。", "gaid"),
+        # the OS family is part of the device profile
+        ("我们会收集您的浏览器性质、操作系统种类等信息。", "本应用支持多种操作系统。", "device_profile"),
     ],
 )
 def test_a_phrase_counts_and_its_near_miss_does_not(counts, near_miss, pi_type):
     assert pi_type in sentence_pi_types(counts)
     assert pi_type not in sentence_pi_types(near_miss)
+
+
+def test_a_definition_explains_a_word_and_declares_nothing():
+    defines = analyse_policy(extract_policy(
+        "个人敏感信息是指一旦泄露可能危害人身财产安全的个人信息，包括身份证件号码、银行账号。\n"
+        "我们会收集您的手机号码，用于注册。".encode(), "p.txt"))
+    assert defines.declared_pi_types == ["phone_number"]
+    provides = analyse_policy(extract_policy(
+        "“隐私”是指用户为获得服务而提供给我们的个人资料，包括真实姓名、手机号码。".encode(), "p.txt"))
+    assert provides.declared_pi_types == ["phone_number"]
 
 
 def test_a_bare_device_identification_code_is_the_imei_only():
@@ -118,3 +148,36 @@ def test_the_operator_naming_its_own_product_declares_no_third_party_sdk():
     text = "隐私政策\n本应用集成了极光推送，用于向您推送消息。\n"
     assert _sdks(text) == ["jpush"]
     assert _sdks("隐私政策\n本政策由深圳市和讯华谷信息技术有限公司制定。\n" + text[5:]) == []
+
+
+def test_a_list_opened_by_an_sdk_lead_in_names_embedded_sdks_even_by_their_company():
+    text = ("我们接入的相关第三方SDK目录如下：\n1、统计SDK\n运营公司：友盟同欣(北京)科技有限公司\n功能：数据统计\n")
+    assert _sdks(text) == ["umeng_analytics"]
+    # the same company line in running text, with no list and no embedding word, names no SDK
+    assert _sdks("如有疑问，可联系友盟同欣(北京)科技有限公司的客服。\n") == []
+
+
+def test_an_sdk_vendor_labelled_as_its_operating_company_is_not_the_policys_operator():
+    analysis = analyse_policy(extract_policy(
+        "第三方SDK目录如下：\n极光推送SDK\n运营公司：深圳市和讯华谷信息技术有限公司\n联系邮箱：dev@example.com\n".encode(), "p.txt"),
+        sdk_catalog_override=CATALOG)
+    assert analysis.declared_sdks == ["jpush"]
+    assert not analysis.elements["operator_identity"].present
+
+
+def test_a_bluetooth_mac_address_is_no_nearby_bluetooth_device():
+    assert "bluetooth_nearby" in sentence_pi_types("我们会获取附近的蓝牙设备信息，用于连接手环。")
+    assert "bluetooth_nearby" not in sentence_pi_types("SDK会收集设备MAC地址、蓝牙 MAC 地址用于风控。")
+
+
+def test_android_id_written_with_a_space():
+    assert "android_id" in sentence_pi_types("SDK会收集唯一设备识别码（安卓 ID）。")
+    assert "android_id" not in sentence_pi_types("本应用支持安卓 和 iOS 两个平台。")
+
+
+def test_telling_users_not_to_send_data_denies_it():
+    analysis = analyse_policy(extract_policy(
+        "如果您未满13岁，请勿将您的任何资料传送给我们，包括您的名字、电话号码。\n我们会收集您的IP地址用于安全风控。\n".encode(),
+        "p.txt"))
+    assert analysis.declared_pi_types == ["ip_address"]
+    assert "phone_number" in analysis.denied_pi_types

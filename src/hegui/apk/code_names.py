@@ -24,8 +24,9 @@ _MAX_XML = 4 * 2**20  # a resource XML larger than this is not a layout anyone i
 # a Java class name as resources write it: dotted identifiers, possibly relative (".ui.MyFragment")
 _CLASS_NAME = re.compile(r"\.?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-# NUL-terminated names in native code: a JNI class name (slash separated) or a dotted name
-_NATIVE_NAME = re.compile(rb"(?<![\w$/.])([A-Za-z_$][\w$]*(?:/[A-Za-z_$][\w$]*)+|[a-z][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\x00")
+# Names in native code: whole C strings (NUL on both sides: one pass of a simple pattern over megabytes of
+# code), then kept when they are a JNI class name (slash separated) or a dotted lower-case name
+_NATIVE_STRING = re.compile(rb"\x00([A-Za-z_$][\w$]*(?:[/.][A-Za-z_$][\w$]*)+)(?=\x00)")
 _MAX_NATIVE_BYTES = 96 * 2**20  # read at most this much native code per APK (one ABI)
 _ABI_PREFERENCE = ("arm64-v8a", "armeabi-v7a", "armeabi", "x86_64", "x86")
 
@@ -90,5 +91,10 @@ def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset
         except Exception:  # noqa: BLE001 - an unreadable or oversized library names nothing
             continue
         budget -= len(data)
-        names.update(m.decode("ascii", "replace").replace("/", ".") for m in _NATIVE_NAME.findall(data))
+        for raw in _NATIVE_STRING.findall(data):
+            slash, dot = b"/" in raw, b"." in raw
+            if slash and not dot:
+                names.add(raw.decode("ascii").replace("/", "."))
+            elif dot and not slash and raw[:1].islower():
+                names.add(raw.decode("ascii"))
     return frozenset(names)

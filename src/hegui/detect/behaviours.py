@@ -14,9 +14,12 @@ from typing import Any
 
 from hegui import knowledge
 from hegui.apk.images import icon_is_blank
+from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
+from hegui.detect.targets import not_another_app, target_packages
 from hegui.dex import descriptor_to_java
+from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
 _PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){1,}$")
@@ -114,17 +117,27 @@ def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
 
 
 def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    """Code that starts a component of another app it names by package (the package argument of a targeting
+    call, hegui.detect.targets), and push-SDK components other apps can wake."""
     cfg = signals()["associated_start"]
     index = ctx.index
     starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
     targeters = {m.caller.id for api in cfg["target_apis"] for m in ctx.calls_to(api)}
+    target_apis = frozenset((class_descriptor(api.partition("#")[0]), api.partition("#")[2]) for api in cfg["target_apis"])
+    reader = CodeReader()
     own = ctx.manifest.package
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
         if not ctx.may_run(m):
             continue
-        foreign = _foreign_packages(index.strings(m), own)
+        named = target_packages(index, reader, m, target_apis)
+        subject = ctx.subject_of(m)
+        sdk = ctx.sdk_info.get(subject)
+        namespaces = [descriptor_to_java(m.cls).rpartition(".")[0], *(sdk.packages if sdk else ())]
+        # code that cannot be followed keeps the method's strings as candidates
+        foreign = [p for p in _foreign_packages(index.strings(m) if named is None else named, own)
+                   if not not_another_app(p, own, namespaces)]
         if not foreign:
             continue
         out.append(Observation(
@@ -312,11 +325,11 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
     for m in ctx.index.methods:
-        if not m.code.strings or not ctx.may_run(m):  # a URL only dead code holds is never requested
+        if not m.code.strings:
             continue
-        for s in ctx.index.strings(m):
-            if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore):
-                urls_by_subject.setdefault(ctx.subject_of(m), set()).add(s[:120])
+        urls = [s[:120] for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)]
+        if urls and ctx.may_run(m):  # a URL only dead code holds is never requested
+            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
             reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))

@@ -103,9 +103,19 @@ class StaticContext:
                     names.add(s.replace("/", "."))
         return frozenset(names)
 
+    @cached_property
+    def _named_memo(self) -> dict[str, bool]:
+        return {}
+
     def _named_in_live_code(self, cls: str) -> bool:
         """The class's name, or a package prefix of it, is a string of live code (``"com.x.plugin."`` + a
         computed suffix) or of a native library (``"com.x"``, where it looks classes up or patches them)."""
+        got = self._named_memo.get(cls)
+        if got is None:
+            got = self._named_memo[cls] = self._named(cls)
+        return got
+
+    def _named(self, cls: str) -> bool:
         outer = descriptor_to_java(cls).partition("$")[0]
         names, native = self._live_names, self._native_names
         if outer in names or outer in native:

@@ -7,6 +7,8 @@ and surroundings. `judge_hits` gives every `SensitiveHit` a verdict (`collects`,
   the intent's construction in the caller is followed (`new Intent(action)`, `setAction`, `addCategory`,
   `setPackage`/`setComponent`/…; one level into a defined method that returns it), in instruction order;
 * a clipboard read inside the framework's paste path is the user's action;
+* the storage root or a directory listing is the user's files only where the class enumerates shared storage
+  (names its root and lists a directory); a cache or log kept there is the app's own storage;
 * an API needing a permission the manifest does not declare returns nothing;
 * a call that only runs after a "permission granted" check of a runtime permission the API needs (in its
   method, or at every call of that method) does not run on a first launch.
@@ -31,12 +33,12 @@ from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported, param_types
 from hegui.dex.guards.flow import NOT_CONSENT, arguments, flow, guarded_positions
 from hegui.dex.parser import ACC_STATIC, DexFormatError
 
-YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION = (
-    "yes", "no_permission", "guarded", "not_broad", "intent_unknown", "user_action")
-VERDICTS = (YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION)
+YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION, OWN_STORAGE = (
+    "yes", "no_permission", "guarded", "not_broad", "intent_unknown", "user_action", "own_storage")
+VERDICTS = (YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION, OWN_STORAGE)
 # Verdicts under which the data is really read (a guarded call does, once the user granted the permission).
 COLLECTING = frozenset((YES, GUARDED))
-_KINDS = ("intent_query", "user_action", "requires_permission", "derived")
+_KINDS = ("intent_query", "user_action", "requires_permission", "derived", "own_storage")
 _INTENT = "Landroid/content/Intent;"
 ACC_PRIVATE = 0x2  # access_flags of a private method (DEX format)
 _RUNTIME_PERMISSIONS_SINCE = 23  # Android 6: dangerous permissions are granted at run time, not at install
@@ -73,6 +75,9 @@ class SemanticRule:
     data: frozenset[str] = frozenset()
     unknown_reason: Reason | None = None
     sources: frozenset[str] = frozenset()  # derived
+    shared_roots: frozenset[tuple[str, str]] = frozenset()  # own_storage: (class descriptor, method)
+    shared_paths: tuple[str, ...] = ()  # own_storage: path prefixes of shared storage
+    enumerations: frozenset[tuple[str, str]] = frozenset()  # own_storage: listing a directory
 
     def applies(self, api: str, pi_type: str) -> bool:
         return api in self.apis and (self.pi_types is None or pi_type in self.pi_types)
@@ -115,6 +120,11 @@ def _text(entry: dict[str, Any], key: str) -> str:
     return value
 
 
+def _member_keys(apis: list[str]) -> list[tuple[str, str]]:
+    """``a.b.C#m`` → (``La/b/C;``, ``m``), as DEX method references name them."""
+    return [(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in apis]
+
+
 def parse_semantics(data: Any) -> ApiSemantics:
     """The knowledge file's rules, checked: every rule has an id, a known kind, APIs in `Class#member` form,
     a zh and en reason and a source, plus what its kind needs."""
@@ -150,6 +160,10 @@ def parse_semantics(data: Any) -> ApiSemantics:
             rule = replace(rule, any_of=tuple(_strings(entry, "any_of")))
         elif kind == "derived":
             rule = replace(rule, sources=frozenset(_strings(entry, "sources")))
+        elif kind == "own_storage":
+            rule = replace(rule, shared_roots=frozenset(_member_keys(_strings(entry, "shared_roots"))),
+                           shared_paths=tuple(_strings(entry, "shared_paths")),
+                           enumerations=frozenset(_member_keys(_strings(entry, "enumerations"))))
         elif kind == "user_action":
             rule = replace(rule, callers=frozenset(_strings(entry, "callers")),
                            caller_types=frozenset(class_descriptor(t) for t in _strings(entry, "caller_types")))
@@ -503,6 +517,45 @@ class PermissionGuards:
 
 # --- judging ---------------------------------------------------------------------------------------------
 
+class StorageUse:
+    """Whether a class enumerates shared storage: one of its methods (or of the classes nested with it: a
+    dialog and its Builder) both names a shared-storage root (an `Environment` getter, a ``/sdcard`` path) and
+    lists a directory. A cache, a log file or a download kept under the storage root is the app's own file."""
+
+    def __init__(self, ctx: StaticContext) -> None:
+        self.index = ctx.index
+        self._family: dict[str, list[str]] | None = None
+        self._memo: dict[tuple[str, str], bool] = {}
+
+    def browses_shared_storage(self, caller: MethodInfo, rule: SemanticRule) -> bool:
+        outer = caller.cls.partition("$")[0].removesuffix(";")
+        key = (outer, rule.id)
+        got = self._memo.get(key)
+        if got is None:
+            got = self._memo[key] = self._browses(outer, rule)
+        return got
+
+    def _browses(self, outer: str, rule: SemanticRule) -> bool:
+        index = self.index
+        if self._family is None:
+            family: dict[str, list[str]] = {}
+            for desc in index.classes:
+                family.setdefault(desc.partition("$")[0].removesuffix(";"), []).append(desc)
+            self._family = family
+        roots = lists = False
+        for desc in self._family.get(outer, ()):
+            for mid in index.classes[desc].methods.values():
+                m = index.methods[mid]
+                for (c, n, _p), _op in index.invokes(m):
+                    roots = roots or (c, n) in rule.shared_roots
+                    lists = lists or (c, n) in rule.enumerations
+                if not roots and m.code.strings:
+                    roots = any(s.startswith(rule.shared_paths) for s in index.strings(m))
+                if roots and lists:
+                    return True
+        return False
+
+
 class Judge:
     """Verdicts for the sensitive calls of one scan."""
 
@@ -513,6 +566,7 @@ class Judge:
         self.callers = Callers(ctx)
         self.guards = PermissionGuards(ctx, self.semantics, self.reader, self.callers)
         self._intents: dict[str, IntentReader] = {}
+        self.storage = StorageUse(ctx)
         manifest = ctx.manifest
         self.declared = frozenset(manifest.uses_permissions)
         target = manifest.target_sdk or manifest.min_sdk or 1
@@ -533,6 +587,9 @@ class Judge:
                 verdict = intent_verdict(query, reader.query_intents(caller, api.partition("#")[2]))
                 if verdict.collects != YES:
                     return verdict
+            store = sem.rule("own_storage", api, pi_type)
+            if store is not None and not self.storage.browses_shared_storage(caller, store):
+                return Verdict(OWN_STORAGE, store.id, store.reason)
             paste = sem.rule("user_action", api, pi_type)
             if paste is not None and caller.name in paste.callers and self._is_a(caller.cls, paste.caller_types):
                 return Verdict(USER_ACTION, paste.id, paste.reason)

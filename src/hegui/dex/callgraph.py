@@ -82,9 +82,12 @@ class Reachability:
         self.click_handlers = click_handlers
         self.const_class_creates = const_class_creates
         # liveness: a name handed to Method.invoke may name a method of any created object
-        # (`getClass().getMethod("foo").invoke(this)`), static ones included; by name, for created classes
-        self._by_name: dict[str, list[int]] | None = {} if invoke_by_name_anywhere else None
-        self._named_indexed: set[str] = set()
+        # (`getClass().getMethod("foo").invoke(this)`), static ones included
+        self._invoke_anywhere = invoke_by_name_anywhere
+        # methods of created classes (and their defined superclasses) by name, kept from the first
+        # Method.invoke on: a name found later reaches the methods of classes created before it
+        self._methods_by_name: dict[str, list[int]] | None = None
+        self._by_name_classes: set[str] = set()
         # liveness: user callbacks (and layout click handlers) are followed only once everything else is,
         # so what was reached before them is what runs without a user's action (`reached_without_user`)
         self._defer_user = defer_user_callbacks
@@ -182,6 +185,7 @@ class Reachability:
             self._inst_by_ancestor.setdefault(anc, []).append(cls)
         # pending virtual call sites whose receiver type this class satisfies; only methods the class
         # chain defines can be targets, so look those up rather than scanning every call site
+        named = self._reflective_names if self._invoke_anywhere else None
         for c in (cls, *self.index.superclasses(cls)):
             info = self.index.classes.get(c)
             if info is None:
@@ -192,29 +196,16 @@ class Reachability:
                     target = self.index.resolve(cls, *key)
                     if target is not None:
                         self._reach(target.id, via)
+                if named:
+                    caller = named.get(key[0])
+                    if caller is not None:
+                        self._reach(info.methods[key], caller)
+        if self._methods_by_name is not None:
+            self._add_by_name(cls)
         if callbacks:
             self._framework_callbacks(cls, via)
-        if self._by_name is not None:
-            self._index_by_name(cls, via)
         if self.click_handlers:
             self._click_handlers(cls, via)
-
-    def _index_by_name(self, cls: str, via: int | None) -> None:
-        by_name = self._by_name
-        assert by_name is not None
-        for c in (cls, *self.index.superclasses(cls)):
-            info = self.index.classes.get(c)
-            if info is None or c in self._named_indexed:
-                break
-            self._named_indexed.add(c)
-            for (name, _proto), mid in info.methods.items():
-                if name.startswith("<"):
-                    continue
-                caller = self._reflective_names.get(name)
-                if caller is not None:
-                    self._reach(mid, caller)
-                else:
-                    by_name.setdefault(name, []).append(mid)
 
     def _create_by_framework(self, cls: str, via: int | None) -> None:
         """`cls` created by reflection (an inflater, a factory handed `X.class`): with its constructors, which
@@ -377,10 +368,26 @@ class Reachability:
             self._reflective_names.update(new)
             for cls in self._reflected:
                 self._reach_named(cls, new)
-            if self._by_name is not None:
+            if self._invoke_anywhere:
+                if self._methods_by_name is None:
+                    self._methods_by_name = {}
+                    for cls in list(self._instantiated):
+                        self._add_by_name(cls)
                 for name in new:
-                    for mid in self._by_name.pop(name, ()):
+                    for mid in self._methods_by_name.get(name, ()):
                         self._reach(mid, via)
+
+    def _add_by_name(self, cls: str) -> None:
+        by_name = self._methods_by_name
+        assert by_name is not None
+        for c in (cls, *self.index.superclasses(cls)):
+            info = self.index.classes.get(c)
+            if info is None or c in self._by_name_classes:
+                break
+            self._by_name_classes.add(c)
+            for (name, _proto), mid in info.methods.items():
+                if not name.startswith("<"):
+                    by_name.setdefault(name, []).append(mid)
 
     def _reach_named(self, cls: str, names: dict[str, int]) -> None:
         """Methods of reflectively created `cls` (or its defined superclasses) called by name."""

@@ -112,6 +112,7 @@ class Element(Patterns):
     prefer: list[Regex] = []             # sentences that say how (path, purpose, recipient), cited before others
     document_requires: list[AlsoRequires] = []  # facts the whole document must also state (legal name, contact)
     after_previous: AfterPrevious | None = None
+    holds: list[Regex] = []              # sentences keeping the element whatever it yields to
 
 
 class PatternPair(Strict):
@@ -131,11 +132,23 @@ class ExcerptQuality(Strict):
     metadata: list[Regex]
     list_item: Regex
     negation_weakens: list[Regex]
+    lead_in: Regex | None = None         # words by which a line ending in a colon announces a list
+    lead_in_weakens: list[Regex] | None = None  # elements a lead-in proves only through its items (None: all)
+    metadata_proves: list[Regex] | None = None  # elements a metadata line may prove as a last resort (None: all)
+
+
+class Traditional(Strict):
+    """Reading a traditional-character page: character pairs and regional words, both converted one for one."""
+    min_share: float
+    dominance: float                     # share of traditional forms among the characters written differently
+    characters: str                      # traditional/simplified pairs, one after the other
+    phrases: dict[str, str] = {}         # regional word → mainland word of the same length
 
 
 class Language(Strict):
     chinese_sentence_share: float
     min_chinese_sentences: int
+    traditional: Traditional | None = None
 
 
 class PiTermContext(Strict):
@@ -207,6 +220,12 @@ def _lexicon_refs(data: Any, get: Getter) -> Iterator[str]:
     for term in data["pi_terms"]:
         if term not in pis:
             yield f"pi_terms.{term}: unknown PI type (pi_types.yaml)"
+    traditional = (data.get("language") or {}).get("traditional") or {}
+    if len(traditional.get("characters") or "") % 2:
+        yield "language.traditional.characters: not a sequence of traditional/simplified pairs (odd length)"
+    for word, mainland in (traditional.get("phrases") or {}).items():
+        if len(word) != len(mainland):
+            yield f"language.traditional.phrases.{word}: {mainland!r} differs in length (excerpts map back by position)"
     types_ = {t["id"] for t in get("app_types.yaml")["app_types"]}
     for t in data["app_type_hints"]:
         if t not in types_:
@@ -337,7 +356,7 @@ class PermissionChecks(Strict):
 
 class SemanticRule(Strict):
     id: str
-    kind: Literal["intent_query", "user_action", "requires_permission", "derived"]
+    kind: Literal["intent_query", "user_action", "requires_permission", "derived", "own_storage"]
     apis: Words
     source: str
     reason_en: str
@@ -353,6 +372,9 @@ class SemanticRule(Strict):
     callers: Words = []
     caller_types: Words = []
     sources: Words = []
+    shared_roots: Words = []  # own_storage
+    shared_paths: Words = []
+    enumerations: Words = []
 
 
 @schema("api_semantics.yaml")

@@ -230,30 +230,6 @@ class StoreListing(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class SdkUsage(Base):
-    """One third-party SDK in one filed version (sdk_usage.py): what the SDK pages, the SDK API and the
-    dashboard's prevalence chart read, instead of every app's stored report on each request.
-
-    `latest` marks the rows of each app's latest version (workflow.latest_version), the ones that count as
-    "embedded now"; `worst_rank` is SEVERITY_ORDER of the worst finding about the SDK (0: none)."""
-    __tablename__ = "sdk_usages"
-    __table_args__ = (UniqueConstraint("version_id", "sdk_id"), Index("ix_sdk_usages_latest_sdk", "latest", "sdk_id"))
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sdk_id: Mapped[str] = mapped_column(String(120), index=True)
-    sdk_name: Mapped[str] = mapped_column(String(255))
-    sdk_version: Mapped[str | None] = mapped_column(String(100))  # known for an SDK's own package only
-    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id", ondelete="CASCADE"))
-    latest: Mapped[bool] = mapped_column(Boolean, default=False)
-    findings: Mapped[int] = mapped_column(Integer, default=0)
-    before_consent_findings: Mapped[int] = mapped_column(Integer, default=0)
-    worst_rank: Mapped[int] = mapped_column(Integer, default=0)
-    pi_call_sites: Mapped[int] = mapped_column(Integer, default=0)
-    startup_call_sites: Mapped[int] = mapped_column(Integer, default=0)
-    # [[pi_type, api, at_startup], …]: the SDK's distinct PI call sites in this version, for its page
-    calls: Mapped[list[Any]] = mapped_column(JSON, default=list)
-
-
 class CaseAnswer(Base):
     """A developer's (or vendor's) answer to a case: a rectification statement and the fixed build's scan."""
     __tablename__ = "case_answers"
@@ -305,6 +281,30 @@ class CampaignItem(Base):
     error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
     campaign: Mapped[Campaign] = relationship(back_populates="items")
     scan: Mapped[Scan | None] = relationship()
+
+
+class SdkUsage(Base):
+    """One third-party SDK in one filed version (sdk_usage.py): what the SDK pages, the SDK API and the
+    dashboard's prevalence chart read, instead of every app's stored report on each request.
+
+    `latest` marks the rows of each app's latest version (workflow.latest_version), the ones that count as
+    "embedded now"; `worst_rank` is SEVERITY_ORDER of the worst finding about the SDK (0: none)."""
+    __tablename__ = "sdk_usages"
+    __table_args__ = (UniqueConstraint("version_id", "sdk_id"), Index("ix_sdk_usages_latest_sdk", "latest", "sdk_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sdk_id: Mapped[str] = mapped_column(String(120), index=True)
+    sdk_name: Mapped[str] = mapped_column(String(255))
+    sdk_version: Mapped[str | None] = mapped_column(String(100))  # known for an SDK's own package only
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("app_versions.id", ondelete="CASCADE"))
+    latest: Mapped[bool] = mapped_column(Boolean, default=False)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    before_consent_findings: Mapped[int] = mapped_column(Integer, default=0)
+    worst_rank: Mapped[int] = mapped_column(Integer, default=0)
+    pi_call_sites: Mapped[int] = mapped_column(Integer, default=0)
+    startup_call_sites: Mapped[int] = mapped_column(Integer, default=0)
+    # [[pi_type, api, at_startup], …]: the SDK's distinct PI call sites in this version, for its page
+    calls: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class AuditEvent(Base):

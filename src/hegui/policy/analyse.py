@@ -20,12 +20,14 @@ from hegui.policy.lexicon import (
     lexicon,
     sdk_catalog,
 )
+from hegui.policy.script import Restorer, is_traditional, simplified_document
 
 MAX_EXCERPT_CHARS = 300
 PI_WINDOW = 25  # characters either side of a PI term searched by `pi_term_not_near`
 AFTER_LOOKBACK = 6  # sentences before an opt-out searched for the personalisation it ends
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DEFINES_COLLECTED = re.compile(r"提供给|向我们提供|我们(会|将|所)?(收集|获取|采集)")
 _DAYS = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?(工作日|自然日|日|天)")
 
 
@@ -248,6 +250,14 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
                                    for t in sentences[max(0, s.index - AFTER_LOOKBACK):s.index])]
         affine = {s.section for s, found in zip(sentences, per_sentence, strict=True)
                   if s.is_heading and (eid in found or (matcher.section is not None and matcher.section.search(s.text)))}
+        if candidates and matcher.prefer:
+            # under a heading about the element, the sentence saying how ("会在网页中显著的位置予以发布" under
+            # "8 修订") proves it even without the element's own words; it never makes a verdict, only a proof
+            listed = {c[0].index for c in candidates}
+            candidates += [(s, 1) for s in sentences if s.section in affine and not s.is_heading
+                           and s.index not in listed and s.weak is None and matcher.prefer[0].search(s.text)
+                           and not (matcher.exclude is not None and matcher.exclude.search(s.text))
+                           and not any(t in lex.topics and lex.topics[t].matches(s.text) for t in matcher.yields_to)]
         proof = choose_proof(eid, candidates, sentences, affine, lex, matcher.prefer)
         if proof is None:
             hits[eid] = ElementHit(False)
@@ -263,7 +273,9 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
             continue
         if matcher.requires is not None:
             timed = None
-            for t in texts:
+            # the handling time of a complaint, before a time promised for something else (an access request)
+            about = [t for t in texts if matcher.matches(t)]
+            for t in about + [t for t in texts if not matcher.matches(t)]:
                 if matcher.requires.search(t):
                     days = _response_days(t)
                     if days is None or _within_limit(days, lex):
@@ -282,6 +294,23 @@ def _element_hits(sentences: list[Sentence], lex: Lexicon) -> tuple[dict[str, El
 
 
 def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef] | None = None) -> PolicyAnalysis:
+    """What `doc` says. A traditional-character page is read in simplified characters (the lexicon's) and quoted
+    in its own; it is Chinese, but not the simplified-Chinese version of the rules."""
+    if not is_traditional(doc.text):
+        return _analyse(doc, sdk_catalog_override, simplified=True)
+    converted = simplified_document(doc)
+    analysis = _analyse(converted, sdk_catalog_override, simplified=False)
+    restore = Restorer(doc, converted, excerpt)
+    analysis.elements = {k: ElementHit(h.present, restore(h.excerpt)) for k, h in analysis.elements.items()}
+    analysis.no_sharing_excerpt = restore(analysis.no_sharing_excerpt)
+    for table in (analysis.pi_excerpts, analysis.denied_pi_types, analysis.permission_purposes, analysis.sdk_excerpts):
+        for key, text in table.items():
+            table[key] = restore(text) or text
+    analysis.unmatched_sdk_names = [restore(n) or n for n in analysis.unmatched_sdk_names]
+    return analysis
+
+
+def _analyse(doc: PolicyDocument, sdk_catalog_override: Sequence[SdkRef] | None, *, simplified: bool) -> PolicyAnalysis:
     lex = lexicon()
     sdk_matcher = default_sdk_matcher() if sdk_catalog_override is None else build_sdk_matcher(tuple(sdk_catalog_override))
     marked = document_sentences(doc, lex)
@@ -289,7 +318,7 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     hits, complaint_days = _element_hits(marked, lex)
     for eid in knowledge.policy_clauses():
         hits.setdefault(eid, ElementHit(False))
-    if is_chinese(marked, doc.text, lex):
+    if simplified and is_chinese(marked, doc.text, lex):
         first_cn = next((s.text for s in marked if _CJK.search(s.text) and not s.is_heading and s.weak is None), None)
         hits["language_simplified_chinese"] = ElementHit(True, excerpt(first_cn) if first_cn else None)
 
@@ -301,7 +330,10 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     no_sharing_excerpt: str | None = None
     for mark in marked:
         s = mark.text
-        mentions = _pi_mentions(s, lex)
+        # a definition ("个人敏感信息是指…，包括身份证件号码、银行账号…") explains a word and collects nothing,
+        # unless it defines what users give the operator ("“隐私”是指用户…提供给第七大道的个人资料，包括…")
+        defines_only = mark.weak == "definition" and not _DEFINES_COLLECTED.search(s)
+        mentions = _pi_mentions(s, lex) if not defines_only else []
         if mentions:
             denial_at = 0 if mark.under_denial else _denial_start(s, lex)
             for pos, term in mentions:
@@ -326,11 +358,18 @@ def analyse_policy(doc: PolicyDocument, *, sdk_catalog_override: Sequence[SdkRef
     sdk_excerpts: dict[str, str] = {}
     own_sdks = _operator_sdks(sentences_text(marked), lex, sdk_catalog_override)
     sdk_sections = {m.section for m in marked if m.is_heading and lex.sdk_section.search(m.text)}
+    list_opened_in: int | None = None  # the section where "第三方SDK目录如下：" opened a list without a heading
     for mark in marked:
+        if mark.is_heading or mark.section != list_opened_in:
+            list_opened_in = None
+        if not mark.is_heading and mark.weak in ("lead-in", "label") and mark.text.rstrip(" *").endswith(("：", ":")) \
+                and lex.sdk_section.search(mark.text):
+            list_opened_in = mark.section
+            continue
         if mark.weak == "negated":
             continue  # (a heading counts: SDK lists often give each SDK a heading of its own)
         # an English sentence in such a section is prose ("… to display advertisements"), not a list entry
-        listed = mark.section in sdk_sections and bool(_CJK.search(mark.text))
+        listed = (mark.section in sdk_sections or mark.section == list_opened_in) and bool(_CJK.search(mark.text))
         # a table row names its SDK in its first cells; its purpose and data cells name other things (实人认证, OAID)
         cells = mark.text.split(" | ")[:2] if " | " in mark.text else [mark.text]
         for cell in cells:

@@ -85,13 +85,16 @@ class ElementMatcher:
     # ("如您不希望接收上述信息，可退订" right after a sentence about personalised recommendations)
     after: re.Pattern[str] | None = None
     after_previous: re.Pattern[str] | None = None
-    # among proving sentences, those saying how (a path, a way to act) are cited first
-    prefer: re.Pattern[str] | None = None
+    # among proving sentences, those saying how (a path, a way to act) are cited first, in the order of the list
+    prefer: tuple[re.Pattern[str], ...] = ()
     # a section whose heading matches this is about the element: its sentences are cited first
     section: re.Pattern[str] | None = None
     # sentences of a section whose heading matches this never prove the element (an SDK's purpose is not an
     # inventory of the app's own functions)
     outside_section: re.Pattern[str] | None = None
+    # a sentence matching this keeps the element even when it is also about what the element yields to
+    # ("可以通过查询、复制、更正、删除、撤回授权等方式管理您的个人信息" states the rights and the withdrawal)
+    holds: re.Pattern[str] | None = None
 
     def matches(self, sentence: str) -> bool:
         if self.include is None or not self.include.search(sentence):
@@ -153,8 +156,9 @@ def _matcher(name: str, spec: dict[str, Any]) -> ElementMatcher:
                                             _alternation(r.get("exclude") or []))
                                 for r in spec.get("document_requires") or ()),
         after=_alternation(after.get("patterns") or []), after_previous=_alternation(after.get("previous") or []),
-        prefer=_alternation(spec.get("prefer") or []), section=_alternation(spec.get("section") or []),
+        prefer=tuple(re.compile(p, re.IGNORECASE) for p in spec.get("prefer") or ()), section=_alternation(spec.get("section") or []),
         outside_section=_alternation(spec.get("outside_section") or []),
+        holds=_alternation(spec.get("holds") or []),
     )
 
 
@@ -167,6 +171,9 @@ class ExcerptQuality:
     metadata: re.Pattern[str] | None
     list_item: re.Pattern[str]
     negation_weakens: frozenset[str]
+    lead_in: re.Pattern[str] | None
+    lead_in_weakens: frozenset[str] | None
+    metadata_proves: frozenset[str] | None
     chinese_sentence_share: float
     min_chinese_sentences: int
 
@@ -189,8 +196,10 @@ def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
             topic_hits[name] = lex.topics[name].matches(sentence)
         return topic_hits[name]
 
-    kept = {eid for eid in raw if not any(topic(t) for t in lex.elements[eid].yields_to if t in lex.topics)}
-    return {eid for eid in kept if not any(other in kept for other in lex.elements[eid].yields_to)}
+    held = {eid for eid in raw if lex.elements[eid].holds is not None and lex.elements[eid].holds.search(sentence)}
+    kept = {eid for eid in raw
+            if eid in held or not any(topic(t) for t in lex.elements[eid].yields_to if t in lex.topics)}
+    return {eid for eid in kept if eid in held or not any(other in kept for other in lex.elements[eid].yields_to)}
 
 
 @cache
@@ -252,6 +261,11 @@ def lexicon() -> Lexicon:
             metadata=_alternation(raw["excerpt_quality"]["metadata"]),
             list_item=re.compile(raw["excerpt_quality"]["list_item"]),
             negation_weakens=frozenset(raw["excerpt_quality"]["negation_weakens"]),
+            lead_in=re.compile(raw["excerpt_quality"]["lead_in"]) if raw["excerpt_quality"].get("lead_in") else None,
+            lead_in_weakens=frozenset(raw["excerpt_quality"]["lead_in_weakens"])
+            if raw["excerpt_quality"].get("lead_in_weakens") is not None else None,
+            metadata_proves=frozenset(raw["excerpt_quality"]["metadata_proves"])
+            if raw["excerpt_quality"].get("metadata_proves") is not None else None,
             chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
             min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
         ),
@@ -338,8 +352,8 @@ def _long_enough(name: str) -> bool:
 
 def name_variants(name: str) -> list[str]:
     """The ways a policy writes an SDK name: with or without spaces and the word SDK ("友盟统计 SDK",
-    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", and an English name with its vendor in parentheses
-    ("JPush (极光)") as the name alone."""
+    "友盟统计SDK", "友盟统计"), "X推送" as "X PUSH", an English name with its vendor in parentheses
+    ("JPush (极光)") as the name alone, and parentheses of either width ("神策网络科技(北京)有限公司")."""
     out = [name]
     parens = _VENDOR_IN_PARENS.match(name)
     if parens and _long_enough(parens.group(1)):
@@ -354,7 +368,16 @@ def name_variants(name: str) -> list[str]:
             out += [n + "SDK", n + " SDK"]
         if base.endswith("推送") and len(base) > 2:
             out += [base[:-2] + " PUSH", base[:-2] + "PUSH"]
+    out += [_half_width(n) for n in out] + [_full_width(n) for n in out]  # 神策网络科技(北京)有限公司
     return list(dict.fromkeys(v.strip() for v in out if v.strip()))
+
+
+def _half_width(name: str) -> str:
+    return name.replace("（", "(").replace("）", ")")
+
+
+def _full_width(name: str) -> str:
+    return name.replace("(", "（").replace(")", "）")
 
 
 def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
@@ -367,7 +390,7 @@ def build_sdk_matcher(catalog: tuple[SdkRef, ...]) -> SdkMatcher:
         terms = [v for n in ref.names for v in name_variants(n)] + [p for p in ref.packages if len(p) >= MIN_PACKAGE_CHARS]
         # a company names its SDK only when it runs a single one (Tencent runs dozens)
         if ref.company and company_count[ref.company] == 1 and len(ref.company) >= 4:
-            terms.append(ref.company)
+            terms += list(dict.fromkeys((ref.company, _half_width(ref.company), _full_width(ref.company))))
         for term in terms:
             mapping.setdefault(term, []).append(ref.id)
     if not mapping:

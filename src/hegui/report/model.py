@@ -89,7 +89,7 @@ class SensitiveCall(_Model):
     via_reflection: bool
     platform_library: str | None = None  # addition: platform library id of the caller (then sdk is null)
     # addition to the contract: whether the call collects (detect/semantics.py): yes | no_permission |
-    # guarded | not_broad | intent_unknown | user_action
+    # guarded | not_broad | intent_unknown | user_action | own_storage
     collects: str = "yes"
     collects_reason: str | None = None  # addition: why it does not collect, "English / 中文"; None when it does
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0004'  # chained after the workflow branch's 0004
 branch_labels = None
 depends_on = None
 
