@@ -263,6 +263,7 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     import openpyxl
 
     from hegui.platform.cluereport import HEADERS, SOURCES_ZH
+    from hegui.platform.lists import DEFAULT_LIMIT
     from hegui.report.model import SEVERITY_ORDER
 
     apks = sorted(CORPUS.glob("*.apk"))
@@ -320,6 +321,10 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
                       _cells(page, "campaign-clues", 4), strict=True)) == sorted(
         (package[app_id], rule, subject) for app_id, rule, subject in expected)
     _shot(page, "21-campaign-done-with-clues")
+    page.click("#campaign-clue-list")  # the same clues in the paged clue list
+    page.wait_for_url(f"**/clues?campaign_id={campaign_id}")
+    assert page.text_content("nav.pager").split()[2] == str(len(clues))
+    assert [int(i) for i in _cells(page, "clues", 1)] == sorted((c["id"] for c in clues), reverse=True)[:DEFAULT_LIMIT]
     page.goto(f"{base}/campaigns")
     assert _cells(page, "campaigns", 4)[0].startswith("20/20") and _cells(page, "campaigns", 5)[0] == str(len(clues))
     assert {a["id"] for a in apps} == {s["app_id"] for s in scans.values()}

@@ -144,6 +144,9 @@ def test_a_campaign_from_the_web_form_and_its_progress_page(sqlite_platform):
     assert 'http-equiv="refresh"' not in page  # nothing left to wait for
     assert re.findall(r'<a href="/apps/\d+">([^<]+)</a></td><td><code>([^<]+)</code>', page) == [
         ("com.demo.shop", BEFORE_CONSENT)]  # the one critical finding
+    assert '<a href="/clues?campaign_id=1" id="campaign-clue-list">违规线索 (1)</a>' in page  # the paged list
+    clue_list = p.client.get("/clues?campaign_id=1", headers=headers).text
+    assert re.findall(r'<tr id="clue-(\d+)">', clue_list) == ["1"]
     listing = p.client.get("/campaigns", headers=headers).text
     assert '<a href="/campaigns/1">九月专项</a>' in listing
     p.client.get("/lang/en")
