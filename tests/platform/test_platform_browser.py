@@ -392,6 +392,10 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     assert _cells(page, "clues", 2) == [target] and _cells(page, "clues", 3) == [critical["rule_id"]]
     assert reg.get("/api/v1/complaints").json()[0]["clue_ids"] == [from_complaint[0]["id"]]
     _shot(page, "25-complaint-became-clue")
+    page.click(f"#clue-{from_complaint[0]['id']} a.clue-complaint")  # back to the complaint it came from
+    page.wait_for_url(f"**/complaints?id={complaint_id}")
+    assert page.locator("#complaints tr[id^=complaint-]").evaluate_all("rows => rows.map(r => r.id)") == [
+        f"complaint-{complaint_id}"]
 
     # The developer's app: a case on two findings of 1.0.
     shop = next(a for a in apps if a["package"] == SHOP)

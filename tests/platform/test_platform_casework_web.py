@@ -42,6 +42,11 @@ def test_a_tip_and_a_complaint_become_clues_on_the_clue_page(sqlite_platform):
     filtered = p.client.get("/clues?source=complaint", headers=headers).text
     assert re.findall(r'<tr id="clue-(\d+)">', filtered) == ["2"]
     assert '<option value="complaint" selected>投诉转线索</option>' in filtered
+    # the clue links to its complaint: the complaints list filtered to it (it may lie on any page of the list)
+    assert re.findall(r'<a href="(/complaints\?id=\d+)" class="clue-complaint">', filtered) == ["/complaints?id=1"]
+    p.client.post("/complaints", headers=headers, data={"csrf_token": csrf, "app_name": "另一商城", "content": "x"})
+    assert re.findall(r'<tr class="[^"]*" id="complaint-(\d+)">', p.client.get("/complaints?id=1", headers=headers).text) == [
+        "1"]
     complaints = p.client.get("/complaints", headers=headers).text
     assert re.findall(r'class="complaint-clue">([^<]+)</a>', complaints) == ["违规线索 #2"]
     assert p.client.post("/clues/tips", headers=headers, data={"rule_id": BEFORE_CONSENT, "note": "x",
