@@ -441,6 +441,9 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     assert (body["status"], body["remaining_rule_ids"], body["recheck_version_id"]) == (
         "recheck_failed", ["PI-POLICY-ABSENT"], next(v["id"] for v in v11 if v["version_code"] == 11))
 
+    page.goto(f"{base}/cases/{shop_case}")  # a failed re-check: the regulator may escalate, no override reason asked
+    assert (page.locator("#escalate").count(), page.locator("#override-reason").count()) == (1, 0)
+
     # A reviewer marks that finding of 1.1 a false positive with a reason: it shows, and the case closes.
     reviewer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     log_in(reviewer, base, "reviewer")
