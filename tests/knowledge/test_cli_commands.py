@@ -34,7 +34,7 @@ def test_rules_check_of_a_folder_with_a_misspelt_key_prints_the_problem_and_exit
     result = hegui("rules", "check", str(tmp_path))
     assert result.exit_code == 2
     assert result.stdout.splitlines() == [
-        "knowledge/rules/static.yaml: triggers[5] (PI-CLIPBOARD-READ): unknown key 'wher' (expected: observation, "
+        "knowledge/rules/static.yaml: triggers[6] (PI-CLIPBOARD-READ): unknown key 'wher' (expected: observation, "
         "rule, severity, where)"]
     assert result.stderr == "hegui: 1 problem(s) in the knowledge files\n"
 

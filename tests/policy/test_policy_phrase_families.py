@@ -65,6 +65,16 @@ from hegui.policy.lexicon import name_variants, sdk_refs_from_entries
         # running apps: their active state, apps running in the background
         ("我们会收集APP应用列表及活跃状态，用于推送。", "我们会收集您的设备型号，用于适配。", "running_apps"),
         ("我们会收集在后台中执行的应用程序信息。", "应用程序会在后台下载更新。", "running_apps"),
+        # … not the app's own process kept running by WAKE_LOCK
+        ("我们会读取正在运行的进程信息，用于判断运行环境。", "WAKE_LOCK：允许程序在手机屏幕关闭后后台进程仍然运行。",
+         "running_apps"),
+        # notification content read by a listener, not notification-bar messages a push SDK delivers
+        ("我们会读取通知栏消息，用于自动填写验证码。", "华为Push SDK需要读取您的设备识别号，用于推送/下发通知栏消息。",
+         "screen_content"),
+        # real-name verification is a process: the ID number is declared when it is named
+        ("实名认证时，我们会收集您的身份证号码。", "部分功能需要您完成实名认证后方可使用。", "id_card_number"),
+        # body weight, not 体重 read across 主体|重新
+        ("我们会记录您的身高、体重，用于计算运动消耗。", "我们会要求新的主体重新征得您的授权同意。", "activity_health"),
         # browsing and search: search queries and the sites visited
         ("我们会自动收集您的搜索查询内容和访问的记录。", "我们会收集您的手机号码用于登录。", "browsing_search_history"),
         ("当您使用服务时，我们会收到您访问的网站等信息。", "您可以访问我们的网站了解更多信息。", "browsing_search_history"),
@@ -87,6 +97,16 @@ def test_a_definition_explains_a_word_and_declares_nothing():
     provides = analyse_policy(extract_policy(
         "“隐私”是指用户为获得服务而提供给我们的个人资料，包括真实姓名、手机号码。".encode(), "p.txt"))
     assert provides.declared_pi_types == ["phone_number"]
+
+
+def test_the_categories_of_gb_t_35273_quoted_as_such_declare_nothing():
+    quoted = analyse_policy(extract_policy(
+        "根据中华人民共和国国家标准（GB/T35273）《信息安全技术-个人信息安全规范》，个人敏感信息包括身份证件号码、"
+        "银行账号、健康生理信息等。\n我们会收集您的手机号码，用于注册。".encode(), "p.txt"))
+    assert quoted.declared_pi_types == ["phone_number"]
+    collected = analyse_policy(extract_policy(
+        "我们收集的个人敏感信息包括身份证件号码、银行账号，用于实名认证和支付。".encode(), "p.txt"))
+    assert collected.declared_pi_types == ["bank_card", "id_card_number"]
 
 
 def test_a_bare_device_identification_code_is_the_imei_only():

@@ -151,7 +151,7 @@ def test_obfuscated_in_names_a_vendor_namespace_claimed_once() -> None:
         for vendor in info.obfuscated_in:
             owners[vendor].append(sdk_id)
     assert {v: ids for v, ids in owners.items() if len(ids) > 1 or not DOTTED.fullmatch(v)} == {}
-    assert owners == {"com.facebook": ["facebook_core"]}
+    assert owners == {"com.facebook": ["facebook_core"], "com.huawei": ["huawei_hms"]}
 
 
 def test_an_alias_names_one_sdk() -> None:

@@ -35,6 +35,7 @@ ATTRIBUTOR = SdkAttributor(app_package="com.demo.shop")
     ("com.huawei.hms.update.provider.UpdateProvider", "huawei_hms"),
     ("com.huawei.hms.support.hwid.HuaweiIdAuthManager", "huawei_account"),
     ("com.huawei.updatesdk.UpdateSdkAPI", "huawei_update"),
+    ("com.huawei.a.e.n", "huawei_hms"),                       # HMS 2.x's shrunk HiAnalytics (xgdemo)
     ("com.youdao.ocr.online.OCRParameters", "youdao_ocr"),
     ("com.alipay.mobile.framework.service.annotation.OperationType", "alipay"),  # Alipay SDK's RPC annotations
     ("com.alipay.mobile.nebula.Nebula", "mpaas"),
@@ -48,6 +49,7 @@ def test_class_belongs_to_the_deepest_known_sdk(class_name: str, sdk: str) -> No
     "com.facebook.crypto.Crypto",      # Conceal: a development library, not reported unless asked for
     "com.facebook.mycompanyproduct.A",  # a named, unknown package of the vendor is no obfuscator output
     "com.microsoft.mappoint.Other",
+    "com.huawei.mycompanyproduct.A",    # a named, unknown Huawei package is no obfuscator output either
 ])
 def test_near_misses_belong_to_no_sdk(class_name: str) -> None:
     assert ATTRIBUTOR.sdk_of(class_name) is None

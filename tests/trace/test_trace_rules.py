@@ -75,6 +75,17 @@ def test_with_no_consent_event_every_read_is_before_consent():
         "t=100ms TelephonyManager#getImei (imei) before consent (none recorded) at com.umeng.commonsdk.internal.utils.d.a"]
 
 
+def test_the_device_memory_size_read_before_consent_is_no_collection_but_the_imei_beside_it_is():
+    stack = ["com.umeng.commonsdk.internal.utils.d.a(Unknown Source:3)"]
+    memory = {"t": 90, "kind": "api", "api": "android.app.ActivityManager#getMemoryInfo", "stack": stack,
+              "foreground": True}
+    assert judge(memory) == []
+    found = judge(memory, {"t": 100, "kind": "api", "api": "android.telephony.TelephonyManager#getImei",
+                           "stack": stack, "foreground": True})
+    assert evidence_of(found, "PI-SDK-COLLECT-BEFORE-CONSENT", "umeng") == [
+        "t=100ms TelephonyManager#getImei (imei) before consent (none recorded) at com.umeng.commonsdk.internal.utils.d.a"]
+
+
 def test_a_context_api_counts_only_with_a_matching_argument():
     query = {"kind": "api", "api": "android.content.ContentResolver#query", "foreground": True,
              "stack": ["com.demoshop.mall.invite.Contacts.load(Contacts.java:9)"]}

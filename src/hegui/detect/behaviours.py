@@ -18,7 +18,7 @@ from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.dex import descriptor_to_java
+from hegui.dex import MethodInfo, descriptor_to_java
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
@@ -50,11 +50,15 @@ def _short(values: Iterable[str], limit: int = 6) -> str:
 
 def self_start_receivers(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     actions: dict[str, str] = signals()["self_start_actions"]
+    ends: dict[str, int] = signals().get("manifest_broadcast_ends_at_target", {})
+    target = ctx.manifest.target_sdk or 0  # no target: the oldest behaviour, every broadcast delivered
     out: list[Observation] = []
     for comp in ctx.manifest.components:
         if comp.kind != "receiver" or not comp.enabled:
             continue
-        found = sorted({a for f in comp.intent_filters for a in f.actions if a in actions})
+        # a broadcast the platform no longer delivers to this manifest receiver starts nothing
+        found = sorted({a for f in comp.intent_filters for a in f.actions
+                        if a in actions and target < ends.get(a, target + 1)})
         if not found:
             continue
         strength = "high" if any(actions[a] == "high" for a in found) else "medium"
@@ -170,18 +174,25 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
     index = ctx.index
     wanted = set(cfg["strings"])
     by_subject: dict[str, list[Evidence]] = {}
+    at_startup: set[str] = set()  # subjects with an install site that startup code reaches
+
+    def add(m: MethodInfo, evidence: Evidence) -> None:
+        subject = ctx.subject_of(m)
+        by_subject.setdefault(subject, []).append(evidence)
+        if ctx.at_startup(m):
+            at_startup.add(subject)
+
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
             if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
-                by_subject.setdefault(ctx.subject_of(site.caller), []).append(
-                    said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
+                add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
         if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
-            by_subject.setdefault(ctx.subject_of(m), []).append(
-                said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
+            add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
-        out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION]))
+        out.append(Observation(kind="apk_install_code", subject=subject, evidence=evidence[:MAX_EVIDENCE_PER_OBSERVATION],
+                               attrs={"at_startup": subject in at_startup}))
     return out
 
 
@@ -280,12 +291,20 @@ def permission_requests_at_startup(ctx: StaticContext, _hits: list[SensitiveHit]
                                                  and is_platform_subject(ctx.subject_of(site.caller))):
                 continue
             subject = ctx.subject_of(site.caller)
-            path = [java_member(p.cls, p.name) for p in ctx.startup.path_to(site.caller.id)]
+            steps = ctx.startup.path_to(site.caller.id)
+            asker = site.caller
+            if is_platform_subject(subject):
+                # a shrunk ActivityCompat (`android.support.v4.b.a#a`) forwards the request of the code that
+                # called it: the request is the last non-library method's on the startup path
+                asker = next((p for p in reversed(steps) if not is_platform_subject(ctx.subject_of(p))), site.caller)
+                subject = ctx.subject_of(asker)
+            path = [java_member(p.cls, p.name) for p in steps]
             by_subject.setdefault(subject, []).append(said("call", "call_at_startup", api=api, path=path))
-            asked = sorted({s for s in ctx.index.strings(site.caller) if s in perms and perms[s].dangerous})
+            strings = {*ctx.index.strings(site.caller), *ctx.index.strings(asker)}
+            asked = sorted({s for s in strings if s in perms and perms[s].dangerous})
             if len({perms[p].pi_types for p in asked}) >= 2:
                 out.append(Observation(kind="bundled_permission_request", subject=subject, evidence=[said(
-                    "call", "bundled_permission_request", caller=java_member(site.caller.cls, site.caller.name),
+                    "call", "bundled_permission_request", caller=java_member(asker.cls, asker.name),
                     permissions=asked)]))
     out.extend(Observation(kind="permission_request_at_startup", subject=subject, evidence=ev[:MAX_EVIDENCE_PER_OBSERVATION])
                for subject, ev in by_subject.items())

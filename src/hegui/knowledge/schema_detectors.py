@@ -77,6 +77,8 @@ class Cleartext(Strict):
 @schema("static_signals.yaml")
 class StaticSignals(Strict):
     self_start_actions: dict[str, Literal["high", "medium"]]
+    # broadcast action -> the targetSdkVersion from which manifest receivers no longer get it
+    manifest_broadcast_ends_at_target: dict[str, Annotated[int, Field(ge=1)]] = {}
     wakeup_apis: ApiList
     associated_start: AssociatedStart
     install: InstallSignals
@@ -146,14 +148,18 @@ class Traditional(Strict):
 
 
 class Language(Strict):
-    chinese_sentence_share: float
+    chinese_text_share: float            # share of a page's visible characters that makes it Chinese
+    chinese_line_share: float            # share of a sentence's characters that makes it a Chinese sentence
+    chinese_sentence_share: float        # share of Chinese body sentences that makes a bilingual page Chinese
     min_chinese_sentences: int
+    numerals: dict[str, int]             # Chinese numerals below ten (handling times)
     traditional: Traditional | None = None
 
 
 class PiTermContext(Strict):
     needs_context: Words
     context: str
+    definition_collects: Regex           # a definition that defines what users give the operator declares PI
 
 
 class SdkMention(Strict):
@@ -181,6 +187,16 @@ class AppTypeHint(Strict):
 class ComplaintResponse(Strict):
     max_working_days: int
     max_calendar_days: int
+    response_time: Regex                 # group 1 a number, group 2 its unit
+    working_day_unit: str
+
+
+class PolicySource(Strict):
+    """Finding a policy in an APK or among its URLs."""
+    file_name: Regex
+    title_markers: Words
+    body_markers: Words
+    url_hint: Regex
 
 
 @schema("policy_lexicon.yaml")
@@ -203,7 +219,8 @@ class PolicyLexicon(Strict):
     app_type_min_score: int
     pi_term_not_near: dict[str, Regex] = {}  # PI type → context that makes its term something else
     excerpt_quality: ExcerptQuality | None = None
-    language: Language | None = None
+    language: Language
+    policy_source: PolicySource
 
 
 @cross_check("policy_lexicon.yaml")
@@ -259,6 +276,13 @@ def _lexicon_regexes(data: Any, get: Getter) -> Iterator[str]:
     for key in ("permission_mention", "purpose_words"):
         if (problem := _bad_regex(data[key])) is not None:
             yield f"{key}: {problem}"
+    for section, key in (("pi_term_context", "definition_collects"), ("complaint_response", "response_time"),
+                         ("policy_source", "file_name"), ("policy_source", "url_hint")):
+        if (problem := _bad_regex(data[section][key])) is not None:
+            yield f"{section}.{key}: {problem}"
+    response_time = data["complaint_response"]["response_time"]
+    if _bad_regex(response_time) is None and re.compile(response_time).groups < 2:
+        yield "complaint_response.response_time: needs two groups (the number, then its unit)"
 
 
 # ---- evidence.yaml (templates of evidence lines), miniapp_apis.yaml ------------------------------------------

@@ -105,12 +105,12 @@ def document_sentences(doc: PolicyDocument, lex: Lexicon) -> list[Sentence]:
 def is_chinese(sentences: Sequence[Sentence], text: str, lex: Lexicon) -> bool:
     """A policy is Chinese when most of its characters are, or when a full Chinese text stands next to an English
     one (bilingual pages alternate a Chinese and an English paragraph; English sentences are longer)."""
+    q = lex.quality
     visible = sum(1 for ch in text if not ch.isspace())
-    if visible and len(_CJK.findall(text)) / visible >= 0.3:
+    if visible and len(_CJK.findall(text)) / visible >= q.chinese_text_share:
         return True
     body = [s.text for s in sentences if not s.is_heading and len(s.text) >= 8]
-    chinese = [t for t in body if len(_CJK.findall(t)) >= 0.3 * len(t.replace(" ", ""))]
-    q = lex.quality
+    chinese = [t for t in body if len(_CJK.findall(t)) >= q.chinese_line_share * len(t.replace(" ", ""))]
     return len(chinese) >= q.min_chinese_sentences and len(chinese) >= q.chinese_sentence_share * len(body)
 
 

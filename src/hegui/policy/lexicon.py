@@ -128,6 +128,11 @@ class Lexicon:
     sdk_window: int
     max_working_days: int
     max_calendar_days: int
+    response_time: re.Pattern[str]        # group 1 a number, group 2 its unit
+    working_day_unit: str
+    numerals: dict[str, int]
+    definition_collects: re.Pattern[str]  # a definition of what users give the operator declares PI
+    source: PolicySourceWords
     necessity_sensitivities: frozenset[str]
     app_type_hints: dict[int, dict[str, tuple[str, ...]]]
     app_type_min_score: int
@@ -174,8 +179,20 @@ class ExcerptQuality:
     lead_in: re.Pattern[str] | None
     lead_in_weakens: frozenset[str] | None
     metadata_proves: frozenset[str] | None
+    chinese_text_share: float
+    chinese_line_share: float
     chinese_sentence_share: float
     min_chinese_sentences: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySourceWords:
+    """Words by which a file, resource or URL looks like a privacy policy (`hegui.policy.source`)."""
+
+    file_name: re.Pattern[str]
+    title_markers: tuple[str, ...]
+    body_markers: tuple[str, ...]
+    url_hint: re.Pattern[str]
 
 
 def classify_sentence(sentence: str, lex: Lexicon) -> set[str]:
@@ -252,6 +269,16 @@ def lexicon() -> Lexicon:
         sdk_window=int(raw["sdk_mention"]["window"]),
         max_working_days=int(raw["complaint_response"]["max_working_days"]),
         max_calendar_days=int(raw["complaint_response"]["max_calendar_days"]),
+        response_time=re.compile(raw["complaint_response"]["response_time"]),
+        working_day_unit=str(raw["complaint_response"]["working_day_unit"]),
+        numerals={str(k): int(v) for k, v in raw["language"]["numerals"].items()},
+        definition_collects=re.compile(raw["pi_term_context"]["definition_collects"]),
+        source=PolicySourceWords(
+            file_name=re.compile(raw["policy_source"]["file_name"], re.I),
+            title_markers=tuple(str(w) for w in raw["policy_source"]["title_markers"]),
+            body_markers=tuple(str(w) for w in raw["policy_source"]["body_markers"]),
+            url_hint=re.compile(raw["policy_source"]["url_hint"], re.I),
+        ),
         necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
         app_type_hints=hints,
         app_type_min_score=int(raw["app_type_min_score"]),
@@ -266,6 +293,8 @@ def lexicon() -> Lexicon:
             if raw["excerpt_quality"].get("lead_in_weakens") is not None else None,
             metadata_proves=frozenset(raw["excerpt_quality"]["metadata_proves"])
             if raw["excerpt_quality"].get("metadata_proves") is not None else None,
+            chinese_text_share=float(raw["language"]["chinese_text_share"]),
+            chinese_line_share=float(raw["language"]["chinese_line_share"]),
             chinese_sentence_share=float(raw["language"]["chinese_sentence_share"]),
             min_chinese_sentences=int(raw["language"]["min_chinese_sentences"]),
         ),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hegui.errors import InputError
+from hegui.policy.lexicon import lexicon
 
 MAX_REDIRECTS = 3
 
@@ -200,12 +201,8 @@ class PolicyCandidate:
     url: str | None
 
 
-_POLICY_NAME = re.compile(r"privacy|policy|yinsi|隐私|个人信息|protocol|agreement|xieyi|协议", re.I)
-_POLICY_TEXT_MARKERS = ("隐私政策", "隐私协议", "隐私权政策", "个人信息保护", "隐私保护指引", "privacy policy")
-_POLICY_BODY_MARKERS = ("收集", "个人信息", "collect")
 _CANDIDATE_EXT = (".html", ".htm", ".txt", ".xhtml")
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{4,300}")
-_URL_POLICY_HINT = re.compile(r"privacy|policy|yinsi|protocol|agreement|xieyi|隐私|terms", re.I)
 MIN_STRING_POLICY_CHARS = 800
 MAX_ENTRY_BYTES = 5_000_000
 
@@ -217,8 +214,9 @@ def _text_score(data: bytes) -> int:
     except UnicodeDecodeError:
         text = head.decode("gb18030", "replace")
     lowered = text.lower()
-    title = sum(3 for m in _POLICY_TEXT_MARKERS if m in lowered)
-    body = sum(1 for m in _POLICY_BODY_MARKERS if m in lowered)
+    words = lexicon().source
+    title = sum(3 for m in words.title_markers if m in lowered)
+    body = sum(1 for m in words.body_markers if m in lowered)
     return title + body if title else 0
 
 
@@ -241,7 +239,7 @@ def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes
             continue
         if not data or len(data) > MAX_ENTRY_BYTES:
             continue
-        score = _text_score(data) + (4 if _POLICY_NAME.search(name.rsplit("/", 1)[-1]) else 0)
+        score = _text_score(data) + (4 if lexicon().source.file_name.search(name.rsplit("/", 1)[-1]) else 0)
         if score >= 4 and (best is None or score > best[0]):
             best = (score, name, data)
     if best is not None:
@@ -252,7 +250,7 @@ def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes
     for res_name, value in strings:
         if len(value) < MIN_STRING_POLICY_CHARS:
             continue
-        score = _text_score(value.encode("utf-8")) + (4 if _POLICY_NAME.search(res_name) else 0)
+        score = _text_score(value.encode("utf-8")) + (4 if lexicon().source.file_name.search(res_name) else 0)
         if score >= 4 and (long_best is None or score > long_best[0]):
             long_best = (score, res_name, value)
     if long_best is not None:
@@ -264,6 +262,6 @@ def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes
                 continue
             for match in _URL.finditer(value):
                 url = match.group(0).rstrip("'\",;)")
-                if _URL_POLICY_HINT.search(url):
+                if lexicon().source.url_hint.search(url):
                     return PolicyCandidate(source=f"url:{url}", data=None, url=url)
     return None
