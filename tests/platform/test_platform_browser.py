@@ -217,6 +217,11 @@ def _case_status(page, base: str, case_id: int) -> str:
     return page.get_attribute("#case-status", "data-status")
 
 
+def _watch_csp(page, found: list[str]) -> None:
+    """Collect the console's Content-Security-Policy refusals of `page` into `found`."""
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+
+
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -279,6 +284,8 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     platform.settings.issuing_authority = AUTHORITY
     reg, dev = _api(base, platform.users["regulator"].token), _api(base, platform.users["dev"].token)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    refused: list[str] = []  # every page of the walk works under the platform's CSP
+    _watch_csp(page, refused)
     shop_scan = _upload(dev, shop_builds["1.0"])  # the developer's own app, outside the campaign
 
     # The campaign: the server-side folder, clues at high or above; its progress page until every scan is done.
@@ -413,6 +420,7 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     # not newer than the 1.0 the case was opened on and so is no re-check; then with 1.1, whose re-check fails on
     # the missing privacy policy.
     dev_page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    _watch_csp(dev_page, refused)
     log_in(dev_page, base, "dev")
     dev_page.goto(f"{base}/cases/{shop_case}")
     dev_page.fill("#answer-statement", "已重新打包")
@@ -446,6 +454,7 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
 
     # A reviewer marks that finding of 1.1 a false positive with a reason: it shows, and the case closes.
     reviewer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    _watch_csp(reviewer, refused)
     log_in(reviewer, base, "reviewer")
     policy = _all(reg, "/api/v1/findings", version_id=str(body["recheck_version_id"]), rule_id="PI-POLICY-ABSENT")
     assert len(policy) == 1
@@ -539,3 +548,4 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
         [m for item in reg.get("/openapi.json").json()["paths"].values() for m in item])
     _shot(page, "36-api-docs")
     page.close()
+    assert refused == []
