@@ -147,7 +147,8 @@ def campaign(tmp_path: Path):
 @pytest.fixture(scope="module")
 def shop_builds(tmp_path_factory):
     """Three real builds of the developer's app: 1.0 (versionCode 10) reads the IMEI in Application.onCreate;
-    a rebuilt 0.9 (versionCode 9, uploaded later) and 1.1 (versionCode 11) no longer read it."""
+    a rebuilt 0.9 (versionCode 9, uploaded later) and 1.1 (versionCode 11) no longer read it; a changed 1.1 under the
+    same versionCode 11 reads it again (the "hot switch")."""
     from apkbuild import build_apk, have_apktool, launcher_activity, manifest
     from scanfixtures import APP_CLASS, MAIN, app_smali
     from smali_snippets import read_imei
@@ -157,12 +158,13 @@ def shop_builds(tmp_path_factory):
     work = tmp_path_factory.mktemp("shop-builds")
     attrs = f'android:name="{APP_CLASS}" android:label="演示商城"'
     builds = {}
-    for name, code, imei in (("1.0", 10, True), ("0.9", 9, False), ("1.1", 11, False)):
+    for name, code, imei in (("1.0", 10, True), ("0.9", 9, False), ("1.1", 11, False), ("1.1-switched", 11, True)):
         perms = ["android.permission.READ_PHONE_STATE"] if imei else []
+        shown = name.split("-")[0]
         builds[name] = build_apk(work, manifest(SHOP, launcher_activity(MAIN), permissions=perms,
-                                                application_attrs=attrs, version_code=code, version_name=name),
+                                                application_attrs=attrs, version_code=code, version_name=shown),
                                  app_smali(read_imei() if imei else ""), name=f"shop-{name}", version_code=code,
-                                 version_name=name)
+                                 version_name=shown)
     return builds
 
 
@@ -475,6 +477,18 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     assert reviewer.text_content("#timeline tr[data-kind=closed] td:nth-child(3)").strip() == "reviewer"
     _shot(reviewer, "30-case-closed-after-mark")
     assert _case_status(page, base, shop_case) == "closed"
+    # The developer then ships other code under the same versionCode 11: the scan says so.
+    dev_page.goto(f"{base}/upload")
+    dev_page.set_input_files("#file", str(shop_builds["1.1-switched"]))
+    dev_page.click("#upload-submit")
+    dev_page.wait_for_selector("#scan-status[data-status=done]", timeout=300_000)
+    assert "changed build: versionCode 11 was filed before with other contents" in dev_page.text_content("p.note")
+    _shot(dev_page, "30b-changed-build-same-versioncode")
+    # and the IMEI read before consent is back after the closed case: the app is a repeat offender
+    page.goto(f"{base}/apps/{shop['id']}")
+    assert page.locator("#repeat-offender").count() == 1
+    assert page.locator("ul.error li code").all_text_contents() == ["PI-COLLECT-BEFORE-CONSENT"]
+    assert reg.get(f"/api/v1/apps/{shop['id']}").json()["repeat_offender"] is True
     dev_page.close()
     reviewer.close()
 
