@@ -42,6 +42,11 @@ def test_a_tip_and_a_complaint_become_clues_on_the_clue_page(sqlite_platform):
     filtered = p.client.get("/clues?source=complaint", headers=headers).text
     assert re.findall(r'<tr id="clue-(\d+)">', filtered) == ["2"]
     assert '<option value="complaint" selected>投诉转线索</option>' in filtered
+    # the clue links to its complaint: the complaints list filtered to it (it may lie on any page of the list)
+    assert re.findall(r'<a href="(/complaints\?id=\d+)" class="clue-complaint">', filtered) == ["/complaints?id=1"]
+    p.client.post("/complaints", headers=headers, data={"csrf_token": csrf, "app_name": "另一商城", "content": "x"})
+    assert re.findall(r'<tr class="[^"]*" id="complaint-(\d+)">', p.client.get("/complaints?id=1", headers=headers).text) == [
+        "1"]
     complaints = p.client.get("/complaints", headers=headers).text
     assert re.findall(r'class="complaint-clue">([^<]+)</a>', complaints) == ["违规线索 #2"]
     assert p.client.post("/clues/tips", headers=headers, data={"rule_id": BEFORE_CONSENT, "note": "x",
@@ -63,6 +68,30 @@ def test_a_false_positive_mark_shows_on_the_app_page(sqlite_platform):
     assert f'action="/findings/{finding["id"]}/mark"' not in html  # developers do not mark
     scan_page = p.client.get("/scans/1", headers=dev_headers).text  # the report page shows it too
     assert re.findall(r'data-verdict="([^"]+)" title="([^"]+)">', scan_page) == [("false_positive", "读取的是自有序列号")]
+
+
+def test_the_app_page_offers_each_rule_a_case_or_clue_may_rest_on_once(sqlite_platform):
+    """One checkbox per rule (not one per subject, with the same id), on its first finding not marked a false
+    positive; a rule marked a false positive for every subject is offered neither for a case nor for a clue."""
+    p = sqlite_platform
+    ingest(p, "dev", make_report("com.demo.shop", "1.0", 1, [startup_imei(), startup_imei("jpush"),
+                                                             startup_imei("umeng")], sdks=("jpush", "umeng"),
+                                 sha="1" * 64))
+    headers, csrf = session(p, "reviewer")
+    findings = {(f["rule_id"], f["subject"]): f["id"]
+                for f in p.client.get("/api/v1/findings", headers=p.users["reviewer"].auth).json()}
+    for key in ((BEFORE_CONSENT, "app"), ("PI-SDK-COLLECT-BEFORE-CONSENT", "jpush")):
+        res = p.client.post(f"/findings/{findings[key]}/mark", headers=headers, follow_redirects=False,
+                            data={"csrf_token": csrf, "verdict": "false_positive", "reason": "人工核验为误报"})
+        assert res.status_code == 303
+    html = p.client.get("/apps/1", headers=headers).text
+    boxes = re.findall(r'<tr><td>(?:<input type="checkbox" name="rule_ids" value="([^"]+)" id="pick-([^"]+)">)?</td>',
+                       html)
+    # rows in filing order: BEFORE_CONSENT app (FP), SDK jpush (FP), SDK umeng, DEVICE_ID app, jpush, umeng
+    assert boxes == [("", ""), ("", ""), ("PI-SDK-COLLECT-BEFORE-CONSENT",) * 2, (DEVICE_ID,) * 2, ("", ""),
+                     ("", "")]
+    clue_form = html.split('action="/apps/1/clues"', 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)">', clue_form) == ["PI-SDK-COLLECT-BEFORE-CONSENT", DEVICE_ID]
 
 
 def test_the_developer_answers_on_the_case_page_and_the_notice_says_how(sqlite_platform):
@@ -120,6 +149,9 @@ def test_a_campaign_from_the_web_form_and_its_progress_page(sqlite_platform):
     assert 'http-equiv="refresh"' not in page  # nothing left to wait for
     assert re.findall(r'<a href="/apps/\d+">([^<]+)</a></td><td><code>([^<]+)</code>', page) == [
         ("com.demo.shop", BEFORE_CONSENT)]  # the one critical finding
+    assert '<a href="/clues?campaign_id=1" id="campaign-clue-list">违规线索 (1)</a>' in page  # the paged list
+    clue_list = p.client.get("/clues?campaign_id=1", headers=headers).text
+    assert re.findall(r'<tr id="clue-(\d+)">', clue_list) == ["1"]
     listing = p.client.get("/campaigns", headers=headers).text
     assert '<a href="/campaigns/1">九月专项</a>' in listing
     p.client.get("/lang/en")

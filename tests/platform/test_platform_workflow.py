@@ -111,6 +111,34 @@ def test_rectified_case_closes_and_a_returning_problem_marks_a_repeat_offender(p
     assert c.get(f"/api/v1/apps/{app_id}", headers=rev.auth).json()["repeat_offender"] is True
 
 
+def test_a_finding_the_case_closed_on_as_a_false_positive_is_no_repeat_offence_when_it_stays(platform):
+    """The re-check left the non-resettable ID; a reviewer marked it a false positive, which closed the case. It
+    was never rectified, so a build still having it has not brought it back; the IMEI before consent, rectified
+    in the re-check, has."""
+    from hegui.platform.db import RepeatOffence
+
+    c, rev = platform.client, platform.users["reviewer"]
+    app_id = c.get(f"/api/v1/scans/{ingest(platform, 'dev', make_report('com.demo.news', '1.0', 1, [startup_imei()], sha=SHA[2]))}",
+                   headers=rev.auth).json()["app_id"]
+    case = c.post("/api/v1/cases", headers=rev.auth, json={
+        "app_id": app_id, "rule_ids": ["PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"]}).json()
+    recheck = c.get(f"/api/v1/scans/{ingest(platform, 'dev', make_report('com.demo.news', '1.1', 2, [later_imei()], sha=SHA[3]))}",
+                    headers=rev.auth).json()["version_id"]
+    assert c.get(f"/api/v1/cases/{case['id']}", headers=rev.auth).json()["status"] == "recheck_failed"
+    finding = c.get(f"/api/v1/findings?version_id={recheck}", headers=rev.auth).json()
+    assert [f["rule_id"] for f in finding] == ["PI-DEVICE-ID-NONRESETTABLE"]
+    res = c.post(f"/api/v1/findings/{finding[0]['id']}/mark", headers=rev.auth,
+                 json={"verdict": "false_positive", "reason": "读取的是设备自有序列号"})
+    assert res.status_code == 200, res.text
+    assert c.get(f"/api/v1/cases/{case['id']}", headers=rev.auth).json()["status"] == "closed"
+
+    # a changed build under the same versionCode 2 (which the mark, given on other bytes, does not cover)
+    ingest(platform, "dev", make_report("com.demo.news", "1.1", 2, [startup_imei()], sha=SHA[4]))
+    assert c.get(f"/api/v1/apps/{app_id}", headers=rev.auth).json()["repeat_offender"] is True
+    with platform.sessions() as db:
+        assert [r.rule_id for r in db.query(RepeatOffence).filter_by(app_id=app_id)] == ["PI-COLLECT-BEFORE-CONSENT"]
+
+
 def test_version_diff_shows_new_permissions_sdks_and_findings(platform):
     c, dev = platform.client, platform.users["dev"]
     ingest(platform, "dev", make_report("com.demo.map", "1.0", 1, [], permissions=("android.permission.CAMERA",),

@@ -281,7 +281,8 @@ COMPLAINTS = ListSpec(
     default_sort="due",
     filters={"status": lambda s, v: s.where(Complaint.status == _one_of("status", v, COMPLAINT_STATUSES)),
              "open": lambda s, v: s.where(Complaint.status != ComplaintStatus.RESOLVED) if v in ("1", "true", "yes") else s,
-             "app_id": lambda s, v: s.where(Complaint.app_id == _int("app_id", v))},
+             "app_id": lambda s, v: s.where(Complaint.app_id == _int("app_id", v)),
+             "id": lambda s, v: s.where(Complaint.id == _int("id", v))},  # a clue's link to its complaint
 )
 
 AUDIT = ListSpec(

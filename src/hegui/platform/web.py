@@ -238,8 +238,17 @@ def app_page(request: Request, app_id: int, db: DB, user: AnyUser) -> HTMLRespon
     repeats = list(db.scalars(select(RepeatOffence).where(RepeatOffence.app_id == app.id)))
     report = version_report(db, latest) if latest else {}
     on = today(request)
+    # What a case or clue may rest on (marks.live_rules): each rule once, its checkbox on its first finding not
+    # marked a false positive (a rule found for several subjects gave several boxes with one id), and no rule
+    # marked a false positive for every subject (open_case and create_clue refuse those).
+    false_positive = marks.false_positives(db, latest) if latest else set()
+    first_live: dict[str, int] = {}
+    for f in findings:
+        if (f.rule_id, f.subject) not in false_positive:
+            first_live.setdefault(f.rule_id, f.id)
+    pickable, pick_rows = list(first_live), set(first_live.values())
     return page(request, "app.html", app=app, latest=latest, findings=findings, cases=cases, listings=listings,
-                repeats=repeats, report=report, staff=access.sees_all(user),
+                repeats=repeats, report=report, staff=access.sees_all(user), pickable=pickable, pick_rows=pick_rows,
                 marks=marks.marks_for(db, latest) if latest else {},
                 case_overdue=lambda c: workflow.case_overdue(c, on))
 

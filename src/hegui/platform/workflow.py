@@ -199,7 +199,11 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
                                            Case.recheck_version_id.is_not(None),
                                            Case.recheck_version_id < version.id))
     for case in closed:
-        for rule_id in sorted(set(case.rule_ids) & rule_ids):
+        # A rule the re-check still found closed the case on a reviewer's false-positive verdict, not rectified:
+        # finding it again (in a build the verdict does not cover) is no return.
+        rechecked = db.get(AppVersion, case.recheck_version_id)
+        unrectified = version_rule_ids(db, rechecked) if rechecked is not None else set()
+        for rule_id in sorted(set(case.rule_ids) & rule_ids - unrectified):
             known = db.scalar(select(RepeatOffence.id).where(RepeatOffence.case_id == case.id,
                                                              RepeatOffence.rule_id == rule_id))
             if known is None:
