@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from hegui.platform import lists, workflow
+from hegui.platform import campaigns, lists, workflow
 from hegui.platform.accounts import session_for, user_for_token
-from hegui.platform.db import User, WebSession
+from hegui.platform.db import Campaign, User, WebSession
 from hegui.platform.workdays import WorkCalendar
 
 SESSION_COOKIE = "hegui_session"
@@ -107,3 +107,18 @@ def list_refusal_is_unprocessable() -> Iterator[None]:
         yield
     except lists.ListRequestError as err:
         raise HTTPException(422, str(err)) from None
+
+
+def start_campaign(request: Request, db: Session, user: User, name: str, min_severity: str, urls: str, folder: str,
+                   files: list[UploadFile] | None) -> Campaign:
+    """A campaign from a form of the API or the web page, committed and its scans' worker woken; a refused input
+    answers 422 with the reason."""
+    uploads = [(f.file, f.filename) for f in files or [] if f.filename]  # an empty file input sends one nameless part
+    inputs = campaigns.Inputs(uploads=uploads, urls=campaigns.parse_urls(urls), folder=folder.strip() or None)
+    try:
+        campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
+    except campaigns.CampaignError as err:
+        raise HTTPException(422, str(err)) from None
+    db.commit()
+    request.app.state.worker_notify()
+    return campaign

@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from hegui.platform import access, campaigns, cases, lists, marks, reports
 from hegui.platform.db import App, Campaign, Clue, FindingRow
-from hegui.platform.deps import refusal_is_conflict, require_web_role, run_list, today, work_calendar
+from hegui.platform.deps import (
+    refusal_is_conflict,
+    require_web_role,
+    run_list,
+    start_campaign,
+    today,
+    work_calendar,
+)
 from hegui.platform.storage import UploadRejected
 from hegui.platform.web import DB, AnyUser, FormUser, RegulatorUser, page, see_other
 from hegui.platform.web import find as web_find
@@ -131,14 +138,7 @@ def campaign_submit(request: Request, db: DB, user: FormUser, name: Annotated[st
                     folder: Annotated[str, Form(max_length=1000)] = "",
                     files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     require_web_role(user, "regulator")
-    uploads = [(f.file, f.filename) for f in files or [] if f.filename]  # an empty file input sends one nameless part
-    inputs = campaigns.Inputs(uploads=uploads, urls=campaigns.parse_urls(urls), folder=folder.strip() or None)
-    try:
-        campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
-    except campaigns.CampaignError as err:
-        raise HTTPException(422, str(err)) from None
-    db.commit()
-    request.app.state.worker_notify()
+    campaign = start_campaign(request, db, user, name, min_severity, urls, folder, files)
     return see_other(f"/campaigns/{campaign.id}")
 
 

@@ -116,11 +116,13 @@ class ScanWorker:
         log.info("scan worker %s: %d thread(s), lease %g s", self.worker_id, self.settings.scan_workers,
                  self.settings.scan_lease_s)
         for i in range(max(1, self.settings.scan_workers)):
-            thread = threading.Thread(target=self._loop, name=f"hegui-scan-{i}", daemon=True)
+            thread = threading.Thread(target=self._poll, args=(self.run_once, self._wake, "scan worker"),
+                                      name=f"hegui-scan-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
         for i in range(FETCH_THREADS):
-            thread = threading.Thread(target=self._fetch_loop, name=f"hegui-fetch-{i}", daemon=True)
+            thread = threading.Thread(target=self._poll, args=(self.fetch_once, self._fetch_wake, "campaign fetch"),
+                                      name=f"hegui-fetch-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
         beat = threading.Thread(target=self._heartbeat, name="hegui-scan-lease", daemon=True)
@@ -202,27 +204,17 @@ class ScanWorker:
             except Exception:  # a database hiccup: the next beat tries again (the lease has two more thirds)
                 log.exception("renewing scan leases failed")
 
-    def _loop(self) -> None:
+    def _poll(self, step: Callable[[], bool], wake: threading.Event, what: str) -> None:
+        """Run ``step`` until stopped, waiting for a wake-up (or POLL_S) whenever it found nothing to do."""
         while not self._stop.is_set():
             try:
-                worked = self.run_once()
-            except Exception:  # a database hiccup must not kill the worker thread
-                log.exception("scan worker iteration failed")
+                worked = step()
+            except Exception:  # a database hiccup must not kill the thread
+                log.exception("%s iteration failed", what)
                 worked = False
             if not worked:
-                self._wake.wait(POLL_S)
-                self._wake.clear()
-
-    def _fetch_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = self.fetch_once()
-            except Exception:  # a database hiccup must not kill the fetch thread
-                log.exception("campaign fetch iteration failed")
-                worked = False
-            if not worked:
-                self._fetch_wake.wait(POLL_S)
-                self._fetch_wake.clear()
+                wake.wait(POLL_S)
+                wake.clear()
 
     def fetch_once(self) -> bool:
         """Claim, download and store one campaign URL item; False when none waits."""

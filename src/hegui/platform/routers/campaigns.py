@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hegui.platform import campaigns, lists, reports
 from hegui.platform.db import Campaign
+from hegui.platform.deps import start_campaign
 from hegui.platform.routers.common import DB, RegulatorUser, find, page
 from hegui.platform.vocab import CampaignSource, values_of
 
@@ -67,14 +68,7 @@ def create_campaign(request: Request, user: RegulatorUser, db: DB, name: Annotat
     """A campaign from uploaded files (multipart ``files``), URLs (one per line in ``urls``, fetched afterwards by
     the background workers from public addresses only: the answer comes at once, with those items pending) and/or a ``folder`` under the server's campaign root; each input is queued as a scan,
     and clues are filed for findings at or above ``min_severity``."""
-    inputs = campaigns.Inputs(uploads=[(f.file, f.filename) for f in files or []], urls=campaigns.parse_urls(urls),
-                              folder=folder.strip() or None)
-    try:
-        campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
-    except campaigns.CampaignError as err:
-        raise HTTPException(422, str(err)) from None
-    db.commit()
-    request.app.state.worker_notify()
+    campaign = start_campaign(request, db, user, name, min_severity, urls, folder, files)
     return campaign_out(db, campaign, with_items=True)
 
 
