@@ -30,7 +30,7 @@ from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
 from hegui.dex import MethodInfo
 from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported, param_types
-from hegui.dex.guards.flow import NOT_CONSENT, arguments, flow, guarded_positions
+from hegui.dex.guards.flow import NOT_CONSENT, arguments, flow, guarded_positions, invoke_registers
 from hegui.dex.parser import ACC_STATIC, DexFormatError
 
 YES, NO_PERMISSION, GUARDED, NOT_BROAD, INTENT_UNKNOWN, USER_ACTION, OWN_STORAGE = (
@@ -245,14 +245,6 @@ class _Param:
 _CONST_STRING, _CONST_STRING_JUMBO, _NEW_INSTANCE = 0x1A, 0x1B, 0x22
 _MOVE_OBJECTS = {0x07: "12x", 0x08: "22x", 0x09: "32x"}
 _MOVE_RESULT_OBJECT, _RETURN_OBJECT = 0x0C, 0x11
-_INVOKE_35C, _INVOKE_3RC = frozenset((*range(0x6E, 0x73),)), frozenset(range(0x74, 0x79))
-
-
-def _invoke_registers(op: int, u: int, units: array, pc: int) -> list[int]:
-    if op in _INVOKE_3RC:
-        return list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
-    w = units[pc + 2]
-    return [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
 
 
 def _written_register(op: int, u: int, units: array, pc: int) -> int | None:
@@ -355,7 +347,7 @@ class IntentReader:
             ref = invoke_at.get(k)
             if ref is not None:
                 cls, name, proto = refs[ref]
-                args = [regs.get(r) for r in _invoke_registers(op, u, units, pc)]
+                args = [regs.get(r) for r in invoke_registers(op, u, units, pc)]
                 last = self._invoke(cls, name, proto, op, args, depth)
                 if api_name is not None and name == api_name and _INTENT in proto:
                     found.append(next((a for a in args[1:] if isinstance(a, _IntentValue | _Param)), _UNKNOWN_INTENT))

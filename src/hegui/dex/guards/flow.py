@@ -214,13 +214,17 @@ def stored(code: Code, states: list[dict[int, Any] | None], k: int) -> Any:
     return st.get(u >> 8 if u & 0xFF == SPUT_BOOLEAN else (u >> 8) & 0xF)
 
 
+def invoke_registers(op: int, u: int, units: array, pc: int) -> list[int]:
+    """The argument registers of the invoke at `pc` (format 35c or 3rc), receiver first."""
+    if op in _INVOKE_RANGE:
+        return list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
+    w = units[pc + 2]
+    return [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+
+
 def arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[int, Any]) -> list[tuple[str, Any]]:
     """(parameter type, tracked value) of each declared parameter of the invoke at `pc`."""
-    if op in _INVOKE_RANGE:
-        args = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
-    else:
-        w = units[pc + 2]
-        args = [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+    args = invoke_registers(op, u, units, pc)
     slot = 0 if op in _INVOKE_STATIC else 1
     out: list[tuple[str, Any]] = []
     for ptype in param_types(proto):
