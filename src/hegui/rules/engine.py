@@ -18,6 +18,7 @@ from typing import Any
 from hegui import knowledge
 from hegui.knowledge import RuleInfo, Trigger
 from hegui.knowledge.platform import platform_library_of_subject
+from hegui.knowledge.schema_rules import OPERATORS  # the ones the rule schema admits when the file loads
 from hegui.model import Observation, is_platform_subject, is_sdk_subject
 from hegui.report.model import SEVERITY_ORDER, Finding, Remediation, SourceRef
 from hegui.rules.evidence import evidence_item, identity, more_of_kind
@@ -44,7 +45,7 @@ def _match_value(actual: Any, expected: Any) -> bool:
                 return False
             if op == "not" and _match_value(actual, arg):
                 return False
-            if op not in {"in", "not_in", "gte", "lte", "exists", "not"}:
+            if op not in OPERATORS:
                 raise RuleFileError(f"unknown operator {op!r} in rule trigger")
         return True
     if isinstance(expected, list):
