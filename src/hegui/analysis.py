@@ -395,9 +395,13 @@ def _find_policy(apk: Apk, index: DexIndex, report: Report,
             data, source = policy.load_policy_source(options.policy)
             document = policy.extract_policy(data, source)
         else:
+            table = apk.resources
+            # only long strings and URLs can be a policy: the others are not even decoded
+            wanted = table.strings.long_or_holding(locate.MIN_STRING_POLICY_CHARS, locate.URL_MARK) \
+                if table is not None and table.strings is not None else None
             candidate = locate.find_policy_in_apk(
                 apk.archive.names, lambda name: apk.archive.read(name, max_size=locate.MAX_ENTRY_BYTES),
-                apk.resources.string_values() if apk.resources else (), index.all_strings())
+                table.string_values(wanted) if table is not None else (), index.all_strings())
             if candidate is not None:
                 source = candidate.source
                 if candidate.data is not None:

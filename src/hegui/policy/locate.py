@@ -25,6 +25,7 @@ class PolicyCandidate:
 _CANDIDATE_EXT = (".html", ".htm", ".txt", ".xhtml")
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{4,300}")
 MIN_STRING_POLICY_CHARS = 800
+URL_MARK = "http"  # a string without it holds no policy URL (`_URL`)
 MAX_ENTRY_BYTES = 5_000_000
 
 
@@ -46,7 +47,9 @@ def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes
     """The most likely privacy policy in an APK, or None.
 
     Order: a policy file in assets/ or res/raw/ (name or content says so), then a long string resource that reads
-    like a policy, then a policy URL in string resources or DEX strings (returned, not fetched).
+    like a policy, then a policy URL in string resources or DEX strings (returned, not fetched). Only string
+    resources of at least MIN_STRING_POLICY_CHARS characters or holding URL_MARK are looked at, so a caller may
+    pass just those.
     """
     best: tuple[int, str, bytes] | None = None
     for name in entry_names:
@@ -79,7 +82,7 @@ def find_policy_in_apk(entry_names: list[str], read_entry: Callable[[str], bytes
 
     for origin in ((v for _n, v in strings), dex_strings):
         for value in origin:
-            if "http" not in value:
+            if URL_MARK not in value:
                 continue
             for match in _URL.finditer(value):
                 url = match.group(0).rstrip("'\",;)")
