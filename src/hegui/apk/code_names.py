@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from hegui.apk.archive import ApkArchive
 from hegui.apk.axml import ANDROID_NS, TYPE_STRING, is_binary_xml, parse_axml
+from hegui.apk.elf import data_spans
 
 _MAX_XML = 4 * 2**20  # a resource XML larger than this is not a layout anyone inflates
 # a Java class name as resources write it: dotted identifiers, possibly relative (".ui.MyFragment")
@@ -91,10 +92,23 @@ def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset
         except Exception:  # noqa: BLE001 - an unreadable or oversized library names nothing
             continue
         budget -= len(data)
-        for raw in _NATIVE_STRING.findall(data):
+        for raw in _native_strings(data):
             slash, dot = b"/" in raw, b"." in raw
             if slash and not dot:
                 names.add(raw.decode("ascii").replace("/", "."))
             elif dot and not slash and raw[:1].islower():
                 names.add(raw.decode("ascii"))
     return frozenset(names)
+
+
+def _native_strings(data: bytes) -> list[bytes]:
+    """The NUL-delimited name-like strings of a library, read from its data sections only (hegui.apk.elf: the
+    code is most of the bytes and holds no string literal); the whole file when it has no readable section
+    table. One byte on each side of a section keeps the NULs that delimit its first and last string."""
+    spans = data_spans(data)
+    if spans is None:
+        return _NATIVE_STRING.findall(data)
+    found: list[bytes] = []
+    for start, end in spans:
+        found += _NATIVE_STRING.findall(data, max(0, start - 1), end + 1)
+    return found
