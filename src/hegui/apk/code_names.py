@@ -15,11 +15,13 @@ Native code reaches Java through JNI by class name (``FindClass("com/baidu/vi/VD
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 
 from hegui.apk.archive import ApkArchive
 from hegui.apk.axml import ANDROID_NS, TYPE_STRING, is_binary_xml, parse_axml
 from hegui.apk.elf import data_spans
+from hegui.apk.stringpool import CHUNK_STRING_POOL, StringPool
 
 _MAX_XML = 4 * 2**20  # a resource XML larger than this is not a layout anyone inflates
 # a Java class name as resources write it: dotted identifiers, possibly relative (".ui.MyFragment")
@@ -50,7 +52,7 @@ def resource_code_names(archive: ApkArchive) -> ResourceCodeNames:
             data = archive.read(name, max_size=_MAX_XML)
         except Exception:  # noqa: BLE001 - one unreadable entry must not stop the scan
             continue
-        if not is_binary_xml(data):
+        if not is_binary_xml(data) or not _may_name_code(data):
             continue
         try:
             root = parse_axml(data)
@@ -69,6 +71,23 @@ def resource_code_names(archive: ApkArchive) -> ResourceCodeNames:
                 elif "." in value and len(value) < 256 and _CLASS_NAME.fullmatch(value):
                     classes.add(value)
     return ResourceCodeNames(frozenset(classes), frozenset(handlers))
+
+
+def _may_name_code(data: bytes) -> bool:
+    """Whether a compiled XML's string pool holds a string `resource_code_names` could take (a dotted class name,
+    "onClick"): every tag, attribute name and string value is one of the pool's strings, so an XML whose pool
+    holds none (most drawables, colours, animations) need not be parsed. A pool that is not the first chunk,
+    or a string that cannot be read, leaves the answer to the parser."""
+    header_size = struct.unpack_from("<H", data, 2)[0]
+    at = header_size if 8 <= header_size <= len(data) - 8 else 8
+    if at + 8 > len(data) or struct.unpack_from("<H", data, at)[0] != CHUNK_STRING_POOL:
+        return True
+    pool = StringPool(data, at, [], "xml")
+    for i in range(len(pool)):
+        text = pool.get(i)
+        if text is None or text == "onClick" or ("." in text and _CLASS_NAME.fullmatch(text)):
+            return True
+    return False
 
 
 def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset[str]:
