@@ -189,7 +189,7 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
         for site in ctx.calls_to(api):
             if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
                 add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
-    for m in _methods_holding(index, wanted.__contains__):
+    for m in _methods_holding(index, lambda strings: [i for i, s in enumerate(strings) if s in wanted]):
         if ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
@@ -352,11 +352,16 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
 
-    def plain_url(s: str) -> bool:
-        return s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)
+    plain: set[str] = set()
 
-    for m in _methods_holding(ctx.index, plain_url):
-        urls = [s[:120] for s in ctx.index.strings(m) if plain_url(s)]
+    def plain_urls(strings: list[str]) -> list[int]:
+        picked = [i for i, s in enumerate(strings) if s and s.startswith("http://") and len(s) > 10
+                  and not s.startswith(ignore)]
+        plain.update(strings[i] for i in picked)
+        return picked
+
+    for m in _methods_holding(ctx.index, plain_urls):
+        urls = [s[:120] for s in ctx.index.strings(m) if s in plain]
         if ctx.may_run(m):  # a URL only dead code holds is never requested
             urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
     for subject, urls in urls_by_subject.items():
@@ -365,11 +370,11 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
     return out
 
 
-def _methods_holding(index: DexIndex, wanted: Callable[[str], bool]) -> list[MethodInfo]:
-    """The methods, in index order, with a string constant `wanted` accepts: each DEX's string table is read once
-    and the methods are picked by string index (in C for the methods the extension read)."""
-    return index.methods_referencing("strings", {id(dex): [i for i, s in enumerate(dex.strings) if s and wanted(s)]
-                                                 for dex in index.dex_files})
+def _methods_holding(index: DexIndex, wanted: Callable[[list[str]], list[int]]) -> list[MethodInfo]:
+    """The methods, in index order, with a string constant at one of the positions `wanted` picks from their DEX's
+    string table: each table is read once and the methods are picked by string index (in C for the methods the
+    extension read), rather than a list of strings made for every method."""
+    return index.methods_referencing("strings", {id(dex): wanted(dex.strings) for dex in index.dex_files})
 
 
 Detector = Callable[[StaticContext, list[SensitiveHit]], list[Observation]]
