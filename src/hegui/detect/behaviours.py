@@ -19,6 +19,7 @@ from hegui.detect.context import StaticContext
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
+from hegui.detect.url_flow import UrlApis, UrlFlow
 from hegui.dex import MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
@@ -351,12 +352,17 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
         return out
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
+    uses = UrlFlow(ctx.index, UrlApis.from_knowledge(cfg))
     for m in ctx.index.methods:
         if not m.code.strings:
             continue
-        urls = [s[:120] for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)]
-        if urls and ctx.may_run(m):  # a URL only dead code holds is never requested
-            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
+        urls = {s for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)}
+        if not urls or not ctx.may_run(m):  # a URL only dead code holds is never requested
+            continue
+        # a URL only shown, shared or compared is no transmission; one whose use cannot be followed stays
+        requested = {u[:120] for u, use in uses.uses(m, urls).items() if use.supports}
+        if requested:
+            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(requested)
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
             reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))
