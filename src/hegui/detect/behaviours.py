@@ -19,6 +19,7 @@ from hegui.detect.context import StaticContext
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
+from hegui.detect.undeclared import UndeclaredComponents
 from hegui.detect.url_flow import UrlApis, UrlFlow
 from hegui.dex import MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
@@ -42,6 +43,14 @@ def wanted_call_keys() -> frozenset[tuple[str, str]]:
     keys = {(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in knowledge.static_signal_apis()}
     matcher = api_matcher()
     return frozenset(keys | set(matcher.methods) | set(matcher.reflection_calls))
+
+
+def _may_run(ctx: StaticContext) -> Callable[[MethodInfo], bool]:
+    """`ctx.may_run`, less the instance code of Activities, Services and ContentProviders the manifest does not
+    declare: the system never creates them (hegui.detect.undeclared; audit: the Huawei update SDK's
+    AppUpdateActivity, bundled in xgdemo without its manifest entry, "opening" AppGallery)."""
+    undeclared = UndeclaredComponents(ctx)
+    return lambda m: ctx.may_run(m) and not undeclared.never_runs(m)
 
 
 def _short(values: Iterable[str], limit: int = 6) -> str:
@@ -91,11 +100,12 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
     me" button) are observed apart with `user_initiated: true`: the user asked for them."""
+    may_run = _may_run(ctx)
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
         by_subject: dict[tuple[str, bool], list[str]] = {}
         for site in ctx.calls_to(api):
-            if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
+            if may_run(site.caller):  # a library helper nothing calls schedules nothing
                 key = (ctx.subject_of(site.caller), ctx.only_on_user_action(site.caller))
                 by_subject.setdefault(key, []).append(java_member(site.caller.cls, site.caller.name))
         for (subject, user_initiated), callers in by_subject.items():
@@ -126,6 +136,7 @@ def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
 def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Code that starts a component of another app it names by package (the package argument of a targeting
     call, hegui.detect.targets), and push-SDK components other apps can wake."""
+    may_run = _may_run(ctx)
     cfg = signals()["associated_start"]
     index = ctx.index
     starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
@@ -136,7 +147,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
-        if not ctx.may_run(m):
+        if not may_run(m):
             continue
         named = target_packages(index, reader, m, target_apis)
         subject = ctx.subject_of(m)
@@ -169,6 +180,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
 
 
 def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = _may_run(ctx)
     cfg = signals()["install"]
     out: list[Observation] = []
     declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
@@ -188,10 +200,10 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
-            if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
+            if may_run(site.caller):  # an installer helper nothing calls installs nothing
                 add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in index.methods:
-        if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
+        if m.code.strings and wanted.intersection(index.strings(m)) and may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
@@ -201,6 +213,7 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
 
 def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = _may_run(ctx)
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
         if info.hot_update:
@@ -210,7 +223,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
-            if not ctx.may_run(site.caller):
+            if not may_run(site.caller):
                 continue
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
                 said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
@@ -221,6 +234,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
 
 
 def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = _may_run(ctx)
     cfg = signals()["uninstall"]
     apk, manifest = ctx.apk, ctx.manifest
     out: list[Observation] = []
@@ -251,7 +265,7 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
-            if not ctx.may_run(site.caller):
+            if not may_run(site.caller):
                 continue
             strings = ctx.index.strings(site.caller)
             types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
@@ -337,6 +351,7 @@ def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -
 
 
 def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = _may_run(ctx)
     cfg = signals()["cleartext"]
     manifest = ctx.manifest
     out: list[Observation] = []
@@ -357,7 +372,7 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
         if not m.code.strings:
             continue
         urls = {s for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)}
-        if not urls or not ctx.may_run(m):  # a URL only dead code holds is never requested
+        if not urls or not may_run(m):  # a URL only dead code holds is never requested
             continue
         # a URL only shown, shared or compared is no transmission; one whose use cannot be followed stays
         requested = {u[:120] for u, use in uses.uses(m, urls).items() if use.supports}

@@ -113,6 +113,7 @@ class StaticSignals(Strict):
     dynamic_code: DynamicCode
     uninstall: Uninstall
     cleartext: Cleartext
+    plain_component_factories: NameSet
     sdk_consent_apis: ApiList
     permission_request_apis: ApiList
 
