@@ -16,6 +16,7 @@ from hegui import knowledge
 from hegui.apk.images import icon_is_blank
 from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
+from hegui.detect.folding import may_name, reflected_names
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
@@ -337,16 +338,44 @@ def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -
     # yet works with ACCESS_COARSE_LOCATION alone (audit: MobSDK's LocationHelper#getLocation in moblink).
     sem = api_semantics()
     unlocked = {p for h in hits if (rule := sem.rule("requires_permission", h.api, h.pi_type)) for p in rule.any_of}
+    unused = [name for name in ctx.manifest.uses_permissions
+              if (info := perms.get(name)) is not None and info.dangerous and info.pi_types
+              and not used_types.intersection(info.pi_types) and name not in unlocked]
+    reflected = _reflectively_unlocked(ctx, unused)
     out: list[Observation] = []
-    for name in ctx.manifest.uses_permissions:
-        info = perms.get(name)
-        if info is None or not info.dangerous or not info.pi_types:
+    for name in unused:
+        if name in reflected:
             continue
-        if used_types.intersection(info.pi_types) or name in unlocked:
-            continue
+        info = perms[name]
         out.append(Observation(kind="unused_dangerous_permission", evidence=[
             said("manifest", "unused_dangerous_permission", permission=name, pi_types=tuple(info.pi_types))],
             attrs={"permission": name}))
+    return out
+
+
+def _reflectively_unlocked(ctx: StaticContext, permissions: list[str]) -> set[str]:
+    """The permissions among `permissions` an API unlocks that live code calls by reflection under a name it
+    holds or builds (hegui.detect.folding: MobTools' DeviceHelper#getIMEI concatenates "getDeviceId" for its
+    reflection helper, audit glesdemo). The class the name belongs to is not known: the name alone (a getter
+    of the API that needs the permission) keeps the permission from being called unused."""
+    if not permissions:
+        return set()
+    by_name: dict[str, set[str]] = {}
+    for rule in api_semantics().rules:
+        if rule.kind == "requires_permission":
+            for p in set(rule.any_of).intersection(permissions):
+                for api in rule.apis:
+                    by_name.setdefault(api.partition("#")[2], set()).add(p)
+    if not by_name:
+        return set()
+    names = frozenset(by_name)
+    may_run = _may_run(ctx)
+    reader = CodeReader()
+    out: set[str] = set()
+    for m in ctx.index.methods:
+        if m.code.strings and may_name(ctx.index.strings(m), names) and may_run(m):
+            for name in reflected_names(ctx.index, reader, m, names):
+                out |= by_name[name]
     return out
 
 
