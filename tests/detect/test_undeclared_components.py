@@ -65,3 +65,38 @@ def test_a_declared_subclass_runs_the_undeclared_screens_code(tmp_path):
              SCREEN: SCREEN_SMALI, SUBCLASS: smali_class(SUBCLASS, "", super_=SCREEN_D)}
     scanned = scan_app(tmp_path, smali, components=f'<activity android:name="{SUBCLASS}"/>')
     assert [(s, sev) for s, sev, _e in associated(scanned)] == [("app", "medium")]
+
+
+HANDLER = f"{SCREEN}$1"
+HANDLER_D = "L" + HANDLER.replace(".", "/") + ";"
+# UpdateActivity$1: a handler the screen creates in onCreate; its handle() opens the store
+HANDLER_SMALI = smali_class(HANDLER, method("handle", OPEN_STORE.replace(
+    f"    invoke-virtual {{p0, v0}}, {SCREEN_D}->startActivity({INTENT})V\n",
+    "    const/4 v1, 0x0\n"
+    f"    invoke-virtual {{v1, v0}}, Landroid/content/Context;->startActivity({INTENT})V\n")))
+NEW_HANDLER = (f"    new-instance v0, {HANDLER_D}\n    invoke-direct {{v0}}, {HANDLER_D}-><init>()V\n"
+               f"    invoke-virtual {{v0}}, {HANDLER_D}->handle()V\n")
+SCREEN_WITH_HANDLER = smali_class(SCREEN, method(
+    "onCreate", "    invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V\n" + NEW_HANDLER,
+    params="Landroid/os/Bundle;"), super_="Landroid/app/Activity;")
+# (from the launcher's onCreate: startup code, high)
+HANDLER_STARTS = [("app", "high", [f"{HANDLER}#handle starts components of other apps: {STORE}"])]
+
+
+@pytest.mark.parametrize(("main_code", "expected"), [
+    ("", []),
+    (NEW_HANDLER, HANDLER_STARTS),  # the launcher creates the handler too: it runs
+], ids=["created-only-by-the-screen", "created-by-live-code-too"])
+def test_a_class_only_an_undeclared_screen_creates_never_runs(tmp_path, main_code, expected):
+    smali = {**app_smali(main_on_create=SHOW + main_code), SCREEN: SCREEN_WITH_HANDLER, HANDLER: HANDLER_SMALI}
+    assert associated(scan_app(tmp_path, smali)) == expected
+
+
+def test_an_undeclared_screen_the_app_creates_itself_runs(tmp_path):
+    # `new UpdateActivity().openStore()`: no system start, yet the instance exists and the call runs
+    create = (f"    new-instance v0, {SCREEN_D}\n    invoke-direct {{v0}}, {SCREEN_D}-><init>()V\n"
+              f"    invoke-virtual {{v0}}, {SCREEN_D}->openStore()V\n")
+    public = SCREEN_SMALI.replace(".method private openStore", ".method public openStore")
+    smali = {**app_smali(main_on_create=create), SCREEN: public}
+    assert associated(scan_app(tmp_path, smali)) == [
+        ("app", "high", [f"{SCREEN}#openStore starts components of other apps: {STORE}"])]
