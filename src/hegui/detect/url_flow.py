@@ -191,6 +191,8 @@ class UrlFlow:
                 out[_RESULT] = carried
             return out
         if op in _MOVE_RESULTS:
+            for w in written_registers(op, u, units, pc):  # both halves of a move-result-wide
+                out.pop(w, None)
             _put(out, u >> 8, result)
             return out
         if op in _MOVES:
