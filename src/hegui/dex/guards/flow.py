@@ -214,6 +214,20 @@ def stored(code: Code, states: list[dict[int, Any] | None], k: int) -> Any:
     return st.get(u >> 8 if u & 0xFF == SPUT_BOOLEAN else (u >> 8) & 0xF)
 
 
+def written_registers(op: int, u: int, units: array, pc: int) -> tuple[int, ...]:
+    """The registers the instruction at `pc` writes (both halves of a wide value); () when it writes none. A
+    move-result writes its register; an invoke writes none (its result waits for the move-result)."""
+    if op in _DEST_A4:
+        dst = (u >> 8) & 0xF
+    elif op in _DEST_A8:
+        dst = u >> 8
+    elif op in _DEST_A16:
+        dst = units[pc + 1]
+    else:
+        return ()
+    return (dst, dst + 1) if op in _WIDE_DEST else (dst,)
+
+
 def invoke_registers(op: int, u: int, units: array, pc: int) -> list[int]:
     """The argument registers of the invoke at `pc` (format 35c or 3rc), receiver first."""
     if op in _INVOKE_RANGE:
