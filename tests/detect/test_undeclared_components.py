@@ -100,3 +100,25 @@ def test_an_undeclared_screen_the_app_creates_itself_runs(tmp_path):
     smali = {**app_smali(main_on_create=create), SCREEN: public}
     assert associated(scan_app(tmp_path, smali)) == [
         ("app", "high", [f"{SCREEN}#openStore starts components of other apps: {STORE}"])]
+
+
+# UpdateActivity#onCreate reads the IMEI: `((TelephonyManager) getSystemService("phone")).getDeviceId()`
+READ_IMEI = ("    const-string v0, \"phone\"\n"
+             f"    invoke-virtual {{p0, v0}}, {SCREEN_D}->getSystemService(Ljava/lang/String;)Ljava/lang/Object;\n"
+             "    move-result-object v0\n    check-cast v0, Landroid/telephony/TelephonyManager;\n"
+             "    invoke-virtual {v0}, Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;\n")
+IMEI_SCREEN = smali_class(SCREEN, method(
+    "onCreate", "    invoke-super {p0, p1}, Landroid/app/Activity;->onCreate(Landroid/os/Bundle;)V\n" + READ_IMEI,
+    params="Landroid/os/Bundle;").replace(".method public onCreate", ".method protected onCreate"),
+    super_="Landroid/app/Activity;")
+
+
+@pytest.mark.parametrize(("components", "reported", "dead"), [
+    ("", [], 1),
+    (f'<activity android:name="{SCREEN}"/>', [("imei", f"{SCREEN}#onCreate")], 0),
+], ids=["undeclared", "declared"])
+def test_a_sensitive_call_of_an_undeclared_screen_is_counted_dead_not_reported(tmp_path, components, reported, dead):
+    smali = {**app_smali(main_on_create=SHOW), SCREEN: IMEI_SCREEN}
+    scanned = scan_app(tmp_path, smali, components=components)
+    assert [(c.pi_type, c.caller) for c in scanned.report.sensitive_calls] == reported
+    assert scanned.report.stats is not None and scanned.report.stats.dead_sensitive_calls == dead

@@ -20,7 +20,6 @@ from hegui.detect.folding import may_name, reflected_names
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.detect.undeclared import UndeclaredComponents
 from hegui.detect.url_flow import UrlApis, UrlFlow
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
@@ -44,14 +43,6 @@ def wanted_call_keys() -> frozenset[tuple[str, str]]:
     keys = {(class_descriptor(a.partition("#")[0]), a.partition("#")[2]) for a in knowledge.static_signal_apis()}
     matcher = api_matcher()
     return frozenset(keys | set(matcher.methods) | set(matcher.reflection_calls))
-
-
-def _may_run(ctx: StaticContext) -> Callable[[MethodInfo], bool]:
-    """`ctx.may_run`, less the instance code of Activities, Services and ContentProviders the manifest does not
-    declare: the system never creates them (hegui.detect.undeclared; audit: the Huawei update SDK's
-    AppUpdateActivity, bundled in xgdemo without its manifest entry, "opening" AppGallery)."""
-    undeclared = UndeclaredComponents(ctx)
-    return lambda m: ctx.may_run(m) and not undeclared.never_runs(m)
 
 
 def _short(values: Iterable[str], limit: int = 6) -> str:
@@ -101,7 +92,7 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
     me" button) are observed apart with `user_initiated: true`: the user asked for them."""
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
         by_subject: dict[tuple[str, bool], list[str]] = {}
@@ -137,7 +128,7 @@ def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
 def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Code that starts a component of another app it names by package (the package argument of a targeting
     call, hegui.detect.targets), and push-SDK components other apps can wake."""
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     cfg = signals()["associated_start"]
     index = ctx.index
     starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
@@ -181,7 +172,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
 
 
 def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     cfg = signals()["install"]
     out: list[Observation] = []
     declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
@@ -214,7 +205,7 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
 
 def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
         if info.hot_update:
@@ -235,7 +226,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
 
 
 def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     cfg = signals()["uninstall"]
     apk, manifest = ctx.apk, ctx.manifest
     out: list[Observation] = []
@@ -369,7 +360,7 @@ def _reflectively_unlocked(ctx: StaticContext, permissions: list[str]) -> set[st
     if not by_name:
         return set()
     names = frozenset(by_name)
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     reader = CodeReader()
     out: set[str] = set()
     for m in ctx.index.methods:
@@ -380,7 +371,7 @@ def _reflectively_unlocked(ctx: StaticContext, permissions: list[str]) -> set[st
 
 
 def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = _may_run(ctx)
+    may_run = ctx.may_run
     cfg = signals()["cleartext"]
     manifest = ctx.manifest
     out: list[Observation] = []

@@ -14,12 +14,15 @@ any class for a declared name. Receivers are not concerned: code may register an
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from hegui import knowledge
-from hegui.detect.context import StaticContext
 from hegui.detect.startup import framework_hierarchy
 from hegui.dex import MethodInfo, java_to_descriptor
 from hegui.dex.parser import ACC_STATIC
+
+if TYPE_CHECKING:  # the context asks this module (StaticContext.may_run)
+    from hegui.detect.context import StaticContext
 
 # framework types whose instances only the system creates, for a class the manifest declares
 SYSTEM_CREATED = frozenset(("Landroid/app/Activity;", "Landroid/app/Service;", "Landroid/content/ContentProvider;"))
