@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from hegui.dex import MethodInfo
 from hegui.dex.guards.bytecode import STRING, CodeReader, Unsupported, param_types, s16, s32
-from hegui.dex.guards.flow import INVOKES, invoke_registers, written_registers
+from hegui.dex.guards.flow import INVOKES, invoke_registers, set_register, written_registers
 from hegui.dex.index import DexIndex
 from hegui.dex.parser import DexFormatError
 
@@ -77,18 +77,18 @@ def reflected_names(index: DexIndex, reader: CodeReader, m: MethodInfo, names: f
                     continue
                 pending = _invoke(refs[ref], op, invoke_registers(op, u, units, pc), regs, names, found)
             elif op == _MOVE_RESULT_OBJECT:
-                _set(regs, u >> 8, result)
+                set_register(regs, u >> 8, result)
             elif op in (_CONST_STRING, _CONST_STRING_JUMBO):
                 idx = units[pc + 1] if op == _CONST_STRING else units[pc + 1] | (units[pc + 2] << 16)
-                _set(regs, u >> 8, m.dex.strings[idx] if idx < len(m.dex.strings) else None)
+                set_register(regs, u >> 8, m.dex.strings[idx] if idx < len(m.dex.strings) else None)
             elif op == _NEW_INSTANCE:
-                _set(regs, u >> 8, _Builder() if m.dex.type_name(units[pc + 1]) in _BUILDERS else None)
+                set_register(regs, u >> 8, _Builder() if m.dex.type_name(units[pc + 1]) in _BUILDERS else None)
             elif op in (_CONST4, _CONST16, _CONST):
                 if op == _CONST4:
                     dst, lit = (u >> 8) & 0xF, (u >> 12) - 16 if u & 0x8000 else u >> 12
                 else:
                     dst, lit = u >> 8, s16(units[pc + 1]) if op == _CONST16 else s32(units[pc + 1], units[pc + 2])
-                _set(regs, dst, lit)
+                set_register(regs, dst, lit)
             elif op in _MOVE_OBJECTS:
                 if op == 0x07:
                     dst, src = (u >> 8) & 0xF, u >> 12
@@ -96,7 +96,7 @@ def reflected_names(index: DexIndex, reader: CodeReader, m: MethodInfo, names: f
                     dst, src = u >> 8, units[pc + 1]
                 else:
                     dst, src = units[pc + 1], units[pc + 2]
-                _set(regs, dst, regs.get(src))
+                set_register(regs, dst, regs.get(src))
             else:
                 for w in written_registers(op, u, units, pc):
                     regs.pop(w, None)
@@ -142,10 +142,3 @@ def _invoke(ref: tuple[str, str, str], op: int, args: list[int], regs: dict[int,
                 found.add(declared[slot])  # type: ignore[arg-type]
             slot += 2 if ptype in ("J", "D") else 1
     return None
-
-
-def _set(regs: dict[int, object], reg: int, value: object) -> None:
-    if value is None:
-        regs.pop(reg, None)
-    else:
-        regs[reg] = value

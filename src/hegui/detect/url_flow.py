@@ -21,7 +21,7 @@ from typing import Any
 from hegui.detect.apis import class_descriptor
 from hegui.dex import MethodInfo
 from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported, param_types
-from hegui.dex.guards.flow import INVOKES, invoke_registers, written_registers
+from hegui.dex.guards.flow import INVOKES, forward, invoke_registers, written_registers
 from hegui.dex.index import DexIndex
 from hegui.dex.parser import DexFile, DexFormatError
 
@@ -131,27 +131,12 @@ class UrlFlow:
         entry: dict[int, frozenset[Label]] = {}
         if kind == "params":
             entry = {reg: frozenset((j,)) for reg, j in code.params.items() if j in what}
-        states: list[dict[int, frozenset[Label]] | None] = [None] * n
-        states[0] = entry
         invoke_at = dict(code.invokes)
-        work = [0]
-        budget = _MAX_VISITS * n
-        while work:
-            budget -= 1
-            if budget < 0:
-                raise Unsupported
-            k = work.pop()
-            st = states[k]
-            assert st is not None
-            out = self._transfer(m, code, k, st, invoke_at.get(k), seed, depth, uses)
-            for s in code.succ[k]:
-                if _merge(states, s, out):
-                    work.append(s)
-            if code.exc[k]:
-                both = _union(st, out)
-                for s in code.exc[k]:
-                    if _merge(states, s, both):
-                        work.append(s)
+
+        def transfer(k: int, st: dict[int, frozenset[Label]]) -> dict[int, frozenset[Label]]:
+            return self._transfer(m, code, k, st, invoke_at.get(k), seed, depth, uses)
+
+        forward(code, entry, transfer, _merge, _union, _MAX_VISITS)
         return uses
 
     def _transfer(self, m: MethodInfo, code: Code, k: int, st: dict[int, frozenset[Label]], ref: int | None,
