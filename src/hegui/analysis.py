@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -475,41 +474,16 @@ def _permissions(apk: Apk) -> list[Permission]:
 
 
 def _dex_blobs(apk: Apk, report: Report, budget: Budget) -> Iterator[tuple[str, bytes]]:
-    """The APK's DEX files in order, each inflated while the one before it is indexed: zlib runs outside the
-    interpreter lock, so on a machine with a second core inflating costs no time but the first file's.
-    Only that one reader touches the archive while the index is built, and it stays one file ahead."""
-    names = list(apk.dex_names)
     total = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hegui-dex") as reader:
-        pending = _read_ahead(reader, apk, names, 0, MAX_DEX_BYTES)
-        for i, name in enumerate(names):
-            try:
-                data: bytes | None = pending.result()
-            except InputError as exc:
-                report.errors.append(ErrorItem(stage="dex", message=f"{name}: {exc}"))
-                data = None
-            total += len(data) if data is not None else 0
-            pending = _read_ahead(reader, apk, names, i + 1, MAX_DEX_BYTES - total)
-            if data is not None:
-                budget.check(f"reading {name}")
-                yield name, data
-
-
-def _read_ahead(reader: ThreadPoolExecutor, apk: Apk, names: list[str], i: int, max_size: int) -> Future[bytes]:
-    """Read names[i] in `reader` (at once, in this thread, when no thread can be started: a tight address-space
-    limit); a finished empty future past the last name."""
-    done: Future[bytes] = Future()
-    if i >= len(names):
-        done.set_result(b"")
-        return done
-    try:
-        return reader.submit(apk.archive.read, names[i], max_size=max_size)
-    except RuntimeError:
+    for name in apk.dex_names:
         try:
-            done.set_result(apk.archive.read(names[i], max_size=max_size))
+            data = apk.archive.read(name, max_size=MAX_DEX_BYTES - total)
         except InputError as exc:
-            done.set_exception(exc)
-        return done
+            report.errors.append(ErrorItem(stage="dex", message=f"{name}: {exc}"))
+            continue
+        total += len(data)
+        budget.check(f"reading {name}")
+        yield name, data
 
 
 def _attributor(apk: Apk, index: DexIndex) -> tuple[SdkAttributor, tuple[str, ...]]:
