@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui.platform.db import ApiToken, AuditEvent, User, WebSession, utcnow
+from hegui.platform.messages import Message
 from hegui.platform.security import hash_password, new_csrf_token, new_token, token_digest, verify_password
 from hegui.platform.vocab import Role
 
@@ -23,9 +24,14 @@ class AccountError(ValueError):
     pass
 
 
-def audit(db: Session, user: User | None, action: str, target: str = "", detail: str = "") -> None:
-    """Record who did what. Never pass secrets (tokens, passwords) in `detail`."""
-    db.add(AuditEvent(user_id=user.id if user else None, action=action, target=target[:80], detail=detail[:2000]))
+def audit(db: Session, user: User | None, action: str, target: str = "", detail: str = "",
+          message: Message | None = None) -> None:
+    """Record who did what. Never pass secrets (tokens, passwords) in `detail`. A sentence the platform writes is
+    passed as `message`: the log keeps its English text as `detail`, readers render it in their language."""
+    if message is not None:
+        detail = detail or message.english()
+    db.add(AuditEvent(user_id=user.id if user else None, action=action, target=target[:80], detail=detail[:2000],
+                      message=message.as_json() if message is not None else None))
 
 
 def create_user(db: Session, name: str, role: str, password: str | None = None,

@@ -18,6 +18,7 @@ from hegui.platform import access, marks, sdks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
+from hegui.platform.messages import Message, from_json, render_json
 from hegui.platform.scans import submit_scan
 from hegui.platform.vocab import ANSWERABLE_CASE_STATUSES, CaseStatus, ClueSource, ClueStatus, Role
 from hegui.platform.workdays import WorkCalendar
@@ -152,8 +153,9 @@ def open_sdk_case(db: Session, user: User, sdk_id: str, vendor: User, rule_ids: 
     for clue in db.scalars(select(Clue).where(Clue.sdk_id == sdk_id, Clue.vendor_id == vendor.id,
                                               Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
         clue.status = ClueStatus.IN_CASE
-    audit(db, user, "case.open", f"case:{case.id}",
-          f"sdk {sdk_id} vendor {vendor.name} ({record.package}) deadline={deadline} rules={','.join(wanted)}")
+    audit(db, user, "case.open", f"case:{case.id}", message=Message(
+        "case.opened_sdk", {"sdk": sdk_id, "vendor": vendor.name, "package": record.package,
+                            "deadline": deadline.isoformat(), "rules": wanted}))
     return case
 
 
@@ -200,7 +202,8 @@ def answer_case(db: Session, settings: Settings, user: User, case: Case, stateme
     answer = CaseAnswer(case_id=case.id, user_id=user.id, statement=statement[:10000], scan_id=scan.id)
     db.add(answer)
     db.flush()
-    audit(db, user, "case.answer", f"case:{case.id}", f"answer {answer.id} with scan {scan.id}")
+    audit(db, user, "case.answer", f"case:{case.id}",
+          message=Message("case.answer", {"answer": answer.id, "scan": scan.id}))
     return answer
 
 
@@ -224,9 +227,18 @@ class TimelineEvent:
     at: dt.datetime
     kind: str  # opened | notice | answer | recheck | recheck_skipped | closed | escalation | override
     actor: str | None  # the account; None for the platform's own steps (re-checks)
-    detail: str
+    detail: str  # the audit's English text, or what a person typed (an answer's statement, an override reason)
     scan_id: int | None = None
     version_id: int | None = None
+    # The platform's sentence behind `detail` (None: typed by a person, or an event logged before messages)
+    message: Message | None = None
+
+    def text(self, lang: str) -> str:
+        """The detail as a reader of `lang` reads it: the platform's sentence in that language, a person's
+        words as they were typed."""
+        if self.message is None:
+            return self.detail
+        return render_json(self.message.as_json(), lang, self.detail) or self.detail
 
 
 def timeline(db: Session, case: Case) -> list[TimelineEvent]:
@@ -240,11 +252,13 @@ def timeline(db: Session, case: Case) -> list[TimelineEvent]:
         if kind is None:
             continue
         actor = row.user.name if row.user else None
+        message = from_json(row.message)
         if kind == "opened":
-            events.append(TimelineEvent(row.at, "opened", actor, row.detail, version_id=case.version_id))
-            events.append(TimelineEvent(row.at, "notice", actor,  # dates and rules: the same in either language
-                                        f"{case.notice_date.isoformat()} → {case.deadline.isoformat()}: "
-                                        f"{', '.join(case.rule_ids)}"))
+            events.append(TimelineEvent(row.at, "opened", actor, row.detail, version_id=case.version_id,
+                                        message=message))
+            notice = Message("case.notice", {"notice_date": case.notice_date.isoformat(),
+                                             "deadline": case.deadline.isoformat(), "rules": list(case.rule_ids)})
+            events.append(TimelineEvent(row.at, "notice", actor, notice.english(), message=notice))
             continue
         if kind == "answer":
             found = _ANSWER.search(row.detail)
@@ -252,7 +266,8 @@ def timeline(db: Session, case: Case) -> list[TimelineEvent]:
             scan = db.get(Scan, answer.scan_id) if answer and answer.scan_id else None
             events.append(TimelineEvent(row.at, "answer", actor, answer.statement if answer else row.detail,
                                         scan_id=scan.id if scan else None,
-                                        version_id=scan.version_id if scan else None))
+                                        version_id=scan.version_id if scan else None,
+                                        message=None if answer else message))  # the developer's own words
             continue
-        events.append(TimelineEvent(row.at, kind, actor, row.detail))  # re-checks name their version
+        events.append(TimelineEvent(row.at, kind, actor, row.detail, message=message))  # re-checks name their version
     return events

@@ -105,7 +105,9 @@ class Scan(Base):
     error: Mapped[str | None] = mapped_column(Text)
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # English, as the audit log reads it
+    # the note's sentences as messages.py keys + parameters, rendered in the reader's language (None: older scans)
+    note_messages: Mapped[list[Any] | None] = mapped_column(JSON)
     # A possible counterfeit (signers.py, vocab.Review): "held" for a regulator's decision about `held_app_id`, then
     # "counterfeit" (stays unfiled) or "genuine" (filed, the record re-bound to its certificates).
     review: Mapped[str | None] = mapped_column(String(12), index=True)
@@ -320,7 +322,9 @@ class AuditEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80), default="")
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # English plain text: the log
+    # {"key", "params"} of `detail` when the platform wrote it (messages.py): rendered per reader's language
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     user: Mapped[User | None] = relationship()
 
 

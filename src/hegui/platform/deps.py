@@ -14,11 +14,18 @@ from sqlalchemy.orm import Session
 from hegui.platform import campaigns, lists, workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import Campaign, User, WebSession
+from hegui.platform.i18n import pick_lang
 from hegui.platform.workdays import WorkCalendar
 
 SESSION_COOKIE = "hegui_session"
 LOGIN_CSRF_COOKIE = "hegui_login_csrf"
 LANG_COOKIE = "hegui_lang"
+
+
+def lang_of(request: Request) -> str:
+    """The language a page or an API answer is rendered in (i18n.pick_lang)."""
+    return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                     request.query_params.get("lang"))
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -19,6 +19,7 @@ from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
+from hegui.platform.messages import Message, notes_json
 from hegui.platform.storage import UploadRejected, store_upload
 from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, InputKind, ScanStatus
 from hegui.report.model import Report
@@ -212,19 +213,25 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
 MIN_JAR_PACKAGE_LABELS = 3
 
 
-def filing_package(kind: str, package: str | None) -> tuple[str | None, str | None]:
+def filing_package(kind: str, package: str | None) -> tuple[str | None, Message | None]:
     """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
     manifest declares; a JAR under the package its classes share, if that names one product."""
     package = (package or "").strip()[:255]
     if kind == InputKind.JAR:
         if not package:
-            return None, "the JAR's classes share no package: the scan is not filed under an SDK"
+            return None, Message("scan.jar_no_package")
         if len(package.split(".")) < MIN_JAR_PACKAGE_LABELS:
-            return None, (f"the JAR's classes share only the package {package}, too broad to name one SDK: "
-                          "the scan is not filed under an SDK")
+            return None, Message("scan.jar_package_too_broad", {"package": package})
     if not package:
-        return None, "no package name could be read: the scan is not filed under an app"
+        return None, Message("scan.no_package")
     return package, None
+
+
+def note_scan(scan: Scan, *notes: Message) -> None:
+    """Set the scan's note: English text (what the API's `note` and older readers show) and the messages it was
+    rendered from, which pages and the API render in the reader's language."""
+    scan.note = "; ".join(n.english() for n in notes)[:4000] or None
+    scan.note_messages = notes_json(notes) or None
 
 
 def _insert_or_get(db: Session, row: App | AppVersion, existing: Select) -> Any:
@@ -249,15 +256,13 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     app_kind = AppKind.SDK if kind in SDK_PACKAGE_KINDS else AppKind.APP  # a quick app or HarmonyOS package is an app too
     package, why_not = filing_package(kind, report.app.package)
     if package is None:
-        scan.note = why_not
+        note_scan(scan, why_not)
         return
     uploader = db.get(User, scan.uploader_id)
     if uploader.role in access.OWNER_ROLE.values() and access.OWNER_ROLE[app_kind] != uploader.role:
         # Records are owned by who uploads first: a developer filing an SDK (whose package a JAR's class names
         # can forge) could squat a vendor's SDK and see its cases, and a vendor an app. Staff file anything.
-        scan.note = (f"{'SDK packages' if app_kind == AppKind.SDK else 'apps'} are filed only for "
-                     f"{'SDK vendor' if app_kind == AppKind.SDK else 'developer'} accounts and staff: this scan keeps its "
-                     "report but is not filed")
+        note_scan(scan, Message("scan.sdk_for_vendors" if app_kind == AppKind.SDK else "scan.app_for_developers"))
         return
     app = db.scalar(select(App).where(App.package == package))
     if app is None:
@@ -265,8 +270,8 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
     if app.kind != app_kind:
-        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == AppKind.SDK else 'app'}: "
-                     f"this {kind.upper()} is not filed under it")
+        note_scan(scan, Message("scan.registered_as_sdk" if app.kind == AppKind.SDK else "scan.registered_as_app",
+                                {"package": package, "kind": kind.upper()}))
         return
     certs = signers.version_certs(report)
     if not signers.matches(app, certs):
@@ -275,7 +280,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         return
     if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
         # Attaching versions to someone else's app would let a developer tamper with its cases.
-        scan.note = "this package belongs to another account: the scan is not filed under that app"
+        note_scan(scan, Message("scan.other_account"))
         return
     if app.signing_certs is None and certs:
         app.signing_certs = certs  # the first signed version binds the record
@@ -298,7 +303,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     sdk_usage.record_version(db, app, version, scan.report_json or {})
     notes = after_new_version(db, app, version, {f.rule_id for f in report.findings})
     if notes:
-        scan.note = "; ".join(notes)[:4000]
+        note_scan(scan, *notes)
 
 
 def version_report(db: Session, version: AppVersion) -> dict[str, Any]:

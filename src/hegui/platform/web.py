@@ -34,6 +34,7 @@ from hegui.platform.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     get_db,
+    lang_of,
     list_refusal_is_unprocessable,
     refusal_is_conflict,
     require_web_role,
@@ -44,9 +45,10 @@ from hegui.platform.deps import (
     web_user,
     work_calendar,
 )
-from hegui.platform.i18n import LANGS, pick_lang, translate
+from hegui.platform.i18n import LANGS, translate
 from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
+from hegui.platform.messages import render_notes
 from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
@@ -83,7 +85,7 @@ _env = jinja2.Environment(
 _env.globals.update(Role=Role, ScanStatus=ScanStatus, AppKind=AppKind, CaseStatus=CaseStatus,
                     ComplaintStatus=ComplaintStatus, HeldDecision=HeldDecision, STAFF_ROLES=STAFF,
                     OPEN_CASE_STATUSES=OPEN_CASE_STATUSES, ANSWERABLE_CASE_STATUSES=ANSWERABLE_CASE_STATUSES,
-                    MarkVerdict=MarkVerdict)
+                    MarkVerdict=MarkVerdict, notes_text=render_notes)
 
 
 async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
@@ -95,10 +97,6 @@ async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(
 
 
 FormUser = Annotated[User, Depends(csrf_checked)]
-
-
-def lang_of(request: Request) -> str:
-    return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
 def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

@@ -28,6 +28,7 @@ from hegui.platform.db import (
     count_rows,
     utcnow,
 )
+from hegui.platform.messages import Message
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
@@ -121,7 +122,8 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     db.flush()
     for clue in db.scalars(select(Clue).where(Clue.app_id == app.id, Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
         clue.status = ClueStatus.IN_CASE
-    audit(db, user, "case.open", f"case:{case.id}", f"{app.package} deadline={deadline} rules={','.join(wanted)}")
+    audit(db, user, "case.open", f"case:{case.id}", message=Message(
+        "case.opened", {"package": app.package, "deadline": deadline.isoformat(), "rules": wanted}))
     return case
 
 
@@ -151,24 +153,24 @@ def escalate_case(db: Session, user: User, case: Case, escalation: str, note: st
     case.status, case.escalation = CaseStatus.ESCALATED, escalation
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
-    detail = escalation if due else f"{escalation} before the deadline: {override_reason}"
+    message = (Message("case.escalated", {"escalation": escalation}) if due
+               else Message("case.escalated_early", {"escalation": escalation, "reason": override_reason}))
     if not due:  # its own event, so the case's timeline shows the override apart from the escalation
-        audit(db, user, "case.override", f"case:{case.id}", override_reason)
-    audit(db, user, "case.escalate", f"case:{case.id}", detail)
+        audit(db, user, "case.override", f"case:{case.id}", override_reason)  # the regulator's words, as typed
+    audit(db, user, "case.escalate", f"case:{case.id}", message=message)
 
 
-def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> list[str]:
+def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> list[Message]:
     """A new build was scanned: re-check the app's waiting cases against it when it supersedes the version each
     case was opened on, flag a changed build under a known versionCode, and look for returning problems.
-    Returns notes for the scan (one line each)."""
-    notes: list[str] = []
+    Returns notes for the scan (one sentence each)."""
+    notes: list[Message] = []
     twin = changed_build_of(db, version)
     if twin is not None:
-        note = (f"changed build: versionCode {version.version_code} was filed before with other contents "
-                f"(sha256 {twin.sha256[:12]}…, version {twin.version_name or '?'}); a regulator should compare "
-                "the two builds / 同一版本号的不同构建")
+        note = Message("scan.changed_build", {"version_code": version.version_code, "sha256": twin.sha256[:12],
+                                              "version": twin.version_name})
         notes.append(note)
-        audit(db, None, "version.changed_build", f"app:{app.id}", note)
+        audit(db, None, "version.changed_build", f"app:{app.id}", message=note)
     link_named_clues(db, app, version)
     rule_ids = marks.live_rules(db, version, rule_ids)  # a finding marked a false positive keeps no case open
     # A failed re-check is tried again on a build the developer answered the case with (cases.answer_case).
@@ -181,20 +183,23 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
     for case in waiting:
         opened_on = db.get(AppVersion, case.recheck_version_id or case.version_id)
         if opened_on is not None and (opened_on.id == version.id or not newer(version, opened_on)):
-            notes.append(f"not a re-check of case {case.id}: versionCode {version.version_code} is not newer than "
-                         f"{opened_on.version_code} (version {opened_on.version_name or '?'}) the case was "
-                         f"{'re-checked' if case.recheck_version_id else 'opened'} on")
-            audit(db, None, "case.recheck_skipped", f"case:{case.id}", notes[-1])
+            notes.append(Message("case.recheck_skipped_rechecked" if case.recheck_version_id
+                                 else "case.recheck_skipped_opened",
+                                 {"case": case.id, "version_code": version.version_code,
+                                  "old_code": opened_on.version_code, "old_version": opened_on.version_name}))
+            audit(db, None, "case.recheck_skipped", f"case:{case.id}", message=notes[-1])
             continue
         remaining = sorted(set(case.rule_ids) & rule_ids)
         case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
         if remaining:
             case.status = CaseStatus.RECHECK_FAILED
-            audit(db, None, "case.recheck_failed", f"case:{case.id}",
-                  f"version {version.version_name} (versionCode {version.version_code}): {','.join(remaining)}")
+            audit(db, None, "case.recheck_failed", f"case:{case.id}", message=Message(
+                "case.recheck_failed", {"version": version.version_name, "version_code": version.version_code,
+                                        "rules": remaining}))
         else:
             case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-            audit(db, None, "case.closed", f"case:{case.id}", f"rectified in version {version.version_name}")
+            audit(db, None, "case.closed", f"case:{case.id}",
+                  message=Message("case.closed_rectified", {"version": version.version_name}))
     closed = db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.CLOSED,
                                            Case.recheck_version_id.is_not(None),
                                            Case.recheck_version_id < version.id))
@@ -235,11 +240,10 @@ def reconsider_after_mark(db: Session, user: User, app: App) -> None:
         case.remaining_rule_ids = remaining
         if remaining:
             audit(db, user, "case.recheck_failed", f"case:{case.id}",
-                  f"after a false-positive mark: {','.join(remaining)}")
+                  message=Message("case.recheck_failed_after_mark", {"rules": remaining}))
         else:
             case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-            audit(db, user, "case.closed", f"case:{case.id}",
-                  "the findings left by the re-check were marked false positives")
+            audit(db, user, "case.closed", f"case:{case.id}", message=Message("case.closed_false_positives"))
 
 
 # --- complaints --------------------------------------------------------------------------------------------
