@@ -1,0 +1,306 @@
+"""The platform's own sentences in the reader's language: every message key in Chinese and English, the case
+timeline and the scan notes in Chinese on the pages and in the REST API (key + parameters + rendered text),
+older English-only rows shown as they are."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from platform_kit import TODAY, ingest, make_report, startup_imei, web_login
+from sqlalchemy import select
+
+from hegui.model import Evidence, Observation
+from hegui.platform.db import AuditEvent, Scan
+from hegui.platform.messages import MESSAGES, Message, placeholders
+from hegui.platform.scans import finish_scan
+
+BEFORE_CONSENT, DEVICE_ID = "PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"
+SHOP, PUSH = "com.demo.shop", "com.example.pushsdk"
+# Identifiers a Chinese sentence names as they are (Android's field, the hash, file kinds)
+IDENTIFIERS = re.compile(r"versionCode|sha256")
+ENGLISH_WORD = re.compile(r"[A-Za-z]*[a-z]{2,}[A-Za-z]*")  # a word with lower-case letters: not an acronym or id
+
+
+def later_imei() -> Observation:
+    return Observation("sensitive_call", evidence=[Evidence("call", "com.demo.Settings#show → getDeviceId")],
+                       attrs={"pi_type": "imei", "api": "android.telephony.TelephonyManager#getDeviceId",
+                              "at_startup": False, "via_reflection": False})
+
+
+# --- the table -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_message_has_both_languages_with_the_same_parameters(key):
+    zh, en = MESSAGES[key]
+    assert zh.strip() and en.strip()
+    assert placeholders(zh) == placeholders(en)
+    sample = Message(key, {name: ["A", "B"] if name in ("rules", "certs") else f"<{name}>"
+                           for name in placeholders(zh)})
+    chinese = sample.render("zh")
+    assert re.search(r"[\u4e00-\u9fff]", chinese)
+    words = ENGLISH_WORD.findall(IDENTIFIERS.sub("", re.sub(r"<\w+>", "", chinese)))
+    assert words == [], f"{key}: English words {words} in the Chinese sentence {chinese!r}"
+    assert sample.render("en") == sample.english()
+
+
+def test_a_message_renders_lists_vocabulary_and_missing_values_per_language():
+    escalated = Message("case.escalated_early", {"escalation": "removal", "reason": "情节严重"})
+    assert escalated.render("zh") == "整改期限届满前提前升级处置（下架），理由：情节严重"
+    assert escalated.render("en") == "removal before the deadline: 情节严重"  # the audit text, as before
+    failed = Message("case.recheck_failed", {"version": None, "version_code": 14, "rules": ["R1", "R2"]})
+    assert failed.render("zh") == "复检版本 ?（versionCode 14）仍存在问题：R1、R2"
+    assert failed.render("en") == "version ? (versionCode 14): R1,R2"
+    assert Message("case.recheck_failed", {"version": "1.4", "version_code": 14, "rules": ["R1"]}).as_json() == {
+        "key": "case.recheck_failed", "params": {"version": "1.4", "version_code": 14, "rules": ["R1"]}}
+    with pytest.raises(KeyError):
+        Message("case.no_such_message")
+
+
+# --- the case timeline -----------------------------------------------------------------------------------------
+
+def finish(p, scan_id: int, report: dict) -> None:
+    with p.sessions() as db:
+        scan = db.get(Scan, scan_id)
+        scan.status = "running"
+        finish_scan(db, scan, {"report": report})
+        db.commit()
+
+
+def answer(p, case_id: int, statement: str) -> int:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00")
+        zf.writestr("build.txt", statement)
+    res = p.client.post(f"/api/v1/cases/{case_id}/answers", headers=p.users["dev"].auth,
+                        data={"statement": statement}, files={"file": ("fixed.apk", buf.getvalue(), "application/zip")})
+    assert res.status_code == 202, res.text
+    return res.json()["scan_id"]
+
+
+def open_case(p, rules: list[str]) -> int:
+    ingest(p, "dev", make_report(SHOP, "1.3", 13, [startup_imei()], sha="a" * 64))
+    app_id = p.client.get("/api/v1/apps", headers=p.users["reviewer"].auth).json()[0]["id"]
+    res = p.client.post("/api/v1/cases", headers=p.users["reviewer"].auth, json={"app_id": app_id, "rule_ids": rules})
+    assert res.status_code == 201, res.text
+    return res.json()["id"]
+
+
+def timeline(p, case_id: int, query: str = "", headers: dict | None = None) -> list[dict]:
+    res = p.client.get(f"/api/v1/cases/{case_id}/timeline{query}", headers={**p.users["dev"].auth, **(headers or {})})
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+def page_rows(p, case_id: int, lang: str) -> list[tuple[str, str]]:
+    """(kind, detail cell) of each row of the timeline page read by the developer in `lang`."""
+    cookie, _ = web_login(p, "dev")
+    html = p.client.get(f"/cases/{case_id}/timeline", headers={"Cookie": f"hegui_session={cookie}; hegui_lang={lang}"}).text
+    return re.findall(r'data-kind="([a-z_]+)">(?:<td>.*?</td>\s*){3}<td>(.*?)</td></tr>', html, re.S)
+
+
+def test_the_timeline_of_a_rectified_case_reads_in_chinese(platform):
+    p = platform
+    case_id = open_case(p, [BEFORE_CONSENT, DEVICE_ID])
+    finish(p, answer(p, case_id, "已移除启动时读取 IMEI"), make_report(SHOP, "1.1", 11, [], sha="b" * 64))
+    finish(p, answer(p, case_id, "改为用户同意后读取"), make_report(SHOP, "1.4", 14, [later_imei()], sha="c" * 64))
+    fixed_scan = answer(p, case_id, "不再读取 IMEI")
+    finish(p, fixed_scan, make_report(SHOP, "1.5", 15, [], sha="d" * 64))
+
+    chinese = [
+        ("opened", f"立案：{SHOP}，整改期限 2026-10-10，涉及规则 {BEFORE_CONSENT}、{DEVICE_ID}"),
+        ("notice", f"{TODAY.isoformat()} 下发整改通知，整改期限 2026-10-10，所涉问题：{BEFORE_CONSENT}、{DEVICE_ID}"),
+        ("answer", "已移除启动时读取 IMEI"),
+        ("recheck_skipped", f"不作为案件 {case_id} 的复检：versionCode 11 不高于立案时的版本 1.3（versionCode 13）"),
+        ("answer", "改为用户同意后读取"),
+        ("recheck", f"复检版本 1.4（versionCode 14）仍存在问题：{DEVICE_ID}"),
+        ("answer", "不再读取 IMEI"),
+        ("closed", "版本 1.5 已完成整改，复检通过"),
+    ]
+    events = timeline(p, case_id, "?lang=zh")
+    assert [(e["kind"], e["text"]) for e in events] == chinese
+    rows = page_rows(p, case_id, "zh")  # an answer's cell links the scan of its build
+    assert [(kind, re.sub(r" \(<a href=.*", "", cell)) for kind, cell in rows] == chinese
+    assert rows[6][1] == f'不再读取 IMEI (<a href="/scans/{fixed_scan}">检测任务 #{fixed_scan}</a>)'
+
+    english = [(e["kind"], e["text"]) for e in timeline(p, case_id, headers={"Accept-Language": "en-GB,en;q=0.8"})]
+    assert english == [
+        ("opened", f"{SHOP} deadline=2026-10-10 rules={BEFORE_CONSENT},{DEVICE_ID}"),
+        ("notice", f"{TODAY.isoformat()} → 2026-10-10: {BEFORE_CONSENT}, {DEVICE_ID}"),
+        ("answer", "已移除启动时读取 IMEI"),
+        ("recheck_skipped", f"not a re-check of case {case_id}: versionCode 11 is not newer than 13 (version 1.3) "
+                            "the case was opened on"),
+        ("answer", "改为用户同意后读取"),
+        ("recheck", f"version 1.4 (versionCode 14): {DEVICE_ID}"),
+        ("answer", "不再读取 IMEI"),
+        ("closed", "rectified in version 1.5"),
+    ]
+    assert [e["detail"] for e in events] == [t for _, t in english]  # the audit's English stays the detail
+    assert [e["message"] for e in events] == [
+        {"key": "case.opened", "params": {"package": SHOP, "deadline": "2026-10-10",
+                                          "rules": [BEFORE_CONSENT, DEVICE_ID]}},
+        {"key": "case.notice", "params": {"notice_date": TODAY.isoformat(), "deadline": "2026-10-10",
+                                          "rules": [BEFORE_CONSENT, DEVICE_ID]}},
+        None,  # the developer's own words carry no message
+        {"key": "case.recheck_skipped_opened", "params": {"case": case_id, "version_code": 11, "old_code": 13,
+                                                          "old_version": "1.3"}},
+        None,
+        {"key": "case.recheck_failed", "params": {"version": "1.4", "version_code": 14, "rules": [DEVICE_ID]}},
+        None,
+        {"key": "case.closed_rectified", "params": {"version": "1.5"}},
+    ]
+
+
+def test_escalations_and_marks_on_the_timeline_read_in_chinese(sqlite_platform):
+    p, rev, reg = sqlite_platform, sqlite_platform.users["reviewer"].auth, sqlite_platform.users["regulator"].auth
+    early = open_case(p, [BEFORE_CONSENT])
+    res = p.client.post(f"/api/v1/cases/{early}/escalate", headers=reg,
+                        json={"escalation": "removal", "override_reason": "大量用户投诉，情节严重"})
+    assert res.status_code == 200, res.text
+    assert [(e["kind"], e["text"]) for e in timeline(p, early, "?lang=zh")[2:]] == [
+        ("override", "大量用户投诉，情节严重"),  # the regulator's words, as typed
+        ("escalation", "整改期限届满前提前升级处置（下架），理由：大量用户投诉，情节严重")]
+
+    # A second app: its re-check fails on both rules, a false-positive mark leaves one, escalation follows.
+    ingest(p, "dev", make_report("com.demo.news", "1.0", 1, [startup_imei()], sha="e" * 64))
+    news = next(a["id"] for a in p.client.get("/api/v1/apps", headers=rev).json() if a["package"] == "com.demo.news")
+    case_id = p.client.post("/api/v1/cases", headers=rev, json={"app_id": news, "rule_ids": [BEFORE_CONSENT, DEVICE_ID]}
+                            ).json()["id"]
+    ingest(p, "dev", make_report("com.demo.news", "1.1", 2, [startup_imei()], sha="f" * 64))
+    finding = p.client.get(f"/api/v1/findings?rule_id={DEVICE_ID}&app_id={news}", headers=rev).json()[-1]["id"]
+    assert p.client.post(f"/api/v1/findings/{finding}/mark", headers=rev,
+                         json={"verdict": "false_positive", "reason": "自有序列号"}).status_code == 200
+    assert p.client.post(f"/api/v1/cases/{case_id}/escalate", headers=reg,
+                         json={"escalation": "public_notice"}).status_code == 200
+    assert [(e["kind"], e["text"]) for e in timeline(p, case_id, "?lang=zh")[2:]] == [
+        ("recheck", f"复检版本 1.1（versionCode 2）仍存在问题：{BEFORE_CONSENT}、{DEVICE_ID}"),
+        ("recheck", f"部分问题标记为误报后重新核定，仍存在问题：{BEFORE_CONSENT}"),
+        ("escalation", "处置方式：公开通报")]
+
+
+def test_a_case_whose_findings_all_became_false_positives_closes_in_chinese(sqlite_platform):
+    p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
+    case_id = open_case(p, [DEVICE_ID])
+    ingest(p, "dev", make_report(SHOP, "1.4", 14, [later_imei()], sha="e" * 64))
+    finding = p.client.get(f"/api/v1/findings?rule_id={DEVICE_ID}", headers=rev).json()[-1]["id"]
+    p.client.post(f"/api/v1/findings/{finding}/mark", headers=rev, json={"verdict": "false_positive", "reason": "误报"})
+    assert [(e["kind"], e["text"]) for e in timeline(p, case_id, "?lang=zh")[2:]] == [
+        ("recheck", f"复检版本 1.4（versionCode 14）仍存在问题：{DEVICE_ID}"),
+        ("closed", "复检遗留的问题均已标记为误报，案件关闭")]
+
+
+def test_an_event_logged_before_messages_is_shown_as_it_was_written(sqlite_platform):
+    p = sqlite_platform
+    case_id = open_case(p, [BEFORE_CONSENT])
+    with p.sessions() as db:
+        db.add(AuditEvent(action="case.closed", target=f"case:{case_id}", detail="rectified in version 1.9"))
+        db.commit()
+    last = timeline(p, case_id, "?lang=zh")[-1]
+    assert (last["kind"], last["detail"], last["message"], last["text"]) == (
+        "closed", "rectified in version 1.9", None, "rectified in version 1.9")
+    assert page_rows(p, case_id, "zh")[-1] == ("closed", "rectified in version 1.9")
+
+
+# --- scan notes ------------------------------------------------------------------------------------------------
+
+def scan_note(p, scan_id: int, who: str) -> tuple[str | None, str | None, list | None]:
+    """(Chinese note, English note, stored messages) of a scan through the API."""
+    auth = p.users[who].auth
+    zh = p.client.get(f"/api/v1/scans/{scan_id}?lang=zh", headers=auth).json()
+    en = p.client.get(f"/api/v1/scans/{scan_id}", headers={**auth, "Accept-Language": "en-US"}).json()
+    assert zh["note"] == en["note"] == en["note_text"]  # `note` stays the English text of the log
+    return zh["note_text"], en["note_text"], zh["note_messages"]
+
+
+def packaged(package: str, kind: str, sha: str, code: int = 1, version: str = "1.0", cert: str | None = None) -> dict:
+    report = make_report(package, version, code, [], sha=sha)
+    report["input"]["kind"] = kind
+    if cert is not None:
+        report["app"]["signers"] = [{"sha256": cert, "subject": "CN=x", "scheme": "v2"}]
+    return report
+
+
+def test_why_a_scan_is_not_filed_reads_in_chinese(sqlite_platform):
+    p = sqlite_platform
+    cases = [
+        ("vendor", packaged("com.example", "jar", "1" * 64), "scan.jar_package_too_broad",
+         "该 JAR 的类只共用包名 com.example，范围过宽，不能确定为某一个 SDK：本次检测不归入任何 SDK"),
+        ("vendor", packaged("", "jar", "2" * 64), "scan.jar_no_package",
+         "该 JAR 的类没有共同的包名：本次检测不归入任何 SDK"),
+        ("dev", packaged("", "apk", "3" * 64), "scan.no_package", "未能读取包名：本次检测不归入任何应用"),
+        ("dev", packaged(PUSH, "aar", "4" * 64), "scan.sdk_for_vendors",
+         "SDK 包只归入 SDK 厂商账号及监管、审核人员名下：本次检测保留报告，但不归档"),
+        ("vendor", packaged(SHOP, "apk", "5" * 64), "scan.app_for_developers",
+         "应用只归入开发者账号及监管、审核人员名下：本次检测保留报告，但不归档"),
+    ]
+    for who, report, key, chinese in cases:
+        zh, en, messages = scan_note(p, ingest(p, who, report), who)
+        assert (zh, messages) == (chinese, [{"key": key, "params": messages[0]["params"]}])
+        assert en == Message(key, messages[0]["params"]).english()
+
+    ingest(p, "regulator", packaged(PUSH, "apk", "6" * 64))  # an app that happens to use the SDK's name
+    assert scan_note(p, ingest(p, "regulator", packaged(PUSH, "aar", "7" * 64)), "regulator") == (
+        f"{PUSH} 在平台上登记为应用：本次提交的 AAR 不归入该记录",
+        f"{PUSH} is on the platform as an app: this AAR is not filed under it",
+        [{"key": "scan.registered_as_app", "params": {"package": PUSH, "kind": "AAR"}}])
+    ingest(p, "regulator", packaged("com.example.mapsdk", "aar", "8" * 64))
+    assert scan_note(p, ingest(p, "regulator", packaged("com.example.mapsdk", "apk", "9" * 64)), "regulator")[0] == (
+        "com.example.mapsdk 在平台上登记为 SDK：本次提交的 APK 不归入该记录")
+    ingest(p, "dev", packaged(SHOP, "apk", "a" * 64))
+    assert scan_note(p, ingest(p, "dev2", packaged(SHOP, "apk", "b" * 64, code=2)), "dev2")[0] == (
+        "该包名属于其他账号：本次检测不归入该应用")
+
+
+def test_held_and_counterfeit_scans_and_changed_builds_read_in_chinese(sqlite_platform):
+    p = sqlite_platform
+    ingest(p, "dev", packaged(SHOP, "apk", "1" * 64, cert="a" * 64))
+    held = ingest(p, "dev2", packaged(SHOP, "apk", "2" * 64, code=2, cert="b" * 64))
+    unsigned = ingest(p, "dev2", packaged(SHOP, "apk", "3" * 64, code=3))
+    assert scan_note(p, held, "dev2")[0] == (
+        f"疑似仿冒：平台上的 {SHOP} 由其他证书签名（本次签名证书 {'b' * 16}），本次检测等待监管人员判定，暂不归档")
+    assert scan_note(p, unsigned, "dev2")[:2] == (
+        f"疑似仿冒：平台上的 {SHOP} 由其他证书签名（本次提交未签名），本次检测等待监管人员判定，暂不归档",
+        f"possible counterfeit: {SHOP} on the platform is signed by another certificate (unsigned); the scan is "
+        "held for a regulator's decision and not filed")
+    decided = p.client.post(f"/api/v1/scans/{held}/decision?lang=zh", headers=p.users["regulator"].auth,
+                            json={"decision": "counterfeit", "reason": "签名与商店版本不符"}).json()
+    assert (decided["note_text"], decided["note_messages"]) == (
+        f"经监管人员判定为 {SHOP} 的仿冒版本：不归档", [{"key": "scan.counterfeit", "params": {"package": SHOP}}])
+
+    # the same versionCode with other bytes
+    rebuilt = ingest(p, "dev", packaged(SHOP, "apk", "4" * 64, version="1.0b", cert="a" * 64))
+    zh, en, _ = scan_note(p, rebuilt, "dev")
+    assert zh == (f"同一版本号的不同构建：versionCode 1 此前已以不同内容提交（sha256 {'1' * 12}…，版本 1.0），"
+                  "请监管人员比对两个构建")
+    assert en == (f"changed build: versionCode 1 was filed before with other contents (sha256 {'1' * 12}…, "
+                  "version 1.0); a regulator should compare the two builds / 同一版本号的不同构建")
+
+
+def test_a_scan_with_several_notes_shows_them_all_in_chinese_on_its_page(sqlite_platform):
+    p = sqlite_platform
+    case_id = open_case(p, [BEFORE_CONSENT])
+    rebuilt = ingest(p, "dev", make_report(SHOP, "1.3", 13, [startup_imei()], sha="b" * 64))  # same versionCode
+    zh, _en, messages = scan_note(p, rebuilt, "dev")
+    assert [m["key"] for m in messages] == ["scan.changed_build", "case.recheck_skipped_opened"]
+    assert zh == (f"同一版本号的不同构建：versionCode 13 此前已以不同内容提交（sha256 {'a' * 12}…，版本 1.3），"
+                  f"请监管人员比对两个构建；不作为案件 {case_id} 的复检：versionCode 13 不高于立案时的版本 1.3"
+                  "（versionCode 13）")
+    cookie, _ = web_login(p, "dev")
+    html = p.client.get(f"/scans/{rebuilt}", headers={"Cookie": f"hegui_session={cookie}"}).text
+    assert f'<p class="note">说明：{zh}</p>' in html
+    english = p.client.get(f"/scans/{rebuilt}", headers={"Cookie": f"hegui_session={cookie}; hegui_lang=en"}).text
+    assert re.search(r'<p class="note">Note: changed build: versionCode 13 .*?; not a re-check of case', english)
+
+
+def test_a_scan_noted_before_messages_shows_its_english_note(sqlite_platform):
+    p = sqlite_platform
+    scan_id = ingest(p, "dev", packaged("", "apk", "1" * 64))
+    with p.sessions() as db:
+        db.scalar(select(Scan).where(Scan.id == scan_id)).note_messages = None
+        db.commit()
+    assert scan_note(p, scan_id, "dev") == (
+        "no package name could be read: the scan is not filed under an app",
+        "no package name could be read: the scan is not filed under an app", None)
