@@ -304,3 +304,66 @@ def test_a_scan_noted_before_messages_shows_its_english_note(sqlite_platform):
     assert scan_note(p, scan_id, "dev") == (
         "no package name could be read: the scan is not filed under an app",
         "no package name could be read: the scan is not filed under an app", None)
+
+
+# --- the rectification notice's legal basis ----------------------------------------------------------------------
+
+def every_rule_report() -> dict:
+    """A report with a finding of every rule of the rulebook, each citing the rule's sources as the rule engine
+    does, so a notice for all of them cites every clause the rulebook knows."""
+    from hegui import knowledge
+
+    report = make_report(SHOP, "1.0", 1, [startup_imei()], sha="1" * 64)
+    template = report["findings"][0]
+    report["findings"] = [
+        {**template, "rule_id": rule.id, "severity": rule.severity, "title_zh": rule.title_zh,
+         "title_en": rule.title_en, "sources": [{"doc": s.doc, "clause": s.clause} for s in rule.sources],
+         "remediation": {"zh": rule.remediation_zh, "en": rule.remediation_en}}
+        for rule in knowledge.rulebook().values()]
+    return report
+
+
+def test_the_chinese_notice_cites_every_clause_without_english_glosses(sqlite_platform):
+    from hegui import knowledge
+    from hegui.platform.citations import english_words
+
+    p = sqlite_platform
+    ingest(p, "dev", every_rule_report())
+    rules = sorted(knowledge.rulebook())
+    case = p.client.post("/api/v1/cases", headers=p.users["reviewer"].auth, json={"app_id": 1, "rule_ids": rules})
+    assert case.status_code == 201, case.text
+    cookie, _ = web_login(p, "dev")
+    notice = p.client.get(f"/cases/{case.json()['id']}/notice", headers={"Cookie": f"hegui_session={cookie}"}).text
+    bases = re.findall(r"<div>依据：(.*?)</div>", notice)
+    assert len(bases) == len(rules)
+    documents = re.findall(r"<li>(《.*?)</li>", re.search(r'<ul id="notice-documents">(.*?)</ul>', notice, re.S)[1])
+    cited = {s.doc for rule in knowledge.rulebook().values() for s in rule.sources}
+    assert len(documents) == len(cited)
+    assert [(text, english_words(text)) for text in bases + documents if english_words(text)] == []
+    assert re.search(r'id="notice-number">编号：\d{8}-1</p>', notice)
+
+    consent = bases[list(knowledge.rulebook()).index(BEFORE_CONSENT)].split("；")  # in the report's order
+    assert consent == ["国信办秘字〔2019〕191号 三.1", "工信部信管函〔2020〕164号 三.1", "工信部信管函〔2019〕337号 1",
+                       "《中华人民共和国个人信息保护法》 第十三条, 第十四条", "《国内应用商店审核实践 (综合)》"]
+    assert "<li>《小米 HyperOS 权限使用及申请标准》</li>" in notice  # the title without "(dev.mi.com documentation …)"
+
+    english = p.client.get(f"/cases/{case.json()['id']}/notice",
+                           headers={"Cookie": f"hegui_session={cookie}; hegui_lang=en"}).text
+    assert ("《国内应用商店审核实践 (综合)》 SDK init / device reads before the privacy dialog is accepted"
+            in english)  # the English reader keeps hegui's gloss
+
+
+@pytest.mark.parametrize(("doc", "clause", "zh"), [
+    ("MIIT-2020-164", "三.5 (purpose not told in time)", "工信部信管函〔2020〕164号 三.5"),
+    ("T-TAF-078", "078.4-2021 5.1 (不给权限APP退出或关闭, incl. refusing registration/login)",
+     "《APP用户权益保护测评规范 (T/TAF 078.1–078.10)》 078.4-2021 5.1 (不给权限APP退出或关闭)"),
+    ("CAC-2026-DRAFT", "camera/microphone only on user action", "《互联网应用程序个人信息收集使用规定(征求意见稿)》"),
+    ("TC260-PG-20204A", "3.1 a), 3.1 d), 3.2 a)", "TC260-PG-20204A 3.1 a), 3.1 d), 3.2 a)"),
+    ("GBT-41391-2022", "6.1, 6.2, 6.5, 附录A, 附录E", "GB/T 41391-2022 6.1, 6.2, 6.5, 附录A, 附录E"),
+    ("HUAWEI-SDK-SELFCHECK", "完整性/准确性", "《华为应用市场 SDK信息公示自查要求》 完整性/准确性"),
+    ("NO-SUCH-DOC", "1", "NO-SUCH-DOC 1"),  # an outdated report's unknown document, shown as given
+])
+def test_a_clause_is_cited_in_chinese_by_number_without_its_english_gloss(doc, clause, zh):
+    from hegui.platform.citations import legal_basis
+
+    assert legal_basis({"doc": doc, "clause": clause}, "zh") == zh

@@ -157,7 +157,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Before the deadline, log in to this platform and submit, on this case's page, a rectification "
                      "statement and the fixed build (a higher versionCode than the one tested); the platform "
                      "re-checks it automatically."),
-    "notice_contact": ("联系方式", "Contact"),
+    "notice_contact": ("联系方式", "Contact"), "notice_number": ("编号：", "No. "),
 }
 
 

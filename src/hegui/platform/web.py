@@ -13,7 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, apidocs, export, lists, marks, sdks, signers, user_admin, workflow
+from hegui.platform import (
+    access,
+    apidocs,
+    citations,
+    export,
+    lists,
+    marks,
+    sdks,
+    signers,
+    user_admin,
+    workflow,
+)
 from hegui.platform import cases as casework
 from hegui.platform import dashboard as overview
 from hegui.platform.accounts import AccountError, LoginLimits, LoginThrottled, login, logout
@@ -440,17 +451,10 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
                         .order_by(StoreListing.id.desc()).limit(1))
     settings = request.app.state.settings
     return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
-                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name,
+                days=workflow.rectification_days(), category=export.notice_category,
+                clause=lambda source: citations.legal_basis(source, lang_of(request)),
                 authority=settings.issuing_authority, contact=settings.notice_contact,
                 documents=export.notice_documents(findings))
-
-
-def _clause_name(source: dict) -> str:
-    """A cited clause by its document's name or number (工信部信管函〔2020〕164号 三.1), never an internal id."""
-    from hegui.report.model import SourceRef
-    from hegui.report.render import clause_text
-
-    return clause_text(SourceRef(doc=str(source.get("doc", "")), clause=str(source.get("clause", ""))))
 
 
 @router.get("/clues", response_class=HTMLResponse)
