@@ -35,7 +35,7 @@ def test_every_message_has_both_languages_with_the_same_parameters(key):
     zh, en = MESSAGES[key]
     assert zh.strip() and en.strip()
     assert placeholders(zh) == placeholders(en)
-    sample = Message(key, {name: ["A", "B"] if name in ("rules", "certs") else f"<{name}>"
+    sample = Message(key, {name: ["A", "B"] if name in ("rules", "certs", "choices") else f"<{name}>"
                            for name in placeholders(zh)})
     chinese = sample.render("zh")
     assert re.search(r"[\u4e00-\u9fff]", chinese)
@@ -367,3 +367,37 @@ def test_a_clause_is_cited_in_chinese_by_number_without_its_english_gloss(doc, c
     from hegui.platform.citations import legal_basis
 
     assert legal_basis({"doc": doc, "clause": clause}, "zh") == zh
+
+
+# --- refusals ----------------------------------------------------------------------------------------------------
+
+def test_a_refused_form_says_why_in_the_pages_language_and_the_api_in_english(sqlite_platform):
+    p = sqlite_platform
+    case_id = open_case(p, [BEFORE_CONSENT])
+    cookie, csrf = web_login(p, "regulator")
+    form = {"csrf_token": csrf, "escalation": "removal"}
+    for lang, reason in (
+            ("zh", "整改期限 2026-10-10 尚未届满，复检也未失败：现在升级处置须说明理由"),
+            ("en", "the rectification deadline 2026-10-10 has not passed and no re-check failed: escalating now "
+                   "needs a reason (override_reason)")):
+        res = p.client.post(f"/cases/{case_id}/escalate", data=form,
+                            headers={"Cookie": f"hegui_session={cookie}; hegui_lang={lang}"})
+        assert (res.status_code, re.search(r'<p class="error">(.*?)</p>', res.text)[1]) == (409, reason)
+    api = p.client.post(f"/api/v1/cases/{case_id}/escalate?lang=zh", headers=p.users["regulator"].auth,
+                        json={"escalation": "removal"})
+    assert (api.status_code, api.json()["detail"]) == (409, "the rectification deadline 2026-10-10 has not passed "
+                                                            "and no re-check failed: escalating now needs a reason "
+                                                            "(override_reason)")
+
+
+def test_a_refused_upload_says_why_in_chinese(sqlite_platform):
+    p = sqlite_platform
+    cookie, csrf = web_login(p, "dev")
+    res = p.client.post("/upload", data={"csrf_token": csrf}, headers={"Cookie": f"hegui_session={cookie}"},
+                        files={"file": ("notes.txt", b"not a zip", "text/plain")})
+    assert res.status_code == 415
+    assert '<p class="error" id="upload-error">不是 APK、AAR 或 JAR：文件不以 ZIP 文件头开始</p>' in res.text
+    case_id = open_case(p, [BEFORE_CONSENT])
+    empty = p.client.post(f"/cases/{case_id}/answers", data={"csrf_token": csrf, "statement": "已整改"},
+                          headers={"Cookie": f"hegui_session={cookie}"}, files={"file": ("fixed.apk", b"")})
+    assert (empty.status_code, re.search(r'<p class="error">(.*?)</p>', empty.text)[1]) == (415, "空文件")

@@ -15,6 +15,7 @@ from hegui.platform import campaigns, lists, workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import Campaign, User, WebSession
 from hegui.platform.i18n import pick_lang
+from hegui.platform.messages import Refusal
 from hegui.platform.workdays import WorkCalendar
 
 SESSION_COOKIE = "hegui_session"
@@ -97,7 +98,15 @@ def refusal_is_conflict() -> Iterator[None]:
     try:
         yield
     except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
+        raise refusal(409, err) from None
+
+
+def refusal(status: int, err: Refusal) -> HTTPException:
+    """The HTTP answer to a refused step: the English reason as its detail (the API's), the reason itself kept
+    for an error page to say in the reader's language."""
+    exc = HTTPException(status, str(err))
+    exc.refusal = err  # type: ignore[attr-defined]
+    return exc
 
 
 def run_list(request: Request, db: Session, user: User, spec: lists.ListSpec) -> lists.Page:

@@ -6,8 +6,9 @@ keeps plain English (it is a log), pages and the API render the key in the reque
 templates are the audit texts the platform wrote before messages existed, so the log reads as it always did.
 
 Placeholders are ``str.format`` fields with two additions: a list is joined (by the format spec if given, else
-"、" in Chinese and ", " in English), ``!t`` translates a vocabulary value (an escalation, …) through
-i18n.MESSAGES, and a missing value (None) is shown as "?".
+"、" in Chinese and ", " in English), ``!t`` translates a vocabulary value (an escalation, a role, …) through
+i18n.MESSAGES, ``!w`` writes one as words ("sdk_vendor" → "sdk vendor"), and a missing value (None) is shown
+as "?".
 """
 
 from __future__ import annotations
@@ -83,6 +84,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请监管人员比对两个构建",
         "changed build: versionCode {version_code} was filed before with other contents (sha256 {sha256}…, "
         "version {version}); a regulator should compare the two builds / 同一版本号的不同构建"),
+    # --- refusals (a workflow step or an upload the platform turns down; the API's `detail` stays English) ---
+    "refused.unknown_rule": ("未知规则 {rule}", "unknown rule {rule!r}"),
+    "refused.clue_marked_false_positive": ("最新版本的 {rule} 已标记为误报：不再为其登记线索",
+                                           "{rule} of the latest version is marked a false positive: no clue is "
+                                           "filed for it"),
+    "refused.no_scanned_version": ("该应用还没有检测完成的版本", "the app has no scanned version yet"),
+    "refused.choose_finding": ("请至少选择一个问题", "choose at least one finding"),
+    "refused.not_latest_findings": ("以下不是最新版本的问题（或已标记为误报）：{rules}",
+                                    "not a finding of the latest version (or marked a false positive): {rules:, }"),
+    "refused.case_waiting": ("该应用已有等待整改的案件", "the app already has a case waiting for rectification"),
+    "refused.unknown_escalation": ("未知的处置方式 {escalation}（可选：{choices}）",
+                                   "unknown escalation {escalation!r} (one of: {choices:, })"),
+    "refused.case_not_open": ("只有未结案件才能升级处置", "only an open case can be escalated"),
+    "refused.override_needs_reason": (
+        "整改期限 {deadline} 尚未届满，复检也未失败：现在升级处置须说明理由",
+        "the rectification deadline {deadline} has not passed and no re-check failed: escalating now needs a "
+        "reason (override_reason)"),
+    "refused.complaint_incomplete": ("投诉须填写应用名称和投诉内容", "a complaint needs the app name and its content"),
+    "refused.complaint_assignee": ("投诉只能分派给审核人员或监管人员", "complaints are assigned to reviewers or regulators"),
+    "refused.complaint_resolved": ("该投诉已办结", "the complaint is already resolved"),
+    "refused.complaint_resolution": ("请填写处理结果", "say how the complaint was handled"),
+    "refused.owner_role_app": ("{user} 是{role!t}账号；应用只能属于{wanted!t}账号",
+                               "{user} is a {role} account; an app belongs to a {wanted!w} account"),
+    "refused.owner_role_sdk": ("{user} 是{role!t}账号；SDK 只能属于{wanted!t}账号",
+                               "{user} is a {role} account; an SDK belongs to a {wanted!w} account"),
+    "refused.tip_names_app": ("举报线索须指明应用：请选择应用或填写其名称", "a tip names the app: choose it, or give its name"),
+    "refused.tip_content": ("请填写举报内容", "say what the tip reports"),
+    "refused.complaint_has_clue": ("投诉 {complaint} 已就 {rule} 转为线索",
+                                   "complaint {complaint} already has a clue for {rule}"),
+    "refused.staff_only": ("只有监管人员和审核人员可以登记线索和立案", "only regulators and reviewers file clues and cases"),
+    "refused.sdk_not_embedded": ("平台上没有应用嵌入 SDK {sdk}", "no app on the platform embeds the SDK {sdk!r}"),
+    "refused.not_vendor": ("{user} 是{role!t}账号，不是 SDK 厂商账号", "{user} is a {role} account, not an SDK vendor's"),
+    "refused.not_sdk_finding": ("在各应用的最新版本中，{rule} 都不是关于 SDK {sdk} 的问题",
+                                "{rule} is not a finding about the SDK {sdk} in any app's latest version"),
+    "refused.not_sdk_findings": ("以下不是关于 SDK {sdk} 的问题：{rules}", "not a finding about the SDK {sdk}: {rules:, }"),
+    "refused.vendor_has_no_package": (
+        "{vendor} 在平台上没有包含 {sdk} 的 SDK 包：请厂商先上传（或由监管人员将该记录移交给厂商）",
+        "{vendor} has no SDK package on the platform that contains {sdk}: the vendor uploads it first (or a "
+        "regulator gives its record to the vendor)"),
+    "refused.sdk_case_waiting": ("SDK {sdk} 已有等待整改的案件", "the SDK {sdk} already has a case waiting for rectification"),
+    "refused.answer_not_owner": ("只有应用所属账号可以答复该案件", "only the account the app belongs to answers its case"),
+    "refused.case_takes_no_answers": ("案件状态为「{status!t}」：不再接受答复", "the case is {status}: it takes no more answers"),
+    "refused.statement_missing": ("请填写整改说明", "say what was rectified (the rectification statement)"),
+    "refused.not_zip": ("不是 APK、AAR 或 JAR：文件不以 ZIP 文件头开始",
+                        "not an APK, AAR or JAR: the file does not start with a ZIP header"),
+    "refused.too_large": ("文件超过 {mb} MB 的上传上限", "file larger than the {mb} MB upload limit"),
+    "refused.empty_file": ("空文件", "empty file"),
+    "refused.queue_quota": ("你有 {waiting} 个检测任务仍在排队或检测中（上限 {quota} 个）：请待部分完成后再上传",
+                            "{waiting} of your scans are still waiting or running (at most {quota}): upload again "
+                            "when some are done"),
+    "refused.daily_quota": ("24 小时内最多上传 {quota} 次", "at most {quota} uploads in 24 hours"),
+    "refused.storage_quota": ("上传后将超过 {quota} MB 的存储配额（已用 {used} MB）",
+                              "your uploads would pass the {quota} MB storage quota ({used} MB used)"),
 }
 
 LIST_SEPARATOR = {"zh": "、", "en": ", "}
@@ -96,6 +150,8 @@ class _Formatter(string.Formatter):
     def convert_field(self, value: Any, conversion: str | None) -> Any:
         if conversion == "t":
             return translate(str(value), self.lang)
+        if conversion == "w":  # a vocabulary value as words: "sdk_vendor" → "sdk vendor"
+            return str(value).replace("_", " ")
         return super().convert_field(value, conversion)
 
     def format_field(self, value: Any, format_spec: str) -> str:
@@ -103,7 +159,7 @@ class _Formatter(string.Formatter):
             return "?"
         if isinstance(value, list | tuple):
             return (format_spec or LIST_SEPARATOR[self.lang]).join(str(v) for v in value)
-        return format(value, format_spec)
+        return str(value)  # format specs are list separators only
 
 
 def placeholders(template: str) -> set[str]:
@@ -165,3 +221,15 @@ def render_notes(data: Any, lang: str, fallback: str | None) -> str | None:
 
 def notes_json(notes: Iterable[Message]) -> list[dict[str, Any]]:
     return [n.as_json() for n in notes]
+
+
+class Refusal(ValueError):
+    """A step the platform refuses, for a reason given as a Message (or, from older code, as English text):
+    `str(err)` is the English reason (the API's `detail`), `reason(lang)` the reason in the reader's language."""
+
+    def __init__(self, reason: str | Message) -> None:
+        self.message = reason if isinstance(reason, Message) else None
+        super().__init__(reason.english() if isinstance(reason, Message) else reason)
+
+    def reason(self, lang: str) -> str:
+        return self.message.render(lang) if self.message is not None else str(self)

@@ -44,18 +44,18 @@ def check_quotas(db: Session, settings: Settings, user: User, size: int) -> None
     if settings.queued_quota:
         waiting = db.scalar(select(func.count()).where(mine, Scan.status.in_((ScanStatus.QUEUED, ScanStatus.RUNNING))))
         if waiting >= settings.queued_quota:
-            raise UploadRejected(f"{waiting} of your scans are still waiting or running (at most "
-                                 f"{settings.queued_quota}): upload again when some are done", 429)
+            raise UploadRejected(Message("refused.queue_quota", {"waiting": waiting, "quota": settings.queued_quota}),
+                                 429)
     if settings.upload_quota_per_day:
         since = utcnow() - dt.timedelta(days=1)
         today = db.scalar(select(func.count()).where(mine, Scan.created_at >= since))
         if today >= settings.upload_quota_per_day:
-            raise UploadRejected(f"at most {settings.upload_quota_per_day} uploads in 24 hours", 429)
+            raise UploadRejected(Message("refused.daily_quota", {"quota": settings.upload_quota_per_day}), 429)
     if settings.storage_quota_mb:
         used = db.scalar(select(func.coalesce(func.sum(Scan.size), 0)).where(mine)) or 0
         if used + size > settings.storage_quota_mb * 1024 * 1024:
-            raise UploadRejected(f"your uploads would pass the {settings.storage_quota_mb} MB storage quota "
-                                 f"({used // (1024 * 1024)} MB used)", 413)
+            raise UploadRejected(Message("refused.storage_quota", {"quota": settings.storage_quota_mb,
+                                                                   "used": used // (1024 * 1024)}), 413)
 
 
 def submit_scan(db: Session, settings: Settings, user: User, source: BinaryIO, filename: str | None) -> Scan:

@@ -59,7 +59,7 @@ from hegui.platform.deps import (
 from hegui.platform.i18n import LANGS, translate
 from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
-from hegui.platform.messages import render_notes
+from hegui.platform.messages import Refusal, render_notes
 from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
@@ -119,7 +119,10 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str, refusal: Refusal | None = None) -> HTMLResponse:
+    """An error page; a refused step's reason in the page's language."""
+    if refusal is not None:
+        message = refusal.reason(lang_of(request))
     return page(request, "error.html", status=status, status_code=status, message=message)
 
 
@@ -344,7 +347,7 @@ def upload_submit(request: Request, db: DB, user: FormUser, file: Annotated[Uplo
     try:
         scan = submit_scan(db, request.app.state.settings, user, file.file, file.filename)
     except UploadRejected as err:
-        return page(request, "upload.html", status=err.status, message=str(err),
+        return page(request, "upload.html", status=err.status, message=err.reason(lang_of(request)),
                     max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
     db.commit()
     request.app.state.worker_notify()

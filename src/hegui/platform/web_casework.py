@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hegui.platform import access, campaigns, cases, lists, marks, reports
 from hegui.platform.db import App, Campaign, Clue, FindingRow
 from hegui.platform.deps import (
+    refusal,
     refusal_is_conflict,
     require_web_role,
     run_list,
@@ -92,7 +93,7 @@ def answer_submit(request: Request, case_id: int, db: DB, user: FormUser,
         with refusal_is_conflict():
             cases.answer_case(db, request.app.state.settings, user, case, statement, file.file, file.filename)
     except UploadRejected as err:
-        raise HTTPException(err.status, str(err)) from None
+        raise refusal(err.status, err) from None
     db.commit()
     request.app.state.worker_notify()
     return see_other(f"/cases/{case.id}/timeline")

@@ -28,7 +28,7 @@ from hegui.platform.db import (
     count_rows,
     utcnow,
 )
-from hegui.platform.messages import Message
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
@@ -40,8 +40,9 @@ from hegui.platform.vocab import (
 from hegui.platform.workdays import WorkCalendar
 
 
-class WorkflowError(ValueError):
-    """A request the workflow refuses; `str(err)` is a one-line reason."""
+class WorkflowError(Refusal):
+    """A request the workflow refuses; `str(err)` is a one-line English reason, `err.reason(lang)` the reason in
+    the reader's language."""
 
 
 def rectification_days() -> int:
@@ -86,9 +87,9 @@ def version_rule_ids(db: Session, version: AppVersion) -> set[str]:
 def create_clue(db: Session, user: User, app: App, rule_id: str, note: str = "") -> Clue:
     version = latest_version(db, app)
     if rule_id not in knowledge.rulebook():
-        raise WorkflowError(f"unknown rule {rule_id!r}")
+        raise WorkflowError(Message("refused.unknown_rule", {"rule": rule_id}))
     if version is not None and rule_id in version_rule_ids(db, version) and not marks.live_rules(db, version, [rule_id]):
-        raise WorkflowError(f"{rule_id} of the latest version is marked a false positive: no clue is filed for it")
+        raise WorkflowError(Message("refused.clue_marked_false_positive", {"rule": rule_id}))
     clue = Clue(app_id=app.id, rule_id=rule_id, version_id=version.id if version else None, note=note[:4000],
                 created_by=user.id)
     db.add(clue)
@@ -105,16 +106,16 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     days on the Chinese calendar (`calendar`) from the notice date."""
     version = latest_version(db, app)
     if version is None:
-        raise WorkflowError("the app has no scanned version yet")
+        raise WorkflowError(Message("refused.no_scanned_version"))
     wanted = sorted(set(rule_ids))
     if not wanted:
-        raise WorkflowError("choose at least one finding")
+        raise WorkflowError(Message("refused.choose_finding"))
     present = marks.live_rules(db, version)
     missing = [r for r in wanted if r not in present]
     if missing:
-        raise WorkflowError(f"not a finding of the latest version (or marked a false positive): {', '.join(missing)}")
+        raise WorkflowError(Message("refused.not_latest_findings", {"rules": missing}))
     if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT)) is not None:
-        raise WorkflowError("the app already has a case waiting for rectification")
+        raise WorkflowError(Message("refused.case_waiting"))
     deadline, exact = calendar.add_working_days(today, rectification_days())
     case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status=CaseStatus.NOTICE_SENT, notice_date=today,
                 deadline=deadline, deadline_approximate=not exact, note=note[:4000], created_by=user.id)
@@ -141,15 +142,15 @@ def escalate_case(db: Session, user: User, case: Case, escalation: str, note: st
     """Escalate a case. Before the deadline has passed (and without a failed re-check) the developer still has
     time to rectify: a regulator may escalate anyway only with a reason, which the audit log keeps."""
     if escalation not in tuple(Escalation):
-        raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(Escalation)})")
+        raise WorkflowError(Message("refused.unknown_escalation", {"escalation": escalation,
+                                                                   "choices": [e.value for e in Escalation]}))
     if case.status not in OPEN_CASE_STATUSES:
-        raise WorkflowError("only an open case can be escalated")
+        raise WorkflowError(Message("refused.case_not_open"))
     today = today or dt.date.today()
     override_reason = override_reason.strip()[:2000]
     due = escalation_due(case, today)
     if not due and not override_reason:
-        raise WorkflowError(f"the rectification deadline {case.deadline.isoformat()} has not passed and no re-check "
-                            "failed: escalating now needs a reason (override_reason)")
+        raise WorkflowError(Message("refused.override_needs_reason", {"deadline": case.deadline.isoformat()}))
     case.status, case.escalation = CaseStatus.ESCALATED, escalation
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
@@ -251,7 +252,7 @@ def reconsider_after_mark(db: Session, user: User, app: App) -> None:
 def receive_complaint(db: Session, user: User, app_name: str, complainant: str, content: str, today: dt.date,
                       app: App | None = None) -> Complaint:
     if not app_name.strip() or not content.strip():
-        raise WorkflowError("a complaint needs the app name and its content")
+        raise WorkflowError(Message("refused.complaint_incomplete"))
     complaint = Complaint(app_id=app.id if app else None, app_name=app_name.strip()[:255],
                           complainant=complainant.strip()[:255], content=content.strip()[:10000],
                           received_on=today, due_on=today + dt.timedelta(days=complaint_days()),
@@ -264,18 +265,18 @@ def receive_complaint(db: Session, user: User, app_name: str, complainant: str, 
 
 def assign_complaint(db: Session, user: User, complaint: Complaint, assignee: User) -> None:
     if assignee.role not in access.STAFF:
-        raise WorkflowError("complaints are assigned to reviewers or regulators")
+        raise WorkflowError(Message("refused.complaint_assignee"))
     if complaint.status == ComplaintStatus.RESOLVED:
-        raise WorkflowError("the complaint is already resolved")
+        raise WorkflowError(Message("refused.complaint_resolved"))
     complaint.assignee_id, complaint.status = assignee.id, ComplaintStatus.ASSIGNED
     audit(db, user, "complaint.assign", f"complaint:{complaint.id}", assignee.name)
 
 
 def resolve_complaint(db: Session, user: User, complaint: Complaint, resolution: str, today: dt.date) -> None:
     if complaint.status == ComplaintStatus.RESOLVED:
-        raise WorkflowError("the complaint is already resolved")
+        raise WorkflowError(Message("refused.complaint_resolved"))
     if not resolution.strip():
-        raise WorkflowError("say how the complaint was handled")
+        raise WorkflowError(Message("refused.complaint_resolution"))
     complaint.status, complaint.resolution, complaint.resolved_on = ComplaintStatus.RESOLVED, resolution.strip()[:10000], today
     audit(db, user, "complaint.resolve", f"complaint:{complaint.id}")
 
@@ -322,9 +323,8 @@ def transfer_ownership(db: Session, actor: User, app: App, new_owner: User) -> N
     owns such records can receive it."""
     wanted = OWNER_ROLE[app.kind]
     if new_owner.role != wanted:
-        what = "an SDK" if app.kind == AppKind.SDK else "an app"
-        raise WorkflowError(f"{new_owner.name} is a {new_owner.role} account; {what} belongs to a "
-                            f"{wanted.replace('_', ' ')} account")
+        raise WorkflowError(Message("refused.owner_role_sdk" if app.kind == AppKind.SDK else "refused.owner_role_app",
+                                    {"user": new_owner.name, "role": new_owner.role, "wanted": wanted}))
     previous = app.owner.name if app.owner else "nobody"
     app.owner_id = new_owner.id
     db.flush()
