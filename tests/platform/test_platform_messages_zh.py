@@ -240,6 +240,14 @@ def test_why_a_scan_is_not_filed_reads_in_chinese(sqlite_platform):
         zh, en, messages = scan_note(p, ingest(p, who, report), who)
         assert (zh, messages) == (chinese, [{"key": key, "params": messages[0]["params"]}])
         assert en == Message(key, messages[0]["params"]).english()
+    vendor = p.users["vendor"].auth  # the list renders the notes too: in Chinese unless asked otherwise
+    assert [s["note_text"] for s in p.client.get("/api/v1/scans?sort=id", headers=vendor).json()] == [
+        cases[0][3], cases[1][3], cases[4][3]]
+    assert [s["note_text"] for s in p.client.get("/api/v1/scans?sort=id&lang=en", headers=vendor).json()] == [
+        "the JAR's classes share only the package com.example, too broad to name one SDK: the scan is not filed "
+        "under an SDK", "the JAR's classes share no package: the scan is not filed under an SDK",
+        "apps are filed only for developer accounts and staff: this scan keeps its report but is not filed"]
+    assert p.client.get("/api/v1/scans?lang=fr", headers=vendor).status_code == 422
 
     ingest(p, "regulator", packaged(PUSH, "apk", "6" * 64))  # an app that happens to use the SDK's name
     assert scan_note(p, ingest(p, "regulator", packaged(PUSH, "aar", "7" * 64)), "regulator") == (
