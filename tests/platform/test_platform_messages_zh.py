@@ -409,3 +409,37 @@ def test_a_refused_upload_says_why_in_chinese(sqlite_platform):
     empty = p.client.post(f"/cases/{case_id}/answers", data={"csrf_token": csrf, "statement": "已整改"},
                           headers={"Cookie": f"hegui_session={cookie}"}, files={"file": ("fixed.apk", b"")})
     assert (empty.status_code, re.search(r'<p class="error">(.*?)</p>', empty.text)[1]) == (415, "空文件")
+
+
+# --- why a scan failed -------------------------------------------------------------------------------------------
+
+def test_a_scan_the_scanner_cannot_read_fails_with_a_chinese_reason(live_platform):
+    from platform_kit import tiny_zip, wait_for_scan
+
+    p, auth = live_platform, live_platform.users["dev"].auth
+    res = p.client.post("/api/v1/scans", headers=auth, files={"file": ("broken.apk", tiny_zip())})
+    assert res.status_code == 202, res.text
+    scan = wait_for_scan(p.client, res.json()["id"], auth)
+    assert (scan["status"], scan["error_message"]["key"]) == ("failed", "scan.error.unreadable_input")
+    reason = scan["error_message"]["params"]["reason"]  # the scanner's own words, kept as it wrote them
+    assert scan["error"] == f"unreadable input: {reason}"
+    zh = p.client.get(f"/api/v1/scans/{scan['id']}?lang=zh", headers=auth).json()
+    assert zh["error_text"] == f"无法读取输入文件：{reason}"
+    cookie, _ = web_login(p, "dev")
+    page = p.client.get(f"/scans/{scan['id']}", headers={"Cookie": f"hegui_session={cookie}"}).text
+    assert re.search(r'<p class="error" id="scan-error">无法读取输入文件：', page)
+
+
+def test_an_invalid_report_fails_its_scan_with_a_chinese_reason(sqlite_platform):
+    p = sqlite_platform
+    with p.sessions() as db:
+        scan = Scan(uploader_id=p.users["dev"].id, sha256="1" * 64, size=1, filename="x.apk", status="running")
+        db.add(scan)
+        db.flush()
+        finish_scan(db, scan, {"report": {"findings": "not a list"}})
+        db.commit()
+        scan_id = scan.id
+    zh = p.client.get(f"/api/v1/scans/{scan_id}?lang=zh", headers=p.users["dev"].auth).json()
+    count = zh["error_message"]["params"]["errors"]
+    assert (zh["status"], zh["error"], zh["error_text"]) == (
+        "failed", f"the scanner produced an invalid report ({count} errors)", f"检测程序生成的报告不符合格式（{count} 处错误）")

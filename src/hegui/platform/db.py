@@ -102,7 +102,8 @@ class Scan(Base):
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last claim: the fair queue's "served at"
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # English, as the audit log reads it
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # its messages.py key + parameters
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)  # English, as the audit log reads it

@@ -84,6 +84,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请监管人员比对两个构建",
         "changed build: versionCode {version_code} was filed before with other contents (sha256 {sha256}…, "
         "version {version}); a regulator should compare the two builds / 同一版本号的不同构建"),
+    # --- why a scan failed (the scanner's own reason, an input it cannot read, stays as it wrote it) ---
+    "scan.error.missing_blob": ("上传的文件已不在平台存储中", "the uploaded file is missing from the platform's storage"),
+    "scan.error.timeout": ("检测超过 {seconds} 秒，已停止", "the scan took longer than {seconds} s and was stopped"),
+    "scan.error.crashed_signal": ("检测程序异常退出（信号 {signal}）{output}",
+                                  "the scanner crashed (killed by signal {signal}) {output}"),
+    "scan.error.crashed_exit": ("检测程序异常退出（退出码 {status}）{output}",
+                                "the scanner crashed (exit status {status}) {output}"),
+    "scan.error.unreadable_result": ("无法读取检测程序的结果", "the scanner's result could not be read"),
+    "scan.error.malformed_result": ("检测程序的结果格式不正确", "the scanner's result is malformed"),
+    "scan.error.interrupted": ("检测被中断 {attempts} 次，已放弃", "the scan was interrupted {attempts} times; giving up"),
+    "scan.error.no_report": ("检测程序没有生成报告", "the scanner produced no report"),
+    "scan.error.invalid_report": ("检测程序生成的报告不符合格式（{errors} 处错误）",
+                                  "the scanner produced an invalid report ({errors} errors)"),
+    "scan.error.unreadable_input": ("无法读取输入文件：{reason}", "unreadable input: {reason}"),
     # --- refusals (a workflow step or an upload the platform turns down; the API's `detail` stays English) ---
     "refused.unknown_rule": ("未知规则 {rule}", "unknown rule {rule!r}"),
     "refused.clue_marked_false_positive": ("最新版本的 {rule} 已标记为误报：不再为其登记线索",
@@ -179,7 +193,7 @@ class Message:
 
     def render(self, lang: str) -> str:
         zh, en = MESSAGES[self.key]
-        return _Formatter(lang).vformat(zh if lang == "zh" else en, (), dict(self.params))
+        return _Formatter(lang).vformat(zh if lang == "zh" else en, (), dict(self.params)).strip()
 
     def english(self) -> str:
         return self.render("en")
@@ -221,6 +235,11 @@ def render_notes(data: Any, lang: str, fallback: str | None) -> str | None:
 
 def notes_json(notes: Iterable[Message]) -> list[dict[str, Any]]:
     return [n.as_json() for n in notes]
+
+
+def failure(message: Message) -> dict[str, Any]:
+    """A scan child's (or the worker's) error payload: the English reason and the message it was written from."""
+    return {"error": message.english(), "message": message.as_json()}
 
 
 class Refusal(ValueError):

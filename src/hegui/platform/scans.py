@@ -19,7 +19,7 @@ from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
-from hegui.platform.messages import Message, notes_json
+from hegui.platform.messages import Message, from_json, notes_json
 from hegui.platform.storage import UploadRejected, store_upload
 from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, InputKind, ScanStatus
 from hegui.report.model import Report
@@ -141,7 +141,7 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
         if row.attempts >= max_attempts:
             db.execute(update(Scan).where(Scan.id == row.id, Scan.status == ScanStatus.QUEUED).values(
                 status=ScanStatus.FAILED, finished_at=utcnow(), worker_id=None, lease_until=None,
-                error=f"the scan was interrupted {row.attempts} times; giving up"))
+                **failed_with(Message("scan.error.interrupted", {"attempts": row.attempts}))))
             db.commit()
             continue
         now = db_now(db)
@@ -181,26 +181,40 @@ def take_for_finish(db: Session, scan_id: int, worker_id: str, attempt: int) -> 
     return db.get(Scan, scan_id, populate_existing=True)
 
 
-def fail_scan(db: Session, scan: Scan, reason: str) -> None:
-    scan.status, scan.error, scan.finished_at = ScanStatus.FAILED, reason[:1000], utcnow()
-    audit(db, None, "scan.failed", f"scan:{scan.id}", reason[:200])
+def failed_with(reason: str | Message) -> dict[str, Any]:
+    """The columns of a failed scan's reason: its English text and the message it was written from."""
+    if isinstance(reason, Message):
+        return {"error": reason.english()[:1000], "error_message": reason.as_json()}
+    return {"error": reason[:1000], "error_message": None}
+
+
+def failure_reason(payload: dict[str, Any]) -> str | Message:
+    """Why a scan child's (or the worker's) payload holds no report."""
+    return from_json(payload.get("message")) or str(payload.get("error") or "") or Message("scan.error.no_report")
+
+
+def fail_scan(db: Session, scan: Scan, reason: str | Message) -> None:
+    columns = failed_with(reason)
+    scan.status, scan.error, scan.error_message = ScanStatus.FAILED, columns["error"], columns["error_message"]
+    scan.finished_at = utcnow()
+    audit(db, None, "scan.failed", f"scan:{scan.id}", columns["error"][:200])
 
 
 def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
     """Store a scan child's result (``{"report": …}`` or ``{"error": …}``) and file it under its app, or its SDK
     when the report's `input.kind` says the upload was read as an SDK package."""
     if "report" not in payload:
-        fail_scan(db, scan, str(payload.get("error") or "the scanner produced no report"))
+        fail_scan(db, scan, failure_reason(payload))
         return
     try:
         report = Report.model_validate(payload["report"])
     except ValidationError as err:
-        fail_scan(db, scan, f"the scanner produced an invalid report ({err.error_count()} errors)")
+        fail_scan(db, scan, Message("scan.error.invalid_report", {"errors": err.error_count()}))
         return
     report.input.path = scan.filename  # the server-side blob path is nobody's business
     scan.kind = report.input.kind
     scan.report_json = report.model_dump(mode="json")
-    scan.status, scan.error, scan.finished_at = ScanStatus.DONE, None, utcnow()
+    scan.status, scan.error, scan.error_message, scan.finished_at = ScanStatus.DONE, None, None, utcnow()
     audit(db, None, "scan.done", f"scan:{scan.id}", f"{len(report.findings)} findings")
     _file_version(db, scan, report)
     from hegui.platform.campaigns import after_campaign_scan

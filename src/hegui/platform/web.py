@@ -59,7 +59,7 @@ from hegui.platform.deps import (
 from hegui.platform.i18n import LANGS, translate
 from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
-from hegui.platform.messages import Refusal, render_notes
+from hegui.platform.messages import Refusal, render_json, render_notes
 from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
@@ -96,7 +96,7 @@ _env = jinja2.Environment(
 _env.globals.update(Role=Role, ScanStatus=ScanStatus, AppKind=AppKind, CaseStatus=CaseStatus,
                     ComplaintStatus=ComplaintStatus, HeldDecision=HeldDecision, STAFF_ROLES=STAFF,
                     OPEN_CASE_STATUSES=OPEN_CASE_STATUSES, ANSWERABLE_CASE_STATUSES=ANSWERABLE_CASE_STATUSES,
-                    MarkVerdict=MarkVerdict, notes_text=render_notes)
+                    MarkVerdict=MarkVerdict, notes_text=render_notes, message_text=render_json)
 
 
 async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
