@@ -443,3 +443,23 @@ def test_an_invalid_report_fails_its_scan_with_a_chinese_reason(sqlite_platform)
     count = zh["error_message"]["params"]["errors"]
     assert (zh["status"], zh["error"], zh["error_text"]) == (
         "failed", f"the scanner produced an invalid report ({count} errors)", f"检测程序生成的报告不符合格式（{count} 处错误）")
+
+
+def test_refused_account_mark_decision_and_campaign_forms_say_why_in_chinese(sqlite_platform):
+    p = sqlite_platform
+    cookie, csrf = web_login(p, "regulator")
+    headers = {"Cookie": f"hegui_session={cookie}"}
+
+    def error_of(path: str, data: dict) -> tuple[int, str]:
+        res = p.client.post(path, headers=headers, data={"csrf_token": csrf, **data})
+        return res.status_code, re.search(r'<p class="error"[^>]*>(.*?)</p>', res.text)[1]
+
+    assert error_of("/users", {"name": "新用户", "role": "developer", "password": "short"}) == (409, "密码至少 8 位")
+    assert error_of(f"/users/{p.users['regulator'].id}/disable", {}) == (409, "不能在此停用自己的账号")
+    ingest(p, "dev", make_report(SHOP, "1.0", 1, [startup_imei()], sha="1" * 64))
+    assert error_of("/findings/1/mark", {"verdict": "false_positive", "reason": " "}) == (422, "复核结论须说明理由")
+    scan_id = p.client.get("/api/v1/scans", headers=p.users["dev"].auth).json()[0]["id"]
+    assert error_of(f"/held/{scan_id}", {"decision": "genuine", "reason": "x"}) == (
+        409, f"检测任务 {scan_id} 不在待判定之列")
+    assert error_of("/campaigns", {"name": "九月专项", "min_severity": "high"}) == (
+        422, "请提供检测对象：上传文件、下载地址或服务器目录")

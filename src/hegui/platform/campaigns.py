@@ -28,6 +28,7 @@ from hegui.platform import marks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import AppVersion, Campaign, CampaignItem, Case, Clue, FindingRow, Scan, User
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.scans import db_now, submit_scan
 from hegui.platform.storage import UploadRejected
 from hegui.platform.vocab import OPEN_CASE_STATUSES, CampaignSource, ClueSource, ClueStatus, ScanStatus
@@ -46,7 +47,7 @@ PENDING, FETCHING = "pending", "fetching"  # an item's status before it is a sca
 FOLDER_SUFFIXES = (".apk", ".aar", ".jar")  # what the platform scans; the upload check decides the rest
 
 
-class CampaignError(ValueError):
+class CampaignError(Refusal):
     """A campaign the platform refuses as a whole; `str(err)` is a one-line reason."""
 
 
@@ -134,19 +135,19 @@ def folder_files(root: Path | None, folder: str) -> list[Path]:
     """The APKs, AARs and JARs under `folder`, a path relative to the operator's campaign root (never outside
     it: `..` and symlinks leading out are refused), sorted. Raises CampaignError."""
     if root is None:
-        raise CampaignError("no campaign folder root is configured (HEGUI_CAMPAIGN_ROOT): folders cannot be scanned")
+        raise CampaignError(Message("refused.no_campaign_root"))
     base = root.resolve()
     target = (base / folder.strip().lstrip("/")).resolve()
     if target != base and not target.is_relative_to(base):
-        raise CampaignError("the folder must lie inside the campaign root")
+        raise CampaignError(Message("refused.folder_outside_root"))
     if not target.is_dir():
-        raise CampaignError(f"no folder {folder!r} under the campaign root")
+        raise CampaignError(Message("refused.no_folder", {"folder": folder}))
     found = []
     for path in sorted(target.rglob("*")):
         if path.suffix.lower() in FOLDER_SUFFIXES and path.is_file() and path.resolve().is_relative_to(base):
             found.append(path)
     if len(found) > MAX_ITEMS:
-        raise CampaignError(f"the folder holds {len(found)} packages, more than {MAX_ITEMS}")
+        raise CampaignError(Message("refused.folder_too_many", {"count": len(found), "limit": MAX_ITEMS}))
     return found
 
 
@@ -163,17 +164,17 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
     that is no ZIP) is kept as a failed item with its reason."""
     name = name.strip()
     if not name:
-        raise CampaignError("a campaign needs a name")
+        raise CampaignError(Message("refused.campaign_name"))
     if min_severity not in SEVERITY_ORDER:
-        raise CampaignError(f"severity must be one of {', '.join(SEVERITY_ORDER)}")
+        raise CampaignError(Message("refused.campaign_severity", {"choices": list(SEVERITY_ORDER)}))
     files = folder_files(settings.campaign_root, inputs.folder) if inputs.folder else []
     count = len(inputs.uploads) + len(inputs.urls) + len(files)
     if count == 0:
-        raise CampaignError("give the campaign some inputs: files, URLs or a folder")
+        raise CampaignError(Message("refused.campaign_no_inputs"))
     if count > MAX_ITEMS:
-        raise CampaignError(f"{count} inputs, more than {MAX_ITEMS}")
+        raise CampaignError(Message("refused.campaign_too_many", {"count": count, "limit": MAX_ITEMS}))
     if len(inputs.urls) > MAX_URLS:
-        raise CampaignError(f"{len(inputs.urls)} URLs, more than {MAX_URLS}: put the packages in a folder instead")
+        raise CampaignError(Message("refused.campaign_too_many_urls", {"count": len(inputs.urls), "limit": MAX_URLS}))
     campaign = Campaign(name=name[:200], min_severity=min_severity, created_by=user.id)
     db.add(campaign)
     db.flush()

@@ -134,7 +134,7 @@ def start_campaign(request: Request, db: Session, user: User, name: str, min_sev
     try:
         campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
     except campaigns.CampaignError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
     db.commit()
     request.app.state.worker_notify()
     return campaign

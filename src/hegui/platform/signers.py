@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from hegui.platform import access
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, Scan, User
-from hegui.platform.messages import Message
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import HeldDecision, Review
 from hegui.report.model import Report
 
 
-class DecisionError(ValueError):
-    pass
+class DecisionError(Refusal):
+    """A decision about a held scan the platform refuses (English `str(err)`, `err.reason(lang)`)."""
 
 
 def version_certs(report: Report) -> list[str]:
@@ -58,14 +58,14 @@ def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str)
     from hegui.platform.scans import _file_version, note_scan
 
     if decision not in tuple(HeldDecision):
-        raise DecisionError(f"decision must be one of: {', '.join(HeldDecision)}")
+        raise DecisionError(Message("refused.unknown_decision", {"choices": [d.value for d in HeldDecision]}))
     if scan.review != Review.HELD:
-        raise DecisionError(f"scan {scan.id} is not held for a decision")
+        raise DecisionError(Message("refused.not_held", {"scan": scan.id}))
     if not reason.strip():
-        raise DecisionError("give the reason for the decision")
+        raise DecisionError(Message("refused.decision_reason"))
     app = db.get(App, scan.held_app_id) if scan.held_app_id else None
     if app is None:
-        raise DecisionError("the app this scan claimed is gone")
+        raise DecisionError(Message("refused.held_app_gone"))
     audit(db, regulator, f"scan.{decision}", f"scan:{scan.id}", f"app:{app.id}: {reason.strip()[:1800]}")
     if decision == HeldDecision.COUNTERFEIT:
         scan.review = Review.COUNTERFEIT

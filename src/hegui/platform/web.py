@@ -47,6 +47,7 @@ from hegui.platform.deps import (
     get_db,
     lang_of,
     list_refusal_is_unprocessable,
+    refusal,
     refusal_is_conflict,
     require_web_role,
     run_list,
@@ -487,7 +488,7 @@ def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, F
     try:
         signers.decide(db, user, scan, decision, reason)
     except signers.DecisionError as err:
-        raise HTTPException(409, str(err)) from None
+        raise refusal(409, err) from None
     db.commit()
     return see_other("/held")
 
@@ -602,7 +603,7 @@ def create_submit(request: Request, db: DB, user: FormUser, name: Annotated[str,
         created, token = user_admin.create(db, user, name, role, password)
     except AccountError as err:
         db.rollback()
-        return _users_page(request, db, user, status=409, message=str(err))
+        return _users_page(request, db, user, status=409, message=err.reason(lang_of(request)))
     db.commit()
     # The token is shown on this answer only (it is stored as a digest); the page is not cached (no-store).
     return _users_page(request, db, user, status=201, new_token=(created.name, token))
@@ -626,7 +627,7 @@ def user_action(request: Request, user_id: int, action: str, db: DB, user: FormU
             raise HTTPException(404, "not found")
     except AccountError as err:
         db.rollback()
-        return _users_page(request, db, user, status=409, message=str(err))
+        return _users_page(request, db, user, status=409, message=err.reason(lang_of(request)))
     db.commit()
     _forget_credentials(request)
     return see_other("/users")

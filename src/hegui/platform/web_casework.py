@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -117,7 +117,7 @@ def mark_submit(finding_id: int, db: DB, user: FormUser, verdict: Annotated[str,
     try:
         marks.mark_finding(db, user, finding, verdict, reason)
     except marks.MarkError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
     db.commit()
     return see_other(f"/apps/{finding.app_id}#findings")
 
