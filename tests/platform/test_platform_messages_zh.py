@@ -17,8 +17,8 @@ from hegui.platform.scans import finish_scan
 
 BEFORE_CONSENT, DEVICE_ID = "PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"
 SHOP, PUSH = "com.demo.shop", "com.example.pushsdk"
-# Identifiers a Chinese sentence names as they are (Android's field, the hash, file kinds)
-IDENTIFIERS = re.compile(r"versionCode|sha256")
+# Identifiers a Chinese sentence names as they are (Android's field, the hash, URL schemes)
+IDENTIFIERS = re.compile(r"versionCode|sha256|https?")
 ENGLISH_WORD = re.compile(r"[A-Za-z]*[a-z]{2,}[A-Za-z]*")  # a word with lower-case letters: not an acronym or id
 
 
@@ -38,7 +38,7 @@ def test_every_message_has_both_languages_with_the_same_parameters(key):
     sample = Message(key, {name: ["A", "B"] if name in ("rules", "certs", "choices") else f"<{name}>"
                            for name in placeholders(zh)})
     chinese = sample.render("zh")
-    assert re.search(r"[\u4e00-\u9fff]", chinese)
+    assert re.search(r"[\u4e00-\u9fff\uff00-\uffef]", chinese)  # Chinese words, or at least its punctuation
     words = ENGLISH_WORD.findall(IDENTIFIERS.sub("", re.sub(r"<\w+>", "", chinese)))
     assert words == [], f"{key}: English words {words} in the Chinese sentence {chinese!r}"
     assert sample.render("en") == sample.english()
@@ -463,3 +463,31 @@ def test_refused_account_mark_decision_and_campaign_forms_say_why_in_chinese(sql
         409, f"检测任务 {scan_id} 不在待判定之列")
     assert error_of("/campaigns", {"name": "九月专项", "min_severity": "high"}) == (
         422, "请提供检测对象：上传文件、下载地址或服务器目录")
+
+
+# --- a campaign's inputs that never became scans -----------------------------------------------------------------
+
+def test_why_a_campaign_input_never_became_a_scan_reads_in_chinese(sqlite_platform):
+    from hegui.platform.worker import ScanWorker
+
+    p, reg = sqlite_platform, sqlite_platform.users["regulator"].auth
+    res = p.client.post("/api/v1/campaigns", headers=reg, data={
+        "name": "九月专项", "min_severity": "high", "urls": "http://127.0.0.1:9/app.apk\nftp://example.com/b.apk"},
+        files=[("files", ("notes.txt", b"not a zip", "text/plain"))])
+    assert res.status_code == 201, res.text
+    worker = ScanWorker(p.settings, p.sessions, worker_id="fetcher")
+    while worker.fetch_once():
+        pass
+    campaign_id = res.json()["id"]
+    items = p.client.get(f"/api/v1/campaigns/{campaign_id}?lang=zh", headers=reg).json()["items"]
+    assert [(i["ref"], i["error_text"]) for i in items] == [
+        ("notes.txt", "不是 APK、AAR 或 JAR：文件不以 ZIP 文件头开始"),
+        ("http://127.0.0.1:9/app.apk", "http://127.0.0.1:9/app.apk：指向非公网地址（127.0.0.1）：不下载"),
+        ("ftp://example.com/b.apk", "ftp://example.com/b.apk：只下载 http 和 https 地址")]
+    assert [i["error"] for i in items] == [
+        "not an APK, AAR or JAR: the file does not start with a ZIP header",
+        "http://127.0.0.1:9/app.apk: leads to a non-public address (127.0.0.1): not fetched",
+        "ftp://example.com/b.apk: only http and https URLs are fetched"]
+    cookie, _ = web_login(p, "regulator")
+    page = p.client.get(f"/campaigns/{campaign_id}", headers={"Cookie": f"hegui_session={cookie}"}).text
+    assert re.findall(r'<td class="item-status">[^<]*</td>\s*<td>(.*?)</td>', page) == [i["error_text"] for i in items]

@@ -282,6 +282,7 @@ class CampaignItem(Base):
     ref: Mapped[str] = mapped_column(String(1000))  # file name, redacted URL or path under the campaign root
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"), index=True)
     error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # `error` as a messages.py key + params
     # A URL item waits for a background worker (campaigns.claim_fetch): `pending`, then `fetching` under a lease;
     # None once it became a scan or failed. The full URL (a presigned one's secret query) is kept only till then.
     fetch_url: Mapped[str | None] = mapped_column(Text)

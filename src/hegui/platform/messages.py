@@ -5,7 +5,8 @@ A message is stored as ``{"key": …, "params": {…}}`` beside the English text
 keeps plain English (it is a log), pages and the API render the key in the request's language. The English
 templates are the audit texts the platform wrote before messages existed, so the log reads as it always did.
 
-Placeholders are ``str.format`` fields with two additions: a list is joined (by the format spec if given, else
+Placeholders are ``str.format`` fields with these additions: a stored message ({"key", "params"}) is rendered
+in the same language, a list is joined (by the format spec if given, else
 "、" in Chinese and ", " in English), ``!t`` translates a vocabulary value (an escalation, a role, …) through
 i18n.MESSAGES, ``!w`` writes one as words ("sdk_vendor" → "sdk vendor"), and a missing value (None) is shown
 as "?".
@@ -98,6 +99,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scan.error.invalid_report": ("检测程序生成的报告不符合格式（{errors} 处错误）",
                                   "the scanner produced an invalid report ({errors} errors)"),
     "scan.error.unreadable_input": ("无法读取输入文件：{reason}", "unreadable input: {reason}"),
+    # --- why a campaign's input never became a scan ---
+    "campaign.item_failed": ("{ref}：{reason}", "{ref}: {reason}"),
+    "campaign.fetch.scheme": ("只下载 http 和 https 地址", "only http and https URLs are fetched"),
+    "campaign.fetch.too_slow": ("{seconds} 秒内未下载完成", "not downloaded within {seconds} s"),
+    "campaign.fetch.too_large": ("超过 {mb} MB 的上传上限", "larger than the {mb} MB upload limit"),
+    "campaign.fetch.non_public": ("指向非公网地址（{address}）：不下载", "leads to a non-public address ({address}): not fetched"),
+    "campaign.fetch.http": ("服务器返回 HTTP {code}", "HTTP {code}"),
+    "campaign.fetch.failed": ("无法下载：{reason}", "cannot be fetched: {reason}"),
     # --- refusals (a workflow step or an upload the platform turns down; the API's `detail` stays English) ---
     "refused.unknown_rule": ("未知规则 {rule}", "unknown rule {rule!r}"),
     "refused.clue_marked_false_positive": ("最新版本的 {rule} 已标记为误报：不再为其登记线索",
@@ -200,6 +209,9 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None:
             return "?"
+        nested = from_json(value)  # a message as a parameter (a reason inside a sentence): in the same language
+        if nested is not None:
+            return nested.render(self.lang)
         if isinstance(value, list | tuple):
             return (format_spec or LIST_SEPARATOR[self.lang]).join(str(v) for v in value)
         return str(value)  # format specs are list separators only

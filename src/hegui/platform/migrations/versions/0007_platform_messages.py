@@ -5,7 +5,8 @@ Revises: 0006
 Create Date: 2026-12-03 13:00:00
 
 `audit_events.message` is the {"key", "params"} of the event's detail (messages.py) when the platform wrote it;
-`scans.note_messages` the list of those of the scan's note, `scans.error_message` that of why it failed. They
+`scans.note_messages` the list of those of the scan's note, `scans.error_message` that of why it failed, `campaign_items.error_message` that of why an input never became
+a scan. They
 stay NULL on older rows, whose English text is shown as it is.
 """
 
@@ -26,9 +27,13 @@ def upgrade() -> None:
     with op.batch_alter_table("scans") as batch:
         batch.add_column(sa.Column("note_messages", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("error_message", sa.JSON(), nullable=True))
+    with op.batch_alter_table("campaign_items") as batch:
+        batch.add_column(sa.Column("error_message", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaign_items") as batch:
+        batch.drop_column("error_message")
     with op.batch_alter_table("scans") as batch:
         batch.drop_column("error_message")
         batch.drop_column("note_messages")
