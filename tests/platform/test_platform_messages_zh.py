@@ -491,3 +491,24 @@ def test_why_a_campaign_input_never_became_a_scan_reads_in_chinese(sqlite_platfo
     cookie, _ = web_login(p, "regulator")
     page = p.client.get(f"/campaigns/{campaign_id}", headers={"Cookie": f"hegui_session={cookie}"}).text
     assert re.findall(r'<td class="item-status">[^<]*</td>\s*<td>(.*?)</td>', page) == [i["error_text"] for i in items]
+
+
+def test_an_sdk_case_opens_in_chinese_on_its_timeline(sqlite_platform):
+    p, rev = sqlite_platform, sqlite_platform.users["reviewer"].auth
+    sdk_package = make_report("com.umeng.analytics", "9.0", 90, [startup_imei()], sdks=("umeng",), sha="1" * 64)
+    sdk_package["input"]["kind"] = "aar"
+    ingest(p, "vendor", sdk_package)
+    ingest(p, "dev", make_report(SHOP, "1.0", 1, [startup_imei("umeng")], sdks=("umeng",), sha="2" * 64))
+    case = p.client.post("/api/v1/sdks/umeng/cases", headers=rev,
+                         json={"vendor": "vendor", "rule_ids": ["PI-SDK-COLLECT-BEFORE-CONSENT"]})
+    assert case.status_code == 201, case.text
+    opened = p.client.get(f"/api/v1/cases/{case.json()['id']}/timeline?lang=zh", headers=rev).json()[0]
+    assert (opened["kind"], opened["text"], opened["detail"]) == (
+        "opened",
+        "立案：SDK umeng（厂商账号 vendor，SDK 记录 com.umeng.analytics），整改期限 2026-10-10，涉及规则 "
+        "PI-SDK-COLLECT-BEFORE-CONSENT",
+        "sdk umeng vendor vendor (com.umeng.analytics) deadline=2026-10-10 rules=PI-SDK-COLLECT-BEFORE-CONSENT")
+    missing = p.client.post("/api/v1/sdks/umeng/cases", headers=rev,
+                            json={"vendor": "vendor", "rule_ids": ["PI-SDK-COLLECT-BEFORE-CONSENT"]})
+    assert (missing.status_code, missing.json()["detail"]) == (409, "the SDK umeng already has a case waiting for "
+                                                                    "rectification")
