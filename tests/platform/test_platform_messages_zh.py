@@ -512,3 +512,17 @@ def test_an_sdk_case_opens_in_chinese_on_its_timeline(sqlite_platform):
                             json={"vendor": "vendor", "rule_ids": ["PI-SDK-COLLECT-BEFORE-CONSENT"]})
     assert (missing.status_code, missing.json()["detail"]) == (409, "the SDK umeng already has a case waiting for "
                                                                     "rectification")
+
+
+def test_an_announcement_of_apps_without_a_recorded_developer_is_refused_in_chinese(sqlite_platform):
+    p, reg = sqlite_platform, sqlite_platform.users["regulator"].auth
+    case_id = open_case(p, [BEFORE_CONSENT])
+    p.client.post(f"/api/v1/cases/{case_id}/escalate", headers=reg,
+                  json={"escalation": "public_notice", "override_reason": "再次违规"})
+    cookie, _ = web_login(p, "regulator")
+    res = p.client.get("/announcements/export?format=xlsx", headers={"Cookie": f"hegui_session={cookie}"})
+    assert (res.status_code, re.search(r'<p class="error">(.*?)</p>', res.text)[1]) == (
+        409, "以下应用未登记开发者，不能公开通报：shop。请先录入应用商店信息（开发者名称），或只导出信息完整的条目")
+    api = p.client.get("/api/v1/announcements?format=xlsx", headers=reg).json()
+    assert api == {"detail": "no developer is recorded for shop: record a store listing with developer_name, or "
+                             "export the other rows with skip_incomplete=true"}

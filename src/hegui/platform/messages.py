@@ -179,6 +179,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.campaign_too_many": ("共 {count} 个检测对象，超过上限 {limit} 个", "{count} inputs, more than {limit}"),
     "refused.campaign_too_many_urls": ("共 {count} 个下载地址，超过上限 {limit} 个：请改为放入服务器目录",
                                        "{count} URLs, more than {limit}: put the packages in a folder instead"),
+    "refused.announcement_incomplete": (
+        "以下应用未登记开发者，不能公开通报：{apps}。请先录入应用商店信息（开发者名称），或只导出信息完整的条目",
+        "no developer is recorded for {apps:, }: record a store listing with developer_name, or export the other "
+        "rows with skip_incomplete=true"),
+    "refused.announcement_incomplete_more": (
+        "以下应用未登记开发者，不能公开通报：{apps} 等。请先录入应用商店信息（开发者名称），或只导出信息完整的条目",
+        "no developer is recorded for {apps:, } …: record a store listing with developer_name, or export the other "
+        "rows with skip_incomplete=true"),
     "refused.not_zip": ("不是 APK、AAR 或 JAR：文件不以 ZIP 文件头开始",
                         "not an APK, AAR or JAR: the file does not start with a ZIP header"),
     "refused.too_large": ("文件超过 {mb} MB 的上传上限", "file larger than the {mb} MB upload limit"),
