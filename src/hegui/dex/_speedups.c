@@ -1154,6 +1154,1357 @@ done:
     return result;
 }
 
+/*
+ * ============================================================================================================
+ * reachability(): the worklist fixpoint of hegui.dex.callgraph.Reachability (rapid type analysis) in C.
+ *
+ * Every step mirrors a method of the Python class, in the same order, so that the result is identical: the
+ * same reached methods, and the same predecessor of each (evidence paths come from it), which depends on the
+ * order in which methods are queued. The correspondence:
+ *
+ *   reach            Reachability._reach            init_class        _init_class
+ *   instantiate      _instantiate                   create_by_fw      _create_by_framework
+ *   fw_callbacks     _framework_callbacks           click_handlers    _click_handlers
+ *   virtual_call     _virtual_call                  user_callback     _user_callback
+ *   process          one step of _run               reflective_call   _reflective_call
+ *   by_name_add      _add_by_name                   reach_named       _reach_named
+ *   inst_by_name     _instantiate_by_name           resolve           DexIndex.resolve
+ *
+ * Classes, (name, proto) pairs and names get small integer ids on first sight (through dicts keyed by their
+ * strings), each DEX's method_ids / type_ids / field_ids / string_ids entries are mapped to those ids once,
+ * lazily, and a method's references are read straight from its PackedCode: no tuple or dict per reference.
+ * What is rare and intricate stays in Python and is called back: the consent guards of a method (only for
+ * a method with a call returning boolean or a read of a boolean field; without one, ConsentGuards.sites is
+ * None), whether a method hands class names to a loader, and the framework types above a set of framework
+ * supertypes (one call per distinct set; the callback kind of each name is then decided here from their
+ * method-name sets, as Reachability._callback_kind decides it).
+ * Everything allocated here is freed before reachability() returns.
+ */
+
+enum { UNREACHED = -2, NO_VIA = -1, ABSENT = -2 };
+enum { KIND_NONE = 0, KIND_FRAMEWORK = 1, KIND_USER = 2 };
+#define ACC_STATIC_FLAG 0x8
+#define ACC_ABSTRACT_FLAG 0x400
+
+typedef struct {
+    int32_t *v;
+    size_t len, cap;
+} IVec;
+
+static int ivec_push(IVec *a, int32_t x) {
+    if (a->len == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 4;
+        int32_t *p = PyMem_Realloc(a->v, cap * sizeof(int32_t));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        a->v = p;
+        a->cap = cap;
+    }
+    a->v[a->len++] = x;
+    return 0;
+}
+
+/* uint64 -> int32, open addressing with linear probing; keys are stored + 1 so that 0 marks a free slot. */
+typedef struct {
+    uint64_t *keys;
+    int32_t *vals;
+    size_t cap, len; /* cap: a power of two */
+} IMap;
+
+static inline size_t imap_slot(uint64_t key, size_t cap) {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return (size_t)key & (cap - 1);
+}
+
+static int32_t *imap_find(const IMap *m, uint64_t key) {
+    if (!m->cap) return NULL;
+    key += 1;
+    for (size_t i = imap_slot(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key) return &m->vals[i];
+        if (!m->keys[i]) return NULL;
+    }
+}
+
+static int imap_put(IMap *m, uint64_t key, int32_t val) {
+    if (2 * (m->len + 1) > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *keys = PyMem_Calloc(cap, sizeof(uint64_t));
+        int32_t *vals = PyMem_Malloc(cap * sizeof(int32_t));
+        if (!keys || !vals) {
+            PyMem_Free(keys);
+            PyMem_Free(vals);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t j = 0; j < m->cap; j++) {
+            if (!m->keys[j]) continue;
+            size_t i = imap_slot(m->keys[j], cap);
+            while (keys[i]) i = (i + 1) & (cap - 1);
+            keys[i] = m->keys[j];
+            vals[i] = m->vals[j];
+        }
+        PyMem_Free(m->keys);
+        PyMem_Free(m->vals);
+        m->keys = keys;
+        m->vals = vals;
+        m->cap = cap;
+    }
+    key += 1;
+    size_t i = imap_slot(key, m->cap);
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
+    if (!m->keys[i]) {
+        m->keys[i] = key;
+        m->len++;
+    }
+    m->vals[i] = val;
+    return 0;
+}
+
+static void imap_free(IMap *m) {
+    PyMem_Free(m->keys);
+    PyMem_Free(m->vals);
+}
+
+static inline uint64_t key2(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+
+/* One class descriptor, defined in the index or not (a framework type, "L?;"). */
+typedef struct {
+    PyObject *desc;      /* its descriptor (strong) */
+    PyObject *info;      /* its ClassInfo (strong), NULL when the index does not define it */
+    int32_t super_id;    /* -1: none */
+    int32_t n_ifaces, n_methods, n_lineage, n_anc; /* n_lineage / n_anc: -1 until computed */
+    int32_t *ifaces;
+    int32_t *m_pair, *m_mid; /* its methods in ClassInfo.methods order */
+    int32_t *lineage;        /* DexIndex.lineage */
+    int32_t *anc;            /* DexIndex.ancestors | {itself} */
+    IVec inst_by_anc;        /* Reachability._inst_by_ancestor */
+    int32_t table;           /* its framework-supertypes table, -1 until computed */
+    uint32_t stamp;          /* == the current method's serial: constructed by it (new-instance + <init>) */
+    uint32_t walk;           /* cycle guard of the lineage / ancestors walks */
+    uint8_t loaded, instantiated, clinit_done, by_name, reflected;
+} Cls;
+
+typedef struct {
+    int32_t name;
+    uint8_t special; /* the name starts with '<' */
+    uint8_t init;    /* "<init>" */
+    uint8_t click;   /* a layout's android:onClick handler: name in click_handlers, proto (View)V */
+    int32_t n_recv;  /* receiver types of virtual calls of this pair so far */
+} Pair;
+
+typedef struct {
+    int32_t via;     /* given to Method.invoke (Reachability._reflective_names): by whom; ABSENT */
+    int8_t user;     /* in user_methods: -1 until asked */
+    uint32_t stamp;  /* == the current reflective call's serial: one of its new names */
+    IVec by_name;    /* Reachability._methods_by_name */
+} Name;
+
+typedef struct {
+    Py_ssize_t n;
+    PyObject **sets; /* method-name sets of the framework types (strong) */
+    uint8_t *user;   /* each type is one of user_types */
+} Table;
+
+/* One DEX file's tables, mapped to ids on first use (-2: not yet). */
+typedef struct {
+    PyObject *dex, *mkeys, *fkeys, *types, *strings; /* borrowed from the `dexes` argument */
+    Py_ssize_t n_m, n_f, n_t, n_s;
+    int32_t *m_cls, *m_pair; /* method_ids entry -> class id, pair id */
+    uint8_t *m_flags;        /* M_* */
+    int32_t *t_cls, *f_cls;
+    int32_t *s_named;        /* string -> the defined class it names (Java name), -1 none */
+    uint8_t *bool_m, *bool_f; /* consent-guard candidates (ConsentGuards.candidates), NULL until asked */
+} Dex;
+
+enum { M_INIT = 1, M_METHOD_INVOKE = 2 };
+
+typedef struct {
+    /* inputs */
+    PyObject *methods, *classes, *sites_cb, *table_cb, *hands_cb, *masks_cb, *guarded, *click_handlers,
+        *user_methods;
+    int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
+    Py_ssize_t n_methods;
+    /* ids */
+    PyObject *class_ids, *pair_ids, *name_ids, *table_ids, *names; /* dicts; names: list of name str */
+    Cls **cls;
+    size_t n_cls, cap_cls;
+    Pair *pairs;
+    size_t n_pairs, cap_pairs;
+    Name *nm;
+    size_t n_nm, cap_nm;
+    Table *tables;
+    size_t n_tables, cap_tables;
+    Dex *dex;
+    Py_ssize_t n_dex, last_dex;
+    IMap method_of, resolved, vsites, kinds;
+    int32_t clinit_pair, unknown_type;
+    /* state */
+    int32_t *parent, *queue;
+    Py_ssize_t head, qlen;
+    IVec deferred, instantiated, reflected, fresh, named;
+    int user_phase, by_name_on;
+    Py_ssize_t n_reflective;
+    uint32_t serial, name_serial, walk;
+} Graph;
+
+static PyObject *s_superclass, *s_interfaces, *s_methods, *s_invokes, *s_types, *s_fields, *s_strings;
+
+#define CLS(g, id) ((g)->cls[(id)])
+
+static inline MethodRecord *record_of(Graph *g, int32_t mid) {
+    return (MethodRecord *)PyList_GET_ITEM(g->methods, mid);
+}
+
+/* The class id of descriptor `desc`, made on first sight; -1 with an exception set on failure. */
+static int32_t class_id(Graph *g, PyObject *desc) {
+    PyObject *got = PyDict_GetItemWithError(g->class_ids, desc);
+    if (got) return (int32_t)PyLong_AsLong(got);
+    if (PyErr_Occurred()) return -1;
+    if (g->n_cls == g->cap_cls) {
+        size_t cap = g->cap_cls ? 2 * g->cap_cls : 4096;
+        Cls **p = PyMem_Realloc(g->cls, cap * sizeof(Cls *));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->cls = p;
+        g->cap_cls = cap;
+    }
+    Cls *c = PyMem_Calloc(1, sizeof(Cls));
+    if (!c) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->super_id = -1;
+    c->n_lineage = c->n_anc = -1;
+    c->table = -1;
+    PyObject *info = PyDict_GetItemWithError(g->classes, desc);
+    if (!info && PyErr_Occurred()) {
+        PyMem_Free(c);
+        return -1;
+    }
+    Py_XINCREF(info);
+    c->info = info;
+    Py_INCREF(desc);
+    c->desc = desc;
+    int32_t id = (int32_t)g->n_cls;
+    PyObject *key = PyLong_FromLong(id);
+    if (!key || PyDict_SetItem(g->class_ids, desc, key) < 0) {
+        Py_XDECREF(key);
+        Py_XDECREF(info);
+        Py_DECREF(desc);
+        PyMem_Free(c);
+        return -1;
+    }
+    Py_DECREF(key);
+    g->cls[g->n_cls++] = c;
+    return id;
+}
+
+static int32_t name_id(Graph *g, PyObject *name) {
+    PyObject *got = PyDict_GetItemWithError(g->name_ids, name);
+    if (got) return (int32_t)PyLong_AsLong(got);
+    if (PyErr_Occurred()) return -1;
+    if (g->n_nm == g->cap_nm) {
+        size_t cap = g->cap_nm ? 2 * g->cap_nm : 4096;
+        Name *p = PyMem_Realloc(g->nm, cap * sizeof(Name));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->nm = p;
+        g->cap_nm = cap;
+    }
+    int32_t id = (int32_t)g->n_nm;
+    PyObject *key = PyLong_FromLong(id);
+    if (!key || PyDict_SetItem(g->name_ids, name, key) < 0 || PyList_Append(g->names, name) < 0) {
+        Py_XDECREF(key);
+        return -1;
+    }
+    Py_DECREF(key);
+    Name *n = &g->nm[g->n_nm++];
+    memset(n, 0, sizeof *n);
+    n->via = ABSENT;
+    n->user = -1;
+    return id;
+}
+
+static PyObject *click_proto; /* "(Landroid/view/View;)V" */
+static PyObject *init_name;   /* "<init>" */
+
+/* The pair id of a (name, proto) tuple. */
+static int32_t pair_id(Graph *g, PyObject *pair) {
+    PyObject *got = PyDict_GetItemWithError(g->pair_ids, pair);
+    if (got) return (int32_t)PyLong_AsLong(got);
+    if (PyErr_Occurred()) return -1;
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
+        !PyUnicode_Check(PyTuple_GET_ITEM(pair, 1))) {
+        PyErr_SetString(PyExc_TypeError, "method keys must be (name, proto) pairs of str");
+        return -1;
+    }
+    PyObject *name = PyTuple_GET_ITEM(pair, 0), *proto = PyTuple_GET_ITEM(pair, 1);
+    int32_t nid = name_id(g, name);
+    if (nid < 0) return -1;
+    if (g->n_pairs == g->cap_pairs) {
+        size_t cap = g->cap_pairs ? 2 * g->cap_pairs : 4096;
+        Pair *p = PyMem_Realloc(g->pairs, cap * sizeof(Pair));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->pairs = p;
+        g->cap_pairs = cap;
+    }
+    Pair pr = {nid, 0, 0, 0, 0};
+    pr.special = PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) == '<';
+    int eq = PyUnicode_Compare(name, init_name);
+    if (eq == -1 && PyErr_Occurred()) return -1;
+    pr.init = eq == 0;
+    if (g->click_handlers != Py_None && PyUnicode_Compare(proto, click_proto) == 0) {
+        int in = PySet_Contains(g->click_handlers, name);
+        if (in < 0) return -1;
+        pr.click = (uint8_t)in;
+    }
+    if (PyErr_Occurred()) return -1;
+    int32_t id = (int32_t)g->n_pairs;
+    PyObject *key = PyLong_FromLong(id);
+    if (!key || PyDict_SetItem(g->pair_ids, pair, key) < 0) {
+        Py_XDECREF(key);
+        return -1;
+    }
+    Py_DECREF(key);
+    g->pairs[g->n_pairs++] = pr;
+    return id;
+}
+
+/* A class's superclass, interfaces and methods, read from its ClassInfo on first need. */
+static int cls_load(Graph *g, int32_t id) {
+    Cls *c = CLS(g, id);
+    if (c->loaded) return 0;
+    c->loaded = 1;
+    if (!c->info) return 0;
+    PyObject *sup = PyObject_GetAttr(c->info, s_superclass);
+    if (!sup) return -1;
+    if (PyUnicode_Check(sup) && PyUnicode_GET_LENGTH(sup) > 0) { /* `if cur.superclass`: "" is no superclass */
+        int32_t s = class_id(g, sup);
+        c = CLS(g, id);
+        if (s < 0) {
+            Py_DECREF(sup);
+            return -1;
+        }
+        c->super_id = s;
+    }
+    Py_DECREF(sup);
+    PyObject *ifaces = PyObject_GetAttr(c->info, s_interfaces);
+    if (!ifaces) return -1;
+    PyObject *seq = PySequence_Fast(ifaces, "ClassInfo.interfaces must be a sequence");
+    Py_DECREF(ifaces);
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    c->ifaces = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!c->ifaces) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) == 0) { /* `if sup`: skipped by ancestors() */
+            c->ifaces[c->n_ifaces++] = -1;
+            continue;
+        }
+        int32_t s = class_id(g, t);
+        if (s < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        c->ifaces[c->n_ifaces++] = s;
+    }
+    Py_DECREF(seq);
+    PyObject *methods = PyObject_GetAttr(c->info, s_methods);
+    if (!methods) return -1;
+    if (!PyDict_Check(methods)) {
+        Py_DECREF(methods);
+        PyErr_SetString(PyExc_TypeError, "ClassInfo.methods must be a dict");
+        return -1;
+    }
+    n = PyDict_GET_SIZE(methods);
+    c->m_pair = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    c->m_mid = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!c->m_pair || !c->m_mid) {
+        Py_DECREF(methods);
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(methods, &pos, &key, &value)) {
+        int32_t p = pair_id(g, key);
+        long mid = p < 0 ? -1 : PyLong_AsLong(value);
+        if (p < 0 || (mid == -1 && PyErr_Occurred())) {
+            Py_DECREF(methods);
+            return -1;
+        }
+        if (mid < 0 || mid >= g->n_methods) {
+            Py_DECREF(methods);
+            PyErr_SetString(PyExc_ValueError, "a class names a method id outside DexIndex.methods");
+            return -1;
+        }
+        c->m_pair[c->n_methods] = p;
+        c->m_mid[c->n_methods] = (int32_t)mid;
+        c->n_methods++;
+        if (imap_put(&g->method_of, key2(id, p), (int32_t)mid) < 0) {
+            Py_DECREF(methods);
+            return -1;
+        }
+    }
+    Py_DECREF(methods);
+    return 0;
+}
+
+/* DexIndex.lineage: the class and its superclass chain, ending with the first class not defined. */
+static int lineage(Graph *g, int32_t id, const int32_t **out, int32_t *n) {
+    Cls *c = CLS(g, id);
+    if (c->n_lineage < 0) {
+        IVec chain = {0};
+        uint32_t walk = ++g->walk;
+        int32_t cur = id;
+        if (ivec_push(&chain, id) < 0) return -1;
+        CLS(g, id)->walk = walk;
+        for (;;) {
+            if (cls_load(g, cur) < 0) {
+                PyMem_Free(chain.v);
+                return -1;
+            }
+            Cls *x = CLS(g, cur);
+            if (!x->info || x->super_id < 0 || CLS(g, x->super_id)->walk == walk) break;
+            cur = x->super_id;
+            CLS(g, cur)->walk = walk;
+            if (ivec_push(&chain, cur) < 0) return -1;
+        }
+        c->lineage = chain.v;
+        c->n_lineage = (int32_t)chain.len;
+    }
+    *out = c->lineage;
+    *n = c->n_lineage;
+    return 0;
+}
+
+/* index.ancestors(cls) | {cls}: every supertype, defined or not, and the class itself. */
+static int ancestors(Graph *g, int32_t id) {
+    Cls *c = CLS(g, id);
+    if (c->n_anc >= 0) return 0;
+    IVec out = {0}, stack = {0};
+    uint32_t walk = ++g->walk;
+    CLS(g, id)->walk = walk; /* `sup != desc` */
+    if (ivec_push(&stack, id) < 0) return -1;
+    while (stack.len) {
+        int32_t cur = stack.v[--stack.len];
+        if (cls_load(g, cur) < 0) goto fail;
+        Cls *x = CLS(g, cur);
+        if (!x->info) continue;
+        for (int32_t k = -1; k < x->n_ifaces; k++) {
+            int32_t sup = k < 0 ? x->super_id : x->ifaces[k];
+            if (sup < 0 || CLS(g, sup)->walk == walk) continue;
+            CLS(g, sup)->walk = walk;
+            if (ivec_push(&out, sup) < 0 || ivec_push(&stack, sup) < 0) goto fail;
+        }
+    }
+    if (ivec_push(&out, id) < 0) goto fail;
+    PyMem_Free(stack.v);
+    c->anc = out.v;
+    c->n_anc = (int32_t)out.len;
+    return 0;
+fail:
+    PyMem_Free(out.v);
+    PyMem_Free(stack.v);
+    return -1;
+}
+
+static inline int32_t method_of(Graph *g, int32_t cls, int32_t pair) {
+    int32_t *got = imap_find(&g->method_of, key2(cls, pair));
+    return got ? *got : -1;
+}
+
+/* DexIndex.resolve: the defined, non-abstract method a call cls->pair lands on; -1 none, -2 error. */
+static int32_t resolve(Graph *g, int32_t cls, int32_t pair) {
+    int32_t *got = imap_find(&g->resolved, key2(cls, pair));
+    if (got) return *got;
+    const int32_t *chain;
+    int32_t n, found = -1;
+    if (lineage(g, cls, &chain, &n) < 0) return -2;
+    for (int32_t i = 0; i < n; i++) {
+        if (cls_load(g, chain[i]) < 0) return -2;
+        if (!CLS(g, chain[i])->info) break;
+        int32_t mid = method_of(g, chain[i], pair);
+        if (mid >= 0 && !(record_of(g, mid)->access & ACC_ABSTRACT_FLAG)) {
+            found = mid;
+            break;
+        }
+    }
+    if (imap_put(&g->resolved, key2(cls, pair), found) < 0) return -2;
+    return found;
+}
+
+static inline void reach(Graph *g, int32_t mid, int32_t via) {
+    if (g->parent[mid] == UNREACHED) {
+        g->parent[mid] = via;
+        g->queue[g->qlen++] = mid;
+    }
+}
+
+static int user_callback(Graph *g, int32_t mid, int32_t via) {
+    if (g->user_phase) {
+        reach(g, mid, via);
+    } else if (g->defer_user) {
+        if (ivec_push(&g->deferred, mid) < 0 || ivec_push(&g->deferred, via) < 0) return -1;
+    }
+    return 0;
+}
+
+static int init_class(Graph *g, int32_t cls, int32_t via) {
+    if (CLS(g, cls)->clinit_done) return 0;
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, cls, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        Cls *x = CLS(g, chain[i]);
+        if (x->clinit_done || !x->info) return 0;
+        x->clinit_done = 1;
+        if (cls_load(g, chain[i]) < 0) return -1;
+        int32_t mid = method_of(g, chain[i], g->clinit_pair);
+        if (mid >= 0) reach(g, mid, via);
+    }
+    return 0;
+}
+
+
+/* Reachability._callback_table: the id of the class's table of framework supertypes (its undefined
+ * ancestors, sorted), made by asking table_cb for the framework types above them on the first class with
+ * that set. */
+static int32_t class_table(Graph *g, int32_t id) {
+    if (CLS(g, id)->table >= 0) return CLS(g, id)->table;
+    if (ancestors(g, id) < 0) return -1;
+    Cls *c = CLS(g, id);
+    PyObject *list = PyList_New(0);
+    if (!list) return -1;
+    for (int32_t k = 0; k < c->n_anc; k++) {
+        Cls *a = CLS(g, c->anc[k]);
+        if (!a->info && PyList_Append(list, a->desc) < 0) {
+            Py_DECREF(list);
+            return -1;
+        }
+    }
+    if (PyList_Sort(list) < 0) {
+        Py_DECREF(list);
+        return -1;
+    }
+    PyObject *supers = PyList_AsTuple(list);
+    Py_DECREF(list);
+    if (!supers) return -1;
+    int32_t table = -1;
+    PyObject *got = PyDict_GetItemWithError(g->table_ids, supers);
+    if (got) {
+        table = (int32_t)PyLong_AsLong(got);
+    } else if (!PyErr_Occurred()) {
+        PyObject *types = PyObject_CallOneArg(g->table_cb, supers);
+        PyObject *seq = types ? PySequence_Fast(types, "the framework types must be a sequence") : NULL;
+        Py_XDECREF(types);
+        if (seq && g->n_tables == g->cap_tables) {
+            size_t cap = g->cap_tables ? 2 * g->cap_tables : 64;
+            Table *p = PyMem_Realloc(g->tables, cap * sizeof(Table));
+            if (p) {
+                g->tables = p;
+                g->cap_tables = cap;
+            } else {
+                PyErr_NoMemory();
+                Py_CLEAR(seq);
+            }
+        }
+        if (seq) {
+            Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+            Table *t = &g->tables[g->n_tables];
+            t->n = 0;
+            t->sets = PyMem_Calloc((size_t)(n ? n : 1), sizeof(PyObject *));
+            t->user = PyMem_Calloc((size_t)(n ? n : 1), 1);
+            int ok = t->sets && t->user;
+            if (!ok) PyErr_NoMemory();
+            g->n_tables++; /* freed with the graph from here on */
+            for (Py_ssize_t i = 0; ok && i < n; i++) {
+                PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+                if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyAnySet_Check(PyTuple_GET_ITEM(item, 0))) {
+                    PyErr_SetString(PyExc_TypeError, "framework types must be (set of method names, is user type)");
+                    ok = 0;
+                    break;
+                }
+                int user = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+                if (user < 0) {
+                    ok = 0;
+                    break;
+                }
+                Py_INCREF(PyTuple_GET_ITEM(item, 0));
+                t->sets[t->n] = PyTuple_GET_ITEM(item, 0);
+                t->user[t->n] = (uint8_t)user;
+                t->n++;
+            }
+            Py_DECREF(seq);
+            if (ok) {
+                table = (int32_t)(g->n_tables - 1);
+                PyObject *key = PyLong_FromLong(table);
+                if (!key || PyDict_SetItem(g->table_ids, supers, key) < 0) table = -1;
+                Py_XDECREF(key);
+            }
+        }
+    }
+    Py_DECREF(supers);
+    if (table >= 0) CLS(g, id)->table = table;
+    return table;
+}
+
+/* Reachability._callback_kind: KIND_FRAMEWORK when a framework type of the table (java.lang.Object aside,
+ * which table_cb leaves out) declares `name`; KIND_USER when the name is a user callback or every such type
+ * is a user type; KIND_NONE otherwise. -1 on error. */
+static int kind_of(Graph *g, int32_t table, int32_t name) {
+    int32_t *got = imap_find(&g->kinds, key2(table, name));
+    if (got) return *got;
+    PyObject *text = PyList_GET_ITEM(g->names, name);
+    const Table *t = &g->tables[table];
+    int declared = 0, all_user = 1;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        int in = PySet_Contains(t->sets[i], text);
+        if (in < 0) return -1;
+        if (in) {
+            declared = 1;
+            if (!t->user[i]) all_user = 0;
+        }
+    }
+    int kind = KIND_NONE;
+    if (declared) {
+        Name *n = &g->nm[name];
+        if (n->user < 0) {
+            int in = PySet_Contains(g->user_methods, text);
+            if (in < 0) return -1;
+            n->user = (int8_t)in;
+        }
+        kind = n->user || all_user ? KIND_USER : KIND_FRAMEWORK;
+    }
+    if (imap_put(&g->kinds, key2(table, name), kind) < 0) return -1;
+    return kind;
+}
+
+static int by_name_add(Graph *g, int32_t id) {
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, id, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        Cls *x = CLS(g, chain[i]);
+        if (!x->info || x->by_name) break;
+        x->by_name = 1;
+        if (cls_load(g, chain[i]) < 0) return -1;
+        x = CLS(g, chain[i]);
+        for (int32_t k = 0; k < x->n_methods; k++) {
+            const Pair *p = &g->pairs[x->m_pair[k]];
+            if (!p->special && ivec_push(&g->nm[p->name].by_name, x->m_mid[k]) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int fw_callbacks(Graph *g, int32_t id, int32_t via) {
+    int32_t table = class_table(g, id);
+    if (table < 0) return -1;
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, id, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        if (cls_load(g, chain[i]) < 0) return -1;
+        Cls *x = CLS(g, chain[i]);
+        if (!x->info) break;
+        for (int32_t k = 0; k < x->n_methods; k++) {
+            const Pair *p = &g->pairs[x->m_pair[k]];
+            int32_t mid = x->m_mid[k];
+            if (p->special || record_of(g, mid)->access & ACC_STATIC_FLAG) continue;
+            int kind = kind_of(g, table, p->name);
+            if (kind < 0) return -1;
+            if (kind == KIND_FRAMEWORK) reach(g, mid, via);
+            else if (kind == KIND_USER && user_callback(g, mid, via) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int click_handlers(Graph *g, int32_t id, int32_t via) {
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, id, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        if (cls_load(g, chain[i]) < 0) return -1;
+        Cls *x = CLS(g, chain[i]);
+        if (!x->info) break;
+        for (int32_t k = 0; k < x->n_methods; k++)
+            if (g->pairs[x->m_pair[k]].click && user_callback(g, x->m_mid[k], via) < 0) return -1;
+    }
+    return 0;
+}
+
+static int instantiate(Graph *g, int32_t id, int32_t via, int callbacks) {
+    Cls *c = CLS(g, id);
+    if (c->instantiated || !c->info) return 0;
+    c->instantiated = 1;
+    if (ivec_push(&g->instantiated, id) < 0 || init_class(g, id, via) < 0 || ancestors(g, id) < 0) return -1;
+    c = CLS(g, id);
+    for (int32_t k = 0; k < c->n_anc; k++)
+        if (ivec_push(&CLS(g, c->anc[k])->inst_by_anc, id) < 0) return -1;
+    /* pending virtual call sites this class now satisfies, and names given to Method.invoke */
+    int named = g->invoke_anywhere && g->n_reflective > 0;
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, id, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        if (cls_load(g, chain[i]) < 0) return -1;
+        Cls *x = CLS(g, chain[i]);
+        if (!x->info) break;
+        for (int32_t k = 0; k < x->n_methods; k++) {
+            int32_t pair = x->m_pair[k];
+            if (g->pairs[pair].n_recv) {
+                int hit = 0;
+                for (int32_t a = 0; a < c->n_anc && !hit; a++) hit = imap_find(&g->vsites, key2(pair, c->anc[a])) != NULL;
+                if (hit) {
+                    int32_t target = resolve(g, id, pair);
+                    if (target == -2) return -1;
+                    if (target >= 0) reach(g, target, via);
+                }
+            }
+            if (named) {
+                int32_t caller = g->nm[g->pairs[pair].name].via;
+                if (caller != ABSENT) reach(g, x->m_mid[k], caller);
+            }
+        }
+    }
+    if (g->by_name_on && by_name_add(g, id) < 0) return -1;
+    if (callbacks && fw_callbacks(g, id, via) < 0) return -1;
+    if (g->click_handlers != Py_None && click_handlers(g, id, via) < 0) return -1;
+    return 0;
+}
+
+static int create_by_fw(Graph *g, int32_t id, int32_t via) {
+    Cls *c = CLS(g, id);
+    if (c->instantiated || !c->info) return 0;
+    if (instantiate(g, id, via, 1) < 0 || cls_load(g, id) < 0) return -1;
+    c = CLS(g, id);
+    for (int32_t k = 0; k < c->n_methods; k++)
+        if (g->pairs[c->m_pair[k]].init) reach(g, c->m_mid[k], via);
+    return 0;
+}
+
+static int virtual_call(Graph *g, int32_t cls, int32_t pair, int32_t via) {
+    uint64_t key = key2(pair, cls);
+    if (imap_find(&g->vsites, key)) return 0;
+    if (imap_put(&g->vsites, key, 1) < 0) return -1;
+    g->pairs[pair].n_recv++;
+    const IVec *subs = &CLS(g, cls)->inst_by_anc; /* not changed by resolve or reach */
+    for (size_t i = 0; i < subs->len; i++) {
+        int32_t target = resolve(g, subs->v[i], pair);
+        if (target == -2) return -1;
+        if (target >= 0) reach(g, target, via);
+    }
+    return 0;
+}
+
+/* Reachability._reach_named: `fresh` names only (the current reflective call's), or all given so far. */
+static int reach_named(Graph *g, int32_t id, int fresh_only, int32_t fresh_via) {
+    const int32_t *chain;
+    int32_t n;
+    if (lineage(g, id, &chain, &n) < 0) return -1;
+    for (int32_t i = 0; i < n; i++) {
+        if (cls_load(g, chain[i]) < 0) return -1;
+        Cls *x = CLS(g, chain[i]);
+        if (!x->info) break;
+        for (int32_t k = 0; k < x->n_methods; k++) {
+            const Name *nm = &g->nm[g->pairs[x->m_pair[k]].name];
+            int32_t via = fresh_only ? (nm->stamp == g->name_serial ? fresh_via : ABSENT) : nm->via;
+            if (via != ABSENT && !(record_of(g, x->m_mid[k])->access & ACC_STATIC_FLAG)) reach(g, x->m_mid[k], via);
+        }
+    }
+    return 0;
+}
+
+static int inst_by_name(Graph *g, int32_t id, int32_t via) {
+    Cls *c = CLS(g, id);
+    if (c->reflected) return 0;
+    c->reflected = 1;
+    if (ivec_push(&g->reflected, id) < 0 || instantiate(g, id, via, 1) < 0) return -1;
+    return g->n_reflective ? reach_named(g, id, 0, 0) : 0;
+}
+
+static PyObject *method_class_name, *invoke_name, *unknown_type_text;
+
+/* The ids of method_ids entry `idx` of a DEX (idx < n_m). */
+static int dex_method(Graph *g, Dex *d, uint32_t idx) {
+    if (d->m_cls[idx] != -2) return 0;
+    PyObject *key = PyList_GET_ITEM(d->mkeys, idx);
+    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3) {
+        PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
+        return -1;
+    }
+    int32_t cls = class_id(g, PyTuple_GET_ITEM(key, 0));
+    if (cls < 0) return -1;
+    PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2));
+    if (!pair) return -1;
+    int32_t p = pair_id(g, pair);
+    Py_DECREF(pair);
+    if (p < 0) return -1;
+    uint8_t flags = g->pairs[p].init ? M_INIT : 0;
+    /* Reachability._REFLECTIVE_INVOKE */
+    if (PyUnicode_Compare(PyTuple_GET_ITEM(key, 0), method_class_name) == 0 &&
+        PyUnicode_Compare(PyTuple_GET_ITEM(key, 1), invoke_name) == 0)
+        flags |= M_METHOD_INVOKE;
+    if (PyErr_Occurred()) return -1;
+    d->m_cls[idx] = cls;
+    d->m_pair[idx] = p;
+    d->m_flags[idx] = flags;
+    return 0;
+}
+
+static int32_t dex_type(Graph *g, Dex *d, uint32_t idx) {
+    if (idx >= (uint64_t)d->n_t) return g->unknown_type; /* DexIndex.types: "L?;" beyond the table */
+    if (d->t_cls[idx] == -2) {
+        int32_t c = class_id(g, PyList_GET_ITEM(d->types, idx));
+        if (c < 0) return -1;
+        d->t_cls[idx] = c;
+    }
+    return d->t_cls[idx];
+}
+
+static int32_t dex_field(Graph *g, Dex *d, uint32_t idx) { /* idx < n_f */
+    if (d->f_cls[idx] == -2) {
+        PyObject *key = PyList_GET_ITEM(d->fkeys, idx);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
+            PyErr_SetString(PyExc_TypeError, "field keys must be (class, name) tuples");
+            return -1;
+        }
+        int32_t c = class_id(g, PyTuple_GET_ITEM(key, 0));
+        if (c < 0) return -1;
+        d->f_cls[idx] = c;
+    }
+    return d->f_cls[idx];
+}
+
+/* The defined class a string constant names as a Java name (Reachability._run's `named`): -1 none, -2 error. */
+static int32_t dex_string_names(Graph *g, Dex *d, uint32_t idx) { /* idx < n_s */
+    if (d->s_named[idx] != -2) return d->s_named[idx];
+    PyObject *s = PyList_GET_ITEM(d->strings, idx);
+    int32_t out = -1;
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "DEX strings must be str");
+        return -2;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    Py_ssize_t dot = n < 200 ? PyUnicode_FindChar(s, '.', 0, n, 1) : -1;
+    Py_ssize_t space = dot >= 0 ? PyUnicode_FindChar(s, ' ', 0, n, 1) : 0;
+    if (dot == -2 || space == -2) return -2;
+    if (dot >= 0 && space == -1) {
+        PyObject *dot_s = PyUnicode_FromOrdinal('.'), *slash = dot_s ? PyUnicode_FromOrdinal('/') : NULL;
+        PyObject *inner = slash ? PyUnicode_Replace(s, dot_s, slash, -1) : NULL;
+        PyObject *desc = inner ? PyUnicode_FromFormat("L%U;", inner) : NULL; /* names.java_to_descriptor */
+        Py_XDECREF(dot_s);
+        Py_XDECREF(slash);
+        Py_XDECREF(inner);
+        if (!desc) return -2;
+        int in = PyDict_Contains(g->classes, desc);
+        out = in > 0 ? class_id(g, desc) : in < 0 ? -2 : -1;
+        Py_DECREF(desc);
+        if (out == -2 || (in > 0 && out < 0)) return -2;
+    }
+    d->s_named[idx] = out;
+    return out;
+}
+
+static Dex *dex_for(Graph *g, PyObject *dex) {
+    if (g->dex[g->last_dex].dex == dex) return &g->dex[g->last_dex];
+    for (Py_ssize_t i = 0; i < g->n_dex; i++) {
+        if (g->dex[i].dex == dex) {
+            g->last_dex = i;
+            return &g->dex[i];
+        }
+    }
+    PyErr_SetString(PyExc_ValueError, "a method's DexFile is not among the index's DEX files");
+    return NULL;
+}
+
+/* A byte mask of `size` entries with 1 at each int of `ids` (entries beyond `size` ignored). */
+static uint8_t *mask_of(PyObject *ids, Py_ssize_t size) {
+    uint8_t *mask = PyMem_Calloc((size_t)(size ? size : 1), 1);
+    PyObject *it = mask ? PyObject_GetIter(ids) : NULL;
+    if (!it) {
+        if (!mask) PyErr_NoMemory();
+        PyMem_Free(mask);
+        return NULL;
+    }
+    PyObject *item;
+    while ((item = PyIter_Next(it))) {
+        Py_ssize_t v = PyLong_AsSsize_t(item);
+        Py_DECREF(item);
+        if (v == -1 && PyErr_Occurred()) break;
+        if (v >= 0 && v < size) mask[v] = 1;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        PyMem_Free(mask);
+        return NULL;
+    }
+    return mask;
+}
+
+/* Whether ConsentGuards.sites may find anything in the method: a call returning boolean or a read of a
+ * boolean field (without either, sites is None and asks nothing). -1 on error. */
+static int may_guard(Graph *g, Dex *d, const PackedCode *code) {
+    if (!d->bool_m) {
+        PyObject *got = PyObject_CallOneArg(g->masks_cb, d->dex);
+        if (!got) return -1;
+        if (!PyTuple_Check(got) || PyTuple_GET_SIZE(got) != 2) {
+            Py_DECREF(got);
+            PyErr_SetString(PyExc_TypeError, "guard candidates must be (method ids, field ids)");
+            return -1;
+        }
+        d->bool_m = mask_of(PyTuple_GET_ITEM(got, 0), d->n_m);
+        d->bool_f = d->bool_m ? mask_of(PyTuple_GET_ITEM(got, 1), d->n_f) : NULL;
+        Py_DECREF(got);
+        if (!d->bool_f) {
+            PyMem_Free(d->bool_m);
+            d->bool_m = NULL;
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < code->n[R_INVOKES]; i++) {
+        uint32_t ref = packed_ref(code, R_INVOKES, i);
+        if (ref < (uint64_t)d->n_m && d->bool_m[ref]) return 1;
+    }
+    for (uint32_t i = 0; i < code->n[R_FIELDS]; i++) {
+        uint32_t ref = packed_ref(code, R_FIELDS, i);
+        if (ref < (uint64_t)d->n_f && d->bool_f[ref]) return 1;
+    }
+    return 0;
+}
+
+/* The guarded positions of one kind (a frozenset of GuardedSites) as a mask over the method's `n` refs. */
+static uint8_t *skip_mask(PyObject *sites, PyObject *attr, uint32_t n) {
+    PyObject *ids = PyObject_GetAttr(sites, attr);
+    if (!ids) return NULL;
+    uint8_t *mask = mask_of(ids, (Py_ssize_t)n);
+    Py_DECREF(ids);
+    return mask;
+}
+
+static int reflective_call(Graph *g, Dex *d, const PackedCode *code, const uint8_t *skip, int32_t via) {
+    g->name_serial++;
+    g->fresh.len = 0;
+    for (uint32_t i = 0; i < code->n[R_STRINGS]; i++) {
+        uint32_t ref = packed_ref(code, R_STRINGS, i);
+        if ((skip && skip[i]) || ref >= (uint64_t)d->n_s) continue;
+        PyObject *s = PyList_GET_ITEM(d->strings, ref);
+        int ident = PyUnicode_IsIdentifier(s);
+        if (ident < 0) return -1;
+        if (!ident) continue;
+        int32_t nid = name_id(g, s);
+        if (nid < 0) return -1;
+        Name *nm = &g->nm[nid];
+        if (nm->via != ABSENT) continue;
+        nm->via = via;
+        nm->stamp = g->name_serial;
+        g->n_reflective++;
+        if (ivec_push(&g->fresh, nid) < 0) return -1;
+    }
+    if (!g->fresh.len) return 0;
+    for (size_t r = 0; r < g->reflected.len; r++)
+        if (reach_named(g, g->reflected.v[r], 1, via) < 0) return -1;
+    if (g->invoke_anywhere) {
+        if (!g->by_name_on) {
+            g->by_name_on = 1;
+            for (size_t k = 0; k < g->instantiated.len; k++)
+                if (by_name_add(g, g->instantiated.v[k]) < 0) return -1;
+        }
+        for (size_t f = 0; f < g->fresh.len; f++) {
+            const IVec *mids = &g->nm[g->fresh.v[f]].by_name;
+            for (size_t k = 0; k < mids->len; k++) reach(g, mids->v[k], via);
+        }
+    }
+    return 0;
+}
+
+/* One step of Reachability._run: what the reached method `mid` calls, creates, initialises and names. */
+static int process(Graph *g, int32_t mid) {
+    MethodRecord *rec = record_of(g, mid);
+    const PackedCode *code = (const PackedCode *)rec->code;
+    Dex *d = dex_for(g, rec->dex);
+    if (!d) return -1;
+    uint8_t *skip[4] = {NULL, NULL, NULL, NULL};
+    int rc = -1;
+    if (g->sites_cb != Py_None && (code->n[R_INVOKES] || code->n[R_FIELDS])) {
+        int may = may_guard(g, d, code);
+        if (may < 0) return -1;
+        if (may) {
+            PyObject *sites = PyObject_CallOneArg(g->sites_cb, (PyObject *)rec);
+            if (!sites) return -1;
+            if (sites != Py_None) {
+                PyObject *key = PyLong_FromLong(mid);
+                int bad = !key || PyDict_SetItem(g->guarded, key, sites) < 0;
+                Py_XDECREF(key);
+                PyObject *attrs[4] = {s_invokes, s_strings, s_types, s_fields}; /* R_* order */
+                for (int k = 0; k < 4 && !bad; k++) bad = !(skip[k] = skip_mask(sites, attrs[k], code->n[k]));
+                if (bad) {
+                    Py_DECREF(sites);
+                    goto done;
+                }
+            }
+            Py_DECREF(sites);
+        }
+    }
+    const uint32_t serial = ++g->serial;
+    const uint8_t *ops = (const uint8_t *)PyBytes_AS_STRING(code->ops) + code->at[R_INVOKES];
+    const uint8_t *sk = skip[R_INVOKES];
+    int method_invoke = 0;
+    for (uint32_t i = 0; i < code->n[R_INVOKES]; i++) {
+        uint32_t ref = packed_ref(code, R_INVOKES, i);
+        if ((sk && sk[i]) || ref >= (uint64_t)d->n_m) continue;
+        if (dex_method(g, d, ref) < 0) goto done;
+        int32_t cls = d->m_cls[ref], pair = d->m_pair[ref];
+        uint8_t op = ops[i];
+        method_invoke |= d->m_flags[ref] & M_METHOD_INVOKE;
+        if (op == 0x6E || op == 0x72 || op == 0x74 || op == 0x78) { /* invoke-virtual/interface (+/range) */
+            if (virtual_call(g, cls, pair, mid) < 0) goto done;
+        } else {
+            if (op != 0x6F && op != 0x75 && !(d->m_flags[ref] & M_INIT) && init_class(g, cls, mid) < 0) goto done;
+            int32_t target = resolve(g, cls, pair);
+            if (target == -2) goto done;
+            if (target >= 0) reach(g, target, mid);
+        }
+    }
+    /* new-instance followed by the class's constructor call; const-class (`const_class_creates`) */
+    sk = skip[R_TYPES];
+    int any_type = 0;
+    for (uint32_t i = 0; i < code->n[R_TYPES] && !any_type; i++) any_type = !(sk && sk[i]);
+    if (any_type) {
+        const uint8_t *ski = skip[R_INVOKES];
+        for (uint32_t i = 0; i < code->n[R_INVOKES]; i++) {
+            uint32_t ref = packed_ref(code, R_INVOKES, i);
+            if (!(ski && ski[i]) && ref < (uint64_t)d->n_m && d->m_flags[ref] & M_INIT) CLS(g, d->m_cls[ref])->stamp = serial;
+        }
+        for (uint32_t i = 0; i < code->n[R_TYPES]; i++) {
+            if (sk && sk[i]) continue;
+            int32_t t = dex_type(g, d, packed_ref(code, R_TYPES, i));
+            if (t < 0) goto done;
+            if (CLS(g, t)->stamp == serial) {
+                if (!CLS(g, t)->instantiated && instantiate(g, t, mid, 1) < 0) goto done;
+            } else if (g->const_class_creates && create_by_fw(g, t, mid) < 0) {
+                goto done;
+            }
+        }
+    }
+    sk = skip[R_FIELDS];
+    for (uint32_t i = 0; i < code->n[R_FIELDS]; i++) {
+        uint32_t ref = packed_ref(code, R_FIELDS, i);
+        if ((sk && sk[i]) || ref >= (uint64_t)d->n_f) continue;
+        int32_t c = dex_field(g, d, ref);
+        if (c < 0 || init_class(g, c, mid) < 0) goto done;
+    }
+    sk = skip[R_STRINGS];
+    int any_string = 0;
+    for (uint32_t i = 0; i < code->n[R_STRINGS] && !any_string; i++)
+        any_string = !(sk && sk[i]) && packed_ref(code, R_STRINGS, i) < (uint64_t)d->n_s;
+    if (any_string) {
+        if (method_invoke && reflective_call(g, d, code, sk, mid) < 0) goto done;
+        g->named.len = 0;
+        for (uint32_t i = 0; i < code->n[R_STRINGS]; i++) {
+            uint32_t ref = packed_ref(code, R_STRINGS, i);
+            if ((sk && sk[i]) || ref >= (uint64_t)d->n_s) continue;
+            int32_t c = dex_string_names(g, d, ref);
+            if (c == -2 || (c >= 0 && ivec_push(&g->named, c) < 0)) goto done;
+        }
+        if (g->named.len) {
+            PyObject *key = PyLong_FromLong(mid);
+            PyObject *hands = key ? PyObject_CallOneArg(g->hands_cb, key) : NULL;
+            Py_XDECREF(key);
+            int yes = hands ? PyObject_IsTrue(hands) : -1;
+            Py_XDECREF(hands);
+            if (yes < 0) goto done;
+            for (size_t k = 0; yes && k < g->named.len; k++)
+                if (inst_by_name(g, g->named.v[k], mid) < 0) goto done;
+        }
+    }
+    rc = 0;
+done:
+    for (int k = 0; k < 4; k++) PyMem_Free(skip[k]);
+    return rc;
+}
+
+static int run(Graph *g) {
+    while (g->head < g->qlen)
+        if (process(g, g->queue[g->head++]) < 0) return -1;
+    return 0;
+}
+
+static void graph_free(Graph *g) {
+    for (size_t i = 0; i < g->n_cls; i++) {
+        Cls *c = g->cls[i];
+        Py_XDECREF(c->desc);
+        Py_XDECREF(c->info);
+        PyMem_Free(c->ifaces);
+        PyMem_Free(c->m_pair);
+        PyMem_Free(c->m_mid);
+        PyMem_Free(c->lineage);
+        PyMem_Free(c->anc);
+        PyMem_Free(c->inst_by_anc.v);
+        PyMem_Free(c);
+    }
+    PyMem_Free(g->cls);
+    for (size_t i = 0; i < g->n_nm; i++) PyMem_Free(g->nm[i].by_name.v);
+    PyMem_Free(g->nm);
+    PyMem_Free(g->pairs);
+    for (size_t i = 0; i < g->n_tables; i++) {
+        for (Py_ssize_t k = 0; k < g->tables[i].n; k++) Py_DECREF(g->tables[i].sets[k]);
+        PyMem_Free(g->tables[i].sets);
+        PyMem_Free(g->tables[i].user);
+    }
+    PyMem_Free(g->tables);
+    for (Py_ssize_t i = 0; g->dex && i < g->n_dex; i++) {
+        Dex *d = &g->dex[i];
+        PyMem_Free(d->m_cls);
+        PyMem_Free(d->m_pair);
+        PyMem_Free(d->m_flags);
+        PyMem_Free(d->t_cls);
+        PyMem_Free(d->f_cls);
+        PyMem_Free(d->s_named);
+        PyMem_Free(d->bool_m);
+        PyMem_Free(d->bool_f);
+    }
+    PyMem_Free(g->dex);
+    imap_free(&g->method_of);
+    imap_free(&g->resolved);
+    imap_free(&g->vsites);
+    imap_free(&g->kinds);
+    PyMem_Free(g->parent);
+    PyMem_Free(g->queue);
+    PyMem_Free(g->deferred.v);
+    PyMem_Free(g->instantiated.v);
+    PyMem_Free(g->reflected.v);
+    PyMem_Free(g->fresh.v);
+    PyMem_Free(g->named.v);
+    Py_XDECREF(g->class_ids);
+    Py_XDECREF(g->pair_ids);
+    Py_XDECREF(g->name_ids);
+    Py_XDECREF(g->table_ids);
+    Py_XDECREF(g->names);
+}
+
+static int32_t *filled(Py_ssize_t n, int32_t value) {
+    int32_t *p = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!p) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) p[i] = value;
+    return p;
+}
+
+static int graph_dexes(Graph *g, PyObject *dexes) {
+    g->n_dex = PyList_GET_SIZE(dexes);
+    g->dex = PyMem_Calloc((size_t)(g->n_dex ? g->n_dex : 1), sizeof(Dex));
+    if (!g->dex) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < g->n_dex; i++) {
+        PyObject *t = PyList_GET_ITEM(dexes, i);
+        Dex *d = &g->dex[i];
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5 || !PyList_Check(PyTuple_GET_ITEM(t, 1)) ||
+            !PyList_Check(PyTuple_GET_ITEM(t, 2)) || !PyList_Check(PyTuple_GET_ITEM(t, 3)) ||
+            !PyList_Check(PyTuple_GET_ITEM(t, 4))) {
+            PyErr_SetString(PyExc_TypeError, "dexes: (dex, method keys, field keys, types, strings) with lists");
+            return -1;
+        }
+        d->dex = PyTuple_GET_ITEM(t, 0);
+        d->mkeys = PyTuple_GET_ITEM(t, 1);
+        d->fkeys = PyTuple_GET_ITEM(t, 2);
+        d->types = PyTuple_GET_ITEM(t, 3);
+        d->strings = PyTuple_GET_ITEM(t, 4);
+        d->n_m = PyList_GET_SIZE(d->mkeys);
+        d->n_f = PyList_GET_SIZE(d->fkeys);
+        d->n_t = PyList_GET_SIZE(d->types);
+        d->n_s = PyList_GET_SIZE(d->strings);
+        d->m_cls = filled(d->n_m, -2);
+        d->m_pair = filled(d->n_m, -2);
+        d->m_flags = PyMem_Calloc((size_t)(d->n_m ? d->n_m : 1), 1);
+        d->t_cls = filled(d->n_t, -2);
+        d->f_cls = filled(d->n_f, -2);
+        d->s_named = filled(d->n_s, -2);
+        if (!d->m_cls || !d->m_pair || !d->m_flags || !d->t_cls || !d->f_cls || !d->s_named) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int32_t class_of_arg(Graph *g, PyObject *desc) {
+    if (!PyUnicode_Check(desc)) {
+        PyErr_SetString(PyExc_TypeError, "class descriptors must be str");
+        return -1;
+    }
+    return class_id(g, desc);
+}
+
+/* Every entry of `methods` is a MethodRecord of PackedCode whose id is its position. */
+static int all_packed(PyObject *methods) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(methods); i++) {
+        PyObject *m = PyList_GET_ITEM(methods, i);
+        if (!Py_IS_TYPE(m, &MethodRecordType) || !Py_IS_TYPE(((MethodRecord *)m)->code, &PackedCodeType) ||
+            ((MethodRecord *)m)->id != (uint32_t)i)
+            return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(packed_index_doc,
+             "packed_index(methods) -> bool\n"
+             "\n"
+             "Whether every method of DexIndex.methods `methods` was read by this extension (a MethodRecord of\n"
+             "PackedCode at its own id): what reachability() works on.");
+
+static PyObject *packed_index(PyObject *module, PyObject *methods) {
+    (void)module;
+    if (!PyList_Check(methods)) {
+        PyErr_SetString(PyExc_TypeError, "methods must be a list");
+        return NULL;
+    }
+    return PyBool_FromLong(all_packed(methods));
+}
+
+PyDoc_STRVAR(reachability_doc,
+             "reachability(methods, classes, dexes, entry_classes, created_by_name, entries, callbacks_of_entries,\n"
+             "             const_class_creates, invoke_anywhere, defer_user, click_handlers, user_methods, sites,\n"
+             "             candidates, framework_types, hands_names, guarded, parent) -> frozenset | None\n"
+             "\n"
+             "The fixpoint of hegui.dex.callgraph.Reachability over DexIndex `methods` (MethodRecords of\n"
+             "PackedCode) and `classes`; `dexes`: per DEX file (dex, method keys, field keys, types, strings).\n"
+             "Entry classes are instantiated, classes created by name get their constructors, `entries` (method\n"
+             "ids) are reached. click_handlers: a set of layout onClick names or None; user_methods: a set.\n"
+             "Callbacks: sites(method) -> GuardedSites | None or None for no guards; candidates(dex) ->\n"
+             "(method ids, field ids) without which sites is None; framework_types(supers) -> [(method names,\n"
+             "is user type)] for a sorted tuple of framework supertypes; hands_names(method id) -> bool.\n"
+             "Fills `guarded` (method id -> sites) and `parent` (method id -> predecessor id or None, in the\n"
+             "order reached) and returns the methods reached before the user callbacks (None without\n"
+             "defer_user).");
+
+static PyObject *reachability(PyObject *module, PyObject *args) {
+    (void)module;
+    Graph g;
+    memset(&g, 0, sizeof g);
+    PyObject *dexes, *entry_classes, *created, *entries, *parent_out, *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!iiiiOO!OOOOO!O!:reachability", &PyList_Type, &g.methods, &PyDict_Type,
+                          &g.classes, &PyList_Type, &dexes, &PyList_Type, &entry_classes, &PyList_Type, &created,
+                          &PyList_Type, &entries, &g.callbacks_of_entries, &g.const_class_creates,
+                          &g.invoke_anywhere, &g.defer_user, &g.click_handlers, &PyFrozenSet_Type, &g.user_methods,
+                          &g.sites_cb, &g.masks_cb, &g.table_cb, &g.hands_cb, &PyDict_Type, &g.guarded, &PyDict_Type,
+                          &parent_out))
+        return NULL;
+    if (g.click_handlers != Py_None && !PyAnySet_Check(g.click_handlers)) {
+        PyErr_SetString(PyExc_TypeError, "click_handlers must be a set or None");
+        return NULL;
+    }
+    if (!s_superclass) {
+        s_superclass = PyUnicode_InternFromString("superclass");
+        s_interfaces = PyUnicode_InternFromString("interfaces");
+        s_methods = PyUnicode_InternFromString("methods");
+        s_invokes = PyUnicode_InternFromString("invokes");
+        s_types = PyUnicode_InternFromString("types");
+        s_fields = PyUnicode_InternFromString("fields");
+        s_strings = PyUnicode_InternFromString("strings");
+        click_proto = PyUnicode_InternFromString("(Landroid/view/View;)V");
+        init_name = PyUnicode_InternFromString("<init>");
+        method_class_name = PyUnicode_InternFromString("Ljava/lang/reflect/Method;");
+        invoke_name = PyUnicode_InternFromString("invoke");
+        unknown_type_text = PyUnicode_InternFromString("L?;");
+        if (!s_superclass || !s_interfaces || !s_methods || !s_invokes || !s_types || !s_fields || !s_strings ||
+            !click_proto || !init_name || !method_class_name || !invoke_name || !unknown_type_text) {
+            Py_CLEAR(s_superclass);
+            return NULL;
+        }
+    }
+    g.n_methods = PyList_GET_SIZE(g.methods);
+    if (!all_packed(g.methods)) {
+        PyErr_SetString(PyExc_TypeError, "reachability takes the MethodRecords of PackedCode of one DexIndex");
+        return NULL;
+    }
+    g.class_ids = PyDict_New();
+    g.pair_ids = PyDict_New();
+    g.name_ids = PyDict_New();
+    g.table_ids = PyDict_New();
+    g.names = PyList_New(0);
+    g.parent = filled(g.n_methods, UNREACHED);
+    g.queue = filled(g.n_methods, 0);
+    if (!g.class_ids || !g.pair_ids || !g.name_ids || !g.table_ids || !g.names) goto done;
+    if (!g.parent || !g.queue) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (graph_dexes(&g, dexes) < 0) goto done;
+    PyObject *clinit = Py_BuildValue("(ss)", "<clinit>", "()V");
+    g.clinit_pair = clinit ? pair_id(&g, clinit) : -1;
+    Py_XDECREF(clinit);
+    if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entry_classes); i++) {
+        int32_t c = class_of_arg(&g, PyList_GET_ITEM(entry_classes, i));
+        if (c < 0 || instantiate(&g, c, NO_VIA, g.callbacks_of_entries) < 0) goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(created); i++) {
+        int32_t c = class_of_arg(&g, PyList_GET_ITEM(created, i));
+        if (c < 0 || create_by_fw(&g, c, NO_VIA) < 0) goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entries); i++) {
+        Py_ssize_t mid = PyLong_AsSsize_t(PyList_GET_ITEM(entries, i));
+        if (mid == -1 && PyErr_Occurred()) goto done;
+        if (mid < 0 || mid >= g.n_methods) {
+            PyErr_SetString(PyExc_ValueError, "an entry method id outside DexIndex.methods");
+            goto done;
+        }
+        reach(&g, (int32_t)mid, NO_VIA);
+    }
+    if (run(&g) < 0) goto done;
+    Py_ssize_t before = g.qlen;
+    if (g.defer_user) {
+        g.user_phase = 1;
+        for (size_t i = 0; i + 1 < g.deferred.len; i += 2) reach(&g, g.deferred.v[i], g.deferred.v[i + 1]);
+        g.deferred.len = 0;
+        if (run(&g) < 0) goto done;
+    }
+    for (Py_ssize_t i = 0; i < g.qlen; i++) {
+        int32_t via = g.parent[g.queue[i]];
+        PyObject *key = PyLong_FromLong(g.queue[i]);
+        PyObject *value = key ? (via < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(via)) : NULL;
+        int bad = !value || PyDict_SetItem(parent_out, key, value) < 0;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (bad) goto done;
+    }
+    if (g.defer_user) {
+        PyObject *early = PyList_New(before);
+        for (Py_ssize_t i = 0; early && i < before; i++) {
+            PyObject *key = PyLong_FromLong(g.queue[i]);
+            if (!key) Py_CLEAR(early);
+            else PyList_SET_ITEM(early, i, key);
+        }
+        result = early ? PyFrozenSet_New(early) : NULL;
+        Py_XDECREF(early);
+    } else {
+        result = Py_NewRef(Py_None);
+    }
+done:
+    graph_free(&g);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"read_class_data", read_class_data, METH_VARARGS, read_class_data_doc},
     {"read_strings", read_strings, METH_VARARGS, read_strings_doc},
@@ -1161,6 +2512,8 @@ static PyMethodDef speedups_methods[] = {
     {"add_methods", add_methods, METH_VARARGS, add_methods_doc},
     {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
     {"referencing", referencing, METH_VARARGS, referencing_doc},
+    {"packed_index", packed_index, METH_O, packed_index_doc},
+    {"reachability", reachability, METH_VARARGS, reachability_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from types import ModuleType
 from typing import TypeVar
 
+from hegui.dex import parser
 from hegui.dex.framework import OBJECT, FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, GuardedSites
 from hegui.dex.index import DexIndex, MethodInfo
@@ -74,7 +76,9 @@ class Reachability:
         # reached methods with some code only behind a consent check: what of it was not followed
         self.guarded: dict[int, GuardedSites] = {}
         self._queue: deque[int] = deque()
-        self._instantiated: set[str] = set()
+        # instantiation order (a dict, not a set): `_reflective_call` walks it, and the order methods are
+        # queued in decides their predecessors, so it must not depend on string hashing
+        self._instantiated: dict[str, None] = {}
         self._inst_by_ancestor: dict[str, list[str]] = {}
         self._virtual_sites: dict[tuple[str, str], set[str]] = {}  # (name, proto) -> receiver types
         self._clinit_done: set[str] = set()
@@ -98,6 +102,10 @@ class Reachability:
         self._deferred: list[tuple[int, int | None]] = []
         self._user_phase = False
         self.before_user: frozenset[int] | None = None
+        fast = parser.speedups
+        if fast is not None and fast.packed_index(index.methods):
+            self._run_in_c(fast, entries, entry_classes, created_by_name, callbacks_of_entries)
+            return
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
         for cls in entry_classes:
             self._instantiate(cls, None, callbacks=callbacks_of_entries)
@@ -115,6 +123,44 @@ class Reachability:
                 self._reach(mid, via)
             self._deferred.clear()
             self._run()
+
+    def _run_in_c(self, fast: ModuleType, entries: Iterable[MethodInfo], entry_classes: Iterable[str],
+                  created_by_name: Iterable[str], callbacks_of_entries: bool) -> None:
+        """The same fixpoint in the C extension (`_speedups.reachability`, which mirrors the methods below
+        step by step), for an index whose methods it read: it fills `parent` and `guarded` in the same order.
+        What is rare and intricate stays here and is called back: the consent guards, whether a method
+        hands class names to a loader, and the framework types above a set of framework supertypes."""
+        index = self.index
+        dexes = [(dex, index.method_refs(dex), index.field_refs(dex), dex.types, dex.strings)
+                 for dex in index.dex_files]
+        guards = self.guards
+        self.before_user = fast.reachability(
+            index.methods, index.classes, dexes, list(entry_classes), list(created_by_name), [m.id for m in entries],
+            callbacks_of_entries, self.const_class_creates, self._invoke_anywhere, self._defer_user,
+            frozenset(self.click_handlers) if self.click_handlers else None, frozenset(self.user_methods),
+            guards.sites if guards is not None else None, guards.candidates if guards is not None else None,
+            self._framework_types, self._hands_names_of, self.guarded, self.parent)
+
+    def _framework_types(self, supers: tuple[str, ...]) -> list[tuple[frozenset[str], bool]]:
+        """For the C path: the framework types at or above `supers` except java.lang.Object, each as (the
+        method names it declares, whether it is a user type). `_callback_kind`'s answer for a name follows
+        from them: None if none declares it, else "user" for a user method or when all that do are user
+        types, else "framework"."""
+        hierarchy = self.hierarchy
+        seen: dict[str, tuple[frozenset[str], bool]] = {}
+        for s in supers:
+            if s in hierarchy:
+                for t in hierarchy.supertypes(s):
+                    if t != OBJECT and t not in seen:
+                        seen[t] = (hierarchy.methods(t), t in self.user_types)
+        return list(seen.values())
+
+    def _hands_names_of(self, mid: int) -> bool:
+        """For the C path: `_hands_names_to_a_loader` of reached method `mid`'s calls outside its guards."""
+        m = self.index.methods[mid]
+        sites = self.guarded.get(mid)
+        invokes = list(self.index.invokes(m)) if sites is None else _unguarded(self.index.invokes_at(m), sites.invokes)
+        return self._hands_names_to_a_loader(invokes)
 
     def reached_without_user(self, method_id: int) -> bool:
         """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method
@@ -180,7 +226,7 @@ class Reachability:
     def _instantiate(self, cls: str, via: int | None, *, callbacks: bool = True) -> None:
         if cls in self._instantiated or cls not in self.index.classes:
             return
-        self._instantiated.add(cls)
+        self._instantiated[cls] = None
         self._init_class(cls, via)
         ancestors = self._ancestors(cls)
         for anc in ancestors:

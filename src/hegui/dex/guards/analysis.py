@@ -91,6 +91,11 @@ class ConsentGuards:
         )
         return out or None
 
+    def candidates(self, dex: DexFile) -> tuple[frozenset[int], frozenset[int]]:
+        """`dex`'s method_ids indices of calls returning boolean and field_ids indices of boolean fields: a
+        method with neither among its references has no guard (`sites` is None without asking anything)."""
+        return self._tables(dex)[1], self._fields.ids(dex)
+
     # --- which calls may be consent checks ---------------------------------------------------------
     def _tables(self, dex: DexFile) -> tuple[dict[int, str], frozenset[int]]:
         checks = self._checks.get(id(dex))
