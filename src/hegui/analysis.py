@@ -362,11 +362,14 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options: ScanOption
                   observations: list[Observation]) -> list[Observation]:
     """The privacy policy (named by the user, or found in the APK) read, reported and held against what the
     app does."""
-    from hegui import policy
     from hegui.policy.consistency import BehaviourFacts, consistency_observations
 
     document, source = _find_policy(apk, index, report, options)
-    analysis = policy.analyse_policy(document) if document is not None else None
+    analysis = None
+    if document is not None:
+        from hegui.policy.analyse import analyse_policy
+
+        analysis = analyse_policy(document)
     report.policy = _policy_report(analysis, source)
     category = _app_category(document, apk, report, options)
     embedded = [s for s in report.sdks if not s.declared_only]
@@ -381,7 +384,8 @@ def _policy_stage(apk: Apk, index: DexIndex, report: Report, options: ScanOption
 def _find_policy(apk: Apk, index: DexIndex, report: Report,
                  options: ScanOptions) -> tuple[PolicyDocument | None, str | None]:
     """The policy's text and where it came from (source without text: found, e.g. a URL not fetched)."""
-    from hegui import policy
+    from hegui import policy  # its parts load when used: a scan without a policy needs only `locate`
+    from hegui.policy import locate
 
     document = None
     source: str | None = None
@@ -391,9 +395,13 @@ def _find_policy(apk: Apk, index: DexIndex, report: Report,
             data, source = policy.load_policy_source(options.policy)
             document = policy.extract_policy(data, source)
         else:
-            candidate = policy.find_policy_in_apk(
-                apk.archive.names, lambda name: apk.archive.read(name, max_size=policy.source.MAX_ENTRY_BYTES),
-                apk.resources.string_values() if apk.resources else (), index.all_strings())
+            table = apk.resources
+            # only long strings and URLs can be a policy: the others are not even decoded
+            wanted = table.strings.long_or_holding(locate.MIN_STRING_POLICY_CHARS, locate.URL_MARK) \
+                if table is not None and table.strings is not None else None
+            candidate = locate.find_policy_in_apk(
+                apk.archive.names, lambda name: apk.archive.read(name, max_size=locate.MAX_ENTRY_BYTES),
+                table.string_values(wanted) if table is not None else (), index.all_strings())
             if candidate is not None:
                 source = candidate.source
                 if candidate.data is not None:

@@ -35,6 +35,23 @@ def test_one_visible_pixel_makes_it_not_blank():
     assert icon_is_blank(image, "ic.png") is False
 
 
+def _rows(width: int, pixels_and_filters: list[tuple[bytes, int]]) -> bytes:
+    return b"".join(bytes([flt]) + pixel * width for pixel, flt in pixels_and_filters)
+
+
+def test_a_row_filter_png_does_not_define_among_transparent_rows_is_undecidable():
+    ihdr = struct.pack(">IIBBBBB", 4, 3, 8, 6, 0, 0, 0)
+    clear = bytes(CLEAR)
+    image = png_chunks(ihdr, _rows(4, [(clear, 0), (clear, 9), (clear, 0)]))
+    assert icon_is_blank(image, "ic.png") is None
+
+
+def test_a_visible_row_answers_before_a_later_corrupt_row_is_read():
+    ihdr = struct.pack(">IIBBBBB", 4, 3, 8, 6, 0, 0, 0)
+    image = png_chunks(ihdr, _rows(4, [(bytes(CLEAR), 0), (bytes(RED), 0), (bytes(CLEAR), 9)]))
+    assert icon_is_blank(image, "ic.png") is False
+
+
 def test_a_one_by_one_image_is_blank_even_if_opaque():
     assert icon_is_blank(png(1, 1, RED), "ic.png") is True
 

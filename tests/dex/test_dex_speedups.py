@@ -566,7 +566,8 @@ def test_protos_past_the_descriptor_budget_are_unnamed_alike_by_both_paths():
 @pytest.mark.corpus
 def test_methods_referencing_wanted_entries_are_the_same_by_both_paths(corpus):
     fast, slow = _both(_dex_blobs(corpus / CORPUS_APKS[0]))
-    for kind, table in (("invokes", DexIndex.method_refs), ("fields", DexIndex.field_refs)):
+    for kind, table in (("invokes", DexIndex.method_refs), ("fields", DexIndex.field_refs),
+                        ("strings", lambda _index, dex: dex.strings), ("types", lambda _index, dex: dex.types)):
         # every 13th entry of each DEX's table, and one index past its end (wanted, but never referenced)
         wanted = {id(dex): set(range(0, len(table(fast, dex)), 13)) | {len(table(fast, dex))} for dex in fast.dex_files}
         found = [m.id for m in fast.methods_referencing(kind, wanted)]

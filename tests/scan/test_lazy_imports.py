@@ -22,7 +22,11 @@ HEAVY = ["jinja2", "openpyxl", "weasyprint", "selectolax", "charset_normalizer",
 # hegui's own modules of those parts (hegui.platform.cli and .config only register the platform's commands
 # and are stdlib-only, so the CLI may load them; a scan itself loads no hegui.platform module at all).
 HEGUI_HEAVY = ["hegui.report.html", "hegui.report.pdf", "hegui.report.xlsx", "hegui.report.sarif",
-               "hegui.miniapp.code", "hegui.platform.app", "hegui.platform.db"]
+               "hegui.miniapp.code", "hegui.platform.app", "hegui.platform.db",
+               # a policy is looked for (hegui.policy.locate); without one nothing reads or analyses it
+               "hegui.policy.extract", "hegui.policy.analyse"]
+# ... nor fetches it (the CLI loads the network code anyway: it downloads inputs named by URL)
+NETWORK = ["hegui.policy.source", "ssl", "http.client"]
 
 SCAN_THEN_LIST = """
 import json, sys
@@ -54,8 +58,18 @@ def test_a_json_scan_without_a_policy_imports_no_other_format_policy_reader_or_p
     seen = json.loads(_python(SCAN_THEN_LIST, str(corpus / APK)))
     assert _loaded(HEAVY, seen["json"]) == []
     assert _loaded(HEGUI_HEAVY, seen["json"]) == []
+    assert _loaded(NETWORK, seen["json"]) == []
     assert [m for m in seen["json"] if m.startswith("hegui.platform")] == []
     assert _loaded(["jinja2", "hegui.report.html"], seen["html"]) == ["jinja2", "hegui.report.html"]
+
+
+def test_every_public_name_of_the_policy_package_loads_from_the_module_that_defines_it():
+    import hegui.policy
+
+    assert sorted(hegui.policy.__all__) == sorted(hegui.policy._EXPORTS)
+    for name in hegui.policy.__all__:
+        value = getattr(hegui.policy, name)
+        assert value.__module__ == f"hegui.policy.{hegui.policy._EXPORTS[name]}", name
 
 
 @pytest.mark.corpus

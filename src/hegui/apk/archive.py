@@ -19,6 +19,7 @@ Nothing here writes files; entry names are data, never paths.
 from __future__ import annotations
 
 import mmap
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -424,8 +425,11 @@ class ApkArchive:
             self.problems.append(problem)
 
 
+_CONTROL_CHAR = re.compile("[\x00-\x1f\x7f]")
+
+
 def _unsafe_name(name: str) -> bool:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+    if _CONTROL_CHAR.search(name):
         return True
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return True

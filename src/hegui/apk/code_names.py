@@ -15,10 +15,13 @@ Native code reaches Java through JNI by class name (``FindClass("com/baidu/vi/VD
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 
 from hegui.apk.archive import ApkArchive
 from hegui.apk.axml import ANDROID_NS, TYPE_STRING, is_binary_xml, parse_axml
+from hegui.apk.elf import data_spans
+from hegui.apk.stringpool import CHUNK_STRING_POOL, StringPool
 
 _MAX_XML = 4 * 2**20  # a resource XML larger than this is not a layout anyone inflates
 # a Java class name as resources write it: dotted identifiers, possibly relative (".ui.MyFragment")
@@ -49,7 +52,7 @@ def resource_code_names(archive: ApkArchive) -> ResourceCodeNames:
             data = archive.read(name, max_size=_MAX_XML)
         except Exception:  # noqa: BLE001 - one unreadable entry must not stop the scan
             continue
-        if not is_binary_xml(data):
+        if not is_binary_xml(data) or not _may_name_code(data):
             continue
         try:
             root = parse_axml(data)
@@ -68,6 +71,23 @@ def resource_code_names(archive: ApkArchive) -> ResourceCodeNames:
                 elif "." in value and len(value) < 256 and _CLASS_NAME.fullmatch(value):
                     classes.add(value)
     return ResourceCodeNames(frozenset(classes), frozenset(handlers))
+
+
+def _may_name_code(data: bytes) -> bool:
+    """Whether a compiled XML's string pool holds a string `resource_code_names` could take (a dotted class name,
+    "onClick"): every tag, attribute name and string value is one of the pool's strings, so an XML whose pool
+    holds none (most drawables, colours, animations) need not be parsed. A pool that is not the first chunk,
+    or a string that cannot be read, leaves the answer to the parser."""
+    header_size = struct.unpack_from("<H", data, 2)[0]
+    at = header_size if 8 <= header_size <= len(data) - 8 else 8
+    if at + 8 > len(data) or struct.unpack_from("<H", data, at)[0] != CHUNK_STRING_POOL:
+        return True
+    pool = StringPool(data, at, [], "xml")
+    for i in range(len(pool)):
+        text = pool.get(i)
+        if text is None or text == "onClick" or ("." in text and _CLASS_NAME.fullmatch(text)):
+            return True
+    return False
 
 
 def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset[str]:
@@ -91,10 +111,23 @@ def native_class_names(archive: ApkArchive, native_libs: list[str]) -> frozenset
         except Exception:  # noqa: BLE001 - an unreadable or oversized library names nothing
             continue
         budget -= len(data)
-        for raw in _NATIVE_STRING.findall(data):
+        for raw in _native_strings(data):
             slash, dot = b"/" in raw, b"." in raw
             if slash and not dot:
                 names.add(raw.decode("ascii").replace("/", "."))
             elif dot and not slash and raw[:1].islower():
                 names.add(raw.decode("ascii"))
     return frozenset(names)
+
+
+def _native_strings(data: bytes) -> list[bytes]:
+    """The NUL-delimited name-like strings of a library, read from its data sections only (hegui.apk.elf: the
+    code is most of the bytes and holds no string literal); the whole file when it has no readable section
+    table. One byte on each side of a section keeps the NULs that delimit its first and last string."""
+    spans = data_spans(data)
+    if spans is None:
+        return _NATIVE_STRING.findall(data)
+    found: list[bytes] = []
+    for start, end in spans:
+        found += _NATIVE_STRING.findall(data, max(0, start - 1), end + 1)
+    return found

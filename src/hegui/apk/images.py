@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MAX_PIXELS = 1024 * 1024  # launcher icons are at most 512x512; bigger is not an icon we decode
@@ -72,14 +73,14 @@ def _png_blank(data: bytes) -> bool | None:
     raw = inflater.decompress(b"".join(idat), expected + 1)
     if len(raw) < expected:
         return None
-    rows = _unfilter(raw, stride, height, max(1, bits_per_pixel // 8))
-    if rows is None:
-        return None
-    return all(_row_transparent(row, width, depth, colour, palette_alpha, transparent_key) for row in rows)
+    # rows are unfiltered one at a time: the first one that shows something answers (a real icon's
+    # opaque middle comes long before its last row, and Python's per-byte unfiltering is the cost here)
+    # (a row with a filter PNG does not define raises ValueError: undecidable)
+    return all(_row_transparent(row, width, depth, colour, palette_alpha, transparent_key)
+               for row in _unfilter(raw, stride, height, max(1, bits_per_pixel // 8)))
 
 
-def _unfilter(raw: bytes, stride: int, height: int, bpp: int) -> list[bytes] | None:
-    rows: list[bytes] = []
+def _unfilter(raw: bytes, stride: int, height: int, bpp: int) -> Iterator[bytes]:
     previous = bytearray(stride)
     for y in range(height):
         start = y * (stride + 1)
@@ -105,10 +106,9 @@ def _unfilter(raw: bytes, stride: int, height: int, bpp: int) -> list[bytes] | N
                 predictor = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[i] = (line[i] + predictor) & 0xFF
         elif kind != 0:
-            return None
-        rows.append(bytes(line))
+            raise ValueError(f"PNG filter type {kind}")
+        yield bytes(line)
         previous = line
-    return rows
 
 
 def _row_transparent(row: bytes, width: int, depth: int, colour: int,

@@ -8,7 +8,7 @@ compact entries (Android 14 toolchains). Reference chains are followed with a fi
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from hegui.apk.axml import TYPE_DYNAMIC_REFERENCE, TYPE_INT_BOOLEAN, TYPE_INT_DEC, TYPE_REFERENCE, TYPE_STRING
@@ -332,11 +332,14 @@ class ResourceTable:
                 return f"{type_name}/{package.keys.get(entry[0])}"
         return None
 
-    def string_values(self) -> Iterable[tuple[str, str]]:
-        """(resource name, value) of every string resource in every config."""
-        return self._iter_strings()
+    def string_values(self, only: Collection[int] | None = None) -> Iterable[tuple[str, str]]:
+        """(resource name, value) of every string resource in every config; with `only`, of those whose value is
+        one of these indices of the string pool (`StringPool.long_or_holding`: the others are not decoded)."""
+        return self._iter_strings(only)
 
-    def _iter_strings(self) -> Iterator[tuple[str, str]]:
+    def _iter_strings(self, only: Collection[int] | None) -> Iterator[tuple[str, str]]:
+        if only is not None and not only:
+            return
         for package in self.packages.values():
             for type_id, chunks in package.chunks.items():
                 if package.type_names.get(type_id - 1 - package.type_id_offset) != "string":
@@ -345,7 +348,7 @@ class ResourceTable:
                     sparse = chunk.flags & _FLAG_SPARSE
                     for index in self._sparse_ids(chunk) if sparse else range(self._dense_count(chunk)):
                         entry = self._entry(chunk, index)
-                        if entry is None or entry[1] != TYPE_STRING:
+                        if entry is None or entry[1] != TYPE_STRING or (only is not None and entry[2] not in only):
                             continue
                         name = package.keys.get(entry[0])
                         text = self.strings.get(entry[2]) if self.strings else None

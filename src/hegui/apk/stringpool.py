@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from bisect import bisect_right
 
 CHUNK_STRING_POOL = 0x0001
 _UTF8_FLAG = 1 << 8
@@ -69,6 +70,46 @@ class StringPool:
                     self._budget -= len(text)
             self._cache[index] = text
         return self._cache[index]
+
+    def long_or_holding(self, min_chars: int, needle: str) -> frozenset[int]:
+        """Indices of the strings that may be at least `min_chars` long or hold the ASCII `needle`, found from
+        the pool's bytes without decoding the others: a superset (a string's encoded length bounds its
+        characters from above; `needle` is searched in the pool's encoding), so a caller that checks the decoded
+        text finds exactly what it would in every string."""
+        if not self.count:
+            return frozenset()
+        data, end = self._data, self._end
+        starts: dict[int, list[int]] = {}  # string offset -> indices (a pool may share one string)
+        out: set[int] = set()
+        for index, (rel,) in enumerate(struct.iter_unpack("<I", data[self._offsets_at:self._offsets_at + 4 * self.count])):
+            pos = self._strings_at + rel
+            starts.setdefault(pos, []).append(index)
+            if pos + 2 <= end and self._encoded_length(pos) >= min_chars:
+                out.add(index)
+        order = sorted(starts)
+        pattern = needle.encode("ascii") if self.utf8 else needle.encode("utf-16-le")
+        haystack = data if isinstance(data, bytes) else bytes(data)
+        hit = haystack.find(pattern, self._strings_at, end) if pattern else -1
+        while hit >= 0:
+            at = bisect_right(order, hit) - 1  # the string starting last before the hit holds it, if any does
+            if at >= 0:
+                out.update(starts[order[at]])
+            hit = haystack.find(pattern, hit + 1, end)
+        return frozenset(out)
+
+    def _encoded_length(self, pos: int) -> int:
+        """The bytes (UTF-8) or code units (UTF-16) the string at `pos` declares."""
+        data = self._data
+        if self.utf8:
+            try:
+                _, pos = _utf8_length(data, pos, self._end)
+                return _utf8_length(data, pos, self._end)[0]
+            except IndexError:
+                return 0
+        (length,) = struct.unpack_from("<H", data, pos)
+        if length & 0x8000 and pos + 4 <= self._end:
+            length = ((length & 0x7FFF) << 16) | struct.unpack_from("<H", data, pos + 2)[0]
+        return length
 
     def _decode(self, index: int) -> str | None:
         data = self._data

@@ -19,7 +19,7 @@ from hegui.detect.context import StaticContext
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
-from hegui.dex import MethodInfo, descriptor_to_java, java_to_descriptor
+from hegui.dex import DexIndex, MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
 
@@ -189,8 +189,8 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
         for site in ctx.calls_to(api):
             if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
                 add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
-    for m in index.methods:
-        if m.code.strings and wanted.intersection(index.strings(m)) and ctx.may_run(m):
+    for m in _methods_holding(index, wanted.__contains__):
+        if ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
@@ -351,16 +351,25 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
         return out
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
-    for m in ctx.index.methods:
-        if not m.code.strings:
-            continue
-        urls = [s[:120] for s in ctx.index.strings(m) if s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)]
-        if urls and ctx.may_run(m):  # a URL only dead code holds is never requested
+
+    def plain_url(s: str) -> bool:
+        return s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)
+
+    for m in _methods_holding(ctx.index, plain_url):
+        urls = [s[:120] for s in ctx.index.strings(m) if plain_url(s)]
+        if ctx.may_run(m):  # a URL only dead code holds is never requested
             urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
             reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))
     return out
+
+
+def _methods_holding(index: DexIndex, wanted: Callable[[str], bool]) -> list[MethodInfo]:
+    """The methods, in index order, with a string constant `wanted` accepts: each DEX's string table is read once
+    and the methods are picked by string index (in C for the methods the extension read)."""
+    return index.methods_referencing("strings", {id(dex): [i for i, s in enumerate(dex.strings) if s and wanted(s)]
+                                                 for dex in index.dex_files})
 
 
 Detector = Callable[[StaticContext, list[SensitiveHit]], list[Observation]]

@@ -705,8 +705,9 @@ static PyObject *add_methods(PyObject *module, PyObject *args) {
 PyDoc_STRVAR(referencing_doc,
              "referencing(methods, start, end, kind, mask) -> list\n"
              "\n"
-             "The MethodRecords of methods[start:end] with a reference of `kind` (0 invokes, 3 fields) whose\n"
-             "index has a non-zero byte in `mask` (indices past its end count as not wanted), in order.");
+             "The MethodRecords of methods[start:end] with a reference of `kind` (0 invokes, 1 strings, 2 types,\n"
+             "3 fields) whose index has a non-zero byte in `mask` (indices past its end count as not wanted),\n"
+             "in order.");
 
 static PyObject *referencing(PyObject *module, PyObject *args) {
     PyObject *methods;
@@ -717,8 +718,8 @@ static PyObject *referencing(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!nniy*:referencing", &PyList_Type, &methods, &start, &end, &kind, &mask))
         return NULL;
     PyObject *out = NULL;
-    if (kind != R_INVOKES && kind != R_FIELDS) {
-        PyErr_SetString(PyExc_ValueError, "kind must be 0 (invokes) or 3 (fields)");
+    if (kind < R_INVOKES || kind > R_FIELDS) {
+        PyErr_SetString(PyExc_ValueError, "kind must be 0 (invokes), 1 (strings), 2 (types) or 3 (fields)");
         goto done;
     }
     if (start < 0) start = 0;

@@ -17,7 +17,7 @@ from hegui.names import descriptor_to_java  # the one conversion, shared with kn
 
 MethodKey = tuple[str, str, str]  # (class descriptor, name, proto descriptor)
 # The C extension's code record type (None without the extension): its references are looked up in C.
-_KINDS = {"invokes": 0, "fields": 3}  # PackedCode's reference kinds
+_KINDS = {"invokes": 0, "strings": 1, "types": 2, "fields": 3}  # PackedCode's reference kinds
 _PACKED: type | None = parser.speedups.PackedCode if parser.speedups is not None else None
 _RECORD: type | None = parser.speedups.MethodRecord if parser.speedups is not None else None
 
@@ -185,9 +185,10 @@ class DexIndex:
         return [refs[i] if i < len(refs) else None for i in m.code.fields]
 
     def methods_referencing(self, kind: str, wanted: dict[int, Collection[int]]) -> list[MethodInfo]:
-        """The methods, in index order, with an `kind` reference ("invokes": method_ids, "fields": field_ids
-        indices) in wanted[id(their DEX)]: what a detector looking for a few APIs among all methods needs,
-        without a tuple of references made per method (in C for the methods the extension read)."""
+        """The methods, in index order, with a `kind` reference ("invokes": method_ids, "strings": string_ids,
+        "types": type_ids, "fields": field_ids indices) in wanted[id(their DEX)]: what a detector looking for a
+        few APIs or strings among all methods needs, without a list of references made per method (in C for the
+        methods the extension read)."""
         out: list[MethodInfo] = []
         for dex in self.dex_files:
             targets = wanted.get(id(dex))

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hegui import knowledge
 from hegui.model import APP_SUBJECT, Evidence, Observation, is_platform_subject, is_sdk_subject, said
-from hegui.policy.analyse import PolicyAnalysis
 from hegui.policy.lexicon import SdkRef, lexicon, sdk_catalog
+
+if TYPE_CHECKING:  # a scan without a policy compares nothing and never loads the analyser
+    from hegui.policy.analyse import PolicyAnalysis
 
 
 @dataclass(slots=True)
@@ -65,13 +68,13 @@ def consistency_observations(analysis: PolicyAnalysis | None, facts: BehaviourFa
     With no analysis: ``policy_absent`` when no policy source exists at all; when a source exists but could not
     be analysed (a URL not fetched during the scan, an unreadable file) nothing is claimed about its content.
     """
-    catalog = sdk_catalog() if sdk_catalog_override is None else tuple(sdk_catalog_override)
-    refs = {r.id: r for r in catalog}
-    lex = lexicon()
     if analysis is None:
         if policy_source is not None:
             return []
         return [Observation("policy_absent", APP_SUBJECT, [said("policy", "policy_absent")])]
+    catalog = sdk_catalog() if sdk_catalog_override is None else tuple(sdk_catalog_override)
+    refs = {r.id: r for r in catalog}
+    lex = lexicon()
     source = policy_source or "policy"
     return [
         *_missing_elements(analysis, facts, source, refs, lex.push_or_ads_categories),

@@ -230,6 +230,19 @@ def app_type_hints() -> tuple[dict[int, dict[str, tuple[str, ...]]], int]:
 
 
 @cache
+def source_words() -> PolicySourceWords:
+    """The words by which a file, resource or URL looks like a privacy policy: all that locating a policy inside an
+    APK (hegui.policy.locate, run by every scan) needs, without compiling the rest of the lexicon."""
+    raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")["policy_source"]
+    return PolicySourceWords(
+        file_name=re.compile(raw["file_name"], re.I),
+        title_markers=tuple(str(w) for w in raw["title_markers"]),
+        body_markers=tuple(str(w) for w in raw["body_markers"]),
+        url_hint=re.compile(raw["url_hint"], re.I),
+    )
+
+
+@cache
 def lexicon() -> Lexicon:
     raw: dict[str, Any] = knowledge.load_yaml("policy_lexicon.yaml")
     clause_ids = set(knowledge.policy_clauses())
@@ -282,12 +295,7 @@ def lexicon() -> Lexicon:
         working_day_unit=str(raw["complaint_response"]["working_day_unit"]),
         numerals={str(k): int(v) for k, v in raw["language"]["numerals"].items()},
         definition_collects=re.compile(raw["pi_term_context"]["definition_collects"]),
-        source=PolicySourceWords(
-            file_name=re.compile(raw["policy_source"]["file_name"], re.I),
-            title_markers=tuple(str(w) for w in raw["policy_source"]["title_markers"]),
-            body_markers=tuple(str(w) for w in raw["policy_source"]["body_markers"]),
-            url_hint=re.compile(raw["policy_source"]["url_hint"], re.I),
-        ),
+        source=source_words(),
         necessity_sensitivities=frozenset(raw["necessity"]["sensitivities"]),
         app_type_hints=hints,
         app_type_min_score=min_score,

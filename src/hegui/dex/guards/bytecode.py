@@ -5,6 +5,8 @@ class_data and static_values items that say which methods and fields a class dec
 from __future__ import annotations
 
 import struct
+import threading
+import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -65,26 +67,36 @@ class Code:
     params: dict[int, int] = field(default_factory=dict)  # register -> declared parameter index, at entry
 
 
+# class -> (class_data_off, static_values_off) per DEX file, shared by every reader of a scan (the consent
+# guards, the API judge and the detectors each decode a few methods of the same DEX files); dropped with the DEX
+_CLASS_TABLES: weakref.WeakKeyDictionary[DexFile, dict[str, tuple[int, int]]] = weakref.WeakKeyDictionary()
+_CLASS_TABLES_LOCK = threading.Lock()
+
+
+def _class_table(dex: DexFile) -> dict[str, tuple[int, int]]:
+    table: dict[str, tuple[int, int]] = {}
+    data = dex.data
+    count, off = struct.unpack_from("<II", data, 0x60)
+    for i in range(count):
+        if off + 32 * (i + 1) > len(data):
+            break
+        cls_idx, _a, _s, _i, _src, _ann, class_data_off, static_values_off = struct.unpack_from(
+            "<8I", data, off + 32 * i)
+        table.setdefault(dex.type_name(cls_idx), (class_data_off, static_values_off))
+    return table
+
+
 class CodeReader:
     """Decodes methods of the DEX files it is shown, with the per-DEX class tables built on first use."""
 
     def __init__(self) -> None:
-        self._class_defs: dict[int, dict[str, tuple[int, int]]] = {}  # id(dex) -> class -> (class_data_off, static_values_off)
         self._code_offs: dict[tuple[int, str], list[tuple[int, int]]] = {}
 
     def class_table(self, dex: DexFile) -> dict[str, tuple[int, int]]:
-        table = self._class_defs.get(id(dex))
-        if table is None:
-            table = {}
-            data = dex.data
-            count, off = struct.unpack_from("<II", data, 0x60)
-            for i in range(count):
-                if off + 32 * (i + 1) > len(data):
-                    break
-                cls_idx, _a, _s, _i, _src, _ann, class_data_off, static_values_off = struct.unpack_from(
-                    "<8I", data, off + 32 * i)
-                table.setdefault(dex.type_name(cls_idx), (class_data_off, static_values_off))
-            self._class_defs[id(dex)] = table
+        with _CLASS_TABLES_LOCK:
+            table = _CLASS_TABLES.get(dex)
+            if table is None:
+                table = _CLASS_TABLES[dex] = _class_table(dex)
         return table
 
     def methods_of(self, dex: DexFile, desc: str) -> list[tuple[int, int]]:
