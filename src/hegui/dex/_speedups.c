@@ -1330,7 +1330,9 @@ typedef struct {
     int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
     Py_ssize_t n_methods;
     /* ids */
-    PyObject *class_ids, *pair_ids, *name_ids, *table_ids, *names; /* dicts; names: list of name str */
+    PyObject *class_ids, *name_ids, *proto_ids, *table_ids; /* str (or supers tuple) -> id */
+    PyObject *names;  /* name id -> str */
+    PyObject *pinned; /* every object whose address is a key of a *_ptr map, kept alive for the run */
     Cls **cls;
     size_t n_cls, cap_cls;
     Pair *pairs;
@@ -1342,6 +1344,10 @@ typedef struct {
     Dex *dex;
     Py_ssize_t n_dex, last_dex;
     IMap method_of, resolved, vsites, kinds;
+    /* Most lookups are of the same objects again (a DEX's type, name and proto strings, the index's shared
+     * (name, proto) tuples): by address first, by value (the dicts above) only for an object not seen yet. */
+    IMap cls_ptr, name_ptr, proto_ptr, pair_ptr, pair_np;
+    int32_t n_protos;
     int32_t clinit_pair, unknown_type;
     /* state */
     int32_t *parent, *queue;
@@ -1361,7 +1367,22 @@ static inline MethodRecord *record_of(Graph *g, int32_t mid) {
 }
 
 /* The class id of descriptor `desc`, made on first sight; -1 with an exception set on failure. */
+/* Remember `obj`'s id by its address (kept valid by holding `obj` until the run ends). */
+static int by_address(Graph *g, IMap *map, PyObject *obj, int32_t id) {
+    if (PyList_Append(g->pinned, obj) < 0) return -1;
+    return imap_put(map, (uint64_t)(uintptr_t)obj, id);
+}
+
+static int32_t class_id_by_value(Graph *g, PyObject *desc);
+
 static int32_t class_id(Graph *g, PyObject *desc) {
+    int32_t *hit = imap_find(&g->cls_ptr, (uint64_t)(uintptr_t)desc);
+    if (hit) return *hit;
+    int32_t id = class_id_by_value(g, desc);
+    return id < 0 || by_address(g, &g->cls_ptr, desc, id) < 0 ? -1 : id;
+}
+
+static int32_t class_id_by_value(Graph *g, PyObject *desc) {
     PyObject *got = PyDict_GetItemWithError(g->class_ids, desc);
     if (got) return (int32_t)PyLong_AsLong(got);
     if (PyErr_Occurred()) return -1;
@@ -1406,7 +1427,37 @@ static int32_t class_id(Graph *g, PyObject *desc) {
     return id;
 }
 
+static int32_t name_id_by_value(Graph *g, PyObject *name);
+
 static int32_t name_id(Graph *g, PyObject *name) {
+    int32_t *hit = imap_find(&g->name_ptr, (uint64_t)(uintptr_t)name);
+    if (hit) return *hit;
+    int32_t id = name_id_by_value(g, name);
+    return id < 0 || by_address(g, &g->name_ptr, name, id) < 0 ? -1 : id;
+}
+
+static int32_t proto_id(Graph *g, PyObject *proto) {
+    int32_t *hit = imap_find(&g->proto_ptr, (uint64_t)(uintptr_t)proto);
+    if (hit) return *hit;
+    int32_t id;
+    PyObject *got = PyDict_GetItemWithError(g->proto_ids, proto);
+    if (got) {
+        id = (int32_t)PyLong_AsLong(got);
+    } else {
+        if (PyErr_Occurred()) return -1;
+        id = g->n_protos;
+        PyObject *key = PyLong_FromLong(id);
+        if (!key || PyDict_SetItem(g->proto_ids, proto, key) < 0) {
+            Py_XDECREF(key);
+            return -1;
+        }
+        Py_DECREF(key);
+        g->n_protos++;
+    }
+    return by_address(g, &g->proto_ptr, proto, id) < 0 ? -1 : id;
+}
+
+static int32_t name_id_by_value(Graph *g, PyObject *name) {
     PyObject *got = PyDict_GetItemWithError(g->name_ids, name);
     if (got) return (int32_t)PyLong_AsLong(got);
     if (PyErr_Occurred()) return -1;
@@ -1437,19 +1488,19 @@ static int32_t name_id(Graph *g, PyObject *name) {
 static PyObject *click_proto; /* "(Landroid/view/View;)V" */
 static PyObject *init_name;   /* "<init>" */
 
-/* The pair id of a (name, proto) tuple. */
-static int32_t pair_id(Graph *g, PyObject *pair) {
-    PyObject *got = PyDict_GetItemWithError(g->pair_ids, pair);
-    if (got) return (int32_t)PyLong_AsLong(got);
-    if (PyErr_Occurred()) return -1;
-    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
-        !PyUnicode_Check(PyTuple_GET_ITEM(pair, 1))) {
-        PyErr_SetString(PyExc_TypeError, "method keys must be (name, proto) pairs of str");
+static PyObject *click_proto; /* "(Landroid/view/View;)V" */
+static PyObject *init_name;   /* "<init>" */
+
+/* The pair id of method name `name` and proto `proto` (str objects). */
+static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto) {
+    if (!PyUnicode_Check(name) || !PyUnicode_Check(proto)) {
+        PyErr_SetString(PyExc_TypeError, "method names and protos must be str");
         return -1;
     }
-    PyObject *name = PyTuple_GET_ITEM(pair, 0), *proto = PyTuple_GET_ITEM(pair, 1);
-    int32_t nid = name_id(g, name);
-    if (nid < 0) return -1;
+    int32_t nid = name_id(g, name), pid = nid < 0 ? -1 : proto_id(g, proto);
+    if (pid < 0) return -1;
+    int32_t *hit = imap_find(&g->pair_np, key2(nid, pid));
+    if (hit) return *hit;
     if (g->n_pairs == g->cap_pairs) {
         size_t cap = g->cap_pairs ? 2 * g->cap_pairs : 4096;
         Pair *p = PyMem_Realloc(g->pairs, cap * sizeof(Pair));
@@ -1472,14 +1523,21 @@ static int32_t pair_id(Graph *g, PyObject *pair) {
     }
     if (PyErr_Occurred()) return -1;
     int32_t id = (int32_t)g->n_pairs;
-    PyObject *key = PyLong_FromLong(id);
-    if (!key || PyDict_SetItem(g->pair_ids, pair, key) < 0) {
-        Py_XDECREF(key);
-        return -1;
-    }
-    Py_DECREF(key);
+    if (imap_put(&g->pair_np, key2(nid, pid), id) < 0) return -1;
     g->pairs[g->n_pairs++] = pr;
     return id;
+}
+
+/* The pair id of a (name, proto) tuple (ClassInfo.methods keys: one shared tuple per pair). */
+static int32_t pair_id(Graph *g, PyObject *pair) {
+    int32_t *hit = imap_find(&g->pair_ptr, (uint64_t)(uintptr_t)pair);
+    if (hit) return *hit;
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+        PyErr_SetString(PyExc_TypeError, "method keys must be (name, proto) pairs of str");
+        return -1;
+    }
+    int32_t id = pair_of(g, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
+    return id < 0 || by_address(g, &g->pair_ptr, pair, id) < 0 ? -1 : id;
 }
 
 /* A class's superclass, interfaces and methods, read from its ClassInfo on first need. */
@@ -1953,11 +2011,7 @@ static int dex_method(Graph *g, Dex *d, uint32_t idx) {
         return -1;
     }
     int32_t cls = class_id(g, PyTuple_GET_ITEM(key, 0));
-    if (cls < 0) return -1;
-    PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2));
-    if (!pair) return -1;
-    int32_t p = pair_id(g, pair);
-    Py_DECREF(pair);
+    int32_t p = cls < 0 ? -1 : pair_of(g, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2));
     if (p < 0) return -1;
     uint8_t flags = g->pairs[p].init ? M_INIT : 0;
     /* Reachability._REFLECTIVE_INVOKE */
@@ -2288,6 +2342,11 @@ static void graph_free(Graph *g) {
     imap_free(&g->resolved);
     imap_free(&g->vsites);
     imap_free(&g->kinds);
+    imap_free(&g->cls_ptr);
+    imap_free(&g->name_ptr);
+    imap_free(&g->proto_ptr);
+    imap_free(&g->pair_ptr);
+    imap_free(&g->pair_np);
     PyMem_Free(g->parent);
     PyMem_Free(g->queue);
     PyMem_Free(g->deferred.v);
@@ -2296,10 +2355,11 @@ static void graph_free(Graph *g) {
     PyMem_Free(g->fresh.v);
     PyMem_Free(g->named.v);
     Py_XDECREF(g->class_ids);
-    Py_XDECREF(g->pair_ids);
     Py_XDECREF(g->name_ids);
+    Py_XDECREF(g->proto_ids);
     Py_XDECREF(g->table_ids);
     Py_XDECREF(g->names);
+    Py_XDECREF(g->pinned);
 }
 
 static int32_t *filled(Py_ssize_t n, int32_t value) {
@@ -2354,6 +2414,33 @@ static int32_t class_of_arg(Graph *g, PyObject *desc) {
         return -1;
     }
     return class_id(g, desc);
+}
+
+PyDoc_STRVAR(returning_doc,
+             "returning(method_keys, suffix) -> list\n"
+             "\n"
+             "The positions, in order, of the (class, name, proto) keys whose proto ends with `suffix`\n"
+             "(\")Z\": the calls returning boolean).");
+
+static PyObject *returning(PyObject *module, PyObject *args) {
+    PyObject *keys, *suffix;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!U:returning", &PyList_Type, &keys, &suffix)) return NULL;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out && i < PyList_GET_SIZE(keys); i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(key, 2))) {
+            PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *proto = PyTuple_GET_ITEM(key, 2);
+        Py_ssize_t ends = PyUnicode_Tailmatch(proto, suffix, 0, PyUnicode_GET_LENGTH(proto), 1);
+        PyObject *pos = ends == 1 ? PyLong_FromSsize_t(i) : NULL;
+        if (ends < 0 || (ends == 1 && (!pos || PyList_Append(out, pos) < 0))) Py_CLEAR(out);
+        Py_XDECREF(pos);
+    }
+    return out;
 }
 
 /* Every entry of `methods` is a MethodRecord of PackedCode whose id is its position. */
@@ -2439,21 +2526,23 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
         return NULL;
     }
     g.class_ids = PyDict_New();
-    g.pair_ids = PyDict_New();
     g.name_ids = PyDict_New();
+    g.proto_ids = PyDict_New();
     g.table_ids = PyDict_New();
     g.names = PyList_New(0);
+    g.pinned = PyList_New(0);
     g.parent = filled(g.n_methods, UNREACHED);
     g.queue = filled(g.n_methods, 0);
-    if (!g.class_ids || !g.pair_ids || !g.name_ids || !g.table_ids || !g.names) goto done;
+    if (!g.class_ids || !g.name_ids || !g.proto_ids || !g.table_ids || !g.names || !g.pinned) goto done;
     if (!g.parent || !g.queue) {
         PyErr_NoMemory();
         goto done;
     }
     if (graph_dexes(&g, dexes) < 0) goto done;
-    PyObject *clinit = Py_BuildValue("(ss)", "<clinit>", "()V");
-    g.clinit_pair = clinit ? pair_id(&g, clinit) : -1;
+    PyObject *clinit = PyUnicode_FromString("<clinit>"), *no_args = PyUnicode_FromString("()V");
+    g.clinit_pair = clinit && no_args ? pair_of(&g, clinit, no_args) : -1;
     Py_XDECREF(clinit);
+    Py_XDECREF(no_args);
     if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0) goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entry_classes); i++) {
         int32_t c = class_of_arg(&g, PyList_GET_ITEM(entry_classes, i));
@@ -2514,6 +2603,7 @@ static PyMethodDef speedups_methods[] = {
     {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
     {"referencing", referencing, METH_VARARGS, referencing_doc},
     {"packed_index", packed_index, METH_O, packed_index_doc},
+    {"returning", returning, METH_VARARGS, returning_doc},
     {"reachability", reachability, METH_VARARGS, reachability_doc},
     {NULL, NULL, 0, NULL},
 };

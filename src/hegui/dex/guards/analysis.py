@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hegui.dex import parser
 from hegui.dex.guards.bytecode import STRING, Code, CodeReader, Unsupported, dex_string
 from hegui.dex.guards.fields import BooleanFields
 from hegui.dex.guards.flow import (
@@ -52,7 +53,9 @@ class ConsentGuards:
     def __init__(self, index: DexIndex, lexicon: ConsentLexicon) -> None:
         self.index = index
         self.lexicon = lexicon
-        self._checks: dict[int, dict[int, str]] = {}  # id(dex) -> method_ids index -> "getter" | "predicate"
+        # (id(dex), method_ids index) -> "getter" | "predicate" | None, decided on first use: most boolean
+        # references are never asked about, and deciding all of them was a tenth of a scan's call graph
+        self._checks: dict[tuple[int, int], str | None] = {}
         self._boolean_refs: dict[int, frozenset[int]] = {}  # id(dex) -> refs returning Z (candidate checks)
         self._summaries: dict[tuple[int, int], int | None] = {}  # (id(dex), ref) -> CONSENT | NOT_CONSENT | None
         self._predicate_names: dict[str, bool] = {}
@@ -72,7 +75,7 @@ class ConsentGuards:
         if not invokes and not fields:
             return None
         dex = m.dex
-        booleans = self._tables(dex)[1]
+        booleans = self._booleans(dex)
         if ((booleans.isdisjoint(invokes) or not any(self._check_kind(dex, idx) for idx in booleans.intersection(invokes)))
                 and not self._reads_flag(dex, fields)):
             return None
@@ -94,26 +97,31 @@ class ConsentGuards:
     def candidates(self, dex: DexFile) -> tuple[frozenset[int], frozenset[int]]:
         """`dex`'s method_ids indices of calls returning boolean and field_ids indices of boolean fields: a
         method with neither among its references has no guard (`sites` is None without asking anything)."""
-        return self._tables(dex)[1], self._fields.ids(dex)
+        return self._booleans(dex), self._fields.ids(dex)
 
     # --- which calls may be consent checks ---------------------------------------------------------
-    def _tables(self, dex: DexFile) -> tuple[dict[int, str], frozenset[int]]:
-        checks = self._checks.get(id(dex))
-        if checks is None:
-            checks = {}
-            booleans: set[int] = set()
-            getters = self.lexicon.getters
-            for idx, (_cls, name, proto) in enumerate(self.index.method_refs(dex)):
-                if not proto.endswith(")Z"):
-                    continue
-                booleans.add(idx)
-                if name in getters and STRING in proto:
-                    checks[idx] = "getter"
-                elif self._is_predicate(name):
-                    checks[idx] = "predicate"
-            self._checks[id(dex)] = checks
-            self._boolean_refs[id(dex)] = frozenset(booleans)
-        return checks, self._boolean_refs[id(dex)]
+    def _booleans(self, dex: DexFile) -> frozenset[int]:
+        """`dex`'s method_ids indices of calls returning boolean: the candidate checks."""
+        got = self._boolean_refs.get(id(dex))
+        if got is None:
+            got = self._boolean_refs[id(dex)] = _returning_boolean(self.index.method_refs(dex))
+        return got
+
+    def _direct(self, dex: DexFile, ref: int) -> str | None:
+        """"getter" for a call of a keyed getter taking a String (`getBoolean(key, false)`), "predicate" for a
+        boolean method named for consent, None for any other reference."""
+        key = (id(dex), ref)
+        if key in self._checks:
+            return self._checks[key]
+        kind = None
+        if ref in self._booleans(dex):
+            _cls, name, proto = self.index.method_refs(dex)[ref]
+            if name in self.lexicon.getters and STRING in proto:
+                kind = "getter"
+            elif self._is_predicate(name):
+                kind = "predicate"
+        self._checks[key] = kind
+        return kind
 
     def _is_predicate(self, name: str) -> bool:
         got = self._predicate_names.get(name)
@@ -128,11 +136,10 @@ class ConsentGuards:
         return got
 
     def _check_kind(self, dex: DexFile, ref: int) -> str | None:
-        checks, booleans = self._tables(dex)
-        kind = checks.get(ref)
+        kind = self._direct(dex, ref)
         if kind is not None:
             return kind
-        if ref in booleans and self._summary(dex, ref) is not None:
+        if ref in self._booleans(dex) and self._summary(dex, ref) is not None:
             return "summary"
         return None
 
@@ -146,8 +153,8 @@ class ConsentGuards:
         target = self.index.resolve(cls, name, proto) if cls in self.index.classes else None
         result = None
         if target is not None and (target.code.invokes or target.code.fields):
-            checks = self._tables(target.dex)[0]
-            if not checks.keys().isdisjoint(target.code.invokes) or self._reads_flag(target.dex, target.code.fields):
+            calls = self._booleans(target.dex).intersection(target.code.invokes)
+            if any(self._direct(target.dex, idx) for idx in calls) or self._reads_flag(target.dex, target.code.fields):
                 try:
                     code = self._reader.decode(target)
                     states = self._flow(target, code, summaries=False)
@@ -168,7 +175,7 @@ class ConsentGuards:
         info = self.index.classes.get(cls)
         for mid in info.methods.values() if info is not None else ():
             m = self.index.methods[mid]
-            booleans = self._tables(m.dex)[1]
+            booleans = self._booleans(m.dex)
             if not booleans.isdisjoint(m.code.invokes) and self._may_check(m):
                 names |= self._consent_puts(m)
         got = self._class_writes[cls] = frozenset(names)
@@ -176,8 +183,7 @@ class ConsentGuards:
 
     def _may_check(self, m: MethodInfo) -> bool:
         """Whether `m` may call a consent check: a predicate or helper, or a getter next to a consent key."""
-        checks, booleans = self._tables(m.dex)
-        kinds = {self._check_kind(m.dex, idx) for idx in booleans.intersection(m.code.invokes)}
+        kinds = {self._check_kind(m.dex, idx) for idx in self._booleans(m.dex).intersection(m.code.invokes)}
         if "predicate" in kinds or "summary" in kinds:
             return True
         if "getter" not in kinds:
@@ -368,7 +374,7 @@ class ConsentGuards:
 
     def _call_value(self, dex: DexFile, refs: list[tuple[str, str, str]], ref: int, op: int, u: int,
                     units: array, pc: int, st: dict[int, Any], summaries: bool) -> int | None:
-        kind = self._check_kind(dex, ref) if summaries else self._tables(dex)[0].get(ref)
+        kind = self._check_kind(dex, ref) if summaries else self._direct(dex, ref)
         if kind == "predicate":
             return CONSENT
         if kind == "summary":
@@ -400,3 +406,10 @@ class ConsentGuards:
                     and any(t == "Z" and v == TRUE for t, v in args)):
                 return True
         return False
+
+
+def _returning_boolean(refs: list[tuple[str, str, str]]) -> frozenset[int]:
+    """The positions of the method keys whose proto returns boolean (in C when the extension is built)."""
+    if parser.speedups is not None:
+        return frozenset(parser.speedups.returning(refs, ")Z"))
+    return frozenset(i for i, (_cls, _name, proto) in enumerate(refs) if proto.endswith(")Z"))
