@@ -1272,6 +1272,12 @@ static void imap_free(IMap *m) {
 
 static inline uint64_t key2(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 
+typedef struct {
+    PyObject **strs; /* NULL: free */
+    int32_t *ids;
+    size_t cap, len;
+} Intern;
+
 /* One class descriptor, defined in the index or not (a framework type, "L?;"). */
 typedef struct {
     PyObject *desc;      /* its descriptor (strong) */
@@ -1286,10 +1292,12 @@ typedef struct {
     int32_t table;           /* its framework-supertypes table, -1 until computed */
     uint32_t stamp;          /* == the current method's serial: constructed by it (new-instance + <init>) */
     uint32_t walk;           /* cycle guard of the lineage / ancestors walks */
-    uint8_t loaded, instantiated, clinit_done, by_name, reflected;
+    PyObject *mdict;         /* ClassInfo.methods (strong), once loaded */
+    uint8_t loaded, methods_loaded, instantiated, clinit_done, by_name, reflected;
 } Cls;
 
 typedef struct {
+    PyObject *key;   /* a (name, proto) tuple (strong): looks the pair up in ClassInfo.methods */
     int32_t name;
     uint8_t special; /* the name starts with '<' */
     uint8_t init;    /* "<init>" */
@@ -1298,6 +1306,7 @@ typedef struct {
 } Pair;
 
 typedef struct {
+    PyObject *text;  /* the name (held by the intern table) */
     int32_t via;     /* given to Method.invoke (Reachability._reflective_names): by whom; ABSENT */
     int8_t user;     /* in user_methods: -1 until asked */
     uint32_t stamp;  /* == the current reflective call's serial: one of its new names */
@@ -1330,9 +1339,7 @@ typedef struct {
     int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
     Py_ssize_t n_methods;
     /* ids */
-    PyObject *class_ids, *name_ids, *proto_ids, *table_ids; /* str (or supers tuple) -> id */
-    PyObject *names;  /* name id -> str */
-    PyObject *pinned; /* every object whose address is a key of a *_ptr map, kept alive for the run */
+    PyObject *table_ids; /* supers tuple -> table id */
     Cls **cls;
     size_t n_cls, cap_cls;
     Pair *pairs;
@@ -1343,10 +1350,9 @@ typedef struct {
     size_t n_tables, cap_tables;
     Dex *dex;
     Py_ssize_t n_dex, last_dex;
-    IMap method_of, resolved, vsites, kinds;
-    /* Most lookups are of the same objects again (a DEX's type, name and proto strings, the index's shared
-     * (name, proto) tuples): by address first, by value (the dicts above) only for an object not seen yet. */
-    IMap cls_ptr, name_ptr, proto_ptr, pair_ptr, pair_np;
+    IMap resolved, vsites, kinds;
+    IMap pair_np; /* (name id, proto id) -> pair id */
+    Intern class_names, method_names, protos;
     int32_t n_protos;
     int32_t clinit_pair, unknown_type;
     /* state */
@@ -1366,26 +1372,71 @@ static inline MethodRecord *record_of(Graph *g, int32_t mid) {
     return (MethodRecord *)PyList_GET_ITEM(g->methods, mid);
 }
 
+/*
+ * Intern tables: str -> id by value, in C (a dict per kind cost a PyLong per id and most of a run). Probed by
+ * the str's cached hash; most probes find the very same object (a DEX's type, name and proto strings are
+ * shared by its keys), and others compare equal by length, kind and bytes. The table holds its strings.
+ */
+static inline int str_eq(PyObject *a, PyObject *b) {
+    if (a == b) return 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)n * PyUnicode_KIND(a)) == 0;
+}
+
+/* The id of `s` (a str); a new one (`*fresh` set) is `next` and `s` is kept. -1 with an exception set. */
+static int32_t intern(Intern *t, PyObject *s, int32_t next, int *fresh) {
+    *fresh = 0;
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "class, method and proto names must be str");
+        return -1;
+    }
+    Py_hash_t h = PyObject_Hash(s);
+    if (h == -1) return -1;
+    if (2 * (t->len + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 4096;
+        PyObject **strs = PyMem_Calloc(cap, sizeof(PyObject *));
+        int32_t *ids = PyMem_Malloc(cap * sizeof(int32_t));
+        if (!strs || !ids) {
+            PyMem_Free(strs);
+            PyMem_Free(ids);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t k = 0; k < t->cap; k++) {
+            if (!t->strs[k]) continue;
+            size_t at = (size_t)PyObject_Hash(t->strs[k]) & (cap - 1); /* cached */
+            while (strs[at]) at = (at + 1) & (cap - 1);
+            strs[at] = t->strs[k];
+            ids[at] = t->ids[k];
+        }
+        PyMem_Free(t->strs);
+        PyMem_Free(t->ids);
+        t->strs = strs;
+        t->ids = ids;
+        t->cap = cap;
+    }
+    size_t at = (size_t)h & (t->cap - 1);
+    for (; t->strs[at]; at = (at + 1) & (t->cap - 1))
+        if (str_eq(t->strs[at], s)) return t->ids[at];
+    t->strs[at] = Py_NewRef(s);
+    t->ids[at] = next;
+    t->len++;
+    *fresh = 1;
+    return next;
+}
+
+static void intern_free(Intern *t) {
+    for (size_t k = 0; k < t->cap; k++) Py_XDECREF(t->strs[k]);
+    PyMem_Free(t->strs);
+    PyMem_Free(t->ids);
+}
+
 /* The class id of descriptor `desc`, made on first sight; -1 with an exception set on failure. */
-/* Remember `obj`'s id by its address (kept valid by holding `obj` until the run ends). */
-static int by_address(Graph *g, IMap *map, PyObject *obj, int32_t id) {
-    if (PyList_Append(g->pinned, obj) < 0) return -1;
-    return imap_put(map, (uint64_t)(uintptr_t)obj, id);
-}
-
-static int32_t class_id_by_value(Graph *g, PyObject *desc);
-
 static int32_t class_id(Graph *g, PyObject *desc) {
-    int32_t *hit = imap_find(&g->cls_ptr, (uint64_t)(uintptr_t)desc);
-    if (hit) return *hit;
-    int32_t id = class_id_by_value(g, desc);
-    return id < 0 || by_address(g, &g->cls_ptr, desc, id) < 0 ? -1 : id;
-}
-
-static int32_t class_id_by_value(Graph *g, PyObject *desc) {
-    PyObject *got = PyDict_GetItemWithError(g->class_ids, desc);
-    if (got) return (int32_t)PyLong_AsLong(got);
-    if (PyErr_Occurred()) return -1;
+    int fresh;
+    int32_t id = intern(&g->class_names, desc, (int32_t)g->n_cls, &fresh);
+    if (!fresh) return id;
     if (g->n_cls == g->cap_cls) {
         size_t cap = g->cap_cls ? 2 * g->cap_cls : 4096;
         Cls **p = PyMem_Realloc(g->cls, cap * sizeof(Cls *));
@@ -1404,63 +1455,18 @@ static int32_t class_id_by_value(Graph *g, PyObject *desc) {
     c->super_id = -1;
     c->n_lineage = c->n_anc = -1;
     c->table = -1;
+    c->desc = Py_NewRef(desc);
+    g->cls[g->n_cls++] = c; /* before anything can fail: the intern table has its id */
     PyObject *info = PyDict_GetItemWithError(g->classes, desc);
-    if (!info && PyErr_Occurred()) {
-        PyMem_Free(c);
-        return -1;
-    }
-    Py_XINCREF(info);
-    c->info = info;
-    Py_INCREF(desc);
-    c->desc = desc;
-    int32_t id = (int32_t)g->n_cls;
-    PyObject *key = PyLong_FromLong(id);
-    if (!key || PyDict_SetItem(g->class_ids, desc, key) < 0) {
-        Py_XDECREF(key);
-        Py_XDECREF(info);
-        Py_DECREF(desc);
-        PyMem_Free(c);
-        return -1;
-    }
-    Py_DECREF(key);
-    g->cls[g->n_cls++] = c;
+    if (!info && PyErr_Occurred()) return -1;
+    c->info = Py_XNewRef(info);
     return id;
 }
 
-static int32_t name_id_by_value(Graph *g, PyObject *name);
-
 static int32_t name_id(Graph *g, PyObject *name) {
-    int32_t *hit = imap_find(&g->name_ptr, (uint64_t)(uintptr_t)name);
-    if (hit) return *hit;
-    int32_t id = name_id_by_value(g, name);
-    return id < 0 || by_address(g, &g->name_ptr, name, id) < 0 ? -1 : id;
-}
-
-static int32_t proto_id(Graph *g, PyObject *proto) {
-    int32_t *hit = imap_find(&g->proto_ptr, (uint64_t)(uintptr_t)proto);
-    if (hit) return *hit;
-    int32_t id;
-    PyObject *got = PyDict_GetItemWithError(g->proto_ids, proto);
-    if (got) {
-        id = (int32_t)PyLong_AsLong(got);
-    } else {
-        if (PyErr_Occurred()) return -1;
-        id = g->n_protos;
-        PyObject *key = PyLong_FromLong(id);
-        if (!key || PyDict_SetItem(g->proto_ids, proto, key) < 0) {
-            Py_XDECREF(key);
-            return -1;
-        }
-        Py_DECREF(key);
-        g->n_protos++;
-    }
-    return by_address(g, &g->proto_ptr, proto, id) < 0 ? -1 : id;
-}
-
-static int32_t name_id_by_value(Graph *g, PyObject *name) {
-    PyObject *got = PyDict_GetItemWithError(g->name_ids, name);
-    if (got) return (int32_t)PyLong_AsLong(got);
-    if (PyErr_Occurred()) return -1;
+    int fresh;
+    int32_t id = intern(&g->method_names, name, (int32_t)g->n_nm, &fresh);
+    if (!fresh) return id;
     if (g->n_nm == g->cap_nm) {
         size_t cap = g->cap_nm ? 2 * g->cap_nm : 4096;
         Name *p = PyMem_Realloc(g->nm, cap * sizeof(Name));
@@ -1471,28 +1477,26 @@ static int32_t name_id_by_value(Graph *g, PyObject *name) {
         g->nm = p;
         g->cap_nm = cap;
     }
-    int32_t id = (int32_t)g->n_nm;
-    PyObject *key = PyLong_FromLong(id);
-    if (!key || PyDict_SetItem(g->name_ids, name, key) < 0 || PyList_Append(g->names, name) < 0) {
-        Py_XDECREF(key);
-        return -1;
-    }
-    Py_DECREF(key);
     Name *n = &g->nm[g->n_nm++];
     memset(n, 0, sizeof *n);
+    n->text = name; /* held by the intern table */
     n->via = ABSENT;
     n->user = -1;
+    return id;
+}
+
+static int32_t proto_id(Graph *g, PyObject *proto) {
+    int fresh;
+    int32_t id = intern(&g->protos, proto, g->n_protos, &fresh);
+    if (fresh) g->n_protos++;
     return id;
 }
 
 static PyObject *click_proto; /* "(Landroid/view/View;)V" */
 static PyObject *init_name;   /* "<init>" */
 
-static PyObject *click_proto; /* "(Landroid/view/View;)V" */
-static PyObject *init_name;   /* "<init>" */
-
-/* The pair id of method name `name` and proto `proto` (str objects). */
-static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto) {
+/* The pair id of method name `name` and proto `proto` (str objects); `tuple`: (name, proto) if at hand. */
+static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto, PyObject *tuple) {
     if (!PyUnicode_Check(name) || !PyUnicode_Check(proto)) {
         PyErr_SetString(PyExc_TypeError, "method names and protos must be str");
         return -1;
@@ -1511,7 +1515,7 @@ static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto) {
         g->pairs = p;
         g->cap_pairs = cap;
     }
-    Pair pr = {nid, 0, 0, 0, 0};
+    Pair pr = {NULL, nid, 0, 0, 0, 0};
     pr.special = PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) == '<';
     int eq = PyUnicode_Compare(name, init_name);
     if (eq == -1 && PyErr_Occurred()) return -1;
@@ -1523,24 +1527,26 @@ static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto) {
     }
     if (PyErr_Occurred()) return -1;
     int32_t id = (int32_t)g->n_pairs;
-    if (imap_put(&g->pair_np, key2(nid, pid), id) < 0) return -1;
+    pr.key = tuple ? Py_NewRef(tuple) : PyTuple_Pack(2, name, proto);
+    if (!pr.key) return -1;
+    if (imap_put(&g->pair_np, key2(nid, pid), id) < 0) {
+        Py_DECREF(pr.key);
+        return -1;
+    }
     g->pairs[g->n_pairs++] = pr;
     return id;
 }
 
-/* The pair id of a (name, proto) tuple (ClassInfo.methods keys: one shared tuple per pair). */
+/* The pair id of a (name, proto) tuple (a ClassInfo.methods key). */
 static int32_t pair_id(Graph *g, PyObject *pair) {
-    int32_t *hit = imap_find(&g->pair_ptr, (uint64_t)(uintptr_t)pair);
-    if (hit) return *hit;
     if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
         PyErr_SetString(PyExc_TypeError, "method keys must be (name, proto) pairs of str");
         return -1;
     }
-    int32_t id = pair_of(g, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
-    return id < 0 || by_address(g, &g->pair_ptr, pair, id) < 0 ? -1 : id;
+    return pair_of(g, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), pair);
 }
 
-/* A class's superclass, interfaces and methods, read from its ClassInfo on first need. */
+/* A class's superclass, interfaces and methods dict, read from its ClassInfo on first need. */
 static int cls_load(Graph *g, int32_t id) {
     Cls *c = CLS(g, id);
     if (c->loaded) return 0;
@@ -1591,11 +1597,22 @@ static int cls_load(Graph *g, int32_t id) {
         PyErr_SetString(PyExc_TypeError, "ClassInfo.methods must be a dict");
         return -1;
     }
-    n = PyDict_GET_SIZE(methods);
+    c->mdict = methods;
+    return 0;
+}
+
+/* cls_load and the class's methods in ClassInfo.methods order, as pair and method ids: for the walks over
+ * all methods of a class (instantiation, callbacks, names); a call is resolved in the dict itself. */
+static int cls_methods(Graph *g, int32_t id) {
+    if (cls_load(g, id) < 0) return -1;
+    Cls *c = CLS(g, id);
+    if (c->methods_loaded || !c->info) return 0;
+    c->methods_loaded = 1;
+    PyObject *methods = c->mdict;
+    Py_ssize_t n = PyDict_GET_SIZE(methods);
     c->m_pair = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
     c->m_mid = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
     if (!c->m_pair || !c->m_mid) {
-        Py_DECREF(methods);
         PyErr_NoMemory();
         return -1;
     }
@@ -1604,24 +1621,15 @@ static int cls_load(Graph *g, int32_t id) {
     while (PyDict_Next(methods, &pos, &key, &value)) {
         int32_t p = pair_id(g, key);
         long mid = p < 0 ? -1 : PyLong_AsLong(value);
-        if (p < 0 || (mid == -1 && PyErr_Occurred())) {
-            Py_DECREF(methods);
-            return -1;
-        }
+        if (p < 0 || (mid == -1 && PyErr_Occurred())) return -1;
         if (mid < 0 || mid >= g->n_methods) {
-            Py_DECREF(methods);
             PyErr_SetString(PyExc_ValueError, "a class names a method id outside DexIndex.methods");
             return -1;
         }
         c->m_pair[c->n_methods] = p;
         c->m_mid[c->n_methods] = (int32_t)mid;
         c->n_methods++;
-        if (imap_put(&g->method_of, key2(id, p), (int32_t)mid) < 0) {
-            Py_DECREF(methods);
-            return -1;
-        }
     }
-    Py_DECREF(methods);
     return 0;
 }
 
@@ -1684,9 +1692,18 @@ fail:
     return -1;
 }
 
-static inline int32_t method_of(Graph *g, int32_t cls, int32_t pair) {
-    int32_t *got = imap_find(&g->method_of, key2(cls, pair));
-    return got ? *got : -1;
+/* ClassInfo.methods.get(pair) of defined class `cls`: the method id, -1 none, -2 error. */
+static int32_t method_of(Graph *g, int32_t cls, int32_t pair) {
+    if (cls_load(g, cls) < 0) return -2;
+    PyObject *got = PyDict_GetItemWithError(CLS(g, cls)->mdict, g->pairs[pair].key);
+    if (!got) return PyErr_Occurred() ? -2 : -1;
+    long mid = PyLong_AsLong(got);
+    if (mid == -1 && PyErr_Occurred()) return -2;
+    if (mid < 0 || mid >= g->n_methods) {
+        PyErr_SetString(PyExc_ValueError, "a class names a method id outside DexIndex.methods");
+        return -2;
+    }
+    return (int32_t)mid;
 }
 
 /* DexIndex.resolve: the defined, non-abstract method a call cls->pair lands on; -1 none, -2 error. */
@@ -1697,9 +1714,9 @@ static int32_t resolve(Graph *g, int32_t cls, int32_t pair) {
     int32_t n, found = -1;
     if (lineage(g, cls, &chain, &n) < 0) return -2;
     for (int32_t i = 0; i < n; i++) {
-        if (cls_load(g, chain[i]) < 0) return -2;
         if (!CLS(g, chain[i])->info) break;
         int32_t mid = method_of(g, chain[i], pair);
+        if (mid == -2) return -2;
         if (mid >= 0 && !(record_of(g, mid)->access & ACC_ABSTRACT_FLAG)) {
             found = mid;
             break;
@@ -1734,8 +1751,8 @@ static int init_class(Graph *g, int32_t cls, int32_t via) {
         Cls *x = CLS(g, chain[i]);
         if (x->clinit_done || !x->info) return 0;
         x->clinit_done = 1;
-        if (cls_load(g, chain[i]) < 0) return -1;
         int32_t mid = method_of(g, chain[i], g->clinit_pair);
+        if (mid == -2) return -1;
         if (mid >= 0) reach(g, mid, via);
     }
     return 0;
@@ -1830,7 +1847,7 @@ static int32_t class_table(Graph *g, int32_t id) {
 static int kind_of(Graph *g, int32_t table, int32_t name) {
     int32_t *got = imap_find(&g->kinds, key2(table, name));
     if (got) return *got;
-    PyObject *text = PyList_GET_ITEM(g->names, name);
+    PyObject *text = g->nm[name].text;
     const Table *t = &g->tables[table];
     int declared = 0, all_user = 1;
     for (Py_ssize_t i = 0; i < t->n; i++) {
@@ -1863,7 +1880,7 @@ static int by_name_add(Graph *g, int32_t id) {
         Cls *x = CLS(g, chain[i]);
         if (!x->info || x->by_name) break;
         x->by_name = 1;
-        if (cls_load(g, chain[i]) < 0) return -1;
+        if (cls_methods(g, chain[i]) < 0) return -1;
         x = CLS(g, chain[i]);
         for (int32_t k = 0; k < x->n_methods; k++) {
             const Pair *p = &g->pairs[x->m_pair[k]];
@@ -1880,7 +1897,7 @@ static int fw_callbacks(Graph *g, int32_t id, int32_t via) {
     int32_t n;
     if (lineage(g, id, &chain, &n) < 0) return -1;
     for (int32_t i = 0; i < n; i++) {
-        if (cls_load(g, chain[i]) < 0) return -1;
+        if (cls_methods(g, chain[i]) < 0) return -1;
         Cls *x = CLS(g, chain[i]);
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++) {
@@ -1901,7 +1918,7 @@ static int click_handlers(Graph *g, int32_t id, int32_t via) {
     int32_t n;
     if (lineage(g, id, &chain, &n) < 0) return -1;
     for (int32_t i = 0; i < n; i++) {
-        if (cls_load(g, chain[i]) < 0) return -1;
+        if (cls_methods(g, chain[i]) < 0) return -1;
         Cls *x = CLS(g, chain[i]);
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++)
@@ -1924,7 +1941,7 @@ static int instantiate(Graph *g, int32_t id, int32_t via, int callbacks) {
     int32_t n;
     if (lineage(g, id, &chain, &n) < 0) return -1;
     for (int32_t i = 0; i < n; i++) {
-        if (cls_load(g, chain[i]) < 0) return -1;
+        if (cls_methods(g, chain[i]) < 0) return -1;
         Cls *x = CLS(g, chain[i]);
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++) {
@@ -1953,7 +1970,7 @@ static int instantiate(Graph *g, int32_t id, int32_t via, int callbacks) {
 static int create_by_fw(Graph *g, int32_t id, int32_t via) {
     Cls *c = CLS(g, id);
     if (c->instantiated || !c->info) return 0;
-    if (instantiate(g, id, via, 1) < 0 || cls_load(g, id) < 0) return -1;
+    if (instantiate(g, id, via, 1) < 0 || cls_methods(g, id) < 0) return -1;
     c = CLS(g, id);
     for (int32_t k = 0; k < c->n_methods; k++)
         if (g->pairs[c->m_pair[k]].init) reach(g, c->m_mid[k], via);
@@ -1980,7 +1997,7 @@ static int reach_named(Graph *g, int32_t id, int fresh_only, int32_t fresh_via) 
     int32_t n;
     if (lineage(g, id, &chain, &n) < 0) return -1;
     for (int32_t i = 0; i < n; i++) {
-        if (cls_load(g, chain[i]) < 0) return -1;
+        if (cls_methods(g, chain[i]) < 0) return -1;
         Cls *x = CLS(g, chain[i]);
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++) {
@@ -2011,7 +2028,7 @@ static int dex_method(Graph *g, Dex *d, uint32_t idx) {
         return -1;
     }
     int32_t cls = class_id(g, PyTuple_GET_ITEM(key, 0));
-    int32_t p = cls < 0 ? -1 : pair_of(g, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2));
+    int32_t p = cls < 0 ? -1 : pair_of(g, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2), NULL);
     if (p < 0) return -1;
     uint8_t flags = g->pairs[p].init ? M_INIT : 0;
     /* Reachability._REFLECTIVE_INVOKE */
@@ -2308,6 +2325,7 @@ static void graph_free(Graph *g) {
         Cls *c = g->cls[i];
         Py_XDECREF(c->desc);
         Py_XDECREF(c->info);
+        Py_XDECREF(c->mdict);
         PyMem_Free(c->ifaces);
         PyMem_Free(c->m_pair);
         PyMem_Free(c->m_mid);
@@ -2319,6 +2337,7 @@ static void graph_free(Graph *g) {
     PyMem_Free(g->cls);
     for (size_t i = 0; i < g->n_nm; i++) PyMem_Free(g->nm[i].by_name.v);
     PyMem_Free(g->nm);
+    for (size_t i = 0; i < g->n_pairs; i++) Py_XDECREF(g->pairs[i].key);
     PyMem_Free(g->pairs);
     for (size_t i = 0; i < g->n_tables; i++) {
         for (Py_ssize_t k = 0; k < g->tables[i].n; k++) Py_DECREF(g->tables[i].sets[k]);
@@ -2338,14 +2357,12 @@ static void graph_free(Graph *g) {
         PyMem_Free(d->bool_f);
     }
     PyMem_Free(g->dex);
-    imap_free(&g->method_of);
     imap_free(&g->resolved);
     imap_free(&g->vsites);
     imap_free(&g->kinds);
-    imap_free(&g->cls_ptr);
-    imap_free(&g->name_ptr);
-    imap_free(&g->proto_ptr);
-    imap_free(&g->pair_ptr);
+    intern_free(&g->class_names);
+    intern_free(&g->method_names);
+    intern_free(&g->protos);
     imap_free(&g->pair_np);
     PyMem_Free(g->parent);
     PyMem_Free(g->queue);
@@ -2354,12 +2371,7 @@ static void graph_free(Graph *g) {
     PyMem_Free(g->reflected.v);
     PyMem_Free(g->fresh.v);
     PyMem_Free(g->named.v);
-    Py_XDECREF(g->class_ids);
-    Py_XDECREF(g->name_ids);
-    Py_XDECREF(g->proto_ids);
     Py_XDECREF(g->table_ids);
-    Py_XDECREF(g->names);
-    Py_XDECREF(g->pinned);
 }
 
 static int32_t *filled(Py_ssize_t n, int32_t value) {
@@ -2525,22 +2537,17 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "reachability takes the MethodRecords of PackedCode of one DexIndex");
         return NULL;
     }
-    g.class_ids = PyDict_New();
-    g.name_ids = PyDict_New();
-    g.proto_ids = PyDict_New();
     g.table_ids = PyDict_New();
-    g.names = PyList_New(0);
-    g.pinned = PyList_New(0);
     g.parent = filled(g.n_methods, UNREACHED);
     g.queue = filled(g.n_methods, 0);
-    if (!g.class_ids || !g.name_ids || !g.proto_ids || !g.table_ids || !g.names || !g.pinned) goto done;
+    if (!g.table_ids) goto done;
     if (!g.parent || !g.queue) {
         PyErr_NoMemory();
         goto done;
     }
     if (graph_dexes(&g, dexes) < 0) goto done;
     PyObject *clinit = PyUnicode_FromString("<clinit>"), *no_args = PyUnicode_FromString("()V");
-    g.clinit_pair = clinit && no_args ? pair_of(&g, clinit, no_args) : -1;
+    g.clinit_pair = clinit && no_args ? pair_of(&g, clinit, no_args, NULL) : -1;
     Py_XDECREF(clinit);
     Py_XDECREF(no_args);
     if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0) goto done;
