@@ -1292,6 +1292,7 @@ typedef struct {
     int32_t table;           /* its framework-supertypes table, -1 until computed */
     uint32_t stamp;          /* == the current method's serial: constructed by it (new-instance + <init>) */
     uint32_t walk;           /* cycle guard of the lineage / ancestors walks */
+    uint32_t anc_mark;       /* == Graph.anc_serial: an ancestor of the class being instantiated */
     PyObject *mdict;         /* ClassInfo.methods (strong), once loaded */
     uint8_t loaded, methods_loaded, instantiated, clinit_done, by_name, reflected;
 } Cls;
@@ -1302,7 +1303,7 @@ typedef struct {
     uint8_t special; /* the name starts with '<' */
     uint8_t init;    /* "<init>" */
     uint8_t click;   /* a layout's android:onClick handler: name in click_handlers, proto (View)V */
-    int32_t n_recv;  /* receiver types of virtual calls of this pair so far */
+    IVec recv;       /* receiver types of virtual calls of this pair so far (Reachability._virtual_sites) */
 } Pair;
 
 typedef struct {
@@ -1354,14 +1355,14 @@ typedef struct {
     IMap pair_np; /* (name id, proto id) -> pair id */
     Intern class_names, method_names, protos;
     int32_t n_protos;
-    int32_t clinit_pair, unknown_type;
+    int32_t clinit_pair, unknown_type, method_class, invoke; /* ids of <clinit>()V, L?;, Method, invoke */
     /* state */
     int32_t *parent, *queue;
     Py_ssize_t head, qlen;
     IVec deferred, instantiated, reflected, fresh, named;
     int user_phase, by_name_on;
     Py_ssize_t n_reflective;
-    uint32_t serial, name_serial, walk;
+    uint32_t serial, name_serial, walk, anc_serial;
 } Graph;
 
 static PyObject *s_superclass, *s_interfaces, *s_methods, *s_invokes, *s_types, *s_fields, *s_strings;
@@ -1515,7 +1516,7 @@ static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto, PyObject *tupl
         g->pairs = p;
         g->cap_pairs = cap;
     }
-    Pair pr = {NULL, nid, 0, 0, 0, 0};
+    Pair pr = {NULL, nid, 0, 0, 0, {NULL, 0, 0}};
     pr.special = PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) == '<';
     int eq = PyUnicode_Compare(name, init_name);
     if (eq == -1 && PyErr_Occurred()) return -1;
@@ -1933,8 +1934,11 @@ static int instantiate(Graph *g, int32_t id, int32_t via, int callbacks) {
     c->instantiated = 1;
     if (ivec_push(&g->instantiated, id) < 0 || init_class(g, id, via) < 0 || ancestors(g, id) < 0) return -1;
     c = CLS(g, id);
-    for (int32_t k = 0; k < c->n_anc; k++)
+    const uint32_t mark = ++g->anc_serial; /* nothing below instantiates another class before the walk ends */
+    for (int32_t k = 0; k < c->n_anc; k++) {
         if (ivec_push(&CLS(g, c->anc[k])->inst_by_anc, id) < 0) return -1;
+        CLS(g, c->anc[k])->anc_mark = mark;
+    }
     /* pending virtual call sites this class now satisfies, and names given to Method.invoke */
     int named = g->invoke_anywhere && g->n_reflective > 0;
     const int32_t *chain;
@@ -1946,9 +1950,14 @@ static int instantiate(Graph *g, int32_t id, int32_t via, int callbacks) {
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++) {
             int32_t pair = x->m_pair[k];
-            if (g->pairs[pair].n_recv) {
+            const IVec *recv = &g->pairs[pair].recv;
+            if (recv->len) { /* `not receivers.isdisjoint(ancestors)`, over the smaller side */
                 int hit = 0;
-                for (int32_t a = 0; a < c->n_anc && !hit; a++) hit = imap_find(&g->vsites, key2(pair, c->anc[a])) != NULL;
+                if (recv->len <= (size_t)c->n_anc) {
+                    for (size_t r = 0; r < recv->len && !hit; r++) hit = CLS(g, recv->v[r])->anc_mark == mark;
+                } else {
+                    for (int32_t a = 0; a < c->n_anc && !hit; a++) hit = imap_find(&g->vsites, key2(pair, c->anc[a])) != NULL;
+                }
                 if (hit) {
                     int32_t target = resolve(g, id, pair);
                     if (target == -2) return -1;
@@ -1981,7 +1990,7 @@ static int virtual_call(Graph *g, int32_t cls, int32_t pair, int32_t via) {
     uint64_t key = key2(pair, cls);
     if (imap_find(&g->vsites, key)) return 0;
     if (imap_put(&g->vsites, key, 1) < 0) return -1;
-    g->pairs[pair].n_recv++;
+    if (ivec_push(&g->pairs[pair].recv, cls) < 0) return -1;
     const IVec *subs = &CLS(g, cls)->inst_by_anc; /* not changed by resolve or reach */
     for (size_t i = 0; i < subs->len; i++) {
         int32_t target = resolve(g, subs->v[i], pair);
@@ -2032,10 +2041,7 @@ static int dex_method(Graph *g, Dex *d, uint32_t idx) {
     if (p < 0) return -1;
     uint8_t flags = g->pairs[p].init ? M_INIT : 0;
     /* Reachability._REFLECTIVE_INVOKE */
-    if (PyUnicode_Compare(PyTuple_GET_ITEM(key, 0), method_class_name) == 0 &&
-        PyUnicode_Compare(PyTuple_GET_ITEM(key, 1), invoke_name) == 0)
-        flags |= M_METHOD_INVOKE;
-    if (PyErr_Occurred()) return -1;
+    if (cls == g->method_class && g->pairs[p].name == g->invoke) flags |= M_METHOD_INVOKE;
     d->m_cls[idx] = cls;
     d->m_pair[idx] = p;
     d->m_flags[idx] = flags;
@@ -2337,7 +2343,10 @@ static void graph_free(Graph *g) {
     PyMem_Free(g->cls);
     for (size_t i = 0; i < g->n_nm; i++) PyMem_Free(g->nm[i].by_name.v);
     PyMem_Free(g->nm);
-    for (size_t i = 0; i < g->n_pairs; i++) Py_XDECREF(g->pairs[i].key);
+    for (size_t i = 0; i < g->n_pairs; i++) {
+        Py_XDECREF(g->pairs[i].key);
+        PyMem_Free(g->pairs[i].recv.v);
+    }
     PyMem_Free(g->pairs);
     for (size_t i = 0; i < g->n_tables; i++) {
         for (Py_ssize_t k = 0; k < g->tables[i].n; k++) Py_DECREF(g->tables[i].sets[k]);
@@ -2550,7 +2559,9 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
     g.clinit_pair = clinit && no_args ? pair_of(&g, clinit, no_args, NULL) : -1;
     Py_XDECREF(clinit);
     Py_XDECREF(no_args);
-    if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0) goto done;
+    if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0 ||
+        (g.method_class = class_id(&g, method_class_name)) < 0 || (g.invoke = name_id(&g, invoke_name)) < 0)
+        goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entry_classes); i++) {
         int32_t c = class_of_arg(&g, PyList_GET_ITEM(entry_classes, i));
         if (c < 0 || instantiate(&g, c, NO_VIA, g.callbacks_of_entries) < 0) goto done;

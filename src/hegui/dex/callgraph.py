@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from hegui.dex import parser
 from hegui.dex.framework import OBJECT, FrameworkHierarchy
@@ -50,6 +51,9 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 # methods of those names are reachable.
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
 _CLICK_PROTO = "(Landroid/view/View;)V"
+# Reachability._framework_types per hierarchy (a hierarchy never changes once built)
+_FRAMEWORK_TYPES: WeakKeyDictionary[FrameworkHierarchy, dict[tuple[tuple[str, ...], frozenset[str]],
+                                                             list[tuple[frozenset[str], bool]]]] = WeakKeyDictionary()
 _LOADER_DEPTH = 2  # nested calls between a method handed a class name and the Class.forName that loads it
 
 
@@ -145,15 +149,21 @@ class Reachability:
         """For the C path: the framework types at or above `supers` except java.lang.Object, each as (the
         method names it declares, whether it is a user type). `_callback_kind`'s answer for a name follows
         from them: None if none declares it, else "user" for a user method or when all that do are user
-        types, else "framework"."""
+        types, else "framework". Kept per hierarchy: the startup and liveness runs of a scan (and every scan
+        of a process) ask for mostly the same sets."""
         hierarchy = self.hierarchy
-        seen: dict[str, tuple[frozenset[str], bool]] = {}
-        for s in supers:
-            if s in hierarchy:
-                for t in hierarchy.supertypes(s):
-                    if t != OBJECT and t not in seen:
-                        seen[t] = (hierarchy.methods(t), t in self.user_types)
-        return list(seen.values())
+        cache = _FRAMEWORK_TYPES.setdefault(hierarchy, {})
+        key = (supers, self.user_types)
+        got = cache.get(key)
+        if got is None:
+            seen: dict[str, tuple[frozenset[str], bool]] = {}
+            for s in supers:
+                if s in hierarchy:
+                    for t in hierarchy.supertypes(s):
+                        if t != OBJECT and t not in seen:
+                            seen[t] = (hierarchy.methods(t), t in self.user_types)
+            got = cache[key] = list(seen.values())
+        return got
 
     def _hands_names_of(self, mid: int) -> bool:
         """For the C path: `_hands_names_to_a_loader` of reached method `mid`'s calls outside its guards."""
