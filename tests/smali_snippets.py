@@ -146,6 +146,14 @@ def http_url(url: str) -> str:
     return f'    const-string v0, "{url}"\n'
 
 
+def requested_url(url: str) -> str:
+    """`new URL(url).openConnection()`: the URL is requested (a cleartext transmission when it is http://)."""
+    return (f'    const-string v0, "{url}"\n'
+            "    new-instance v1, Ljava/net/URL;\n"
+            "    invoke-direct {v1, v0}, Ljava/net/URL;-><init>(Ljava/lang/String;)V\n"
+            "    invoke-virtual {v1}, Ljava/net/URL;->openConnection()Ljava/net/URLConnection;\n")
+
+
 # --- stored consent flags (tests/scan/test_consent_guard.py, tests/dex/test_guards.py) ---------------------
 def stored_flag(key: str, ctx: str = "p0") -> str:
     """`v0 = ctx.getSharedPreferences("app", 0).getBoolean(key, false)`."""

@@ -201,7 +201,7 @@ def test_installed_app_list_and_clipboard_reads(tmp_path):
 
 
 def test_cleartext_allowed_with_http_urls_is_plaintext_transmission(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("http://api.demo-shop.cn/collect")))),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.requested_url("http://api.demo-shop.cn/collect")))),
                        application_attrs='android:usesCleartextTraffic="true"')
     finding = scanned.finding("PI-SEC-PLAINTEXT-TRANSMISSION")
     assert [e.detail for e in finding.evidence] == [
@@ -211,7 +211,7 @@ def test_cleartext_allowed_with_http_urls_is_plaintext_transmission(tmp_path):
 @pytest.mark.parametrize(("target_sdk", "fires"), [(27, True), (28, False)])
 def test_cleartext_is_allowed_by_default_below_the_target_sdk_of_static_signals(tmp_path, target_sdk, fires):
     # static_signals.yaml cleartext.refused_by_default_from_target_sdk: 28 (Android 9 refuses cleartext by default)
-    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("http://api.demo-shop.cn/collect")))),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.requested_url("http://api.demo-shop.cn/collect")))),
                        target_sdk=target_sdk)
     evidence = [e.detail for f in scanned.report.findings if f.rule_id == "PI-SEC-PLAINTEXT-TRANSMISSION"
                 for e in f.evidence]
@@ -220,7 +220,7 @@ def test_cleartext_is_allowed_by_default_below_the_target_sdk_of_static_signals(
 
 
 def test_https_only_app_has_no_plaintext_finding(tmp_path):
-    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.http_url("https://api.demo-shop.cn/collect")))),
+    scanned = scan_app(tmp_path, app_smali(main_extra=tapped(("u", s.requested_url("https://api.demo-shop.cn/collect")))),
                        application_attrs='android:usesCleartextTraffic="true"')
     assert "PI-SEC-PLAINTEXT-TRANSMISSION" not in scanned.rules()
 

@@ -16,9 +16,11 @@ from hegui import knowledge
 from hegui.apk.images import icon_is_blank
 from hegui.detect.apis import class_descriptor
 from hegui.detect.context import StaticContext
+from hegui.detect.folding import may_name, reflected_names
 from hegui.detect.semantics import api_semantics
 from hegui.detect.sensitive import SensitiveHit, java_member
 from hegui.detect.targets import not_another_app, target_packages
+from hegui.detect.url_flow import UrlApis, UrlFlow
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java, java_to_descriptor
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.model import Evidence, Observation, is_platform_subject, said
@@ -90,11 +92,12 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
     me" button) are observed apart with `user_initiated: true`: the user asked for them."""
+    may_run = ctx.may_run
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
         by_subject: dict[tuple[str, bool], list[str]] = {}
         for site in ctx.calls_to(api):
-            if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
+            if may_run(site.caller):  # a library helper nothing calls schedules nothing
                 key = (ctx.subject_of(site.caller), ctx.only_on_user_action(site.caller))
                 by_subject.setdefault(key, []).append(java_member(site.caller.cls, site.caller.name))
         for (subject, user_initiated), callers in by_subject.items():
@@ -125,6 +128,7 @@ def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
 def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Code that starts a component of another app it names by package (the package argument of a targeting
     call, hegui.detect.targets), and push-SDK components other apps can wake."""
+    may_run = ctx.may_run
     cfg = signals()["associated_start"]
     index = ctx.index
     starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
@@ -135,7 +139,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
-        if not ctx.may_run(m):
+        if not may_run(m):
             continue
         named = target_packages(index, reader, m, target_apis)
         subject = ctx.subject_of(m)
@@ -168,6 +172,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
 
 
 def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = ctx.may_run
     cfg = signals()["install"]
     out: list[Observation] = []
     declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
@@ -187,10 +192,10 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
-            if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
+            if may_run(site.caller):  # an installer helper nothing calls installs nothing
                 add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
-    for m in _methods_holding(index, wanted.__contains__):
-        if ctx.may_run(m):
+    for m in _methods_holding(index, lambda strings: [i for i, s in enumerate(strings) if s in wanted]):
+        if may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
@@ -200,6 +205,7 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
 
 def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = ctx.may_run
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
         if info.hot_update:
@@ -209,7 +215,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
-            if not ctx.may_run(site.caller):
+            if not may_run(site.caller):
                 continue
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
                 said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
@@ -220,6 +226,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
 
 
 def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = ctx.may_run
     cfg = signals()["uninstall"]
     apk, manifest = ctx.apk, ctx.manifest
     out: list[Observation] = []
@@ -250,7 +257,7 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
-            if not ctx.may_run(site.caller):
+            if not may_run(site.caller):
                 continue
             strings = ctx.index.strings(site.caller)
             types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
@@ -322,20 +329,49 @@ def unused_dangerous_permissions(ctx: StaticContext, hits: list[SensitiveHit]) -
     # yet works with ACCESS_COARSE_LOCATION alone (audit: MobSDK's LocationHelper#getLocation in moblink).
     sem = api_semantics()
     unlocked = {p for h in hits if (rule := sem.rule("requires_permission", h.api, h.pi_type)) for p in rule.any_of}
+    unused = [name for name in ctx.manifest.uses_permissions
+              if (info := perms.get(name)) is not None and info.dangerous and info.pi_types
+              and not used_types.intersection(info.pi_types) and name not in unlocked]
+    reflected = _reflectively_unlocked(ctx, unused)
     out: list[Observation] = []
-    for name in ctx.manifest.uses_permissions:
-        info = perms.get(name)
-        if info is None or not info.dangerous or not info.pi_types:
+    for name in unused:
+        if name in reflected:
             continue
-        if used_types.intersection(info.pi_types) or name in unlocked:
-            continue
+        info = perms[name]
         out.append(Observation(kind="unused_dangerous_permission", evidence=[
             said("manifest", "unused_dangerous_permission", permission=name, pi_types=tuple(info.pi_types))],
             attrs={"permission": name}))
     return out
 
 
+def _reflectively_unlocked(ctx: StaticContext, permissions: list[str]) -> set[str]:
+    """The permissions among `permissions` an API unlocks that live code calls by reflection under a name it
+    holds or builds (hegui.detect.folding: MobTools' DeviceHelper#getIMEI concatenates "getDeviceId" for its
+    reflection helper, audit glesdemo). The class the name belongs to is not known: the name alone (a getter
+    of the API that needs the permission) keeps the permission from being called unused."""
+    if not permissions:
+        return set()
+    by_name: dict[str, set[str]] = {}
+    for rule in api_semantics().rules:
+        if rule.kind == "requires_permission":
+            for p in set(rule.any_of).intersection(permissions):
+                for api in rule.apis:
+                    by_name.setdefault(api.partition("#")[2], set()).add(p)
+    if not by_name:
+        return set()
+    names = frozenset(by_name)
+    may_run = ctx.may_run
+    reader = CodeReader()
+    out: set[str] = set()
+    for m in ctx.index.methods:
+        if m.code.strings and may_name(ctx.index.strings(m), names) and may_run(m):
+            for name in reflected_names(ctx.index, reader, m, names):
+                out |= by_name[name]
+    return out
+
+
 def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
+    may_run = ctx.may_run
     cfg = signals()["cleartext"]
     manifest = ctx.manifest
     out: list[Observation] = []
@@ -351,25 +387,34 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
         return out
     ignore = tuple(cfg["ignore_url_prefixes"])
     urls_by_subject: dict[str, set[str]] = {}
+    uses = UrlFlow(ctx.index, UrlApis.from_knowledge(cfg))
+    plain: set[str] = set()
 
-    def plain_url(s: str) -> bool:
-        return s.startswith("http://") and len(s) > 10 and not s.startswith(ignore)
+    def plain_urls(strings: list[str]) -> list[int]:
+        picked = [i for i, s in enumerate(strings) if s and s.startswith("http://") and len(s) > 10
+                  and not s.startswith(ignore)]
+        plain.update(strings[i] for i in picked)
+        return picked
 
-    for m in _methods_holding(ctx.index, plain_url):
-        urls = [s[:120] for s in ctx.index.strings(m) if plain_url(s)]
-        if ctx.may_run(m):  # a URL only dead code holds is never requested
-            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(urls)
+    for m in _methods_holding(ctx.index, plain_urls):
+        if not may_run(m):  # a URL only dead code holds is never requested
+            continue
+        urls = {s for s in ctx.index.strings(m) if s in plain}
+        # a URL only shown, shared or compared is no transmission; one whose use cannot be followed stays
+        requested = {u[:120] for u, use in uses.uses(m, urls).items() if use.supports}
+        if requested:
+            urls_by_subject.setdefault(ctx.subject_of(m), set()).update(requested)
     for subject, urls in urls_by_subject.items():
         out.append(Observation(kind="cleartext_url", subject=subject, evidence=[
             reason, *(said("string", "plain_http_url", url=u) for u in sorted(urls)[:5])]))
     return out
 
 
-def _methods_holding(index: DexIndex, wanted: Callable[[str], bool]) -> list[MethodInfo]:
-    """The methods, in index order, with a string constant `wanted` accepts: each DEX's string table is read once
-    and the methods are picked by string index (in C for the methods the extension read)."""
-    return index.methods_referencing("strings", {id(dex): [i for i, s in enumerate(dex.strings) if s and wanted(s)]
-                                                 for dex in index.dex_files})
+def _methods_holding(index: DexIndex, wanted: Callable[[list[str]], list[int]]) -> list[MethodInfo]:
+    """The methods, in index order, with a string constant at one of the positions `wanted` picks from their DEX's
+    string table: each table is read once and the methods are picked by string index (in C for the methods the
+    extension read), rather than a list of strings made for every method."""
+    return index.methods_referencing("strings", {id(dex): wanted(dex.strings) for dex in index.dex_files})
 
 
 Detector = Callable[[StaticContext, list[SensitiveHit]], list[Observation]]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from hegui.apk import Apk, Manifest
 from hegui.apk.code_names import native_class_names, resource_code_names
 from hegui.detect.startup import live_reachability
+from hegui.detect.undeclared import UndeclaredComponents
 from hegui.dex import DexIndex, MethodInfo, descriptor_to_java
 from hegui.dex.callgraph import Reachability
 from hegui.dex.framework import call_owners
@@ -74,10 +75,19 @@ class StaticContext:
         not reach may still run when its class is loaded by a name built at run time: the class's name (or a
         package prefix of it) is a string of live code, or most declared components are not in the DEX at
         all (a packer or plugin framework loads the real code). Those stay; only code that nothing names is
-        dead (`dead_sensitive_calls` in the stats)."""
-        if not self.app_manifest or method.id in self.live.parent or self._liveness_unsure:
+        dead (`dead_sensitive_calls` in the stats), and so is instance code of an Activity, Service or
+        ContentProvider the manifest does not declare: the system never creates one (hegui.detect.undeclared)."""
+        if not self.app_manifest:
+            return True
+        if self._undeclared.never_runs(method):  # no instance of its class ever exists (hegui.detect.undeclared)
+            return False
+        if method.id in self.live.parent or self._liveness_unsure:
             return True
         return self._named_in_live_code(method.cls)
+
+    @cached_property
+    def _undeclared(self) -> UndeclaredComponents:
+        return UndeclaredComponents(self)
 
     @cached_property
     def _liveness_unsure(self) -> bool:

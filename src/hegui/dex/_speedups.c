@@ -2437,33 +2437,6 @@ static int32_t class_of_arg(Graph *g, PyObject *desc) {
     return class_id(g, desc);
 }
 
-PyDoc_STRVAR(returning_doc,
-             "returning(method_keys, suffix) -> list\n"
-             "\n"
-             "The positions, in order, of the (class, name, proto) keys whose proto ends with `suffix`\n"
-             "(\")Z\": the calls returning boolean).");
-
-static PyObject *returning(PyObject *module, PyObject *args) {
-    PyObject *keys, *suffix;
-    (void)module;
-    if (!PyArg_ParseTuple(args, "O!U:returning", &PyList_Type, &keys, &suffix)) return NULL;
-    PyObject *out = PyList_New(0);
-    for (Py_ssize_t i = 0; out && i < PyList_GET_SIZE(keys); i++) {
-        PyObject *key = PyList_GET_ITEM(keys, i);
-        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(key, 2))) {
-            PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
-            Py_CLEAR(out);
-            break;
-        }
-        PyObject *proto = PyTuple_GET_ITEM(key, 2);
-        Py_ssize_t ends = PyUnicode_Tailmatch(proto, suffix, 0, PyUnicode_GET_LENGTH(proto), 1);
-        PyObject *pos = ends == 1 ? PyLong_FromSsize_t(i) : NULL;
-        if (ends < 0 || (ends == 1 && (!pos || PyList_Append(out, pos) < 0))) Py_CLEAR(out);
-        Py_XDECREF(pos);
-    }
-    return out;
-}
-
 /* Every entry of `methods` is a MethodRecord of PackedCode whose id is its position. */
 static int all_packed(PyObject *methods) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(methods); i++) {
@@ -2621,7 +2594,6 @@ static PyMethodDef speedups_methods[] = {
     {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
     {"referencing", referencing, METH_VARARGS, referencing_doc},
     {"packed_index", packed_index, METH_O, packed_index_doc},
-    {"returning", returning, METH_VARARGS, returning_doc},
     {"reachability", reachability, METH_VARARGS, reachability_doc},
     {NULL, NULL, 0, NULL},
 };

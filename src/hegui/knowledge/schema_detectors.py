@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hegui.knowledge.schema import (
     ApiList,
@@ -70,9 +70,36 @@ class Uninstall(Strict):
     invisible_label_chars: Words
 
 
+# ``a.b.C#m`` (a DEX member: ``<init>`` for a constructor) and a Java class name, where a detector follows a
+# value rather than looks up call sites
+Member = Annotated[str, Field(pattern=r"^[A-Za-z_$][\w$.]*#(<init>|[\w$]+)$")]
+JavaClass = Annotated[str, Field(pattern=r"^[A-Za-z_$][\w$.]*$")]
+
+
 class Cleartext(Strict):
     ignore_url_prefixes: Words
     refused_by_default_from_target_sdk: Annotated[int, Field(ge=1)]
+    # how a URL constant's use is followed (hegui.detect.url_flow); not call-site lookups, so not ApiList
+    request_apis: Annotated[list[Member], Field(min_length=1)]
+    not_requesting_apis: list[Member]
+    propagating_classes: Annotated[list[JavaClass], Field(min_length=1)]
+    accumulating_classes: list[JavaClass]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Cleartext:
+        for name in ("request_apis", "not_requesting_apis", "propagating_classes", "accumulating_classes"):
+            values = getattr(self, name)
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise ValueError(f"{name}: listed twice: {', '.join(twice)}")
+        both = sorted(set(self.request_apis) & set(self.not_requesting_apis))
+        if both:
+            raise ValueError(f"both a request and not one: {', '.join(both)}")
+        # a builder that takes the URL in must also hand it on (`sb.toString()`), or the URL would be lost
+        missing = sorted(set(self.accumulating_classes) - set(self.propagating_classes))
+        if missing:
+            raise ValueError(f"accumulating_classes not in propagating_classes: {', '.join(missing)}")
+        return self
 
 
 @schema("static_signals.yaml")
@@ -86,6 +113,7 @@ class StaticSignals(Strict):
     dynamic_code: DynamicCode
     uninstall: Uninstall
     cleartext: Cleartext
+    plain_component_factories: NameSet
     sdk_consent_apis: ApiList
     permission_request_apis: ApiList
 

@@ -6,12 +6,12 @@ callers), and asks the data-flow which instructions only an "agreed" edge leads 
 from __future__ import annotations
 
 import struct
+import sys
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hegui.dex import parser
 from hegui.dex.guards.bytecode import STRING, Code, CodeReader, Unsupported, dex_string
 from hegui.dex.guards.fields import BooleanFields
 from hegui.dex.guards.flow import (
@@ -29,7 +29,7 @@ from hegui.dex.guards.flow import (
 )
 from hegui.dex.guards.lexicon import ConsentLexicon
 from hegui.dex.index import DexIndex, MethodInfo
-from hegui.dex.parser import ACC_STATIC, DexFile, DexFormatError
+from hegui.dex.parser import ACC_STATIC, DexFile, DexFormatError, IdTable
 
 _MAX_DEPTH = 4  # nested field/summary judgements (a field whose writer reads another field …) before giving up
 
@@ -45,6 +45,18 @@ class GuardedSites:
 
     def __bool__(self) -> bool:
         return bool(self.invokes or self.types or self.fields or self.strings)
+
+
+def _boolean_refs(dex: DexFile) -> frozenset[int]:
+    """The method_ids entries that return a boolean (what a consent check calls), picked by proto index from the
+    table's raw entries: a string test per entry of a 65,000-entry table costs twenty times as much."""
+    returns_boolean = [proto.endswith(")Z") for proto in dex.protos]
+    if isinstance(dex.methods, IdTable) and sys.byteorder == "little":  # the file's byte order is little-endian
+        protos = memoryview(dex.methods.raw).cast("H")[1::4]  # entries: u16 class, u16 proto, u32 name
+    else:
+        protos = [proto for _cls, proto, _name in dex.methods]
+    n = len(returns_boolean)
+    return frozenset(i for i, proto in enumerate(protos) if proto < n and returns_boolean[proto])
 
 
 class ConsentGuards:
@@ -104,7 +116,7 @@ class ConsentGuards:
         """`dex`'s method_ids indices of calls returning boolean: the candidate checks."""
         got = self._boolean_refs.get(id(dex))
         if got is None:
-            got = self._boolean_refs[id(dex)] = _returning_boolean(self.index.method_refs(dex))
+            got = self._boolean_refs[id(dex)] = _boolean_refs(dex)
         return got
 
     def _direct(self, dex: DexFile, ref: int) -> str | None:
@@ -407,9 +419,3 @@ class ConsentGuards:
                 return True
         return False
 
-
-def _returning_boolean(refs: list[tuple[str, str, str]]) -> frozenset[int]:
-    """The positions of the method keys whose proto returns boolean (in C when the extension is built)."""
-    if parser.speedups is not None:
-        return frozenset(parser.speedups.returning(refs, ")Z"))
-    return frozenset(i for i, (_cls, _name, proto) in enumerate(refs) if proto.endswith(")Z"))

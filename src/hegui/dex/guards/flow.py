@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from hegui.dex import opcodes
 from hegui.dex.guards.bytecode import STRING, Code, Unsupported, dex_string, param_types, s16, s32
@@ -47,15 +47,32 @@ FlagRead = Callable[[int], bool]  # field_ids index -> whether reading it reads 
 
 def flow(code: Code, dex: DexFile, call_value: CallValue, flag_field: FlagRead) -> list[dict[int, Any] | None]:
     """In-state (register -> tracked value) of each reachable instruction; None when unreachable."""
+    invoke_at = dict(code.invokes)
+    units, start, pcs = code.units, code.start, code.pcs
+
+    def transfer(k: int, st: dict[int, Any]) -> dict[int, Any]:
+        return _transfer(dex, units, start + pcs[k], st, invoke_at.get(k), call_value, flag_field)
+
+    return forward(code, {reg: ("param", j) for reg, j in code.params.items()}, transfer, _merge, _join, _MAX_VISITS)
+
+
+S = TypeVar("S")
+
+
+def forward(code: Code, entry: S, transfer: Callable[[int, S], S], merge: Callable[[list[S | None], int, S], bool],
+            join: Callable[[S, S], S], max_visits: int) -> list[S | None]:
+    """A forward data flow over `code`'s instructions, to a fixpoint: the in-state of each reachable instruction
+    (None when unreachable). `transfer` gives the out-state of position k; `merge` folds a state into a
+    successor's and says whether it changed; an exception handler receives `join`(in, out), since the throwing
+    instruction may or may not have written its register. More than `max_visits` visits per instruction on
+    average raise Unsupported (a hostile method must not loop for long)."""
     n = len(code.pcs)
-    states: list[dict[int, Any] | None] = [None] * n
+    states: list[S | None] = [None] * n
     if not n:
         return states
-    invoke_at = dict(code.invokes)
-    states[0] = {reg: ("param", j) for reg, j in code.params.items()}
+    states[0] = entry
     work = [0]
-    budget = _MAX_VISITS * n
-    units, start = code.units, code.start
+    budget = max_visits * n
     while work:
         budget -= 1
         if budget < 0:
@@ -63,15 +80,14 @@ def flow(code: Code, dex: DexFile, call_value: CallValue, flag_field: FlagRead) 
         k = work.pop()
         st = states[k]
         assert st is not None
-        pc = start + code.pcs[k]
-        out = _transfer(dex, units, pc, st, invoke_at.get(k), call_value, flag_field)
+        out = transfer(k, st)
         for s in code.succ[k]:
-            if _merge(states, s, out):
+            if merge(states, s, out):
                 work.append(s)
         if code.exc[k]:
-            both = _join(st, out)
+            both = join(st, out)
             for s in code.exc[k]:
-                if _merge(states, s, both):
+                if merge(states, s, both):
                     work.append(s)
     return states
 
@@ -108,13 +124,13 @@ def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int 
         return out
     if op in (_SGET_BOOLEAN, _IGET_BOOLEAN):
         dst = u >> 8 if op == _SGET_BOOLEAN else (u >> 8) & 0xF
-        _set(out, dst, CONSENT if flag_field(units[pc + 1]) else None)
+        set_register(out, dst, CONSENT if flag_field(units[pc + 1]) else None)
         return out
     if op == 0x1A:
-        _set(out, u >> 8, ("key", dex_string(dex, units[pc + 1])))
+        set_register(out, u >> 8, ("key", dex_string(dex, units[pc + 1])))
         return out
     if op == 0x1B:
-        _set(out, u >> 8, ("key", dex_string(dex, units[pc + 1] | (units[pc + 2] << 16))))
+        set_register(out, u >> 8, ("key", dex_string(dex, units[pc + 1] | (units[pc + 2] << 16))))
         return out
     if op == _SGET_OBJECT:
         fidx = units[pc + 1]
@@ -123,7 +139,7 @@ def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int 
             _c, type_idx, name_idx = dex.fields[fidx]
             if dex.type_name(type_idx) == STRING:
                 value = ("key", dex_string(dex, name_idx))
-        _set(out, u >> 8, value)
+        set_register(out, u >> 8, value)
         return out
     if op in _MOVES:
         if op == 0x01 or op == 0x07:
@@ -132,24 +148,15 @@ def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int 
             dst, src = u >> 8, units[pc + 1]
         else:
             dst, src = units[pc + 1], units[pc + 2]
-        _set(out, dst, st.get(src))
+        set_register(out, dst, st.get(src))
         return out
     if op == _XOR_LIT8:
         dst, src, lit = u >> 8, units[pc + 1] & 0xFF, units[pc + 1] >> 8
         value = st.get(src)
-        _set(out, dst, -value if lit == 1 and value in (CONSENT, NOT_CONSENT) else None)
+        set_register(out, dst, -value if lit == 1 and value in (CONSENT, NOT_CONSENT) else None)
         return out
-    if op in _DEST_A4:
-        dst = (u >> 8) & 0xF
-    elif op in _DEST_A8:
-        dst = u >> 8
-    elif op in _DEST_A16:
-        dst = units[pc + 1]
-    else:
-        return out
-    out.pop(dst, None)
-    if op in _WIDE_DEST:
-        out.pop(dst + 1, None)
+    for dst in written_registers(op, u, units, pc):
+        out.pop(dst, None)
     return out
 
 
@@ -214,6 +221,20 @@ def stored(code: Code, states: list[dict[int, Any] | None], k: int) -> Any:
     return st.get(u >> 8 if u & 0xFF == SPUT_BOOLEAN else (u >> 8) & 0xF)
 
 
+def written_registers(op: int, u: int, units: array, pc: int) -> tuple[int, ...]:
+    """The registers the instruction at `pc` writes (both halves of a wide value); () when it writes none. A
+    move-result writes its register; an invoke writes none (its result waits for the move-result)."""
+    if op in _DEST_A4:
+        dst = (u >> 8) & 0xF
+    elif op in _DEST_A8:
+        dst = u >> 8
+    elif op in _DEST_A16:
+        dst = units[pc + 1]
+    else:
+        return ()
+    return (dst, dst + 1) if op in _WIDE_DEST else (dst,)
+
+
 def invoke_registers(op: int, u: int, units: array, pc: int) -> list[int]:
     """The argument registers of the invoke at `pc` (format 35c or 3rc), receiver first."""
     if op in _INVOKE_RANGE:
@@ -233,7 +254,8 @@ def arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[in
     return out
 
 
-def _set(state: dict[int, Any], reg: int, value: Any) -> None:
+def set_register(state: dict[int, Any], reg: int, value: Any) -> None:
+    """Track `value` in `reg`, or forget what `reg` held when the value is not tracked (None)."""
     if value is None:
         state.pop(reg, None)
     else:
