@@ -1328,14 +1328,16 @@ typedef struct {
     uint8_t *m_flags;        /* M_* */
     int32_t *t_cls, *f_cls;
     int32_t *s_named;        /* string -> the defined class it names (Java name), -1 none */
-    uint8_t *bool_m, *bool_f; /* consent-guard candidates (ConsentGuards.candidates), NULL until asked */
+    /* consent-guard candidates (ConsentGuards.candidates), NULL until asked. bool_m: 0 no boolean call,
+     * BOOL_CALL a boolean call not yet judged, then BOOL_NO_CHECK or BOOL_MAY_CHECK */
+    uint8_t *bool_m, *bool_f;
 } Dex;
 
 enum { M_INIT = 1, M_METHOD_INVOKE = 2 };
 
 typedef struct {
     /* inputs */
-    PyObject *methods, *classes, *sites_cb, *table_cb, *hands_cb, *masks_cb, *guarded, *click_handlers,
+    PyObject *methods, *classes, *sites_cb, *table_cb, *hands_cb, *masks_cb, *direct_cb, *guarded, *click_handlers,
         *user_methods;
     int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
     Py_ssize_t n_methods;
@@ -2138,8 +2140,31 @@ static uint8_t *mask_of(PyObject *ids, Py_ssize_t size) {
     return mask;
 }
 
-/* Whether ConsentGuards.sites may find anything in the method: a call returning boolean or a read of a
- * boolean field (without either, sites is None and asks nothing). -1 on error. */
+enum { BOOL_CALL = 1, BOOL_NO_CHECK = 2, BOOL_MAY_CHECK = 3 };
+
+/* Whether a boolean call (method_ids entry `ref`, idx < n_m) may be a consent check. ConsentGuards._check_kind
+ * is None for a call of a class the APK does not define (its summary needs a defined target) unless the
+ * call is a keyed getter or named for consent (ConsentGuards.direct_check), and finding that out leaves
+ * nothing but its caches behind. -1 on error. */
+static int may_check(Graph *g, Dex *d, uint32_t ref) {
+    if (d->bool_m[ref] == BOOL_CALL) {
+        if (dex_method(g, d, ref) < 0) return -1;
+        uint8_t verdict = BOOL_MAY_CHECK;
+        if (!CLS(g, d->m_cls[ref])->info) {
+            PyObject *idx = PyLong_FromUnsignedLong(ref);
+            PyObject *kind = idx ? PyObject_CallFunctionObjArgs(g->direct_cb, d->dex, idx, NULL) : NULL;
+            Py_XDECREF(idx);
+            if (!kind) return -1;
+            if (kind == Py_None) verdict = BOOL_NO_CHECK;
+            Py_DECREF(kind);
+        }
+        d->bool_m[ref] = verdict;
+    }
+    return d->bool_m[ref] == BOOL_MAY_CHECK;
+}
+
+/* Whether ConsentGuards.sites may find anything in the method: a call that may be a consent check or a read
+ * of a boolean field. Without either, sites is None and learns nothing new. -1 on error. */
 static int may_guard(Graph *g, Dex *d, const PackedCode *code) {
     if (!d->bool_m) {
         PyObject *got = PyObject_CallOneArg(g->masks_cb, d->dex);
@@ -2158,13 +2183,16 @@ static int may_guard(Graph *g, Dex *d, const PackedCode *code) {
             return -1;
         }
     }
-    for (uint32_t i = 0; i < code->n[R_INVOKES]; i++) {
-        uint32_t ref = packed_ref(code, R_INVOKES, i);
-        if (ref < (uint64_t)d->n_m && d->bool_m[ref]) return 1;
-    }
     for (uint32_t i = 0; i < code->n[R_FIELDS]; i++) {
         uint32_t ref = packed_ref(code, R_FIELDS, i);
         if (ref < (uint64_t)d->n_f && d->bool_f[ref]) return 1;
+    }
+    for (uint32_t i = 0; i < code->n[R_INVOKES]; i++) {
+        uint32_t ref = packed_ref(code, R_INVOKES, i);
+        if (ref < (uint64_t)d->n_m && d->bool_m[ref]) {
+            int may = may_check(g, d, ref);
+            if (may) return may;
+        }
     }
     return 0;
 }
@@ -2465,15 +2493,16 @@ static PyObject *packed_index(PyObject *module, PyObject *methods) {
 
 PyDoc_STRVAR(reachability_doc,
              "reachability(methods, classes, dexes, entry_classes, created_by_name, entries, callbacks_of_entries,\n"
-             "             const_class_creates, invoke_anywhere, defer_user, click_handlers, user_methods, sites,\n"
-             "             candidates, framework_types, hands_names, guarded, parent) -> frozenset | None\n"
+             "             const_class_creates, invoke_anywhere, defer_user, click_handlers, user_methods, guards,\n"
+             "             framework_types, hands_names, guarded, parent) -> frozenset | None\n"
              "\n"
              "The fixpoint of hegui.dex.callgraph.Reachability over DexIndex `methods` (MethodRecords of\n"
              "PackedCode) and `classes`; `dexes`: per DEX file (dex, method keys, field keys, types, strings).\n"
              "Entry classes are instantiated, classes created by name get their constructors, `entries` (method\n"
              "ids) are reached. click_handlers: a set of layout onClick names or None; user_methods: a set.\n"
-             "Callbacks: sites(method) -> GuardedSites | None or None for no guards; candidates(dex) ->\n"
-             "(method ids, field ids) without which sites is None; framework_types(supers) -> [(method names,\n"
+             "guards: None, or the callbacks (sites, candidates, direct_check) of ConsentGuards: sites(method)\n"
+             "-> GuardedSites | None; candidates(dex) -> (boolean method ids, boolean field ids);\n"
+             "direct_check(dex, method id) -> 'getter' | 'predicate' | None. framework_types(supers) -> [(method names,\n"
              "is user type)] for a sorted tuple of framework supertypes; hands_names(method id) -> bool.\n"
              "Fills `guarded` (method id -> sites) and `parent` (method id -> predecessor id or None, in the\n"
              "order reached) and returns the methods reached before the user callbacks (None without\n"
@@ -2483,14 +2512,24 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
     (void)module;
     Graph g;
     memset(&g, 0, sizeof g);
-    PyObject *dexes, *entry_classes, *created, *entries, *parent_out, *result = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!iiiiOO!OOOOO!O!:reachability", &PyList_Type, &g.methods, &PyDict_Type,
+    PyObject *dexes, *entry_classes, *created, *entries, *parent_out, *guards, *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!iiiiOO!OOOO!O!:reachability", &PyList_Type, &g.methods, &PyDict_Type,
                           &g.classes, &PyList_Type, &dexes, &PyList_Type, &entry_classes, &PyList_Type, &created,
                           &PyList_Type, &entries, &g.callbacks_of_entries, &g.const_class_creates,
                           &g.invoke_anywhere, &g.defer_user, &g.click_handlers, &PyFrozenSet_Type, &g.user_methods,
-                          &g.sites_cb, &g.masks_cb, &g.table_cb, &g.hands_cb, &PyDict_Type, &g.guarded, &PyDict_Type,
+                          &guards, &g.table_cb, &g.hands_cb, &PyDict_Type, &g.guarded, &PyDict_Type,
                           &parent_out))
         return NULL;
+    g.sites_cb = Py_None;
+    if (guards != Py_None) {
+        if (!PyTuple_Check(guards) || PyTuple_GET_SIZE(guards) != 3) {
+            PyErr_SetString(PyExc_TypeError, "guards must be None or (sites, candidates, direct_check)");
+            return NULL;
+        }
+        g.sites_cb = PyTuple_GET_ITEM(guards, 0);
+        g.masks_cb = PyTuple_GET_ITEM(guards, 1);
+        g.direct_cb = PyTuple_GET_ITEM(guards, 2);
+    }
     if (g.click_handlers != Py_None && !PyAnySet_Check(g.click_handlers)) {
         PyErr_SetString(PyExc_TypeError, "click_handlers must be a set or None");
         return NULL;

@@ -149,9 +149,9 @@ class Reachability:
                 index.methods, index.classes, dexes, list(entry_classes), list(created_by_name),
                 [m.id for m in entries], callbacks_of_entries, self.const_class_creates, self._invoke_anywhere,
                 self._defer_user, frozenset(self.click_handlers) if self.click_handlers else None,
-                frozenset(self.user_methods), guards.sites if guards is not None else None,
-                guards.candidates if guards is not None else None, self._framework_types, self._hands_names_of,
-                self.guarded, self.parent)
+                frozenset(self.user_methods),
+                (guards.sites, guards.candidates, guards.direct_check) if guards is not None else None,
+                self._framework_types, self._hands_names_of, self.guarded, self.parent)
         finally:
             if paused:
                 gc.enable()

@@ -111,6 +111,11 @@ class ConsentGuards:
         method with neither among its references has no guard (`sites` is None without asking anything)."""
         return self._booleans(dex), self._fields.ids(dex)
 
+    def direct_check(self, dex: DexFile, ref: int) -> str | None:
+        """Whether call `ref` of `dex` is a keyed getter ("getter") or named for consent ("predicate"). A call
+        of a class the APK does not define is a consent check only then (a summary needs a defined target)."""
+        return self._direct(dex, ref)
+
     # --- which calls may be consent checks ---------------------------------------------------------
     def _booleans(self, dex: DexFile) -> frozenset[int]:
         """`dex`'s method_ids indices of calls returning boolean: the candidate checks."""
