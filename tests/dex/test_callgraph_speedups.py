@@ -28,6 +28,9 @@ from hegui.apk.code_names import native_class_names, resource_code_names
 from hegui.detect.startup import live_reachability, startup_reachability
 from hegui.dex import DexIndex, parser
 from hegui.dex.callgraph import Reachability
+from hegui.dex.guards.analysis import _boolean_refs
+from hegui.dex.guards.bytecode import CodeReader
+from hegui.dex.guards.fields import BooleanFields
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
 from smali_snippets import method
 
@@ -104,6 +107,20 @@ def test_corpus_apps_reach_the_same_methods_by_the_same_paths_in_c_and_python(co
     index, startup, live = compare(corpus / apk, monkeypatch)
     assert parser.speedups.packed_index(index.methods)
     assert startup.parent and live.before_user and live.before_user < live.parent.keys()
+
+
+@needs_extension
+@pytest.mark.corpus
+@pytest.mark.parametrize("apk", CORPUS_APKS[:3])
+def test_the_consent_guards_candidate_calls_and_fields_are_the_same_in_c_and_python(corpus, apk):
+    index = both_reachabilities(corpus / apk)[0]
+    for dex in index.dex_files:
+        fast = (_boolean_refs(dex), BooleanFields(index, CodeReader()).by_name(dex))
+        with python_fixpoint():
+            slow = (_boolean_refs(dex), BooleanFields(index, CodeReader()).by_name(dex))
+        assert fast == slow
+        assert fast[0] == {i for i, (_c, _n, proto) in enumerate(index.method_refs(dex)) if proto.endswith(")Z")}
+        assert fast[1], "the app has boolean fields"
 
 
 # --- one app with every kind of edge -------------------------------------------------------------------------

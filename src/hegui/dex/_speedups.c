@@ -2465,6 +2465,34 @@ static int32_t class_of_arg(Graph *g, PyObject *desc) {
     return class_id(g, desc);
 }
 
+PyDoc_STRVAR(id_entries_doc,
+             "id_entries(raw, mask, names) -> list\n"
+             "\n"
+             "The positions, in order, of the 8-byte entries of a raw field_ids or method_ids table (u16 class,\n"
+             "u16 type or proto, u32 name; little-endian) whose type or proto index has a non-zero byte in `mask`\n"
+             "(indices past its end: none) and whose name index is below `names`: the boolean fields or the\n"
+             "calls returning boolean, without a tuple per entry.");
+
+static PyObject *id_entries(PyObject *module, PyObject *args) {
+    Py_buffer raw, mask;
+    unsigned long long names;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*y*K:id_entries", &raw, &mask, &names)) return NULL;
+    PyObject *out = PyList_New(0);
+    const uint8_t *e = (const uint8_t *)raw.buf, *wanted = (const uint8_t *)mask.buf;
+    const Py_ssize_t count = raw.len / 8;
+    for (Py_ssize_t i = 0; out && i < count; i++, e += 8) {
+        Py_ssize_t kind = (Py_ssize_t)e[2] | ((Py_ssize_t)e[3] << 8);
+        if (kind >= mask.len || !wanted[kind] || u32_at(e + 4) >= names) continue;
+        PyObject *pos = PyLong_FromSsize_t(i);
+        if (!pos || PyList_Append(out, pos) < 0) Py_CLEAR(out);
+        Py_XDECREF(pos);
+    }
+    PyBuffer_Release(&raw);
+    PyBuffer_Release(&mask);
+    return out;
+}
+
 /* Every entry of `methods` is a MethodRecord of PackedCode whose id is its position. */
 static int all_packed(PyObject *methods) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(methods); i++) {
@@ -2633,6 +2661,7 @@ static PyMethodDef speedups_methods[] = {
     {"read_protos", read_protos, METH_VARARGS, read_protos_doc},
     {"referencing", referencing, METH_VARARGS, referencing_doc},
     {"packed_index", packed_index, METH_O, packed_index_doc},
+    {"id_entries", id_entries, METH_VARARGS, id_entries_doc},
     {"reachability", reachability, METH_VARARGS, reachability_doc},
     {NULL, NULL, 0, NULL},
 };

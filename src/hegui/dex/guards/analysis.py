@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hegui.dex import parser
 from hegui.dex.guards.bytecode import STRING, Code, CodeReader, Unsupported, dex_string
 from hegui.dex.guards.fields import BooleanFields
 from hegui.dex.guards.flow import (
@@ -51,6 +52,8 @@ def _boolean_refs(dex: DexFile) -> frozenset[int]:
     """The method_ids entries that return a boolean (what a consent check calls), picked by proto index from the
     table's raw entries: a string test per entry of a 65,000-entry table costs twenty times as much."""
     returns_boolean = [proto.endswith(")Z") for proto in dex.protos]
+    if isinstance(dex.methods, IdTable) and parser.speedups is not None:
+        return frozenset(parser.speedups.id_entries(dex.methods.raw, bytes(returns_boolean), 1 << 32))
     if isinstance(dex.methods, IdTable) and sys.byteorder == "little":  # the file's byte order is little-endian
         protos = memoryview(dex.methods.raw).cast("H")[1::4]  # entries: u16 class, u16 proto, u32 name
     else:
