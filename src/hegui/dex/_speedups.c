@@ -1182,7 +1182,7 @@ done:
  * Everything allocated here is freed before reachability() returns.
  */
 
-enum { UNREACHED = -2, NO_VIA = -1, ABSENT = -2 };
+enum { NO_VIA = -1, ABSENT = -2 };
 enum { KIND_NONE = 0, KIND_FRAMEWORK = 1, KIND_USER = 2 };
 #define ACC_STATIC_FLAG 0x8
 #define ACC_ABSTRACT_FLAG 0x400
@@ -1371,8 +1371,16 @@ static PyObject *s_superclass, *s_interfaces, *s_methods, *s_invokes, *s_types, 
 
 #define CLS(g, id) ((g)->cls[(id)])
 
-static inline MethodRecord *record_of(Graph *g, int32_t mid) {
-    return (MethodRecord *)PyList_GET_ITEM(g->methods, mid);
+/* DexIndex.methods[mid], which must be a MethodRecord of PackedCode (checked here, where it is read: the
+ * Python side has checked the whole list once, DexIndex.methods only grows); NULL with an error set. */
+static MethodRecord *record_of(Graph *g, int32_t mid) {
+    PyObject *m = PyList_GET_ITEM(g->methods, mid);
+    if (!Py_IS_TYPE(m, &MethodRecordType) || !Py_IS_TYPE(((MethodRecord *)m)->code, &PackedCodeType) ||
+        ((MethodRecord *)m)->id != (uint32_t)mid) {
+        PyErr_SetString(PyExc_TypeError, "reachability takes the MethodRecords of PackedCode of one DexIndex");
+        return NULL;
+    }
+    return (MethodRecord *)m;
 }
 
 /*
@@ -1720,7 +1728,9 @@ static int32_t resolve(Graph *g, int32_t cls, int32_t pair) {
         if (!CLS(g, chain[i])->info) break;
         int32_t mid = method_of(g, chain[i], pair);
         if (mid == -2) return -2;
-        if (mid >= 0 && !(record_of(g, mid)->access & ACC_ABSTRACT_FLAG)) {
+        MethodRecord *rec = mid >= 0 ? record_of(g, mid) : NULL;
+        if (mid >= 0 && !rec) return -2;
+        if (rec && !(rec->access & ACC_ABSTRACT_FLAG)) {
             found = mid;
             break;
         }
@@ -1730,8 +1740,8 @@ static int32_t resolve(Graph *g, int32_t cls, int32_t pair) {
 }
 
 static inline void reach(Graph *g, int32_t mid, int32_t via) {
-    if (g->parent[mid] == UNREACHED) {
-        g->parent[mid] = via;
+    if (!g->parent[mid]) { /* parent: via + 2, 0 while unreached */
+        g->parent[mid] = via + 2;
         g->queue[g->qlen++] = mid;
     }
 }
@@ -1906,7 +1916,10 @@ static int fw_callbacks(Graph *g, int32_t id, int32_t via) {
         for (int32_t k = 0; k < x->n_methods; k++) {
             const Pair *p = &g->pairs[x->m_pair[k]];
             int32_t mid = x->m_mid[k];
-            if (p->special || record_of(g, mid)->access & ACC_STATIC_FLAG) continue;
+            if (p->special) continue;
+            MethodRecord *rec = record_of(g, mid);
+            if (!rec) return -1;
+            if (rec->access & ACC_STATIC_FLAG) continue;
             int kind = kind_of(g, table, p->name);
             if (kind < 0) return -1;
             if (kind == KIND_FRAMEWORK) reach(g, mid, via);
@@ -2014,7 +2027,10 @@ static int reach_named(Graph *g, int32_t id, int fresh_only, int32_t fresh_via) 
         for (int32_t k = 0; k < x->n_methods; k++) {
             const Name *nm = &g->nm[g->pairs[x->m_pair[k]].name];
             int32_t via = fresh_only ? (nm->stamp == g->name_serial ? fresh_via : ABSENT) : nm->via;
-            if (via != ABSENT && !(record_of(g, x->m_mid[k])->access & ACC_STATIC_FLAG)) reach(g, x->m_mid[k], via);
+            if (via == ABSENT) continue;
+            MethodRecord *rec = record_of(g, x->m_mid[k]);
+            if (!rec) return -1;
+            if (!(rec->access & ACC_STATIC_FLAG)) reach(g, x->m_mid[k], via);
         }
     }
     return 0;
@@ -2026,6 +2042,13 @@ static int inst_by_name(Graph *g, int32_t id, int32_t via) {
     c->reflected = 1;
     if (ivec_push(&g->reflected, id) < 0 || instantiate(g, id, via, 1) < 0) return -1;
     return g->n_reflective ? reach_named(g, id, 0, 0) : 0;
+}
+
+static int32_t *filled(Py_ssize_t n, int32_t value) {
+    int32_t *p = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!p) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) p[i] = value;
+    return p;
 }
 
 static PyObject *method_class_name, *invoke_name, *unknown_type_text;
@@ -2104,12 +2127,28 @@ static int32_t dex_string_names(Graph *g, Dex *d, uint32_t idx) { /* idx < n_s *
     return out;
 }
 
+/* A DEX's id maps, made when a method of it is first reached (a large APK's other DEX files cost nothing). */
+static int dex_ready(Dex *d) {
+    if (d->m_cls) return 0;
+    d->m_cls = filled(d->n_m, -2);
+    d->m_pair = filled(d->n_m, -2);
+    d->m_flags = PyMem_Calloc((size_t)(d->n_m ? d->n_m : 1), 1);
+    d->t_cls = filled(d->n_t, -2);
+    d->f_cls = filled(d->n_f, -2);
+    d->s_named = filled(d->n_s, -2);
+    if (!d->m_cls || !d->m_pair || !d->m_flags || !d->t_cls || !d->f_cls || !d->s_named) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 static Dex *dex_for(Graph *g, PyObject *dex) {
-    if (g->dex[g->last_dex].dex == dex) return &g->dex[g->last_dex];
+    if (g->dex[g->last_dex].dex == dex && g->dex[g->last_dex].m_cls) return &g->dex[g->last_dex];
     for (Py_ssize_t i = 0; i < g->n_dex; i++) {
         if (g->dex[i].dex == dex) {
             g->last_dex = i;
-            return &g->dex[i];
+            return dex_ready(&g->dex[i]) < 0 ? NULL : &g->dex[i];
         }
     }
     PyErr_SetString(PyExc_ValueError, "a method's DexFile is not among the index's DEX files");
@@ -2245,6 +2284,7 @@ static int reflective_call(Graph *g, Dex *d, const PackedCode *code, const uint8
 /* One step of Reachability._run: what the reached method `mid` calls, creates, initialises and names. */
 static int process(Graph *g, int32_t mid) {
     MethodRecord *rec = record_of(g, mid);
+    if (!rec) return -1;
     const PackedCode *code = (const PackedCode *)rec->code;
     Dex *d = dex_for(g, rec->dex);
     if (!d) return -1;
@@ -2411,13 +2451,6 @@ static void graph_free(Graph *g) {
     Py_XDECREF(g->table_ids);
 }
 
-static int32_t *filled(Py_ssize_t n, int32_t value) {
-    int32_t *p = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
-    if (!p) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) p[i] = value;
-    return p;
-}
-
 static int graph_dexes(Graph *g, PyObject *dexes) {
     g->n_dex = PyList_GET_SIZE(dexes);
     g->dex = PyMem_Calloc((size_t)(g->n_dex ? g->n_dex : 1), sizeof(Dex));
@@ -2443,16 +2476,6 @@ static int graph_dexes(Graph *g, PyObject *dexes) {
         d->n_f = PyList_GET_SIZE(d->fkeys);
         d->n_t = PyList_GET_SIZE(d->types);
         d->n_s = PyList_GET_SIZE(d->strings);
-        d->m_cls = filled(d->n_m, -2);
-        d->m_pair = filled(d->n_m, -2);
-        d->m_flags = PyMem_Calloc((size_t)(d->n_m ? d->n_m : 1), 1);
-        d->t_cls = filled(d->n_t, -2);
-        d->f_cls = filled(d->n_f, -2);
-        d->s_named = filled(d->n_s, -2);
-        if (!d->m_cls || !d->m_pair || !d->m_flags || !d->t_cls || !d->f_cls || !d->s_named) {
-            PyErr_NoMemory();
-            return -1;
-        }
     }
     return 0;
 }
@@ -2582,13 +2605,9 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
         }
     }
     g.n_methods = PyList_GET_SIZE(g.methods);
-    if (!all_packed(g.methods)) {
-        PyErr_SetString(PyExc_TypeError, "reachability takes the MethodRecords of PackedCode of one DexIndex");
-        return NULL;
-    }
     g.table_ids = PyDict_New();
-    g.parent = filled(g.n_methods, UNREACHED);
-    g.queue = filled(g.n_methods, 0);
+    g.parent = PyMem_Calloc((size_t)(g.n_methods ? g.n_methods : 1), sizeof(int32_t));
+    g.queue = PyMem_Malloc((size_t)(g.n_methods ? g.n_methods : 1) * sizeof(int32_t));
     if (!g.table_ids) goto done;
     if (!g.parent || !g.queue) {
         PyErr_NoMemory();
@@ -2628,7 +2647,7 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
         if (run(&g) < 0) goto done;
     }
     for (Py_ssize_t i = 0; i < g.qlen; i++) {
-        int32_t via = g.parent[g.queue[i]];
+        int32_t via = g.parent[g.queue[i]] - 2;
         PyObject *key = PyLong_FromLong(g.queue[i]);
         PyObject *value = key ? (via < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(via)) : NULL;
         int bad = !value || PyDict_SetItem(parent_out, key, value) < 0;

@@ -52,6 +52,7 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 # methods of those names are reachable.
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
 _CLICK_PROTO = "(Landroid/view/View;)V"
+_PACKED: WeakKeyDictionary[DexIndex, tuple[int, bool]] = WeakKeyDictionary()  # index -> (methods, read in C)
 # Reachability._framework_types per hierarchy (a hierarchy never changes once built)
 _FRAMEWORK_TYPES: WeakKeyDictionary[FrameworkHierarchy, dict[tuple[tuple[str, ...], frozenset[str]],
                                                              list[tuple[frozenset[str], bool]]]] = WeakKeyDictionary()
@@ -108,7 +109,7 @@ class Reachability:
         self._user_phase = False
         self.before_user: frozenset[int] | None = None
         fast = parser.speedups
-        if fast is not None and fast.packed_index(index.methods):
+        if fast is not None and _read_by_extension(fast, index):
             self._run_in_c(fast, entries, entry_classes, created_by_name, callbacks_of_entries)
             return
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
@@ -508,6 +509,16 @@ class Reachability:
             target = resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _read_by_extension(fast: ModuleType, index: DexIndex) -> bool:
+    """Whether the extension read every method of `index` (what its fixpoint walks), checked once per index
+    and size: an index only grows, and a large APK has half a million methods to look at."""
+    size = len(index.methods)
+    known = _PACKED.get(index)
+    if known is None or known[0] != size:
+        known = _PACKED[index] = (size, fast.packed_index(index.methods))
+    return known[1]
 
 
 def _calls_loader(index: DexIndex, m: MethodInfo) -> bool:
