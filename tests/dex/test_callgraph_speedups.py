@@ -25,12 +25,13 @@ import smali_snippets as s
 from apkbuild import smali_class
 from hegui.apk.apk import open_apk
 from hegui.apk.code_names import native_class_names, resource_code_names
-from hegui.detect.startup import live_reachability, startup_reachability
+from hegui.detect.startup import framework_hierarchy, live_reachability, startup_reachability
 from hegui.dex import DexIndex, parser
 from hegui.dex.callgraph import Reachability
 from hegui.dex.guards.analysis import _boolean_refs
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.dex.guards.fields import BooleanFields
+from hostile_dex import build_dex, class_def_field, with_u32
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
 from smali_snippets import method
 
@@ -238,6 +239,27 @@ def test_an_index_with_methods_the_extension_did_not_read_runs_the_python_fixpoi
     assert [slow.methods[mid].java() for mid in from_python.parent] == [
         f"{APP_CLASS}#<init>", f"{APP_CLASS}#onCreate", f"{MAIN}#<init>", f"{MAIN}#onCreate", f"{WORKER}#<init>",
         f"{WORKER}#run"]
+
+
+@needs_extension
+def test_a_superclass_cycle_and_dispatch_over_it_are_reached_identically_in_c_and_python(monkeypatch):
+    # C0 extends C1 extends C0 (a hostile DEX): lineages and ancestors must stop at the cycle in both
+    data, layout = build_dex(3)
+    types = parser.DexFile(data).types
+    data = with_u32(data, class_def_field(layout, 0, 2), types.index("Lcom/demo/C1;"))
+    data = with_u32(data, class_def_field(layout, 1, 2), types.index("Lcom/demo/C0;"))
+    index = DexIndex.build([("classes.dex", data)])
+    assert index.lineage("Lcom/demo/C0;") == ("Lcom/demo/C0;", "Lcom/demo/C1;")
+    entries = [index.methods[mid] for mid in index.classes["Lcom/demo/C2;"].methods.values()]
+    classes = ["Lcom/demo/C0;", "Lcom/demo/C2;"]
+    hierarchy = framework_hierarchy()
+    with c_fixpoint_only(monkeypatch):
+        fast = Reachability(index, entries, classes, hierarchy=hierarchy, callbacks_of_entries=True)
+    with python_fixpoint():
+        slow = Reachability(index, entries, classes, hierarchy=hierarchy, callbacks_of_entries=True)
+    assert snapshot(fast) == snapshot(slow)
+    assert sorted(index.methods[mid].java() for mid in fast.parent) == [
+        "com.demo.C0#run", "com.demo.C1#run", "com.demo.C2#pick", "com.demo.C2#run"]
 
 
 # --- whole scans ---------------------------------------------------------------------------------------------
