@@ -33,6 +33,10 @@
  *     methods with a reference in a per-DEX byte mask (the few methods a detector looks at).
  * None of these objects can be part of a reference cycle, so none is tracked by the cycle collector.
  *
+ * reachability() is the worklist fixpoint of hegui.dex.callgraph.Reachability over those records (see the
+ * section at its definition); packed_index() says whether an index is made of them; id_entries() filters a
+ * raw method_ids/field_ids table for the consent guards.
+ *
  * Every read is bounds-checked against the buffer: the bytes come from an untrusted APK.
  * The instruction length and operand-kind tables are passed in from hegui.dex.opcodes so that there
  * is one source of truth for the Dalvik format.
