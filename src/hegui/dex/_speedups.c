@@ -1306,7 +1306,8 @@ typedef struct {
     int32_t name;
     uint8_t special; /* the name starts with '<' */
     uint8_t init;    /* "<init>" */
-    uint8_t click;   /* a layout's android:onClick handler: name in click_handlers, proto (View)V */
+    uint8_t view;    /* the proto is (Landroid/view/View;)V, an android:onClick handler's */
+    uint8_t click;   /* this run: 0 not asked yet, 1 no, 2 a layout's onClick handler (view, name in click_handlers) */
     IVec recv;       /* receiver types of virtual calls of this pair so far (Reachability._virtual_sites) */
 } Pair;
 
@@ -1326,7 +1327,7 @@ typedef struct {
 
 /* One DEX file's tables, mapped to ids on first use (-2: not yet). */
 typedef struct {
-    PyObject *dex, *mkeys, *fkeys, *types, *strings; /* borrowed from the `dexes` argument */
+    PyObject *dex, *mkeys, *fkeys, *types, *strings; /* (strong) from the `dexes` argument */
     Py_ssize_t n_m, n_f, n_t, n_s;
     int32_t *m_cls, *m_pair; /* method_ids entry -> class id, pair id */
     uint8_t *m_flags;        /* M_* */
@@ -1340,7 +1341,10 @@ typedef struct {
 enum { M_INIT = 1, M_METHOD_INVOKE = 2 };
 
 typedef struct {
-    /* inputs */
+    /* what the ids below were made for (strong): a run over another index starts afresh */
+    PyObject *bound_methods, *bound_classes;
+    int ready, broken;
+    /* inputs of the current run (borrowed for its duration) */
     PyObject *methods, *classes, *sites_cb, *table_cb, *hands_cb, *masks_cb, *direct_cb, *guarded, *click_handlers,
         *user_methods;
     int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
@@ -1370,6 +1374,8 @@ typedef struct {
     Py_ssize_t n_reflective;
     uint32_t serial, name_serial, walk, anc_serial;
 } Graph;
+
+#define PROGRAM_NAME "hegui.dex._speedups.call_graph"
 
 static PyObject *s_superclass, *s_interfaces, *s_methods, *s_invokes, *s_types, *s_fields, *s_strings;
 
@@ -1530,17 +1536,14 @@ static int32_t pair_of(Graph *g, PyObject *name, PyObject *proto, PyObject *tupl
         g->pairs = p;
         g->cap_pairs = cap;
     }
-    Pair pr = {NULL, nid, 0, 0, 0, {NULL, 0, 0}};
+    Pair pr = {NULL, nid, 0, 0, 0, 0, {NULL, 0, 0}};
     pr.special = PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) == '<';
     int eq = PyUnicode_Compare(name, init_name);
     if (eq == -1 && PyErr_Occurred()) return -1;
     pr.init = eq == 0;
-    if (g->click_handlers != Py_None && PyUnicode_Compare(proto, click_proto) == 0) {
-        int in = PySet_Contains(g->click_handlers, name);
-        if (in < 0) return -1;
-        pr.click = (uint8_t)in;
-    }
-    if (PyErr_Occurred()) return -1;
+    eq = PyUnicode_Compare(proto, click_proto);
+    if (eq == -1 && PyErr_Occurred()) return -1;
+    pr.view = eq == 0;
     int32_t id = (int32_t)g->n_pairs;
     pr.key = tuple ? Py_NewRef(tuple) : PyTuple_Pack(2, name, proto);
     if (!pr.key) return -1;
@@ -1942,7 +1945,16 @@ static int click_handlers(Graph *g, int32_t id, int32_t via) {
         Cls *x = CLS(g, chain[i]);
         if (!x->info) break;
         for (int32_t k = 0; k < x->n_methods; k++)
-            if (g->pairs[x->m_pair[k]].click && user_callback(g, x->m_mid[k], via) < 0) return -1;
+        {
+            Pair *p = &g->pairs[x->m_pair[k]];
+            if (!p->view) continue;
+            if (!p->click) {
+                int in = PySet_Contains(g->click_handlers, PyTuple_GET_ITEM(p->key, 0));
+                if (in < 0) return -1;
+                p->click = in ? 2 : 1;
+            }
+            if (p->click == 2 && user_callback(g, x->m_mid[k], via) < 0) return -1;
+        }
     }
     return 0;
 }
@@ -2436,6 +2448,11 @@ static void graph_free(Graph *g) {
         PyMem_Free(d->s_named);
         PyMem_Free(d->bool_m);
         PyMem_Free(d->bool_f);
+        Py_XDECREF(d->dex);
+        Py_XDECREF(d->mkeys);
+        Py_XDECREF(d->fkeys);
+        Py_XDECREF(d->types);
+        Py_XDECREF(d->strings);
     }
     PyMem_Free(g->dex);
     imap_free(&g->resolved);
@@ -2453,6 +2470,67 @@ static void graph_free(Graph *g) {
     PyMem_Free(g->fresh.v);
     PyMem_Free(g->named.v);
     Py_XDECREF(g->table_ids);
+    Py_XDECREF(g->bound_methods);
+    Py_XDECREF(g->bound_classes);
+    memset(g, 0, sizeof *g);
+}
+
+/* Whether `dexes` are the DEX tables the program's ids were made from. */
+static int same_dexes(const Graph *g, PyObject *dexes) {
+    if (PyList_GET_SIZE(dexes) != g->n_dex) return 0;
+    for (Py_ssize_t i = 0; i < g->n_dex; i++) {
+        PyObject *t = PyList_GET_ITEM(dexes, i);
+        const Dex *d = &g->dex[i];
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5 || PyTuple_GET_ITEM(t, 0) != d->dex ||
+            PyTuple_GET_ITEM(t, 1) != d->mkeys || PyTuple_GET_ITEM(t, 2) != d->fkeys ||
+            PyTuple_GET_ITEM(t, 3) != d->types || PyTuple_GET_ITEM(t, 4) != d->strings)
+            return 0;
+    }
+    return 1;
+}
+
+/* What a run learns about its entries, guards and callbacks is forgotten; what it learnt about the program
+ * (ids, superclass chains, method tables, each DEX's maps, resolved calls) is kept for the next run. */
+static void run_reset(Graph *g) {
+    for (size_t i = 0; i < g->n_cls; i++) {
+        Cls *c = g->cls[i];
+        c->instantiated = c->clinit_done = c->by_name = c->reflected = 0;
+        c->inst_by_anc.len = 0;
+        c->table = -1;
+        c->stamp = c->anc_mark = 0;
+    }
+    for (size_t i = 0; i < g->n_pairs; i++) {
+        g->pairs[i].recv.len = 0;
+        g->pairs[i].click = 0;
+    }
+    for (size_t i = 0; i < g->n_nm; i++) {
+        Name *n = &g->nm[i];
+        n->via = ABSENT;
+        n->user = -1;
+        n->stamp = 0;
+        n->by_name.len = 0;
+    }
+    for (size_t i = 0; i < g->n_tables; i++) {
+        for (Py_ssize_t k = 0; k < g->tables[i].n; k++) Py_DECREF(g->tables[i].sets[k]);
+        PyMem_Free(g->tables[i].sets);
+        PyMem_Free(g->tables[i].user);
+    }
+    g->n_tables = 0;
+    if (g->table_ids) PyDict_Clear(g->table_ids);
+    imap_free(&g->vsites);
+    imap_free(&g->kinds);
+    memset(&g->vsites, 0, sizeof g->vsites);
+    memset(&g->kinds, 0, sizeof g->kinds);
+    for (Py_ssize_t i = 0; g->dex && i < g->n_dex; i++) { /* the guards' candidates are per run */
+        PyMem_Free(g->dex[i].bool_m);
+        PyMem_Free(g->dex[i].bool_f);
+        g->dex[i].bool_m = g->dex[i].bool_f = NULL;
+    }
+    for (Py_ssize_t i = 0; g->parent && i < g->qlen; i++) g->parent[g->queue[i]] = 0;
+    g->head = g->qlen = 0;
+    g->deferred.len = g->instantiated.len = g->reflected.len = g->fresh.len = g->named.len = 0;
+    g->user_phase = g->by_name_on = 0;
+    g->n_reflective = 0;
 }
 
 static int graph_dexes(Graph *g, PyObject *dexes) {
@@ -2471,11 +2549,11 @@ static int graph_dexes(Graph *g, PyObject *dexes) {
             PyErr_SetString(PyExc_TypeError, "dexes: (dex, method keys, field keys, types, strings) with lists");
             return -1;
         }
-        d->dex = PyTuple_GET_ITEM(t, 0);
-        d->mkeys = PyTuple_GET_ITEM(t, 1);
-        d->fkeys = PyTuple_GET_ITEM(t, 2);
-        d->types = PyTuple_GET_ITEM(t, 3);
-        d->strings = PyTuple_GET_ITEM(t, 4);
+        d->dex = Py_NewRef(PyTuple_GET_ITEM(t, 0));
+        d->mkeys = Py_NewRef(PyTuple_GET_ITEM(t, 1));
+        d->fkeys = Py_NewRef(PyTuple_GET_ITEM(t, 2));
+        d->types = Py_NewRef(PyTuple_GET_ITEM(t, 3));
+        d->strings = Py_NewRef(PyTuple_GET_ITEM(t, 4));
         d->n_m = PyList_GET_SIZE(d->mkeys);
         d->n_f = PyList_GET_SIZE(d->fkeys);
         d->n_t = PyList_GET_SIZE(d->types);
@@ -2549,7 +2627,7 @@ static PyObject *packed_index(PyObject *module, PyObject *methods) {
 PyDoc_STRVAR(reachability_doc,
              "reachability(methods, classes, dexes, entry_classes, created_by_name, entries, callbacks_of_entries,\n"
              "             const_class_creates, invoke_anywhere, defer_user, click_handlers, user_methods, guards,\n"
-             "             framework_types, hands_names, guarded, parent) -> frozenset | None\n"
+             "             framework_types, hands_names, guarded, parent, program) -> frozenset | None\n"
              "\n"
              "The fixpoint of hegui.dex.callgraph.Reachability over DexIndex `methods` (MethodRecords of\n"
              "PackedCode) and `classes`; `dexes`: per DEX file (dex, method keys, field keys, types, strings).\n"
@@ -2561,31 +2639,48 @@ PyDoc_STRVAR(reachability_doc,
              "is user type)] for a sorted tuple of framework supertypes; hands_names(method id) -> bool.\n"
              "Fills `guarded` (method id -> sites) and `parent` (method id -> predecessor id or None, in the\n"
              "order reached) and returns the methods reached before the user callbacks (None without\n"
-             "defer_user).");
+             "defer_user). program: a call_graph() capsule, reused by the runs over one index.");
 
 static PyObject *reachability(PyObject *module, PyObject *args) {
     (void)module;
-    Graph g;
-    memset(&g, 0, sizeof g);
-    PyObject *dexes, *entry_classes, *created, *entries, *parent_out, *guards, *result = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!iiiiOO!OOOO!O!:reachability", &PyList_Type, &g.methods, &PyDict_Type,
-                          &g.classes, &PyList_Type, &dexes, &PyList_Type, &entry_classes, &PyList_Type, &created,
-                          &PyList_Type, &entries, &g.callbacks_of_entries, &g.const_class_creates,
-                          &g.invoke_anywhere, &g.defer_user, &g.click_handlers, &PyFrozenSet_Type, &g.user_methods,
-                          &guards, &g.table_cb, &g.hands_cb, &PyDict_Type, &g.guarded, &PyDict_Type,
-                          &parent_out))
+    PyObject *methods, *classes, *dexes, *entry_classes, *created, *entries, *parent_out, *guards, *program;
+    PyObject *click, *user_methods, *table_cb, *hands_cb, *guarded, *result = NULL;
+    int callbacks_of_entries, const_class_creates, invoke_anywhere, defer_user;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!iiiiOO!OOOO!O!O:reachability", &PyList_Type, &methods, &PyDict_Type,
+                          &classes, &PyList_Type, &dexes, &PyList_Type, &entry_classes, &PyList_Type, &created,
+                          &PyList_Type, &entries, &callbacks_of_entries, &const_class_creates, &invoke_anywhere,
+                          &defer_user, &click, &PyFrozenSet_Type, &user_methods, &guards, &table_cb, &hands_cb,
+                          &PyDict_Type, &guarded, &PyDict_Type, &parent_out, &program))
         return NULL;
-    g.sites_cb = Py_None;
+    Graph *g = PyCapsule_GetPointer(program, PROGRAM_NAME);
+    if (!g) return NULL;
+    /* ids made for another index, or left half-made by a failed run: start afresh */
+    if (g->ready && (g->broken || g->bound_methods != methods || g->bound_classes != classes ||
+                     g->n_methods != PyList_GET_SIZE(methods) || !same_dexes(g, dexes)))
+        graph_free(g);
+    run_reset(g);
+    g->methods = methods;
+    g->classes = classes;
+    g->callbacks_of_entries = callbacks_of_entries;
+    g->const_class_creates = const_class_creates;
+    g->invoke_anywhere = invoke_anywhere;
+    g->defer_user = defer_user;
+    g->click_handlers = click;
+    g->user_methods = user_methods;
+    g->table_cb = table_cb;
+    g->hands_cb = hands_cb;
+    g->guarded = guarded;
+    g->sites_cb = Py_None;
     if (guards != Py_None) {
         if (!PyTuple_Check(guards) || PyTuple_GET_SIZE(guards) != 3) {
             PyErr_SetString(PyExc_TypeError, "guards must be None or (sites, candidates, direct_check)");
             return NULL;
         }
-        g.sites_cb = PyTuple_GET_ITEM(guards, 0);
-        g.masks_cb = PyTuple_GET_ITEM(guards, 1);
-        g.direct_cb = PyTuple_GET_ITEM(guards, 2);
+        g->sites_cb = PyTuple_GET_ITEM(guards, 0);
+        g->masks_cb = PyTuple_GET_ITEM(guards, 1);
+        g->direct_cb = PyTuple_GET_ITEM(guards, 2);
     }
-    if (g.click_handlers != Py_None && !PyAnySet_Check(g.click_handlers)) {
+    if (g->click_handlers != Py_None && !PyAnySet_Check(g->click_handlers)) {
         PyErr_SetString(PyExc_TypeError, "click_handlers must be a set or None");
         return NULL;
     }
@@ -2608,61 +2703,67 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
             return NULL;
         }
     }
-    g.n_methods = PyList_GET_SIZE(g.methods);
-    g.table_ids = PyDict_New();
-    g.parent = PyMem_Calloc((size_t)(g.n_methods ? g.n_methods : 1), sizeof(int32_t));
-    g.queue = PyMem_Malloc((size_t)(g.n_methods ? g.n_methods : 1) * sizeof(int32_t));
-    if (!g.table_ids) goto done;
-    if (!g.parent || !g.queue) {
-        PyErr_NoMemory();
-        goto done;
+    g->broken = 1; /* until this run ends well */
+    if (!g->ready) {
+        g->ready = 1;
+        g->bound_methods = Py_NewRef(methods);
+        g->bound_classes = Py_NewRef(classes);
+        g->n_methods = PyList_GET_SIZE(g->methods);
+        g->table_ids = PyDict_New();
+        g->parent = PyMem_Calloc((size_t)(g->n_methods ? g->n_methods : 1), sizeof(int32_t));
+        g->queue = PyMem_Malloc((size_t)(g->n_methods ? g->n_methods : 1) * sizeof(int32_t));
+        if (!g->table_ids) goto done;
+        if (!g->parent || !g->queue) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (graph_dexes(g, dexes) < 0) goto done;
+        PyObject *clinit = PyUnicode_FromString("<clinit>"), *no_args = PyUnicode_FromString("()V");
+        g->clinit_pair = clinit && no_args ? pair_of(g, clinit, no_args, NULL) : -1;
+        Py_XDECREF(clinit);
+        Py_XDECREF(no_args);
+        if (g->clinit_pair < 0 || (g->unknown_type = class_id(g, unknown_type_text)) < 0 ||
+            (g->method_class = class_id(g, method_class_name)) < 0 || (g->invoke = name_id(g, invoke_name)) < 0)
+            goto done;
     }
-    if (graph_dexes(&g, dexes) < 0) goto done;
-    PyObject *clinit = PyUnicode_FromString("<clinit>"), *no_args = PyUnicode_FromString("()V");
-    g.clinit_pair = clinit && no_args ? pair_of(&g, clinit, no_args, NULL) : -1;
-    Py_XDECREF(clinit);
-    Py_XDECREF(no_args);
-    if (g.clinit_pair < 0 || (g.unknown_type = class_id(&g, unknown_type_text)) < 0 ||
-        (g.method_class = class_id(&g, method_class_name)) < 0 || (g.invoke = name_id(&g, invoke_name)) < 0)
-        goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entry_classes); i++) {
-        int32_t c = class_of_arg(&g, PyList_GET_ITEM(entry_classes, i));
-        if (c < 0 || instantiate(&g, c, NO_VIA, g.callbacks_of_entries) < 0) goto done;
+        int32_t c = class_of_arg(g, PyList_GET_ITEM(entry_classes, i));
+        if (c < 0 || instantiate(g, c, NO_VIA, g->callbacks_of_entries) < 0) goto done;
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(created); i++) {
-        int32_t c = class_of_arg(&g, PyList_GET_ITEM(created, i));
-        if (c < 0 || create_by_fw(&g, c, NO_VIA) < 0) goto done;
+        int32_t c = class_of_arg(g, PyList_GET_ITEM(created, i));
+        if (c < 0 || create_by_fw(g, c, NO_VIA) < 0) goto done;
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(entries); i++) {
         Py_ssize_t mid = PyLong_AsSsize_t(PyList_GET_ITEM(entries, i));
         if (mid == -1 && PyErr_Occurred()) goto done;
-        if (mid < 0 || mid >= g.n_methods) {
+        if (mid < 0 || mid >= g->n_methods) {
             PyErr_SetString(PyExc_ValueError, "an entry method id outside DexIndex.methods");
             goto done;
         }
-        reach(&g, (int32_t)mid, NO_VIA);
+        reach(g, (int32_t)mid, NO_VIA);
     }
-    if (run(&g) < 0) goto done;
-    Py_ssize_t before = g.qlen;
-    if (g.defer_user) {
-        g.user_phase = 1;
-        for (size_t i = 0; i + 1 < g.deferred.len; i += 2) reach(&g, g.deferred.v[i], g.deferred.v[i + 1]);
-        g.deferred.len = 0;
-        if (run(&g) < 0) goto done;
+    if (run(g) < 0) goto done;
+    Py_ssize_t before = g->qlen;
+    if (g->defer_user) {
+        g->user_phase = 1;
+        for (size_t i = 0; i + 1 < g->deferred.len; i += 2) reach(g, g->deferred.v[i], g->deferred.v[i + 1]);
+        g->deferred.len = 0;
+        if (run(g) < 0) goto done;
     }
-    for (Py_ssize_t i = 0; i < g.qlen; i++) {
-        int32_t via = g.parent[g.queue[i]] - 2;
-        PyObject *key = PyLong_FromLong(g.queue[i]);
+    for (Py_ssize_t i = 0; i < g->qlen; i++) {
+        int32_t via = g->parent[g->queue[i]] - 2;
+        PyObject *key = PyLong_FromLong(g->queue[i]);
         PyObject *value = key ? (via < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(via)) : NULL;
         int bad = !value || PyDict_SetItem(parent_out, key, value) < 0;
         Py_XDECREF(key);
         Py_XDECREF(value);
         if (bad) goto done;
     }
-    if (g.defer_user) {
+    if (g->defer_user) {
         PyObject *early = PyList_New(before);
         for (Py_ssize_t i = 0; early && i < before; i++) {
-            PyObject *key = PyLong_FromLong(g.queue[i]);
+            PyObject *key = PyLong_FromLong(g->queue[i]);
             if (!key) Py_CLEAR(early);
             else PyList_SET_ITEM(early, i, key);
         }
@@ -2671,9 +2772,36 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
     } else {
         result = Py_NewRef(Py_None);
     }
+    if (result) g->broken = 0;
 done:
-    graph_free(&g);
+    /* nothing of the caller's is kept past the run but the index the ids were made for */
+    g->methods = g->classes = g->sites_cb = g->table_cb = g->hands_cb = g->masks_cb = g->direct_cb = NULL;
+    g->guarded = g->click_handlers = g->user_methods = NULL;
     return result;
+}
+
+static void program_free(PyObject *capsule) {
+    Graph *g = PyCapsule_GetPointer(capsule, PROGRAM_NAME);
+    if (!g) return;
+    graph_free(g);
+    PyMem_Free(g);
+}
+
+PyDoc_STRVAR(call_graph_doc,
+             "call_graph() -> capsule\n"
+             "\n"
+             "An empty program for reachability(): the ids, superclass chains, method tables, DEX maps and\n"
+             "resolved calls a run makes are kept in it for the next run over the same index (a scan's\n"
+             "startup and liveness runs), and freed with it.");
+
+static PyObject *call_graph(PyObject *module, PyObject *unused) {
+    (void)module;
+    (void)unused;
+    Graph *g = PyMem_Calloc(1, sizeof(Graph));
+    if (!g) return PyErr_NoMemory();
+    PyObject *capsule = PyCapsule_New(g, PROGRAM_NAME, program_free);
+    if (!capsule) PyMem_Free(g);
+    return capsule;
 }
 
 static PyMethodDef speedups_methods[] = {
@@ -2686,6 +2814,7 @@ static PyMethodDef speedups_methods[] = {
     {"packed_index", packed_index, METH_O, packed_index_doc},
     {"id_entries", id_entries, METH_VARARGS, id_entries_doc},
     {"reachability", reachability, METH_VARARGS, reachability_doc},
+    {"call_graph", call_graph, METH_NOARGS, call_graph_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -59,6 +59,7 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
 _CLICK_PROTO = "(Landroid/view/View;)V"
 _PACKED: WeakKeyDictionary[DexIndex, tuple[int, bool]] = WeakKeyDictionary()  # index -> (methods, read in C)
+_PROGRAMS: WeakKeyDictionary[DexIndex, object] = WeakKeyDictionary()  # index -> _speedups.call_graph()
 # Reachability._framework_types per hierarchy (a hierarchy never changes once built)
 _FRAMEWORK_TYPES: WeakKeyDictionary[FrameworkHierarchy, dict[tuple[tuple[str, ...], frozenset[str]],
                                                              list[tuple[frozenset[str], bool]]]] = WeakKeyDictionary()
@@ -158,7 +159,7 @@ class Reachability:
                 self._defer_user, frozenset(self.click_handlers) if self.click_handlers else None,
                 frozenset(self.user_methods),
                 (guards.sites, guards.candidates, guards.direct_check) if guards is not None else None,
-                self._framework_types, self._hands_names_of, self.guarded, self.parent)
+                self._framework_types, self._hands_names_of, self.guarded, self.parent, _program(fast, index))
         finally:
             if paused:
                 gc.enable()
@@ -515,6 +516,16 @@ class Reachability:
             target = resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _program(fast: ModuleType, index: DexIndex) -> object:
+    """The C fixpoint's tables for `index` (ids, superclass chains, each DEX's maps, resolved calls), kept
+    with the index: a scan's liveness run reuses what its startup run made. The extension starts them
+    afresh itself when the index has changed since."""
+    got = _PROGRAMS.get(index)
+    if got is None:
+        got = _PROGRAMS[index] = fast.call_graph()
+    return got
 
 
 def _read_by_extension(fast: ModuleType, index: DexIndex) -> bool:
