@@ -39,6 +39,7 @@ def load_from() -> Iterator[Callable[[Path], None]]:
     def reset(root: object) -> None:
         knowledge._ROOT = root
         knowledge._LOADED.clear()
+        knowledge._CHECKERS.clear()  # the files may have been edited since
         knowledge.triggers.cache_clear()
         knowledge.rulebook.cache_clear()
         sdk_catalog.cache_clear()

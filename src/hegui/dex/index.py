@@ -109,24 +109,27 @@ class DexIndex:
         refs = self._refs[id(dex)]
         # (name, proto) pairs repeat across classes (<init>()V, run()V, …): one tuple per pair, not per method
         pairs = self._pairs
-        for cdef in dex.classes:
-            desc = dex.type_name(cdef.type_idx)
-            if desc in self.classes:
+        classes, methods, name = self.classes, self.methods, dex.name
+        type_name = dex.type_name
+        add_methods = parser.speedups.add_methods if parser.speedups is not None else None
+        for cdef in dex.classes:  # ~13,000 classes in a 24 MB app: the loop body is kept lean
+            desc = type_name(cdef.type_idx)
+            if desc in classes:
                 continue  # first definition wins, as in Android's class loader
-            sup = dex.type_name(cdef.superclass_idx) if cdef.superclass_idx != 0xFFFFFFFF else None
-            info = ClassInfo(desc, sup, tuple(dex.type_name(t) for t in cdef.interface_idxs), cdef.access, {},
-                             dex.name)
+            sup = type_name(cdef.superclass_idx) if cdef.superclass_idx != 0xFFFFFFFF else None
+            ifaces = tuple(map(type_name, cdef.interface_idxs)) if cdef.interface_idxs else ()
+            info = ClassInfo(desc, sup, ifaces, cdef.access, {}, name)
             codes = cdef.methods
-            if codes and type(codes[0]) is _PACKED:  # read by the C path: its MethodInfo records are made in C
-                parser.speedups.add_methods(codes, refs, desc, dex, self.methods, info.methods, pairs)
+            if codes and add_methods is not None and type(codes[0]) is _PACKED:
+                add_methods(codes, refs, desc, dex, methods, info.methods, pairs)  # its MethodInfo records made in C
             else:
                 for mc in codes:
                     _, mname, proto = refs[mc.method_idx]
-                    mid = len(self.methods)
-                    self.methods.append(MethodInfo(mid, desc, mname, proto, mc.access, dex, mc))
+                    mid = len(methods)
+                    methods.append(MethodInfo(mid, desc, mname, proto, mc.access, dex, mc))
                     pair = (mname, proto)
                     info.methods[pairs.setdefault(pair, pair)] = mid
-            self.classes[desc] = info
+            classes[desc] = info
         self._subtypes = None
         self._lineages = {}
         self._resolved = {}

@@ -29,24 +29,38 @@ def _load(name: str) -> Any:
     against its schema (`hegui.knowledge.schema`) once per process. Callers treat the result as read-only.
 
     Raises `KnowledgeError` naming the file and the entry when the file breaks its schema or names a rule,
-    observation kind, attribute, PI type … that does not exist.
+    observation kind, attribute, PI type … that does not exist. Parsed bytes that already passed every check with
+    the same checker are not checked again (`schema.validated_before`).
     """
     if name in _LOADED:
         return _LOADED[name]
     with _LOCK:  # re-entrant: the cross-checks load the files this one refers to
         if name in _LOADED:
             return _LOADED[name]
-        data = schema.parse(name, _ROOT.joinpath(name).read_text(encoding="utf-8"))
-        schema.validate(name, data)
-        _LOADING[name] = data  # visible to the cross-checks of files that refer back to this one
-        try:
-            problems = schema.run_cross_checks(name, data, _load_for_check)
-        finally:
-            del _LOADING[name]
-        if problems:
-            raise KnowledgeError(problems)
+        data, blob_digest = schema.parse_blob(name, _ROOT.joinpath(name).read_text(encoding="utf-8"))
+        checker = _checker()
+        if not schema.validated_before(blob_digest, checker):
+            schema.validate(name, data)
+            _LOADING[name] = data  # visible to the cross-checks of files that refer back to this one
+            try:
+                problems = schema.run_cross_checks(name, data, _load_for_check)
+            finally:
+                del _LOADING[name]
+            if problems:
+                raise KnowledgeError(problems)
+            schema.remember_validated(blob_digest, checker)
         _LOADED[name] = data
         return data
+
+
+_CHECKERS: dict[str, str] = {}  # str(_ROOT) -> schema.checker_digest of it
+
+
+def _checker() -> str:
+    key = str(_ROOT)
+    if key not in _CHECKERS:
+        _CHECKERS[key] = schema.checker_digest(_ROOT)
+    return _CHECKERS[key]
 
 
 def _load_for_check(name: str) -> Any:

@@ -19,13 +19,16 @@ import fnmatch
 import hashlib
 import marshal
 import os
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
+from pydantic import VERSION as pydantic_version
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 Getter = Callable[[str], Any]
@@ -132,14 +135,22 @@ def _cache_dir() -> Path:
 
 
 def parse(name: str, text: str) -> Any:
-    """The parsed YAML of a knowledge file. Building Python objects from YAML costs ~0.7 s per process for the
-    ~0.5 MB of knowledge (sdks.yaml alone 0.6 s), more than the rest of a small scan; so the parse is kept in a
-    cache keyed by the file's content (marshal, which builds plain data only). The caller validates the data
-    against its schema either way, so a stale or edited cache entry cannot smuggle in what the schema refuses."""
+    """The parsed YAML of a knowledge file (`parse_blob` without the digest)."""
+    return parse_blob(name, text)[0]
+
+
+def parse_blob(name: str, text: str) -> tuple[Any, str | None]:
+    """The parsed YAML of a knowledge file, and the SHA-256 of the marshal blob it was built from (None when the
+    data cannot be marshalled). Building Python objects from YAML costs ~0.7 s per process for the ~0.5 MB of
+    knowledge (sdks.yaml alone 0.6 s), more than the rest of a small scan; so the parse is kept in a cache keyed by
+    the file's content (marshal, which builds plain data only). The caller validates the data against its schema
+    unless these very bytes were validated before (`validated_before`), so a stale or edited cache entry cannot
+    smuggle in what the schema refuses."""
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     cached = _cache_dir() / f"{key}.marshal"
     try:
-        return marshal.loads(cached.read_bytes())
+        blob = cached.read_bytes()
+        return marshal.loads(blob), hashlib.sha256(blob).hexdigest()
     except (OSError, ValueError, EOFError, TypeError):
         pass
     try:
@@ -148,13 +159,64 @@ def parse(name: str, text: str) -> Any:
         raise KnowledgeError([f"knowledge/{name}: not YAML: {' '.join(str(exc).split())}"]) from None
     try:
         blob = marshal.dumps(data)
+    except ValueError:
+        return data, None  # a value marshal cannot hold (a YAML date): parse and check again next time
+    try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(f"{cached.name}.{os.getpid()}.part")
         tmp.write_bytes(blob)
         tmp.replace(cached)
-    except (OSError, ValueError):
-        pass  # a read-only home or a value marshal cannot hold (a YAML date): parse again next time
-    return data
+    except OSError:
+        pass  # a read-only home: parse again next time
+    return data, hashlib.sha256(blob).hexdigest()
+
+
+# Validating the knowledge files against their models and each other costs ~50 ms per process (a tenth of a
+# scan of a 24 MB APK). The outcome depends only on the data and on the checking code, so a file whose exact
+# parsed bytes passed every check, with the same checker (`checker` below: every knowledge file's content, the
+# checking modules' sources, the versions), is not checked again: a stamp named by both digests says it passed.
+def _stamp(blob_digest: str, checker: str) -> Path:
+    return _cache_dir() / f"{blob_digest[:32]}.{checker[:32]}.valid"
+
+
+def validated_before(blob_digest: str | None, checker: str) -> bool:
+    return blob_digest is not None and _stamp(blob_digest, checker).is_file()
+
+
+def remember_validated(blob_digest: str | None, checker: str) -> None:
+    if blob_digest is None:
+        return
+    try:
+        stamp = _stamp(blob_digest, checker)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        pass  # a read-only home: check again next time
+
+
+def checker_digest(root: Traversable) -> str:
+    """SHA-256 over what a knowledge check's outcome depends on: the content of every file under `root` (a
+    cross-check reads other files), the sources of the modules that check (this package, and hegui.model and
+    hegui.names, which they import), and the Python, pydantic and hegui versions."""
+    from hegui import __version__
+
+    h = hashlib.sha256(f"{__version__}|{pydantic_version}|{sys.version}".encode())
+    for label, path in sorted(_files(root, "")):
+        h.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    here = Path(__file__).resolve().parent
+    for src in sorted([*here.glob("*.py"), here.parent / "model.py", here.parent / "names.py"]):
+        h.update(src.name.encode() + b"\0" + hashlib.sha256(src.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _files(node: Traversable, prefix: str) -> Iterable[tuple[str, Traversable]]:
+    for child in node.iterdir():
+        label = f"{prefix}{child.name}"
+        if child.is_dir():
+            if child.name != "__pycache__":
+                yield from _files(child, label + "/")
+        elif not child.name.endswith((".py", ".pyc")):
+            yield label, child
 
 
 # ---- validation and messages --------------------------------------------------------------------------------
