@@ -262,6 +262,30 @@ def test_a_superclass_cycle_and_dispatch_over_it_are_reached_identically_in_c_an
         "com.demo.C0#run", "com.demo.C1#run", "com.demo.C2#pick", "com.demo.C2#run"]
 
 
+@needs_extension
+def test_the_c_tables_kept_with_an_index_are_made_again_when_the_index_grows(monkeypatch):
+    # the first run sees C2 as a class the APK does not define; once a second DEX defines it, the tables
+    # kept from that run must not answer for the grown index
+    index = DexIndex.build([("classes.dex", build_dex(1)[0])])
+
+    def both() -> tuple[Reachability, Reachability]:
+        entries = [index.methods[mid] for mid in index.classes["Lcom/demo/C0;"].methods.values()]
+        args = (index, entries, ["Lcom/demo/C0;", "Lcom/demo/C2;"])
+        with c_fixpoint_only(monkeypatch):
+            fast = Reachability(*args, hierarchy=framework_hierarchy(), callbacks_of_entries=True)
+        with python_fixpoint():
+            slow = Reachability(*args, hierarchy=framework_hierarchy(), callbacks_of_entries=True)
+        assert snapshot(fast) == snapshot(slow)
+        return fast, slow
+
+    before = both()[0]
+    assert sorted(index.methods[mid].java() for mid in before.parent) == ["com.demo.C0#pick", "com.demo.C0#run"]
+    index.add("classes2.dex", build_dex(3)[0])  # C0 again (the first definition wins), C1, C2
+    after = both()[0]
+    assert sorted(index.methods[mid].java() for mid in after.parent) == [
+        "com.demo.C0#pick", "com.demo.C0#run", "com.demo.C2#run"]
+
+
 # --- whole scans ---------------------------------------------------------------------------------------------
 SCAN = ("import sys; from pathlib import Path; from hegui.pipeline import scan_path; "
         "from hegui.report.render import render_json; sys.stdout.buffer.write(render_json(scan_path(Path(sys.argv[1]))))")
