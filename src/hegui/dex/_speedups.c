@@ -1328,6 +1328,11 @@ typedef struct {
 /* One DEX file's tables, mapped to ids on first use (-2: not yet). */
 typedef struct {
     PyObject *dex, *mkeys, *fkeys, *types, *strings; /* (strong) from the `dexes` argument */
+    /* the raw method_ids and field_ids tables (bytes, strong; None: read the keys) and the proto list: a
+     * reference is mapped from its entry's indices, each string, proto and type id found once per DEX */
+    PyObject *mraw, *fraw, *protos;
+    Py_ssize_t n_p;
+    int32_t *p_id, *s_name; /* proto index -> proto id, string index -> method name id (-2: not yet) */
     Py_ssize_t n_m, n_f, n_t, n_s;
     int32_t *m_cls, *m_pair; /* method_ids entry -> class id, pair id */
     uint8_t *m_flags;        /* M_* */
@@ -2070,15 +2075,43 @@ static int32_t *filled(Py_ssize_t n, int32_t value) {
 static PyObject *method_class_name, *invoke_name, *unknown_type_text;
 
 /* The ids of method_ids entry `idx` of a DEX (idx < n_m). */
+static int32_t dex_type(Graph *g, Dex *d, uint32_t idx);
+static PyObject *no_name, *no_proto; /* what member_keys gives beyond the string and proto tables */
+
 static int dex_method(Graph *g, Dex *d, uint32_t idx) {
     if (d->m_cls[idx] != -2) return 0;
-    PyObject *key = PyList_GET_ITEM(d->mkeys, idx);
-    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3) {
-        PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
-        return -1;
+    int32_t cls, p;
+    if (d->mraw != Py_None) { /* member_keys' (types[c] | "L?;", strings[n] | "", protos[p] | "()V") */
+        const uint8_t *e = (const uint8_t *)PyBytes_AS_STRING(d->mraw) + 8 * (size_t)idx;
+        uint32_t type_idx = (uint32_t)e[0] | ((uint32_t)e[1] << 8), proto_idx = (uint32_t)e[2] | ((uint32_t)e[3] << 8);
+        uint32_t name_idx = u32_at(e + 4);
+        cls = dex_type(g, d, type_idx);
+        if (cls < 0) return -1;
+        PyObject *name = name_idx < (uint64_t)d->n_s ? PyList_GET_ITEM(d->strings, name_idx) : no_name;
+        PyObject *proto = proto_idx < (uint64_t)d->n_p ? PyList_GET_ITEM(d->protos, proto_idx) : no_proto;
+        int32_t nid = name_idx < (uint64_t)d->n_s ? d->s_name[name_idx] : -2;
+        if (nid == -2) {
+            nid = name_id(g, name);
+            if (nid < 0) return -1;
+            if (name_idx < (uint64_t)d->n_s) d->s_name[name_idx] = nid;
+        }
+        int32_t pid = proto_idx < (uint64_t)d->n_p ? d->p_id[proto_idx] : -2;
+        if (pid == -2) {
+            pid = proto_id(g, proto);
+            if (pid < 0) return -1;
+            if (proto_idx < (uint64_t)d->n_p) d->p_id[proto_idx] = pid;
+        }
+        int32_t *hit = imap_find(&g->pair_np, key2(nid, pid));
+        p = hit ? *hit : pair_of(g, name, proto, NULL);
+    } else {
+        PyObject *key = PyList_GET_ITEM(d->mkeys, idx);
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 3) {
+            PyErr_SetString(PyExc_TypeError, "method keys must be (class, name, proto) tuples");
+            return -1;
+        }
+        cls = class_id(g, PyTuple_GET_ITEM(key, 0));
+        p = cls < 0 ? -1 : pair_of(g, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2), NULL);
     }
-    int32_t cls = class_id(g, PyTuple_GET_ITEM(key, 0));
-    int32_t p = cls < 0 ? -1 : pair_of(g, PyTuple_GET_ITEM(key, 1), PyTuple_GET_ITEM(key, 2), NULL);
     if (p < 0) return -1;
     uint8_t flags = g->pairs[p].init ? M_INIT : 0;
     /* Reachability._REFLECTIVE_INVOKE */
@@ -2100,6 +2133,12 @@ static int32_t dex_type(Graph *g, Dex *d, uint32_t idx) {
 }
 
 static int32_t dex_field(Graph *g, Dex *d, uint32_t idx) { /* idx < n_f */
+    if (d->f_cls[idx] == -2 && d->fraw != Py_None) { /* field_ref's class: types[c] | "L?;" */
+        const uint8_t *e = (const uint8_t *)PyBytes_AS_STRING(d->fraw) + 8 * (size_t)idx;
+        int32_t c = dex_type(g, d, (uint32_t)e[0] | ((uint32_t)e[1] << 8));
+        if (c < 0) return -1;
+        d->f_cls[idx] = c;
+    }
     if (d->f_cls[idx] == -2) {
         PyObject *key = PyList_GET_ITEM(d->fkeys, idx);
         if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
@@ -2152,7 +2191,9 @@ static int dex_ready(Dex *d) {
     d->t_cls = filled(d->n_t, -2);
     d->f_cls = filled(d->n_f, -2);
     d->s_named = filled(d->n_s, -2);
-    if (!d->m_cls || !d->m_pair || !d->m_flags || !d->t_cls || !d->f_cls || !d->s_named) {
+    d->s_name = filled(d->n_s, -2);
+    d->p_id = filled(d->n_p, -2);
+    if (!d->m_cls || !d->m_pair || !d->m_flags || !d->t_cls || !d->f_cls || !d->s_named || !d->s_name || !d->p_id) {
         PyErr_NoMemory();
         return -1;
     }
@@ -2453,6 +2494,11 @@ static void graph_free(Graph *g) {
         Py_XDECREF(d->fkeys);
         Py_XDECREF(d->types);
         Py_XDECREF(d->strings);
+        Py_XDECREF(d->mraw);
+        Py_XDECREF(d->fraw);
+        Py_XDECREF(d->protos);
+        PyMem_Free(d->s_name);
+        PyMem_Free(d->p_id);
     }
     PyMem_Free(g->dex);
     imap_free(&g->resolved);
@@ -2481,7 +2527,8 @@ static int same_dexes(const Graph *g, PyObject *dexes) {
     for (Py_ssize_t i = 0; i < g->n_dex; i++) {
         PyObject *t = PyList_GET_ITEM(dexes, i);
         const Dex *d = &g->dex[i];
-        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5 || PyTuple_GET_ITEM(t, 0) != d->dex ||
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 8 || PyTuple_GET_ITEM(t, 0) != d->dex ||
+            PyTuple_GET_ITEM(t, 7) != d->protos ||
             PyTuple_GET_ITEM(t, 1) != d->mkeys || PyTuple_GET_ITEM(t, 2) != d->fkeys ||
             PyTuple_GET_ITEM(t, 3) != d->types || PyTuple_GET_ITEM(t, 4) != d->strings)
             return 0;
@@ -2543,12 +2590,25 @@ static int graph_dexes(Graph *g, PyObject *dexes) {
     for (Py_ssize_t i = 0; i < g->n_dex; i++) {
         PyObject *t = PyList_GET_ITEM(dexes, i);
         Dex *d = &g->dex[i];
-        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 5 || !PyList_Check(PyTuple_GET_ITEM(t, 1)) ||
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 8 || !PyList_Check(PyTuple_GET_ITEM(t, 1)) ||
             !PyList_Check(PyTuple_GET_ITEM(t, 2)) || !PyList_Check(PyTuple_GET_ITEM(t, 3)) ||
             !PyList_Check(PyTuple_GET_ITEM(t, 4))) {
-            PyErr_SetString(PyExc_TypeError, "dexes: (dex, method keys, field keys, types, strings) with lists");
+            PyErr_SetString(PyExc_TypeError, "dexes: (dex, method keys, field keys, types, strings, raw method ids, "
+                                             "raw field ids, protos), lists but the raw tables (bytes or None)");
             return -1;
         }
+        PyObject *mraw = PyTuple_GET_ITEM(t, 5), *fraw = PyTuple_GET_ITEM(t, 6);
+        /* the raw tables stand for the keys only if they have one entry per key */
+        PyObject *protos = PyTuple_GET_ITEM(t, 7);
+        if (mraw != Py_None && (!PyBytes_Check(mraw) || !PyList_Check(protos) ||
+                                PyBytes_GET_SIZE(mraw) / 8 != PyList_GET_SIZE(PyTuple_GET_ITEM(t, 1))))
+            mraw = Py_None;
+        if (fraw != Py_None && (!PyBytes_Check(fraw) || PyBytes_GET_SIZE(fraw) / 8 != PyList_GET_SIZE(PyTuple_GET_ITEM(t, 2))))
+            fraw = Py_None;
+        g->dex[i].mraw = Py_NewRef(mraw);
+        g->dex[i].fraw = Py_NewRef(fraw);
+        g->dex[i].protos = Py_NewRef(protos);
+        g->dex[i].n_p = PyList_Check(protos) ? PyList_GET_SIZE(protos) : 0;
         d->dex = Py_NewRef(PyTuple_GET_ITEM(t, 0));
         d->mkeys = Py_NewRef(PyTuple_GET_ITEM(t, 1));
         d->fkeys = Py_NewRef(PyTuple_GET_ITEM(t, 2));
@@ -2697,8 +2757,11 @@ static PyObject *reachability(PyObject *module, PyObject *args) {
         method_class_name = PyUnicode_InternFromString("Ljava/lang/reflect/Method;");
         invoke_name = PyUnicode_InternFromString("invoke");
         unknown_type_text = PyUnicode_InternFromString("L?;");
+        no_name = PyUnicode_New(0, 0);
+        no_proto = PyUnicode_InternFromString("()V");
         if (!s_superclass || !s_interfaces || !s_methods || !s_invokes || !s_types || !s_fields || !s_strings ||
-            !click_proto || !init_name || !method_class_name || !invoke_name || !unknown_type_text) {
+            !click_proto || !init_name || !method_class_name || !invoke_name || !unknown_type_text || !no_name ||
+            !no_proto) {
             Py_CLEAR(s_superclass);
             return NULL;
         }

@@ -40,7 +40,7 @@ from hegui.dex import parser
 from hegui.dex.framework import OBJECT, FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, GuardedSites
 from hegui.dex.index import DexIndex, MethodInfo
-from hegui.dex.parser import ACC_STATIC
+from hegui.dex.parser import ACC_STATIC, IdTable
 from hegui.names import java_to_descriptor
 
 T = TypeVar("T")
@@ -144,7 +144,9 @@ class Reachability:
         What is rare and intricate stays here and is called back: the consent guards, whether a method
         hands class names to a loader, and the framework types above a set of framework supertypes."""
         index = self.index
-        dexes = [(dex, index.method_refs(dex), index.field_refs(dex), dex.types, dex.strings)
+        dexes = [(dex, index.method_refs(dex), index.field_refs(dex), dex.types, dex.strings,
+                  dex.methods.raw if isinstance(dex.methods, IdTable) else None,
+                  dex.fields.raw if isinstance(dex.fields, IdTable) else None, dex.protos)
                  for dex in index.dex_files]
         guards = self.guards
         # The run's own containers are all freed before it returns (it leaves `parent`, `guarded` and the
