@@ -2658,6 +2658,36 @@ static PyObject *id_entries(PyObject *module, PyObject *args) {
     return out;
 }
 
+PyDoc_STRVAR(string_mask_doc,
+             "string_mask(strings, text, whole) -> bytes\n"
+             "\n"
+             "One byte per entry of the list `strings`: 1 where it ends with `text` (`whole` false) or is `text`\n"
+             "(`whole` true), else 0: the protos returning boolean, the type 'Z', as id_entries takes them.");
+
+static PyObject *string_mask(PyObject *module, PyObject *args) {
+    PyObject *strings, *text;
+    int whole;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!Up:string_mask", &PyList_Type, &strings, &text, &whole)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(strings);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (!out) return NULL;
+    char *mask = PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(strings, i);
+        Py_ssize_t hit = 0;
+        if (PyUnicode_Check(s)) {
+            hit = whole ? str_eq(s, text) : PyUnicode_Tailmatch(s, text, 0, PyUnicode_GET_LENGTH(s), 1);
+            if (hit < 0) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        mask[i] = (char)(hit != 0);
+    }
+    return out;
+}
+
 /* Every entry of `methods` is a MethodRecord of PackedCode whose id is its position. */
 static int all_packed(PyObject *methods) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(methods); i++) {
@@ -2876,6 +2906,7 @@ static PyMethodDef speedups_methods[] = {
     {"referencing", referencing, METH_VARARGS, referencing_doc},
     {"packed_index", packed_index, METH_O, packed_index_doc},
     {"id_entries", id_entries, METH_VARARGS, id_entries_doc},
+    {"string_mask", string_mask, METH_VARARGS, string_mask_doc},
     {"reachability", reachability, METH_VARARGS, reachability_doc},
     {"call_graph", call_graph, METH_NOARGS, call_graph_doc},
     {NULL, NULL, 0, NULL},

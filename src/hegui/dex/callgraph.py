@@ -79,8 +79,8 @@ class Reachability:
         self.guards = guards
         # without a hierarchy no framework type is known to declare anything: no framework callbacks
         self.hierarchy = hierarchy if hierarchy is not None else FrameworkHierarchy({})
-        self.user_methods = user_methods
-        self.user_types = user_types
+        self.user_methods = frozenset(user_methods)
+        self.user_types = frozenset(user_types)
         # _callback_kind per class: its framework supertypes and their answers by method name, one table of
         # answers per distinct set of framework supertypes
         self._callback_kinds: dict[str, tuple[tuple[str, ...], dict[str, str | None]]] = {}

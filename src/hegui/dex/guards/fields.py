@@ -37,9 +37,10 @@ class BooleanFields:
         if table is None:
             table = {}
             strings = dex.strings
-            if isinstance(dex.fields, IdTable) and parser.speedups is not None:  # no tuple per field in C
+            fast = parser.speedups
+            if isinstance(dex.fields, IdTable) and fast is not None and isinstance(dex.types, list):  # in C
                 fields = dex.fields
-                for fidx in parser.speedups.id_entries(fields.raw, bytes(t == "Z" for t in dex.types), len(strings)):
+                for fidx in fast.id_entries(fields.raw, fast.string_mask(dex.types, "Z", True), len(strings)):
                     table.setdefault(strings[fields[fidx][2]], []).append(fidx)
             else:
                 z = {i for i, t in enumerate(dex.types) if t == "Z"}
