@@ -1674,7 +1674,10 @@ static int lineage(Graph *g, int32_t id, const int32_t **out, int32_t *n) {
             if (!x->info || x->super_id < 0 || CLS(g, x->super_id)->walk == walk) break;
             cur = x->super_id;
             CLS(g, cur)->walk = walk;
-            if (ivec_push(&chain, cur) < 0) return -1;
+            if (ivec_push(&chain, cur) < 0) {
+                PyMem_Free(chain.v);
+                return -1;
+            }
         }
         c->lineage = chain.v;
         c->n_lineage = (int32_t)chain.len;
@@ -2309,7 +2312,7 @@ static int reflective_call(Graph *g, Dex *d, const PackedCode *code, const uint8
         uint32_t ref = packed_ref(code, R_STRINGS, i);
         if ((skip && skip[i]) || ref >= (uint64_t)d->n_s) continue;
         PyObject *s = PyList_GET_ITEM(d->strings, ref);
-        int ident = PyUnicode_IsIdentifier(s);
+        int ident = PyUnicode_Check(s) ? PyUnicode_IsIdentifier(s) : 0;
         if (ident < 0) return -1;
         if (!ident) continue;
         int32_t nid = name_id(g, s);
