@@ -431,7 +431,8 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     dev_page.wait_for_url(f"**/cases/{shop_case}/timeline")
     assert _wait_case(dev_page, base, shop_case, "recheck_skipped") == [
         "opened", "notice", "answer", "recheck_skipped"]
-    assert "versionCode 9 is not newer than 10" in dev_page.text_content("#timeline tr[data-kind=recheck_skipped]")
+    skipped = dev_page.text_content("#timeline tr[data-kind=recheck_skipped]")  # the platform's sentence, in Chinese
+    assert "versionCode 9 不高于立案时的版本" in skipped and "（versionCode 10）" in skipped
     _shot(dev_page, "27-developer-older-build-no-recheck")
     dev_page.goto(f"{base}/cases/{shop_case}")
     assert dev_page.get_attribute("#case-status", "data-status") == "notice_sent"
@@ -482,7 +483,7 @@ def test_a_regulator_walks_a_campaign_of_twenty_corpus_apks(browser, campaign, s
     dev_page.set_input_files("#file", str(shop_builds["1.1-switched"]))
     dev_page.click("#upload-submit")
     dev_page.wait_for_selector("#scan-status[data-status=done]", timeout=300_000)
-    assert "changed build: versionCode 11 was filed before with other contents" in dev_page.text_content("p.note")
+    assert "同一版本号的不同构建：versionCode 11 此前已以不同内容提交" in dev_page.text_content("p.note")
     _shot(dev_page, "30b-changed-build-same-versioncode")
     # and the IMEI read before consent is back after the closed case: the app is a repeat offender
     page.goto(f"{base}/apps/{shop['id']}")

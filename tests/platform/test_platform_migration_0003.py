@@ -34,7 +34,7 @@ def test_upgrading_a_populated_0002_database(db_url):
         conn.execute(text("INSERT INTO scans (id, uploader_id, sha256, size, filename, status, attempts, created_at) "
                           "VALUES (1, 1, :sha, 1, 'a.apk', 'done', 1, CURRENT_TIMESTAMP)"), {"sha": "0" * 64})
     upgrade_head(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with session_factory(engine)() as db:
         user = user_for_token(db, "hg_old")
         assert (user.name, user.disabled) == ("old", False)

@@ -44,7 +44,7 @@ def test_upgrading_a_populated_0003_database(db_url):
         for statement in SEED:
             conn.execute(text(statement))
     upgrade_head(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with session_factory(engine)() as db:
         clue = db.get(Clue, 1)
         assert (clue.app_id, clue.source, clue.app_name, clue.sdk_id, clue.note) == (1, "finding", None, None, "old")

@@ -249,6 +249,6 @@ def test_servers_migrating_one_new_postgresql_database_at_once_all_succeed(pg_ur
     assert results == [(0, "")] * 3
     engine = make_engine(pg_url, pool_size=1)
     try:
-        assert current_revision(engine) == "0006"
+        assert current_revision(engine) == "0007"
     finally:
         engine.dispose()

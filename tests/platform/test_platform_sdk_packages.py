@@ -14,6 +14,7 @@ from platform_kit import ingest, make_report, web_login
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sdkpkg"))
 from javabuild import aar_manifest, compile_classes, jar_bytes, write_aar, write_jar  # noqa: E402
 
+from hegui.platform.messages import Message  # noqa: E402
 from hegui.platform.scans import filing_package  # noqa: E402
 
 PUSH = "com.example.pushsdk"
@@ -150,10 +151,9 @@ def test_an_sdk_package_is_not_filed_under_an_app_of_the_same_package(live_platf
     ("apk", "com.demo.shop", ("com.demo.shop", None)),
     ("aar", "com.x", ("com.x", None)),  # declared in the AAR's manifest: taken as it is
     ("jar", "com.example.pushsdk", ("com.example.pushsdk", None)),
-    ("jar", "com.google", (None, "the JAR's classes share only the package com.google, too broad to name one SDK: "
-                                 "the scan is not filed under an SDK")),
-    ("jar", None, (None, "the JAR's classes share no package: the scan is not filed under an SDK")),
-    ("apk", "  ", (None, "no package name could be read: the scan is not filed under an app")),
+    ("jar", "com.google", (None, Message("scan.jar_package_too_broad", {"package": "com.google"}))),
+    ("jar", None, (None, Message("scan.jar_no_package"))),
+    ("apk", "  ", (None, Message("scan.no_package"))),
 ])
 def test_which_package_a_scan_is_filed_under(kind, package, expected):
     assert filing_package(kind, package) == expected

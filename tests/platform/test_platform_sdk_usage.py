@@ -138,7 +138,7 @@ def test_migration_0005_backfills_the_table_from_the_stored_reports(db_url):
         _insert_version(conn, 2, 1, "1.1", 11, _report("com.shop", "1.1", 11, ("jpush",), sha=2))  # older, later
         _insert_version(conn, 3, 2, "9.0", 90, _report("com.umeng.sdk", "9.0", 90, ("umeng",), sha=3))
     upgrade_head(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with session_factory(engine)() as db:
         rows = db.execute(select(SdkUsage.version_id, SdkUsage.sdk_id, SdkUsage.sdk_version, SdkUsage.latest,
                                  SdkUsage.findings, SdkUsage.before_consent_findings, SdkUsage.worst_rank,

@@ -64,7 +64,7 @@ def test_a_regulator_creates_a_user_whose_token_is_shown_once_and_works(sqlite_p
         assert login(db, "审核员乙", "a long password", 1) is not None
     assert _audit(p, "user.create")[-1][0::2] == ("regulator", "审核员乙 as reviewer")
     again = _post(p, "regulator", "/users", {"name": "审核员乙", "role": "reviewer"})
-    assert (again.status_code, "already exists" in again.text, "new-token-value" in again.text) == (409, True, False)
+    assert (again.status_code, "用户 审核员乙 已存在" in again.text, "new-token-value" in again.text) == (409, True, False)
 
 
 def test_a_new_user_with_an_unknown_role_or_short_password_is_refused(sqlite_platform):

@@ -24,7 +24,7 @@ def later_imei() -> Observation:
 
 def test_migrations_build_the_schema_from_empty(platform):
     engine = platform.app.state.engine
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     tables = set(inspect(engine).get_table_names())
     assert {"users", "api_tokens", "apps", "app_versions", "scans", "findings", "clues", "cases",
             "repeat_offences", "complaints", "store_listings", "audit_events", "alembic_version"} <= tables

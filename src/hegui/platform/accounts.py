@@ -13,19 +13,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui.platform.db import ApiToken, AuditEvent, User, WebSession, utcnow
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.security import hash_password, new_csrf_token, new_token, token_digest, verify_password
 from hegui.platform.vocab import Role
 
 USER_NAME = re.compile(r"[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,80}")
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(Refusal):
+    """An account change the platform refuses; `str(err)` is the English reason, `err.reason(lang)` the
+    reader's."""
 
 
-def audit(db: Session, user: User | None, action: str, target: str = "", detail: str = "") -> None:
-    """Record who did what. Never pass secrets (tokens, passwords) in `detail`."""
-    db.add(AuditEvent(user_id=user.id if user else None, action=action, target=target[:80], detail=detail[:2000]))
+def audit(db: Session, user: User | None, action: str, target: str = "", detail: str = "",
+          message: Message | None = None) -> None:
+    """Record who did what. Never pass secrets (tokens, passwords) in `detail`. A sentence the platform writes is
+    passed as `message`: the log keeps its English text as `detail`, readers render it in their language."""
+    if message is not None:
+        detail = detail or message.english()
+    db.add(AuditEvent(user_id=user.id if user else None, action=action, target=target[:80], detail=detail[:2000],
+                      message=message.as_json() if message is not None else None))
 
 
 def create_user(db: Session, name: str, role: str, password: str | None = None,
@@ -33,11 +40,11 @@ def create_user(db: Session, name: str, role: str, password: str | None = None,
     """Create a user and a first API token; returns (user, token). The token is never stored in clear.
     `by`: the regulator creating it in the web UI (None: the command line), named in the audit log."""
     if role not in tuple(Role):
-        raise AccountError(f"unknown role {role!r} (one of: {', '.join(Role)})")
+        raise AccountError(Message("refused.unknown_role", {"role": role, "choices": [r.value for r in Role]}))
     if not USER_NAME.fullmatch(name):
-        raise AccountError("user name: 1-80 letters, digits, Chinese characters or _ . @ -")
+        raise AccountError(Message("refused.user_name"))
     if db.scalar(select(User).where(User.name == name)) is not None:
-        raise AccountError(f"user {name!r} already exists")
+        raise AccountError(Message("refused.user_exists", {"name": name}))
     user = User(name=name, role=role, password_hash=hash_password(password) if password else None)
     db.add(user)
     db.flush()
@@ -48,7 +55,7 @@ def create_user(db: Session, name: str, role: str, password: str | None = None,
 
 def set_password(db: Session, user: User, password: str) -> None:
     if len(password) < 8:
-        raise AccountError("password: at least 8 characters")
+        raise AccountError(Message("refused.password_short"))
     user.password_hash = hash_password(password)
     audit(db, user, "user.password", f"user:{user.id}")
 
@@ -156,7 +163,7 @@ def disable_user(db: Session, name: str, by: User | None = None) -> User:
     """Disable an account: its tokens and sessions stop working (they are kept for the audit trail)."""
     user = db.scalar(select(User).where(User.name == name))
     if user is None:
-        raise AccountError(f"no user {name!r}")
+        raise AccountError(Message("refused.no_user", {"name": name}))
     user.disabled = True
     db.execute(WebSession.__table__.delete().where(WebSession.user_id == user.id))
     audit(db, by, "user.disable", f"user:{user.id}", name)
@@ -166,7 +173,7 @@ def disable_user(db: Session, name: str, by: User | None = None) -> User:
 def revoke_token(db: Session, token_id: int, by: User | None = None) -> ApiToken:
     row = db.get(ApiToken, token_id)
     if row is None:
-        raise AccountError(f"no API token {token_id}")
+        raise AccountError(Message("refused.no_token", {"token": token_id}))
     row.revoked = True
     audit(db, by, "token.revoke", f"token:{token_id}", f"user:{row.user_id}")
     return row

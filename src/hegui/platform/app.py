@@ -162,7 +162,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith(("/api/", "/openapi.json", "/static/")):
             return await http_exception_handler(request, exc)
-        return web.error_page(request, exc.status_code, str(exc.detail))
+        return web.error_page(request, exc.status_code, str(exc.detail), getattr(exc, "refusal", None))
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _exc: LoginRequired) -> RedirectResponse:

@@ -28,6 +28,7 @@ from hegui.platform import marks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import AppVersion, Campaign, CampaignItem, Case, Clue, FindingRow, Scan, User
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.scans import db_now, submit_scan
 from hegui.platform.storage import UploadRejected
 from hegui.platform.vocab import OPEN_CASE_STATUSES, CampaignSource, ClueSource, ClueStatus, ScanStatus
@@ -46,7 +47,7 @@ PENDING, FETCHING = "pending", "fetching"  # an item's status before it is a sca
 FOLDER_SUFFIXES = (".apk", ".aar", ".jar")  # what the platform scans; the upload check decides the rest
 
 
-class CampaignError(ValueError):
+class CampaignError(Refusal):
     """A campaign the platform refuses as a whole; `str(err)` is a one-line reason."""
 
 
@@ -98,7 +99,7 @@ def fetch_url(url: str, max_bytes: int, *, private_ok: bool = False) -> BinaryIO
     public addresses before a byte is sent (no proxy: it would connect to addresses never checked) unless the
     operator allowed private ones. Raises UploadRejected with the reason."""
     if not url.lower().startswith(("http://", "https://")):
-        raise UploadRejected("only http and https URLs are fetched", 422)
+        raise UploadRejected(Message("campaign.fetch.scheme"), 422)
     allowed = (lambda _ip, _port=0: True) if private_ok else public_address
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), checked_handler(allowed), _Redirects())
     out = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - handed to the caller, who closes it
@@ -108,24 +109,24 @@ def fetch_url(url: str, max_bytes: int, *, private_ok: bool = False) -> BinaryIO
             size, deadline = 0, time.monotonic() + FETCH_DEADLINE_S
             while chunk := response.read(1 << 16):
                 if time.monotonic() > deadline:
-                    raise UploadRejected(f"not downloaded within {FETCH_DEADLINE_S:g} s", 504)
+                    raise UploadRejected(Message("campaign.fetch.too_slow", {"seconds": f"{FETCH_DEADLINE_S:g}"}), 504)
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(f"larger than the {max_bytes // (1024 * 1024)} MB upload limit", 413)
+                    raise UploadRejected(Message("campaign.fetch.too_large", {"mb": max_bytes // (1024 * 1024)}), 413)
                 out.write(chunk)
     except UploadRejected:
         out.close()
         raise
     except NonPublicAddress as err:
         out.close()
-        raise UploadRejected(f"leads to a non-public address ({err.address}): not fetched", 422) from None
+        raise UploadRejected(Message("campaign.fetch.non_public", {"address": str(err.address)}), 422) from None
     except urllib.error.HTTPError as err:
         out.close()
-        raise UploadRejected(f"HTTP {err.code}", 502) from None
+        raise UploadRejected(Message("campaign.fetch.http", {"code": err.code}), 502) from None
     except (urllib.error.URLError, OSError, ValueError) as err:
         out.close()
         reason = getattr(err, "reason", None) or err
-        raise UploadRejected(f"cannot be fetched: {str(reason)[:200]}", 502) from None
+        raise UploadRejected(Message("campaign.fetch.failed", {"reason": str(reason)[:200]}), 502) from None
     out.seek(0)
     return out  # type: ignore[return-value]
 
@@ -134,19 +135,19 @@ def folder_files(root: Path | None, folder: str) -> list[Path]:
     """The APKs, AARs and JARs under `folder`, a path relative to the operator's campaign root (never outside
     it: `..` and symlinks leading out are refused), sorted. Raises CampaignError."""
     if root is None:
-        raise CampaignError("no campaign folder root is configured (HEGUI_CAMPAIGN_ROOT): folders cannot be scanned")
+        raise CampaignError(Message("refused.no_campaign_root"))
     base = root.resolve()
     target = (base / folder.strip().lstrip("/")).resolve()
     if target != base and not target.is_relative_to(base):
-        raise CampaignError("the folder must lie inside the campaign root")
+        raise CampaignError(Message("refused.folder_outside_root"))
     if not target.is_dir():
-        raise CampaignError(f"no folder {folder!r} under the campaign root")
+        raise CampaignError(Message("refused.no_folder", {"folder": folder}))
     found = []
     for path in sorted(target.rglob("*")):
         if path.suffix.lower() in FOLDER_SUFFIXES and path.is_file() and path.resolve().is_relative_to(base):
             found.append(path)
     if len(found) > MAX_ITEMS:
-        raise CampaignError(f"the folder holds {len(found)} packages, more than {MAX_ITEMS}")
+        raise CampaignError(Message("refused.folder_too_many", {"count": len(found), "limit": MAX_ITEMS}))
     return found
 
 
@@ -163,17 +164,17 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
     that is no ZIP) is kept as a failed item with its reason."""
     name = name.strip()
     if not name:
-        raise CampaignError("a campaign needs a name")
+        raise CampaignError(Message("refused.campaign_name"))
     if min_severity not in SEVERITY_ORDER:
-        raise CampaignError(f"severity must be one of {', '.join(SEVERITY_ORDER)}")
+        raise CampaignError(Message("refused.campaign_severity", {"choices": list(SEVERITY_ORDER)}))
     files = folder_files(settings.campaign_root, inputs.folder) if inputs.folder else []
     count = len(inputs.uploads) + len(inputs.urls) + len(files)
     if count == 0:
-        raise CampaignError("give the campaign some inputs: files, URLs or a folder")
+        raise CampaignError(Message("refused.campaign_no_inputs"))
     if count > MAX_ITEMS:
-        raise CampaignError(f"{count} inputs, more than {MAX_ITEMS}")
+        raise CampaignError(Message("refused.campaign_too_many", {"count": count, "limit": MAX_ITEMS}))
     if len(inputs.urls) > MAX_URLS:
-        raise CampaignError(f"{len(inputs.urls)} URLs, more than {MAX_URLS}: put the packages in a folder instead")
+        raise CampaignError(Message("refused.campaign_too_many_urls", {"count": len(inputs.urls), "limit": MAX_URLS}))
     campaign = Campaign(name=name[:200], min_severity=min_severity, created_by=user.id)
     db.add(campaign)
     db.flush()
@@ -185,6 +186,7 @@ def create_campaign(db: Session, settings: Settings, user: User, name: str, min_
                 item.scan_id = submit_scan(db, settings, user, body, filename).id
             except UploadRejected as err:
                 item.error = str(err)
+                item.error_message = err.message.as_json() if err.message else None
         db.add(item)
 
     for body, filename in inputs.uploads:
@@ -260,7 +262,7 @@ def claim_fetch(db: Session, worker_id: str) -> FetchClaim | None:
 
 
 def finish_fetch(db: Session, settings: Settings, claim: FetchClaim, worker_id: str,
-                 body: BinaryIO | None, error: str | None) -> CampaignItem | None:
+                 body: BinaryIO | None, error: str | Message | None) -> CampaignItem | None:
     """Store a fetch's outcome: the body queued as a scan of the campaign's creator (quotas and the upload check
     as for any upload), or the item failed with a reason naming the URL. None (nothing stored) when this claim
     was taken away meanwhile (its lease ran out and another server fetches the item). The caller commits."""
@@ -273,20 +275,22 @@ def finish_fetch(db: Session, settings: Settings, claim: FetchClaim, worker_id: 
         try:
             item.scan_id = submit_scan(db, settings, user, body, claim.ref.rsplit("/", 1)[-1] or "download.apk").id
         except UploadRejected as err:
-            error = str(err)
+            error = err.message or str(err)
     if error is not None:
-        item.error = f"{claim.ref}: {error}"[:2000]
+        failed = Message("campaign.item_failed", {"ref": claim.ref, "reason": error.as_json()
+                                                  if isinstance(error, Message) else error})
+        item.error, item.error_message = failed.english()[:2000], failed.as_json()
     item.fetch_status = item.fetch_worker = item.fetch_lease_until = item.fetch_url = None
     db.flush()
     return item
 
 
-def fetch_item(settings: Settings, claim: FetchClaim) -> tuple[BinaryIO | None, str | None]:
+def fetch_item(settings: Settings, claim: FetchClaim) -> tuple[BinaryIO | None, str | Message | None]:
     """Download a claimed item (no database session is held meanwhile): (body, None) or (None, reason)."""
     try:
         return fetch_url(claim.url, settings.max_upload_bytes, private_ok=settings.campaign_private_urls), None
     except UploadRejected as err:
-        return None, str(err)
+        return None, err.message or str(err)
 
 
 def after_campaign_scan(db: Session, scan: Scan) -> list[Clue]:

@@ -18,6 +18,7 @@ from hegui.platform import access, marks, sdks
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, AuditEvent, Case, CaseAnswer, Clue, Complaint, Scan, User
+from hegui.platform.messages import Message, from_json, render_json
 from hegui.platform.scans import submit_scan
 from hegui.platform.vocab import ANSWERABLE_CASE_STATUSES, CaseStatus, ClueSource, ClueStatus, Role
 from hegui.platform.workdays import WorkCalendar
@@ -26,7 +27,7 @@ from hegui.platform.workflow import WorkflowError, latest_version, rectification
 
 def _rule(rule_id: str) -> str:
     if rule_id not in knowledge.rulebook():
-        raise WorkflowError(f"unknown rule {rule_id!r}")
+        raise WorkflowError(Message("refused.unknown_rule", {"rule": rule_id}))
     return rule_id
 
 
@@ -39,9 +40,9 @@ def clue_from_tip(db: Session, user: User, rule_id: str, note: str, *, app: App 
     _rule(rule_id)
     app_name = app_name.strip()[:255]
     if app is None and not app_name:
-        raise WorkflowError("a tip names the app: choose it, or give its name")
+        raise WorkflowError(Message("refused.tip_names_app"))
     if not note.strip():
-        raise WorkflowError("say what the tip reports")
+        raise WorkflowError(Message("refused.tip_content"))
     version = latest_version(db, app) if app else None
     clue = Clue(app_id=app.id if app else None, app_name=None if app else app_name, rule_id=rule_id,
                 source=ClueSource.TIP,
@@ -57,7 +58,7 @@ def clue_from_complaint(db: Session, user: User, complaint: Complaint, rule_id: 
     names the clue). A complaint gives one clue per rule."""
     _rule(rule_id)
     if db.scalar(select(Clue.id).where(Clue.complaint_id == complaint.id, Clue.rule_id == rule_id)) is not None:
-        raise WorkflowError(f"complaint {complaint.id} already has a clue for {rule_id}")
+        raise WorkflowError(Message("refused.complaint_has_clue", {"complaint": complaint.id, "rule": rule_id}))
     app = db.get(App, complaint.app_id) if complaint.app_id else None
     version = latest_version(db, app) if app else None
     text = (note.strip() + "\n" if note.strip() else "") + complaint.content
@@ -75,7 +76,7 @@ def clue_from_complaint(db: Session, user: User, complaint: Complaint, rule_id: 
 
 def _staff_view(user: User) -> User:
     if not access.sees_all(user):
-        raise WorkflowError("only regulators and reviewers file clues and cases")
+        raise WorkflowError(Message("refused.staff_only"))
     return user
 
 
@@ -84,7 +85,7 @@ def sdk_rule_ids(db: Session, user: User, sdk_id: str) -> set[str]:
     those a reviewer marked false positives in that app."""
     detail = sdks.sdk_detail(db, _staff_view(user), sdk_id)
     if detail is None:
-        raise WorkflowError(f"no app on the platform embeds the SDK {sdk_id!r}")
+        raise WorkflowError(Message("refused.sdk_not_embedded", {"sdk": sdk_id}))
     rules: set[str] = set()
     for f in detail.findings:
         version = db.get(AppVersion, f.version_id)
@@ -95,7 +96,7 @@ def sdk_rule_ids(db: Session, user: User, sdk_id: str) -> set[str]:
 
 def _vendor(user: User) -> User:
     if user.role != Role.SDK_VENDOR:
-        raise WorkflowError(f"{user.name} is a {user.role} account, not an SDK vendor's")
+        raise WorkflowError(Message("refused.not_vendor", {"user": user.name, "role": user.role}))
     return user
 
 
@@ -114,7 +115,7 @@ def sdk_clue(db: Session, user: User, sdk_id: str, vendor: User, rule_id: str, n
     """A clue about an SDK (its findings across the apps embedding it), answered for by `vendor`."""
     _vendor(vendor)
     if _rule(rule_id) not in sdk_rule_ids(db, user, sdk_id):
-        raise WorkflowError(f"{rule_id} is not a finding about the SDK {sdk_id} in any app's latest version")
+        raise WorkflowError(Message("refused.not_sdk_finding", {"rule": rule_id, "sdk": sdk_id}))
     record = vendor_record(db, vendor, sdk_id)
     clue = Clue(app_id=record.id if record else None, rule_id=rule_id, source=ClueSource.FINDING, sdk_id=sdk_id[:120],
                 subject=sdk_id[:120], vendor_id=vendor.id, note=note.strip()[:4000], created_by=user.id)
@@ -131,17 +132,16 @@ def open_sdk_case(db: Session, user: User, sdk_id: str, vendor: User, rule_ids: 
     _vendor(vendor)
     wanted = sorted({_rule(r) for r in rule_ids})
     if not wanted:
-        raise WorkflowError("choose at least one finding")
+        raise WorkflowError(Message("refused.choose_finding"))
     missing = [r for r in wanted if r not in sdk_rule_ids(db, user, sdk_id)]
     if missing:
-        raise WorkflowError(f"not a finding about the SDK {sdk_id}: {', '.join(missing)}")
+        raise WorkflowError(Message("refused.not_sdk_findings", {"sdk": sdk_id, "rules": missing}))
     record = vendor_record(db, vendor, sdk_id)
     if record is None:
-        raise WorkflowError(f"{vendor.name} has no SDK package on the platform that contains {sdk_id}: the vendor "
-                            "uploads it first (or a regulator gives its record to the vendor)")
+        raise WorkflowError(Message("refused.vendor_has_no_package", {"vendor": vendor.name, "sdk": sdk_id}))
     if db.scalar(select(Case.id).where(Case.app_id == record.id, Case.sdk_id == sdk_id,
                                        Case.status == CaseStatus.NOTICE_SENT)) is not None:
-        raise WorkflowError(f"the SDK {sdk_id} already has a case waiting for rectification")
+        raise WorkflowError(Message("refused.sdk_case_waiting", {"sdk": sdk_id}))
     version = latest_version(db, record)
     deadline, exact = calendar.add_working_days(today, rectification_days())
     case = Case(app_id=record.id, version_id=version.id, rule_ids=wanted, status=CaseStatus.NOTICE_SENT, notice_date=today,
@@ -152,8 +152,9 @@ def open_sdk_case(db: Session, user: User, sdk_id: str, vendor: User, rule_ids: 
     for clue in db.scalars(select(Clue).where(Clue.sdk_id == sdk_id, Clue.vendor_id == vendor.id,
                                               Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
         clue.status = ClueStatus.IN_CASE
-    audit(db, user, "case.open", f"case:{case.id}",
-          f"sdk {sdk_id} vendor {vendor.name} ({record.package}) deadline={deadline} rules={','.join(wanted)}")
+    audit(db, user, "case.open", f"case:{case.id}", message=Message(
+        "case.opened_sdk", {"sdk": sdk_id, "vendor": vendor.name, "package": record.package,
+                            "deadline": deadline.isoformat(), "rules": wanted}))
     return case
 
 
@@ -190,17 +191,18 @@ def answer_case(db: Session, settings: Settings, user: User, case: Case, stateme
     (or last re-checked) on is the case's re-check (workflow.after_new_version). Raises WorkflowError or
     storage.UploadRejected."""
     if case.app.owner_id != user.id:
-        raise WorkflowError("only the account the app belongs to answers its case")
+        raise WorkflowError(Message("refused.answer_not_owner"))
     if case.status not in ANSWERABLE_CASE_STATUSES:  # an escalated or closed case takes none
-        raise WorkflowError(f"the case is {case.status}: it takes no more answers")
+        raise WorkflowError(Message("refused.case_takes_no_answers", {"status": case.status}))
     statement = statement.strip()
     if not statement:
-        raise WorkflowError("say what was rectified (the rectification statement)")
+        raise WorkflowError(Message("refused.statement_missing"))
     scan = submit_scan(db, settings, user, upload, filename)
     answer = CaseAnswer(case_id=case.id, user_id=user.id, statement=statement[:10000], scan_id=scan.id)
     db.add(answer)
     db.flush()
-    audit(db, user, "case.answer", f"case:{case.id}", f"answer {answer.id} with scan {scan.id}")
+    audit(db, user, "case.answer", f"case:{case.id}",
+          message=Message("case.answer", {"answer": answer.id, "scan": scan.id}))
     return answer
 
 
@@ -224,9 +226,18 @@ class TimelineEvent:
     at: dt.datetime
     kind: str  # opened | notice | answer | recheck | recheck_skipped | closed | escalation | override
     actor: str | None  # the account; None for the platform's own steps (re-checks)
-    detail: str
+    detail: str  # the audit's English text, or what a person typed (an answer's statement, an override reason)
     scan_id: int | None = None
     version_id: int | None = None
+    # The platform's sentence behind `detail` (None: typed by a person, or an event logged before messages)
+    message: Message | None = None
+
+    def text(self, lang: str) -> str:
+        """The detail as a reader of `lang` reads it: the platform's sentence in that language, a person's
+        words as they were typed."""
+        if self.message is None:
+            return self.detail
+        return render_json(self.message.as_json(), lang, self.detail) or self.detail
 
 
 def timeline(db: Session, case: Case) -> list[TimelineEvent]:
@@ -240,11 +251,13 @@ def timeline(db: Session, case: Case) -> list[TimelineEvent]:
         if kind is None:
             continue
         actor = row.user.name if row.user else None
+        message = from_json(row.message)
         if kind == "opened":
-            events.append(TimelineEvent(row.at, "opened", actor, row.detail, version_id=case.version_id))
-            events.append(TimelineEvent(row.at, "notice", actor,  # dates and rules: the same in either language
-                                        f"{case.notice_date.isoformat()} → {case.deadline.isoformat()}: "
-                                        f"{', '.join(case.rule_ids)}"))
+            events.append(TimelineEvent(row.at, "opened", actor, row.detail, version_id=case.version_id,
+                                        message=message))
+            notice = Message("case.notice", {"notice_date": case.notice_date.isoformat(),
+                                             "deadline": case.deadline.isoformat(), "rules": list(case.rule_ids)})
+            events.append(TimelineEvent(row.at, "notice", actor, notice.english(), message=notice))
             continue
         if kind == "answer":
             found = _ANSWER.search(row.detail)
@@ -252,7 +265,8 @@ def timeline(db: Session, case: Case) -> list[TimelineEvent]:
             scan = db.get(Scan, answer.scan_id) if answer and answer.scan_id else None
             events.append(TimelineEvent(row.at, "answer", actor, answer.statement if answer else row.detail,
                                         scan_id=scan.id if scan else None,
-                                        version_id=scan.version_id if scan else None))
+                                        version_id=scan.version_id if scan else None,
+                                        message=None if answer else message))  # the developer's own words
             continue
-        events.append(TimelineEvent(row.at, kind, actor, row.detail))  # re-checks name their version
+        events.append(TimelineEvent(row.at, kind, actor, row.detail, message=message))  # re-checks name their version
     return events

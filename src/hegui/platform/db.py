@@ -102,10 +102,13 @@ class Scan(Base):
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # last claim: the fair queue's "served at"
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # English, as the audit log reads it
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # its messages.py key + parameters
     report_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("app_versions.id"), index=True)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # English, as the audit log reads it
+    # the note's sentences as messages.py keys + parameters, rendered in the reader's language (None: older scans)
+    note_messages: Mapped[list[Any] | None] = mapped_column(JSON)
     # A possible counterfeit (signers.py, vocab.Review): "held" for a regulator's decision about `held_app_id`, then
     # "counterfeit" (stays unfiled) or "genuine" (filed, the record re-bound to its certificates).
     review: Mapped[str | None] = mapped_column(String(12), index=True)
@@ -279,6 +282,7 @@ class CampaignItem(Base):
     ref: Mapped[str] = mapped_column(String(1000))  # file name, redacted URL or path under the campaign root
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"), index=True)
     error: Mapped[str | None] = mapped_column(Text)  # why the input never became a scan (fetch or read failed)
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # `error` as a messages.py key + params
     # A URL item waits for a background worker (campaigns.claim_fetch): `pending`, then `fetching` under a lease;
     # None once it became a scan or failed. The full URL (a presigned one's secret query) is kept only till then.
     fetch_url: Mapped[str | None] = mapped_column(Text)
@@ -320,7 +324,9 @@ class AuditEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(80), default="")
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # English plain text: the log
+    # {"key", "params"} of `detail` when the platform wrote it (messages.py): rendered per reader's language
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     user: Mapped[User | None] = relationship()
 
 

@@ -14,11 +14,19 @@ from sqlalchemy.orm import Session
 from hegui.platform import campaigns, lists, workflow
 from hegui.platform.accounts import session_for, user_for_token
 from hegui.platform.db import Campaign, User, WebSession
+from hegui.platform.i18n import pick_lang
+from hegui.platform.messages import Refusal
 from hegui.platform.workdays import WorkCalendar
 
 SESSION_COOKIE = "hegui_session"
 LOGIN_CSRF_COOKIE = "hegui_login_csrf"
 LANG_COOKIE = "hegui_lang"
+
+
+def lang_of(request: Request) -> str:
+    """The language a page or an API answer is rendered in (i18n.pick_lang)."""
+    return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                     request.query_params.get("lang"))
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -90,7 +98,15 @@ def refusal_is_conflict() -> Iterator[None]:
     try:
         yield
     except workflow.WorkflowError as err:
-        raise HTTPException(409, str(err)) from None
+        raise refusal(409, err) from None
+
+
+def refusal(status: int, err: Refusal) -> HTTPException:
+    """The HTTP answer to a refused step: the English reason as its detail (the API's), the reason itself kept
+    for an error page to say in the reader's language."""
+    exc = HTTPException(status, str(err))
+    exc.refusal = err  # type: ignore[attr-defined]
+    return exc
 
 
 def run_list(request: Request, db: Session, user: User, spec: lists.ListSpec) -> lists.Page:
@@ -118,7 +134,7 @@ def start_campaign(request: Request, db: Session, user: User, name: str, min_sev
     try:
         campaign = campaigns.create_campaign(db, request.app.state.settings, user, name, min_severity, inputs)
     except campaigns.CampaignError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
     db.commit()
     request.app.state.worker_notify()
     return campaign

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
+from hegui.platform.citations import chinese_number, chinese_title
 from hegui.platform.db import App, AppVersion, Case, StoreListing
 from hegui.platform.vocab import CaseStatus
 from hegui.report.cells import neutralise_formula
@@ -48,14 +49,15 @@ def notice_category(rule_id: str) -> str:
 
 
 def notice_documents(findings: list[dict]) -> list[dict]:
-    """The documents a notice's findings cite, each once by its full name (and number), in the order cited."""
+    """The documents a notice's findings cite, each once by its full name (and number), in the order cited; the
+    Chinese title without hegui's English notes on where the document is found (citations.py)."""
     known = knowledge.documents()
     seen: dict[str, dict] = {}
     for finding in findings:
         for source in finding.get("sources", []):
             doc = known.get(str(source.get("doc", "")))
-            if doc is not None:
-                seen.setdefault(doc["id"], doc)
+            if doc is not None and doc["id"] not in seen:
+                seen[doc["id"]] = {**doc, "title_zh": chinese_title(doc), "number": chinese_number(doc)}
     return list(seen.values())
 
 

@@ -157,7 +157,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Before the deadline, log in to this platform and submit, on this case's page, a rectification "
                      "statement and the fixed build (a higher versionCode than the one tested); the platform "
                      "re-checks it automatically."),
-    "notice_contact": ("联系方式", "Contact"),
+    "notice_contact": ("联系方式", "Contact"), "notice_number": ("编号：", "No. "),
 }
 
 
@@ -168,7 +168,11 @@ def translate(key: str, lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def pick_lang(cookie: str | None, accept_language: str | None) -> str:
+def pick_lang(cookie: str | None, accept_language: str | None, query: str | None = None) -> str:
+    """The reader's language: `?lang=` of the request, else the language cookie the pages set, else English when
+    Accept-Language starts with it, else Chinese."""
+    if query in LANGS:
+        return query
     if cookie in LANGS:
         return cookie
     if accept_language and accept_language.lower().startswith("en"):

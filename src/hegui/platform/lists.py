@@ -64,7 +64,7 @@ class ListQuery:
     def from_params(cls, params: Mapping[str, str], allowed_filters: frozenset[str]) -> ListQuery:
         """From query parameters (`q`, `limit`, `offset`, `sort` and the list's filters); empty values are unset,
         a parameter the list does not know is refused (a misspelt filter would otherwise show every row)."""
-        unknown = set(params) - allowed_filters - {"q", "limit", "offset", "sort"}
+        unknown = set(params) - allowed_filters - {"q", "limit", "offset", "sort", "lang"}  # lang: of the answer
         if unknown:
             raise ListRequestError(f"unknown parameter {sorted(unknown)[0]!r}; this list takes q, limit, offset, sort"
                                    + "".join(f", {f}" for f in sorted(allowed_filters)))

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, aliased
 
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, AppVersion, FindingMark, FindingRow, User
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import MarkVerdict
 
 
-class MarkError(ValueError):
+class MarkError(Refusal):
     """A mark the platform refuses; `str(err)` is a one-line reason."""
 
 
@@ -82,10 +83,10 @@ def holds_clause(verdict: str | None) -> ColumnElement[bool]:
 def mark_finding(db: Session, user: User, finding: FindingRow, verdict: str, reason: str) -> FindingMark:
     """Give a verdict on `finding` (its rule + subject in its app, from its version on)."""
     if verdict not in {v.value for v in MarkVerdict}:
-        raise MarkError(f"verdict must be one of {', '.join(MarkVerdict)}")
+        raise MarkError(Message("refused.unknown_verdict", {"choices": [v.value for v in MarkVerdict]}))
     reason = reason.strip()
     if not reason:
-        raise MarkError("a verdict needs a reason")
+        raise MarkError(Message("refused.verdict_reason"))
     mark = db.scalar(select(FindingMark).where(FindingMark.app_id == finding.app_id,
                                                FindingMark.rule_id == finding.rule_id,
                                                FindingMark.subject == finding.subject))

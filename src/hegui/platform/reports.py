@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from hegui.platform import cluereport, export
 from hegui.platform.accounts import audit
 from hegui.platform.db import Scan, User
+from hegui.platform.deps import refusal
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.scans import ReportUnavailable, report_download
 from hegui.platform.vocab import AnnouncementFormat
 
@@ -36,9 +38,8 @@ def announcement_response(db: Session, user: User, fmt: str, escalation: str | N
     rows = export.announcement_rows(db, escalation)
     incomplete = [r.app for r in rows if not r.developer]
     if incomplete and not skip_incomplete:
-        raise HTTPException(409, "no developer is recorded for " + ", ".join(incomplete[:20])
-                            + (" …" if len(incomplete) > 20 else "") + ": record a store listing with developer_name, "
-                            "or export the other rows with skip_incomplete=true")
+        key = "refused.announcement_incomplete" + ("_more" if len(incomplete) > 20 else "")
+        raise refusal(409, Refusal(Message(key, {"apps": incomplete[:20]})))
     rows = [r for r in rows if r.developer]
     audit(db, user, "announcement.export", fmt, f"{len(rows)} rows"
           + (f"; left out, no developer recorded: {', '.join(incomplete)}"[:2000] if incomplete else ""))

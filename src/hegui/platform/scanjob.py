@@ -46,11 +46,12 @@ def main(argv: list[str]) -> int:
     fetch_policy = argv[3:] == ["--fetch-policy"]
     from hegui.errors import InputError
     from hegui.pipeline import ScanOptions, scan_path
+    from hegui.platform.messages import Message, failure
 
     try:
         report = scan_path(apk, ScanOptions(fetch_policy=fetch_policy))
     except InputError as err:
-        _write_atomic(result, {"error": f"unreadable input: {err}"})
+        _write_atomic(result, failure(Message("scan.error.unreadable_input", {"reason": str(err)})))
         return 0
     _write_atomic(result, {"report": report.model_dump(mode="json")})
     return 0

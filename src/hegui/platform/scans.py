@@ -19,6 +19,7 @@ from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
+from hegui.platform.messages import Message, from_json, notes_json
 from hegui.platform.storage import UploadRejected, store_upload
 from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, InputKind, ScanStatus
 from hegui.report.model import Report
@@ -43,18 +44,18 @@ def check_quotas(db: Session, settings: Settings, user: User, size: int) -> None
     if settings.queued_quota:
         waiting = db.scalar(select(func.count()).where(mine, Scan.status.in_((ScanStatus.QUEUED, ScanStatus.RUNNING))))
         if waiting >= settings.queued_quota:
-            raise UploadRejected(f"{waiting} of your scans are still waiting or running (at most "
-                                 f"{settings.queued_quota}): upload again when some are done", 429)
+            raise UploadRejected(Message("refused.queue_quota", {"waiting": waiting, "quota": settings.queued_quota}),
+                                 429)
     if settings.upload_quota_per_day:
         since = utcnow() - dt.timedelta(days=1)
         today = db.scalar(select(func.count()).where(mine, Scan.created_at >= since))
         if today >= settings.upload_quota_per_day:
-            raise UploadRejected(f"at most {settings.upload_quota_per_day} uploads in 24 hours", 429)
+            raise UploadRejected(Message("refused.daily_quota", {"quota": settings.upload_quota_per_day}), 429)
     if settings.storage_quota_mb:
         used = db.scalar(select(func.coalesce(func.sum(Scan.size), 0)).where(mine)) or 0
         if used + size > settings.storage_quota_mb * 1024 * 1024:
-            raise UploadRejected(f"your uploads would pass the {settings.storage_quota_mb} MB storage quota "
-                                 f"({used // (1024 * 1024)} MB used)", 413)
+            raise UploadRejected(Message("refused.storage_quota", {"quota": settings.storage_quota_mb,
+                                                                   "used": used // (1024 * 1024)}), 413)
 
 
 def submit_scan(db: Session, settings: Settings, user: User, source: BinaryIO, filename: str | None) -> Scan:
@@ -140,7 +141,7 @@ def claim_next(db: Session, max_attempts: int, worker_id: str, lease_s: float) -
         if row.attempts >= max_attempts:
             db.execute(update(Scan).where(Scan.id == row.id, Scan.status == ScanStatus.QUEUED).values(
                 status=ScanStatus.FAILED, finished_at=utcnow(), worker_id=None, lease_until=None,
-                error=f"the scan was interrupted {row.attempts} times; giving up"))
+                **failed_with(Message("scan.error.interrupted", {"attempts": row.attempts}))))
             db.commit()
             continue
         now = db_now(db)
@@ -180,26 +181,40 @@ def take_for_finish(db: Session, scan_id: int, worker_id: str, attempt: int) -> 
     return db.get(Scan, scan_id, populate_existing=True)
 
 
-def fail_scan(db: Session, scan: Scan, reason: str) -> None:
-    scan.status, scan.error, scan.finished_at = ScanStatus.FAILED, reason[:1000], utcnow()
-    audit(db, None, "scan.failed", f"scan:{scan.id}", reason[:200])
+def failed_with(reason: str | Message) -> dict[str, Any]:
+    """The columns of a failed scan's reason: its English text and the message it was written from."""
+    if isinstance(reason, Message):
+        return {"error": reason.english()[:1000], "error_message": reason.as_json()}
+    return {"error": reason[:1000], "error_message": None}
+
+
+def failure_reason(payload: dict[str, Any]) -> str | Message:
+    """Why a scan child's (or the worker's) payload holds no report."""
+    return from_json(payload.get("message")) or str(payload.get("error") or "") or Message("scan.error.no_report")
+
+
+def fail_scan(db: Session, scan: Scan, reason: str | Message) -> None:
+    columns = failed_with(reason)
+    scan.status, scan.error, scan.error_message = ScanStatus.FAILED, columns["error"], columns["error_message"]
+    scan.finished_at = utcnow()
+    audit(db, None, "scan.failed", f"scan:{scan.id}", columns["error"][:200])
 
 
 def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
     """Store a scan child's result (``{"report": …}`` or ``{"error": …}``) and file it under its app, or its SDK
     when the report's `input.kind` says the upload was read as an SDK package."""
     if "report" not in payload:
-        fail_scan(db, scan, str(payload.get("error") or "the scanner produced no report"))
+        fail_scan(db, scan, failure_reason(payload))
         return
     try:
         report = Report.model_validate(payload["report"])
     except ValidationError as err:
-        fail_scan(db, scan, f"the scanner produced an invalid report ({err.error_count()} errors)")
+        fail_scan(db, scan, Message("scan.error.invalid_report", {"errors": err.error_count()}))
         return
     report.input.path = scan.filename  # the server-side blob path is nobody's business
     scan.kind = report.input.kind
     scan.report_json = report.model_dump(mode="json")
-    scan.status, scan.error, scan.finished_at = ScanStatus.DONE, None, utcnow()
+    scan.status, scan.error, scan.error_message, scan.finished_at = ScanStatus.DONE, None, None, utcnow()
     audit(db, None, "scan.done", f"scan:{scan.id}", f"{len(report.findings)} findings")
     _file_version(db, scan, report)
     from hegui.platform.campaigns import after_campaign_scan
@@ -212,19 +227,25 @@ def finish_scan(db: Session, scan: Scan, payload: dict[str, Any]) -> None:
 MIN_JAR_PACKAGE_LABELS = 3
 
 
-def filing_package(kind: str, package: str | None) -> tuple[str | None, str | None]:
+def filing_package(kind: str, package: str | None) -> tuple[str | None, Message | None]:
     """(package to file the scan under, else None; why not). An APK or AAR is filed under the package its
     manifest declares; a JAR under the package its classes share, if that names one product."""
     package = (package or "").strip()[:255]
     if kind == InputKind.JAR:
         if not package:
-            return None, "the JAR's classes share no package: the scan is not filed under an SDK"
+            return None, Message("scan.jar_no_package")
         if len(package.split(".")) < MIN_JAR_PACKAGE_LABELS:
-            return None, (f"the JAR's classes share only the package {package}, too broad to name one SDK: "
-                          "the scan is not filed under an SDK")
+            return None, Message("scan.jar_package_too_broad", {"package": package})
     if not package:
-        return None, "no package name could be read: the scan is not filed under an app"
+        return None, Message("scan.no_package")
     return package, None
+
+
+def note_scan(scan: Scan, *notes: Message) -> None:
+    """Set the scan's note: English text (what the API's `note` and older readers show) and the messages it was
+    rendered from, which pages and the API render in the reader's language."""
+    scan.note = "; ".join(n.english() for n in notes)[:4000] or None
+    scan.note_messages = notes_json(notes) or None
 
 
 def _insert_or_get(db: Session, row: App | AppVersion, existing: Select) -> Any:
@@ -249,15 +270,13 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     app_kind = AppKind.SDK if kind in SDK_PACKAGE_KINDS else AppKind.APP  # a quick app or HarmonyOS package is an app too
     package, why_not = filing_package(kind, report.app.package)
     if package is None:
-        scan.note = why_not
+        note_scan(scan, why_not)
         return
     uploader = db.get(User, scan.uploader_id)
     if uploader.role in access.OWNER_ROLE.values() and access.OWNER_ROLE[app_kind] != uploader.role:
         # Records are owned by who uploads first: a developer filing an SDK (whose package a JAR's class names
         # can forge) could squat a vendor's SDK and see its cases, and a vendor an app. Staff file anything.
-        scan.note = (f"{'SDK packages' if app_kind == AppKind.SDK else 'apps'} are filed only for "
-                     f"{'SDK vendor' if app_kind == AppKind.SDK else 'developer'} accounts and staff: this scan keeps its "
-                     "report but is not filed")
+        note_scan(scan, Message("scan.sdk_for_vendors" if app_kind == AppKind.SDK else "scan.app_for_developers"))
         return
     app = db.scalar(select(App).where(App.package == package))
     if app is None:
@@ -265,8 +284,8 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         app = _insert_or_get(db, App(package=package, kind=app_kind, label=(report.app.label or "")[:255] or None,
                                      owner_id=owner), select(App).where(App.package == package))
     if app.kind != app_kind:
-        scan.note = (f"{package} is on the platform as an {'SDK' if app.kind == AppKind.SDK else 'app'}: "
-                     f"this {kind.upper()} is not filed under it")
+        note_scan(scan, Message("scan.registered_as_sdk" if app.kind == AppKind.SDK else "scan.registered_as_app",
+                                {"package": package, "kind": kind.upper()}))
         return
     certs = signers.version_certs(report)
     if not signers.matches(app, certs):
@@ -275,7 +294,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
         return
     if uploader.role in access.OWNER_ROLE.values() and app.owner_id != uploader.id:
         # Attaching versions to someone else's app would let a developer tamper with its cases.
-        scan.note = "this package belongs to another account: the scan is not filed under that app"
+        note_scan(scan, Message("scan.other_account"))
         return
     if app.signing_certs is None and certs:
         app.signing_certs = certs  # the first signed version binds the record
@@ -298,7 +317,7 @@ def _file_version(db: Session, scan: Scan, report: Report) -> None:
     sdk_usage.record_version(db, app, version, scan.report_json or {})
     notes = after_new_version(db, app, version, {f.rule_id for f in report.findings})
     if notes:
-        scan.note = "; ".join(notes)[:4000]
+        note_scan(scan, *notes)
 
 
 def version_report(db: Session, version: AppVersion) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hegui.platform import workflow
 from hegui.platform.db import App, AppVersion, Case, Complaint, FindingRow, Scan
+from hegui.platform.messages import render_json, render_notes
 from hegui.platform.vocab import (
     AppKind,
     CaseStatus,
@@ -44,6 +45,13 @@ MarkVerdictValue = values_of(MarkVerdict)
 
 # --- request and response models ---------------------------------------------------------------------------
 
+class MessageOut(BaseModel):
+    """A sentence the platform wrote, as its key in the platform's message table and the facts it states
+    (GET the same resource with ?lang=zh|en for the rendered text)."""
+    key: str
+    params: dict[str, Any]
+
+
 class ScanOut(BaseModel):
     id: int
     status: ScanStatusValue
@@ -53,8 +61,16 @@ class ScanOut(BaseModel):
     kind: InputKindValue | None = None
     app_id: int | None = None
     version_id: int | None = None
-    note: str | None = None
-    error: str | None = None
+    note: str | None = None  # English, as the audit log reads it
+    # the note's sentences (why the scan is not filed, a changed build, a build that is no re-check) and the note
+    # rendered in the request's language (?lang=, else Accept-Language)
+    note_messages: list[MessageOut] | None = None
+    note_text: str | None = None
+    error: str | None = None  # English, as the audit log reads it
+    # why the scan failed as a platform message (None: the scanner's own words, or an older scan), and the
+    # reason in the request's language
+    error_message: MessageOut | None = None
+    error_text: str | None = None
     # a version signed by another certificate than its app's record (signers.py): held for a regulator's
     # decision, then "counterfeit" or "genuine"; None for every other scan
     review: ReviewValue | None = None
@@ -275,10 +291,14 @@ class OwnerIn(BaseModel):
 
 # --- responses from rows ---------------------------------------------------------------------------
 
-def scan_out(db: Session, scan: Scan, with_report: bool) -> ScanOut:
+def scan_out(db: Session, scan: Scan, with_report: bool, lang: str = "zh") -> ScanOut:
     version = db.get(AppVersion, scan.version_id) if scan.version_id else None
     return ScanOut(id=scan.id, status=scan.status, sha256=scan.sha256, filename=scan.filename, kind=scan.kind,
                    app_id=version.app_id if version else None, version_id=scan.version_id, note=scan.note,
+                   note_messages=[MessageOut.model_validate(m) for m in scan.note_messages or []] or None,
+                   note_text=render_notes(scan.note_messages, lang, scan.note),
+                   error_message=MessageOut.model_validate(scan.error_message) if scan.error_message else None,
+                   error_text=render_json(scan.error_message, lang, scan.error),
                    error=scan.error, review=scan.review, report=scan.report_json if with_report else None)
 
 

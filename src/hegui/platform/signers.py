@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from hegui.platform import access
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, Scan, User
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import HeldDecision, Review
 from hegui.report.model import Report
 
 
-class DecisionError(ValueError):
-    pass
+class DecisionError(Refusal):
+    """A decision about a held scan the platform refuses (English `str(err)`, `err.reason(lang)`)."""
 
 
 def version_certs(report: Report) -> list[str]:
@@ -40,9 +41,11 @@ def matches(app: App, certs: list[str]) -> bool:
 
 def hold(db: Session, scan: Scan, app: App, certs: list[str]) -> None:
     scan.review, scan.held_app_id = Review.HELD, app.id
+    from hegui.platform.scans import note_scan
+
     signed = f"signed by {', '.join(c[:16] for c in certs)}" if certs else "unsigned"
-    scan.note = (f"possible counterfeit: {app.package} on the platform is signed by another certificate "
-                 f"({signed}); the scan is held for a regulator's decision and not filed")
+    note_scan(scan, Message("scan.held_signed", {"package": app.package, "certs": [c[:16] for c in certs]}) if certs
+              else Message("scan.held_unsigned", {"package": app.package}))
     audit(db, None, "scan.held", f"scan:{scan.id}", f"app:{app.id} {signed}")
 
 
@@ -52,21 +55,21 @@ def held_scans(db: Session) -> list[Scan]:
 
 def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str) -> None:
     """A regulator's decision about a held scan. Raises DecisionError (one line) when it cannot be taken."""
-    from hegui.platform.scans import _file_version
+    from hegui.platform.scans import _file_version, note_scan
 
     if decision not in tuple(HeldDecision):
-        raise DecisionError(f"decision must be one of: {', '.join(HeldDecision)}")
+        raise DecisionError(Message("refused.unknown_decision", {"choices": [d.value for d in HeldDecision]}))
     if scan.review != Review.HELD:
-        raise DecisionError(f"scan {scan.id} is not held for a decision")
+        raise DecisionError(Message("refused.not_held", {"scan": scan.id}))
     if not reason.strip():
-        raise DecisionError("give the reason for the decision")
+        raise DecisionError(Message("refused.decision_reason"))
     app = db.get(App, scan.held_app_id) if scan.held_app_id else None
     if app is None:
-        raise DecisionError("the app this scan claimed is gone")
+        raise DecisionError(Message("refused.held_app_gone"))
     audit(db, regulator, f"scan.{decision}", f"scan:{scan.id}", f"app:{app.id}: {reason.strip()[:1800]}")
     if decision == HeldDecision.COUNTERFEIT:
         scan.review = Review.COUNTERFEIT
-        scan.note = f"counterfeit of {app.package} (regulator's decision): not filed"
+        note_scan(scan, Message("scan.counterfeit", {"package": app.package}))
         return
     report = Report.model_validate(scan.report_json)
     certs = version_certs(report)
@@ -77,5 +80,5 @@ def decide(db: Session, regulator: User, scan: Scan, decision: str, reason: str)
         app.owner_id = uploader.id if uploader.role == access.OWNER_ROLE[app.kind] else None
         if previous != app.owner_id:
             audit(db, regulator, "app.owner", f"app:{app.id}", f"{previous} -> {app.owner_id} (genuine version)")
-    scan.review, scan.note = Review.GENUINE, None
+    scan.review, scan.note, scan.note_messages = Review.GENUINE, None, None
     _file_version(db, scan, report)

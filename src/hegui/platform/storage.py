@@ -13,14 +13,17 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from hegui.platform.messages import Message, Refusal
+
 ZIP_MAGIC = (b"PK\x03\x04",)  # APKs, AARs and JARs are ZIPs; empty or spanned archives are none of them
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class UploadRejected(ValueError):
-    """The upload is not acceptable; `str(err)` is a one-line reason, `status` the HTTP status to answer."""
+class UploadRejected(Refusal):
+    """The upload is not acceptable; `str(err)` is a one-line English reason (`err.reason(lang)` in the reader's
+    language), `status` the HTTP status to answer."""
 
-    def __init__(self, reason: str, status: int) -> None:
+    def __init__(self, reason: str | Message, status: int) -> None:
         super().__init__(reason)
         self.status = status
 
@@ -43,15 +46,15 @@ def store_upload(blob_dir: Path, source: BinaryIO, max_bytes: int) -> tuple[str,
             first = True
             while chunk := source.read(1 << 20):
                 if first and not chunk.startswith(ZIP_MAGIC):
-                    raise UploadRejected("not an APK, AAR or JAR: the file does not start with a ZIP header", 415)
+                    raise UploadRejected(Message("refused.not_zip"), 415)
                 first = False
                 size += len(chunk)
                 if size > max_bytes:
-                    raise UploadRejected(f"file larger than the {max_bytes // (1024 * 1024)} MB upload limit", 413)
+                    raise UploadRejected(Message("refused.too_large", {"mb": max_bytes // (1024 * 1024)}), 413)
                 digest.update(chunk)
                 out.write(chunk)
             if first:
-                raise UploadRejected("empty file", 415)
+                raise UploadRejected(Message("refused.empty_file"), 415)
             out.flush()
             os.fsync(out.fileno())
         sha256 = digest.hexdigest()

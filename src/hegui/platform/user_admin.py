@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hegui.platform import lists
 from hegui.platform.accounts import AccountError, audit, create_user, disable_user
 from hegui.platform.db import ApiToken, User, WebSession
+from hegui.platform.messages import Message
 from hegui.platform.security import hash_password
 from hegui.platform.vocab import Role
 
@@ -51,18 +52,18 @@ def user_page(db: Session, viewer: User, query: lists.ListQuery) -> lists.Page:
 def create(db: Session, by: User, name: str, role: str, password: str) -> tuple[User, str]:
     """A new account (with a password to log in, if given) and its first API token, shown once."""
     if password and len(password) < 8:
-        raise AccountError("password: at least 8 characters")
+        raise AccountError(Message("refused.password_short"))
     return create_user(db, name.strip(), role, password or None, by=by)
 
 
-def _other(by: User, user: User, what: str) -> None:
+def _other(by: User, user: User, refusal: str) -> None:
     if user.id == by.id:
-        raise AccountError(f"you cannot {what} your own account here")
+        raise AccountError(Message(refusal))
 
 
 def disable(db: Session, by: User, user: User) -> None:
     """Disable an account: its sessions end, its tokens stop working (kept for the audit trail)."""
-    _other(by, user, "disable")
+    _other(by, user, "refused.own_account_disable")
     disable_user(db, user.name, by=by)
 
 
@@ -74,7 +75,7 @@ def enable(db: Session, by: User, user: User) -> None:
 def reset_password(db: Session, by: User, user: User, password: str) -> None:
     """Set a new password and end the account's web sessions (whoever knew the old one is logged out)."""
     if len(password) < 8:
-        raise AccountError("password: at least 8 characters")
+        raise AccountError(Message("refused.password_short"))
     user.password_hash = hash_password(password)
     db.execute(WebSession.__table__.delete().where(WebSession.user_id == user.id))
     audit(db, by, "user.password_reset", f"user:{user.id}", user.name)
@@ -82,7 +83,7 @@ def reset_password(db: Session, by: User, user: User, password: str) -> None:
 
 def revoke_tokens(db: Session, by: User, user: User) -> int:
     """Revoke every unrevoked API token of the account; returns how many."""
-    _other(by, user, "revoke the tokens of")
+    _other(by, user, "refused.own_account_revoke")
     done = db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
                       .values(revoked=True))
     audit(db, by, "token.revoke_all", f"user:{user.id}", f"{user.name}: {done.rowcount} tokens")

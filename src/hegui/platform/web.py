@@ -13,7 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hegui import knowledge
-from hegui.platform import access, apidocs, export, lists, marks, sdks, signers, user_admin, workflow
+from hegui.platform import (
+    access,
+    apidocs,
+    citations,
+    export,
+    lists,
+    marks,
+    sdks,
+    signers,
+    user_admin,
+    workflow,
+)
 from hegui.platform import cases as casework
 from hegui.platform import dashboard as overview
 from hegui.platform.accounts import AccountError, LoginLimits, LoginThrottled, login, logout
@@ -34,7 +45,9 @@ from hegui.platform.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     get_db,
+    lang_of,
     list_refusal_is_unprocessable,
+    refusal,
     refusal_is_conflict,
     require_web_role,
     run_list,
@@ -44,9 +57,10 @@ from hegui.platform.deps import (
     web_user,
     work_calendar,
 )
-from hegui.platform.i18n import LANGS, pick_lang, translate
+from hegui.platform.i18n import LANGS, translate
 from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
+from hegui.platform.messages import Refusal, render_json, render_notes
 from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
@@ -83,7 +97,7 @@ _env = jinja2.Environment(
 _env.globals.update(Role=Role, ScanStatus=ScanStatus, AppKind=AppKind, CaseStatus=CaseStatus,
                     ComplaintStatus=ComplaintStatus, HeldDecision=HeldDecision, STAFF_ROLES=STAFF,
                     OPEN_CASE_STATUSES=OPEN_CASE_STATUSES, ANSWERABLE_CASE_STATUSES=ANSWERABLE_CASE_STATUSES,
-                    MarkVerdict=MarkVerdict)
+                    MarkVerdict=MarkVerdict, notes_text=render_notes, message_text=render_json)
 
 
 async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(web_session)]) -> User:
@@ -97,10 +111,6 @@ async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(
 FormUser = Annotated[User, Depends(csrf_checked)]
 
 
-def lang_of(request: Request) -> str:
-    return pick_lang(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-
-
 def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = lang_of(request)
     html = _env.get_template(template).render(
@@ -110,7 +120,10 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str, refusal: Refusal | None = None) -> HTMLResponse:
+    """An error page; a refused step's reason in the page's language."""
+    if refusal is not None:
+        message = refusal.reason(lang_of(request))
     return page(request, "error.html", status=status, status_code=status, message=message)
 
 
@@ -335,7 +348,7 @@ def upload_submit(request: Request, db: DB, user: FormUser, file: Annotated[Uplo
     try:
         scan = submit_scan(db, request.app.state.settings, user, file.file, file.filename)
     except UploadRejected as err:
-        return page(request, "upload.html", status=err.status, message=str(err),
+        return page(request, "upload.html", status=err.status, message=err.reason(lang_of(request)),
                     max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
     db.commit()
     request.app.state.worker_notify()
@@ -442,17 +455,10 @@ def case_notice(request: Request, case_id: int, db: DB, user: AnyUser) -> HTMLRe
                         .order_by(StoreListing.id.desc()).limit(1))
     settings = request.app.state.settings
     return page(request, "notice.html", case=case, version=version, findings=findings, listing=listing,
-                days=workflow.rectification_days(), category=export.notice_category, clause=_clause_name,
+                days=workflow.rectification_days(), category=export.notice_category,
+                clause=lambda source: citations.legal_basis(source, lang_of(request)),
                 authority=settings.issuing_authority, contact=settings.notice_contact,
                 documents=export.notice_documents(findings))
-
-
-def _clause_name(source: dict) -> str:
-    """A cited clause by its document's name or number (工信部信管函〔2020〕164号 三.1), never an internal id."""
-    from hegui.report.model import SourceRef
-    from hegui.report.render import clause_text
-
-    return clause_text(SourceRef(doc=str(source.get("doc", "")), clause=str(source.get("clause", ""))))
 
 
 @router.get("/clues", response_class=HTMLResponse)
@@ -482,7 +488,7 @@ def held_decide(scan_id: int, db: DB, user: FormUser, decision: Annotated[str, F
     try:
         signers.decide(db, user, scan, decision, reason)
     except signers.DecisionError as err:
-        raise HTTPException(409, str(err)) from None
+        raise refusal(409, err) from None
     db.commit()
     return see_other("/held")
 
@@ -597,7 +603,7 @@ def create_submit(request: Request, db: DB, user: FormUser, name: Annotated[str,
         created, token = user_admin.create(db, user, name, role, password)
     except AccountError as err:
         db.rollback()
-        return _users_page(request, db, user, status=409, message=str(err))
+        return _users_page(request, db, user, status=409, message=err.reason(lang_of(request)))
     db.commit()
     # The token is shown on this answer only (it is stored as a digest); the page is not cached (no-store).
     return _users_page(request, db, user, status=201, new_token=(created.name, token))
@@ -621,7 +627,7 @@ def user_action(request: Request, user_id: int, action: str, db: DB, user: FormU
             raise HTTPException(404, "not found")
     except AccountError as err:
         db.rollback()
-        return _users_page(request, db, user, status=409, message=str(err))
+        return _users_page(request, db, user, status=409, message=err.reason(lang_of(request)))
     db.commit()
     _forget_credentials(request)
     return see_other("/users")

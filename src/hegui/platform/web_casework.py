@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from hegui.platform import access, campaigns, cases, lists, marks, reports
 from hegui.platform.db import App, Campaign, Clue, FindingRow
 from hegui.platform.deps import (
+    refusal,
     refusal_is_conflict,
     require_web_role,
     run_list,
@@ -92,7 +93,7 @@ def answer_submit(request: Request, case_id: int, db: DB, user: FormUser,
         with refusal_is_conflict():
             cases.answer_case(db, request.app.state.settings, user, case, statement, file.file, file.filename)
     except UploadRejected as err:
-        raise HTTPException(err.status, str(err)) from None
+        raise refusal(err.status, err) from None
     db.commit()
     request.app.state.worker_notify()
     return see_other(f"/cases/{case.id}/timeline")
@@ -116,7 +117,7 @@ def mark_submit(finding_id: int, db: DB, user: FormUser, verdict: Annotated[str,
     try:
         marks.mark_finding(db, user, finding, verdict, reason)
     except marks.MarkError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
     db.commit()
     return see_other(f"/apps/{finding.app_id}#findings")
 

@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from hegui.platform import campaigns
 from hegui.platform.config import Settings
 from hegui.platform.db import Scan
+from hegui.platform.messages import Message, failure
 from hegui.platform.scans import (
     claim_next,
     fail_scan,
+    failure_reason,
     finish_scan,
     renew_lease,
     requeue_expired,
@@ -54,7 +56,7 @@ def run_scan_child(settings: Settings, scan: Scan,
     result = settings.result_dir / f"{scan.id}.json"
     apk = blob_path(settings.blob_dir, scan.sha256)
     if not apk.is_file():
-        return {"error": "the uploaded file is missing from the platform's storage"}
+        return failure(Message("scan.error.missing_blob"))
     # Own process group, so a timeout kills the scan and anything it started; the child sets its own
     # memory limit (no preexec_fn: unsafe in a threaded server).
     proc = subprocess.Popen(
@@ -69,11 +71,12 @@ def run_scan_child(settings: Settings, scan: Scan,
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return {"error": f"the scan took longer than {settings.scan_timeout_s:.0f} s and was stopped"}
+        return failure(Message("scan.error.timeout", {"seconds": f"{settings.scan_timeout_s:.0f}"}))
     if proc.returncode != 0 or not result.is_file():
         last = (stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        why = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
-        return {"error": f"the scanner crashed ({why}) {last[0][:200]}".strip()}
+        if proc.returncode < 0:
+            return failure(Message("scan.error.crashed_signal", {"signal": -proc.returncode, "output": last[0][:200]}))
+        return failure(Message("scan.error.crashed_exit", {"status": proc.returncode, "output": last[0][:200]}))
     return read_result(result)
 
 
@@ -81,8 +84,8 @@ def read_result(path: Path) -> dict:
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"error": "the scanner's result could not be read"}
-    return payload if isinstance(payload, dict) else {"error": "the scanner's result is malformed"}
+        return failure(Message("scan.error.unreadable_result"))
+    return payload if isinstance(payload, dict) else failure(Message("scan.error.malformed_result"))
 
 
 def new_worker_id() -> str:
@@ -277,7 +280,7 @@ class ScanWorker:
             if "report" in payload:
                 finish_scan(db, held, payload)
             else:
-                fail_scan(db, held, str(payload.get("error")))
+                fail_scan(db, held, failure_reason(payload))
             db.commit()
         result.unlink(missing_ok=True)  # stored in the database now
         return True

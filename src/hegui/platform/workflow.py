@@ -28,6 +28,7 @@ from hegui.platform.db import (
     count_rows,
     utcnow,
 )
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
@@ -39,8 +40,9 @@ from hegui.platform.vocab import (
 from hegui.platform.workdays import WorkCalendar
 
 
-class WorkflowError(ValueError):
-    """A request the workflow refuses; `str(err)` is a one-line reason."""
+class WorkflowError(Refusal):
+    """A request the workflow refuses; `str(err)` is a one-line English reason, `err.reason(lang)` the reason in
+    the reader's language."""
 
 
 def rectification_days() -> int:
@@ -85,9 +87,9 @@ def version_rule_ids(db: Session, version: AppVersion) -> set[str]:
 def create_clue(db: Session, user: User, app: App, rule_id: str, note: str = "") -> Clue:
     version = latest_version(db, app)
     if rule_id not in knowledge.rulebook():
-        raise WorkflowError(f"unknown rule {rule_id!r}")
+        raise WorkflowError(Message("refused.unknown_rule", {"rule": rule_id}))
     if version is not None and rule_id in version_rule_ids(db, version) and not marks.live_rules(db, version, [rule_id]):
-        raise WorkflowError(f"{rule_id} of the latest version is marked a false positive: no clue is filed for it")
+        raise WorkflowError(Message("refused.clue_marked_false_positive", {"rule": rule_id}))
     clue = Clue(app_id=app.id, rule_id=rule_id, version_id=version.id if version else None, note=note[:4000],
                 created_by=user.id)
     db.add(clue)
@@ -104,16 +106,16 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     days on the Chinese calendar (`calendar`) from the notice date."""
     version = latest_version(db, app)
     if version is None:
-        raise WorkflowError("the app has no scanned version yet")
+        raise WorkflowError(Message("refused.no_scanned_version"))
     wanted = sorted(set(rule_ids))
     if not wanted:
-        raise WorkflowError("choose at least one finding")
+        raise WorkflowError(Message("refused.choose_finding"))
     present = marks.live_rules(db, version)
     missing = [r for r in wanted if r not in present]
     if missing:
-        raise WorkflowError(f"not a finding of the latest version (or marked a false positive): {', '.join(missing)}")
+        raise WorkflowError(Message("refused.not_latest_findings", {"rules": missing}))
     if db.scalar(select(Case.id).where(Case.app_id == app.id, Case.status == CaseStatus.NOTICE_SENT)) is not None:
-        raise WorkflowError("the app already has a case waiting for rectification")
+        raise WorkflowError(Message("refused.case_waiting"))
     deadline, exact = calendar.add_working_days(today, rectification_days())
     case = Case(app_id=app.id, version_id=version.id, rule_ids=wanted, status=CaseStatus.NOTICE_SENT, notice_date=today,
                 deadline=deadline, deadline_approximate=not exact, note=note[:4000], created_by=user.id)
@@ -121,7 +123,8 @@ def open_case(db: Session, user: User, app: App, rule_ids: Iterable[str], today:
     db.flush()
     for clue in db.scalars(select(Clue).where(Clue.app_id == app.id, Clue.rule_id.in_(wanted), Clue.status == ClueStatus.OPEN)):
         clue.status = ClueStatus.IN_CASE
-    audit(db, user, "case.open", f"case:{case.id}", f"{app.package} deadline={deadline} rules={','.join(wanted)}")
+    audit(db, user, "case.open", f"case:{case.id}", message=Message(
+        "case.opened", {"package": app.package, "deadline": deadline.isoformat(), "rules": wanted}))
     return case
 
 
@@ -139,36 +142,36 @@ def escalate_case(db: Session, user: User, case: Case, escalation: str, note: st
     """Escalate a case. Before the deadline has passed (and without a failed re-check) the developer still has
     time to rectify: a regulator may escalate anyway only with a reason, which the audit log keeps."""
     if escalation not in tuple(Escalation):
-        raise WorkflowError(f"unknown escalation {escalation!r} (one of: {', '.join(Escalation)})")
+        raise WorkflowError(Message("refused.unknown_escalation", {"escalation": escalation,
+                                                                   "choices": [e.value for e in Escalation]}))
     if case.status not in OPEN_CASE_STATUSES:
-        raise WorkflowError("only an open case can be escalated")
+        raise WorkflowError(Message("refused.case_not_open"))
     today = today or dt.date.today()
     override_reason = override_reason.strip()[:2000]
     due = escalation_due(case, today)
     if not due and not override_reason:
-        raise WorkflowError(f"the rectification deadline {case.deadline.isoformat()} has not passed and no re-check "
-                            "failed: escalating now needs a reason (override_reason)")
+        raise WorkflowError(Message("refused.override_needs_reason", {"deadline": case.deadline.isoformat()}))
     case.status, case.escalation = CaseStatus.ESCALATED, escalation
     if note:
         case.note = (case.note + "\n" + note[:4000]).strip()
-    detail = escalation if due else f"{escalation} before the deadline: {override_reason}"
+    message = (Message("case.escalated", {"escalation": escalation}) if due
+               else Message("case.escalated_early", {"escalation": escalation, "reason": override_reason}))
     if not due:  # its own event, so the case's timeline shows the override apart from the escalation
-        audit(db, user, "case.override", f"case:{case.id}", override_reason)
-    audit(db, user, "case.escalate", f"case:{case.id}", detail)
+        audit(db, user, "case.override", f"case:{case.id}", override_reason)  # the regulator's words, as typed
+    audit(db, user, "case.escalate", f"case:{case.id}", message=message)
 
 
-def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> list[str]:
+def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[str]) -> list[Message]:
     """A new build was scanned: re-check the app's waiting cases against it when it supersedes the version each
     case was opened on, flag a changed build under a known versionCode, and look for returning problems.
-    Returns notes for the scan (one line each)."""
-    notes: list[str] = []
+    Returns notes for the scan (one sentence each)."""
+    notes: list[Message] = []
     twin = changed_build_of(db, version)
     if twin is not None:
-        note = (f"changed build: versionCode {version.version_code} was filed before with other contents "
-                f"(sha256 {twin.sha256[:12]}…, version {twin.version_name or '?'}); a regulator should compare "
-                "the two builds / 同一版本号的不同构建")
+        note = Message("scan.changed_build", {"version_code": version.version_code, "sha256": twin.sha256[:12],
+                                              "version": twin.version_name})
         notes.append(note)
-        audit(db, None, "version.changed_build", f"app:{app.id}", note)
+        audit(db, None, "version.changed_build", f"app:{app.id}", message=note)
     link_named_clues(db, app, version)
     rule_ids = marks.live_rules(db, version, rule_ids)  # a finding marked a false positive keeps no case open
     # A failed re-check is tried again on a build the developer answered the case with (cases.answer_case).
@@ -181,20 +184,23 @@ def after_new_version(db: Session, app: App, version: AppVersion, rule_ids: set[
     for case in waiting:
         opened_on = db.get(AppVersion, case.recheck_version_id or case.version_id)
         if opened_on is not None and (opened_on.id == version.id or not newer(version, opened_on)):
-            notes.append(f"not a re-check of case {case.id}: versionCode {version.version_code} is not newer than "
-                         f"{opened_on.version_code} (version {opened_on.version_name or '?'}) the case was "
-                         f"{'re-checked' if case.recheck_version_id else 'opened'} on")
-            audit(db, None, "case.recheck_skipped", f"case:{case.id}", notes[-1])
+            notes.append(Message("case.recheck_skipped_rechecked" if case.recheck_version_id
+                                 else "case.recheck_skipped_opened",
+                                 {"case": case.id, "version_code": version.version_code,
+                                  "old_code": opened_on.version_code, "old_version": opened_on.version_name}))
+            audit(db, None, "case.recheck_skipped", f"case:{case.id}", message=notes[-1])
             continue
         remaining = sorted(set(case.rule_ids) & rule_ids)
         case.recheck_version_id, case.remaining_rule_ids = version.id, remaining
         if remaining:
             case.status = CaseStatus.RECHECK_FAILED
-            audit(db, None, "case.recheck_failed", f"case:{case.id}",
-                  f"version {version.version_name} (versionCode {version.version_code}): {','.join(remaining)}")
+            audit(db, None, "case.recheck_failed", f"case:{case.id}", message=Message(
+                "case.recheck_failed", {"version": version.version_name, "version_code": version.version_code,
+                                        "rules": remaining}))
         else:
             case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-            audit(db, None, "case.closed", f"case:{case.id}", f"rectified in version {version.version_name}")
+            audit(db, None, "case.closed", f"case:{case.id}",
+                  message=Message("case.closed_rectified", {"version": version.version_name}))
     closed = db.scalars(select(Case).where(Case.app_id == app.id, Case.status == CaseStatus.CLOSED,
                                            Case.recheck_version_id.is_not(None),
                                            Case.recheck_version_id < version.id))
@@ -235,11 +241,10 @@ def reconsider_after_mark(db: Session, user: User, app: App) -> None:
         case.remaining_rule_ids = remaining
         if remaining:
             audit(db, user, "case.recheck_failed", f"case:{case.id}",
-                  f"after a false-positive mark: {','.join(remaining)}")
+                  message=Message("case.recheck_failed_after_mark", {"rules": remaining}))
         else:
             case.status, case.closed_at = CaseStatus.CLOSED, utcnow()
-            audit(db, user, "case.closed", f"case:{case.id}",
-                  "the findings left by the re-check were marked false positives")
+            audit(db, user, "case.closed", f"case:{case.id}", message=Message("case.closed_false_positives"))
 
 
 # --- complaints --------------------------------------------------------------------------------------------
@@ -247,7 +252,7 @@ def reconsider_after_mark(db: Session, user: User, app: App) -> None:
 def receive_complaint(db: Session, user: User, app_name: str, complainant: str, content: str, today: dt.date,
                       app: App | None = None) -> Complaint:
     if not app_name.strip() or not content.strip():
-        raise WorkflowError("a complaint needs the app name and its content")
+        raise WorkflowError(Message("refused.complaint_incomplete"))
     complaint = Complaint(app_id=app.id if app else None, app_name=app_name.strip()[:255],
                           complainant=complainant.strip()[:255], content=content.strip()[:10000],
                           received_on=today, due_on=today + dt.timedelta(days=complaint_days()),
@@ -260,18 +265,18 @@ def receive_complaint(db: Session, user: User, app_name: str, complainant: str, 
 
 def assign_complaint(db: Session, user: User, complaint: Complaint, assignee: User) -> None:
     if assignee.role not in access.STAFF:
-        raise WorkflowError("complaints are assigned to reviewers or regulators")
+        raise WorkflowError(Message("refused.complaint_assignee"))
     if complaint.status == ComplaintStatus.RESOLVED:
-        raise WorkflowError("the complaint is already resolved")
+        raise WorkflowError(Message("refused.complaint_resolved"))
     complaint.assignee_id, complaint.status = assignee.id, ComplaintStatus.ASSIGNED
     audit(db, user, "complaint.assign", f"complaint:{complaint.id}", assignee.name)
 
 
 def resolve_complaint(db: Session, user: User, complaint: Complaint, resolution: str, today: dt.date) -> None:
     if complaint.status == ComplaintStatus.RESOLVED:
-        raise WorkflowError("the complaint is already resolved")
+        raise WorkflowError(Message("refused.complaint_resolved"))
     if not resolution.strip():
-        raise WorkflowError("say how the complaint was handled")
+        raise WorkflowError(Message("refused.complaint_resolution"))
     complaint.status, complaint.resolution, complaint.resolved_on = ComplaintStatus.RESOLVED, resolution.strip()[:10000], today
     audit(db, user, "complaint.resolve", f"complaint:{complaint.id}")
 
@@ -318,9 +323,8 @@ def transfer_ownership(db: Session, actor: User, app: App, new_owner: User) -> N
     owns such records can receive it."""
     wanted = OWNER_ROLE[app.kind]
     if new_owner.role != wanted:
-        what = "an SDK" if app.kind == AppKind.SDK else "an app"
-        raise WorkflowError(f"{new_owner.name} is a {new_owner.role} account; {what} belongs to a "
-                            f"{wanted.replace('_', ' ')} account")
+        raise WorkflowError(Message("refused.owner_role_sdk" if app.kind == AppKind.SDK else "refused.owner_role_app",
+                                    {"user": new_owner.name, "role": new_owner.role, "wanted": wanted}))
     previous = app.owner.name if app.owner else "nobody"
     app.owner_id = new_owner.id
     db.flush()

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from hegui.platform import cases, marks
 from hegui.platform.db import App, CaseAnswer, Clue, FindingMark, FindingRow, User
 from hegui.platform.deps import refusal_is_conflict, today, work_calendar
-from hegui.platform.routers.common import DB, ApiUser, StaffUser, find
-from hegui.platform.schemas import CaseOut, ClueOut, MarkVerdictValue, case_out
+from hegui.platform.routers.common import DB, ApiUser, Lang, StaffUser, find
+from hegui.platform.schemas import CaseOut, ClueOut, MarkVerdictValue, MessageOut, case_out
 from hegui.platform.storage import UploadRejected
 
 router = APIRouter()
@@ -68,9 +68,13 @@ class TimelineOut(BaseModel):
     at: dt.datetime
     kind: Literal["opened", "notice", "answer", "recheck", "recheck_skipped", "closed", "escalation", "override"]
     actor: str | None
-    detail: str
+    detail: str  # the audit's English text, or what a person typed (an answer's statement, an override reason)
     scan_id: int | None
     version_id: int | None
+    # the platform's sentence behind `detail` (None when a person typed it), and the detail in the request's
+    # language (?lang=, else Accept-Language; a person's words as typed)
+    message: MessageOut | None
+    text: str
 
 
 class MarkIn(BaseModel):
@@ -185,9 +189,11 @@ def list_answers(case_id: int, user: ApiUser, db: DB) -> list[AnswerOut]:
 
 
 @router.get("/cases/{case_id}/timeline", response_model=list[TimelineOut])
-def case_timeline(case_id: int, user: ApiUser, db: DB) -> list[TimelineOut]:
+def case_timeline(case_id: int, user: ApiUser, db: DB, lang: Lang) -> list[TimelineOut]:
     """Every event of the case in order: opened, notice, answers, re-checks, escalation, override, close."""
-    return [TimelineOut.model_validate(e, from_attributes=True)
+    return [TimelineOut(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, scan_id=e.scan_id,
+                        version_id=e.version_id, text=e.text(lang),
+                        message=MessageOut(**e.message.as_json()) if e.message else None)
             for e in cases.timeline(db, find.case(db, user, case_id))]
 
 

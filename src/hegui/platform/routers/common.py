@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from hegui.platform import access, lists
 from hegui.platform.db import User
-from hegui.platform.deps import api_role, api_user, get_db, run_list
+from hegui.platform.deps import api_role, api_user, get_db, lang_of, run_list
 from hegui.platform.lookup import Lookup
 from hegui.platform.vocab import Role
 
@@ -17,6 +17,17 @@ DB = Annotated[Session, Depends(get_db)]
 ApiUser = Annotated[User, Depends(api_user)]
 StaffUser = Annotated[User, Depends(api_role(*access.STAFF))]
 RegulatorUser = Annotated[User, Depends(api_role(Role.REGULATOR))]
+
+
+
+def api_lang(request: Request, lang: Annotated[str | None, Query(
+        pattern="^(zh|en)$", description="language of the rendered texts (else Accept-Language; default zh)")] = None,
+             ) -> str:
+    """The language the platform's sentences in an answer are rendered in: `?lang=`, else Accept-Language."""
+    return lang_of(request)
+
+
+Lang = Annotated[str, Depends(api_lang)]
 
 find = Lookup(lambda what: f"{what} not found")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from hegui.platform import signers
-from hegui.platform.routers.common import DB, RegulatorUser, StaffUser, find
+from hegui.platform.routers.common import DB, Lang, RegulatorUser, StaffUser, find
 from hegui.platform.schemas import DecisionIn, HeldOut, ScanOut, held_out, scan_out
 
 router = APIRouter()
@@ -18,7 +18,7 @@ def list_held(user: StaffUser, db: DB) -> list[HeldOut]:
 
 
 @router.post("/scans/{scan_id}/decision", response_model=ScanOut)
-def decide_held(scan_id: int, body: DecisionIn, user: RegulatorUser, db: DB) -> ScanOut:
+def decide_held(scan_id: int, body: DecisionIn, user: RegulatorUser, db: DB, lang: Lang) -> ScanOut:
     """Decide about a held scan: "counterfeit" (stays unfiled) or "genuine" (the record is re-bound to its
     certificates, its owner becomes the uploader if a developer, and the version is filed)."""
     scan = find.scan(db, user, scan_id)
@@ -27,4 +27,4 @@ def decide_held(scan_id: int, body: DecisionIn, user: RegulatorUser, db: DB) -> 
     except signers.DecisionError as err:
         raise HTTPException(409, str(err)) from None
     db.commit()
-    return scan_out(db, scan, with_report=False)
+    return scan_out(db, scan, with_report=False, lang=lang)

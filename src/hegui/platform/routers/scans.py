@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, HTTPException, Request, Response, UploadFil
 
 from hegui.platform import lists
 from hegui.platform.reports import report_file
-from hegui.platform.routers.common import DB, ApiUser, find, page
+from hegui.platform.routers.common import DB, ApiUser, Lang, find, page
 from hegui.platform.scans import submit_scan
 from hegui.platform.schemas import ScanOut, scan_out
 from hegui.platform.storage import UploadRejected
@@ -33,9 +33,9 @@ def create_scan(request: Request, file: Annotated[UploadFile, File()], user: Api
 
 
 @router.get("/scans", response_model=list[ScanOut])
-def list_scans(request: Request, response: Response, user: ApiUser, db: DB) -> list[ScanOut]:
+def list_scans(request: Request, response: Response, user: ApiUser, db: DB, lang: Lang) -> list[ScanOut]:
     """Scans; `q` (file name, sha256), `status`, `kind`, `since`, `until`, `sort` (id, created, status, filename)."""
-    return [scan_out(db, s, with_report=False) for s in page(lists.SCANS, request, response, db, user).rows]
+    return [scan_out(db, s, with_report=False, lang=lang) for s in page(lists.SCANS, request, response, db, user).rows]
 
 
 @router.get("/scans/{scan_id}/report/{fmt}", response_class=Response,
@@ -46,5 +46,5 @@ def download_report(scan_id: int, fmt: str, user: ApiUser, db: DB) -> Response:
 
 
 @router.get("/scans/{scan_id}", response_model=ScanOut)
-def get_scan(scan_id: int, user: ApiUser, db: DB) -> ScanOut:
-    return scan_out(db, find.scan(db, user, scan_id), with_report=True)
+def get_scan(scan_id: int, user: ApiUser, db: DB, lang: Lang) -> ScanOut:
+    return scan_out(db, find.scan(db, user, scan_id), with_report=True, lang=lang)
