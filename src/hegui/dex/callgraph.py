@@ -19,18 +19,28 @@ With `guards` (hegui.dex.guards), what a method does only behind a check of a st
 assigned such a check or the agree action's `true`) is not followed: on first launch that flag is false,
 so those calls run after the user agreed, not as the process starts. The same code stays reachable through
 any other, unguarded, path.
+
+When the C extension read every method of the index (its MethodRecords), the fixpoint runs in C
+(`_speedups.reachability`, see `Reachability._run_in_c`): the same steps in the same order over integer
+ids, so `parent` (predecessors and order), `guarded` and `before_user` are identical to the Python methods
+below, which run otherwise (HEGUI_PURE_PYTHON=1, no extension, methods read by hegui.jvm) and stay the
+specification; tests/dex/test_callgraph_speedups.py compares both on real apps.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Iterable
+from types import ModuleType
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
+from hegui.dex import parser
 from hegui.dex.framework import OBJECT, FrameworkHierarchy
 from hegui.dex.guards import ConsentGuards, GuardedSites
 from hegui.dex.index import DexIndex, MethodInfo
-from hegui.dex.parser import ACC_STATIC
+from hegui.dex.parser import ACC_STATIC, IdTable
 from hegui.names import java_to_descriptor
 
 T = TypeVar("T")
@@ -48,6 +58,11 @@ _REFLECTIVE_LOADS = frozenset({("Ljava/lang/Class;", "forName"), ("Ljava/lang/Cl
 # methods of those names are reachable.
 _REFLECTIVE_INVOKE = ("Ljava/lang/reflect/Method;", "invoke")
 _CLICK_PROTO = "(Landroid/view/View;)V"
+_PACKED: WeakKeyDictionary[DexIndex, tuple[int, bool]] = WeakKeyDictionary()  # index -> (methods, read in C)
+_PROGRAMS: WeakKeyDictionary[DexIndex, object] = WeakKeyDictionary()  # index -> _speedups.call_graph()
+# Reachability._framework_types per hierarchy (a hierarchy never changes once built)
+_FRAMEWORK_TYPES: WeakKeyDictionary[FrameworkHierarchy, dict[tuple[tuple[str, ...], frozenset[str]],
+                                                             list[tuple[frozenset[str], bool]]]] = WeakKeyDictionary()
 _LOADER_DEPTH = 2  # nested calls between a method handed a class name and the Class.forName that loads it
 
 
@@ -64,8 +79,8 @@ class Reachability:
         self.guards = guards
         # without a hierarchy no framework type is known to declare anything: no framework callbacks
         self.hierarchy = hierarchy if hierarchy is not None else FrameworkHierarchy({})
-        self.user_methods = user_methods
-        self.user_types = user_types
+        self.user_methods = frozenset(user_methods)
+        self.user_types = frozenset(user_types)
         # _callback_kind per class: its framework supertypes and their answers by method name, one table of
         # answers per distinct set of framework supertypes
         self._callback_kinds: dict[str, tuple[tuple[str, ...], dict[str, str | None]]] = {}
@@ -74,7 +89,9 @@ class Reachability:
         # reached methods with some code only behind a consent check: what of it was not followed
         self.guarded: dict[int, GuardedSites] = {}
         self._queue: deque[int] = deque()
-        self._instantiated: set[str] = set()
+        # instantiation order (a dict, not a set): `_reflective_call` walks it, and the order methods are
+        # queued in decides their predecessors, so it must not depend on string hashing
+        self._instantiated: dict[str, None] = {}
         self._inst_by_ancestor: dict[str, list[str]] = {}
         self._virtual_sites: dict[tuple[str, str], set[str]] = {}  # (name, proto) -> receiver types
         self._clinit_done: set[str] = set()
@@ -98,6 +115,10 @@ class Reachability:
         self._deferred: list[tuple[int, int | None]] = []
         self._user_phase = False
         self.before_user: frozenset[int] | None = None
+        fast = parser.speedups
+        if fast is not None and _read_by_extension(fast, index):
+            self._run_in_c(fast, entries, entry_classes, created_by_name, callbacks_of_entries)
+            return
         # startup names the entry methods of each entry class; whole-program liveness takes all its callbacks
         for cls in entry_classes:
             self._instantiate(cls, None, callbacks=callbacks_of_entries)
@@ -115,6 +136,62 @@ class Reachability:
                 self._reach(mid, via)
             self._deferred.clear()
             self._run()
+
+    def _run_in_c(self, fast: ModuleType, entries: Iterable[MethodInfo], entry_classes: Iterable[str],
+                  created_by_name: Iterable[str], callbacks_of_entries: bool) -> None:
+        """The same fixpoint in the C extension (`_speedups.reachability`, which mirrors the methods below
+        step by step), for an index whose methods it read: it fills `parent` and `guarded` in the same order.
+        What is rare and intricate stays here and is called back: the consent guards, whether a method
+        hands class names to a loader, and the framework types above a set of framework supertypes."""
+        index = self.index
+        dexes = [(dex, index.method_refs(dex), index.field_refs(dex), dex.types, dex.strings,
+                  dex.methods.raw if isinstance(dex.methods, IdTable) else None,
+                  dex.fields.raw if isinstance(dex.fields, IdTable) else None, dex.protos)
+                 for dex in index.dex_files]
+        guards = self.guards
+        # The run's own containers are all freed before it returns (it leaves `parent`, `guarded` and the
+        # callbacks' caches), so the cyclic collector is paused meanwhile: a full collection over an index's
+        # million objects took longer than the run itself.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self.before_user = fast.reachability(
+                index.methods, index.classes, dexes, list(entry_classes), list(created_by_name),
+                [m.id for m in entries], callbacks_of_entries, self.const_class_creates, self._invoke_anywhere,
+                self._defer_user, frozenset(self.click_handlers) if self.click_handlers else None,
+                frozenset(self.user_methods),
+                (guards.sites, guards.candidates, guards.direct_check) if guards is not None else None,
+                self._framework_types, self._hands_names_of, self.guarded, self.parent, _program(fast, index))
+        finally:
+            if paused:
+                gc.enable()
+
+    def _framework_types(self, supers: tuple[str, ...]) -> list[tuple[frozenset[str], bool]]:
+        """For the C path: the framework types at or above `supers` except java.lang.Object, each as (the
+        method names it declares, whether it is a user type). `_callback_kind`'s answer for a name follows
+        from them: None if none declares it, else "user" for a user method or when all that do are user
+        types, else "framework". Kept per hierarchy: the startup and liveness runs of a scan (and every scan
+        of a process) ask for mostly the same sets."""
+        hierarchy = self.hierarchy
+        cache = _FRAMEWORK_TYPES.setdefault(hierarchy, {})
+        key = (supers, self.user_types)
+        got = cache.get(key)
+        if got is None:
+            seen: dict[str, tuple[frozenset[str], bool]] = {}
+            for s in supers:
+                if s in hierarchy:
+                    for t in hierarchy.supertypes(s):
+                        if t != OBJECT and t not in seen:
+                            seen[t] = (hierarchy.methods(t), t in self.user_types)
+            got = cache[key] = list(seen.values())
+        return got
+
+    def _hands_names_of(self, mid: int) -> bool:
+        """For the C path: `_hands_names_to_a_loader` of reached method `mid`'s calls outside its guards."""
+        m = self.index.methods[mid]
+        sites = self.guarded.get(mid)
+        invokes = list(self.index.invokes(m)) if sites is None else _unguarded(self.index.invokes_at(m), sites.invokes)
+        return self._hands_names_to_a_loader(invokes)
 
     def reached_without_user(self, method_id: int) -> bool:
         """Reached, and by some path that takes no user callback (a click, a menu, a list item): a method
@@ -180,7 +257,7 @@ class Reachability:
     def _instantiate(self, cls: str, via: int | None, *, callbacks: bool = True) -> None:
         if cls in self._instantiated or cls not in self.index.classes:
             return
-        self._instantiated.add(cls)
+        self._instantiated[cls] = None
         self._init_class(cls, via)
         ancestors = self._ancestors(cls)
         for anc in ancestors:
@@ -441,6 +518,26 @@ class Reachability:
             target = resolve(sub, name, proto)
             if target is not None:
                 self._reach(target.id, via)
+
+
+def _program(fast: ModuleType, index: DexIndex) -> object:
+    """The C fixpoint's tables for `index` (ids, superclass chains, each DEX's maps, resolved calls), kept
+    with the index: a scan's liveness run reuses what its startup run made. The extension starts them
+    afresh itself when the index has changed since."""
+    got = _PROGRAMS.get(index)
+    if got is None:
+        got = _PROGRAMS[index] = fast.call_graph()
+    return got
+
+
+def _read_by_extension(fast: ModuleType, index: DexIndex) -> bool:
+    """Whether the extension read every method of `index` (what its fixpoint walks), checked once per index
+    and size: an index only grows, and a large APK has half a million methods to look at."""
+    size = len(index.methods)
+    known = _PACKED.get(index)
+    if known is None or known[0] != size:
+        known = _PACKED[index] = (size, fast.packed_index(index.methods))
+    return known[1]
 
 
 def _calls_loader(index: DexIndex, m: MethodInfo) -> bool:

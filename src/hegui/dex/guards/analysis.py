@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hegui.dex import parser
 from hegui.dex.guards.bytecode import STRING, Code, CodeReader, Unsupported, dex_string
 from hegui.dex.guards.fields import BooleanFields
 from hegui.dex.guards.flow import (
@@ -50,6 +51,9 @@ class GuardedSites:
 def _boolean_refs(dex: DexFile) -> frozenset[int]:
     """The method_ids entries that return a boolean (what a consent check calls), picked by proto index from the
     table's raw entries: a string test per entry of a 65,000-entry table costs twenty times as much."""
+    fast = parser.speedups
+    if isinstance(dex.methods, IdTable) and fast is not None and isinstance(dex.protos, list):
+        return frozenset(fast.id_entries(dex.methods.raw, fast.string_mask(dex.protos, ")Z", False), 1 << 32))
     returns_boolean = [proto.endswith(")Z") for proto in dex.protos]
     if isinstance(dex.methods, IdTable) and sys.byteorder == "little":  # the file's byte order is little-endian
         protos = memoryview(dex.methods.raw).cast("H")[1::4]  # entries: u16 class, u16 proto, u32 name
@@ -65,7 +69,9 @@ class ConsentGuards:
     def __init__(self, index: DexIndex, lexicon: ConsentLexicon) -> None:
         self.index = index
         self.lexicon = lexicon
-        self._checks: dict[int, dict[int, str]] = {}  # id(dex) -> method_ids index -> "getter" | "predicate"
+        # (id(dex), method_ids index) -> "getter" | "predicate" | None, decided on first use: most boolean
+        # references are never asked about, and deciding all of them was a tenth of a scan's call graph
+        self._checks: dict[tuple[int, int], str | None] = {}
         self._boolean_refs: dict[int, frozenset[int]] = {}  # id(dex) -> refs returning Z (candidate checks)
         self._summaries: dict[tuple[int, int], int | None] = {}  # (id(dex), ref) -> CONSENT | NOT_CONSENT | None
         self._predicate_names: dict[str, bool] = {}
@@ -85,7 +91,7 @@ class ConsentGuards:
         if not invokes and not fields:
             return None
         dex = m.dex
-        booleans = self._tables(dex)[1]
+        booleans = self._booleans(dex)
         if ((booleans.isdisjoint(invokes) or not any(self._check_kind(dex, idx) for idx in booleans.intersection(invokes)))
                 and not self._reads_flag(dex, fields)):
             return None
@@ -104,23 +110,39 @@ class ConsentGuards:
         )
         return out or None
 
+    def candidates(self, dex: DexFile) -> tuple[frozenset[int], frozenset[int]]:
+        """`dex`'s method_ids indices of calls returning boolean and field_ids indices of boolean fields: a
+        method with neither among its references has no guard (`sites` is None without asking anything)."""
+        return self._booleans(dex), self._fields.ids(dex)
+
+    def direct_check(self, dex: DexFile, ref: int) -> str | None:
+        """Whether call `ref` of `dex` is a keyed getter ("getter") or named for consent ("predicate"). A call
+        of a class the APK does not define is a consent check only then (a summary needs a defined target)."""
+        return self._direct(dex, ref)
+
     # --- which calls may be consent checks ---------------------------------------------------------
-    def _tables(self, dex: DexFile) -> tuple[dict[int, str], frozenset[int]]:
-        checks = self._checks.get(id(dex))
-        if checks is None:
-            checks = {}
-            booleans = _boolean_refs(dex)
-            getters = self.lexicon.getters
-            refs = self.index.method_refs(dex)
-            for idx in sorted(booleans):
-                _cls, name, proto = refs[idx]
-                if name in getters and STRING in proto:
-                    checks[idx] = "getter"
-                elif self._is_predicate(name):
-                    checks[idx] = "predicate"
-            self._checks[id(dex)] = checks
-            self._boolean_refs[id(dex)] = booleans
-        return checks, self._boolean_refs[id(dex)]
+    def _booleans(self, dex: DexFile) -> frozenset[int]:
+        """`dex`'s method_ids indices of calls returning boolean: the candidate checks."""
+        got = self._boolean_refs.get(id(dex))
+        if got is None:
+            got = self._boolean_refs[id(dex)] = _boolean_refs(dex)
+        return got
+
+    def _direct(self, dex: DexFile, ref: int) -> str | None:
+        """"getter" for a call of a keyed getter taking a String (`getBoolean(key, false)`), "predicate" for a
+        boolean method named for consent, None for any other reference."""
+        key = (id(dex), ref)
+        if key in self._checks:
+            return self._checks[key]
+        kind = None
+        if ref in self._booleans(dex):
+            _cls, name, proto = self.index.method_refs(dex)[ref]
+            if name in self.lexicon.getters and STRING in proto:
+                kind = "getter"
+            elif self._is_predicate(name):
+                kind = "predicate"
+        self._checks[key] = kind
+        return kind
 
     def _is_predicate(self, name: str) -> bool:
         got = self._predicate_names.get(name)
@@ -135,11 +157,10 @@ class ConsentGuards:
         return got
 
     def _check_kind(self, dex: DexFile, ref: int) -> str | None:
-        checks, booleans = self._tables(dex)
-        kind = checks.get(ref)
+        kind = self._direct(dex, ref)
         if kind is not None:
             return kind
-        if ref in booleans and self._summary(dex, ref) is not None:
+        if ref in self._booleans(dex) and self._summary(dex, ref) is not None:
             return "summary"
         return None
 
@@ -153,8 +174,8 @@ class ConsentGuards:
         target = self.index.resolve(cls, name, proto) if cls in self.index.classes else None
         result = None
         if target is not None and (target.code.invokes or target.code.fields):
-            checks = self._tables(target.dex)[0]
-            if not checks.keys().isdisjoint(target.code.invokes) or self._reads_flag(target.dex, target.code.fields):
+            calls = self._booleans(target.dex).intersection(target.code.invokes)
+            if any(self._direct(target.dex, idx) for idx in calls) or self._reads_flag(target.dex, target.code.fields):
                 try:
                     code = self._reader.decode(target)
                     states = self._flow(target, code, summaries=False)
@@ -175,7 +196,7 @@ class ConsentGuards:
         info = self.index.classes.get(cls)
         for mid in info.methods.values() if info is not None else ():
             m = self.index.methods[mid]
-            booleans = self._tables(m.dex)[1]
+            booleans = self._booleans(m.dex)
             if not booleans.isdisjoint(m.code.invokes) and self._may_check(m):
                 names |= self._consent_puts(m)
         got = self._class_writes[cls] = frozenset(names)
@@ -183,8 +204,7 @@ class ConsentGuards:
 
     def _may_check(self, m: MethodInfo) -> bool:
         """Whether `m` may call a consent check: a predicate or helper, or a getter next to a consent key."""
-        checks, booleans = self._tables(m.dex)
-        kinds = {self._check_kind(m.dex, idx) for idx in booleans.intersection(m.code.invokes)}
+        kinds = {self._check_kind(m.dex, idx) for idx in self._booleans(m.dex).intersection(m.code.invokes)}
         if "predicate" in kinds or "summary" in kinds:
             return True
         if "getter" not in kinds:
@@ -375,7 +395,7 @@ class ConsentGuards:
 
     def _call_value(self, dex: DexFile, refs: list[tuple[str, str, str]], ref: int, op: int, u: int,
                     units: array, pc: int, st: dict[int, Any], summaries: bool) -> int | None:
-        kind = self._check_kind(dex, ref) if summaries else self._tables(dex)[0].get(ref)
+        kind = self._check_kind(dex, ref) if summaries else self._direct(dex, ref)
         if kind == "predicate":
             return CONSENT
         if kind == "summary":
@@ -407,3 +427,4 @@ class ConsentGuards:
                     and any(t == "Z" and v == TRUE for t, v in args)):
                 return True
         return False
+

@@ -8,9 +8,10 @@ import struct
 from bisect import bisect_right
 from collections.abc import Iterable
 
+from hegui.dex import parser
 from hegui.dex.guards.bytecode import CodeReader, Unsupported, class_fields, dex_string, static_value_set
 from hegui.dex.index import DexIndex
-from hegui.dex.parser import DexFile
+from hegui.dex.parser import DexFile, IdTable
 
 
 class BooleanFields:
@@ -35,11 +36,17 @@ class BooleanFields:
         table = self._boolean_fields.get(id(dex))
         if table is None:
             table = {}
-            z = {i for i, t in enumerate(dex.types) if t == "Z"}
             strings = dex.strings
-            for fidx, (_c, type_idx, name_idx) in enumerate(dex.fields):
-                if type_idx in z and name_idx < len(strings):
-                    table.setdefault(strings[name_idx], []).append(fidx)
+            fast = parser.speedups
+            if isinstance(dex.fields, IdTable) and fast is not None and isinstance(dex.types, list):  # in C
+                fields = dex.fields
+                for fidx in fast.id_entries(fields.raw, fast.string_mask(dex.types, "Z", True), len(strings)):
+                    table.setdefault(strings[fields[fidx][2]], []).append(fidx)
+            else:
+                z = {i for i, t in enumerate(dex.types) if t == "Z"}
+                for fidx, (_c, type_idx, name_idx) in enumerate(dex.fields):
+                    if type_idx in z and name_idx < len(strings):
+                        table.setdefault(strings[name_idx], []).append(fidx)
             self._boolean_fields[id(dex)] = table
         return table
 
