@@ -194,3 +194,29 @@ def test_dex_after_a_gap_is_not_loaded(tmp_path):
     apk = open_apk(path)
     assert apk.dex_names == ["classes.dex", "classes2.dex"]
     assert "dex: classes4.dex is never loaded by Android (classes3.dex is missing)" in apk.problems
+
+
+@pytest.mark.corpus
+def test_an_entry_that_declares_its_true_size_reads_the_same_in_one_call_as_in_steps(corpus):
+    """The one-call inflate of an honest entry gives exactly the bytes of the step-by-step guarded one."""
+    apk = open_apk(corpus / "github-cn-apks" / "apks" / "com.xuexiang.xgdemo.apk")
+    archive = apk.archive
+    read = 0
+    for name in archive.names:
+        entry = archive._entries[name]
+        if entry.method != 8:
+            continue
+        start = archive._data_start(entry, name)
+        end = start + entry.compressed_size
+        assert archive.read(name) == archive._inflate_guarded(entry, start, end, 2**30, name), name
+        read += 1
+    assert read > 100
+    apk.close()
+
+
+def test_an_entry_that_inflates_past_its_declared_size_is_read_the_guarded_way_and_noted(tmp_path):
+    data = b"hegui " * 100_000
+    path = _write(tmp_path, raw_zip([(b"classes.dex", deflated(data), 8, zlib.crc32(data), 4096)]))
+    archive = ApkArchive.open(path)
+    assert archive.read("classes.dex") == data
+    assert archive.problems == ["entry 'classes.dex' declares 4096 bytes but inflates to 600000"]

@@ -368,6 +368,22 @@ class ApkArchive:
         return bytes(self._data[start:start + length])
 
     def _inflate(self, entry: _Entry, start: int, end: int, cap: int, shown: str) -> bytes:
+        declared, packed = entry.uncompressed_size, end - start
+        if 0 <= declared <= cap and (declared <= _MIB or declared <= self.limits.max_ratio * max(packed, 1)):
+            # An entry whose declared size is within the limits and a plausible ratio of its compressed size is
+            # inflated in one call into a buffer of that size (a DEX file: one copy instead of a hundred pieces
+            # joined); anything else, or an entry that does not end exactly there, takes the guarded way below.
+            inflater = zlib.decompressobj(-15)
+            try:
+                out = inflater.decompress(self._data[start:end], declared + 1)
+            except zlib.error:
+                out = None
+            if out is not None and inflater.eof and len(out) == declared:
+                return out
+        return self._inflate_guarded(entry, start, end, cap, shown)
+
+    def _inflate_guarded(self, entry: _Entry, start: int, end: int, cap: int, shown: str) -> bytes:
+        """Inflate in small steps, refusing a bomb, an entry past `cap` or far past its declared size early."""
         inflater = zlib.decompressobj(-15)
         parts: list[bytes] = []
         produced = 0
