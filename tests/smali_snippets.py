@@ -226,3 +226,42 @@ def persist_flag(key: str, ctx: str = "p0") -> str:
         "    move-result-object v0\n"
         "    invoke-interface {v0}, Landroid/content/SharedPreferences$Editor;->apply()V\n"
     )
+
+
+def for_name_and_invoke(cls: str, name: str = "start") -> str:
+    """`Class.forName(cls).getMethod(name).invoke(newInstance())`: a plugin started by constant names."""
+    return (f'    const-string v0, "{cls}"\n'
+            "    invoke-static {v0}, Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;\n"
+            "    move-result-object v0\n"
+            "    invoke-virtual {v0}, Ljava/lang/Class;->newInstance()Ljava/lang/Object;\n    move-result-object v1\n"
+            f'    const-string v2, "{name}"\n    const/4 v3, 0x0\n'
+            "    invoke-virtual {v0, v2, v3}, Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)"
+            "Ljava/lang/reflect/Method;\n    move-result-object v2\n"
+            "    invoke-virtual {v2, v1, v3}, Ljava/lang/reflect/Method;->invoke(Ljava/lang/Object;[Ljava/lang/Object;)"
+            "Ljava/lang/Object;\n")
+
+
+def layout_naming(view: str, fragment: str, on_click: str = "onTap") -> str:
+    """A layout XML whose tags create `view` and `fragment` (Java names) and bind a Button's `on_click`."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            '<LinearLayout xmlns:android="http://schemas.android.com/apk/res/android"'
+            ' android:layout_width="match_parent" android:layout_height="match_parent">\n'
+            f'  <{view} android:layout_width="10dp" android:layout_height="10dp"/>\n'
+            f'  <Button android:layout_width="10dp" android:layout_height="10dp" android:onClick="{on_click}"/>\n'
+            f'  <fragment android:name="{fragment}" android:layout_width="10dp" android:layout_height="10dp"/>\n'
+            '</LinearLayout>\n')
+
+
+def jni_library(cls: str) -> bytes:
+    """A native library (ELF magic, no section table) holding `cls`'s JNI name as FindClass takes it."""
+    return b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + b"Java_init\x00" + cls.replace(".", "/").encode() + b"\x00"
+
+
+def inflated_view(cls: str, body: str) -> str:
+    """A View `cls` (Java name) with the inflater's constructor and an onDraw, both running `body`."""
+    desc = "L" + cls.replace(".", "/") + ";"
+    return (f".class public {desc}\n.super Landroid/view/View;\n\n"
+            ".method public constructor <init>(Landroid/content/Context;Landroid/util/AttributeSet;)V\n"
+            "    .registers 4\n    invoke-direct {p0, p1, p2}, Landroid/view/View;-><init>(Landroid/content/Context;"
+            f"Landroid/util/AttributeSet;)V\n{body}    return-void\n.end method\n\n"
+            + method("onDraw", body, params="Landroid/graphics/Canvas;"))

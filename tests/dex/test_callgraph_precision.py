@@ -18,7 +18,7 @@ from hegui.apk.code_names import resource_code_names
 from hegui.detect.startup import framework_hierarchy, live_reachability, startup_reachability
 from hegui.dex import DexIndex
 from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
-from smali_snippets import method
+from smali_snippets import for_name_and_invoke, method
 
 pytestmark = pytest.mark.apktool
 
@@ -177,17 +177,7 @@ def test_a_start_service_the_app_defines_itself_is_not_the_frameworks(tmp_path):
 
 # --- reflection by constant name -------------------------------------------------------------------------
 PLUGIN = f"{APP}.Plugin"
-FOR_NAME_AND_INVOKE = (
-    f'    const-string v0, "{PLUGIN}"\n'
-    "    invoke-static {v0}, Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;\n"
-    "    move-result-object v0\n"
-    "    invoke-virtual {v0}, Ljava/lang/Class;->newInstance()Ljava/lang/Object;\n    move-result-object v1\n"
-    '    const-string v2, "start"\n    const/4 v3, 0x0\n'
-    "    invoke-virtual {v0, v2, v3}, Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)"
-    "Ljava/lang/reflect/Method;\n    move-result-object v2\n"
-    "    invoke-virtual {v2, v1, v3}, Ljava/lang/reflect/Method;->invoke(Ljava/lang/Object;[Ljava/lang/Object;)"
-    "Ljava/lang/Object;\n"
-)
+FOR_NAME_AND_INVOKE = for_name_and_invoke(PLUGIN)
 NAME_ONLY_LOGGED = (
     f'    const-string v0, "{PLUGIN}"\n'
     "    invoke-static {v0, v0}, Landroid/util/Log;->d(Ljava/lang/String;Ljava/lang/String;)I\n"

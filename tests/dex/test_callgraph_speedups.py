@@ -145,15 +145,7 @@ def every_edge_smali() -> dict[str, str]:
     to a loader's constructor, a TextWatcher (user callbacks), a layout's View, Fragment and onClick handler, a
     manifest meta-data module and a class a native library names."""
     guarded = s.when_flag("privacy_agreed", new(SDK) + f"    invoke-static {{p0}}, {d(SDK)}->init(Landroid/content/Context;)V\n")
-    reflect = (f'    const-string v0, "{PLUGIN}"\n'
-               "    invoke-static {v0}, Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;\n"
-               "    move-result-object v0\n"
-               "    invoke-virtual {v0}, Ljava/lang/Class;->newInstance()Ljava/lang/Object;\n    move-result-object v1\n"
-               '    const-string v2, "start"\n    const/4 v3, 0x0\n'
-               "    invoke-virtual {v0, v2, v3}, Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)"
-               "Ljava/lang/reflect/Method;\n    move-result-object v2\n"
-               "    invoke-virtual {v2, v1, v3}, Ljava/lang/reflect/Method;->invoke(Ljava/lang/Object;[Ljava/lang/Object;)"
-               "Ljava/lang/Object;\n")
+    reflect = s.for_name_and_invoke(PLUGIN)
     hand_over = (f'    const-string v1, "{WORKER}"\n    new-instance v0, {d(LOADER)}\n'
                  f"    invoke-direct {{v0, v1}}, {d(LOADER)}-><init>(Ljava/lang/String;)V\n")
     dispatch = (new(WORKER) + "    invoke-interface {v0}, Ljava/lang/Runnable;->run()V\n"
@@ -173,27 +165,15 @@ def every_edge_smali() -> dict[str, str]:
                      ".method static constructor <clinit>()V\n    .registers 1\n" + SERIAL + "    return-void\n.end method\n")
     smali[WATCHER] = smali_class(WATCHER, method("afterTextChanged", SERIAL, params="Landroid/text/Editable;"),
                                  interfaces=["Landroid/text/TextWatcher;"])
-    smali[VIEW] = (f".class public {d(VIEW)}\n.super Landroid/view/View;\n\n"
-                   ".method public constructor <init>(Landroid/content/Context;Landroid/util/AttributeSet;)V\n"
-                   "    .registers 4\n    invoke-direct {p0, p1, p2}, Landroid/view/View;-><init>(Landroid/content/Context;"
-                   f"Landroid/util/AttributeSet;)V\n{SERIAL}    return-void\n.end method\n\n"
-                   + method("onDraw", SERIAL, params="Landroid/graphics/Canvas;"))
+    smali[VIEW] = s.inflated_view(VIEW, SERIAL)
     smali[FRAGMENT] = smali_class(FRAGMENT, method("onResume", SERIAL), super_="Landroid/app/Fragment;")
     smali[MODULE] = smali_class(MODULE, method("register", SERIAL))
     smali[BRIDGE] = smali_class(BRIDGE, method("onNativeEvent", SERIAL, static=True))
     return smali
 
 
-LAYOUT = (
-    '<?xml version="1.0" encoding="utf-8"?>\n'
-    '<LinearLayout xmlns:android="http://schemas.android.com/apk/res/android"'
-    ' android:layout_width="match_parent" android:layout_height="match_parent">\n'
-    f'  <{VIEW} android:layout_width="10dp" android:layout_height="10dp"/>\n'
-    '  <Button android:layout_width="10dp" android:layout_height="10dp" android:onClick="onTap"/>\n'
-    f'  <fragment android:name="{FRAGMENT}" android:layout_width="10dp" android:layout_height="10dp"/>\n'
-    '</LinearLayout>\n'
-)
-NATIVE_LIB = b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + b"Java_init\x00" + d(BRIDGE)[1:-1].encode() + b"\x00"
+LAYOUT = s.layout_naming(VIEW, FRAGMENT)
+NATIVE_LIB = s.jni_library(BRIDGE)
 
 
 @needs_extension

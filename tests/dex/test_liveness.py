@@ -11,7 +11,7 @@ import pytest
 
 from apkbuild import smali_class
 from scanfixtures import APP, MAIN, app_smali, scan_app
-from smali_snippets import method
+from smali_snippets import inflated_view, jni_library, layout_naming, method
 
 pytestmark = pytest.mark.apktool
 
@@ -25,15 +25,6 @@ def d(java: str) -> str:
     return "L" + java.replace(".", "/") + ";"
 
 
-def custom_view(name: str) -> str:
-    """A View with the inflater's constructor and an onDraw, both reading the serial."""
-    return (f".class public {d(name)}\n.super Landroid/view/View;\n\n"
-            ".method public constructor <init>(Landroid/content/Context;Landroid/util/AttributeSet;)V\n"
-            "    .registers 4\n    invoke-direct {p0, p1, p2}, Landroid/view/View;-><init>(Landroid/content/Context;"
-            f"Landroid/util/AttributeSet;)V\n{SERIAL}    return-void\n.end method\n\n"
-            + method("onDraw", SERIAL, params="Landroid/graphics/Canvas;"))
-
-
 def module() -> str:
     """A class only manifest meta-data names (a Glide module's shape): its constructor reads the serial."""
     return (f".class public {d(MODULE)}\n.super Ljava/lang/Object;\n\n"
@@ -41,17 +32,8 @@ def module() -> str:
             f"    invoke-direct {{p0}}, Ljava/lang/Object;-><init>()V\n{SERIAL}    return-void\n.end method\n")
 
 
-LAYOUT = (
-    '<?xml version="1.0" encoding="utf-8"?>\n'
-    '<LinearLayout xmlns:android="http://schemas.android.com/apk/res/android"'
-    ' android:layout_width="match_parent" android:layout_height="match_parent">\n'
-    f'  <{VIEW} android:layout_width="10dp" android:layout_height="10dp"/>\n'
-    '  <Button android:layout_width="10dp" android:layout_height="10dp" android:onClick="onTap"/>\n'
-    f'  <fragment android:name="{FRAGMENT}" android:layout_width="10dp" android:layout_height="10dp"/>\n'
-    '</LinearLayout>\n'
-)
-# a native library's JNI name of Bridge, as FindClass takes it
-NATIVE_LIB = b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + b"Java_init\x00" + d(BRIDGE)[1:-1].encode() + b"\x00"
+LAYOUT = layout_naming(VIEW, FRAGMENT)
+NATIVE_LIB = jni_library(BRIDGE)  # a native library's JNI name of Bridge, as FindClass takes it
 
 
 def liveness_smali() -> dict[str, str]:
@@ -61,8 +43,8 @@ def liveness_smali() -> dict[str, str]:
     smali = app_smali(main_on_create=prefix,
                       main_extra=method("onTap", SERIAL, params="Landroid/view/View;")
                       + method("onUnboundTap", SERIAL, params="Landroid/view/View;"))
-    smali[VIEW] = custom_view(VIEW)
-    smali[UNUSED_VIEW] = custom_view(UNUSED_VIEW)
+    smali[VIEW] = inflated_view(VIEW, SERIAL)
+    smali[UNUSED_VIEW] = inflated_view(UNUSED_VIEW, SERIAL)
     smali[FRAGMENT] = smali_class(FRAGMENT, method(
         "onCreateView", SERIAL + "    const/4 v1, 0x0\n    return-object v1\n",
         params="Landroid/view/LayoutInflater;Landroid/view/ViewGroup;Landroid/os/Bundle;", ret="Landroid/view/View;"),
