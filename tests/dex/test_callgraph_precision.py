@@ -247,3 +247,29 @@ def test_every_user_callback_type_is_a_framework_type_and_every_method_a_framewo
 
 def _all_methods(h, t: str) -> set[str]:
     return {name for s in h.supertypes(t) for name in h.methods(s)}
+
+
+# --- the framework creates a component with its own no-argument constructor --------------------------------
+BASE = f"{APP}.BaseActivity"
+
+
+def test_a_superclass_constructor_the_component_does_not_call_is_no_startup_code(tmp_path):
+    """BaseActivity(int) reads the serial; MainActivity() calls only BaseActivity(): the read is not at startup."""
+    base = (f".class public {d(BASE)}\n.super Landroid/app/Activity;\n\n"
+            ".method public constructor <init>()V\n    .registers 1\n"
+            "    invoke-direct {p0}, Landroid/app/Activity;-><init>()V\n    return-void\n.end method\n\n"
+            ".method public constructor <init>(I)V\n    .registers 2\n"
+            f"    invoke-direct {{p0}}, Landroid/app/Activity;-><init>()V\n{SERIAL}    return-void\n.end method\n")
+    on_create = method("onCreate", f"    invoke-super {{p0, p1}}, {d(BASE)}->onCreate(Landroid/os/Bundle;)V\n",
+                       params="Landroid/os/Bundle;")
+    smali = {**app_smali(), MAIN: smali_class(MAIN, on_create, super_=d(BASE)), BASE: base}
+    scanned = scan_app(tmp_path, smali)
+    apk = open_apk(scanned.apk)
+    with zipfile.ZipFile(scanned.apk) as z:
+        index = DexIndex.build([("classes.dex", z.read("classes.dex"))])
+    reach = startup_reachability(apk.manifest, index)
+    constructors = sorted(m.proto for m in (index.methods[mid] for mid in reach.parent)
+                          if m.cls == d(BASE) and m.name == "<init>")
+    assert constructors == ["()V"]  # MainActivity() → BaseActivity(); BaseActivity(int) never runs
+    assert serial_reads(scanned) == set()  # dead code: counted, not listed
+    assert scanned.report.stats is not None and scanned.report.stats.dead_sensitive_calls == 1

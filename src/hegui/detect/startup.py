@@ -38,7 +38,7 @@ def startup_entries(manifest: Manifest, index: DexIndex) -> tuple[list[MethodInf
         desc = java_to_descriptor(java_name)
         if desc in index.classes:
             classes.append(desc)
-            entries.extend(methods_named(index, desc, names))
+            entries.extend(_entry_methods(index, desc, names))
 
     add(manifest.application_class, names["application"])
     add(manifest.app_component_factory, names["component_factory"])
@@ -52,6 +52,14 @@ def startup_entries(manifest: Manifest, index: DexIndex) -> tuple[list[MethodInf
     for activity in manifest.launcher_activities():
         add(activity, names["launcher"])
     return entries, classes
+
+
+def _entry_methods(index: DexIndex, desc: str, names: tuple[str, ...]) -> list[MethodInfo]:
+    """The methods of `desc` (and its defined superclasses) the framework calls by these names. A constructor is
+    only the class's own no-argument one: the framework creates a component by reflection that way, and the
+    superclass constructors run only as that one calls them (AppCompatActivity(int) stays out unless it does)."""
+    own = index.classes[desc].methods.get(("<init>", "()V"))
+    return [m for m in methods_named(index, desc, names) if m.name != "<init>" or m.id == own]
 
 
 @cache
