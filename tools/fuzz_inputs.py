@@ -7,7 +7,8 @@ field overwritten with a huge value, a truncation, or an overwrite plus flips) a
 kind, then the code that consumes what it returns. A case must end with a parsed result or a hegui error
 (InputError and its subclasses, DexFormatError): any other exception, a MemoryError, a crash or a case
 running past its time limit is a failure. Small DEX seeds are read by both the C accelerator and the
-pure-Python parser, which must agree.
+pure-Python parser, and walked by both call-graph fixpoints (startup with consent guards, liveness), which must
+agree.
 
 All cases run in a child process under an address-space limit (RLIMIT_AS), one after the other; the parent
 kills a child whose case runs past its time limit and goes on with the next case in a new child.
@@ -275,15 +276,37 @@ def read_dex(data: bytes) -> None:
             for fidx in method.fields[:64]:
                 if fidx < len(dex.fields):
                     dex.field_ref(fidx)
+    reached = _reach(index)
     if parser.speedups is not None and len(data) <= PURE_PYTHON_MAX:
         fast = _dex_snapshot(dex)
         accelerated, parser.speedups = parser.speedups, None
         try:
             slow = _dex_snapshot(parser.DexFile(data))
+            by_python = _reach(index)  # the same index, walked by the Python fixpoint
         finally:
             parser.speedups = accelerated
         if fast != slow:
             raise Mismatch("C and Python parsers disagree")
+        if reached != by_python:
+            raise Mismatch("C and Python call-graph fixpoints disagree")
+
+
+def _reach(index) -> tuple:
+    """Both call graphs a scan builds over what was read (the first classes' methods as entries): startup with
+    consent guards, liveness with every creation rule; their parent maps, guarded sites and before-user set."""
+    from hegui.detect.startup import consent_lexicon, framework_hierarchy
+    from hegui.dex.callgraph import Reachability
+    from hegui.dex.guards import ConsentGuards
+
+    entries = index.methods[:64]
+    classes = list(index.classes)[:8]
+    startup = Reachability(index, entries, classes, guards=ConsentGuards(index, consent_lexicon()),
+                           hierarchy=framework_hierarchy(), user_methods=frozenset({"onClick"}))
+    live = Reachability(index, entries, classes, hierarchy=framework_hierarchy(), callbacks_of_entries=True,
+                        created_by_name=classes[:2], click_handlers=frozenset({"onTap"}), const_class_creates=True,
+                        invoke_by_name_anywhere=True, user_methods=frozenset({"onClick"}), defer_user_callbacks=True)
+    return (list(startup.parent.items()), sorted(startup.guarded.items()), list(live.parent.items()),
+            sorted(live.before_user or ()))
 
 
 def read_axml(data: bytes) -> None:
