@@ -526,3 +526,18 @@ def test_an_announcement_of_apps_without_a_recorded_developer_is_refused_in_chin
     api = p.client.get("/api/v1/announcements?format=xlsx", headers=reg).json()
     assert api == {"detail": "no developer is recorded for shop: record a store listing with developer_name, or "
                              "export the other rows with skip_incomplete=true"}
+
+
+def test_a_list_parameter_the_page_refuses_is_explained_in_the_pages_language_and_the_api_stays_english(
+        sqlite_platform):
+    p = sqlite_platform
+    api = p.client.get("/api/v1/cases?sort=size", headers=p.users["regulator"].auth)
+    detail = api.json()["detail"]
+    assert api.status_code == 422 and detail.startswith("sort must be one of ")
+    sorts = detail.removeprefix("sort must be one of ").removesuffix(" (prefix - for descending)")
+    cookie, _ = web_login(p, "regulator")
+    page = p.client.get("/cases?sort=size", headers={"Cookie": f"hegui_session={cookie}"})
+    assert page.status_code == 422
+    assert f"排序参数 sort 须为 {sorts} 之一（前加 - 为降序）" in page.text and "must be one of" not in page.text
+    english = p.client.get("/cases?sort=size", headers={"Cookie": f"hegui_session={cookie}; hegui_lang=en"})
+    assert detail in english.text

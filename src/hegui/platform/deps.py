@@ -122,7 +122,7 @@ def list_refusal_is_unprocessable() -> Iterator[None]:
     try:
         yield
     except lists.ListRequestError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
 
 
 def start_campaign(request: Request, db: Session, user: User, name: str, min_severity: str, urls: str, folder: str,

@@ -29,6 +29,7 @@ from hegui.platform.db import (
     User,
     count_rows,
 )
+from hegui.platform.messages import Message, Refusal
 from hegui.platform.vocab import (
     OPEN_CASE_STATUSES,
     AppKind,
@@ -48,8 +49,12 @@ MAX_QUERY_CHARS = 200
 MAX_APP_IDS = 5000  # app ids a search passes as a list; a broader match is passed as a subquery
 
 
-class ListRequestError(ValueError):
-    """A list parameter the list does not know, or a value it cannot take (answered 422)."""
+class ListRequestError(Refusal):
+    """A list parameter the list does not know, or a value it cannot take (answered 422, the reason in the
+    reader's language on a page)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(Message(key, {k: str(v) for k, v in params.items()}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +71,19 @@ class ListQuery:
         a parameter the list does not know is refused (a misspelt filter would otherwise show every row)."""
         unknown = set(params) - allowed_filters - {"q", "limit", "offset", "sort", "lang"}  # lang: of the answer
         if unknown:
-            raise ListRequestError(f"unknown parameter {sorted(unknown)[0]!r}; this list takes q, limit, offset, sort"
-                                   + "".join(f", {f}" for f in sorted(allowed_filters)))
+            raise ListRequestError("list.unknown_parameter", name=repr(sorted(unknown)[0]),
+                                   accepted=", ".join(["q", "limit", "offset", "sort", *sorted(allowed_filters)]))
         def number(name: str, default: int, high: int) -> int:
             raw = params.get(name) or ""
             if not raw:
                 return default
             if not raw.isdigit() or not (0 if name == "offset" else 1) <= int(raw) <= high:
-                raise ListRequestError(f"{name} must be a whole number up to {high}")
+                raise ListRequestError("list.number_up_to", name=name, high=high)
             return int(raw)
 
         q = (params.get("q") or "").strip()
         if len(q) > MAX_QUERY_CHARS:
-            raise ListRequestError(f"q is longer than {MAX_QUERY_CHARS} characters")
+            raise ListRequestError("list.query_too_long", name="q", max=MAX_QUERY_CHARS)
         filters = {k: v for k, v in params.items() if k in allowed_filters and v}
         return cls(q=q or None, limit=number("limit", DEFAULT_LIMIT, MAX_LIMIT), offset=number("offset", 0, 10**9),
                    sort=params.get("sort") or None, filters=filters)
@@ -141,7 +146,7 @@ class ListSpec:
         key = query.sort or self.default_sort
         column = self.sorts.get(key.removeprefix("-"))
         if column is None:
-            raise ListRequestError(f"sort must be one of {', '.join(sorted(self.sorts))} (prefix - for descending)")
+            raise ListRequestError("list.sort_one_of", name="sort", sorts=", ".join(sorted(self.sorts)))
         order = column.desc() if key.startswith("-") else column.asc()
         primary = stmt.column_descriptions[0]["entity"].id
         stmt = stmt.order_by(None).order_by(order, primary.desc()).limit(query.limit).offset(query.offset)
@@ -154,7 +159,7 @@ class ListSpec:
 
 def _int(name: str, value: str) -> int:
     if not value.isdigit():
-        raise ListRequestError(f"{name} must be a whole number")
+        raise ListRequestError("list.number", name=name)
     return int(value)
 
 
@@ -162,12 +167,12 @@ def _date(name: str, value: str) -> dt.datetime:
     try:
         return dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
     except ValueError:
-        raise ListRequestError(f"{name} must be a date (YYYY-MM-DD)") from None
+        raise ListRequestError("list.date", name=name) from None
 
 
 def _one_of(name: str, value: str, allowed: frozenset[str]) -> str:
     if value not in allowed:
-        raise ListRequestError(f"{name} must be one of {', '.join(sorted(allowed))}")
+        raise ListRequestError("list.one_of", name=name, allowed=", ".join(sorted(allowed)))
     return value
 
 

@@ -49,6 +49,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.escalated": ("处置方式：{escalation!t}", "{escalation}"),
     "case.escalated_early": ("整改期限届满前提前升级处置（{escalation!t}），理由：{reason}",
                              "{escalation} before the deadline: {reason}"),
+    # --- list parameters a list refuses (answered 422) ---
+    "list.unknown_parameter": ("此列表没有参数 {name}，可用参数：{accepted}", "unknown parameter {name}; this list takes {accepted}"),
+    "list.number_up_to": ("参数 {name} 须为不超过 {high} 的整数", "{name} must be a whole number up to {high}"),
+    "list.query_too_long": ("搜索词 {name} 超过 {max} 个字符", "{name} is longer than {max} characters"),
+    "list.sort_one_of": ("排序参数 {name} 须为 {sorts} 之一（前加 - 为降序）",
+                         "{name} must be one of {sorts} (prefix - for descending)"),
+    "list.number": ("参数 {name} 须为整数", "{name} must be a whole number"),
+    "list.date": ("参数 {name} 须为日期（YYYY-MM-DD）", "{name} must be a date (YYYY-MM-DD)"),
+    "list.one_of": ("参数 {name} 须为 {allowed} 之一", "{name} must be one of {allowed}"),
     # --- scan notes (why a scan is not filed, or what filing it found) ---
     "scan.jar_no_package": ("该 JAR 的类没有共同的包名：本次检测不归入任何 SDK",
                             "the JAR's classes share no package: the scan is not filed under an SDK"),

@@ -118,7 +118,7 @@ def sdk_page(db: Session, user: User, params: Any) -> lists.Page:
     query = lists.ListQuery.from_params(params, frozenset())
     key = query.sort or "id"
     if key.removeprefix("-") not in _SORT_COLUMN:
-        raise lists.ListRequestError(f"sort must be one of {', '.join(sorted(SORTS))} (prefix - for descending)")
+        raise lists.ListRequestError("list.sort_one_of", name="sort", sorts=", ".join(sorted(SORTS)))
     rows, _limit = _scope(db, user)
     if query.q:
         pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

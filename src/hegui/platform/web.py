@@ -572,7 +572,7 @@ def _users_page(request: Request, db: Session, user: User, status: int = 200, me
     try:
         rows = user_admin.user_page(db, user, lists.ListQuery.from_params(params, user_admin.USERS.filter_names))
     except lists.ListRequestError as err:
-        raise HTTPException(422, str(err)) from None
+        raise refusal(422, err) from None
     return page(request, "users.html", status=status, users=rows.rows, page=rows, roles=list(Role),
                 choices={"role": list(Role)}, message=message, new_token=new_token)
 
