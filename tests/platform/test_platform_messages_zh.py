@@ -541,3 +541,35 @@ def test_a_list_parameter_the_page_refuses_is_explained_in_the_pages_language_an
     assert f"排序参数 sort 须为 {sorts} 之一（前加 - 为降序）" in page.text and "must be one of" not in page.text
     english = p.client.get("/cases?sort=size", headers={"Cookie": f"hegui_session={cookie}; hegui_lang=en"})
     assert detail in english.text
+
+
+def test_a_report_format_that_does_not_exist_is_explained_in_the_pages_language(sqlite_platform):
+    p = sqlite_platform
+    scan_id = ingest(p, "dev", make_report(SHOP, "1.0", 1, [startup_imei()], sha="ab" * 32))
+    cookie, _ = web_login(p, "dev")
+    page = p.client.get(f"/scans/{scan_id}/download/docx", headers={"Cookie": f"hegui_session={cookie}"})
+    assert page.status_code == 404
+    assert "没有 &#39;docx&#39; 格式的报告（可选：json, html, pdf, sarif, xlsx）" in page.text  # escaped
+    api = p.client.get(f"/api/v1/scans/{scan_id}/report/docx", headers=p.users["dev"].auth)
+    assert (api.status_code, api.json()["detail"]) == (
+        404, "no such report format 'docx' (one of json, html, pdf, sarif, xlsx)")
+
+
+def test_a_form_without_its_csrf_token_is_refused_saying_why_in_the_pages_language(sqlite_platform):
+    p = sqlite_platform
+    cookie, _ = web_login(p, "regulator")
+    for lang, expected in (("zh", "表单校验失败（CSRF 令牌缺失或不符），请刷新页面后重新提交"),
+                           ("en", "CSRF token missing or wrong")):
+        res = p.client.post("/clues/tips", data={"csrf_token": "forged"},
+                            headers={"Cookie": f"hegui_session={cookie}; hegui_lang={lang}"}, follow_redirects=False)
+        assert res.status_code == 403 and expected in res.text
+
+
+def test_a_malformed_clue_report_month_is_explained_in_the_pages_language(sqlite_platform):
+    p = sqlite_platform
+    api = p.client.get("/api/v1/clue-report?month=2026-13", headers=p.users["regulator"].auth)
+    assert (api.status_code, api.json()["detail"]) == (422, "month must be YYYY-MM")
+    assert p.client.get("/api/v1/clue-report?month=0000-01", headers=p.users["regulator"].auth).status_code == 422
+    cookie, _ = web_login(p, "regulator")
+    page = p.client.get("/campaigns/clue-report?month=2026-13", headers={"Cookie": f"hegui_session={cookie}"})
+    assert page.status_code == 422 and "月份须为 YYYY-MM 格式" in page.text

@@ -18,6 +18,7 @@ from hegui import knowledge
 from hegui.platform.accounts import audit
 from hegui.platform.db import App, AppVersion, Campaign, Clue, User
 from hegui.platform.export import notice_category
+from hegui.platform.messages import Message, Refusal
 from hegui.report.cells import neutralise_formula
 
 CUTOFF_DAY = 15
@@ -48,15 +49,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def month_period(month: str) -> Period:
-    """The reporting period of ``YYYY-MM``; ValueError otherwise."""
+    """The reporting period of ``YYYY-MM``; a Refusal (a ValueError) otherwise."""
     found = MONTH.fullmatch(month.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise ValueError("month must be YYYY-MM")
+    if not found or not 1 <= int(found.group(2)) <= 12 or not int(found.group(1)):
+        raise Refusal(Message("clues.month_format"))
     return Period.of_month(int(found.group(1)), int(found.group(2)))
 
 
 def report_file(db: Session, user: User, month: str) -> tuple[bytes, str]:
-    """(xlsx, file name) of the month's clue report, its export audited (the caller commits); ValueError for a
+    """(xlsx, file name) of the month's clue report, its export audited (the caller commits); a Refusal for a
     malformed month."""
     period = month_period(month)
     body = report_xlsx(db, period)

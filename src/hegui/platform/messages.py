@@ -58,6 +58,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.number": ("参数 {name} 须为整数", "{name} must be a whole number"),
     "list.date": ("参数 {name} 须为日期（YYYY-MM-DD）", "{name} must be a date (YYYY-MM-DD)"),
     "list.one_of": ("参数 {name} 须为 {allowed} 之一", "{name} must be one of {allowed}"),
+    # --- downloads and forms a page refuses ---
+    "report.no_such_format": ("没有 {format} 格式的报告（可选：{formats}）", "no such report format {format} (one of {formats})"),
+    "report.not_yet": ("该检测任务尚无报告", "the scan has no report yet"),
+    "report.renderer_missing": ("服务器无法生成该格式的报告：{reason}", "{reason}"),
+    "clues.month_format": ("月份须为 YYYY-MM 格式", "month must be YYYY-MM"),
+    "web.csrf": ("表单校验失败（CSRF 令牌缺失或不符），请刷新页面后重新提交", "CSRF token missing or wrong"),
     # --- scan notes (why a scan is not filed, or what filing it found) ---
     "scan.jar_no_package": ("该 JAR 的类没有共同的包名：本次检测不归入任何 SDK",
                             "the JAR's classes share no package: the scan is not filed under an SDK"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import HTTPException, Response
+from fastapi import Response
 from sqlalchemy.orm import Session
 
 from hegui.platform import cluereport, export
@@ -26,7 +26,7 @@ def report_file(scan: Scan, fmt: str) -> Response:
     try:
         body, media_type, filename = report_download(scan, fmt)
     except ReportUnavailable as err:
-        raise HTTPException(err.status, str(err)) from None
+        raise refusal(err.status, err) from None
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Content-Security-Policy": REPORT_CSP})
 
@@ -57,7 +57,7 @@ def clue_report_response(db: Session, user: User, month: str) -> Response:
     """The month's clue report as an xlsx download (its export audited; 422 for a malformed month)."""
     try:
         body, filename = cluereport.report_file(db, user, month)
-    except ValueError as err:
-        raise HTTPException(422, str(err)) from None
+    except Refusal as err:
+        raise refusal(422, err) from None
     db.commit()
     return Response(body, media_type=cluereport.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

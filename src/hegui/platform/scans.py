@@ -19,7 +19,7 @@ from hegui.platform import access, sdk_usage, signers
 from hegui.platform.accounts import audit
 from hegui.platform.config import Settings
 from hegui.platform.db import App, AppVersion, FindingRow, Scan, User, utcnow
-from hegui.platform.messages import Message, from_json, notes_json
+from hegui.platform.messages import Message, Refusal, from_json, notes_json
 from hegui.platform.storage import UploadRejected, store_upload
 from hegui.platform.vocab import SDK_PACKAGE_KINDS, AppKind, InputKind, ScanStatus
 from hegui.report.model import Report
@@ -333,10 +333,10 @@ REPORT_MEDIA_TYPES = {
 }
 
 
-class ReportUnavailable(Exception):
+class ReportUnavailable(Refusal):
     """A report that cannot be rendered as asked: `status` is the HTTP answer, the message says why."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: Message) -> None:
         super().__init__(message)
         self.status = status
 
@@ -349,11 +349,12 @@ def report_download(scan: Scan, fmt: str) -> tuple[bytes, str, str]:
     from hegui.report.render import extension, render
 
     if fmt not in REPORT_MEDIA_TYPES:
-        raise ReportUnavailable(404, f"no such report format {fmt!r} (one of {', '.join(REPORT_MEDIA_TYPES)})")
+        raise ReportUnavailable(404, Message("report.no_such_format", {"format": repr(fmt),
+                                                                      "formats": ", ".join(REPORT_MEDIA_TYPES)}))
     if scan.report_json is None:
-        raise ReportUnavailable(409, "the scan has no report yet")
+        raise ReportUnavailable(409, Message("report.not_yet"))
     try:
         body = render(Report.model_validate(scan.report_json), fmt)
     except InputError as err:  # a PDF on a server without WeasyPrint/Pango
-        raise ReportUnavailable(501, str(err)) from None
+        raise ReportUnavailable(501, Message("report.renderer_missing", {"reason": str(err)})) from None
     return body, REPORT_MEDIA_TYPES[fmt], f"hegui-{scan.sha256[:16]}.{extension(fmt)}"

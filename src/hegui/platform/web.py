@@ -60,7 +60,7 @@ from hegui.platform.deps import (
 from hegui.platform.i18n import LANGS, translate
 from hegui.platform.listing import ListingInput, record_listing
 from hegui.platform.lookup import Lookup
-from hegui.platform.messages import Refusal, render_json, render_notes
+from hegui.platform.messages import Message, Refusal, render_json, render_notes
 from hegui.platform.reports import REPORT_CSP, announcement_response, report_file
 from hegui.platform.scans import submit_scan, version_report
 from hegui.platform.security import new_csrf_token, same_secret
@@ -104,7 +104,7 @@ async def csrf_checked(request: Request, session: Annotated[WebSession, Depends(
     """For every state-changing form: the session's user, once the form's CSRF token matched."""
     form = await request.form()
     if not same_secret(str(form.get("csrf_token") or ""), session.csrf_token):
-        raise HTTPException(403, "CSRF token missing or wrong")
+        raise refusal(403, Refusal(Message("web.csrf")))
     return session.user
 
 
@@ -124,7 +124,7 @@ def error_page(request: Request, status: int, message: str, refusal: Refusal | N
     """An error page; a refused step's reason in the page's language."""
     if refusal is not None:
         message = refusal.reason(lang_of(request))
-    return page(request, "error.html", status=status, status_code=status, message=message)
+    return page(request, "error.html", status=status, status_code=status, message=message, explained=refusal is not None)
 
 
 def see_other(url: str) -> RedirectResponse:
