@@ -116,6 +116,19 @@ def ingest(platform: Platform, uploader: str, report: dict[str, Any]) -> int:
         return scan.id
 
 
+def finish_queued(platform: Platform, scan_id: int, payload: dict[str, Any]) -> None:
+    """The worker's last step for a queued scan: its child's payload (``{"report": …}`` or ``{"error": …}``)
+    stored and the scan filed."""
+    from hegui.platform.db import Scan
+    from hegui.platform.scans import finish_scan
+
+    with platform.sessions() as db:
+        scan = db.get(Scan, scan_id)
+        scan.status = "running"
+        finish_scan(db, scan, payload)
+        db.commit()
+
+
 def web_login(platform: Platform, name: str) -> tuple[str, str]:
     """A web session for `name` as the login form would open it: (session cookie value, CSRF token)."""
     from hegui.platform.db import WebSession, utcnow

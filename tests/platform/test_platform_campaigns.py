@@ -12,12 +12,11 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
-from platform_kit import ingest, make_report, startup_imei, web_login
+from platform_kit import finish_queued, ingest, make_report, startup_imei, web_login
 
 from hegui.model import Evidence, Observation
 from hegui.platform import campaigns
 from hegui.platform.db import CampaignItem, Clue, Scan
-from hegui.platform.scans import finish_scan
 from hegui.platform.worker import ScanWorker
 
 BEFORE_CONSENT, DEVICE_ID = "PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"
@@ -35,14 +34,6 @@ def later_imei() -> Observation:
     return Observation("sensitive_call", evidence=[Evidence("call", "com.demo.Settings#show → getDeviceId")],
                        attrs={"pi_type": "imei", "api": "android.telephony.TelephonyManager#getDeviceId",
                               "at_startup": False, "via_reflection": False})
-
-
-def finish(p, scan_id: int, payload: dict) -> None:
-    with p.sessions() as db:
-        scan = db.get(Scan, scan_id)
-        scan.status = "running"
-        finish_scan(db, scan, payload)
-        db.commit()
 
 
 def fetch_all(p, worker_id: str = "fetcher") -> int:
@@ -88,10 +79,10 @@ def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
         "http://127.0.0.1:9/app.apk: leads to a non-public address (127.0.0.1): not fetched")
 
     shop, settings_app, news, broken = (i["scan_id"] for i in items[:4])
-    finish(p, shop, {"report": make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64)})
-    finish(p, settings_app, {"report": make_report("com.demo.settings", "1.0", 1, [later_imei()], sha="2" * 64)})
-    finish(p, news, {"report": make_report("com.demo.news", "1.1", 2, [startup_imei()], sha="3" * 64)})
-    finish(p, broken, {"error": "not an APK"})
+    finish_queued(p, shop, {"report": make_report("com.demo.shop", "1.0", 1, [startup_imei()], sha="1" * 64)})
+    finish_queued(p, settings_app, {"report": make_report("com.demo.settings", "1.0", 1, [later_imei()], sha="2" * 64)})
+    finish_queued(p, news, {"report": make_report("com.demo.news", "1.1", 2, [startup_imei()], sha="3" * 64)})
+    finish_queued(p, broken, {"error": "not an APK"})
 
     got = p.client.get(f"/api/v1/campaigns/{campaign['id']}", headers=p.users["regulator"].auth).json()
     assert got["progress"] == {"total": 5, "pending": 0, "fetching": 0, "queued": 0, "running": 0, "done": 3,
@@ -107,13 +98,13 @@ def test_a_campaign_scans_its_inputs_and_files_clues_at_the_severity(platform):
     assert p.client.post("/api/v1/cases", headers=rev,
                          json={"app_id": mall, "rule_ids": [BEFORE_CONSENT]}).status_code == 201
     in_case = create(p, "商城复查", files=("mall-1.1.apk",)).json()
-    finish(p, in_case["items"][0]["scan_id"],
+    finish_queued(p, in_case["items"][0]["scan_id"],
            {"report": make_report("com.demo.mall", "1.1", 2, [startup_imei()], sha="6" * 64)})
     assert p.client.get(f"/api/v1/clues?campaign_id={in_case['id']}", headers=rev).json() == []
 
     # A second campaign on the shop's next build files nothing new while the clue is open.
     again = create(p, "复查", files=("shop-1.1.apk",)).json()
-    finish(p, again["items"][0]["scan_id"],
+    finish_queued(p, again["items"][0]["scan_id"],
            {"report": make_report("com.demo.shop", "1.1", 2, [startup_imei()], sha="4" * 64)})
     assert p.client.get(f"/api/v1/clues?campaign_id={again['id']}", headers=rev).json() == []
 

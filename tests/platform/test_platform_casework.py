@@ -3,11 +3,9 @@ build, re-checks on answered builds, the timeline, and false-positive marks resp
 
 from __future__ import annotations
 
-from platform_kit import TODAY, ingest, make_report, startup_imei
+from platform_kit import TODAY, finish_queued, ingest, make_report, startup_imei
 
 from hegui.model import Evidence, Observation
-from hegui.platform.db import Scan
-from hegui.platform.scans import finish_scan
 
 BEFORE_CONSENT, DEVICE_ID = "PI-COLLECT-BEFORE-CONSENT", "PI-DEVICE-ID-NONRESETTABLE"
 SHOP = "com.demo.shop"
@@ -18,15 +16,6 @@ def later_imei() -> Observation:
     return Observation("sensitive_call", evidence=[Evidence("call", "com.demo.Settings#show → getDeviceId")],
                        attrs={"pi_type": "imei", "api": "android.telephony.TelephonyManager#getDeviceId",
                               "at_startup": False, "via_reflection": False})
-
-
-def finish(platform, scan_id: int, report: dict) -> None:
-    """The worker's last step for a queued scan: store `report` and file it."""
-    with platform.sessions() as db:
-        scan = db.get(Scan, scan_id)
-        scan.status = "running"
-        finish_scan(db, scan, {"report": report})
-        db.commit()
 
 
 def open_shop_case(p, rules: list[str], code: int = 13) -> tuple[int, int]:
@@ -106,17 +95,17 @@ def test_the_developer_answers_and_only_a_newer_build_rechecks(platform):
 
     older = answer(p, case_id, "已移除启动时读取 IMEI")
     assert older.status_code == 202, older.text
-    finish(p, older.json()["scan_id"], make_report(SHOP, "1.1", 11, [], sha="b" * 64))  # a rebuilt older version
+    finish_queued(p, older.json()["scan_id"], {"report": make_report(SHOP, "1.1", 11, [], sha="b" * 64)})  # a rebuilt older version
     case = p.client.get(f"/api/v1/cases/{case_id}", headers=p.users["dev"].auth).json()
     assert (case["status"], case["recheck_version_id"]) == ("notice_sent", None)
 
     partly = answer(p, case_id, "改为用户同意后读取")
-    finish(p, partly.json()["scan_id"], make_report(SHOP, "1.4", 14, [later_imei()], sha="c" * 64))
+    finish_queued(p, partly.json()["scan_id"], {"report": make_report(SHOP, "1.4", 14, [later_imei()], sha="c" * 64)})
     case = p.client.get(f"/api/v1/cases/{case_id}", headers=p.users["dev"].auth).json()
     assert (case["status"], case["remaining_rule_ids"]) == ("recheck_failed", [DEVICE_ID])
 
     fixed = answer(p, case_id, "不再读取 IMEI")
-    finish(p, fixed.json()["scan_id"], make_report(SHOP, "1.5", 15, [], sha="d" * 64))
+    finish_queued(p, fixed.json()["scan_id"], {"report": make_report(SHOP, "1.5", 15, [], sha="d" * 64)})
     case = p.client.get(f"/api/v1/cases/{case_id}", headers=p.users["dev"].auth).json()
     assert (case["status"], case["remaining_rule_ids"]) == ("closed", [])
     assert answer(p, case_id, "再次提交").status_code == 409  # a closed case takes no answers

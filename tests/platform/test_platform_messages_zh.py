@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from platform_kit import TODAY, ingest, make_report, startup_imei, web_login
+from platform_kit import TODAY, finish_queued, ingest, make_report, startup_imei, web_login
 from sqlalchemy import select
 
 from hegui.model import Evidence, Observation
@@ -59,14 +59,6 @@ def test_a_message_renders_lists_vocabulary_and_missing_values_per_language():
 
 # --- the case timeline -----------------------------------------------------------------------------------------
 
-def finish(p, scan_id: int, report: dict) -> None:
-    with p.sessions() as db:
-        scan = db.get(Scan, scan_id)
-        scan.status = "running"
-        finish_scan(db, scan, {"report": report})
-        db.commit()
-
-
 def answer(p, case_id: int, statement: str) -> int:
     import io
     import zipfile
@@ -105,10 +97,10 @@ def page_rows(p, case_id: int, lang: str) -> list[tuple[str, str]]:
 def test_the_timeline_of_a_rectified_case_reads_in_chinese(platform):
     p = platform
     case_id = open_case(p, [BEFORE_CONSENT, DEVICE_ID])
-    finish(p, answer(p, case_id, "已移除启动时读取 IMEI"), make_report(SHOP, "1.1", 11, [], sha="b" * 64))
-    finish(p, answer(p, case_id, "改为用户同意后读取"), make_report(SHOP, "1.4", 14, [later_imei()], sha="c" * 64))
+    finish_queued(p, answer(p, case_id, "已移除启动时读取 IMEI"), {"report": make_report(SHOP, "1.1", 11, [], sha="b" * 64)})
+    finish_queued(p, answer(p, case_id, "改为用户同意后读取"), {"report": make_report(SHOP, "1.4", 14, [later_imei()], sha="c" * 64)})
     fixed_scan = answer(p, case_id, "不再读取 IMEI")
-    finish(p, fixed_scan, make_report(SHOP, "1.5", 15, [], sha="d" * 64))
+    finish_queued(p, fixed_scan, {"report": make_report(SHOP, "1.5", 15, [], sha="d" * 64)})
 
     chinese = [
         ("opened", f"立案：{SHOP}，整改期限 2026-10-10，涉及规则 {BEFORE_CONSENT}、{DEVICE_ID}"),
