@@ -84,7 +84,7 @@ class StringPool:
         for index, (rel,) in enumerate(struct.iter_unpack("<I", data[self._offsets_at:self._offsets_at + 4 * self.count])):
             pos = self._strings_at + rel
             starts.setdefault(pos, []).append(index)
-            if pos + 2 <= end and self._encoded_length(pos) >= min_chars:
+            if self._encoded_length(pos) >= min_chars:
                 out.add(index)
         order = sorted(starts)
         pattern = needle.encode("ascii") if self.utf8 else needle.encode("utf-16-le")
@@ -98,31 +98,19 @@ class StringPool:
         return frozenset(out)
 
     def _encoded_length(self, pos: int) -> int:
-        """The bytes (UTF-8) or code units (UTF-16) the string at `pos` declares."""
-        data = self._data
-        if self.utf8:
-            try:
-                _, pos = _utf8_length(data, pos, self._end)
-                return _utf8_length(data, pos, self._end)[0]
-            except IndexError:
-                return 0
-        (length,) = struct.unpack_from("<H", data, pos)
-        if length & 0x8000 and pos + 4 <= self._end:
-            length = ((length & 0x7FFF) << 16) | struct.unpack_from("<H", data, pos + 2)[0]
-        return length
+        """The bytes (UTF-8) or code units (UTF-16) the string at `pos` declares; 0 when its length is unreadable
+        (then it decodes to None too)."""
+        extent = self._extent(pos)
+        return extent[0] if extent is not None else 0
 
-    def _decode(self, index: int) -> str | None:
-        data = self._data
-        (rel,) = struct.unpack_from("<I", data, self._offsets_at + 4 * index)
-        pos = self._strings_at + rel
-        end = self._end
+    def _extent(self, pos: int) -> tuple[int, int] | None:
+        """(declared length in bytes (UTF-8) or code units (UTF-16), where its text starts) of the string whose
+        length prefix is at `pos`; None when the prefix lies outside the pool."""
+        data, end = self._data, self._end
         try:
             if self.utf8:
                 _, pos = _utf8_length(data, pos, end)  # UTF-16 length, unused
-                length, pos = _utf8_length(data, pos, end)
-                if length > MAX_STRING_CHARS or pos + length > end:
-                    return None
-                return bytes(data[pos:pos + length]).decode("utf-8", errors="replace")
+                return _utf8_length(data, pos, end)
             if pos + 2 > end:
                 return None
             (length,) = struct.unpack_from("<H", data, pos)
@@ -133,11 +121,21 @@ class StringPool:
                 (low,) = struct.unpack_from("<H", data, pos)
                 length = ((length & 0x7FFF) << 16) | low
                 pos += 2
-            if length > MAX_STRING_CHARS or pos + 2 * length > end:
-                return None
-            return bytes(data[pos:pos + 2 * length]).decode("utf-16-le", errors="replace")
+            return length, pos
         except (struct.error, IndexError):
             return None
+
+    def _decode(self, index: int) -> str | None:
+        data = self._data
+        (rel,) = struct.unpack_from("<I", data, self._offsets_at + 4 * index)
+        extent = self._extent(self._strings_at + rel)
+        if extent is None:
+            return None
+        length, pos = extent
+        width = 1 if self.utf8 else 2
+        if length > MAX_STRING_CHARS or pos + width * length > self._end:
+            return None
+        return bytes(data[pos:pos + width * length]).decode("utf-8" if self.utf8 else "utf-16-le", errors="replace")
 
 
 def _utf8_length(data: bytes | memoryview, pos: int, end: int) -> tuple[int, int]:
