@@ -6,7 +6,6 @@ callers), and asks the data-flow which instructions only an "agreed" edge leads 
 from __future__ import annotations
 
 import struct
-import sys
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,18 +48,15 @@ class GuardedSites:
 
 
 def _boolean_refs(dex: DexFile) -> frozenset[int]:
-    """The method_ids entries that return a boolean (what a consent check calls), picked by proto index from the
-    table's raw entries: a string test per entry of a 65,000-entry table costs twenty times as much."""
+    """The method_ids entries that return a boolean (what a consent check calls), picked by proto index: in C
+    from the table's raw entries when the extension is there (a string test per entry of a 65,000-entry table
+    cost twenty times as much), else entry by entry."""
     fast = parser.speedups
     if isinstance(dex.methods, IdTable) and fast is not None and isinstance(dex.protos, list):
         return frozenset(fast.id_entries(dex.methods.raw, fast.string_mask(dex.protos, ")Z", False), 1 << 32))
     returns_boolean = [proto.endswith(")Z") for proto in dex.protos]
-    if isinstance(dex.methods, IdTable) and sys.byteorder == "little":  # the file's byte order is little-endian
-        protos = memoryview(dex.methods.raw).cast("H")[1::4]  # entries: u16 class, u16 proto, u32 name
-    else:
-        protos = [proto for _cls, proto, _name in dex.methods]
     n = len(returns_boolean)
-    return frozenset(i for i, proto in enumerate(protos) if proto < n and returns_boolean[proto])
+    return frozenset(i for i, (_cls, proto, _name) in enumerate(dex.methods) if proto < n and returns_boolean[proto])
 
 
 class ConsentGuards:
@@ -427,4 +423,3 @@ class ConsentGuards:
                     and any(t == "Z" and v == TRUE for t, v in args)):
                 return True
         return False
-
