@@ -92,12 +92,11 @@ def keep_alive_sdks(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obser
 def wakeup_calls(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Alarm/job/sync scheduling, per subject and API. Calls reached only through user callbacks (a "remind
     me" button) are observed apart with `user_initiated: true`: the user asked for them."""
-    may_run = ctx.may_run
     out: list[Observation] = []
     for api in signals()["wakeup_apis"]:
         by_subject: dict[tuple[str, bool], list[str]] = {}
         for site in ctx.calls_to(api):
-            if may_run(site.caller):  # a library helper nothing calls schedules nothing
+            if ctx.may_run(site.caller):  # a library helper nothing calls schedules nothing
                 key = (ctx.subject_of(site.caller), ctx.only_on_user_action(site.caller))
                 by_subject.setdefault(key, []).append(java_member(site.caller.cls, site.caller.name))
         for (subject, user_initiated), callers in by_subject.items():
@@ -128,7 +127,6 @@ def _foreign_packages(strings: Iterable[str], own: str | None) -> list[str]:
 def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
     """Code that starts a component of another app it names by package (the package argument of a targeting
     call, hegui.detect.targets), and push-SDK components other apps can wake."""
-    may_run = ctx.may_run
     cfg = signals()["associated_start"]
     index = ctx.index
     starters = {m.caller.id for api in cfg["start_apis"] for m in ctx.calls_to(api)}
@@ -139,7 +137,7 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
     out: list[Observation] = []
     for mid in sorted(starters & targeters):
         m = index.methods[mid]
-        if not may_run(m):
+        if not ctx.may_run(m):
             continue
         named = target_packages(index, reader, m, target_apis)
         subject = ctx.subject_of(m)
@@ -172,7 +170,6 @@ def associated_start(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obse
 
 
 def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = ctx.may_run
     cfg = signals()["install"]
     out: list[Observation] = []
     declared = [p for p in ctx.manifest.uses_permissions if p in cfg["permissions"]]
@@ -192,10 +189,10 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
     for api in cfg["apis"]:
         for site in ctx.calls_to(api):
-            if may_run(site.caller):  # an installer helper nothing calls installs nothing
+            if ctx.may_run(site.caller):  # an installer helper nothing calls installs nothing
                 add(site.caller, said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
     for m in _methods_holding(index, lambda strings: [i for i, s in enumerate(strings) if s in wanted]):
-        if may_run(m):
+        if ctx.may_run(m):
             hit = sorted(wanted.intersection(index.strings(m)))
             add(m, said("string", "builds_install_intent", caller=java_member(m.cls, m.name), strings=hit))
     for subject, evidence in by_subject.items():
@@ -205,7 +202,6 @@ def installs_packages(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Obs
 
 
 def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = ctx.may_run
     out: list[Observation] = []
     for sdk_id, info in ctx.sdk_info.items():
         if info.hot_update:
@@ -215,7 +211,7 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
     by_subject: dict[str, list[Evidence]] = {}
     for api in signals()["dynamic_code"]["apis"]:
         for site in ctx.calls_to(api):
-            if not may_run(site.caller):
+            if not ctx.may_run(site.caller):
                 continue
             by_subject.setdefault(ctx.subject_of(site.caller), []).append(
                 said("call", "call_from", api=api, caller=java_member(site.caller.cls, site.caller.name)))
@@ -226,7 +222,6 @@ def hot_update(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observatio
 
 
 def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = ctx.may_run
     cfg = signals()["uninstall"]
     apk, manifest = ctx.apk, ctx.manifest
     out: list[Observation] = []
@@ -257,7 +252,7 @@ def uninstall_obstruction(ctx: StaticContext, _hits: list[SensitiveHit]) -> list
     launchers = set(manifest.launcher_activities())
     for api in cfg["hide_apis"]:
         for site in ctx.calls_to(api):
-            if not may_run(site.caller):
+            if not ctx.may_run(site.caller):
                 continue
             strings = ctx.index.strings(site.caller)
             types = {descriptor_to_java(t) for t in ctx.index.types(site.caller)}
@@ -360,18 +355,16 @@ def _reflectively_unlocked(ctx: StaticContext, permissions: list[str]) -> set[st
     if not by_name:
         return set()
     names = frozenset(by_name)
-    may_run = ctx.may_run
     reader = CodeReader()
     out: set[str] = set()
     for m in ctx.index.methods:
-        if m.code.strings and may_name(ctx.index.strings(m), names) and may_run(m):
+        if m.code.strings and may_name(ctx.index.strings(m), names) and ctx.may_run(m):
             for name in reflected_names(ctx.index, reader, m, names):
                 out |= by_name[name]
     return out
 
 
 def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[Observation]:
-    may_run = ctx.may_run
     cfg = signals()["cleartext"]
     manifest = ctx.manifest
     out: list[Observation] = []
@@ -397,7 +390,7 @@ def cleartext_transport(ctx: StaticContext, _hits: list[SensitiveHit]) -> list[O
         return picked
 
     for m in _methods_holding(ctx.index, plain_urls):
-        if not may_run(m):  # a URL only dead code holds is never requested
+        if not ctx.may_run(m):  # a URL only dead code holds is never requested
             continue
         urls = {s for s in ctx.index.strings(m) if s in plain}
         # a URL only shown, shared or compared is no transmission; one whose use cannot be followed stays
