@@ -157,7 +157,6 @@ class StaticContext:
         names = {name for _cls, name in wanted}
         hits_by_dex: dict[int, dict[int, tuple[str, ...]]] = {}
         resolved: dict[tuple[str, str, str], tuple[str, ...]] = {}  # the DEX files of a multidex APK share refs
-        classes = index.classes
         for dex in index.dex_files:
             hits: dict[int, tuple[str, ...]] = {}
             for idx, ref in enumerate(index.method_refs(dex)):
@@ -166,17 +165,11 @@ class StaticContext:
                     continue
                 found = resolved.get(ref)
                 if found is None:
-                    info = classes.get(cls)
-                    if info is not None and (name, proto) in info.methods:
-                        # most of them (every constructor call of an app class): the call lands on `cls` itself,
-                        # which is what call_owners answers first, without walking the chain
-                        found = resolved[ref] = (cls,) if (cls, name) in wanted else ()
-                    else:
-                        owners = [cls] if (cls, name) in wanted else []
-                        for owner in call_owners(index, hierarchy, cls, name, proto):
-                            if owner != cls and (owner, name) in wanted:
-                                owners.append(owner)
-                        found = resolved[ref] = tuple(owners)
+                    owners = [cls] if (cls, name) in wanted else []
+                    for owner in call_owners(index, hierarchy, cls, name, proto):
+                        if owner != cls and (owner, name) in wanted:
+                            owners.append(owner)
+                    found = resolved[ref] = tuple(owners)
                 if found:
                     hits[idx] = found
             hits_by_dex[id(dex)] = hits

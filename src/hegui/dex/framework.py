@@ -122,6 +122,9 @@ def call_owners(index: DexIndex, hierarchy: FrameworkHierarchy, cls: str, name: 
     undefined superclass, which is where a call was keyed before the hierarchy was known and where a type
     missing from the hierarchy (hidden API, unbundled library) still is.
     """
+    info = index.classes.get(cls)
+    if info is not None and (name, proto) in info.methods:
+        return (cls,)  # most calls (every constructor call of an app class): no chain to walk
     first_framework = cls
     for c in (cls, *index.superclasses(cls)):
         info = index.classes.get(c)
