@@ -16,7 +16,14 @@ from collections.abc import Iterable
 
 from hegui.dex import MethodInfo
 from hegui.dex.guards.bytecode import STRING, CodeReader, Unsupported, param_types, s16, s32
-from hegui.dex.guards.flow import INVOKES, invoke_registers, set_register, written_registers
+from hegui.dex.guards.flow import (
+    INVOKES,
+    invoke_registers,
+    move_operands,
+    set_register,
+    string_index,
+    written_registers,
+)
 from hegui.dex.index import DexIndex
 from hegui.dex.parser import DexFormatError
 
@@ -79,7 +86,7 @@ def reflected_names(index: DexIndex, reader: CodeReader, m: MethodInfo, names: f
             elif op == _MOVE_RESULT_OBJECT:
                 set_register(regs, u >> 8, result)
             elif op in (_CONST_STRING, _CONST_STRING_JUMBO):
-                idx = units[pc + 1] if op == _CONST_STRING else units[pc + 1] | (units[pc + 2] << 16)
+                idx = string_index(op, units, pc)
                 set_register(regs, u >> 8, m.dex.strings[idx] if idx < len(m.dex.strings) else None)
             elif op == _NEW_INSTANCE:
                 set_register(regs, u >> 8, _Builder() if m.dex.type_name(units[pc + 1]) in _BUILDERS else None)
@@ -90,12 +97,7 @@ def reflected_names(index: DexIndex, reader: CodeReader, m: MethodInfo, names: f
                     dst, lit = u >> 8, s16(units[pc + 1]) if op == _CONST16 else s32(units[pc + 1], units[pc + 2])
                 set_register(regs, dst, lit)
             elif op in _MOVE_OBJECTS:
-                if op == 0x07:
-                    dst, src = (u >> 8) & 0xF, u >> 12
-                elif op == 0x08:
-                    dst, src = u >> 8, units[pc + 1]
-                else:
-                    dst, src = units[pc + 1], units[pc + 2]
+                dst, src = move_operands(op, u, units, pc)
                 set_register(regs, dst, regs.get(src))
             else:
                 for w in written_registers(op, u, units, pc):

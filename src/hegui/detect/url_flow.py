@@ -21,9 +21,18 @@ from typing import Any
 from hegui.detect.apis import class_descriptor
 from hegui.dex import MethodInfo
 from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported, param_types
-from hegui.dex.guards.flow import INVOKES, forward, invoke_registers, written_registers
+from hegui.dex.guards.flow import (
+    INVOKES,
+    forward,
+    invoke_registers,
+    listed_registers,
+    move_operands,
+    string_index,
+    written_registers,
+)
 from hegui.dex.index import DexIndex
 from hegui.dex.parser import DexFile, DexFormatError
+from hegui.names import descriptor_to_java
 
 # what decoding or walking malformed code raises: the uses are then not known
 _UNREADABLE = (Unsupported, DexFormatError, struct.error, IndexError, KeyError, ValueError, RecursionError)
@@ -162,15 +171,11 @@ class UrlFlow:
                 unsure(carried)
             return out
         if op in _OTHER_INVOKES:
-            if op in _RANGE_OTHER:
-                regs = list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
-            else:
-                regs = invoke_registers(0x6E, u, units, pc)
+            regs = listed_registers(u, units, pc, ranged=op in _RANGE_OTHER)
             unsure(frozenset().union(*(st.get(r, frozenset()) for r in regs)))
             return out
         if op in _FILLED_NEW_ARRAY:
-            regs = (list(range(units[pc + 2], units[pc + 2] + (u >> 8))) if op == 0x25
-                    else invoke_registers(0x6E, u, units, pc))
+            regs = listed_registers(u, units, pc, ranged=op == 0x25)
             carried = frozenset().union(*(st.get(r, frozenset()) for r in regs))
             if carried:
                 out[_RESULT] = carried
@@ -181,18 +186,13 @@ class UrlFlow:
             _put(out, u >> 8, result)
             return out
         if op in _MOVES:
-            if op in (0x01, 0x04, 0x07):
-                dst, src = (u >> 8) & 0xF, u >> 12
-            elif op in (0x02, 0x05, 0x08):
-                dst, src = u >> 8, units[pc + 1]
-            else:
-                dst, src = units[pc + 1], units[pc + 2]
+            dst, src = move_operands(op, u, units, pc)
             for w in written_registers(op, u, units, pc):
                 out.pop(w, None)
             _put(out, dst, st.get(src))
             return out
         if op in (_CONST_STRING, _CONST_STRING_JUMBO):
-            idx = units[pc + 1] if op == _CONST_STRING else units[pc + 1] | (units[pc + 2] << 16)
+            idx = string_index(op, units, pc)
             s = m.dex.strings[idx] if idx < len(m.dex.strings) else None
             _put(out, u >> 8, frozenset((s,)) if kind == "urls" and s in what else None)
             return out
@@ -236,7 +236,7 @@ class UrlFlow:
         cls, name, proto = self.index.method_refs(dex)[ref]
         apis = self.apis
         if (cls, name) in apis.request:
-            api = f"{_java(cls)}#{name}"
+            api = f"{descriptor_to_java(cls)}#{name}"
             for label in carried:
                 uses.setdefault(label, Use()).requests.add(api)
             return
@@ -300,10 +300,6 @@ class UrlFlow:
             if use is not None:
                 total.add(use)
         return total
-
-
-def _java(desc: str) -> str:
-    return desc[1:-1].replace("/", ".") if desc.startswith("L") and desc.endswith(";") else desc
 
 
 def _put(state: dict[int, Any], reg: int, value: frozenset[Label] | None) -> None:

@@ -126,11 +126,8 @@ def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int 
         dst = u >> 8 if op == _SGET_BOOLEAN else (u >> 8) & 0xF
         set_register(out, dst, CONSENT if flag_field(units[pc + 1]) else None)
         return out
-    if op == 0x1A:
-        set_register(out, u >> 8, ("key", dex_string(dex, units[pc + 1])))
-        return out
-    if op == 0x1B:
-        set_register(out, u >> 8, ("key", dex_string(dex, units[pc + 1] | (units[pc + 2] << 16))))
+    if op in (0x1A, 0x1B):
+        set_register(out, u >> 8, ("key", dex_string(dex, string_index(op, units, pc))))
         return out
     if op == _SGET_OBJECT:
         fidx = units[pc + 1]
@@ -142,12 +139,7 @@ def _transfer(dex: DexFile, units: array, pc: int, st: dict[int, Any], ref: int 
         set_register(out, u >> 8, value)
         return out
     if op in _MOVES:
-        if op == 0x01 or op == 0x07:
-            dst, src = (u >> 8) & 0xF, u >> 12
-        elif op == 0x02 or op == 0x08:
-            dst, src = u >> 8, units[pc + 1]
-        else:
-            dst, src = units[pc + 1], units[pc + 2]
+        dst, src = move_operands(op, u, units, pc)
         set_register(out, dst, st.get(src))
         return out
     if op == _XOR_LIT8:
@@ -237,10 +229,30 @@ def written_registers(op: int, u: int, units: array, pc: int) -> tuple[int, ...]
 
 def invoke_registers(op: int, u: int, units: array, pc: int) -> list[int]:
     """The argument registers of the invoke at `pc` (format 35c or 3rc), receiver first."""
-    if op in _INVOKE_RANGE:
+    return listed_registers(u, units, pc, ranged=op in _INVOKE_RANGE)
+
+
+def listed_registers(u: int, units: array, pc: int, *, ranged: bool) -> list[int]:
+    """The registers an instruction of format 35c (up to five named) or 3rc (a range) lists: an invoke's
+    arguments, filled-new-array's elements."""
+    if ranged:
         return list(range(units[pc + 2], units[pc + 2] + (u >> 8)))
     w = units[pc + 2]
     return [w & 0xF, (w >> 4) & 0xF, (w >> 8) & 0xF, w >> 12, (u >> 8) & 0xF][: u >> 12]
+
+
+def move_operands(op: int, u: int, units: array, pc: int) -> tuple[int, int]:
+    """(destination, source) of a move, move-wide or move-object (formats 12x, 22x, 32x)."""
+    if op in (0x01, 0x04, 0x07):
+        return (u >> 8) & 0xF, u >> 12
+    if op in (0x02, 0x05, 0x08):
+        return u >> 8, units[pc + 1]
+    return units[pc + 1], units[pc + 2]
+
+
+def string_index(op: int, units: array, pc: int) -> int:
+    """The string_ids index a const-string (0x1A) or const-string/jumbo (0x1B) loads."""
+    return units[pc + 1] if op == 0x1A else units[pc + 1] | (units[pc + 2] << 16)
 
 
 def arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[int, Any]) -> list[tuple[str, Any]]:
