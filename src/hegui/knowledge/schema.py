@@ -195,28 +195,18 @@ def remember_validated(blob_digest: str | None, checker: str) -> None:
 
 
 def checker_digest(root: Traversable) -> str:
-    """SHA-256 over what a knowledge check's outcome depends on: the content of every file under `root` (a
-    cross-check reads other files), the sources of the modules that check (this package, and hegui.model and
+    """SHA-256 over what a knowledge check's outcome depends on: the content of every knowledge file under `root`
+    (a cross-check reads other files), the sources of the modules that check (this package, and hegui.model and
     hegui.names, which they import), and the Python, pydantic and hegui versions."""
     from hegui import __version__
 
     h = hashlib.sha256(f"{__version__}|{pydantic_version}|{sys.version}".encode())
-    for label, path in sorted(_files(root, "")):
-        h.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name in knowledge_files(Path(str(root))):
+        h.update(name.encode() + b"\0" + hashlib.sha256(root.joinpath(name).read_bytes()).digest())
     here = Path(__file__).resolve().parent
     for src in sorted([*here.glob("*.py"), here.parent / "model.py", here.parent / "names.py"]):
         h.update(src.name.encode() + b"\0" + hashlib.sha256(src.read_bytes()).digest())
     return h.hexdigest()
-
-
-def _files(node: Traversable, prefix: str) -> Iterable[tuple[str, Traversable]]:
-    for child in node.iterdir():
-        label = f"{prefix}{child.name}"
-        if child.is_dir():
-            if child.name != "__pycache__":
-                yield from _files(child, label + "/")
-        elif not child.name.endswith((".py", ".pyc")):
-            yield label, child
 
 
 # ---- validation and messages --------------------------------------------------------------------------------
