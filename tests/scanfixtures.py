@@ -1,4 +1,4 @@
-"""Build a small app around given bytecode and scan it with the real pipeline."""
+"""Build a small app around given bytecode and scan it with the real pipeline; the call graphs a scan builds."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from pathlib import Path
 
 import smali_snippets as s
 from apkbuild import build_apk, launcher_activity, manifest, smali_class
+from hegui.apk.apk import open_apk
+from hegui.apk.code_names import native_class_names, resource_code_names
+from hegui.detect.startup import live_reachability, startup_reachability
+from hegui.dex import DexIndex
+from hegui.dex.callgraph import Reachability
 from hegui.pipeline import ScanOptions, scan_path
 from hegui.report.model import Report
 from smali_snippets import method
@@ -101,3 +106,13 @@ def consenting_app_smali() -> dict[str, str]:
                                   interfaces=["Landroid/view/View$OnClickListener;"])
     smali[UMENG] = smali_class(UMENG, method("init", s.read_android_id(), params="Landroid/content/Context;", static=True))
     return smali
+
+
+def both_reachabilities(apk_path: Path) -> tuple[DexIndex, Reachability, Reachability]:
+    """The APK's index and the two call graphs a scan builds over it: startup (with consent guards) and liveness."""
+    apk = open_apk(apk_path)
+    index = DexIndex.build([(name, apk.archive.read(name)) for name in apk.dex_names])
+    resources = resource_code_names(apk.archive)
+    native = native_class_names(apk.archive, apk.native_libs)
+    return (index, startup_reachability(apk.manifest, index),
+            live_reachability(apk.manifest, index, resources, native))

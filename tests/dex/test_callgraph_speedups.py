@@ -32,7 +32,7 @@ from hegui.dex.guards.analysis import _boolean_refs
 from hegui.dex.guards.bytecode import CodeReader
 from hegui.dex.guards.fields import BooleanFields
 from hostile_dex import build_dex, class_def_field, with_u32
-from scanfixtures import APP, APP_CLASS, MAIN, app_smali, scan_app
+from scanfixtures import APP, APP_CLASS, MAIN, app_smali, both_reachabilities, scan_app
 from smali_snippets import method
 
 needs_extension = pytest.mark.skipif(
@@ -76,15 +76,6 @@ def c_fixpoint_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def snapshot(reach: Reachability) -> tuple:
     return list(reach.parent.items()), reach.guarded, reach.before_user
-
-
-def both_reachabilities(apk_path: Path) -> tuple[DexIndex, Reachability, Reachability]:
-    apk = open_apk(apk_path)
-    index = DexIndex.build([(name, apk.archive.read(name)) for name in apk.dex_names])
-    resources = resource_code_names(apk.archive)
-    native = native_class_names(apk.archive, apk.native_libs)
-    return (index, startup_reachability(apk.manifest, index),
-            live_reachability(apk.manifest, index, resources, native))
 
 
 def compare(apk_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[DexIndex, Reachability, Reachability]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from apkbuild import smali_class
-from scanfixtures import APP, MAIN, app_smali, scan_app
+from scanfixtures import APP, MAIN, app_smali, both_reachabilities, scan_app
 from smali_snippets import inflated_view, jni_library, layout_naming, method
 
 pytestmark = pytest.mark.apktool
@@ -96,16 +96,6 @@ def test_an_app_whose_declared_components_are_mostly_missing_keeps_its_unreached
 @pytest.mark.corpus
 def test_on_real_apps_whatever_runs_at_startup_is_live(corpus):
     """Startup reachability is part of liveness: a startup call that liveness called dead would be dropped."""
-    from hegui.apk.apk import open_apk
-    from hegui.apk.code_names import native_class_names, resource_code_names
-    from hegui.detect.startup import live_reachability, startup_reachability
-    from hegui.dex import DexIndex
-
     for path in sorted((corpus / "github-cn-apks" / "apks").glob("*.apk")):
-        apk = open_apk(path)
-        index = DexIndex.build((name, apk.archive.read(name)) for name in apk.dex_names)
-        startup = startup_reachability(apk.manifest, index)
-        live = live_reachability(apk.manifest, index, resource_code_names(apk.archive),
-                                 native_class_names(apk.archive, apk.native_libs))
+        index, startup, live = both_reachabilities(path)
         assert [index.methods[m].key for m in startup.parent if m not in live.parent] == [], path.name
-        apk.close()
