@@ -14,12 +14,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 
-from hegui.dex import MethodInfo
+from hegui.dex import MethodInfo, opcodes
 from hegui.dex.guards.bytecode import STRING, CodeReader, Unsupported, param_types, s16, s32
 from hegui.dex.guards.flow import (
     INVOKES,
     invoke_registers,
     move_operands,
+    parameter_registers,
     set_register,
     string_index,
     written_registers,
@@ -34,7 +35,6 @@ _APPENDABLE = frozenset((f"({STRING})", "(Ljava/lang/CharSequence;)", f"({_OBJEC
 _CONST_STRING, _CONST_STRING_JUMBO, _NEW_INSTANCE = 0x1A, 0x1B, 0x22
 _CONST4, _CONST16, _CONST, _MOVE_RESULT_OBJECT = 0x12, 0x13, 0x14, 0x0C
 _MOVE_OBJECTS = frozenset((0x07, 0x08, 0x09))
-_INVOKE_STATIC = frozenset((0x71, 0x77))
 
 
 class _Builder:
@@ -113,7 +113,7 @@ def _invoke(ref: tuple[str, str, str], op: int, args: list[int], regs: dict[int,
     cls, name, proto = ref
     values = [regs.get(r) for r in args]
     params = param_types(proto)
-    static = op in _INVOKE_STATIC
+    static = op in opcodes.INVOKE_STATIC
     declared = values if static else values[1:]
     if cls in _BUILDERS and not static and isinstance(values[0], _Builder):
         builder = values[0]
@@ -138,9 +138,8 @@ def _invoke(ref: tuple[str, str, str], op: int, args: list[int], regs: dict[int,
             v.text = None
     reflective = cls == _CLASS or any(p in (_OBJECT, _CLASS) for p in params)
     if reflective:
-        slot = 0
-        for ptype in params:
-            if ptype == STRING and slot < len(declared) and declared[slot] in names:
-                found.add(declared[slot])  # type: ignore[arg-type]
-            slot += 2 if ptype in ("J", "D") else 1
+        for ptype, reg in parameter_registers(op, args, proto):
+            value = regs.get(reg) if reg is not None else None
+            if ptype == STRING and isinstance(value, str) and value in names:
+                found.add(value)
     return None

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hegui.detect.apis import class_descriptor
-from hegui.dex import MethodInfo
-from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported, param_types
+from hegui.dex import MethodInfo, opcodes
+from hegui.dex.guards.bytecode import Code, CodeReader, Unsupported
 from hegui.dex.guards.flow import (
     INVOKES,
     forward,
     invoke_registers,
     listed_registers,
     move_operands,
+    parameter_registers,
     string_index,
     written_registers,
 )
@@ -48,7 +49,6 @@ _RETURN_OBJECT = 0x11
 _FILLED_NEW_ARRAY = frozenset((0x24, 0x25))
 _AGET_OBJECT, _APUT_OBJECT = 0x46, 0x4D
 _IGET_OBJECT, _IPUT_OBJECT, _SGET_OBJECT, _SPUT_OBJECT = 0x54, 0x5B, 0x62, 0x69
-_INVOKE_STATIC, _INVOKE_DIRECT = frozenset((0x71, 0x77)), frozenset((0x70, 0x76))
 _OTHER_INVOKES = frozenset((0xFA, 0xFB, 0xFC, 0xFD))  # polymorphic, custom: not modelled
 _RANGE_OTHER = frozenset((0xFB, 0xFD))
 
@@ -245,22 +245,18 @@ class UrlFlow:
         if cls in apis.propagating:
             if proto.rpartition(")")[2][:1] in ("L", "["):  # a primitive result carries no URL
                 out[_RESULT] = carried
-            if regs and (name == "<init>" or cls in apis.accumulating) and op not in _INVOKE_STATIC:
+            if regs and (name == "<init>" or cls in apis.accumulating) and op not in opcodes.INVOKE_STATIC:
                 out[regs[0]] = st.get(regs[0], frozenset()) | carried
             return
-        callee = self.index.resolve(cls, name, proto) if (op in _INVOKE_STATIC or op in _INVOKE_DIRECT) else None
+        callee = self.index.resolve(cls, name, proto) if (op in opcodes.INVOKE_STATIC or op in opcodes.INVOKE_DIRECT) else None
         if callee is None or depth >= _MAX_DEPTH:
             for label in carried:
                 uses.setdefault(label, Use()).unsure = True
             return
         # the declared parameters each argument register fills
-        slot = 0 if op in _INVOKE_STATIC else 1
-        receiver = st.get(regs[0], frozenset()) if slot else frozenset()
-        by_param: dict[int, frozenset[Label]] = {}
-        for j, ptype in enumerate(param_types(proto)):
-            if slot < len(regs) and st.get(regs[slot]):
-                by_param[j] = st[regs[slot]]
-            slot += 2 if ptype in ("J", "D") else 1
+        receiver = st.get(regs[0], frozenset()) if op not in opcodes.INVOKE_STATIC else frozenset()
+        by_param = {j: st[reg] for j, (_ptype, reg) in enumerate(parameter_registers(op, regs, proto))
+                    if reg is not None and st.get(reg)}
         for label in receiver:  # `this` of the callee is not followed
             uses.setdefault(label, Use()).unsure = True
         if not by_param:

@@ -7,7 +7,7 @@ consent checks is the caller's to say (`CallValue`, `FlagRead`)."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from hegui.dex import opcodes
@@ -257,11 +257,17 @@ def string_index(op: int, units: array, pc: int) -> int:
 
 def arguments(op: int, u: int, units: array, pc: int, proto: str, st: Mapping[int, Any]) -> list[tuple[str, Any]]:
     """(parameter type, tracked value) of each declared parameter of the invoke at `pc`."""
-    args = invoke_registers(op, u, units, pc)
+    return [(ptype, st.get(reg) if reg is not None else None)
+            for ptype, reg in parameter_registers(op, invoke_registers(op, u, units, pc), proto)]
+
+
+def parameter_registers(op: int, regs: Sequence[int], proto: str) -> list[tuple[str, int | None]]:
+    """(parameter type, the register holding it) of each declared parameter of an invoke whose argument
+    registers are `regs`: after the receiver unless static, a wide parameter taking two; None past `regs`."""
     slot = 0 if op in _INVOKE_STATIC else 1
-    out: list[tuple[str, Any]] = []
+    out: list[tuple[str, int | None]] = []
     for ptype in param_types(proto):
-        out.append((ptype, st.get(args[slot]) if slot < len(args) else None))
+        out.append((ptype, regs[slot] if slot < len(regs) else None))
         slot += 2 if ptype in ("J", "D") else 1
     return out
 
